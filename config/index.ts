@@ -1,0 +1,242 @@
+/**
+ * The one place that reads stack configuration.
+ *
+ * `index.ts` calls `loadStackConfig()` once, before any resource is declared; everything else receives the typed,
+ * validated `StackConfig`. `parseStackConfig` is the pure core, used by the tests and the offline plan.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import type { Duration } from "../lib/duration";
+import { closest } from "../lib/suggest";
+import { baseTags } from "../lib/tags";
+import { ConfigValidationError, type ConfigIssue } from "./errors";
+import { ENVIRONMENTS, NAMESPACE, stackConfigSchema, type Environment, type ParsedStackConfig } from "./schema";
+
+export { ConfigValidationError, formatIssue, isConfigValidationError, type ConfigIssue } from "./errors";
+export { NAMESPACE, type Environment } from "./schema";
+
+/** The validated configuration of one stack, with every default resolved. */
+export interface StackConfig {
+    /** Pulumi project name. */
+    readonly project: string;
+    /** Pulumi stack name. */
+    readonly stack: string;
+    /** `dev` or `prod`. */
+    readonly environment: Environment;
+    readonly primaryRegion: string;
+    readonly drRegion: string;
+    /** Protection of stateful resources: Pulumi `protect`/`retainOnDelete`, AWS deletion protection, final snapshots. */
+    readonly protect: boolean;
+    readonly network: { readonly primaryCidr: string; readonly drCidr: string; readonly azCount: number };
+    readonly database: {
+        readonly engineVersion: string;
+        readonly minCapacity: number;
+        readonly maxCapacity: number;
+        readonly backupRetentionDays: number;
+    };
+    readonly objectives: { readonly rto: Duration; readonly rpo: Duration };
+    readonly alerts: { readonly emails: readonly string[] };
+    readonly logging: { readonly retentionDays: number };
+    /** Tags for every taggable resource: the program's own plus the stack file's. */
+    readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * Defaults decided by the environment. Prod keeps what it has; dev can be torn down with `pulumi destroy`.
+ */
+export const ENVIRONMENT_DEFAULTS: Readonly<
+    Record<Environment, { protect: boolean; backupRetentionDays: number; logRetentionDays: number }>
+> = {
+    dev: { protect: false, backupRetentionDays: 7, logRetentionDays: 30 },
+    prod: { protect: true, backupRetentionDays: 35, logRetentionDays: 365 },
+};
+
+export type ParseResult =
+    { readonly ok: true; readonly config: StackConfig } | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+
+/**
+ * Validates raw configuration as Pulumi hands it to a program: a map from `namespace:key` to a string, where
+ * structured values (objects, lists) are JSON text. Keys of other namespaces (e.g. `aws:region`) are ignored, except
+ * ones that look like a misspelling of ours.
+ */
+export function parseStackConfig(raw: Readonly<Record<string, string>>, stack: string, project: string = NAMESPACE): ParseResult {
+    const issues: ConfigIssue[] = [];
+    const input: Record<string, unknown> = {};
+
+    for (const [fullKey, text] of Object.entries(raw)) {
+        const colon = fullKey.indexOf(":");
+        const namespace = colon < 0 ? "" : fullKey.slice(0, colon);
+        const key = fullKey.slice(colon + 1);
+        if (namespace !== NAMESPACE) {
+            if (namespace !== "" && closest(namespace, [NAMESPACE]) !== undefined) {
+                issues.push({ key: fullKey, value: text, message: `unknown namespace "${namespace}"; did you mean ${NAMESPACE}:${key}?` });
+            }
+            continue;
+        }
+        input[key] = decode(text);
+    }
+
+    const result = stackConfigSchema.safeParse(input);
+    if (!result.success) {
+        for (const issue of result.error.issues) {
+            issues.push(...toConfigIssues(issue, input));
+        }
+    }
+
+    const environment = resolveEnvironment(input["environment"], stack, issues);
+    if (!result.success || environment === undefined || issues.length > 0) {
+        return { ok: false, issues: dedupe(issues) };
+    }
+    return { ok: true, config: resolve(result.data, environment, stack, project) };
+}
+
+/**
+ * Reads the stack configuration from the Pulumi runtime and validates it. Throws `ConfigValidationError` listing
+ * every problem; nothing else in the program reads configuration.
+ */
+export function loadStackConfig(): StackConfig {
+    const stack = pulumi.getStack();
+    const result = parseStackConfig(pulumi.runtime.allConfig(), stack, pulumi.getProject());
+    if (!result.ok) {
+        throw new ConfigValidationError(stack, result.issues);
+    }
+    return result.config;
+}
+
+/** Structured config values arrive as JSON text; scalars arrive as plain strings. */
+function decode(text: string): unknown {
+    const trimmed = text.trim();
+    if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+        try {
+            return JSON.parse(trimmed) as unknown;
+        } catch {
+            return text;
+        }
+    }
+    return text;
+}
+
+function resolveEnvironment(value: unknown, stack: string, issues: ConfigIssue[]): Environment | undefined {
+    if (typeof value === "string") {
+        return (ENVIRONMENTS as readonly string[]).includes(value) ? (value as Environment) : undefined; // reported by the schema
+    }
+    if (value === undefined && (ENVIRONMENTS as readonly string[]).includes(stack)) {
+        return stack as Environment;
+    }
+    if (value === undefined) {
+        issues.push({
+            key: `${NAMESPACE}:environment`,
+            value,
+            message: `is required because the stack name "${stack}" is neither dev nor prod; set one of ${ENVIRONMENTS.join(", ")}`,
+        });
+    }
+    return undefined;
+}
+
+function resolve(parsed: ParsedStackConfig, environment: Environment, stack: string, project: string): StackConfig {
+    const defaults = ENVIRONMENT_DEFAULTS[environment];
+    return {
+        project,
+        stack,
+        environment,
+        primaryRegion: parsed.primaryRegion,
+        drRegion: parsed.drRegion,
+        protect: parsed.protect ?? defaults.protect,
+        network: parsed.network,
+        database: { ...parsed.database, backupRetentionDays: parsed.database.backupRetentionDays ?? defaults.backupRetentionDays },
+        objectives: parsed.objectives,
+        alerts: { emails: parsed.alerts.emails },
+        logging: { retentionDays: parsed.logging.retentionDays ?? defaults.logRetentionDays },
+        tags: baseTags({ project, environment, stack, extra: parsed.tags }),
+    };
+}
+
+/** Turns one zod issue into one issue per offending key, named as the operator would write it. */
+function toConfigIssues(issue: z.core.$ZodIssue, input: Record<string, unknown>): ConfigIssue[] {
+    const path = issue.path.map((p) => (typeof p === "symbol" ? String(p) : p));
+    if (issue.code === "unrecognized_keys") {
+        const known = knownKeysAt(path);
+        return issue.keys.map((key) => ({
+            key: keyName([...path, key]),
+            value: valueAt(input, [...path, key]),
+            message: unknownKeyMessage(path, key, known),
+        }));
+    }
+    if (issue.code === "invalid_key") {
+        // A bad key of a map (tags): name the key itself and give the rule it broke.
+        const key = path[path.length - 1];
+        return [{ key: keyName(path), value: key, message: issue.issues[0]?.message ?? issue.message }];
+    }
+    const value = valueAt(input, path);
+    const message = issue.code === "invalid_type" && value === undefined ? "is required" : issue.message;
+    return [{ key: keyName(path), value, message }];
+}
+
+function unknownKeyMessage(path: readonly (string | number)[], key: string, known: readonly string[]): string {
+    const [head] = key.split(".");
+    if (path.length === 0 && key.includes(".") && head !== undefined && known.includes(head)) {
+        return `is not a key: nested settings go under ${head}; set it with: pulumi config set --path '${key}' VALUE`;
+    }
+    const suggestion = closest(key, known);
+    const allowed = `known keys${path.length > 0 ? ` of ${keyName(path)}` : ""}: ${known.join(", ")}`;
+    return suggestion !== undefined ? `is not a known key; did you mean ${suggestion}? (${allowed})` : `is not a known key (${allowed})`;
+}
+
+/** `healthcare-dr:alerts.emails[1]` from `["alerts", "emails", 1]`. */
+function keyName(path: readonly (string | number)[]): string {
+    let name = `${NAMESPACE}:`;
+    path.forEach((segment, i) => {
+        name += typeof segment === "number" ? `[${segment}]` : i === 0 ? segment : `.${segment}`;
+    });
+    return name;
+}
+
+function valueAt(input: unknown, path: readonly (string | number)[]): unknown {
+    let current: unknown = input;
+    for (const segment of path) {
+        if (current === null || typeof current !== "object") {
+            return undefined;
+        }
+        current = (current as Record<string | number, unknown>)[segment];
+    }
+    return current;
+}
+
+/** The keys the schema knows at a path of nested objects, for "did you mean". */
+function knownKeysAt(path: readonly (string | number)[]): string[] {
+    let schema: z.core.$ZodType = stackConfigSchema;
+    for (const segment of path) {
+        const shape = shapeOf(schema);
+        const next = shape?.[String(segment)];
+        if (next === undefined) {
+            return [];
+        }
+        schema = next;
+    }
+    return Object.keys(shapeOf(schema) ?? {});
+}
+
+function shapeOf(schema: z.core.$ZodType): Record<string, z.core.$ZodType> | undefined {
+    let current: z.core.$ZodType | undefined = schema;
+    // Unwrap defaults, prefaults and optionals until the object itself.
+    for (let depth = 0; current !== undefined && depth < 8; depth++) {
+        const def = current._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; innerType?: z.core.$ZodType };
+        if (def.type === "object") {
+            return def.shape;
+        }
+        current = def.innerType;
+    }
+    return undefined;
+}
+
+function dedupe(issues: readonly ConfigIssue[]): ConfigIssue[] {
+    const seen = new Set<string>();
+    return issues.filter((issue) => {
+        const id = `${issue.key}\u0000${issue.message}`;
+        if (seen.has(id)) {
+            return false;
+        }
+        seen.add(id);
+        return true;
+    });
+}

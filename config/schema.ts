@@ -1,0 +1,265 @@
+/**
+ * The schema of a stack's configuration (the `healthcare-dr:` keys of `Pulumi.<stack>.yaml`).
+ *
+ * Every field's rule lives here, in zod, with the AWS document it comes from. Rules that span several fields are
+ * zod refinements that run even when other fields are invalid (`when`), so that one run reports every problem.
+ * Defaults that depend on the environment (dev or prod) are filled in by `resolve.ts`, after validation.
+ */
+import { z } from "zod";
+import { DURATION_FORMAT, parseDuration, type Duration } from "../lib/duration";
+import { isPrivate, overlaps, parseCidr } from "../lib/cidr";
+import { REGION_CODES } from "../lib/regions";
+import { MAX_STACK_TAGS, PROGRAM_TAG_KEYS, TAG_LIMITS } from "../lib/tags";
+
+/** The config namespace: the Pulumi project name. */
+export const NAMESPACE = "healthcare-dr";
+
+export const ENVIRONMENTS = ["dev", "prod"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/**
+ * Aurora Serverless v2 capacity: 0 to 256 ACU in steps of 0.5. Zero means auto-pause, which never happens in a
+ * global database (neither the primary's writer nor any secondary instance pauses), so the smallest useful minimum
+ * here is 0.5.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.requirements.html#aurora-serverless-v2.requirements.capacity-range
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2-auto-pause.html#auto-pause-whynot
+ */
+export const ACU = { min: 0.5, max: 256, step: 0.5 } as const;
+
+/**
+ * Backup retention: AWS Backup continuous backups (point-in-time restore) and Aurora automated backups both keep
+ * 1 to 35 days; this product requires at least 7.
+ * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery.html
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Managing.Backups.html
+ */
+export const BACKUP_RETENTION_DAYS = { min: 7, max: 35 } as const;
+
+/**
+ * Aurora PostgreSQL major versions that support both Serverless v2 and global databases. The exact minor versions
+ * differ by region; check with `aws rds describe-global-clusters`/`describe-orderable-db-instance-options`.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.ServerlessV2.html
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.GlobalDatabase.html
+ */
+export const ENGINE_MAJOR_VERSIONS = [13, 14, 15, 16, 17] as const;
+
+/**
+ * VPC size: AWS allows /16 to /28; the subnet plan cuts the VPC into 16 equal blocks (3 tiers x up to 4 AZs), so a
+ * VPC smaller than /22 would give subnets under /26.
+ * @see https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html
+ */
+export const VPC_PREFIX = { min: 16, max: 22 } as const;
+
+/**
+ * Availability zones per region: a DB subnet group needs subnets in at least two AZs; the subnet plan has room
+ * for four.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html
+ */
+export const AZ_COUNT = { min: 2, max: 4 } as const;
+
+/**
+ * The retention periods CloudWatch Logs accepts, in days.
+ * @see https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
+ */
+export const LOG_RETENTION_DAYS = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const region = z.string({ error: "must be a region code such as eu-west-2" }).refine((r) => REGION_CODES.includes(r), {
+    error: (issue) => `is not an AWS region of the aws partition; allowed: ${REGION_CODES.join(", ")}${hint(String(issue.input))}`,
+});
+
+function hint(input: string): string {
+    const lower = input.toLowerCase().replace(/_/g, "-");
+    return lower !== input && REGION_CODES.includes(lower) ? ` (did you mean ${lower}?)` : "";
+}
+
+const vpcCidr = z.string({ error: "must be an IPv4 CIDR block such as 10.10.0.0/16" }).superRefine((text, ctx) => {
+    const cidr = parseCidr(text);
+    if (cidr === undefined) {
+        ctx.addIssue({ code: "custom", message: "is not an IPv4 CIDR block with no host bits set, such as 10.10.0.0/16" });
+    } else if (cidr.prefix < VPC_PREFIX.min || cidr.prefix > VPC_PREFIX.max) {
+        ctx.addIssue({
+            code: "custom",
+            message: `must have a prefix between /${VPC_PREFIX.min} and /${VPC_PREFIX.max} (AWS allows /16 to /28; the subnet plan needs at least a /22)`,
+        });
+    } else if (!isPrivate(cidr)) {
+        ctx.addIssue({ code: "custom", message: "must lie in a private range of RFC 1918: 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16" });
+    }
+});
+
+const acu = (what: string) =>
+    z
+        .number({ error: `must be a number of ACUs from ${ACU.min} to ${ACU.max}` })
+        .refine((n) => n >= ACU.min && n <= ACU.max && Number.isInteger(n / ACU.step), {
+            error: `${what} must be from ${ACU.min} to ${ACU.max} ACU in steps of ${ACU.step} (Aurora Serverless v2; 0 would mean auto-pause, which a global database never does)`,
+        });
+
+const duration = z.string({ error: `must be ${DURATION_FORMAT}` }).transform((text, ctx): Duration => {
+    const parsed = parseDuration(text);
+    if (parsed === undefined || parsed.seconds <= 0) {
+        ctx.addIssue({ code: "custom", message: `must be ${DURATION_FORMAT}` });
+        return z.NEVER;
+    }
+    return parsed;
+});
+
+/** Booleans arrive from Pulumi as the strings "true"/"false" at top level, as JSON booleans inside objects. */
+const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((s) => s === "true")], { error: "must be true or false" });
+
+const tagKey = z
+    .string()
+    .min(1, { error: "tag keys must not be empty" })
+    .max(TAG_LIMITS.maxKeyLength, { error: `tag keys are at most ${TAG_LIMITS.maxKeyLength} characters` })
+    .refine((k) => TAG_LIMITS.allowedCharacters.test(k), { error: "tag keys may contain letters, digits, spaces and _ . : / = + - @ only" })
+    .refine((k) => !TAG_LIMITS.reservedPrefix.test(k), { error: "tag keys must not start with aws: (reserved for AWS)" })
+    .refine((k) => !(PROGRAM_TAG_KEYS as readonly string[]).includes(k), {
+        error: `the tags ${PROGRAM_TAG_KEYS.join(", ")} are set by the program (Environment from healthcare-dr:environment); remove this one`,
+    });
+
+const tagValue = z
+    .string({ error: "tag values must be strings (quote numbers and booleans in YAML)" })
+    .max(TAG_LIMITS.maxValueLength, { error: `tag values are at most ${TAG_LIMITS.maxValueLength} characters` })
+    .refine((v) => TAG_LIMITS.allowedCharacters.test(v), {
+        error: "tag values may contain letters, digits, spaces and _ . : / = + - @ only",
+    });
+
+export const networkSchema = z.strictObject({
+    /** CIDR of the primary region's VPC. */
+    primaryCidr: vpcCidr.default("10.10.0.0/16"),
+    /** CIDR of the DR region's VPC; must not overlap the primary's, so the two can ever be peered or routed. */
+    drCidr: vpcCidr.default("10.20.0.0/16"),
+    /** Availability zones used in each region. */
+    azCount: z
+        .number({ error: `must be a whole number from ${AZ_COUNT.min} to ${AZ_COUNT.max}` })
+        .int({ error: `must be a whole number from ${AZ_COUNT.min} to ${AZ_COUNT.max}` })
+        .min(AZ_COUNT.min, { error: `must be at least ${AZ_COUNT.min}: an Aurora DB subnet group needs subnets in two availability zones` })
+        .max(AZ_COUNT.max, { error: `must be at most ${AZ_COUNT.max}: the subnet plan has room for four availability zones per tier` })
+        .default(3),
+});
+
+export const databaseSchema = z.strictObject({
+    /** Aurora PostgreSQL engine version, `MAJOR.MINOR`; the same in both regions (global database failover requires it). */
+    engineVersion: z
+        .string({ error: 'must be a quoted string such as "16.6" (unquoted, YAML reads 16.10 as the number 16.1)' })
+        .refine((v) => /^\d+\.\d+$/.test(v) && (ENGINE_MAJOR_VERSIONS as readonly number[]).includes(Number(v.split(".")[0])), {
+            error: `must be an Aurora PostgreSQL version MAJOR.MINOR with major ${ENGINE_MAJOR_VERSIONS.join(", ")} (Serverless v2 and global databases need 13 or later)`,
+        })
+        .default("16.6"),
+    /** Minimum Aurora Serverless v2 capacity in ACU. */
+    minCapacity: acu("minCapacity").default(0.5),
+    /** Maximum Aurora Serverless v2 capacity in ACU. */
+    maxCapacity: acu("maxCapacity").default(8),
+    /** Days to keep automated and continuous backups. */
+    backupRetentionDays: z
+        .number({ error: `must be a whole number of days from ${BACKUP_RETENTION_DAYS.min} to ${BACKUP_RETENTION_DAYS.max}` })
+        .int({ error: `must be a whole number of days from ${BACKUP_RETENTION_DAYS.min} to ${BACKUP_RETENTION_DAYS.max}` })
+        .min(BACKUP_RETENTION_DAYS.min, {
+            error: `must be at least ${BACKUP_RETENTION_DAYS.min} days (the product's minimum for patient data)`,
+        })
+        .max(BACKUP_RETENTION_DAYS.max, {
+            error: `must be at most ${BACKUP_RETENTION_DAYS.max} days (the AWS maximum for continuous backup and Aurora automated backups)`,
+        })
+        .optional(),
+});
+
+export const objectivesSchema = z.strictObject({
+    /** Recovery time objective: the longest acceptable time from the loss of the primary region to a working DR writer. */
+    rto: duration.prefault("1h"),
+    /** Recovery point objective: the most data, measured in time, that a regional failover may lose. */
+    rpo: duration.prefault("15m"),
+});
+
+export const alertsSchema = z.strictObject({
+    /** Addresses subscribed to the alert topics in both regions. */
+    emails: z
+        .array(z.email({ error: "is not a valid email address" }), { error: "must be a list of email addresses" })
+        .min(1, { error: "must list at least one address: an alarm nobody receives protects nobody" })
+        .refine((list) => new Set(list.map((e) => e.toLowerCase())).size === list.length, { error: "lists the same address twice" }),
+});
+
+export const loggingSchema = z.strictObject({
+    /** Days CloudWatch log groups keep their events. */
+    retentionDays: z
+        .number({ error: `must be one of ${LOG_RETENTION_DAYS.join(", ")}` })
+        .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), {
+            error: `must be one of the CloudWatch Logs retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
+        })
+        .optional(),
+});
+
+/** Paths of the fields a cross-field rule reads; the rule runs only when none of them failed on its own. */
+function whenValid(...paths: string[][]) {
+    return {
+        when: (payload: z.core.ParsePayload) =>
+            !payload.issues.some(
+                // A misspelt sibling key (reported on its own) does not make the fields beside it unreadable.
+                (issue) =>
+                    issue.code !== "unrecognized_keys" && paths.some((path) => path.every((segment, i) => issue.path?.[i] === segment)),
+            ),
+    };
+}
+
+export const stackConfigSchema = z
+    .strictObject({
+        /** `dev` or `prod`; decides the protection defaults. Defaults to the stack name when that is `dev` or `prod`. */
+        environment: z.enum(ENVIRONMENTS, { error: `must be one of ${ENVIRONMENTS.join(", ")}` }).optional(),
+        /** Region of the primary (writer) stack. */
+        primaryRegion: region.default("eu-west-2"),
+        /** Region of the disaster-recovery stack. */
+        drRegion: region.default("eu-west-1"),
+        /** Protect stateful resources from deletion (Pulumi protect, AWS deletion protection, final snapshots). */
+        protect: flag.optional(),
+        network: networkSchema.prefault({}),
+        database: databaseSchema.prefault({}),
+        objectives: objectivesSchema.prefault({}),
+        alerts: alertsSchema,
+        logging: loggingSchema.prefault({}),
+        /** Tags merged into every taggable resource. */
+        tags: z
+            .record(tagKey, tagValue, { error: "must be a map of tag keys to string values" })
+            .refine((tags) => Object.keys(tags).length <= MAX_STACK_TAGS, {
+                error: `at most ${MAX_STACK_TAGS} tags (AWS allows ${TAG_LIMITS.maxTagsPerResource} per resource; the program sets ${PROGRAM_TAG_KEYS.length} plus Name)`,
+            })
+            .default({}),
+    })
+    .superRefine(
+        (cfg, ctx) => {
+            if (cfg.primaryRegion === cfg.drRegion) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["drRegion"],
+                    message: `must differ from primaryRegion (${cfg.primaryRegion}): a DR region in the same region survives nothing`,
+                });
+            }
+        },
+        whenValid(["primaryRegion"], ["drRegion"]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            const primary = parseCidr(cfg.network.primaryCidr)!;
+            const dr = parseCidr(cfg.network.drCidr)!;
+            if (overlaps(primary, dr)) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["network", "drCidr"],
+                    message: `overlaps network.primaryCidr (${cfg.network.primaryCidr}); the two VPCs need disjoint ranges to be peered or routed during failover`,
+                });
+            }
+        },
+        whenValid(["network"]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            if (cfg.database.minCapacity > cfg.database.maxCapacity) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["database", "minCapacity"],
+                    message: `must not exceed database.maxCapacity (${cfg.database.maxCapacity})`,
+                });
+            }
+        },
+        whenValid(["database", "minCapacity"], ["database", "maxCapacity"]),
+    );
+
+/** The stack configuration as validated, before environment defaults are applied. */
+export type ParsedStackConfig = z.output<typeof stackConfigSchema>;

@@ -1,0 +1,373 @@
+/**
+ * Pulumi mocks that answer like the AWS provider where the program depends on it.
+ *
+ * - Every resource gets a realistic, deterministic id and ARN for its region and the mock account, plus the computed
+ *   outputs the program reads (endpoints, names, key ids...). Inputs are echoed back as state, as the provider does.
+ * - The region of a resource is the region of its explicit provider (or its own `region` input, which @pulumi/aws v7
+ *   accepts). A resource on the default provider has no region: the tests treat that as a bug.
+ * - Invokes (data sources) are answered per provider region. An invoke the mocks do not know fails loudly instead of
+ *   returning an empty object that would make the program silently wrong.
+ */
+import { createHash } from "crypto";
+import type * as pulumi from "@pulumi/pulumi";
+
+/** The mock AWS account. */
+export const MOCK_ACCOUNT_ID = "123456789012";
+/** The mock caller: a role session, as in CI with OIDC. */
+export const MOCK_CALLER_ARN = `arn:aws:sts::${MOCK_ACCOUNT_ID}:assumed-role/healthcare-dr-deployer/pulumi`;
+
+type MockArgs = pulumi.runtime.MockResourceArgs;
+type Inputs = Record<string, unknown>;
+
+/** What a resource model computes from the resource's inputs. */
+interface ModelContext {
+    readonly name: string;
+    readonly type: string;
+    readonly inputs: Inputs;
+    readonly region: string;
+    readonly account: string;
+    /** A deterministic hex string for this resource, `length` characters long. */
+    hex(length: number): string;
+}
+
+type Model = (ctx: ModelContext) => { id: string; state?: Inputs };
+
+const str = (v: unknown, fallback: string): string => (typeof v === "string" && v !== "" ? v : fallback);
+const arn = (ctx: ModelContext, service: string, resource: string, opts: { global?: boolean; noAccount?: boolean } = {}): string =>
+    `arn:aws:${service}:${opts.global ? "" : ctx.region}:${opts.noAccount ? "" : ctx.account}:${resource}`;
+
+/** A physical name as Pulumi auto-naming would make it: the logical name plus seven random characters. */
+const autoName = (ctx: ModelContext, explicit: unknown, prefix?: unknown): string =>
+    str(explicit, typeof prefix === "string" && prefix !== "" ? `${prefix}${ctx.hex(8)}` : `${ctx.name}-${ctx.hex(7)}`);
+
+/**
+ * Resource models by type token. Components add the types they declare here, so that what the program reads back
+ * (an ARN, an endpoint) looks like what AWS returns.
+ */
+export const RESOURCE_MODELS: Record<string, Model> = {
+    "aws:kms/key:Key": (ctx) => {
+        const id = `${ctx.hex(8)}-${ctx.hex(4)}-4${ctx.hex(3)}-a${ctx.hex(3)}-${ctx.hex(12)}`;
+        return { id, state: { keyId: id, arn: arn(ctx, "kms", `key/${id}`) } };
+    },
+    "aws:kms/alias:Alias": (ctx) => {
+        const name = str(ctx.inputs["name"], `alias/${ctx.name}`);
+        return { id: name, state: { name, arn: arn(ctx, "kms", name) } };
+    },
+    "aws:s3/bucket:Bucket": (ctx) => {
+        const bucket = autoName(ctx, ctx.inputs["bucket"], ctx.inputs["bucketPrefix"]);
+        return {
+            id: bucket,
+            state: {
+                bucket,
+                arn: `arn:aws:s3:::${bucket}`,
+                bucketDomainName: `${bucket}.s3.amazonaws.com`,
+                bucketRegionalDomainName: `${bucket}.s3.${ctx.region}.amazonaws.com`,
+                region: ctx.region,
+            },
+        };
+    },
+    "aws:iam/role:Role": (ctx) => {
+        const name = autoName(ctx, ctx.inputs["name"], ctx.inputs["namePrefix"]);
+        return {
+            id: name,
+            state: { name, arn: arn(ctx, "iam", `role/${name}`, { global: true }), uniqueId: `AROA${ctx.hex(17).toUpperCase()}` },
+        };
+    },
+    "aws:iam/policy:Policy": (ctx) => {
+        const name = autoName(ctx, ctx.inputs["name"], ctx.inputs["namePrefix"]);
+        return {
+            id: arn(ctx, "iam", `policy/${name}`, { global: true }),
+            state: { name, arn: arn(ctx, "iam", `policy/${name}`, { global: true }) },
+        };
+    },
+    "aws:ec2/vpc:Vpc": (ctx) => {
+        const id = `vpc-${ctx.hex(17)}`;
+        return {
+            id,
+            state: {
+                arn: arn(ctx, "ec2", `vpc/${id}`),
+                defaultSecurityGroupId: `sg-${ctx.hex(17)}`,
+                defaultNetworkAclId: `acl-${ctx.hex(17)}`,
+                defaultRouteTableId: `rtb-${ctx.hex(17)}`,
+                mainRouteTableId: `rtb-${ctx.hex(17)}`,
+                ownerId: ctx.account,
+            },
+        };
+    },
+    "aws:ec2/subnet:Subnet": (ctx) => {
+        const id = `subnet-${ctx.hex(17)}`;
+        return { id, state: { arn: arn(ctx, "ec2", `subnet/${id}`), ownerId: ctx.account } };
+    },
+    "aws:ec2/securityGroup:SecurityGroup": (ctx) => {
+        const id = `sg-${ctx.hex(17)}`;
+        return {
+            id,
+            state: {
+                arn: arn(ctx, "ec2", `security-group/${id}`),
+                name: autoName(ctx, ctx.inputs["name"], ctx.inputs["namePrefix"]),
+                ownerId: ctx.account,
+            },
+        };
+    },
+    "aws:ec2/routeTable:RouteTable": (ctx) => {
+        const id = `rtb-${ctx.hex(17)}`;
+        return { id, state: { arn: arn(ctx, "ec2", `route-table/${id}`), ownerId: ctx.account } };
+    },
+    "aws:ec2/internetGateway:InternetGateway": (ctx) => {
+        const id = `igw-${ctx.hex(17)}`;
+        return { id, state: { arn: arn(ctx, "ec2", `internet-gateway/${id}`), ownerId: ctx.account } };
+    },
+    "aws:ec2/natGateway:NatGateway": (ctx) => ({
+        id: `nat-${ctx.hex(17)}`,
+        state: { publicIp: `203.0.113.${parseInt(ctx.hex(2), 16) % 254}` },
+    }),
+    "aws:ec2/eip:Eip": (ctx) => ({
+        id: `eipalloc-${ctx.hex(17)}`,
+        state: { allocationId: `eipalloc-${ctx.hex(17)}`, publicIp: `198.51.100.${parseInt(ctx.hex(2), 16) % 254}` },
+    }),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": (ctx) => {
+        const id = `vpce-${ctx.hex(17)}`;
+        return {
+            id,
+            state: {
+                arn: arn(ctx, "ec2", `vpc-endpoint/${id}`),
+                dnsEntries: [{ dnsName: `${id}.${str(ctx.inputs["serviceName"], "svc")}`, hostedZoneId: "Z00000000000000000000" }],
+            },
+        };
+    },
+    "aws:ec2/flowLog:FlowLog": (ctx) => {
+        const id = `fl-${ctx.hex(17)}`;
+        return { id, state: { arn: arn(ctx, "ec2", `vpc-flow-log/${id}`) } };
+    },
+    "aws:cloudwatch/logGroup:LogGroup": (ctx) => {
+        const name = autoName(ctx, ctx.inputs["name"], ctx.inputs["namePrefix"]);
+        return { id: name, state: { name, arn: arn(ctx, "logs", `log-group:${name}`) } };
+    },
+    "aws:sns/topic:Topic": (ctx) => {
+        const name = autoName(ctx, ctx.inputs["name"], ctx.inputs["namePrefix"]);
+        return { id: arn(ctx, "sns", name), state: { name, arn: arn(ctx, "sns", name) } };
+    },
+    "aws:sqs/queue:Queue": (ctx) => {
+        const name = autoName(ctx, ctx.inputs["name"], ctx.inputs["namePrefix"]);
+        return {
+            id: `https://sqs.${ctx.region}.amazonaws.com/${ctx.account}/${name}`,
+            state: { name, arn: arn(ctx, "sqs", name), url: `https://sqs.${ctx.region}.amazonaws.com/${ctx.account}/${name}` },
+        };
+    },
+    "aws:dynamodb/table:Table": (ctx) => {
+        const name = autoName(ctx, ctx.inputs["name"], undefined);
+        return { id: name, state: { name, arn: arn(ctx, "dynamodb", `table/${name}`) } };
+    },
+    "aws:lambda/function:Function": (ctx) => {
+        const name = autoName(ctx, ctx.inputs["name"], undefined);
+        const fnArn = arn(ctx, "lambda", `function:${name}`);
+        return {
+            id: name,
+            state: {
+                name,
+                arn: fnArn,
+                qualifiedArn: `${fnArn}:$LATEST`,
+                invokeArn: `arn:aws:apigateway:${ctx.region}:lambda:path/2015-03-31/functions/${fnArn}/invocations`,
+                version: "$LATEST",
+            },
+        };
+    },
+    "aws:secretsmanager/secret:Secret": (ctx) => {
+        const name = autoName(ctx, ctx.inputs["name"], ctx.inputs["namePrefix"]);
+        const secretArn = arn(ctx, "secretsmanager", `secret:${name}-${ctx.hex(6)}`);
+        return { id: secretArn, state: { name, arn: secretArn } };
+    },
+    "aws:ssm/parameter:Parameter": (ctx) => {
+        const name = str(ctx.inputs["name"], `/${ctx.name}`);
+        return { id: name, state: { name, arn: arn(ctx, "ssm", `parameter${name.startsWith("/") ? "" : "/"}${name}`), version: 1 } };
+    },
+    "aws:rds/globalCluster:GlobalCluster": (ctx) => {
+        const id = str(ctx.inputs["globalClusterIdentifier"], ctx.name);
+        return {
+            id,
+            state: {
+                globalClusterIdentifier: id,
+                arn: `arn:aws:rds::${ctx.account}:global-cluster:${id}`,
+                globalClusterResourceId: `cluster-${ctx.hex(26)}`,
+                endpoint: `${id}.global-${ctx.hex(10)}.global.rds.amazonaws.com`,
+            },
+        };
+    },
+    "aws:rds/cluster:Cluster": (ctx) => {
+        const id = str(ctx.inputs["clusterIdentifier"], `${ctx.name}-${ctx.hex(7)}`);
+        const host = `${id}.cluster-${ctx.hex(12)}.${ctx.region}.rds.amazonaws.com`;
+        return {
+            id,
+            state: {
+                clusterIdentifier: id,
+                arn: arn(ctx, "rds", `cluster:${id}`),
+                clusterResourceId: `cluster-${ctx.hex(26).toUpperCase()}`,
+                endpoint: host,
+                readerEndpoint: host.replace(".cluster-", ".cluster-ro-"),
+                port: 5432,
+                hostedZoneId: "Z1RLNUO7B9Q6NB",
+            },
+        };
+    },
+    "aws:rds/clusterInstance:ClusterInstance": (ctx) => {
+        const id = str(ctx.inputs["identifier"], `${ctx.name}-${ctx.hex(7)}`);
+        return {
+            id,
+            state: {
+                identifier: id,
+                arn: arn(ctx, "rds", `db:${id}`),
+                endpoint: `${id}.${ctx.hex(12)}.${ctx.region}.rds.amazonaws.com`,
+                port: 5432,
+                dbiResourceId: `db-${ctx.hex(26).toUpperCase()}`,
+            },
+        };
+    },
+    "aws:rds/subnetGroup:SubnetGroup": (ctx) => {
+        const name = autoName(ctx, ctx.inputs["name"], ctx.inputs["namePrefix"]).toLowerCase();
+        return { id: name, state: { name, arn: arn(ctx, "rds", `subgrp:${name}`) } };
+    },
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup": (ctx) => {
+        const name = autoName(ctx, ctx.inputs["name"], ctx.inputs["namePrefix"]).toLowerCase();
+        return { id: name, state: { name, arn: arn(ctx, "rds", `cluster-pg:${name}`) } };
+    },
+    "aws:backup/vault:Vault": (ctx) => {
+        const name = autoName(ctx, ctx.inputs["name"], undefined);
+        return { id: name, state: { name, arn: arn(ctx, "backup", `backup-vault:${name}`), recoveryPoints: 0 } };
+    },
+    "aws:backup/plan:Plan": (ctx) => {
+        const id = `${ctx.hex(8)}-${ctx.hex(4)}-${ctx.hex(4)}-${ctx.hex(4)}-${ctx.hex(12)}`;
+        return { id, state: { arn: arn(ctx, "backup", `backup-plan:${id}`), version: ctx.hex(32) } };
+    },
+    "aws:cloudtrail/trail:Trail": (ctx) => {
+        const name = autoName(ctx, ctx.inputs["name"], undefined);
+        return {
+            id: arn(ctx, "cloudtrail", `trail/${name}`),
+            state: { name, arn: arn(ctx, "cloudtrail", `trail/${name}`), homeRegion: ctx.region },
+        };
+    },
+    "aws:cloudwatch/metricAlarm:MetricAlarm": (ctx) => {
+        const name = autoName(ctx, ctx.inputs["name"], undefined);
+        return { id: name, state: { name, arn: arn(ctx, "cloudwatch", `alarm:${name}`) } };
+    },
+    "aws:route53/zone:Zone": (ctx) => {
+        const id = `Z${ctx.hex(20).toUpperCase()}`;
+        return { id, state: { zoneId: id, arn: `arn:aws:route53:::hostedzone/${id}`, nameServers: [] } };
+    },
+    "aws:route53/healthCheck:HealthCheck": (ctx) => {
+        const id = `${ctx.hex(8)}-${ctx.hex(4)}-${ctx.hex(4)}-${ctx.hex(4)}-${ctx.hex(12)}`;
+        return { id, state: { arn: `arn:aws:route53:::healthcheck/${id}` } };
+    },
+};
+
+/** For types without a model: an id from the name and an ARN in the resource's service. */
+const genericModel: Model = (ctx) => {
+    const service = /^aws:([^/]+)\//.exec(ctx.type)?.[1] ?? "unknown";
+    const kind = ctx.type
+        .split(":")
+        .pop()!
+        .replace(/[A-Z]/g, (c, i: number) => (i === 0 ? c.toLowerCase() : `-${c.toLowerCase()}`));
+    const id = `${ctx.name}-${ctx.hex(8)}`;
+    return { id, state: { arn: arn(ctx, service, `${kind}/${id}`) } };
+};
+
+/** Availability zones of a region as AWS names them: `eu-west-2a`, zone ids `euw2-az1`. */
+export function zonesOf(region: string, count: number): { names: string[]; zoneIds: string[] } {
+    const short = region.replace(/^(\w\w)-(\w)\w*-(\d+)$/, "$1$2$3");
+    const letters = "abcdefghij".slice(0, count).split("");
+    return { names: letters.map((l) => `${region}${l}`), zoneIds: letters.map((_, i) => `${short}-az${i + 1}`) };
+}
+
+export interface AwsMocksOptions {
+    /** The account every ARN is built in. Defaults to `MOCK_ACCOUNT_ID`. */
+    readonly accountId?: string;
+    /** Availability zones per region; defaults to 3 (as in eu-west-1 and eu-west-2). */
+    readonly zonesPerRegion?: Readonly<Record<string, number>>;
+}
+
+/** A provider reference is `urn::id`; the URN ends in the provider's name. */
+function providerUrn(ref: string | undefined): string | undefined {
+    if (ref === undefined || ref === "") {
+        return undefined;
+    }
+    const idx = ref.lastIndexOf("::");
+    return idx < 0 ? ref : ref.slice(0, idx);
+}
+
+export class AwsMocks implements pulumi.runtime.Mocks {
+    private readonly account: string;
+    private readonly zonesPerRegion: Readonly<Record<string, number>>;
+    /** Region of each provider, by provider name (the last segment of its URN). */
+    private readonly providerRegions = new Map<string, string>();
+
+    constructor(options: AwsMocksOptions = {}) {
+        this.account = options.accountId ?? MOCK_ACCOUNT_ID;
+        this.zonesPerRegion = options.zonesPerRegion ?? {};
+    }
+
+    /** The region of the provider behind a provider reference, if it is one of ours. */
+    regionOfProvider(ref: string | undefined): string | undefined {
+        const urn = providerUrn(ref);
+        return urn === undefined ? undefined : this.providerRegions.get(urn.split("::").pop()!);
+    }
+
+    newResource(args: MockArgs): { id: string; state: Record<string, unknown> } {
+        const inputs = (args.inputs ?? {}) as Inputs;
+        if (args.type === "pulumi:providers:aws") {
+            const region = str(inputs["region"], "");
+            if (region !== "") {
+                this.providerRegions.set(args.name, region);
+            }
+            return { id: `${args.name}-provider-id`, state: inputs };
+        }
+        if (args.custom === false) {
+            // Component resources have no id or state of their own.
+            return { id: "", state: {} };
+        }
+        const region = str(inputs["region"], this.regionOfProvider(args.provider) ?? "us-east-1");
+        const seed = `${args.type}::${args.name}::${region}`;
+        let draws = 0;
+        const ctx: ModelContext = {
+            name: args.name,
+            type: args.type,
+            inputs,
+            region,
+            account: this.account,
+            hex: (length) => hexOf(`${seed}#${draws++}`, length),
+        };
+        const model = RESOURCE_MODELS[args.type] ?? genericModel;
+        const { id, state } = model(ctx);
+        return {
+            id,
+            state: { ...inputs, ...state, id, ...(args.type.startsWith("aws:") ? { region } : {}), tagsAll: inputs["tags"] ?? {} },
+        };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+        const region = this.regionOfProvider(args.provider);
+        switch (args.token) {
+            case "aws:index/getCallerIdentity:getCallerIdentity":
+                return { accountId: this.account, arn: MOCK_CALLER_ARN, userId: "AROAEXAMPLEROLEID:pulumi", id: this.account };
+            case "aws:index/getPartition:getPartition":
+                return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
+            case "aws:index/getRegion:getRegion":
+                return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
+            case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+                if (region === undefined) {
+                    throw new Error("getAvailabilityZones was called without an explicit regional provider");
+                }
+                const zones = zonesOf(region, this.zonesPerRegion[region] ?? 3);
+                return { id: region, names: zones.names, zoneIds: zones.zoneIds, groupNames: [region], state: "available" };
+            }
+            default:
+                throw new Error(`The test mocks have no answer for the invoke ${args.token}; add one to tests/harness/mocks.ts`);
+        }
+    }
+}
+
+function hexOf(seed: string, length: number): string {
+    let out = "";
+    for (let i = 0; out.length < length; i++) {
+        out += createHash("sha256").update(`${seed}#${i}`).digest("hex");
+    }
+    return out.slice(0, length);
+}

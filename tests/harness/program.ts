@@ -1,0 +1,255 @@
+/**
+ * Runs the real program (`index.ts`) under the AWS mocks for one stack file and records everything it declares:
+ * each resource with its parent, provider, region, inputs, computed state and resource options, the stack outputs,
+ * and every warning printed on the way (deprecations included).
+ *
+ * The tests and the offline plan (`npm run plan`) both use this, so what the plan shows is what the tests check.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import type * as ConfigModule from "../../config";
+import type { StackConfig } from "../../config";
+import { AwsMocks, type AwsMocksOptions } from "./mocks";
+
+/** The project root: where `Pulumi.yaml` and the stack files live. */
+export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+export const PROJECT_NAME = "healthcare-dr";
+
+/** Resource options as the engine receives them. */
+export interface PlannedOptions {
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly ignoreChanges: readonly string[];
+    readonly replaceOnChanges: readonly string[];
+    /** URNs of explicit `dependsOn` resources (and of resources whose outputs feed this one's inputs). */
+    readonly dependsOn: readonly string[];
+    /** Per input property, the URNs it depends on. */
+    readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+    readonly deleteBeforeReplace: boolean;
+    readonly deletedWith?: string;
+    readonly additionalSecretOutputs: readonly string[];
+}
+
+export interface PlannedResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    /** False for component resources. */
+    readonly custom: boolean;
+    readonly id?: string;
+    /** URN of the parent resource, if any. */
+    readonly parent?: string;
+    /** URN of the explicit provider, if any (`undefined` means the default provider). */
+    readonly provider?: string;
+    /** AWS region the resource is created in, from its provider or its own `region` input. */
+    readonly region?: string;
+    readonly inputs: Readonly<Record<string, unknown>>;
+    /** Inputs plus what the (mock) provider computed: id, arn, endpoints... */
+    readonly state: Readonly<Record<string, unknown>>;
+    readonly options: PlannedOptions;
+}
+
+export interface ProgramRun {
+    readonly project: string;
+    readonly stack: string;
+    /** The validated config the program ran with. */
+    readonly config: StackConfig;
+    readonly resources: readonly PlannedResource[];
+    /** Stack outputs, resolved; secret outputs are replaced by `"[secret]"`. */
+    readonly outputs: Readonly<Record<string, unknown>>;
+    /** Every warning printed while the program ran (Pulumi log warnings, deprecation notices...). */
+    readonly warnings: readonly string[];
+}
+
+export interface RunOptions {
+    /** Stack name; the stack file defaults to `Pulumi.<stack>.yaml` in the project root. */
+    readonly stack: string;
+    /** A stack file at another path. */
+    readonly configFile?: string;
+    /** Raw config as Pulumi passes it (`namespace:key` -> string), instead of a stack file. */
+    readonly rawConfig?: Readonly<Record<string, string>>;
+    readonly mocks?: AwsMocksOptions;
+}
+
+/**
+ * Reads a stack file and returns its config the way the Pulumi CLI hands it to a program: structured values as JSON
+ * text, scalars as strings. Encrypted values (`secure:`) cannot be decrypted offline and become `"[secret]"`.
+ */
+export function readStackFile(file: string): Record<string, string> {
+    const text = fs.readFileSync(file, "utf8");
+    const doc = (parseYaml(text) ?? {}) as { config?: Record<string, unknown> };
+    if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
+        throw new Error(`${file}: a stack file is a YAML mapping with a config: section`);
+    }
+    const raw: Record<string, string> = {};
+    for (const [key, value] of Object.entries(doc.config ?? {})) {
+        if (value !== null && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
+            raw[key] = "[secret]";
+        } else {
+            raw[key] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    }
+    return raw;
+}
+
+/** The stack file of a stack in the project root. */
+export function stackFilePath(stack: string): string {
+    return path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`);
+}
+
+interface MonitorLike {
+    registerResource(req: RegisterRequest, callback: (err: unknown, resp: RegisterResponse | undefined) => void): Promise<void>;
+}
+
+/** The parts of the engine's RegisterResourceRequest the harness reads. */
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getCustom(): boolean;
+    getProvider(): string;
+    getObject(): unknown;
+    getProtect(): boolean;
+    getRetainondelete(): boolean;
+    getIgnorechangesList(): string[];
+    getReplaceonchangesList(): string[];
+    getDependenciesList(): string[];
+    getPropertydependenciesMap(): { forEach(fn: (value: { getUrnsList(): string[] }, key: string) => void): void };
+    getDeletebeforereplace(): boolean;
+    getDeletedwith(): string;
+    getAdditionalsecretoutputsList(): string[];
+}
+
+interface RegisterResponse {
+    getUrn(): string;
+    getId(): string;
+    getObject(): unknown;
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports -- the harness reaches into the SDK's runtime on purpose */
+const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): MonitorLike; waitForRPCs(): Promise<void> };
+const rpc = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperties(struct: unknown): Record<string, unknown> };
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** Only one program can run at a time: the Pulumi runtime is process-global. */
+let running: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `index.ts` for a stack and returns what it declared. Throws the program's own error (for example a
+ * `ConfigValidationError`) if the program fails.
+ */
+export function runProgram(options: RunOptions): Promise<ProgramRun> {
+    const next = running.then(() => runOnce(options));
+    running = next.catch(() => undefined);
+    return next;
+}
+
+async function runOnce(options: RunOptions): Promise<ProgramRun> {
+    const rawConfig = options.rawConfig ?? readStackFile(options.configFile ?? stackFilePath(options.stack));
+    const mocks = new AwsMocks(options.mocks);
+    await pulumi.runtime.setMocks(mocks, PROJECT_NAME, options.stack, false);
+    pulumi.runtime.setAllConfig(rawConfig);
+
+    const resources: PlannedResource[] = [];
+    const monitor = settings.getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) =>
+        register(req, (err, resp) => {
+            if (err === null && resp !== undefined) {
+                resources.push(record(req, resp, mocks));
+            }
+            callback(err, resp);
+        });
+
+    const warnings: string[] = [];
+    const failures: unknown[] = [];
+    const originalWarn = console.warn;
+    const onRejection = (reason: unknown) => failures.push(reason);
+    console.warn = (...args: unknown[]) => warnings.push(args.map(String).join(" "));
+    process.on("unhandledRejection", onRejection);
+    try {
+        clearProgramModules();
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program must be evaluated afresh per stack
+        const exported = require(path.join(PROJECT_ROOT, "index.ts")) as Record<string, unknown>;
+        const outputs = await resolveOutputs(exported);
+        await settings.waitForRPCs();
+        // Let rejected promises of the last turn surface before deciding the run succeeded.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (failures.length > 0) {
+            throw failures[0];
+        }
+        const { loadStackConfig } = require(path.join(PROJECT_ROOT, "config")) as typeof ConfigModule; // eslint-disable-line @typescript-eslint/no-require-imports
+        return { project: PROJECT_NAME, stack: options.stack, config: loadStackConfig(), resources, outputs, warnings };
+    } finally {
+        console.warn = originalWarn;
+        process.off("unhandledRejection", onRejection);
+    }
+}
+
+function record(req: RegisterRequest, resp: RegisterResponse, mocks: AwsMocks): PlannedResource {
+    const inputs = rpc.deserializeProperties(req.getObject());
+    const providerRef = req.getProvider();
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((value, key) => {
+        propertyDependencies[key] = value.getUrnsList();
+    });
+    const regionInput = typeof inputs["region"] === "string" ? inputs["region"] : undefined;
+    return {
+        urn: resp.getUrn(),
+        type: req.getType(),
+        name: req.getName(),
+        custom: req.getCustom(),
+        ...(resp.getId() !== "" ? { id: resp.getId() } : {}),
+        ...(req.getParent() !== "" ? { parent: req.getParent() } : {}),
+        ...(providerRef !== "" ? { provider: providerRef.slice(0, providerRef.lastIndexOf("::")) } : {}),
+        ...(req.getType() === "pulumi:providers:aws"
+            ? { region: inputs["region"] as string }
+            : (regionInput ?? mocks.regionOfProvider(providerRef)) !== undefined
+              ? { region: regionInput ?? mocks.regionOfProvider(providerRef)! }
+              : {}),
+        inputs,
+        state: rpc.deserializeProperties(resp.getObject()),
+        options: {
+            protect: req.getProtect(),
+            retainOnDelete: req.getRetainondelete(),
+            ignoreChanges: req.getIgnorechangesList(),
+            replaceOnChanges: req.getReplaceonchangesList(),
+            dependsOn: req.getDependenciesList(),
+            propertyDependencies,
+            deleteBeforeReplace: req.getDeletebeforereplace(),
+            ...(req.getDeletedwith() !== "" ? { deletedWith: req.getDeletedwith() } : {}),
+            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        },
+    };
+}
+
+/** Forgets the project's own modules so that requiring `index.ts` runs the program again. */
+function clearProgramModules(): void {
+    const harness = path.join(PROJECT_ROOT, "tests", "harness");
+    for (const file of Object.keys(require.cache)) {
+        if (file.startsWith(PROJECT_ROOT + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`) && !file.startsWith(harness)) {
+            delete require.cache[file];
+        }
+    }
+}
+
+async function resolveOutputs(exported: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const outputs: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(exported)) {
+        const output = pulumi.output(value) as pulumi.Output<unknown>;
+        const [resolved, secret] = await Promise.all([unwrap(output), pulumi.isSecret(output)]);
+        outputs[key] = secret ? "[secret]" : resolved;
+    }
+    return outputs;
+}
+
+/**
+ * The value of an Output. All values are known (the mocks run as an update, not a preview); an error raised inside
+ * an `apply` rejects, rather than leaving the caller waiting forever.
+ */
+export function unwrap<T>(output: pulumi.Output<T>): Promise<T> {
+    // `promise()` is the SDK's own (internal) way to await an Output; it has been stable since Pulumi 1.x.
+    return (output as unknown as { promise(): Promise<T> }).promise();
+}
