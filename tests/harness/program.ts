@@ -45,7 +45,10 @@ export interface PlannedResource {
     readonly provider?: string;
     /** AWS region the resource is created in, from its provider or its own `region` input. */
     readonly region?: string;
+    /** Inputs as plain values (secrets unwrapped: see `secretInputs`). */
     readonly inputs: Readonly<Record<string, unknown>>;
+    /** Paths (`a.b[0]`) of inputs that are secrets; reports print them as `[secret]`. */
+    readonly secretInputs: readonly string[];
     /** Inputs plus what the (mock) provider computed: id, arn, endpoints... */
     readonly state: Readonly<Record<string, unknown>>;
     readonly options: PlannedOptions;
@@ -71,6 +74,16 @@ export interface RunOptions {
     /** Raw config as Pulumi passes it (`namespace:key` -> string), instead of a stack file. */
     readonly rawConfig?: Readonly<Record<string, string>>;
     readonly mocks?: AwsMocksOptions;
+    /** Called for each resource as it is registered (the run's `resources` are only returned on success). */
+    readonly observe?: (resource: PlannedResource) => void;
+}
+
+/** A stack file that cannot be read as one (not YAML, not a mapping). */
+export class StackFileError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "StackFileError";
+    }
 }
 
 /**
@@ -79,9 +92,14 @@ export interface RunOptions {
  */
 export function readStackFile(file: string): Record<string, string> {
     const text = fs.readFileSync(file, "utf8");
-    const doc = (parseYaml(text) ?? {}) as { config?: Record<string, unknown> };
+    let doc: { config?: Record<string, unknown> };
+    try {
+        doc = (parseYaml(text) ?? {}) as { config?: Record<string, unknown> };
+    } catch (err) {
+        throw new StackFileError(`${file}: not valid YAML: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+    }
     if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
-        throw new Error(`${file}: a stack file is a YAML mapping with a config: section`);
+        throw new StackFileError(`${file}: a stack file is a YAML mapping with a config: section`);
     }
     const raw: Record<string, string> = {};
     for (const [key, value] of Object.entries(doc.config ?? {})) {
@@ -130,7 +148,11 @@ interface RegisterResponse {
 
 /* eslint-disable @typescript-eslint/no-require-imports -- the harness reaches into the SDK's runtime on purpose */
 const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): MonitorLike; waitForRPCs(): Promise<void> };
-const rpc = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperties(struct: unknown): Record<string, unknown> };
+const rpc = require("@pulumi/pulumi/runtime/rpc") as {
+    deserializeProperties(struct: unknown): Record<string, unknown>;
+    isRpcSecret(value: unknown): boolean;
+    unwrapRpcSecret(value: unknown): unknown;
+};
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Only one program can run at a time: the Pulumi runtime is process-global. */
@@ -158,7 +180,9 @@ async function runOnce(options: RunOptions): Promise<ProgramRun> {
     monitor.registerResource = (req, callback) =>
         register(req, (err, resp) => {
             if (err === null && resp !== undefined) {
-                resources.push(record(req, resp, mocks));
+                const resource = record(req, resp, mocks);
+                resources.push(resource);
+                options.observe?.(resource);
             }
             callback(err, resp);
         });
@@ -188,8 +212,24 @@ async function runOnce(options: RunOptions): Promise<ProgramRun> {
     }
 }
 
+/** Replaces the SDK's secret wrappers by their values, collecting the paths that were secret. */
+function unwrapSecrets(value: unknown, path: string, secrets: string[]): unknown {
+    if (rpc.isRpcSecret(value)) {
+        secrets.push(path);
+        return unwrapSecrets(rpc.unwrapRpcSecret(value), path, []);
+    }
+    if (Array.isArray(value)) {
+        return value.map((v, i) => unwrapSecrets(v, `${path}[${i}]`, secrets));
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v, path === "" ? k : `${path}.${k}`, secrets)]));
+    }
+    return value;
+}
+
 function record(req: RegisterRequest, resp: RegisterResponse, mocks: AwsMocks): PlannedResource {
-    const inputs = rpc.deserializeProperties(req.getObject());
+    const secretInputs: string[] = [];
+    const inputs = unwrapSecrets(rpc.deserializeProperties(req.getObject()), "", secretInputs) as Record<string, unknown>;
     const providerRef = req.getProvider();
     const propertyDependencies: Record<string, string[]> = {};
     req.getPropertydependenciesMap().forEach((value, key) => {
@@ -210,7 +250,8 @@ function record(req: RegisterRequest, resp: RegisterResponse, mocks: AwsMocks): 
               ? { region: regionInput ?? mocks.regionOfProvider(providerRef)! }
               : {}),
         inputs,
-        state: rpc.deserializeProperties(resp.getObject()),
+        secretInputs,
+        state: unwrapSecrets(rpc.deserializeProperties(resp.getObject()), "", []) as Record<string, unknown>,
         options: {
             protect: req.getProtect(),
             retainOnDelete: req.getRetainondelete(),

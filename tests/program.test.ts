@@ -1,0 +1,144 @@
+import { expect } from "chai";
+import { AwsMocks, MOCK_ACCOUNT_ID, zonesOf } from "./harness/mocks";
+import { runProgram, stackFilePath, readStackFile } from "./harness/program";
+import { planStack, resourcesOfType, STACKS } from "./harness/stacks";
+
+describe("the program", () => {
+    for (const stack of STACKS) {
+        describe(`stack ${stack}`, () => {
+            it("declares exactly two AWS providers, one per configured region", async () => {
+                const run = await planStack(stack);
+                const providers = resourcesOfType(run, "pulumi:providers:aws");
+                expect(providers.map((p) => [p.name, p.inputs["region"]])).to.deep.equal([
+                    ["primary", run.config.primaryRegion],
+                    ["dr", run.config.drRegion],
+                ]);
+            });
+
+            it("puts every AWS resource on an explicit regional provider, never the ambient region", async () => {
+                const run = await planStack(stack);
+                const aws = run.resources.filter((r) => r.custom && r.type.startsWith("aws:"));
+                expect(aws).to.not.be.empty;
+                for (const resource of aws) {
+                    expect(resource.provider, `${resource.type} ${resource.name} uses the default provider`).to.match(
+                        /::pulumi:providers:aws::(primary|dr)$/,
+                    );
+                    expect([run.config.primaryRegion, run.config.drRegion]).to.include(resource.region);
+                }
+            });
+
+            it("names every component with a healthcare:dr: type token", async () => {
+                const run = await planStack(stack);
+                for (const component of run.resources.filter((r) => !r.custom)) {
+                    expect(component.type).to.match(/^healthcare:dr:[A-Z][A-Za-z]+$/);
+                }
+            });
+
+            it("prints no warning at all, deprecations included", async () => {
+                const run = await planStack(stack);
+                expect(run.warnings).to.deep.equal([]);
+            });
+
+            it("tags every tagged resource with the stack's tags", async () => {
+                const run = await planStack(stack);
+                const tagged = run.resources.filter((r) => r.custom && r.type.startsWith("aws:") && r.inputs["tags"] !== undefined);
+                expect(tagged).to.not.be.empty;
+                for (const resource of tagged) {
+                    expect(resource.inputs["tags"], `${resource.type} ${resource.name}`).to.deep.include(run.config.tags);
+                }
+            });
+
+            it("encrypts each region with its own rotating customer-managed key", async () => {
+                const run = await planStack(stack);
+                const keys = resourcesOfType(run, "aws:kms/key:Key");
+                expect(keys.map((k) => k.region).sort()).to.deep.equal([run.config.drRegion, run.config.primaryRegion].sort());
+                for (const key of keys) {
+                    expect(key.inputs["enableKeyRotation"]).to.equal(true);
+                    expect(key.options.protect).to.equal(run.config.protect);
+                    expect(key.options.retainOnDelete).to.equal(run.config.protect);
+                    expect(key.inputs["deletionWindowInDays"]).to.equal(run.config.protect ? 30 : 7);
+                }
+            });
+
+            it("exports the regions, account, zones and objectives", async () => {
+                const run = await planStack(stack);
+                expect(run.outputs).to.deep.include({
+                    environment: stack,
+                    primaryRegion: "eu-west-2",
+                    drRegion: "eu-west-1",
+                    accountId: MOCK_ACCOUNT_ID,
+                });
+                const zones = run.outputs["availabilityZones"] as { primary: string[]; dr: string[] };
+                expect(zones.primary).to.deep.equal(zonesOf("eu-west-2", run.config.network.azCount).names);
+                expect(zones.dr).to.deep.equal(zonesOf("eu-west-1", run.config.network.azCount).names);
+            });
+        });
+    }
+
+    it("protects prod's stateful resources and leaves dev's destroyable", async () => {
+        const [dev, prod] = [await planStack("dev"), await planStack("prod")];
+        expect(dev.resources.some((r) => r.options.protect)).to.equal(false);
+        expect(prod.resources.filter((r) => r.options.protect)).to.not.be.empty;
+    });
+
+    it("stops with a message naming azCount when a region has fewer zones than configured", async () => {
+        let error: unknown;
+        try {
+            await runProgram({ stack: "prod", mocks: { zonesPerRegion: { "eu-west-1": 2 } } });
+        } catch (err) {
+            error = err;
+        }
+        expect((error as Error | undefined)?.message).to.match(
+            /healthcare-dr:network\.azCount is 3, but eu-west-1 \(Europe \(Ireland\)\) has only 2 availability zones/,
+        );
+    });
+
+    it("plans a stack file from another path", async () => {
+        const raw = readStackFile(stackFilePath("dev"));
+        const run = await runProgram({ stack: "dev-copy", rawConfig: raw });
+        expect(run.config.environment).to.equal("dev");
+        expect(run.stack).to.equal("dev-copy");
+    });
+});
+
+describe("the AWS mocks", () => {
+    const mocks = new AwsMocks();
+    mocks.newResource({ type: "pulumi:providers:aws", name: "dr", inputs: { region: "eu-west-1" } });
+    const provider = "urn:pulumi:test::healthcare-dr::pulumi:providers:aws::dr::dr-provider-id";
+
+    it("gives resources realistic, deterministic ids and ARNs in their provider's region", () => {
+        const first = mocks.newResource({ type: "aws:kms/key:Key", name: "k", inputs: {}, provider, custom: true });
+        const again = mocks.newResource({ type: "aws:kms/key:Key", name: "k", inputs: {}, provider, custom: true });
+        expect(first.id).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
+        expect(first.state["arn"]).to.equal(`arn:aws:kms:eu-west-1:${MOCK_ACCOUNT_ID}:key/${first.id}`);
+        expect(again).to.deep.equal(first);
+    });
+
+    it("fills in the outputs the program reads, such as cluster endpoints", () => {
+        const cluster = mocks.newResource({
+            type: "aws:rds/cluster:Cluster",
+            name: "db",
+            inputs: { clusterIdentifier: "hdr-dev-dr" },
+            provider,
+            custom: true,
+        });
+        expect(cluster.state["endpoint"]).to.match(/^hdr-dev-dr\.cluster-[0-9a-f]{12}\.eu-west-1\.rds\.amazonaws\.com$/);
+        expect(cluster.state["readerEndpoint"]).to.match(/\.cluster-ro-/);
+        expect(cluster.state["arn"]).to.equal(`arn:aws:rds:eu-west-1:${MOCK_ACCOUNT_ID}:cluster:hdr-dev-dr`);
+    });
+
+    it("answers availability zones per provider region", () => {
+        const zones = mocks.call({ token: "aws:index/getAvailabilityZones:getAvailabilityZones", inputs: {}, provider });
+        expect(zones["names"]).to.deep.equal(["eu-west-1a", "eu-west-1b", "eu-west-1c"]);
+        expect(zones["zoneIds"]).to.deep.equal(["euw1-az1", "euw1-az2", "euw1-az3"]);
+    });
+
+    it("refuses zone lookups without a regional provider and invokes it does not know", () => {
+        expect(() => mocks.call({ token: "aws:index/getAvailabilityZones:getAvailabilityZones", inputs: {} })).to.throw(
+            /explicit regional provider/,
+        );
+        expect(() => mocks.call({ token: "aws:ec2/getVpc:getVpc", inputs: {}, provider })).to.throw(
+            /no answer for the invoke aws:ec2\/getVpc:getVpc/,
+        );
+    });
+});

@@ -1,0 +1,111 @@
+/**
+ * The offline plan: runs the real program for one stack file under the AWS mocks, then prints what it would
+ * declare, its outputs, its recovery objectives and the policy pack's verdict. No Pulumi CLI, no AWS account.
+ *
+ *   npm run plan -- --stack dev [--json] [--config-file PATH]
+ *
+ * Exit status: 0 planned cleanly; 1 mandatory policy violations; 2 invalid stack config or usage; 3 the program
+ * failed for another reason.
+ */
+import * as path from "path";
+import { parseArgs } from "util";
+import { formatIssue, isConfigValidationError } from "../config";
+import { runProgram, StackFileError, stackFilePath } from "../tests/harness/program";
+import { buildPlanDocument, formatText, hasMandatoryViolations } from "./report";
+import { evaluatePolicies } from "./policies";
+
+const USAGE = `Usage: npm run plan -- --stack NAME [--config-file PATH] [--json]
+
+  --stack NAME         the stack to plan (reads Pulumi.NAME.yaml unless --config-file is given)
+  --config-file PATH   plan the stack file at PATH instead
+  --json               print the plan as one JSON document
+`;
+
+export const EXIT = { ok: 0, violations: 1, invalid: 2, failed: 3 } as const;
+
+interface PlanArgs {
+    readonly stack: string;
+    readonly configFile: string;
+    readonly json: boolean;
+}
+
+function parse(argv: readonly string[]): PlanArgs | string {
+    let values;
+    try {
+        ({ values } = parseArgs({
+            args: [...argv],
+            options: {
+                stack: { type: "string" },
+                "config-file": { type: "string" },
+                json: { type: "boolean", default: false },
+                help: { type: "boolean", default: false },
+            },
+            strict: true,
+            allowPositionals: false,
+        }));
+    } catch (err) {
+        return `${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`;
+    }
+    if (values.help) {
+        return USAGE;
+    }
+    const configFile = values["config-file"];
+    const fromFile = configFile === undefined ? undefined : /^Pulumi\.([^.]+)\.ya?ml$/.exec(path.basename(configFile))?.[1];
+    const stack = values.stack ?? fromFile;
+    if (stack === undefined) {
+        return `--stack is required (or a --config-file named Pulumi.NAME.yaml)\n\n${USAGE}`;
+    }
+    return { stack, configFile: configFile === undefined ? stackFilePath(stack) : path.resolve(configFile), json: values.json };
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+    const args = parse(argv);
+    if (typeof args === "string") {
+        const isHelp = args === USAGE;
+        (isHelp ? process.stdout : process.stderr).write(args);
+        return isHelp ? EXIT.ok : EXIT.invalid;
+    }
+
+    let run;
+    try {
+        run = await runProgram({ stack: args.stack, configFile: args.configFile });
+    } catch (err) {
+        if (isConfigValidationError(err)) {
+            process.stderr.write(`${args.configFile}: stack "${args.stack}" has ${err.issues.length} configuration error(s):\n`);
+            for (const issue of err.issues) process.stderr.write(`  - ${formatIssue(issue)}\n`);
+            return EXIT.invalid;
+        }
+        if (err instanceof StackFileError) {
+            process.stderr.write(`${err.message}\n`);
+            return EXIT.invalid;
+        }
+        const code = (err as NodeJS.ErrnoException | undefined)?.code;
+        if (code === "ENOENT") {
+            process.stderr.write(`No stack file at ${args.configFile}\n`);
+            return EXIT.invalid;
+        }
+        process.stderr.write(`The program failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        if (process.env["DEBUG"] !== undefined && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+        return EXIT.failed;
+    }
+
+    const verdict = await evaluatePolicies(run);
+    const doc = buildPlanDocument(run, {
+        configFile: path.relative(process.cwd(), args.configFile) || args.configFile,
+        violations: verdict.violations,
+        policyCount: verdict.policyCount,
+        policyPackRan: verdict.ran,
+    });
+    process.stdout.write(args.json ? `${JSON.stringify(doc, null, 2)}\n` : formatText(doc));
+    return hasMandatoryViolations(doc) ? EXIT.violations : EXIT.ok;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (err: unknown) => {
+            process.stderr.write(`plan: ${err instanceof Error ? err.message : String(err)}\n`);
+            process.exit(EXIT.failed);
+        },
+    );
+}
