@@ -1,0 +1,117 @@
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { expect } from "chai";
+import { PROJECT_ROOT } from "./harness/program";
+import { planStack } from "./harness/stacks";
+import { buildPlanDocument, formatText, hasMandatoryViolations, redactSecrets, SECRET } from "../tools/report";
+
+/** Runs the plan CLI as a user would (through ts-node, without npm's start-up cost). */
+function plan(...args: string[]) {
+    const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("tools", "plan.ts"), ...args], {
+        cwd: PROJECT_ROOT,
+        encoding: "utf8",
+        timeout: 60_000,
+    });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("the offline plan", () => {
+    describe("report", () => {
+        it("groups resources by component and region and lists outputs and objectives", async () => {
+            const run = await planStack("prod");
+            const doc = buildPlanDocument(run, { configFile: "Pulumi.prod.yaml", violations: [], policyCount: 0, policyPackRan: true });
+            const text = formatText(doc);
+            expect(text).to.match(/^Offline plan: project healthcare-dr, stack prod \(environment prod\)/);
+            expect(text).to.include("Regions: primary eu-west-2 (Europe (London)), DR eu-west-1 (Europe (Ireland))");
+            expect(text).to.match(
+                /\n {2}healthcare:dr:RegionalKey dr-key\n {4}eu-west-1 +aws:kms\/key:Key +dr-key {2}\[protect; retain-on-delete\]/,
+            );
+            expect(text).to.include("RTO 30m (1800 s), RPO 5m (300 s)");
+            expect(text).to.match(/\n {2}accountId +123456789012\n/);
+            expect(text).to.include("Warnings: none");
+        });
+
+        it("gives each resource its type, name, region, parent and inputs", async () => {
+            const run = await planStack("dev");
+            const doc = buildPlanDocument(run, { violations: [], policyCount: 0, policyPackRan: true });
+            const key = doc.resources.find((r) => r.type === "aws:kms/key:Key" && r.name === "dr-key")!;
+            expect(key.region).to.equal("eu-west-1");
+            expect(key.parent).to.equal("urn:pulumi:dev::healthcare-dr::healthcare:dr:RegionalKey::dr-key");
+            expect(key.component).to.equal("healthcare:dr:RegionalKey dr-key");
+            expect(key.inputs["enableKeyRotation"]).to.equal(true);
+        });
+
+        it("never prints a secret input", () => {
+            const inputs = { masterPassword: "hunter2", nested: { list: ["a", "b"] }, plain: 1 };
+            expect(redactSecrets(inputs, ["masterPassword", "nested.list[1]"])).to.deep.equal({
+                masterPassword: SECRET,
+                nested: { list: ["a", SECRET] },
+                plain: 1,
+            });
+            expect(inputs.masterPassword).to.equal("hunter2");
+        });
+
+        it("lists violations by policy and fails only on mandatory ones", async () => {
+            const run = await planStack("dev");
+            const advisory = {
+                policyName: "tags-present",
+                enforcementLevel: "advisory",
+                message: "add Owner",
+                resourceName: "k",
+                resourceType: "aws:kms/key:Key",
+            };
+            const mandatory = { ...advisory, policyName: "kms-rotation", enforcementLevel: "mandatory", message: "turn rotation on" };
+            const soft = buildPlanDocument(run, { violations: [advisory], policyCount: 2, policyPackRan: true });
+            const hard = buildPlanDocument(run, { violations: [advisory, mandatory], policyCount: 2, policyPackRan: true });
+            expect(hasMandatoryViolations(soft)).to.equal(false);
+            expect(hasMandatoryViolations(hard)).to.equal(true);
+            expect(formatText(hard)).to.match(
+                /Policy violations: 2 \(2 policies\)\n {2}tags-present \(advisory\)\n {4}aws:kms\/key:Key k: add Owner\n {2}kms-rotation \(mandatory\)/,
+            );
+        });
+    });
+
+    describe("command line", function () {
+        this.timeout(60_000);
+
+        it("prints one JSON document with stack, resources, outputs and violations", () => {
+            const { status, stdout } = plan("--stack", "dev", "--json");
+            expect(status).to.equal(0);
+            const doc = JSON.parse(stdout) as Record<string, unknown>;
+            expect(doc).to.include.keys("stack", "resources", "outputs", "violations");
+            expect(doc["stack"]).to.equal("dev");
+            const resources = doc["resources"] as Array<Record<string, unknown>>;
+            expect(resources).to.not.be.empty;
+            for (const r of resources) expect(r).to.include.keys("type", "name", "region", "parent", "inputs");
+        });
+
+        it("exits 2 for an invalid stack file and names every bad key on stderr", () => {
+            const { status, stdout, stderr } = plan(
+                "--config-file",
+                path.join("tests", "fixtures", "bad-stacks", "many-errors.yaml"),
+                "--stack",
+                "dev",
+            );
+            expect(status).to.equal(2);
+            expect(stdout).to.equal("");
+            for (const key of [
+                "primaryRegion",
+                "network.azCount",
+                "database.minCapacity",
+                "database.backupRetentinDays",
+                "objectives.rpo",
+                "alerts.emails[0]",
+            ]) {
+                expect(stderr).to.include(`healthcare-dr:${key} = `);
+            }
+            expect(stderr).to.not.match(/\n\s+at /); // no stack trace
+        });
+
+        it("exits 2 with usage for unknown options and missing files", () => {
+            expect(plan("--stack", "dev", "--colour").status).to.equal(2);
+            const missing = plan("--stack", "nowhere");
+            expect(missing.status).to.equal(2);
+            expect(missing.stderr).to.match(/No stack file at .*Pulumi\.nowhere\.yaml/);
+        });
+    });
+});
