@@ -6,10 +6,22 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AccessLogBucket } from "./components/AccessLogBucket";
+import { AlertTopics } from "./components/AlertTopics";
+import { AuditTrail } from "./components/AuditTrail";
+import { AuroraPair } from "./components/AuroraPair";
+import { BackupPlan } from "./components/BackupPlan";
+import { FailoverOrchestrator } from "./components/FailoverOrchestrator";
+import { MonthlyBudget } from "./components/MonthlyBudget";
 import { RegionalKey } from "./components/RegionalKey";
+import { RegionalMonitoring, type ReplicationRuleArgs } from "./components/RegionalMonitoring";
+import { RegionalNetwork } from "./components/RegionalNetwork";
+import { ReplicatedBucket } from "./components/ReplicatedBucket";
 import type { StackConfig } from "./config";
 import { physicalName } from "./lib/naming";
+import { recoveryBudget, type RecoveryBudget } from "./lib/recoveryBudget";
 import { describeRegion } from "./lib/regions";
+import { RULE_IDS } from "./lib/replication";
 
 /** One of the two regions, with the provider every resource in it must use. */
 export interface Region {
@@ -23,6 +35,8 @@ export interface Region {
     readonly availabilityZones: pulumi.Output<string[]>;
     /** The region's customer-managed key: everything stored in the region is encrypted with it. */
     readonly key: RegionalKey;
+    /** The region's network: VPC, subnet tiers, endpoints, flow logs and the security groups of the data tier. */
+    readonly network: RegionalNetwork;
 }
 
 /** The stack outputs. */
@@ -34,12 +48,108 @@ export interface ProgramOutputs {
     readonly availabilityZones: { readonly primary: pulumi.Output<string[]>; readonly dr: pulumi.Output<string[]> };
     readonly kmsKeyArns: { readonly primary: pulumi.Output<string>; readonly dr: pulumi.Output<string> };
     readonly objectives: { readonly rto: string; readonly rpo: string; readonly rtoSeconds: number; readonly rpoSeconds: number };
+    /**
+     * What this stack's own settings allow in the worst case (detection, orchestration up to the function's timeout,
+     * promotion, DNS; replication lag and S3 RTC), computed, never typed in. The policy pack's
+     * `recovery-objectives-met` compares it with `objectives`.
+     */
+    readonly recoveryBudget: RecoveryBudget;
+    /** Each region's network: VPC, subnets by tier, security groups, DB subnet group. */
+    readonly networks: { readonly primary: NetworkOutputs; readonly dr: NetworkOutputs };
+    /** The Aurora global database. */
+    readonly database: DatabaseOutputs;
+    /** The AWS Backup plan and its vaults. */
+    readonly backups: {
+        readonly planArn: pulumi.Output<string>;
+        readonly primaryVaultArn: pulumi.Output<string>;
+        readonly drVaultArn: pulumi.Output<string>;
+    };
+    /** Per data set (`healthcare-dr:buckets`): its two buckets and replication roles. */
+    readonly buckets: Readonly<Record<string, DataSetOutputs>>;
+    /** ARNs of the data buckets of each region (sources in the primary, replicas in the DR region), e.g. for backup selections. */
+    readonly bucketArns: { readonly primary: pulumi.Output<string>[]; readonly dr: pulumi.Output<string>[] };
+    /** Names of the buckets that receive the S3 server access logs of each region. */
+    readonly accessLogBuckets: { readonly primary: pulumi.Output<string>; readonly dr: pulumi.Output<string> };
+    /** Alerting, monitoring and the audit trail. */
+    readonly monitoring: MonitoringOutputs;
+    /** The failover orchestrator in the DR region, and the writer record applications connect to. */
+    readonly failover: {
+        readonly functionName: pulumi.Output<string>;
+        readonly lockTableName: pulumi.Output<string>;
+        readonly writerRecordName: pulumi.Output<string>;
+        readonly hostedZoneId: pulumi.Output<string>;
+        readonly deadLetterQueueArn: pulumi.Output<string>;
+    };
+}
+
+/** Where alerts go and what records the account's activity. */
+export interface MonitoringOutputs {
+    /** The SNS alert topic of each region (subscribers must confirm the emails AWS sends them). */
+    readonly alertTopicArns: { readonly primary: pulumi.Output<string>; readonly dr: pulumi.Output<string> };
+    /** The CloudWatch dashboard of each region. */
+    readonly dashboardNames: { readonly primary: pulumi.Output<string>; readonly dr: pulumi.Output<string> };
+    /** The multi-region CloudTrail trail, its bucket and its log group. */
+    readonly trailArn: pulumi.Output<string>;
+    readonly trailBucket: pulumi.Output<string>;
+    readonly trailLogGroup: pulumi.Output<string>;
+    /** The monthly AWS Budgets alert. */
+    readonly budgetName: pulumi.Output<string>;
+}
+
+/** The outputs of one data set. */
+export interface DataSetOutputs {
+    readonly sourceBucket: pulumi.Output<string>;
+    readonly sourceBucketArn: pulumi.Output<string>;
+    readonly replicaBucket: pulumi.Output<string>;
+    readonly replicaBucketArn: pulumi.Output<string>;
+    readonly replicationRoleArn: pulumi.Output<string>;
+    /** Only when reverse replication is on. */
+    readonly failbackReplicationRoleArn: pulumi.Output<string | undefined>;
+}
+
+/** What callers of a region's network need. */
+export interface NetworkOutputs {
+    readonly vpcId: pulumi.Output<string>;
+    readonly subnetIds: {
+        readonly public: pulumi.Output<string[]>;
+        readonly private: pulumi.Output<string[]>;
+        readonly isolated: pulumi.Output<string[]>;
+    };
+    readonly securityGroupIds: {
+        readonly application: pulumi.Output<string>;
+        readonly orchestrator: pulumi.Output<string>;
+        readonly database: pulumi.Output<string>;
+        readonly endpoints: pulumi.Output<string>;
+    };
+    readonly dbSubnetGroupName: pulumi.Output<string>;
+}
+
+/** The global database, as applications and the failover orchestrator address it. */
+export interface DatabaseOutputs {
+    readonly globalClusterId: pulumi.Output<string>;
+    readonly globalWriterEndpoint: pulumi.Output<string>;
+    readonly clusterArns: { readonly primary: pulumi.Output<string>; readonly dr: pulumi.Output<string> };
+    readonly clusterIdentifiers: { readonly primary: pulumi.Output<string>; readonly dr: pulumi.Output<string> };
+    readonly endpoints: {
+        readonly primary: { readonly writer: pulumi.Output<string>; readonly reader: pulumi.Output<string> };
+        readonly dr: { readonly writer: pulumi.Output<string>; readonly reader: pulumi.Output<string> };
+    };
+    readonly secretArns: { readonly primary: pulumi.Output<string>; readonly dr: pulumi.Output<string> };
 }
 
 export function createProgram(config: StackConfig): ProgramOutputs {
     const primary = defineRegion(config, "primary", config.primaryRegion);
     const dr = defineRegion(config, "dr", config.drRegion);
     const caller = aws.getCallerIdentityOutput({}, { provider: primary.provider });
+    const alerts = defineAlerts(config, primary, dr);
+    const storage = defineBuckets(config, primary, dr, alerts);
+    const data = defineDataTier(
+        config,
+        primary,
+        dr,
+        storage.dataSets.map((d) => d.component.sourceBucketArn),
+    );
+    const failover = defineFailover(config, primary, dr, alerts, data);
 
     return {
         environment: config.environment,
@@ -54,7 +164,72 @@ export function createProgram(config: StackConfig): ProgramOutputs {
             rtoSeconds: config.objectives.rto.seconds,
             rpoSeconds: config.objectives.rpo.seconds,
         },
+        recoveryBudget: recoveryBudget(config),
+        networks: { primary: networkOutputs(primary.network), dr: networkOutputs(dr.network) },
+        database: data.database,
+        backups: { planArn: data.backups.planArn, primaryVaultArn: data.backups.primaryVaultArn, drVaultArn: data.backups.drVaultArn },
+        buckets: Object.fromEntries(
+            storage.dataSets.map((d) => [
+                d.name,
+                {
+                    sourceBucket: d.component.sourceBucketName,
+                    sourceBucketArn: d.component.sourceBucketArn,
+                    replicaBucket: d.component.replicaBucketName,
+                    replicaBucketArn: d.component.replicaBucketArn,
+                    replicationRoleArn: d.component.replicationRoleArn,
+                    failbackReplicationRoleArn: d.component.failbackReplicationRoleArn,
+                },
+            ]),
+        ),
+        bucketArns: {
+            primary: storage.dataSets.map((d) => d.component.sourceBucketArn),
+            dr: storage.dataSets.map((d) => d.component.replicaBucketArn),
+        },
+        accessLogBuckets: { primary: storage.accessLogs.primary.bucketName, dr: storage.accessLogs.dr.bucketName },
+        monitoring: defineMonitoring(config, primary, dr, alerts, storage, data, failover),
+        failover: {
+            functionName: failover.functionName,
+            lockTableName: failover.lockTableName,
+            writerRecordName: failover.writerRecordName,
+            hostedZoneId: failover.hostedZoneId,
+            deadLetterQueueArn: failover.deadLetterQueueArn,
+        },
     };
+}
+
+/**
+ * The S3 tier: one access-log bucket per region, and one replicated bucket pair per data set of the stack file.
+ * Alarm actions are empty until the alert topics exist; the alarms are declared regardless.
+ */
+function defineBuckets(config: StackConfig, primary: Region, dr: Region, alerts: AlertTopics) {
+    const logBucket = (region: Region) =>
+        new AccessLogBucket(
+            `${region.role}-access-logs`,
+            {
+                stack: config.stack,
+                role: region.role,
+                retentionDays: config.logging.retentionDays,
+                protect: config.protect,
+                tags: config.tags,
+            },
+            { providers: [region.provider] },
+        );
+    const accessLogs = { primary: logBucket(primary), dr: logBucket(dr) };
+    const dataSets = config.buckets.map((dataSet) => ({
+        name: dataSet.name,
+        component: new ReplicatedBucket(dataSet.name, {
+            stack: config.stack,
+            dataSet,
+            primary,
+            dr,
+            accessLogBuckets: { primary: accessLogs.primary.bucketName, dr: accessLogs.dr.bucketName },
+            rpoSeconds: config.objectives.rpo.seconds,
+            alarmActions: { primary: [alerts.primaryTopicArn], dr: [alerts.drTopicArn] },
+            protect: config.protect,
+            tags: config.tags,
+        }),
+    }));
+    return { accessLogs, dataSets };
 }
 
 function defineRegion(config: StackConfig, role: Region["role"], name: string): Region {
@@ -82,5 +257,245 @@ function defineRegion(config: StackConfig, role: Region["role"], name: string): 
         { region: name, alias: `alias/${physicalName(config.stack, [role, "data"])}`, protect: config.protect, tags: config.tags },
         { providers: [provider] },
     );
-    return { role, name, provider, availabilityZones, key };
+    const network = new RegionalNetwork(
+        `${role}-network`,
+        {
+            region: name,
+            cidr: role === "primary" ? config.network.primaryCidr : config.network.drCidr,
+            availabilityZones,
+            azCount: config.network.azCount,
+            natGateways: role === "primary" ? config.network.primaryNatGateways : config.network.drNatGateways,
+            kmsKeyArn: key.arn,
+            flowLogRetentionDays: config.logging.retentionDays,
+            tags: config.tags,
+        },
+        { providers: [provider] },
+    );
+    return { role, name, provider, availabilityZones, key, network };
+}
+
+function networkOutputs(network: RegionalNetwork): NetworkOutputs {
+    return {
+        vpcId: network.vpcId,
+        subnetIds: { public: network.publicSubnetIds, private: network.privateSubnetIds, isolated: network.isolatedSubnetIds },
+        securityGroupIds: {
+            application: network.applicationSecurityGroupId,
+            orchestrator: network.orchestratorSecurityGroupId,
+            database: network.databaseSecurityGroupId,
+            endpoints: network.endpointSecurityGroupId,
+        },
+        dbSubnetGroupName: network.dbSubnetGroupName,
+    };
+}
+
+/**
+ * The Aurora global database over both regions, and the AWS Backup plan that protects the primary region's data:
+ * the writer cluster and the source buckets (`bucketArns`).
+ */
+function defineDataTier(
+    config: StackConfig,
+    primary: Region,
+    dr: Region,
+    bucketArns: readonly pulumi.Output<string>[],
+): { aurora: AuroraPair; backups: BackupPlan; database: DatabaseOutputs } {
+    const side = (region: Region) => ({
+        region: region.name,
+        provider: region.provider,
+        kmsKeyArn: region.key.arn,
+        availabilityZones: region.availabilityZones,
+        dbSubnetGroupName: region.network.dbSubnetGroupName,
+        securityGroupId: region.network.databaseSecurityGroupId,
+    });
+    const aurora = new AuroraPair("aurora", {
+        stack: config.stack,
+        primary: side(primary),
+        secondary: side(dr),
+        engineVersion: config.database.engineVersion,
+        minCapacity: config.database.minCapacity,
+        maxCapacity: config.database.maxCapacity,
+        backupRetentionDays: config.database.backupRetentionDays,
+        secondaryInstances: config.database.drInstances,
+        protect: config.protect,
+        rotation: { subnetIds: primary.network.privateSubnetIds, securityGroupId: primary.network.orchestratorSecurityGroupId },
+        logRetentionDays: config.logging.retentionDays,
+        tags: config.tags,
+    });
+    const backups = new BackupPlan("backups", {
+        primary: { region: primary.name, provider: primary.provider, kmsKeyArn: primary.key.arn },
+        dr: { region: dr.name, provider: dr.provider, kmsKeyArn: dr.key.arn },
+        retentionDays: config.database.backupRetentionDays,
+        resourceArns: [aurora.primaryClusterArn, ...bucketArns],
+        // Vault lock in compliance mode cannot be undone: prod only.
+        lockVaults: config.environment === "prod",
+        protect: config.protect,
+        tags: config.tags,
+    });
+    const database: DatabaseOutputs = {
+        globalClusterId: aurora.globalClusterId,
+        globalWriterEndpoint: aurora.globalWriterEndpoint,
+        clusterArns: { primary: aurora.primaryClusterArn, dr: aurora.secondaryClusterArn },
+        clusterIdentifiers: { primary: aurora.primaryClusterIdentifier, dr: aurora.secondaryClusterIdentifier },
+        endpoints: { primary: aurora.primaryEndpoints, dr: aurora.secondaryEndpoints },
+        secretArns: { primary: aurora.primarySecretArn, dr: aurora.secondarySecretArn },
+    };
+    return { aurora, backups, database };
+}
+
+/** The alert topic of each region; every alarm and event rule of a region notifies its own region's topic. */
+function defineAlerts(config: StackConfig, primary: Region, dr: Region): AlertTopics {
+    const side = (region: Region) => ({ region: region.name, provider: region.provider, kmsKeyArn: region.key.arn });
+    // The failover orchestrator's role joins the topic policy through `orchestratorRoleArn` once it exists.
+    return new AlertTopics("alerts", {
+        stack: config.stack,
+        primary: side(primary),
+        dr: side(dr),
+        emails: config.alerts.emails,
+        tags: config.tags,
+    });
+}
+
+/**
+ * What watches the stack: per region, GuardDuty, the backup-failure and finding rules, the database alarms and a
+ * dashboard; the replication-lag alarm in the DR region, where the metric is published; the account's multi-region
+ * audit trail in the primary region, recording every object-level call on the data buckets; and the monthly budget.
+ */
+function defineMonitoring(
+    config: StackConfig,
+    primary: Region,
+    dr: Region,
+    alerts: AlertTopics,
+    storage: ReturnType<typeof defineBuckets>,
+    data: ReturnType<typeof defineDataTier>,
+    failover: FailoverOrchestrator,
+): MonitoringOutputs {
+    const database = data.database;
+    const thresholds = config.alarms;
+    const rpoSeconds = config.objectives.rpo.seconds;
+    // Two alarms watch the replication lag, on purpose: this one pages people when the lag exceeds the RPO; the
+    // failover orchestrator's own (at failover.replicationLagThresholdSeconds) starts its assessment.
+    const replicationLag = { secondaryClusterIdentifier: database.clusterIdentifiers.dr, region: dr.name, rpoSeconds };
+    const route = (name: string, from: Region, to: Region) => `${name} from ${from.name} to ${to.name}`;
+    const monitoring = (region: Region, topicArn: pulumi.Output<string>, clusterIdentifier: pulumi.Output<string>) =>
+        new RegionalMonitoring(
+            `${region.role}-monitoring`,
+            {
+                stack: config.stack,
+                role: region.role,
+                region: region.name,
+                topicArn,
+                database: { clusterIdentifier, maxCapacity: config.database.maxCapacity, thresholds },
+                replicationLag: { ...replicationLag, createAlarm: region.role === "dr" },
+                // Graphed on both dashboards; alarmed on in the DR region, where the function runs.
+                orchestrator: {
+                    region: dr.name,
+                    functionName: failover.functionName,
+                    deadLetterQueueName: failover.deadLetterQueueArn.apply((arn) => arn.split(":").pop()!),
+                    createAlarms: region.role === "dr",
+                },
+                rpoSeconds,
+                s3Replication: storage.dataSets.flatMap(({ name, component }): ReplicationRuleArgs[] => {
+                    const dataSet = config.buckets.find((d) => d.name === name);
+                    if (region.role === "primary") {
+                        return [
+                            {
+                                route: route(name, primary, dr),
+                                sourceBucket: component.sourceBucketName,
+                                destinationBucket: component.replicaBucketName,
+                                ruleId: RULE_IDS.toDr,
+                            },
+                        ];
+                    }
+                    return dataSet?.reverseReplication === true
+                        ? [
+                              {
+                                  route: route(name, dr, primary),
+                                  sourceBucket: component.replicaBucketName,
+                                  destinationBucket: component.sourceBucketName,
+                                  ruleId: RULE_IDS.toPrimary,
+                              },
+                          ]
+                        : [];
+                }),
+                tags: config.tags,
+            },
+            { providers: [region.provider] },
+        );
+    const primaryMonitoring = monitoring(primary, alerts.primaryTopicArn, database.clusterIdentifiers.primary);
+    const drMonitoring = monitoring(dr, alerts.drTopicArn, database.clusterIdentifiers.dr);
+
+    const trail = new AuditTrail(
+        "audit",
+        {
+            stack: config.stack,
+            region: primary.name,
+            kmsKeyArn: primary.key.arn,
+            dataBucketArns: storage.dataSets.flatMap((d) => [d.component.sourceBucketArn, d.component.replicaBucketArn]),
+            retentionDays: config.logging.retentionDays,
+            // Prod: log files cannot be deleted or overwritten before the retention ends. Dev stays destroyable.
+            ...(config.environment === "prod" ? { objectLockRetentionDays: config.logging.retentionDays } : {}),
+            replica: { region: dr.name, provider: dr.provider, kmsKeyArn: dr.key.arn },
+            backup: { planId: data.backups.planId, roleArn: data.backups.roleArn },
+            accessLogBucket: storage.accessLogs.primary.bucketName,
+            protect: config.protect,
+            tags: config.tags,
+        },
+        { providers: [primary.provider] },
+    );
+    const budget = new MonthlyBudget(
+        "budget",
+        { stack: config.stack, monthlyUsd: config.budget.monthlyUsd, emails: config.alerts.emails, tags: config.tags },
+        // Budgets is global; the primary provider only carries the credentials.
+        { providers: [primary.provider] },
+    );
+
+    return {
+        alertTopicArns: { primary: alerts.primaryTopicArn, dr: alerts.drTopicArn },
+        dashboardNames: { primary: primaryMonitoring.dashboardName, dr: drMonitoring.dashboardName },
+        trailArn: trail.trailArn,
+        trailBucket: trail.bucketName,
+        trailLogGroup: trail.logGroupName,
+        budgetName: budget.budgetName,
+    };
+}
+
+/**
+ * The failover orchestrator, in the DR region: detection (replication-lag alarm, Route 53 health check, EventBridge),
+ * the function that promotes the DR cluster exactly once, and the writer record and `active-region` it repoints.
+ */
+function defineFailover(
+    config: StackConfig,
+    primary: Region,
+    dr: Region,
+    alerts: AlertTopics,
+    data: ReturnType<typeof defineDataTier>,
+): FailoverOrchestrator {
+    return new FailoverOrchestrator(
+        "failover",
+        {
+            stack: config.stack,
+            environment: config.environment,
+            primaryRegion: primary.name,
+            drRegion: dr.name,
+            mode: config.failover.mode,
+            globalClusterId: data.database.globalClusterId,
+            primaryClusterArn: data.database.clusterArns.primary,
+            drClusterArn: data.database.clusterArns.dr,
+            drClusterIdentifier: data.database.clusterIdentifiers.dr,
+            primaryWriterEndpoint: data.database.endpoints.primary.writer,
+            subnetIds: dr.network.privateSubnetIds,
+            securityGroupIds: [dr.network.orchestratorSecurityGroupId],
+            zoneVpcs: [
+                { vpcId: dr.network.vpcId, region: dr.name },
+                { vpcId: primary.network.vpcId, region: primary.name },
+            ],
+            kmsKeyArn: dr.key.arn,
+            alertTopicArns: [alerts.drTopicArn],
+            dnsTtlSeconds: config.failover.dnsTtlSeconds,
+            replicationLagThresholdSeconds: config.failover.replicationLagThresholdSeconds,
+            logRetentionDays: config.logging.retentionDays,
+            protect: config.protect,
+            tags: config.tags,
+        },
+        { providers: [dr.provider] },
+    );
 }

@@ -6,11 +6,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { resolveDataSet, type DataSet } from "../lib/buckets";
 import type { Duration } from "../lib/duration";
+import type { FailoverMode } from "../lib/failover";
+import type { NatMode } from "../lib/subnets";
 import { closest } from "../lib/suggest";
 import { baseTags } from "../lib/tags";
 import { ConfigValidationError, type ConfigIssue } from "./errors";
-import { ENVIRONMENTS, NAMESPACE, stackConfigSchema, type Environment, type ParsedStackConfig } from "./schema";
+import { DEFAULT_MONTHLY_BUDGET_USD, ENVIRONMENTS, NAMESPACE, stackConfigSchema, type Environment, type ParsedStackConfig } from "./schema";
 
 export { ConfigValidationError, formatIssue, isConfigValidationError, type ConfigIssue } from "./errors";
 export { NAMESPACE, type Environment } from "./schema";
@@ -27,16 +30,41 @@ export interface StackConfig {
     readonly drRegion: string;
     /** Protection of stateful resources: Pulumi `protect`/`retainOnDelete`, AWS deletion protection, final snapshots. */
     readonly protect: boolean;
-    readonly network: { readonly primaryCidr: string; readonly drCidr: string; readonly azCount: number };
+    readonly network: {
+        readonly primaryCidr: string;
+        readonly drCidr: string;
+        readonly azCount: number;
+        /** NAT gateways of the primary region. Prod defaults to one per AZ, dev to a single one. */
+        readonly primaryNatGateways: NatMode;
+        /** NAT gateways of the DR region (pilot light). Defaults to a single one. */
+        readonly drNatGateways: NatMode;
+    };
     readonly database: {
         readonly engineVersion: string;
         readonly minCapacity: number;
         readonly maxCapacity: number;
         readonly backupRetentionDays: number;
+        /** Instances of the secondary cluster; at least 1 in prod. */
+        readonly drInstances: number;
     };
     readonly objectives: { readonly rto: Duration; readonly rpo: Duration };
     readonly alerts: { readonly emails: readonly string[] };
     readonly logging: { readonly retentionDays: number };
+    /** Failover detection and orchestration (see lib/failover.ts and components/FailoverOrchestrator.ts). */
+    readonly failover: {
+        readonly mode: FailoverMode;
+        readonly healthCheckIntervalSeconds: 10 | 30;
+        readonly healthCheckFailureThreshold: number;
+        readonly dnsTtlSeconds: number;
+        readonly replicationLagThresholdSeconds: number;
+        readonly operatorResponse: Duration;
+    };
+    /** Thresholds of the database alarms. */
+    readonly alarms: { readonly cpuPercent: number; readonly connectionsPercent: number; readonly freeLocalStorageMiB: number };
+    /** The monthly AWS Budgets alert; prod defaults to 5000 USD, dev to 500. */
+    readonly budget: { readonly monthlyUsd: number };
+    /** Data sets: one replicated bucket pair each (`healthcare-dr:buckets`). */
+    readonly buckets: readonly DataSet[];
     /** Tags for every taggable resource: the program's own plus the stack file's. */
     readonly tags: Readonly<Record<string, string>>;
 }
@@ -45,10 +73,10 @@ export interface StackConfig {
  * Defaults decided by the environment. Prod keeps what it has; dev can be torn down with `pulumi destroy`.
  */
 export const ENVIRONMENT_DEFAULTS: Readonly<
-    Record<Environment, { protect: boolean; backupRetentionDays: number; logRetentionDays: number }>
+    Record<Environment, { protect: boolean; backupRetentionDays: number; logRetentionDays: number; primaryNatGateways: NatMode }>
 > = {
-    dev: { protect: false, backupRetentionDays: 7, logRetentionDays: 30 },
-    prod: { protect: true, backupRetentionDays: 35, logRetentionDays: 365 },
+    dev: { protect: false, backupRetentionDays: 7, logRetentionDays: 30, primaryNatGateways: "single" },
+    prod: { protect: true, backupRetentionDays: 35, logRetentionDays: 365, primaryNatGateways: "perAz" },
 };
 
 export type ParseResult =
@@ -84,6 +112,9 @@ export function parseStackConfig(raw: Readonly<Record<string, string>>, stack: s
     }
 
     const environment = resolveEnvironment(input["environment"], stack, issues);
+    if (result.success && environment !== undefined) {
+        issues.push(...environmentIssues(result.data, environment));
+    }
     if (!result.success || environment === undefined || issues.length > 0) {
         return { ok: false, issues: dedupe(issues) };
     }
@@ -116,6 +147,20 @@ function decode(text: string): unknown {
     return text;
 }
 
+/** Rules that depend on the environment, which is known only after the stack name has been considered. */
+function environmentIssues(parsed: ParsedStackConfig, environment: Environment): ConfigIssue[] {
+    const issues: ConfigIssue[] = [];
+    if (environment === "prod" && parsed.database.drInstances < 1) {
+        issues.push({
+            key: `${NAMESPACE}:database.drInstances`,
+            value: parsed.database.drInstances,
+            message:
+                "must be at least 1 in prod: a failover needs an instance in the DR region to promote (0, a headless secondary, is for dev only)",
+        });
+    }
+    return issues;
+}
+
 function resolveEnvironment(value: unknown, stack: string, issues: ConfigIssue[]): Environment | undefined {
     if (typeof value === "string") {
         return (ENVIRONMENTS as readonly string[]).includes(value) ? (value as Environment) : undefined; // reported by the schema
@@ -142,11 +187,15 @@ function resolve(parsed: ParsedStackConfig, environment: Environment, stack: str
         primaryRegion: parsed.primaryRegion,
         drRegion: parsed.drRegion,
         protect: parsed.protect ?? defaults.protect,
-        network: parsed.network,
+        network: { ...parsed.network, primaryNatGateways: parsed.network.primaryNatGateways ?? defaults.primaryNatGateways },
         database: { ...parsed.database, backupRetentionDays: parsed.database.backupRetentionDays ?? defaults.backupRetentionDays },
         objectives: parsed.objectives,
         alerts: { emails: parsed.alerts.emails },
         logging: { retentionDays: parsed.logging.retentionDays ?? defaults.logRetentionDays },
+        failover: { ...parsed.failover },
+        alarms: { ...parsed.alarms },
+        budget: { monthlyUsd: parsed.budget.monthlyUsd ?? DEFAULT_MONTHLY_BUDGET_USD[environment] },
+        buckets: parsed.buckets.map((dataSet) => resolveDataSet(dataSet, { objectLockByDefault: environment === "prod" })),
         tags: baseTags({ project, environment, stack, extra: parsed.tags }),
     };
 }
@@ -206,14 +255,27 @@ function valueAt(input: unknown, path: readonly (string | number)[]): unknown {
 function knownKeysAt(path: readonly (string | number)[]): string[] {
     let schema: z.core.$ZodType = stackConfigSchema;
     for (const segment of path) {
-        const shape = shapeOf(schema);
-        const next = shape?.[String(segment)];
+        // An item of a list (`buckets[0]`) has the keys of the list's element.
+        const next = typeof segment === "number" ? elementOf(schema) : shapeOf(schema)?.[segment];
         if (next === undefined) {
             return [];
         }
         schema = next;
     }
     return Object.keys(shapeOf(schema) ?? {});
+}
+
+/** The element schema of a list schema, through defaults, prefaults and optionals. */
+function elementOf(schema: z.core.$ZodType): z.core.$ZodType | undefined {
+    let current: z.core.$ZodType | undefined = schema;
+    for (let depth = 0; current !== undefined && depth < 8; depth++) {
+        const def = current._zod.def as { type: string; element?: z.core.$ZodType; innerType?: z.core.$ZodType };
+        if (def.type === "array") {
+            return def.element;
+        }
+        current = def.innerType;
+    }
+    return undefined;
 }
 
 function shapeOf(schema: z.core.$ZodType): Record<string, z.core.$ZodType> | undefined {

@@ -9,7 +9,9 @@ import { z } from "zod";
 import { DURATION_FORMAT, parseDuration, type Duration } from "../lib/duration";
 import { isPrivate, overlaps, parseCidr } from "../lib/cidr";
 import { REGION_CODES } from "../lib/regions";
+import { NAT_MODES } from "../lib/subnets";
 import { MAX_STACK_TAGS, PROGRAM_TAG_KEYS, TAG_LIMITS } from "../lib/tags";
+import { FAILOVER_MODES } from "../lib/failover";
 
 /** The config namespace: the Pulumi project name. */
 export const NAMESPACE = "healthcare-dr";
@@ -123,6 +125,12 @@ const tagValue = z
         error: "tag values may contain letters, digits, spaces and _ . : / = + - @ only",
     });
 
+/** How NAT gateways are laid out in a region (see lib/subnets.ts). */
+const natMode = z.enum(NAT_MODES, { error: `must be one of ${NAT_MODES.join(", ")}` });
+
+/** Instances of the secondary (DR) cluster: 0 (headless, dev only) up to 15 Aurora replicas. */
+export const DR_INSTANCES = { min: 0, max: 15 } as const;
+
 export const networkSchema = z.strictObject({
     /** CIDR of the primary region's VPC. */
     primaryCidr: vpcCidr.default("10.10.0.0/16"),
@@ -135,6 +143,10 @@ export const networkSchema = z.strictObject({
         .min(AZ_COUNT.min, { error: `must be at least ${AZ_COUNT.min}: an Aurora DB subnet group needs subnets in two availability zones` })
         .max(AZ_COUNT.max, { error: `must be at most ${AZ_COUNT.max}: the subnet plan has room for four availability zones per tier` })
         .default(3),
+    /** NAT gateways of the primary region: one per AZ (`perAz`), one (`single`) or none. Resolved per environment. */
+    primaryNatGateways: natMode.optional(),
+    /** NAT gateways of the DR region; a single NAT keeps the pilot light cheap. */
+    drNatGateways: natMode.default("single"),
 });
 
 export const databaseSchema = z.strictObject({
@@ -160,6 +172,16 @@ export const databaseSchema = z.strictObject({
             error: `must be at most ${BACKUP_RETENTION_DAYS.max} days (the AWS maximum for continuous backup and Aurora automated backups)`,
         })
         .optional(),
+    /**
+     * Aurora instances of the secondary cluster in the DR region. Prod needs at least one, so that a failover has
+     * an instance to promote; dev may run a headless secondary (storage only) to save cost.
+     */
+    drInstances: z
+        .number({ error: `must be a whole number from ${DR_INSTANCES.min} to ${DR_INSTANCES.max}` })
+        .int({ error: `must be a whole number from ${DR_INSTANCES.min} to ${DR_INSTANCES.max}` })
+        .min(DR_INSTANCES.min, { error: `must be a whole number from ${DR_INSTANCES.min} to ${DR_INSTANCES.max}` })
+        .max(DR_INSTANCES.max, { error: `must be at most ${DR_INSTANCES.max} (the Aurora limit of replicas per cluster)` })
+        .default(1),
 });
 
 export const objectivesSchema = z.strictObject({
@@ -177,6 +199,44 @@ export const alertsSchema = z.strictObject({
         .refine((list) => new Set(list.map((e) => e.toLowerCase())).size === list.length, { error: "lists the same address twice" }),
 });
 
+/**
+ * Route 53 health checks: the request interval is 10 or 30 seconds (fixed when the check is created), the failure
+ * threshold 1 to 10 consecutive failures.
+ * @see https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html
+ */
+export const HEALTH_CHECK_INTERVALS = [10, 30] as const;
+export const HEALTH_CHECK_FAILURE_THRESHOLD = { min: 1, max: 10 } as const;
+/** TTL of the writer record: short, or clients keep resolving the old writer long after a failover. */
+export const DNS_TTL_SECONDS = { min: 1, max: 300 } as const;
+/** Replication-lag alarm threshold: at most an hour (a larger lag is an outage, not a threshold). */
+export const REPLICATION_LAG_THRESHOLD_SECONDS = { min: 1, max: 3600 } as const;
+
+const wholeNumber = (what: string, { min, max }: { min: number; max: number }, why = "") =>
+    z
+        .number({ error: `must be a whole number of ${what} from ${min} to ${max}` })
+        .int({ error: `must be a whole number of ${what} from ${min} to ${max}` })
+        .min(min, { error: `must be at least ${min}${why}` })
+        .max(max, { error: `must be at most ${max}${why}` });
+
+export const failoverSchema = z.strictObject({
+    /** `automatic`: an alarm starts the failover; `manual`: an alarm only notifies, with the command to run. */
+    mode: z.enum(FAILOVER_MODES, { error: `must be one of ${FAILOVER_MODES.join(", ")}` }).default("automatic"),
+    /** Seconds between Route 53 health-check requests: 10 (fast) or 30 (standard). */
+    healthCheckIntervalSeconds: z
+        .union([z.literal(10), z.literal(30)], {
+            error: `must be ${HEALTH_CHECK_INTERVALS.join(" or ")} (the Route 53 health-check intervals)`,
+        })
+        .default(30),
+    /** Consecutive failed health checks before Route 53 considers the primary unhealthy. */
+    healthCheckFailureThreshold: wholeNumber("checks", HEALTH_CHECK_FAILURE_THRESHOLD, " (Route 53 allows 1 to 10)").default(3),
+    /** TTL of the writer record in the private hosted zone, in seconds. */
+    dnsTtlSeconds: wholeNumber("seconds", DNS_TTL_SECONDS, ": a writer record cached for longer defeats the failover").default(30),
+    /** Replication lag (seconds) of the DR cluster above which the replication-lag alarm fires. */
+    replicationLagThresholdSeconds: wholeNumber("seconds", REPLICATION_LAG_THRESHOLD_SECONDS).default(60),
+    /** In manual mode, the time on-call needs to act on the alarm; part of the recovery-time budget. */
+    operatorResponse: duration.prefault("15m"),
+});
+
 export const loggingSchema = z.strictObject({
     /** Days CloudWatch log groups keep their events. */
     retentionDays: z
@@ -185,6 +245,92 @@ export const loggingSchema = z.strictObject({
             error: `must be one of the CloudWatch Logs retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
         })
         .optional(),
+});
+
+/** Shares of a limit, in percent: above 0, at most 100. */
+const percent = (what: string) =>
+    z
+        .number({ error: `must be a number of percent, above 0 and at most 100 (${what})` })
+        .refine((n) => n > 0 && n <= 100, { error: `must be above 0 and at most 100 percent (${what})` });
+
+/** Thresholds of the database alarms (lib/alarms.ts); each alarm's runbook section says how to act on it. */
+export const alarmsSchema = z.strictObject({
+    /** Aurora writer CPU, percent, averaged over 5 minutes, 15 minutes running. */
+    cpuPercent: percent("writer CPU").default(80),
+    /** Connections on any instance, as a percent of what `max_connections` allows at the maximum capacity. */
+    connectionsPercent: percent("share of max_connections").default(80),
+    /** Free local (temporary) storage of any instance, in MiB, below which the alarm fires. */
+    freeLocalStorageMiB: z
+        .number({ error: "must be a whole number of MiB from 1 to 1048576" })
+        .int({ error: "must be a whole number of MiB from 1 to 1048576" })
+        .min(1, { error: "must be at least 1 MiB" })
+        .max(1048576, { error: "must be at most 1048576 MiB (1 TiB)" })
+        .default(1024),
+});
+
+/** Default monthly cost budget in US dollars, per environment, when `budget.monthlyUsd` is not set. */
+export const DEFAULT_MONTHLY_BUDGET_USD: Readonly<Record<Environment, number>> = { dev: 500, prod: 5000 };
+
+/**
+ * The monthly AWS Budgets alert. The amount is in USD with at most two decimals, as Budgets accepts it.
+ * @see https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_Spend.html
+ */
+export const budgetSchema = z.strictObject({
+    /** Monthly cost, in USD, above which (actual 80% and 100%, forecast 100%) the alert emails go out. */
+    monthlyUsd: z
+        .number({ error: "must be a number of US dollars above 0, e.g. 1500" })
+        .refine((n) => n > 0 && n <= 1e9 && Math.abs(Math.round(n * 100) - n * 100) < 1e-6, {
+            error: "must be a number of US dollars above 0 with at most two decimals, e.g. 1500 or 1499.99",
+        })
+        .optional(),
+});
+
+/**
+ * Data-set names become part of bucket names (`hdr-<stack>-<data set>-primary-...`, at most 37 characters before
+ * the unique suffix): lower-case letters, digits and inner hyphens, at most 20 characters.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+ */
+export const DATA_SET_NAME = { pattern: /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, maxLength: 20 } as const;
+
+/** Ranges of the lifecycle settings, in days. Noncurrent expiration and multipart abort must be at least 1 day (S3). */
+export const LIFECYCLE_DAYS = {
+    intelligentTieringAfterDays: { min: 0, max: 3650 },
+    noncurrentVersionExpirationDays: { min: 1, max: 3650 },
+    abortIncompleteMultipartUploadDays: { min: 1, max: 365 },
+} as const;
+
+/** Object Lock default retention, in days: 1 day to 100 years. */
+export const OBJECT_LOCK_DAYS = { min: 1, max: 36500 } as const;
+
+const wholeDays = ({ min, max }: { min: number; max: number }, why = "") =>
+    z
+        .number({ error: `must be a whole number of days from ${min} to ${max}` })
+        .int({ error: `must be a whole number of days from ${min} to ${max}` })
+        .min(min, { error: `must be at least ${min}${why}` })
+        .max(max, { error: `must be at most ${max}` });
+
+export const dataSetSchema = z.strictObject({
+    /** Name of the data set, e.g. `clinical-documents`: part of its bucket names and of the outputs. */
+    name: z
+        .string({ error: "must be a data-set name such as clinical-documents" })
+        .max(DATA_SET_NAME.maxLength, { error: `must be at most ${DATA_SET_NAME.maxLength} characters (it becomes part of bucket names)` })
+        .regex(DATA_SET_NAME.pattern, {
+            error: "may contain lower-case letters, digits and hyphens only, and must start and end with a letter or digit (it becomes part of bucket names)",
+        }),
+    /** Replicate the DR bucket back to the primary as well, for failback. */
+    reverseReplication: flag.default(false),
+    lifecycle: z
+        .strictObject({
+            /** Days before current objects move to S3 Intelligent-Tiering. */
+            intelligentTieringAfterDays: wholeDays(LIFECYCLE_DAYS.intelligentTieringAfterDays).default(30),
+            /** Days a noncurrent (overwritten or deleted) object version is kept. */
+            noncurrentVersionExpirationDays: wholeDays(LIFECYCLE_DAYS.noncurrentVersionExpirationDays).default(90),
+            /** Days before the parts of an unfinished multipart upload are deleted. */
+            abortIncompleteMultipartUploadDays: wholeDays(LIFECYCLE_DAYS.abortIncompleteMultipartUploadDays).default(7),
+        })
+        .prefault({}),
+    /** Object Lock (governance mode) default retention in days. Prod defaults to 365; dev has no Object Lock unless set. */
+    objectLockRetentionDays: wholeDays(OBJECT_LOCK_DAYS).optional(),
 });
 
 /** Paths of the fields a cross-field rule reads; the rule runs only when none of them failed on its own. */
@@ -214,6 +360,16 @@ export const stackConfigSchema = z
         objectives: objectivesSchema.prefault({}),
         alerts: alertsSchema,
         logging: loggingSchema.prefault({}),
+        /** Failover detection and orchestration (FailoverOrchestrator). */
+        failover: failoverSchema.prefault({}),
+        alarms: alarmsSchema.prefault({}),
+        budget: budgetSchema.prefault({}),
+        /** Data sets: each one a bucket in the primary region replicated to a bucket in the DR region. */
+        buckets: z
+            .array(dataSetSchema, { error: "must be a list of data sets, each with at least a name, e.g. [{ name: clinical-documents }]" })
+            .min(1, { error: "must list at least one data set" })
+            .refine((list) => new Set(list.map((d) => d.name)).size === list.length, { error: "lists the same data-set name twice" })
+            .prefault([{ name: "clinical-documents" }]),
         /** Tags merged into every taggable resource. */
         tags: z
             .record(tagKey, tagValue, { error: "must be a map of tag keys to string values" })

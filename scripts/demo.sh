@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# The main job on the embedded default stack, with no AWS account: installs what is missing, then prints the
-# offline plan of the dev stack (resources, outputs, recovery objectives, policy verdict).
-# Pass another stack name to plan it instead: scripts/demo.sh prod
+# The main job on the embedded default stack, with no AWS account: installs what is missing, then
+#   1. prints the offline plan of the stack (resources, outputs, recovery budget, policy verdict), and
+#   2. runs the local failover drill against moto: loses the primary region, runs the real orchestrator, and
+#      prints the timeline and the measured recovery time next to the stack's budget.
+# Pass another stack name to use it instead: scripts/demo.sh prod
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 stack="${1:-dev}"
 npm run --silent plan -- --stack "$stack"
+echo
+npm run --silent drill -- --stack "$stack"

@@ -12,13 +12,14 @@ import { parseArgs } from "util";
 import { formatIssue, isConfigValidationError } from "../config";
 import { runProgram, StackFileError, stackFilePath } from "../tests/harness/program";
 import { buildPlanDocument, formatText, hasMandatoryViolations } from "./report";
-import { evaluatePolicies } from "./policies";
+import { evaluatePolicies, readPackConfig } from "./policies";
 
-const USAGE = `Usage: npm run plan -- --stack NAME [--config-file PATH] [--json]
+const USAGE = `Usage: npm run plan -- --stack NAME [--config-file PATH] [--policy-pack-config PATH] [--json]
 
-  --stack NAME         the stack to plan (reads Pulumi.NAME.yaml unless --config-file is given)
-  --config-file PATH   plan the stack file at PATH instead
-  --json               print the plan as one JSON document
+  --stack NAME                the stack to plan (reads Pulumi.NAME.yaml unless --config-file is given)
+  --config-file PATH          plan the stack file at PATH instead
+  --policy-pack-config PATH   policy pack settings, the JSON file pulumi preview --policy-pack-config takes
+  --json                      print the plan as one JSON document
 `;
 
 export const EXIT = { ok: 0, violations: 1, invalid: 2, failed: 3 } as const;
@@ -27,6 +28,7 @@ interface PlanArgs {
     readonly stack: string;
     readonly configFile: string;
     readonly json: boolean;
+    readonly packConfig?: string;
 }
 
 function parse(argv: readonly string[]): PlanArgs | string {
@@ -37,6 +39,7 @@ function parse(argv: readonly string[]): PlanArgs | string {
             options: {
                 stack: { type: "string" },
                 "config-file": { type: "string" },
+                "policy-pack-config": { type: "string" },
                 json: { type: "boolean", default: false },
                 help: { type: "boolean", default: false },
             },
@@ -55,7 +58,13 @@ function parse(argv: readonly string[]): PlanArgs | string {
     if (stack === undefined) {
         return `--stack is required (or a --config-file named Pulumi.NAME.yaml)\n\n${USAGE}`;
     }
-    return { stack, configFile: configFile === undefined ? stackFilePath(stack) : path.resolve(configFile), json: values.json };
+    const packConfig = values["policy-pack-config"];
+    return {
+        stack,
+        configFile: configFile === undefined ? stackFilePath(stack) : path.resolve(configFile),
+        json: values.json,
+        ...(packConfig !== undefined ? { packConfig: path.resolve(packConfig) } : {}),
+    };
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -89,7 +98,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         return EXIT.failed;
     }
 
-    const verdict = await evaluatePolicies(run);
+    let verdict;
+    try {
+        verdict = await evaluatePolicies(run, args.packConfig === undefined ? undefined : readPackConfig(args.packConfig));
+    } catch (err) {
+        process.stderr.write(`Policy pack config ${args.packConfig ?? ""}: ${err instanceof Error ? err.message : String(err)}\n`);
+        return EXIT.invalid;
+    }
     const doc = buildPlanDocument(run, {
         configFile: path.relative(process.cwd(), args.configFile) || args.configFile,
         violations: verdict.violations,
@@ -102,7 +117,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 if (require.main === module) {
     main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
+        // Exit only once stdout has drained: process.exit() right after a large write to a pipe cuts the output.
+        (code) => process.stdout.write("", () => process.exit(code)),
         (err: unknown) => {
             process.stderr.write(`plan: ${err instanceof Error ? err.message : String(err)}\n`);
             process.exit(EXIT.failed);

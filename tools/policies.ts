@@ -1,29 +1,24 @@
 /**
- * Runs the CrossGuard policy pack over a planned stack, with the same harness the policy tests use.
+ * Runs the CrossGuard policy pack over a planned stack, with the same harness the policy tests use, so the offline
+ * plan reports exactly what `pulumi preview --policy-pack policy-pack` would.
  */
 import * as fs from "fs";
-import * as path from "path";
+import { policies } from "../policy-pack/policies";
 import type { ProgramRun } from "../tests/harness/program";
+import { runPolicies, type PackConfig } from "../tests/harness/policies";
 import type { PlanViolation } from "./report";
 
 export interface PolicyVerdict {
-    /** False when the policy pack is not part of this checkout. */
     readonly ran: boolean;
     readonly policyCount: number;
     readonly violations: readonly PlanViolation[];
 }
 
-const HARNESS = path.join(__dirname, "..", "tests", "harness", "policies.ts");
-
-interface PolicyHarness {
-    runPolicies(run: ProgramRun, packConfig?: Record<string, unknown>): Promise<PlanViolation[]>;
-    policyCount(): number;
+/** Reads a `--policy-pack-config` JSON file, as the Pulumi CLI takes it. */
+export function readPackConfig(file: string): PackConfig {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as PackConfig;
 }
 
-export async function evaluatePolicies(run: ProgramRun): Promise<PolicyVerdict> {
-    if (!fs.existsSync(HARNESS)) {
-        return { ran: false, policyCount: 0, violations: [] };
-    }
-    const harness = require(HARNESS) as PolicyHarness; // eslint-disable-line @typescript-eslint/no-require-imports
-    return { ran: true, policyCount: harness.policyCount(), violations: await harness.runPolicies(run) };
+export async function evaluatePolicies(run: ProgramRun, packConfig?: PackConfig): Promise<PolicyVerdict> {
+    return { ran: true, policyCount: policies.length, violations: await runPolicies(run, packConfig) };
 }

@@ -3,6 +3,8 @@
  * report is tested without running anything.
  */
 import type { PlannedResource, ProgramRun } from "../tests/harness/program";
+import { formatSeconds } from "../lib/duration";
+import { recoveryBudget, type RecoveryBudget } from "../lib/recoveryBudget";
 import { describeRegion } from "../lib/regions";
 
 /** One policy violation, as the policy pack reports it. */
@@ -42,6 +44,8 @@ export interface PlanDocument {
     readonly configFile: string | null;
     readonly regions: { readonly primary: string; readonly dr: string };
     readonly objectives: { readonly rto: { text: string; seconds: number }; readonly rpo: { text: string; seconds: number } };
+    /** The worst case this stack's settings allow, computed by the same function the program exports it with. */
+    readonly recoveryBudget: RecoveryBudget;
     readonly resources: readonly PlanResource[];
     readonly outputs: Readonly<Record<string, unknown>>;
     /** Policy violations; `policyPack` says whether the pack ran. */
@@ -99,6 +103,7 @@ export function buildPlanDocument(
             rto: { text: run.config.objectives.rto.text, seconds: run.config.objectives.rto.seconds },
             rpo: { text: run.config.objectives.rpo.text, seconds: run.config.objectives.rpo.seconds },
         },
+        recoveryBudget: recoveryBudget(run.config),
         resources: run.resources.map((r) => {
             const component = componentOf(r);
             return {
@@ -180,10 +185,26 @@ export function formatText(doc: PlanDocument): string {
     }
 
     lines.push("");
-    lines.push("Recovery objectives");
+    lines.push("Recovery objectives, against the worst case this stack's settings allow");
+    const b = doc.recoveryBudget;
+    const verdict = (budget: number, objective: number) => (budget <= objective ? "within" : "OVER");
+    const t = formatSeconds;
     lines.push(
-        `  RTO ${doc.objectives.rto.text} (${doc.objectives.rto.seconds} s), RPO ${doc.objectives.rpo.text} (${doc.objectives.rpo.seconds} s)`,
+        `  RTO ${doc.objectives.rto.text} (${doc.objectives.rto.seconds} s): budget ${t(b.rtoSeconds)} (${b.rtoSeconds} s), ${verdict(b.rtoSeconds, doc.objectives.rto.seconds)}`,
     );
+    lines.push(
+        `    detection ${t(b.rto.detectionSeconds)} (slower of: Route 53 health check ${t(b.rto.detectionPaths.healthCheckSeconds)}, replication-lag alarm ${t(b.rto.detectionPaths.replicationLagAlarmSeconds)})`,
+    );
+    lines.push(`    operator response ${t(b.rto.operatorResponseSeconds)}`);
+    lines.push(
+        `    orchestration ${t(b.rto.orchestrationSeconds)} (${b.rto.orchestrationSource === "measured" ? "measured" : "the function's timeout; npm run drill measures it"})`,
+    );
+    lines.push(`    promotion ${t(b.rto.promotionSeconds)}, DNS TTL ${t(b.rto.dnsTtlSeconds)}`);
+    lines.push(
+        `  RPO ${doc.objectives.rpo.text} (${doc.objectives.rpo.seconds} s): budget ${t(b.rpoSeconds)} (${b.rpoSeconds} s), ${verdict(b.rpoSeconds, doc.objectives.rpo.seconds)}`,
+    );
+    lines.push(`    database replication lag ${t(b.rpo.databaseSeconds)}, S3 replication ${t(b.rpo.objectStorageSeconds)}`);
+    lines.push(`    restoring from the cross-region backup copies instead: up to ${t(b.backupRpoSeconds)} (the backup interval)`);
 
     lines.push("");
     if (!doc.policyPack.ran) {

@@ -132,8 +132,23 @@ export const RESOURCE_MODELS: Record<string, Model> = {
             state: {
                 arn: arn(ctx, "ec2", `vpc-endpoint/${id}`),
                 dnsEntries: [{ dnsName: `${id}.${str(ctx.inputs["serviceName"], "svc")}`, hostedZoneId: "Z00000000000000000000" }],
+                // Gateway endpoints (S3, DynamoDB) expose the AWS-managed prefix list of their service.
+                ...(ctx.inputs["vpcEndpointType"] === "Gateway" ? { prefixListId: `pl-${ctx.hex(8)}` } : {}),
             },
         };
+    },
+    "aws:serverlessrepository/cloudFormationStack:CloudFormationStack": (ctx) => {
+        const name = `serverlessrepo-${str(ctx.inputs["name"], ctx.name)}`;
+        const fn = str((ctx.inputs["parameters"] as Inputs | undefined)?.["functionName"], `${ctx.name}-${ctx.hex(7)}`);
+        return {
+            id: arn(ctx, "cloudformation", `stack/${name}/${ctx.hex(8)}-${ctx.hex(4)}-${ctx.hex(4)}-${ctx.hex(4)}-${ctx.hex(12)}`),
+            state: { name, outputs: { RotationLambdaARN: arn(ctx, "lambda", `function:${fn}`) } },
+        };
+    },
+    "random:index/randomPassword:RandomPassword": (ctx) => {
+        // Deterministic, and long enough to look like what the program asked for.
+        const result = `Mock-${ctx.hex(Math.max(8, Number(ctx.inputs["length"] ?? 16) - 7))}!a`;
+        return { id: "none", state: { result, bcryptHash: `$2a$10$${ctx.hex(53)}` } };
     },
     "aws:ec2/flowLog:FlowLog": (ctx) => {
         const id = `fl-${ctx.hex(17)}`;
@@ -245,6 +260,14 @@ export const RESOURCE_MODELS: Record<string, Model> = {
             state: { name, arn: arn(ctx, "cloudtrail", `trail/${name}`), homeRegion: ctx.region },
         };
     },
+    "aws:cloudwatch/eventRule:EventRule": (ctx) => {
+        const name = autoName(ctx, ctx.inputs["name"], ctx.inputs["namePrefix"]);
+        return { id: name, state: { name, arn: arn(ctx, "events", `rule/${name}`) } };
+    },
+    "aws:guardduty/detector:Detector": (ctx) => {
+        const id = ctx.hex(32);
+        return { id, state: { accountId: ctx.account, arn: arn(ctx, "guardduty", `detector/${id}`) } };
+    },
     "aws:cloudwatch/metricAlarm:MetricAlarm": (ctx) => {
         const name = autoName(ctx, ctx.inputs["name"], undefined);
         return { id: name, state: { name, arn: arn(ctx, "cloudwatch", `alarm:${name}`) } };
@@ -252,6 +275,10 @@ export const RESOURCE_MODELS: Record<string, Model> = {
     "aws:route53/zone:Zone": (ctx) => {
         const id = `Z${ctx.hex(20).toUpperCase()}`;
         return { id, state: { zoneId: id, arn: `arn:aws:route53:::hostedzone/${id}`, nameServers: [] } };
+    },
+    "aws:route53/record:Record": (ctx) => {
+        const name = str(ctx.inputs["name"], ctx.name).replace(/\.$/, "");
+        return { id: `${str(ctx.inputs["zoneId"], "Z0")}_${name}_${str(ctx.inputs["type"], "A")}`, state: { fqdn: name } };
     },
     "aws:route53/healthCheck:HealthCheck": (ctx) => {
         const id = `${ctx.hex(8)}-${ctx.hex(4)}-${ctx.hex(4)}-${ctx.hex(4)}-${ctx.hex(12)}`;

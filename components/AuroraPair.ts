@@ -1,0 +1,434 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import {
+    AURORA_ENGINE,
+    BACKUP_WINDOW,
+    CLUSTER_PARAMETERS,
+    clusterLogGroupName,
+    EXPORTED_LOGS,
+    globalClusterProblems,
+    MAINTENANCE_WINDOW,
+    parameterGroupFamily,
+    POSTGRES_PORT,
+    replicaSecretArn,
+    windowProblems,
+} from "../lib/database";
+import { physicalName } from "../lib/naming";
+
+/**
+ * The Secrets Manager rotation function for a single PostgreSQL user, from the Serverless Application Repository,
+ * at the version aws-cdk-lib pins for the `aws` partition (SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER).
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_available-rotation-templates.html
+ */
+export const ROTATION_APPLICATION = {
+    applicationId: "arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSPostgreSQLRotationSingleUser",
+    semanticVersion: "1.1.671",
+} as const;
+
+/** Serverless v2 instances are all of this class; capacity comes from the cluster's scaling configuration. */
+export const SERVERLESS_INSTANCE_CLASS = "db.serverless";
+
+/** One side of the pair: where a cluster lives and what it is placed in. */
+export interface AuroraRegionArgs {
+    /** The AWS region code. */
+    readonly region: string;
+    /** The explicit provider of that region; every resource of this side uses it. */
+    readonly provider: aws.Provider;
+    /** ARN of the region's customer-managed KMS key: storage, Performance Insights, logs and the secret use it. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** The region's availability zones, in order; instances are spread over them. */
+    readonly availabilityZones: pulumi.Input<string[]>;
+    /** DB subnet group over the region's isolated subnets. */
+    readonly dbSubnetGroupName: pulumi.Input<string>;
+    /** Security group of the cluster (admits 5432 from the application and the orchestrator only). */
+    readonly securityGroupId: pulumi.Input<string>;
+}
+
+export interface AuroraPairArgs {
+    /** Stack name, for the deterministic identifiers of the clusters (`hdr-<stack>-aurora-<region>`). */
+    readonly stack: string;
+    /** The primary (writer) side. */
+    readonly primary: AuroraRegionArgs;
+    /** The secondary (DR) side. */
+    readonly secondary: AuroraRegionArgs;
+    /** Aurora PostgreSQL version, `MAJOR.MINOR`, the same in both regions. */
+    readonly engineVersion: string;
+    /** Serverless v2 minimum capacity, in ACU. */
+    readonly minCapacity: number;
+    /** Serverless v2 maximum capacity, in ACU. */
+    readonly maxCapacity: number;
+    /** Days of Aurora automated backups (point-in-time restore inside each cluster). */
+    readonly backupRetentionDays: number;
+    /**
+     * Instances of the primary cluster: a writer and readers in other zones (Multi-AZ). At least 2.
+     * @default 2
+     */
+    readonly primaryInstances?: number;
+    /**
+     * Instances of the secondary cluster. 0 makes a headless secondary (storage only), which a failover cannot
+     * promote until an instance is added: dev only.
+     * @default 1
+     */
+    readonly secondaryInstances?: number;
+    /**
+     * Protect the data: Pulumi `protect`/`retainOnDelete`, AWS deletion protection, final snapshots and a 30-day
+     * secret recovery window. Off, everything can be destroyed at once.
+     * @default false
+     */
+    readonly protect?: boolean;
+    /**
+     * Name of the database created in the primary cluster.
+     * @default "healthcare"
+     */
+    readonly databaseName?: string;
+    /**
+     * Master user name.
+     * @default "hdr_admin"
+     */
+    readonly masterUsername?: string;
+    /**
+     * Days between rotations of the master password.
+     * @default 30
+     */
+    readonly rotationDays?: number;
+    /**
+     * Where the rotation function runs in the primary region: private subnets with the orchestrator's security
+     * group (which the database admits and which reaches the Secrets Manager and KMS endpoints).
+     */
+    readonly rotation: { readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>; readonly securityGroupId: pulumi.Input<string> };
+    /**
+     * Days the exported PostgreSQL logs are kept in CloudWatch Logs.
+     * @default 365
+     */
+    readonly logRetentionDays?: number;
+    /** Tags for every taggable resource; each also gets a `Name`. @default {} */
+    readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Endpoints of one cluster. */
+export interface ClusterEndpoints {
+    /** The cluster (writer) endpoint; on a secondary it only accepts connections once the cluster is promoted. */
+    readonly writer: pulumi.Output<string>;
+    /** The reader endpoint, load-balanced over the cluster's readers. */
+    readonly reader: pulumi.Output<string>;
+}
+
+/**
+ * An Aurora PostgreSQL Global Database over two regions: a Multi-AZ primary cluster, a secondary cluster that
+ * storage-level replication keeps seconds behind, and the master credentials in a Secrets Manager secret that is
+ * rotated in the primary region and replicated to the DR region.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database.html
+ */
+export class AuroraPair extends pulumi.ComponentResource {
+    public readonly globalClusterId: pulumi.Output<string>;
+    /** The global writer endpoint: follows the primary after a managed switchover or failover. */
+    public readonly globalWriterEndpoint: pulumi.Output<string>;
+    public readonly primaryClusterArn: pulumi.Output<string>;
+    public readonly secondaryClusterArn: pulumi.Output<string>;
+    public readonly primaryClusterIdentifier: pulumi.Output<string>;
+    public readonly secondaryClusterIdentifier: pulumi.Output<string>;
+    public readonly primaryEndpoints: ClusterEndpoints;
+    public readonly secondaryEndpoints: ClusterEndpoints;
+    /** The master secret in the primary region. */
+    public readonly primarySecretArn: pulumi.Output<string>;
+    /** Its replica in the DR region, for the DR application after a failover. */
+    public readonly secondarySecretArn: pulumi.Output<string>;
+
+    constructor(name: string, args: AuroraPairArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("healthcare:dr:AuroraPair", name, {}, opts);
+        const protect = args.protect ?? false;
+        const primaryInstances = args.primaryInstances ?? 2;
+        const secondaryInstances = args.secondaryInstances ?? 1;
+        const databaseName = args.databaseName ?? "healthcare";
+        const masterUsername = args.masterUsername ?? "hdr_admin";
+        const rotationDays = args.rotationDays ?? 30;
+        const logRetentionDays = args.logRetentionDays ?? 365;
+        const tags = (suffix: string) => ({ ...args.tags, Name: `${name}-${suffix}` });
+        const stateful = { protect, retainOnDelete: protect };
+
+        const problems = [
+            ...(primaryInstances < 2
+                ? [`primaryInstances is ${primaryInstances}; the primary needs a writer and a reader in another zone (2 or more)`]
+                : []),
+            ...(secondaryInstances < 0 ? [`secondaryInstances is ${secondaryInstances}; give 0 or more`] : []),
+            ...(args.minCapacity > args.maxCapacity ? [`minCapacity (${args.minCapacity}) exceeds maxCapacity (${args.maxCapacity})`] : []),
+            ...(args.primary.region === args.secondary.region
+                ? [`primary and secondary are both in ${args.primary.region}; use two regions`]
+                : []),
+            ...windowProblems(BACKUP_WINDOW, MAINTENANCE_WINDOW),
+        ];
+        if (problems.length > 0) {
+            throw new pulumi.ResourceError(`Invalid AuroraPair ${name}: ${problems.join("; ")}`, this);
+        }
+
+        const globalSettings = { engine: AURORA_ENGINE, engineVersion: args.engineVersion, storageEncrypted: true } as const;
+        // The key of each member must be a key of its own region; checked where the ARN becomes known, so a wrong key
+        // stops the deployment before the cluster exists.
+        const checkedKey = (side: AuroraRegionArgs) =>
+            pulumi.output(side.kmsKeyArn).apply((kmsKeyArn) => {
+                const found = globalClusterProblems(globalSettings, [{ region: side.region, ...globalSettings, kmsKeyArn }]);
+                if (found.length > 0) {
+                    throw new pulumi.ResourceError(`Invalid AuroraPair ${name}: ${found.join("; ")}`, this);
+                }
+                return kmsKeyArn;
+            });
+
+        const globalIdentifier = physicalName(args.stack, ["aurora"]);
+        const primaryIdentifier = physicalName(args.stack, ["aurora", args.primary.region]);
+        const secondaryIdentifier = physicalName(args.stack, ["aurora", args.secondary.region]);
+
+        // The global cluster is declared empty (no source cluster, no database name) and the primary joins it:
+        // a database name on the global cluster is read back from the primary and, changed or drifted, forces the
+        // global cluster's replacement (terraform-provider-aws#28187). The database name lives on the primary only.
+        // @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateGlobalCluster.html
+        const globalCluster = new aws.rds.GlobalCluster(
+            `${name}-global`,
+            {
+                globalClusterIdentifier: globalIdentifier,
+                engine: AURORA_ENGINE,
+                engineVersion: args.engineVersion,
+                storageEncrypted: true,
+                deletionProtection: protect,
+                // In dev, let destroy detach the members first so the global cluster can go.
+                forceDestroy: !protect,
+                tags: tags("global"),
+            },
+            { parent: this, provider: args.primary.provider, ...stateful },
+        );
+
+        // Credentials. Aurora cannot manage the master password in Secrets Manager (`manageMasterUserPassword`) for a
+        // cluster in a global database, so the program generates it, keeps it in a secret encrypted with the primary
+        // key and replicated (with the DR key) to the DR region, and rotates it with the Secrets Manager rotation
+        // function for PostgreSQL. The replica follows every rotation, so the DR application can connect after a
+        // failover.
+        // @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html#rds-secrets-manager-limitations
+        // @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/create-manage-multi-region-secrets.html
+        const password = new random.RandomPassword(
+            `${name}-master-password`,
+            // RDS refuses "/", "@", '"' and spaces in a master password.
+            { length: 32, special: true, overrideSpecial: "!#$%^&*()-_=+[]{}<>:?", minLower: 2, minUpper: 2, minNumeric: 2, minSpecial: 2 },
+            { parent: this },
+        );
+        const primaryKey = checkedKey(args.primary);
+        const secondaryKey = checkedKey(args.secondary);
+        const secret = new aws.secretsmanager.Secret(
+            `${name}-master`,
+            {
+                description: `Master credentials of the ${globalIdentifier} Aurora global database (rotated in ${args.primary.region}, replicated to ${args.secondary.region})`,
+                kmsKeyId: primaryKey,
+                replicas: [{ region: args.secondary.region, kmsKeyId: secondaryKey }],
+                // Dev can be destroyed and recreated at once; prod keeps a deleted secret recoverable for 30 days.
+                recoveryWindowInDays: protect ? 30 : 0,
+                tags: tags("master"),
+            },
+            { parent: this, provider: args.primary.provider, ...stateful },
+        );
+
+        const parameterGroup = (side: AuroraRegionArgs, role: string) =>
+            new aws.rds.ClusterParameterGroup(
+                `${name}-${role}`,
+                {
+                    family: parameterGroupFamily(args.engineVersion),
+                    description: `healthcare-dr Aurora PostgreSQL ${args.engineVersion}: TLS only, connection and DDL logging`,
+                    parameters: CLUSTER_PARAMETERS.map((p) => ({ name: p.name, value: p.value, applyMethod: p.applyMethod })),
+                    tags: tags(role),
+                },
+                { parent: this, provider: side.provider },
+            );
+        // RDS creates the export log groups itself, unencrypted and kept forever; created first, they use the
+        // regional key and the configured retention.
+        // @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.CloudWatch.html
+        const logGroups = (side: AuroraRegionArgs, role: string, identifier: string) =>
+            EXPORTED_LOGS.map(
+                (log) =>
+                    new aws.cloudwatch.LogGroup(
+                        `${name}-${role}-${log}`,
+                        {
+                            name: clusterLogGroupName(identifier, log),
+                            kmsKeyId: side.kmsKeyArn,
+                            retentionInDays: logRetentionDays,
+                            tags: tags(`${role}-${log}`),
+                        },
+                        { parent: this, provider: side.provider },
+                    ),
+            );
+
+        const clusterSettings = (side: AuroraRegionArgs, role: string, identifier: string, kmsKeyId: pulumi.Output<string>) => ({
+            clusterIdentifier: identifier,
+            globalClusterIdentifier: globalCluster.id,
+            engine: AURORA_ENGINE,
+            engineMode: "provisioned",
+            engineVersion: args.engineVersion,
+            storageEncrypted: true,
+            kmsKeyId,
+            serverlessv2ScalingConfiguration: { minCapacity: args.minCapacity, maxCapacity: args.maxCapacity },
+            dbSubnetGroupName: side.dbSubnetGroupName,
+            vpcSecurityGroupIds: [side.securityGroupId],
+            port: POSTGRES_PORT,
+            dbClusterParameterGroupName: parameterGroup(side, role).name,
+            iamDatabaseAuthenticationEnabled: true,
+            enabledCloudwatchLogsExports: [...EXPORTED_LOGS],
+            backupRetentionPeriod: args.backupRetentionDays,
+            preferredBackupWindow: BACKUP_WINDOW,
+            preferredMaintenanceWindow: MAINTENANCE_WINDOW,
+            copyTagsToSnapshot: true,
+            deletionProtection: protect,
+            skipFinalSnapshot: !protect,
+            ...(protect ? { finalSnapshotIdentifier: `${identifier}-final` } : {}),
+            tags: tags(role),
+        });
+
+        // After a switchover or failover AWS swaps the roles: the old primary reports the new one as its replication
+        // source, and a detached cluster reports no global cluster. Either difference would make `pulumi up` replace a
+        // cluster full of patient data, so both are ignored; the engine version is ignored on the members because a
+        // global database is upgraded through the global cluster (secondaries first), never member by member.
+        // @see https://www.pulumi.com/registry/packages/aws/api-docs/rds/globalcluster/
+        // @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-upgrade.html
+        const memberIgnoreChanges = ["replicationSourceIdentifier", "globalClusterIdentifier", "engineVersion"];
+
+        const primaryCluster = new aws.rds.Cluster(
+            `${name}-primary`,
+            {
+                ...clusterSettings(args.primary, "primary", primaryIdentifier, primaryKey),
+                databaseName,
+                masterUsername,
+                masterPassword: password.result,
+            },
+            {
+                parent: this,
+                provider: args.primary.provider,
+                ...stateful,
+                // The password is rotated after creation; the generated one is only the first.
+                ignoreChanges: [...memberIgnoreChanges, "masterPassword"],
+                dependsOn: logGroups(args.primary, "primary", primaryIdentifier),
+            },
+        );
+
+        const instances = (side: AuroraRegionArgs, role: string, cluster: aws.rds.Cluster, identifier: string, count: number) =>
+            Array.from(
+                { length: count },
+                (_, i) =>
+                    new aws.rds.ClusterInstance(
+                        `${name}-${role}-${i}`,
+                        {
+                            identifier: `${identifier}-${i + 1}`,
+                            clusterIdentifier: cluster.id,
+                            engine: AURORA_ENGINE,
+                            instanceClass: SERVERLESS_INSTANCE_CLASS,
+                            // Spread over the zones: on the primary the writer and its first reader are in different
+                            // zones, which is what makes the cluster Multi-AZ.
+                            availabilityZone: pulumi.output(side.availabilityZones).apply((zones) => zones[i % zones.length]!),
+                            dbSubnetGroupName: side.dbSubnetGroupName,
+                            // Tier 0 first: on failover inside the region the first reader is promoted.
+                            promotionTier: Math.min(i, 15),
+                            publiclyAccessible: false,
+                            // Global databases do not support automatic minor version upgrades.
+                            autoMinorVersionUpgrade: false,
+                            performanceInsightsEnabled: true,
+                            performanceInsightsKmsKeyId: side.kmsKeyArn,
+                            performanceInsightsRetentionPeriod: 7,
+                            tags: tags(`${role}-${i + 1}`),
+                        },
+                        { parent: this, provider: side.provider },
+                    ),
+            );
+        const primaryMembers = instances(args.primary, "primary", primaryCluster, primaryIdentifier, primaryInstances);
+
+        // A secondary is a cross-region replica: it must not carry master credentials or a database name (AWS
+        // refuses: "Cannot specify password/user name/database name for cross region replication cluster",
+        // pulumi-aws#3751); it inherits them from the primary. It can only join once the primary has an instance.
+        // @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-getting-started.html#aurora-global-database-attaching
+        const secondaryCluster = new aws.rds.Cluster(
+            `${name}-secondary`,
+            clusterSettings(args.secondary, "secondary", secondaryIdentifier, secondaryKey),
+            {
+                parent: this,
+                provider: args.secondary.provider,
+                ...stateful,
+                ignoreChanges: memberIgnoreChanges,
+                dependsOn: [...primaryMembers, ...logGroups(args.secondary, "secondary", secondaryIdentifier)],
+            },
+        );
+        instances(args.secondary, "secondary", secondaryCluster, secondaryIdentifier, secondaryInstances);
+
+        // The secret's content: what the rotation function and the applications read. The host is the global writer
+        // endpoint, which follows the primary after a managed switchover or failover.
+        // @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-connecting.html
+        // @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_secret_json_structure.html
+        const version = new aws.secretsmanager.SecretVersion(
+            `${name}-master`,
+            {
+                secretId: secret.id,
+                secretString: pulumi.secret(
+                    pulumi.all([password.result, globalCluster.endpoint, primaryCluster.clusterIdentifier]).apply(([pw, host, clusterId]) =>
+                        JSON.stringify({
+                            engine: "postgres",
+                            host,
+                            port: POSTGRES_PORT,
+                            username: masterUsername,
+                            password: pw,
+                            dbname: databaseName,
+                            dbClusterIdentifier: clusterId,
+                        }),
+                    ),
+                ),
+            },
+            // After the first rotation the secret holds a newer password than the generated one; writing the secret
+            // again (say, because an endpoint changed) would put the stale password back and lock everyone out.
+            { parent: this, provider: args.primary.provider, ignoreChanges: ["secretString"] },
+        );
+
+        const rotationFunction = new aws.serverlessrepository.CloudFormationStack(
+            `${name}-rotation`,
+            {
+                name: physicalName(args.stack, ["aurora", "rotation"]),
+                applicationId: ROTATION_APPLICATION.applicationId,
+                semanticVersion: ROTATION_APPLICATION.semanticVersion,
+                // The template creates the function's role and its permission for Secrets Manager to invoke it.
+                capabilities: ["CAPABILITY_IAM", "CAPABILITY_RESOURCE_POLICY"],
+                parameters: {
+                    functionName: physicalName(args.stack, ["aurora", "rotation"]),
+                    // Resolves to the Secrets Manager interface endpoint of the VPC (private DNS).
+                    endpoint: `https://secretsmanager.${args.primary.region}.amazonaws.com`,
+                    vpcSubnetIds: pulumi.output(args.rotation.subnetIds).apply((ids) => ids.join(",")),
+                    vpcSecurityGroupIds: args.rotation.securityGroupId,
+                    kmsKeyArn: primaryKey,
+                },
+                tags: tags("rotation"),
+            },
+            { parent: this, provider: args.primary.provider },
+        );
+        new aws.secretsmanager.SecretRotation(
+            `${name}-master`,
+            {
+                secretId: secret.id,
+                rotationLambdaArn: rotationFunction.outputs.apply((o) => o["RotationLambdaARN"]!),
+                rotationRules: { automaticallyAfterDays: rotationDays },
+            },
+            // Rotation logs in to the database at once; the writer must exist.
+            { parent: this, provider: args.primary.provider, dependsOn: [version, ...primaryMembers] },
+        );
+
+        this.globalClusterId = globalCluster.id;
+        this.globalWriterEndpoint = globalCluster.endpoint;
+        this.primaryClusterArn = primaryCluster.arn;
+        this.secondaryClusterArn = secondaryCluster.arn;
+        this.primaryClusterIdentifier = primaryCluster.clusterIdentifier;
+        this.secondaryClusterIdentifier = secondaryCluster.clusterIdentifier;
+        this.primaryEndpoints = { writer: primaryCluster.endpoint, reader: primaryCluster.readerEndpoint };
+        this.secondaryEndpoints = { writer: secondaryCluster.endpoint, reader: secondaryCluster.readerEndpoint };
+        this.primarySecretArn = secret.arn;
+        this.secondarySecretArn = secret.arn.apply((arn) => replicaSecretArn(arn, args.secondary.region));
+        this.registerOutputs({
+            globalClusterId: this.globalClusterId,
+            globalWriterEndpoint: this.globalWriterEndpoint,
+            primaryClusterArn: this.primaryClusterArn,
+            secondaryClusterArn: this.secondaryClusterArn,
+            primaryEndpoints: this.primaryEndpoints,
+            secondaryEndpoints: this.secondaryEndpoints,
+            primarySecretArn: this.primarySecretArn,
+            secondarySecretArn: this.secondarySecretArn,
+        });
+    }
+}

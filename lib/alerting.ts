@@ -1,0 +1,127 @@
+/**
+ * Who may publish to the alert topics, and which events reach them: the topic policy, the EventBridge patterns of
+ * GuardDuty findings and AWS Backup failures, and the notifications of the monthly budget. Pure functions.
+ */
+import { policyDocument, type PolicyDocument, type PolicyStatement } from "./iam";
+
+/**
+ * The AWS services that publish to the alert topics: CloudWatch alarms, EventBridge rules (GuardDuty findings,
+ * AWS Backup job failures) and AWS Backup notifications. The regional key policy (lib/keyPolicy.ts) lets the same
+ * three use the topic's key.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+ */
+export const ALERT_PUBLISHER_SERVICES = ["cloudwatch.amazonaws.com", "events.amazonaws.com", "backup.amazonaws.com"] as const;
+
+/**
+ * The policy of an alert topic: the three services may publish on behalf of this account only (`aws:SourceAccount`,
+ * against the confused deputy), the orchestrator's role may publish its timelines, and nobody may publish without
+ * TLS. Nothing else is granted: principals of the account need both an IAM policy allowing `sns:Publish` and the
+ * KMS permissions on the key, and the topic grants no one outside the account anything.
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html
+ * @see https://docs.aws.amazon.com/sns/latest/dg/sns-security-best-practices.html#enforce-encryption-data-in-transit
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+ */
+export function alertTopicPolicy(args: { topicArn: string; accountId: string; orchestratorRoleArn?: string }): PolicyDocument {
+    const statements: PolicyStatement[] = [
+        {
+            Sid: "AwsServicesPublishAlertsOfThisAccount",
+            Effect: "Allow",
+            Principal: { Service: [...ALERT_PUBLISHER_SERVICES] },
+            Action: "sns:Publish",
+            Resource: args.topicArn,
+            Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
+        },
+    ];
+    if (args.orchestratorRoleArn !== undefined) {
+        statements.push({
+            Sid: "FailoverOrchestratorPublishesTimelines",
+            Effect: "Allow",
+            Principal: { AWS: args.orchestratorRoleArn },
+            Action: "sns:Publish",
+            Resource: args.topicArn,
+        });
+    }
+    statements.push({
+        Sid: "DenyPublishWithoutTls",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "sns:Publish",
+        Resource: args.topicArn,
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
+    return policyDocument(statements);
+}
+
+/**
+ * GuardDuty severities: 7.0 to 8.9 is High, 9.0 to 10.0 Critical. Findings from 7 up page the on-call engineer.
+ * @see https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings-severity.html
+ */
+export const GUARDDUTY_HIGH_SEVERITY = 7;
+
+/**
+ * GuardDuty findings of high or critical severity, as GuardDuty sends them to EventBridge in the detector's region.
+ * @see https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings_eventbridge.html
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html#eb-filtering-numeric-matching
+ */
+export function guardDutyHighSeverityPattern(): string {
+    return JSON.stringify({
+        source: ["aws.guardduty"],
+        "detail-type": ["GuardDuty Finding"],
+        detail: { severity: [{ numeric: [">=", GUARDDUTY_HIGH_SEVERITY] }] },
+    });
+}
+
+/** Job events of AWS Backup that mean a recovery point was not made, copied or restored. */
+export const BACKUP_JOB_EVENTS = ["Backup Job State Change", "Copy Job State Change", "Restore Job State Change"] as const;
+/** The end states of a job that did not succeed (`PARTIAL`: some of a composite job's resources failed). */
+export const BACKUP_FAILED_STATES = ["FAILED", "ABORTED", "EXPIRED", "PARTIAL"] as const;
+
+/**
+ * AWS Backup jobs that failed. Backup and copy job events report `state`, restore job events `status` (as the
+ * AWS Backup API does), so the pattern matches either. AWS Backup emits these events in the job's region, best effort,
+ * every five minutes.
+ * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html#eb-filtering-complex-example-or
+ */
+export function backupFailurePattern(): string {
+    return JSON.stringify({
+        source: ["aws.backup"],
+        "detail-type": [...BACKUP_JOB_EVENTS],
+        $or: [{ detail: { state: [...BACKUP_FAILED_STATES] } }, { detail: { status: [...BACKUP_FAILED_STATES] } }],
+    });
+}
+
+/** One notification of a budget, as `aws.budgets.Budget` takes it. */
+export interface BudgetNotification {
+    readonly comparisonOperator: "GREATER_THAN";
+    readonly notificationType: "ACTUAL" | "FORECASTED";
+    readonly threshold: number;
+    readonly thresholdType: "PERCENTAGE";
+    readonly subscriberEmailAddresses: string[];
+}
+
+/**
+ * When the budget emails: actual spend past 80% and 100% of the month's amount, and a forecast past 100% (early
+ * warning). Budgets emails the addresses directly, so the alert topics need not admit another service. A budget
+ * notification takes at most 10 email subscribers.
+ * @see https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-managing-costs.html
+ * @see https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_budgets_CreateNotification.html
+ */
+export function budgetNotifications(emails: readonly string[]): BudgetNotification[] {
+    if (emails.length === 0 || emails.length > MAX_BUDGET_SUBSCRIBERS) {
+        throw new Error(
+            `A budget notification takes 1 to ${MAX_BUDGET_SUBSCRIBERS} email addresses; healthcare-dr:alerts.emails lists ${emails.length}.`,
+        );
+    }
+    const notification = (notificationType: BudgetNotification["notificationType"], threshold: number): BudgetNotification => ({
+        comparisonOperator: "GREATER_THAN",
+        notificationType,
+        threshold,
+        thresholdType: "PERCENTAGE",
+        subscriberEmailAddresses: [...emails],
+    });
+    return [notification("ACTUAL", 80), notification("ACTUAL", 100), notification("FORECASTED", 100)];
+}
+
+/** Email subscribers per budget notification. @see https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-limits.html */
+export const MAX_BUDGET_SUBSCRIBERS = 10;

@@ -1,0 +1,238 @@
+/**
+ * Pure rules of the Aurora PostgreSQL global database: parameter group family and parameters, the backup and
+ * maintenance windows, names derived from cluster identifiers, and the checks on a pair of clusters that AWS would
+ * otherwise only reject at deploy time (or, worse, accept and break a failover).
+ */
+
+/** The Aurora engine of both clusters and the global cluster. */
+export const AURORA_ENGINE = "aurora-postgresql";
+
+/** PostgreSQL's port; the database security group admits it and nothing else. */
+export const POSTGRES_PORT = 5432;
+
+/**
+ * The cluster parameter group family of an engine version: `16.6` -> `aurora-postgresql16`.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_WorkingWithParamGroups.html
+ */
+export function parameterGroupFamily(engineVersion: string): string {
+    const major = /^(\d+)\./.exec(engineVersion)?.[1];
+    if (major === undefined) {
+        throw new Error(`Invalid value for engineVersion: ${engineVersion}. Give MAJOR.MINOR, such as 16.6.`);
+    }
+    return `${AURORA_ENGINE}${major}`;
+}
+
+export interface ClusterParameter {
+    readonly name: string;
+    readonly value: string;
+    /** `immediate` for dynamic parameters; static ones need `pending-reboot`. */
+    readonly applyMethod: "immediate" | "pending-reboot";
+}
+
+/**
+ * Cluster parameters of both regions. TLS is forced (HIPAA transmission security); connections, disconnections,
+ * DDL, lock waits and slow statements are logged to the `postgresql` log, which is exported to CloudWatch Logs.
+ * All of them are dynamic, so applying them never needs a reboot.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Security.html#AuroraPostgreSQL.Security.SSL.Requiring
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_LogAccess.Concepts.PostgreSQL.html
+ */
+export const CLUSTER_PARAMETERS: readonly ClusterParameter[] = [
+    { name: "rds.force_ssl", value: "1", applyMethod: "immediate" },
+    { name: "log_connections", value: "1", applyMethod: "immediate" },
+    { name: "log_disconnections", value: "1", applyMethod: "immediate" },
+    { name: "log_statement", value: "ddl", applyMethod: "immediate" },
+    { name: "log_lock_waits", value: "1", applyMethod: "immediate" },
+    // Statements slower than one second, in milliseconds.
+    { name: "log_min_duration_statement", value: "1000", applyMethod: "immediate" },
+];
+
+/**
+ * Logs Aurora PostgreSQL can export to CloudWatch Logs.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.CloudWatch.html
+ */
+export const EXPORTED_LOGS = ["postgresql"] as const;
+
+/** The log group RDS writes an exported log to; created beforehand so that it is KMS-encrypted and expires. */
+export function clusterLogGroupName(clusterIdentifier: string, log: (typeof EXPORTED_LOGS)[number]): string {
+    return `/aws/rds/cluster/${clusterIdentifier}/${log}`;
+}
+
+/**
+ * Daily backup window, UTC: 02:00 to 03:00 is the quietest hour for a UK and Irish care provider (03:00 or 04:00
+ * local in summer). The window must last at least 30 minutes and must not overlap the maintenance window.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Managing.Backups.html#Aurora.Managing.Backups.BackupWindow
+ */
+export const BACKUP_WINDOW = "02:00-03:00";
+
+/**
+ * Weekly maintenance window, UTC: Sunday 03:30 to 04:30, after the backup window and before the working week.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_UpgradeDBInstance.Maintenance.html#Concepts.DBMaintenance
+ */
+export const MAINTENANCE_WINDOW = "sun:03:30-sun:04:30";
+
+const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+const MINUTES_PER_DAY = 24 * 60;
+const MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY;
+
+function minuteOfDay(text: string): number | undefined {
+    const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(text);
+    return match === null ? undefined : Number(match[1]) * 60 + Number(match[2]);
+}
+
+/** A daily window `hh24:mi-hh24:mi` as [start, end) minutes of the day; `end` may be past midnight (> 1440). */
+export function parseDailyWindow(window: string): { start: number; end: number } | undefined {
+    const [from, to, ...rest] = window.split("-");
+    const start = minuteOfDay(from ?? "");
+    const end = minuteOfDay(to ?? "");
+    if (rest.length > 0 || start === undefined || end === undefined || start === end) {
+        return undefined;
+    }
+    return { start, end: end > start ? end : end + MINUTES_PER_DAY };
+}
+
+/** A weekly window `ddd:hh24:mi-ddd:hh24:mi` as [start, end) minutes of the week (Monday 00:00 is 0). */
+export function parseWeeklyWindow(window: string): { start: number; end: number } | undefined {
+    const match = /^([a-z]{3}):(\d\d:\d\d)-([a-z]{3}):(\d\d:\d\d)$/.exec(window);
+    if (match === null) {
+        return undefined;
+    }
+    const startDay = DAYS.indexOf(match[1] as (typeof DAYS)[number]);
+    const endDay = DAYS.indexOf(match[3] as (typeof DAYS)[number]);
+    const startMinute = minuteOfDay(match[2]!);
+    const endMinute = minuteOfDay(match[4]!);
+    if (startDay < 0 || endDay < 0 || startMinute === undefined || endMinute === undefined) {
+        return undefined;
+    }
+    const start = startDay * MINUTES_PER_DAY + startMinute;
+    let end = endDay * MINUTES_PER_DAY + endMinute;
+    if (end === start) {
+        return undefined;
+    }
+    if (end < start) {
+        end += MINUTES_PER_WEEK;
+    }
+    return { start, end };
+}
+
+/** Length of a window in minutes. */
+export function windowMinutes(window: { start: number; end: number }): number {
+    return window.end - window.start;
+}
+
+/** True when a daily backup window overlaps a weekly maintenance window on any day of the week. */
+export function windowsOverlap(backupWindow: string, maintenanceWindow: string): boolean {
+    const backup = parseDailyWindow(backupWindow);
+    const maintenance = parseWeeklyWindow(maintenanceWindow);
+    if (backup === undefined || maintenance === undefined) {
+        throw new Error(
+            `Cannot compare windows ${backupWindow} and ${maintenanceWindow}: expected hh24:mi-hh24:mi and ddd:hh24:mi-ddd:hh24:mi`,
+        );
+    }
+    const busy = new Set<number>();
+    for (let m = maintenance.start; m < maintenance.end; m++) {
+        busy.add(m % MINUTES_PER_WEEK);
+    }
+    for (let day = 0; day < 7; day++) {
+        for (let m = backup.start; m < backup.end; m++) {
+            if (busy.has((day * MINUTES_PER_DAY + m) % MINUTES_PER_WEEK)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/**
+ * Problems with a pair of windows, as messages naming the window and the fix; empty when both are valid.
+ * RDS requires each window to last at least 30 minutes, and the two not to overlap.
+ */
+export function windowProblems(backupWindow: string, maintenanceWindow: string): string[] {
+    const problems: string[] = [];
+    const backup = parseDailyWindow(backupWindow);
+    const maintenance = parseWeeklyWindow(maintenanceWindow);
+    if (backup === undefined) {
+        problems.push(`Invalid backup window ${backupWindow}: expected hh24:mi-hh24:mi in UTC, such as 02:00-03:00`);
+    } else if (windowMinutes(backup) < 30) {
+        problems.push(`The backup window ${backupWindow} lasts under 30 minutes; RDS requires at least 30`);
+    }
+    if (maintenance === undefined) {
+        problems.push(
+            `Invalid maintenance window ${maintenanceWindow}: expected ddd:hh24:mi-ddd:hh24:mi in UTC, such as sun:03:30-sun:04:30`,
+        );
+    } else if (windowMinutes(maintenance) < 30) {
+        problems.push(`The maintenance window ${maintenanceWindow} lasts under 30 minutes; RDS requires at least 30`);
+    }
+    if (problems.length === 0 && windowsOverlap(backupWindow, maintenanceWindow)) {
+        problems.push(`The backup window ${backupWindow} overlaps the maintenance window ${maintenanceWindow}; move one of them`);
+    }
+    return problems;
+}
+
+/**
+ * The ARN of a secret's replica in another region. Secrets Manager keeps the replica's name, so its ARN differs
+ * from the primary's only in the region.
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/create-manage-multi-region-secrets.html
+ */
+export function replicaSecretArn(primaryArn: string, region: string): string {
+    const parts = primaryArn.split(":");
+    if (parts.length < 7 || parts[2] !== "secretsmanager") {
+        throw new Error(`Not a Secrets Manager secret ARN: ${primaryArn}`);
+    }
+    parts[3] = region;
+    return parts.join(":");
+}
+
+/** The settings of the two member clusters that must agree for a global database to replicate and fail over. */
+export interface MemberSettings {
+    readonly region: string;
+    readonly engine: string;
+    readonly engineVersion: string;
+    readonly storageEncrypted: boolean;
+    /** The KMS key ARN the cluster is encrypted with. */
+    readonly kmsKeyArn: string;
+}
+
+/**
+ * Checks a global cluster's settings against its members', all at once, as `{ condition, message }` pairs:
+ * - the engine and engine version must be the same everywhere (failover is refused otherwise, even for a patch),
+ * - storage encryption must be on everywhere, and each member must use a key of its own region (a key in the
+ *   other region would make the DR copy depend on the region it is meant to survive).
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-getting-started.html
+ */
+export function globalClusterProblems(
+    global: { readonly engine: string; readonly engineVersion: string; readonly storageEncrypted: boolean },
+    members: readonly MemberSettings[],
+): string[] {
+    const rules: { condition: boolean; message: string }[] = [];
+    const regions = members.map((m) => m.region);
+    rules.push({
+        condition: new Set(regions).size !== regions.length,
+        message: `Each member cluster must be in its own region; got ${regions.join(", ")}`,
+    });
+    for (const m of members) {
+        const keyRegion = m.kmsKeyArn.split(":")[3];
+        rules.push(
+            {
+                condition: m.engine !== global.engine,
+                message: `The ${m.region} cluster runs ${m.engine}; the global cluster runs ${global.engine}`,
+            },
+            {
+                condition: m.engineVersion !== global.engineVersion,
+                message: `The ${m.region} cluster runs version ${m.engineVersion}; the global cluster runs ${global.engineVersion}. Versions must match exactly, or failover is refused`,
+            },
+            {
+                condition: m.storageEncrypted !== global.storageEncrypted || !m.storageEncrypted,
+                message: `The ${m.region} cluster and the global cluster must both have storage encryption on`,
+            },
+            {
+                condition: keyRegion !== m.region,
+                message: `The ${m.region} cluster is encrypted with a key in ${keyRegion ?? "an unknown region"}; use the ${m.region} regional key`,
+            },
+        );
+    }
+    return rules.filter((r) => r.condition).map((r) => r.message);
+}
+
+/** Inputs that a secondary (cross-region replica) cluster must not set. */
+export const SECONDARY_FORBIDDEN_INPUTS = ["masterUsername", "masterPassword", "manageMasterUserPassword", "databaseName"] as const;

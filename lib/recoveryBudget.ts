@@ -1,0 +1,120 @@
+/**
+ * The recovery budget: the worst-case recovery time and data loss the design allows, computed from the stack's own
+ * settings (never typed in), so that the offline plan can print it, the drill can compare a measurement with it,
+ * and the policy pack can fail a stack whose budget exceeds its objectives.
+ *
+ * Recovery time (RTO budget) = detection + operator response (manual mode only) + orchestration + promotion + DNS TTL.
+ * Data loss (RPO budget) of a regional failover = the larger of the database's replication-lag alarm threshold and
+ * the S3 Replication Time Control window. A restore from backup (logical corruption copied to both regions) is a
+ * different scenario, reported beside it as `backupRpoSeconds`.
+ */
+import type { StackConfig } from "../config";
+import { HOURLY_SCHEDULE } from "./backup";
+import { HEALTH_CHECK_ALARM, ORCHESTRATOR_TIMEOUT_SECONDS, REPLICATION_LAG_ALARM } from "./failover";
+
+/**
+ * Promotion of the secondary cluster: "you can promote a secondary ... to take full read/write workloads in under a
+ * minute" (AuroraUserGuide, aurora-global-database.html); the disaster-recovery page puts the whole RTO "in the
+ * order of minutes", which the other terms of this budget account for.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database.html
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html
+ */
+export const AURORA_PROMOTION_SECONDS = 60;
+
+/**
+ * S3 Replication Time Control replicates 99.99% of objects within 15 minutes (the only value the API accepts).
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-time-control.html
+ */
+export const S3_RTC_SECONDS = 15 * 60;
+
+export interface RecoveryBudget {
+    /** Worst-case time from the loss of the primary region to a working writer in the DR region, in seconds. */
+    readonly rtoSeconds: number;
+    /** Worst-case data loss of a regional failover, in seconds. */
+    readonly rpoSeconds: number;
+    readonly rto: {
+        /** The slower of the detection paths (each designed to catch the loss of the primary on its own). */
+        readonly detectionSeconds: number;
+        readonly detectionPaths: { readonly healthCheckSeconds: number; readonly replicationLagAlarmSeconds: number };
+        /** Manual mode: the time on-call needs to run the command; 0 in automatic mode. */
+        readonly operatorResponseSeconds: number;
+        /** Measured by a drill, or else the function's timeout. */
+        readonly orchestrationSeconds: number;
+        readonly orchestrationSource: "measured" | "timeout";
+        readonly promotionSeconds: number;
+        readonly dnsTtlSeconds: number;
+    };
+    readonly rpo: {
+        readonly databaseSeconds: number;
+        readonly objectStorageSeconds: number;
+    };
+    /** Data loss when restoring from the cross-region backup copies: the interval between scheduled backups. */
+    readonly backupRpoSeconds: number;
+}
+
+/** Detection through Route 53: `interval x failure threshold`, then the health-check alarm's `period x evaluation periods`. */
+export function healthCheckDetectionSeconds(
+    failover: Pick<StackConfig["failover"], "healthCheckIntervalSeconds" | "healthCheckFailureThreshold">,
+): number {
+    return (
+        failover.healthCheckIntervalSeconds * failover.healthCheckFailureThreshold +
+        HEALTH_CHECK_ALARM.periodSeconds * HEALTH_CHECK_ALARM.evaluationPeriods
+    );
+}
+
+/** Detection through the replication-lag alarm in the DR region: `period x evaluation periods`. */
+export function replicationLagDetectionSeconds(): number {
+    return REPLICATION_LAG_ALARM.periodSeconds * REPLICATION_LAG_ALARM.evaluationPeriods;
+}
+
+/**
+ * Seconds between runs of a schedule expression of the forms AWS Backup rules use here: every N hours (hour field
+ * `*` + `/N`, e.g. HOURLY_SCHEDULE) or daily at a fixed hour. Undefined for anything else.
+ */
+export function scheduleIntervalSeconds(expression: string): number | undefined {
+    const fields = /^cron\((.+)\)$/.exec(expression.trim())?.[1]?.split(/\s+/);
+    if (fields === undefined || fields.length !== 6) {
+        return undefined;
+    }
+    const [minute, hour, dayOfMonth] = fields;
+    if (!/^\d+$/.test(minute!) || (dayOfMonth !== "*" && dayOfMonth !== "?")) {
+        return undefined;
+    }
+    const everyHours = /^\*\/(\d+)$/.exec(hour!)?.[1];
+    if (everyHours !== undefined) {
+        return Number(everyHours) * 3600;
+    }
+    return /^\d+$/.test(hour!) ? 86_400 : undefined;
+}
+
+export function recoveryBudget(
+    config: Pick<StackConfig, "failover" | "buckets">,
+    measured?: { readonly orchestrationMs: number },
+): RecoveryBudget {
+    const healthCheckSeconds = healthCheckDetectionSeconds(config.failover);
+    const replicationLagAlarmSeconds = replicationLagDetectionSeconds();
+    const detectionSeconds = Math.max(healthCheckSeconds, replicationLagAlarmSeconds);
+    const operatorResponseSeconds = config.failover.mode === "manual" ? config.failover.operatorResponse.seconds : 0;
+    const orchestrationSeconds = measured !== undefined ? Math.ceil(measured.orchestrationMs / 1000) : ORCHESTRATOR_TIMEOUT_SECONDS;
+    const rto = {
+        detectionSeconds,
+        detectionPaths: { healthCheckSeconds, replicationLagAlarmSeconds },
+        operatorResponseSeconds,
+        orchestrationSeconds,
+        orchestrationSource: measured !== undefined ? ("measured" as const) : ("timeout" as const),
+        promotionSeconds: AURORA_PROMOTION_SECONDS,
+        dnsTtlSeconds: config.failover.dnsTtlSeconds,
+    };
+    const rpo = {
+        databaseSeconds: config.failover.replicationLagThresholdSeconds,
+        objectStorageSeconds: config.buckets.length > 0 ? S3_RTC_SECONDS : 0,
+    };
+    return {
+        rtoSeconds:
+            rto.detectionSeconds + rto.operatorResponseSeconds + rto.orchestrationSeconds + rto.promotionSeconds + rto.dnsTtlSeconds,
+        rpoSeconds: Math.max(rpo.databaseSeconds, rpo.objectStorageSeconds),
+        rto,
+        rpo,
+        backupRpoSeconds: scheduleIntervalSeconds(HOURLY_SCHEDULE) ?? 86_400,
+    };
+}

@@ -1,0 +1,244 @@
+/**
+ * The stack's failover topology, created in moto under the names the program uses: the Aurora global cluster with
+ * its primary and DR clusters, the private hosted zone and writer record, the orchestrator's SSM parameters and
+ * `active-region`, an alert topic (with an SQS queue subscribed, so a test can read what was published) and the lock
+ * table. Used by the integration tests and by the drill.
+ */
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateDBClusterCommand, CreateGlobalClusterCommand, DescribeDBClustersCommand, RDSClient } from "@aws-sdk/client-rds";
+import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import type { StackConfig } from "../../config";
+import { AURORA_ENGINE } from "../../lib/database";
+import {
+    activeRegionParameterName,
+    auroraIdentifiers,
+    FAILOVER_PARAMETERS,
+    failoverParameterPath,
+    lockTableName,
+    orchestratorEnvironment,
+    privateZoneName,
+    writerRecordName,
+    type FailoverMode,
+} from "../../lib/failover";
+import { physicalName } from "../../lib/naming";
+
+export const MOTO_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" } as const;
+
+export interface Topology {
+    readonly stack: string;
+    readonly environment: string;
+    readonly primaryRegion: string;
+    readonly drRegion: string;
+    readonly globalClusterId: string;
+    readonly primaryClusterArn: string;
+    readonly drClusterArn: string;
+    readonly primaryEndpoint: string;
+    readonly drEndpoint: string;
+    readonly hostedZoneId: string;
+    readonly recordName: string;
+    readonly topicArn: string;
+    readonly queueUrl: string;
+    readonly lockTable: string;
+    /** The environment the component gives the function, plus the region Lambda sets. */
+    readonly lambdaEnv: Record<string, string>;
+}
+
+export interface TopologyOptions {
+    /** @default the stack's failover.mode */
+    readonly mode?: FailoverMode;
+    /** An engine version for the DR cluster different from the primary's makes AWS refuse the managed failover. */
+    readonly drEngineVersion?: string;
+    /** @default the stack's failover.dnsTtlSeconds */
+    readonly recordTtl?: number;
+}
+
+export async function createTopology(endpoint: string, config: StackConfig, options: TopologyOptions = {}): Promise<Topology> {
+    const common = { endpoint, credentials: { ...MOTO_CREDENTIALS } };
+    const primaryRds = new RDSClient({ ...common, region: config.primaryRegion });
+    const drRds = new RDSClient({ ...common, region: config.drRegion });
+    const ids = auroraIdentifiers(config.stack, config.primaryRegion, config.drRegion);
+    const engineVersion = config.database.engineVersion;
+
+    await primaryRds.send(
+        new CreateGlobalClusterCommand({
+            GlobalClusterIdentifier: ids.global,
+            Engine: AURORA_ENGINE,
+            EngineVersion: engineVersion,
+            StorageEncrypted: true,
+        }),
+    );
+    const primary = await primaryRds.send(
+        new CreateDBClusterCommand({
+            DBClusterIdentifier: ids.primary,
+            Engine: AURORA_ENGINE,
+            EngineVersion: engineVersion,
+            GlobalClusterIdentifier: ids.global,
+            MasterUsername: "hdradmin",
+            MasterUserPassword: "not-a-real-password-1",
+            StorageEncrypted: true,
+        }),
+    );
+    const dr = await drRds.send(
+        new CreateDBClusterCommand({
+            DBClusterIdentifier: ids.dr,
+            Engine: AURORA_ENGINE,
+            EngineVersion: options.drEngineVersion ?? engineVersion,
+            GlobalClusterIdentifier: ids.global,
+            StorageEncrypted: true,
+        }),
+    );
+    // moto reports a new cluster as "creating" once, then "available".
+    await primaryRds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: ids.primary }));
+    await drRds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: ids.dr }));
+
+    const route53 = new Route53Client({ ...common, region: "us-east-1" });
+    const zone = await route53.send(
+        new CreateHostedZoneCommand({
+            Name: privateZoneName(config.stack),
+            CallerReference: `drill-${Date.now()}-${Math.random()}`,
+            HostedZoneConfig: { PrivateZone: true, Comment: "writer record" },
+            VPC: { VPCId: "vpc-0123456789abcdef0", VPCRegion: config.drRegion as never },
+        }),
+    );
+    const hostedZoneId = zone.HostedZone!.Id!.replace(/^\/hostedzone\//, "");
+    const recordName = writerRecordName(config.stack);
+    const ttl = options.recordTtl ?? config.failover.dnsTtlSeconds;
+    await route53.send(
+        new ChangeResourceRecordSetsCommand({
+            HostedZoneId: hostedZoneId,
+            ChangeBatch: {
+                Changes: [
+                    {
+                        Action: "UPSERT",
+                        ResourceRecordSet: {
+                            Name: recordName,
+                            Type: "CNAME",
+                            TTL: ttl,
+                            ResourceRecords: [{ Value: primary.DBCluster!.Endpoint! }],
+                        },
+                    },
+                ],
+            },
+        }),
+    );
+
+    const sns = new SNSClient({ ...common, region: config.drRegion });
+    const topic = await sns.send(new CreateTopicCommand({ Name: physicalName(config.stack, ["alerts"]) }));
+    const queueUrl = await createQueue(endpoint, config.drRegion, physicalName(config.stack, ["alerts", "inbox"]));
+    const queueArn = `arn:aws:sqs:${config.drRegion}:123456789012:${physicalName(config.stack, ["alerts", "inbox"])}`;
+    await sns.send(
+        new SubscribeCommand({
+            TopicArn: topic.TopicArn!,
+            Protocol: "sqs",
+            Endpoint: queueArn,
+            Attributes: { RawMessageDelivery: "true" },
+        }),
+    );
+
+    const ssm = new SSMClient({ ...common, region: config.drRegion });
+    const path = failoverParameterPath(config.environment);
+    const P = FAILOVER_PARAMETERS;
+    const values: Record<string, string> = {
+        [P.stack]: config.stack,
+        [P.mode]: options.mode ?? config.failover.mode,
+        [P.globalClusterId]: ids.global,
+        [P.primaryRegion]: config.primaryRegion,
+        [P.primaryClusterArn]: primary.DBCluster!.DBClusterArn!,
+        [P.drRegion]: config.drRegion,
+        [P.drClusterArn]: dr.DBCluster!.DBClusterArn!,
+        [P.hostedZoneId]: hostedZoneId,
+        [P.recordName]: recordName,
+        [P.recordTtl]: String(ttl),
+        [P.topicArns]: topic.TopicArn!,
+    };
+    for (const [name, value] of Object.entries(values)) {
+        await ssm.send(
+            new PutParameterCommand({
+                Name: `${path}/${name}`,
+                Value: value,
+                Type: name === P.topicArns ? "StringList" : "String",
+                Overwrite: true,
+            }),
+        );
+    }
+    await ssm.send(
+        new PutParameterCommand({
+            Name: activeRegionParameterName(config.environment),
+            Value: config.primaryRegion,
+            Type: "String",
+            Overwrite: true,
+        }),
+    );
+
+    const lockTable = lockTableName(config.stack);
+    await new DynamoDBClient({ ...common, region: config.drRegion }).send(
+        new CreateTableCommand({
+            TableName: lockTable,
+            AttributeDefinitions: [{ AttributeName: "lockId", AttributeType: "S" }],
+            KeySchema: [{ AttributeName: "lockId", KeyType: "HASH" }],
+            BillingMode: "PAY_PER_REQUEST",
+        }),
+    );
+
+    return {
+        stack: config.stack,
+        environment: config.environment,
+        primaryRegion: config.primaryRegion,
+        drRegion: config.drRegion,
+        globalClusterId: ids.global,
+        primaryClusterArn: primary.DBCluster!.DBClusterArn!,
+        drClusterArn: dr.DBCluster!.DBClusterArn!,
+        primaryEndpoint: primary.DBCluster!.Endpoint!,
+        drEndpoint: dr.DBCluster!.Endpoint!,
+        hostedZoneId,
+        recordName,
+        topicArn: topic.TopicArn!,
+        queueUrl,
+        lockTable,
+        lambdaEnv: {
+            ...orchestratorEnvironment({ environment: config.environment, lockTableName: lockTable }),
+            AWS_REGION: config.drRegion,
+        },
+    };
+}
+
+/** SQS through its JSON protocol (the project has no SQS client; moto reads the region from the credential scope). */
+async function sqs(endpoint: string, region: string, action: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const res = await fetch(endpoint, {
+        method: "POST",
+        headers: {
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": `AmazonSQS.${action}`,
+            Authorization: `AWS4-HMAC-SHA256 Credential=testing/20250101/${region}/sqs/aws4_request, SignedHeaders=host, Signature=0`,
+        },
+        body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) {
+        throw new Error(`SQS ${action} failed: ${res.status} ${text}`);
+    }
+    return text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
+}
+
+async function createQueue(endpoint: string, region: string, name: string): Promise<string> {
+    const out = await sqs(endpoint, region, "CreateQueue", { QueueName: name });
+    return String(out["QueueUrl"]);
+}
+
+/** Every message delivered to the queue so far (raw SNS messages), oldest first. */
+export async function drainQueue(endpoint: string, region: string, queueUrl: string): Promise<string[]> {
+    const messages: string[] = [];
+    for (;;) {
+        const out = await sqs(endpoint, region, "ReceiveMessage", { QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 });
+        const batch = (out["Messages"] as { Body: string; ReceiptHandle: string }[] | undefined) ?? [];
+        if (batch.length === 0) {
+            return messages;
+        }
+        for (const m of batch) {
+            messages.push(m.Body);
+            await sqs(endpoint, region, "DeleteMessage", { QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle });
+        }
+    }
+}

@@ -1,0 +1,75 @@
+/**
+ * The AWS SDK v3 clients, one per service and region, with an injectable endpoint so that tests and the drill can
+ * point them at a local moto server (and make one region unreachable to simulate its loss).
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { RDSClient } from "@aws-sdk/client-rds";
+import { Route53Client } from "@aws-sdk/client-route-53";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { SSMClient } from "@aws-sdk/client-ssm";
+
+export interface AwsClients {
+    rds(region: string): RDSClient;
+    /** The probe of the primary region: short timeouts and few retries, because an unreachable region is the answer. */
+    rdsProbe(region: string): RDSClient;
+    route53(): Route53Client;
+    ssm(region: string): SSMClient;
+    sns(region: string): SNSClient;
+    dynamodb(region: string): DynamoDBClient;
+}
+
+export interface ClientOptions {
+    /** The endpoint for a region's APIs; undefined means the AWS default. */
+    readonly endpointFor?: (region: string) => string | undefined;
+    /** Static credentials (moto accepts any). Undefined means the default provider chain (the Lambda's role). */
+    readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+    /** Per-request timeout of ordinary calls, ms. @default 10000 */
+    readonly requestTimeoutMs?: number;
+    /** Per-request timeout of the primary-region probe, ms. @default 5000 */
+    readonly probeTimeoutMs?: number;
+    /** SDK attempts per call (with the SDK's exponential backoff and throttling handling). @default 5 */
+    readonly maxAttempts?: number;
+}
+
+/** Route 53 is a global service whose API is signed for us-east-1. */
+export const ROUTE53_SIGNING_REGION = "us-east-1";
+
+/** Test-only endpoint overrides: HDR_TEST_ENDPOINT_URL for every region, HDR_TEST_ENDPOINT_URL_EU_WEST_2 for one. */
+export function endpointsFromEnvironment(env: NodeJS.ProcessEnv): ((region: string) => string | undefined) | undefined {
+    const all = env["HDR_TEST_ENDPOINT_URL"];
+    const perRegion = Object.keys(env).some((k) => k.startsWith("HDR_TEST_ENDPOINT_URL_"));
+    if (all === undefined && !perRegion) {
+        return undefined;
+    }
+    return (region) => env[`HDR_TEST_ENDPOINT_URL_${region.toUpperCase().replace(/-/g, "_")}`] ?? all;
+}
+
+export function createClients(options: ClientOptions = {}): AwsClients {
+    const cache = new Map<string, unknown>();
+    const common = (region: string, timeoutMs: number, maxAttempts: number) => {
+        const endpoint = options.endpointFor?.(region);
+        return {
+            region,
+            maxAttempts,
+            requestHandler: { requestTimeout: timeoutMs, connectionTimeout: Math.min(timeoutMs, 3000) },
+            ...(endpoint !== undefined ? { endpoint } : {}),
+            ...(options.credentials !== undefined ? { credentials: { ...options.credentials } } : {}),
+        };
+    };
+    const timeout = options.requestTimeoutMs ?? 10_000;
+    const attempts = options.maxAttempts ?? 5;
+    function memo<T>(key: string, make: () => T): T {
+        if (!cache.has(key)) {
+            cache.set(key, make());
+        }
+        return cache.get(key) as T;
+    }
+    return {
+        rds: (region) => memo(`rds:${region}`, () => new RDSClient(common(region, timeout, attempts))),
+        rdsProbe: (region) => memo(`rds-probe:${region}`, () => new RDSClient(common(region, options.probeTimeoutMs ?? 5_000, 2))),
+        route53: () => memo("route53", () => new Route53Client(common(ROUTE53_SIGNING_REGION, timeout, attempts))),
+        ssm: (region) => memo(`ssm:${region}`, () => new SSMClient(common(region, timeout, attempts))),
+        sns: (region) => memo(`sns:${region}`, () => new SNSClient(common(region, timeout, attempts))),
+        dynamodb: (region) => memo(`dynamodb:${region}`, () => new DynamoDBClient(common(region, timeout, attempts))),
+    };
+}

@@ -1,0 +1,104 @@
+/**
+ * The Lambda entry point. `handler` is what the function runs; `createHandler` lets tests and the drill run the very
+ * same code with their own clients (pointed at moto), clock, sleep and crash hooks.
+ *
+ * Order of work: validate the event (a malformed one is rejected before any AWS call), read the configuration from
+ * SSM, then run the steps (orchestrate.ts). A failure after the lock was taken is thrown, so that Lambda retries the
+ * asynchronous invocation (the retry resumes) and, once retries are spent, the event lands in the dead-letter queue.
+ */
+import { Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
+import { ORCHESTRATOR_ENV, ORCHESTRATOR_TIMEOUT_SECONDS } from "../../lib/failover";
+import { createClients, endpointsFromEnvironment, type AwsClients } from "./clients";
+import { ConfigurationError, loadRuntimeConfig } from "./config";
+import { parseEvent } from "./events";
+import { DEFAULT_POLL, run, type Logger, type PollSettings, type RunResult } from "./orchestrate";
+import type { StepName } from "./timeline";
+
+/** The parts of the Lambda context the orchestrator uses. */
+export interface LambdaContextLike {
+    readonly awsRequestId: string;
+    getRemainingTimeInMillis(): number;
+}
+
+export interface HandlerOptions {
+    /** The function's environment. @default process.env */
+    readonly env?: NodeJS.ProcessEnv;
+    /** @default clients from the environment (AWS, or the HDR_TEST_ENDPOINT_URL overrides) */
+    readonly clients?: AwsClients;
+    /** @default Date.now */
+    readonly now?: () => number;
+    /** @default a real timer */
+    readonly sleep?: (ms: number) => Promise<void>;
+    /** @default Powertools for AWS Lambda Logger (structured JSON) */
+    readonly logger?: Logger;
+    /** @default DEFAULT_POLL */
+    readonly poll?: PollSettings;
+    /** Crash injection for tests. @default none */
+    readonly afterStep?: (step: StepName) => Promise<void> | void;
+}
+
+export type Handler = (event: unknown, context?: LambdaContextLike) => Promise<RunResult>;
+
+export function createHandler(options: HandlerOptions = {}): Handler {
+    const env = options.env ?? process.env;
+    const logger = options.logger ?? powertoolsLogger();
+    const now = options.now ?? Date.now;
+    let clients = options.clients;
+    return async (event, context) => {
+        // Validate first: a malformed event must change nothing, so it is rejected before any client exists.
+        const request = parseEvent(event);
+        const environment = required(env, ORCHESTRATOR_ENV.environment);
+        const lockTable = required(env, ORCHESTRATOR_ENV.lockTable);
+        const region = env["AWS_REGION"] ?? env["AWS_DEFAULT_REGION"];
+        if (region === undefined) {
+            throw new ConfigurationError("AWS_REGION is not set (Lambda sets it to the function's region)");
+        }
+        const endpointFor = endpointsFromEnvironment(env);
+        clients ??= createClients(endpointFor !== undefined ? { endpointFor } : {});
+        const config = await loadRuntimeConfig(clients.ssm(region), environment, lockTable);
+        const startedAt = now();
+        const requestId = context?.awsRequestId ?? `local-${startedAt}`;
+        const remainingMs =
+            context !== undefined
+                ? () => context.getRemainingTimeInMillis()
+                : () => ORCHESTRATOR_TIMEOUT_SECONDS * 1000 - (now() - startedAt);
+        logger.info("orchestrator invoked", { request, requestId, stack: config.stack, mode: config.mode });
+        return run(
+            request,
+            config,
+            {
+                clients,
+                now,
+                sleep: options.sleep ?? realSleep,
+                logger,
+                poll: options.poll ?? DEFAULT_POLL,
+                ...(options.afterStep !== undefined ? { afterStep: options.afterStep } : {}),
+            },
+            { requestId, remainingMs },
+        );
+    };
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+    const value = env[name];
+    if (value === undefined || value === "") {
+        throw new ConfigurationError(`The environment variable ${name} is not set; the FailoverOrchestrator component sets it.`);
+    }
+    return value;
+}
+
+function realSleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function powertoolsLogger(): Logger {
+    const logger = new PowertoolsLogger({ serviceName: "failover-orchestrator" });
+    return {
+        info: (message, extra) => logger.info(message, extra ?? {}),
+        warn: (message, extra) => logger.warn(message, extra ?? {}),
+        error: (message, extra) => logger.error(message, extra ?? {}),
+    };
+}
+
+/** The function's handler (`index.handler` in the bundle). */
+export const handler: Handler = createHandler();

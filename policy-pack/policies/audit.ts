@@ -1,0 +1,167 @@
+/**
+ * Audit controls (HIPAA 164.312(b)) and integrity of the audit record (164.312(c)): an account-wide CloudTrail
+ * trail with log-file validation, flow logs on every VPC, log groups kept long enough, database logs exported.
+ */
+import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
+import { describe, refersTo } from "./lib/resources";
+import { T } from "./lib/types";
+import { isTrue, num, str, strings } from "./lib/values";
+
+export const cloudTrailMultiRegion = stackPolicy({
+    name: "cloudtrail-multi-region",
+    description: "The stack declares a multi-region CloudTrail trail, logging, with log-file validation and global service events.",
+    remediationSteps:
+        "Declare an aws.cloudtrail.Trail with isMultiRegionTrail, enableLogFileValidation and includeGlobalServiceEvents true, encrypted with the primary key.",
+    metadata: {
+        concern: "audit",
+        hipaa: ["164.312(b)", "164.308(a)(1)(ii)(D)", "164.312(c)(1)"],
+        checks: "At least one trail with isMultiRegionTrail, enableLogFileValidation, includeGlobalServiceEvents and logging on",
+        resourceTypes: [T.trail],
+        awsConfig: ["multi-region-cloudtrail-enabled", "cloudtrail-enabled"],
+    },
+    validate: ({ resources }, report) => {
+        const trails = resources.filter((r) => r.type === T.trail);
+        const good = trails.filter(
+            (t) =>
+                isTrue(t.props["isMultiRegionTrail"]) &&
+                isTrue(t.props["enableLogFileValidation"]) &&
+                t.props["includeGlobalServiceEvents"] !== false &&
+                t.props["enableLogging"] !== false,
+        );
+        if (good.length === 0) {
+            report(
+                trails.length === 0
+                    ? "The stack declares no CloudTrail trail: declare a multi-region trail with log-file validation."
+                    : `None of the trails (${trails.map((t) => t.name).join(", ")}) is multi-region, logging, with log-file validation and global service events.`,
+            );
+        }
+    },
+});
+
+export const cloudTrailConfiguration = resourcePolicy({
+    name: "cloudtrail-configuration",
+    description: "Every CloudTrail trail validates its log files and delivers to CloudWatch Logs for alerting.",
+    remediationSteps: "Set enableLogFileValidation to true and cloudWatchLogsGroupArn/cloudWatchLogsRoleArn on the trail.",
+    metadata: {
+        concern: "audit",
+        hipaa: ["164.312(b)", "164.312(c)(1)", "164.312(c)(2)"],
+        checks: "Trails set enableLogFileValidation and deliver to a CloudWatch log group",
+        resourceTypes: [T.trail],
+        cdkNag: ["CloudTrailLogFileValidationEnabled", "CloudTrailCloudWatchLogsEnabled"],
+        awsConfig: ["cloud-trail-log-file-validation-enabled", "cloud-trail-cloud-watch-logs-enabled"],
+    },
+    validate: ({ props }, report) => {
+        if (!isTrue(props["enableLogFileValidation"])) {
+            report("The trail does not validate its log files: set enableLogFileValidation to true.");
+        }
+        if (str(props["cloudWatchLogsGroupArn"]) === undefined) {
+            report("The trail does not deliver to CloudWatch Logs: set cloudWatchLogsGroupArn and cloudWatchLogsRoleArn.");
+        }
+    },
+});
+
+export const vpcFlowLogs = stackPolicy({
+    name: "vpc-flow-logs",
+    description: "Every VPC has a flow log capturing all traffic.",
+    remediationSteps: "Declare an aws.ec2.FlowLog with the VPC's id and trafficType ALL, delivering to an encrypted log group.",
+    metadata: {
+        concern: "audit",
+        hipaa: ["164.312(b)", "164.308(a)(1)(ii)(D)"],
+        checks: "Each VPC has a FlowLog with trafficType ALL",
+        resourceTypes: [T.vpc, T.flowLog],
+        cdkNag: ["VPCFlowLogsEnabled"],
+        awsConfig: ["vpc-flow-logs-enabled"],
+    },
+    validate: ({ resources }, report) => {
+        const flowLogs = resources.filter((r) => r.type === T.flowLog);
+        for (const vpc of resources.filter((r) => r.type === T.vpc)) {
+            const logs = flowLogs.filter((f) => refersTo(f, "vpcId", vpc, ["id"]));
+            if (logs.length === 0) {
+                report(`${describe(vpc)} has no flow log: declare an aws.ec2.FlowLog with its vpcId and trafficType ALL.`, vpc.urn);
+            } else if (!logs.some((f) => f.props["trafficType"] === "ALL")) {
+                report(
+                    `${describe(vpc)}'s flow logs capture only ${logs.map((f) => String(f.props["trafficType"])).join(", ")} traffic: set trafficType ALL.`,
+                    vpc.urn,
+                );
+            }
+        }
+    },
+});
+
+export const logRetention = resourcePolicy({
+    name: "log-retention-minimum",
+    description: "Log groups keep their events at least the configured minimum number of days (or never expire).",
+    remediationSteps: "Set retentionInDays to at least minimumDays (healthcare-dr:logging.retentionDays in the stack file).",
+    configSchema: {
+        properties: {
+            minimumDays: {
+                type: "integer",
+                minimum: 1,
+                // Dev keeps 30 days; pass 365 (or more) in the prod policy config file.
+                default: 30,
+                description: "The shortest retention a log group may have, in days.",
+            },
+        },
+    },
+    metadata: {
+        concern: "audit",
+        hipaa: ["164.312(b)"],
+        checks: "Log groups set retentionInDays >= minimumDays (unset or 0 means never expire, which passes)",
+        resourceTypes: [T.logGroup],
+        cdkNag: ["CloudWatchLogGroupRetentionPeriod"],
+        awsConfig: ["cw-loggroup-retention-period-check"],
+    },
+    validate: (args, report) => {
+        const { minimumDays } = args.getConfig<{ minimumDays: number }>();
+        const days = num(args.props["retentionInDays"]);
+        if (days !== undefined && days > 0 && days < minimumDays) {
+            report(`The log group keeps events for ${days} days; the minimum is ${minimumDays}: raise retentionInDays.`);
+        }
+    },
+});
+
+/**
+ * The log types each engine must export to CloudWatch Logs.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_LogAccess.Procedural.UploadtoCloudWatch.html
+ */
+export function requiredLogExports(engine: string): readonly string[] {
+    if (/postgres/i.test(engine)) {
+        return ["postgresql"];
+    }
+    if (/mysql|mariadb/i.test(engine)) {
+        return ["audit", "error"];
+    }
+    return [];
+}
+
+export const rdsLogExports = resourcePolicy({
+    name: "rds-log-exports",
+    description: "Aurora clusters and RDS instances export their database logs to CloudWatch Logs.",
+    remediationSteps: 'Set enabledCloudwatchLogsExports (e.g. ["postgresql"] for Aurora PostgreSQL).',
+    metadata: {
+        concern: "audit",
+        hipaa: ["164.312(b)"],
+        checks: "enabledCloudwatchLogsExports includes postgresql (PostgreSQL) or audit and error (MySQL)",
+        resourceTypes: [T.rdsCluster, T.rdsInstance],
+        cdkNag: ["RDSLoggingEnabled"],
+        awsConfig: ["rds-logging-enabled"],
+    },
+    validate: ({ props }, report) => {
+        const engine = str(props["engine"]) ?? "";
+        const exported = strings(props["enabledCloudwatchLogsExports"]);
+        const missing = requiredLogExports(engine).filter((l) => !exported.includes(l));
+        if (missing.length > 0) {
+            report(
+                `The ${engine} database does not export its ${missing.join(", ")} log${missing.length > 1 ? "s" : ""}: add ${missing.map((m) => `"${m}"`).join(", ")} to enabledCloudwatchLogsExports.`,
+            );
+        }
+    },
+});
+
+export const auditPolicies: readonly PackPolicy[] = [
+    cloudTrailMultiRegion,
+    cloudTrailConfiguration,
+    vpcFlowLogs,
+    logRetention,
+    rdsLogExports,
+];

@@ -1,0 +1,31 @@
+/**
+ * Every policy of the pack, in one array. The CLI entry point (`policy-pack/index.ts`), the tests and the offline
+ * plan all run exactly this list. Importing it has no side effects (no PolicyPack, no gRPC server).
+ */
+import { auditPolicies } from "./audit";
+import { deployConstraintPolicies } from "./deployConstraints";
+import { encryptionPolicies } from "./encryption";
+import { leastPrivilegePolicies } from "./leastPrivilege";
+import type { PackPolicy } from "./lib/policy";
+import { objectivePolicies } from "./objectives";
+import { publicAccessPolicies } from "./publicAccess";
+import { recoverabilityPolicies } from "./recoverability";
+import { residencyPolicies } from "./residency";
+import { taggingPolicies } from "./tagging";
+import { transitPolicies } from "./transit";
+
+export type { PackPolicy, PolicyMetadata, HipaaSection } from "./lib/policy";
+export { HIPAA_SECTIONS, isStackPolicy } from "./lib/policy";
+
+export const policies: readonly PackPolicy[] = [
+    ...encryptionPolicies,
+    ...transitPolicies,
+    ...publicAccessPolicies,
+    ...auditPolicies,
+    ...recoverabilityPolicies,
+    ...leastPrivilegePolicies,
+    ...residencyPolicies,
+    ...taggingPolicies,
+    ...deployConstraintPolicies,
+    ...objectivePolicies,
+];

@@ -1,0 +1,148 @@
+/**
+ * What every policy of the pack carries besides the CrossGuard fields: the HIPAA Security Rule sections it
+ * implements and the third-party rules it stands in for. `tools/compliance.ts` builds `docs/compliance.md` from
+ * this, so the control matrix cannot drift from the code.
+ */
+import type {
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+} from "@pulumi/policy";
+
+/**
+ * HIPAA Security Rule (45 CFR Part 164, Subpart C) sections the pack implements, with their titles.
+ * @see https://www.ecfr.gov/current/title-45/subtitle-A/subchapter-C/part-164/subpart-C
+ */
+export const HIPAA_SECTIONS = {
+    "164.308(a)(1)(ii)(A)": "Risk analysis",
+    "164.308(a)(1)(ii)(B)": "Risk management",
+    "164.308(a)(1)(ii)(D)": "Information system activity review",
+    "164.308(a)(3)(i)": "Workforce security",
+    "164.308(a)(4)(ii)(A)": "Isolating health care clearinghouse functions",
+    "164.308(a)(4)(ii)(B)": "Access authorization",
+    "164.308(a)(4)(ii)(C)": "Access establishment and modification",
+    "164.308(a)(7)(i)": "Contingency plan",
+    "164.308(a)(7)(ii)(A)": "Data backup plan",
+    "164.308(a)(7)(ii)(B)": "Disaster recovery plan",
+    "164.308(a)(7)(ii)(C)": "Emergency mode operation plan",
+    "164.312(a)(1)": "Access control",
+    "164.312(a)(2)(iv)": "Encryption and decryption",
+    "164.312(b)": "Audit controls",
+    "164.312(c)(1)": "Integrity",
+    "164.312(c)(2)": "Mechanism to authenticate electronic protected health information",
+    "164.312(e)(1)": "Transmission security",
+    "164.312(e)(2)(i)": "Integrity controls",
+    "164.312(e)(2)(ii)": "Encryption (transmission)",
+} as const;
+
+export type HipaaSection = keyof typeof HIPAA_SECTIONS;
+
+/** The concern a policy belongs to; one module per concern. */
+export type Concern =
+    | "encryption-at-rest"
+    | "encryption-in-transit"
+    | "public-access"
+    | "audit"
+    | "recoverability"
+    | "least-privilege"
+    | "data-residency"
+    | "tagging"
+    | "deploy-time-constraints"
+    | "recovery-objectives";
+
+export interface PolicyMetadata {
+    readonly concern: Concern;
+    /** HIPAA Security Rule sections the policy implements. */
+    readonly hipaa: readonly HipaaSection[];
+    /** One line for the control matrix: what the policy checks. */
+    readonly checks: string;
+    /** Resource types the policy inspects (type tokens), for the per-stack coverage counts. */
+    readonly resourceTypes: readonly string[];
+    /** cdk-nag `HIPAA.Security` rules this policy covers. */
+    readonly cdkNag?: readonly string[];
+    /** AWS Config "Operational Best Practices for HIPAA Security" rules this policy covers. */
+    readonly awsConfig?: readonly string[];
+    /** AWS documentation the policy relies on (deploy-time constraints cite the page that states them). */
+    readonly docs?: readonly string[];
+}
+
+export type PackResourcePolicy = ResourceValidationPolicy & { readonly metadata: PolicyMetadata };
+export type PackStackPolicy = StackValidationPolicy & { readonly metadata: PolicyMetadata };
+export type PackPolicy = PackResourcePolicy | PackStackPolicy;
+
+export function isStackPolicy(policy: PackPolicy): policy is PackStackPolicy {
+    return typeof (policy as Partial<PackStackPolicy>).validateStack === "function";
+}
+
+/** Fills in the CrossGuard compliance fields from the metadata, so the Pulumi Cloud console shows them too. */
+function withFramework<P extends PackPolicy>(policy: P): P {
+    return {
+        ...policy,
+        framework: {
+            name: "HIPAA Security Rule",
+            version: "45 CFR 164 Subpart C",
+            reference: policy.metadata.hipaa.join(", "),
+            specification: policy.metadata.hipaa.map((s) => `${s} ${HIPAA_SECTIONS[s]}`).join("; "),
+        },
+        tags: [policy.metadata.concern, ...policy.metadata.hipaa.map((s) => `hipaa:${s}`)],
+    };
+}
+
+export interface ResourcePolicySpec {
+    readonly name: string;
+    readonly description: string;
+    readonly enforcementLevel?: "advisory" | "mandatory";
+    readonly configSchema?: PolicyConfigSchema;
+    readonly remediationSteps?: string;
+    readonly metadata: PolicyMetadata;
+    /**
+     * Which types the policy applies to; defaults to the types of `metadata.resourceTypes`. Other types are reported
+     * not applicable, as the SDK's `validateResourceOfType` does.
+     */
+    readonly appliesTo?: (type: string) => boolean;
+    readonly validate: (resource: ResourceValidationArgs, report: ReportViolation) => void;
+}
+
+export function resourcePolicy(spec: ResourcePolicySpec): PackResourcePolicy {
+    const types = new Set(spec.metadata.resourceTypes);
+    const appliesTo = spec.appliesTo ?? ((type: string) => types.has(type));
+    return withFramework({
+        name: spec.name,
+        description: spec.description,
+        enforcementLevel: spec.enforcementLevel ?? "mandatory",
+        ...(spec.configSchema !== undefined ? { configSchema: spec.configSchema } : {}),
+        ...(spec.remediationSteps !== undefined ? { remediationSteps: spec.remediationSteps } : {}),
+        metadata: spec.metadata,
+        validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+            if (!appliesTo(args.type)) {
+                args.notApplicable(`Policy only applies to resources of type ${[...types].join(", ")}`);
+            }
+            spec.validate(args, report);
+        },
+    });
+}
+
+export interface StackPolicySpec {
+    readonly name: string;
+    readonly description: string;
+    readonly enforcementLevel?: "advisory" | "mandatory";
+    readonly configSchema?: PolicyConfigSchema;
+    readonly remediationSteps?: string;
+    readonly metadata: PolicyMetadata;
+    readonly validate: (stack: StackValidationArgs, report: ReportViolation) => void;
+}
+
+export function stackPolicy(spec: StackPolicySpec): PackStackPolicy {
+    return withFramework({
+        name: spec.name,
+        description: spec.description,
+        enforcementLevel: spec.enforcementLevel ?? "mandatory",
+        ...(spec.configSchema !== undefined ? { configSchema: spec.configSchema } : {}),
+        ...(spec.remediationSteps !== undefined ? { remediationSteps: spec.remediationSteps } : {}),
+        metadata: spec.metadata,
+        validateStack: spec.validate,
+    });
+}

@@ -1,0 +1,71 @@
+/**
+ * Helpers shared by the policies: the region a resource lives in, its tags, whether it belongs to a protected
+ * environment, and how one resource refers to another in a stack (by property dependency, as the engine records it,
+ * or by the value of an id, name or ARN).
+ */
+import type { PolicyProviderResource, PolicyResource } from "@pulumi/policy";
+import { get, isRecord, objectOf, stackOfUrn, str, strings, type Props } from "./values";
+
+/** The type token of the AWS provider resource. */
+export const AWS_PROVIDER_TYPE = "pulumi:providers:aws";
+/** The type token of the root stack resource, whose properties are the stack outputs. */
+export const STACK_TYPE = "pulumi:pulumi:Stack";
+
+/** The region a resource is created in: its own `region` input (@pulumi/aws v7), else its provider's region. */
+export function regionOf(props: Props, provider: PolicyProviderResource | undefined): string | undefined {
+    return str(props["region"]) ?? (provider !== undefined ? str(provider.props["region"]) : undefined);
+}
+
+/**
+ * The tags a resource ends up with: the provider's `defaultTags`, overridden by the resource's own `tags`, as the
+ * provider merges them at deploy time. Provider inputs arrive as JSON text, hence `objectOf`.
+ */
+export function effectiveTags(props: Props, provider: PolicyProviderResource | undefined): Record<string, string> {
+    const defaults = provider !== undefined ? get(objectOf(provider.props["defaultTags"]), "tags") : undefined;
+    const out: Record<string, string> = {};
+    for (const source of [defaults, props["tags"]]) {
+        if (isRecord(source)) {
+            for (const [k, v] of Object.entries(source)) {
+                if (typeof v === "string") {
+                    out[k] = v;
+                }
+            }
+        }
+    }
+    return out;
+}
+
+/**
+ * Whether a resource belongs to a protected (production) environment: its `Environment` tag if it has one,
+ * otherwise the stack name in its URN.
+ */
+export function isProtectedEnvironment(
+    urn: string,
+    tags: Readonly<Record<string, string>>,
+    protectedEnvironments: readonly string[],
+): boolean {
+    const environment = tags["Environment"] ?? stackOfUrn(urn);
+    return environment !== undefined && protectedEnvironments.includes(environment);
+}
+
+/**
+ * True when `from` refers to `to` through property `property`: either the engine recorded that the property
+ * depends on `to`, or the property's value (one value or a list) equals one of `to`'s identifiers.
+ */
+export function refersTo(from: PolicyResource, property: string, to: PolicyResource, identifiers: readonly string[]): boolean {
+    if ((from.propertyDependencies[property] ?? []).some((dep) => dep.urn === to.urn)) {
+        return true;
+    }
+    const ids = identifiers.map((key) => to.props[key]).filter((v): v is string => typeof v === "string" && v !== "");
+    const value = from.props[property];
+    return strings(value).some((v) => ids.includes(v));
+}
+
+export function ofTypes(resources: readonly PolicyResource[], types: readonly string[]): PolicyResource[] {
+    return resources.filter((r) => types.includes(r.type));
+}
+
+/** `type name` for messages. */
+export function describe(resource: { readonly type: string; readonly name: string }): string {
+    return `${resource.type.split(":").pop() ?? resource.type} "${resource.name}"`;
+}

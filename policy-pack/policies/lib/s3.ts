@@ -1,0 +1,68 @@
+/**
+ * The S3 bucket family as one graph. Since @pulumi/aws v7 (AWS provider v4+), a bucket's encryption, versioning,
+ * public-access block, policy, ACL and replication are separate resources that name the bucket in their `bucket`
+ * property; the older inline properties of the bucket are still read, so either style is checked.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { refersTo } from "./resources";
+import { BUCKET_TYPES, T } from "./types";
+import { get, isTrue, str } from "./values";
+
+export function bucketsOf(resources: readonly PolicyResource[]): PolicyResource[] {
+    return resources.filter((r) => (BUCKET_TYPES as readonly string[]).includes(r.type));
+}
+
+/** Resources of `types` that configure `bucket` (their `bucket` property is the bucket's name or id). */
+export function configsOf(bucket: PolicyResource, resources: readonly PolicyResource[], types: readonly string[]): PolicyResource[] {
+    return resources.filter((r) => types.includes(r.type) && refersTo(r, "bucket", bucket, ["bucket", "id"]));
+}
+
+export function bucketsWithConfig(
+    resources: readonly PolicyResource[],
+    types: readonly string[],
+): { bucket: PolicyResource; configs: PolicyResource[] }[] {
+    return bucketsOf(resources).map((bucket) => ({ bucket, configs: configsOf(bucket, resources, types) }));
+}
+
+/** The bucket's ARN: its `arn` output, else built from its name. */
+export function bucketArn(bucket: PolicyResource): string | undefined {
+    const arn = str(bucket.props["arn"]);
+    if (arn !== undefined) {
+        return arn;
+    }
+    const name = str(bucket.props["bucket"]) ?? str(bucket.props["id"]);
+    return name !== undefined ? `arn:aws:s3:::${name}` : undefined;
+}
+
+/** The versioning resources of a bucket that enable versioning. */
+export function versioningOf(bucket: PolicyResource, resources: readonly PolicyResource[]): PolicyResource[] {
+    return configsOf(bucket, resources, [T.bucketVersioning, T.bucketVersioningV2]).filter(
+        (v) => str(get(v.props, "versioningConfiguration", "status")) === "Enabled",
+    );
+}
+
+export function isVersioned(bucket: PolicyResource, resources: readonly PolicyResource[]): boolean {
+    return isTrue(get(bucket.props, "versioning", "enabled")) || versioningOf(bucket, resources).length > 0;
+}
+
+/** The bucket a replication destination ARN names, if the stack declares it. */
+export function bucketByArn(resources: readonly PolicyResource[], arn: string): PolicyResource | undefined {
+    return bucketsOf(resources).find((b) => bucketArn(b) === arn);
+}
+
+/**
+ * True when the bucket receives S3 server access logs (it is the `targetBucket` of a logging configuration).
+ * Such a bucket may only use SSE-S3: log delivery does not support SSE-KMS default encryption.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+ */
+export function isAccessLogTarget(bucket: PolicyResource, resources: readonly PolicyResource[]): boolean {
+    return (
+        resources.some(
+            (r) => (r.type === T.bucketLogging || r.type === T.bucketLoggingV2) && refersTo(r, "targetBucket", bucket, ["bucket", "id"]),
+        ) ||
+        bucketsOf(resources).some((b) => {
+            const target = str(get(b.props, "logging", "targetBucket"));
+            return target !== undefined && (target === str(bucket.props["bucket"]) || target === str(bucket.props["id"]));
+        })
+    );
+}

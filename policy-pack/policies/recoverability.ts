@@ -1,0 +1,349 @@
+/**
+ * Contingency plan (HIPAA 164.308(a)(7)): data backup, disaster recovery and emergency-mode operation. Patient
+ * data is versioned and replicated to the other region, backups are kept long enough and cover every database and
+ * patient-data bucket, production's stateful resources cannot be deleted by accident, and the global database has
+ * a secondary in another region.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
+import { describe, effectiveTags, isProtectedEnvironment, refersTo, regionOf } from "./lib/resources";
+import { bucketArn, bucketByArn, bucketsOf, configsOf, isAccessLogTarget, isVersioned } from "./lib/s3";
+import { T } from "./lib/types";
+import { arnRegion, get, isTrue, num, records, str, strings } from "./lib/values";
+
+const CONTINGENCY = ["164.308(a)(7)(i)", "164.308(a)(7)(ii)(A)", "164.308(a)(7)(ii)(B)"] as const;
+
+const PATIENT_DATA_SCHEMA = {
+    patientDataClassifications: {
+        type: "array",
+        items: { type: "string" },
+        default: ["PHI"],
+        description: "Values of the DataClassification tag that mark a bucket as holding patient data.",
+    },
+} as const;
+
+/**
+ * A bucket holds patient data when its DataClassification tag says so, unless it receives S3 server access logs:
+ * those hold request records (kept by their own lifecycle rules), not patient records, even where the stack tags
+ * every resource PHI.
+ */
+function holdsPatientData(bucket: PolicyResource, classifications: readonly string[], resources: readonly PolicyResource[]): boolean {
+    if (isAccessLogTarget(bucket, resources)) {
+        return false;
+    }
+    const tags = effectiveTags(bucket.props, bucket.provider);
+    const value = tags["DataClassification"];
+    return value !== undefined && classifications.includes(value);
+}
+
+/** Destination bucket ARNs of the enabled replication rules that replicate `bucket`. */
+function replicationDestinations(bucket: PolicyResource, resources: readonly PolicyResource[]): string[] {
+    const configs = configsOf(bucket, resources, [T.bucketReplication]).map((c) => c.props);
+    const inline = bucket.props["replicationConfiguration"];
+    return [...configs, ...(inline !== undefined ? [inline] : [])]
+        .flatMap((c) => records(get(c, "rules")))
+        .filter((rule) => rule["status"] === "Enabled")
+        .map((rule) => str(get(rule, "destination", "bucket")))
+        .filter((arn): arn is string => arn !== undefined);
+}
+
+export const s3PatientDataReplicated = stackPolicy({
+    name: "s3-patient-data-versioned-replicated",
+    description:
+        "Every bucket holding patient data is versioned and replicated to a bucket in another region (or is itself such a replica).",
+    remediationSteps:
+        "Declare an aws.s3.BucketVersioning (status Enabled) and an aws.s3.BucketReplicationConfig whose enabled rule's destination is a versioned bucket in the DR region.",
+    configSchema: { properties: { ...PATIENT_DATA_SCHEMA } },
+    metadata: {
+        concern: "recoverability",
+        hipaa: [...CONTINGENCY],
+        checks: "Buckets tagged DataClassification in patientDataClassifications are versioned and replicated cross-region (or are a replica)",
+        resourceTypes: [T.bucket, T.bucketV2, T.bucketVersioning, T.bucketVersioningV2, T.bucketReplication],
+        cdkNag: ["S3BucketVersioningEnabled", "S3BucketReplicationEnabled"],
+        awsConfig: ["s3-bucket-versioning-enabled", "s3-bucket-replication-enabled"],
+    },
+    validate: (args, report) => {
+        const { patientDataClassifications } = args.getConfig<{ patientDataClassifications: string[] }>();
+        const buckets = bucketsOf(args.resources);
+        const replicaArns = new Set(buckets.flatMap((b) => replicationDestinations(b, args.resources)));
+        for (const bucket of buckets.filter((b) => holdsPatientData(b, patientDataClassifications, args.resources))) {
+            if (!isVersioned(bucket, args.resources)) {
+                report(
+                    `${describe(bucket)} holds patient data but is not versioned: declare a BucketVersioning with status Enabled.`,
+                    bucket.urn,
+                );
+            }
+            const arn = bucketArn(bucket);
+            if (arn !== undefined && replicaArns.has(arn)) {
+                continue;
+            }
+            const region = regionOf(bucket.props, bucket.provider);
+            const destinations = replicationDestinations(bucket, args.resources);
+            const crossRegion = destinations.some((d) => {
+                const target = bucketByArn(args.resources, d);
+                const targetRegion = target !== undefined ? regionOf(target.props, target.provider) : undefined;
+                return targetRegion !== undefined && targetRegion !== region;
+            });
+            if (!crossRegion) {
+                report(
+                    destinations.length === 0
+                        ? `${describe(bucket)} holds patient data but is not replicated: declare a BucketReplicationConfig to a bucket in the DR region.`
+                        : `${describe(bucket)} replicates only to buckets this stack does not declare in another region (${destinations.join(", ")}).`,
+                    bucket.urn,
+                );
+            }
+        }
+    },
+});
+
+export const backupRetention = resourcePolicy({
+    name: "backup-retention-minimum",
+    description:
+        "Backups are kept at least the configured minimum: Aurora/RDS automated backups, AWS Backup rules and copies; DynamoDB has point-in-time recovery.",
+    remediationSteps: "Raise backupRetentionPeriod / lifecycle.deleteAfter to at least minimumDays, or enable pointInTimeRecovery.",
+    configSchema: {
+        properties: {
+            minimumDays: {
+                type: "integer",
+                minimum: 1,
+                maximum: 35,
+                default: 7,
+                description: "The shortest backup retention allowed, in days.",
+            },
+        },
+    },
+    metadata: {
+        concern: "recoverability",
+        hipaa: [...CONTINGENCY],
+        checks: "backupRetentionPeriod >= minimumDays (unset means 1 day); Backup rule and copy lifecycles >= minimumDays; DynamoDB PITR on",
+        resourceTypes: [T.rdsCluster, T.rdsInstance, T.backupPlan, T.dynamoTable],
+        cdkNag: ["RDSInstanceBackupEnabled", "DynamoDBPITREnabled"],
+        awsConfig: [
+            "db-instance-backup-enabled",
+            "dynamodb-pitr-enabled",
+            "backup-plan-min-frequency-and-min-retention-check",
+            "backup-recovery-point-minimum-retention-check",
+        ],
+        docs: ["https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Managing.Backups.html"],
+    },
+    validate: (args, report) => {
+        const { minimumDays } = args.getConfig<{ minimumDays: number }>();
+        const p = args.props;
+        if (args.type === T.rdsCluster || args.type === T.rdsInstance) {
+            // Aurora keeps automated backups 1 day unless told otherwise.
+            const days = num(p["backupRetentionPeriod"]) ?? 1;
+            if (days < minimumDays) {
+                report(
+                    `Automated backups are kept ${days} day${days === 1 ? "" : "s"}; the minimum is ${minimumDays}: set backupRetentionPeriod.`,
+                );
+            }
+        } else if (args.type === T.backupPlan) {
+            records(p["rules"]).forEach((rule, i) => {
+                const name = str(rule["ruleName"]) ?? `rules[${i}]`;
+                const days = num(get(rule, "lifecycle", "deleteAfter"));
+                if (days !== undefined && days < minimumDays) {
+                    report(
+                        `Backup rule ${name} keeps recovery points ${days} days; the minimum is ${minimumDays}: raise lifecycle.deleteAfter.`,
+                    );
+                }
+                records(rule["copyActions"]).forEach((copy) => {
+                    const copyDays = num(get(copy, "lifecycle", "deleteAfter"));
+                    if (copyDays !== undefined && copyDays < minimumDays) {
+                        report(
+                            `Backup rule ${name} keeps copies ${copyDays} days; the minimum is ${minimumDays}: raise copyActions[].lifecycle.deleteAfter.`,
+                        );
+                    }
+                });
+            });
+        } else if (args.type === T.dynamoTable && !isTrue(get(p, "pointInTimeRecovery", "enabled"))) {
+            report("The table has no point-in-time recovery: set pointInTimeRecovery.enabled to true.");
+        }
+    },
+});
+
+/** True when a backup selection's tag conditions match a resource's tags. */
+function selectionMatchesTags(selection: PolicyResource, tags: Readonly<Record<string, string>>): boolean {
+    const direct = records(selection.props["selectionTags"]).some(
+        (t) => t["type"] === "STRINGEQUALS" && tags[String(t["key"])] === t["value"],
+    );
+    const conditions = records(get(selection.props, "conditions")).flatMap((c) => records(c["stringEquals"]));
+    return direct || conditions.some((c) => tags[String(c["key"]).replace(/^aws:ResourceTag\//, "")] === c["value"]);
+}
+
+/** ARN patterns of a selection (`*` wildcards allowed, as AWS Backup allows them). */
+function arnMatches(pattern: string, arn: string): boolean {
+    const regex = new RegExp(
+        `^${pattern
+            .split("*")
+            .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+            .join(".*")}$`,
+    );
+    return regex.test(arn);
+}
+
+export const backupSelectionCoverage = stackPolicy({
+    name: "backup-selection-coverage",
+    description:
+        "Every Aurora cluster and every patient-data bucket is covered by an AWS Backup selection, directly or through a cross-region copy of its source's recovery points.",
+    remediationSteps:
+        "Add the resource's ARN to an aws.backup.Selection's resources (or tag it to match the selection's selectionTags); for a global-database secondary or an S3 replica, select its source and copy each recovery point to a vault in the secondary's region.",
+    configSchema: { properties: { ...PATIENT_DATA_SCHEMA } },
+    metadata: {
+        concern: "recoverability",
+        hipaa: [...CONTINGENCY],
+        checks: "Each Aurora cluster and patient-data bucket is in a Backup selection (by ARN, ARN pattern or tag), or is a global-database secondary / S3 replica whose source is selected by a plan that copies to its region",
+        resourceTypes: [T.rdsCluster, T.bucket, T.bucketV2, T.backupSelection, T.backupPlan],
+        cdkNag: ["RDSInBackupPlan"],
+        awsConfig: ["rds-in-backup-plan", "aurora-resources-protected-by-backup-plan", "s3-resources-protected-by-backup-plan"],
+    },
+    validate: (args, report) => {
+        const { patientDataClassifications } = args.getConfig<{ patientDataClassifications: string[] }>();
+        const selections = args.resources.filter((r) => r.type === T.backupSelection);
+        const clusters = args.resources.filter((r) => r.type === T.rdsCluster);
+        const buckets = bucketsOf(args.resources);
+        const arnOf = (r: PolicyResource): string | undefined =>
+            str(r.props["arn"]) ?? (r.type === T.rdsCluster ? undefined : bucketArn(r));
+        const selectionsCovering = (target: PolicyResource): PolicyResource[] => {
+            const arn = arnOf(target);
+            const tags = effectiveTags(target.props, target.provider);
+            return selections.filter((s) => {
+                const excluded = arn !== undefined && strings(s.props["notResources"]).some((p) => arnMatches(p, arn));
+                const included =
+                    refersTo(s, "resources", target, ["arn"]) ||
+                    (arn !== undefined && strings(s.props["resources"]).some((p) => arnMatches(p, arn))) ||
+                    selectionMatchesTags(s, tags);
+                return included && !excluded;
+            });
+        };
+        /**
+         * The data of a global-database secondary is its primary's, and an S3 replica's is its source's: a recovery
+         * point of the source copied into the secondary's region protects it as well as a second backup would.
+         * (AWS Backup plans back up resources of their own region only; their copy actions reach the other region.)
+         * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html
+         */
+        const sourcesOf = (target: PolicyResource): PolicyResource[] => {
+            if (target.type === T.rdsCluster) {
+                const global = str(target.props["globalClusterIdentifier"]);
+                return global === undefined
+                    ? []
+                    : clusters.filter((c) => c !== target && str(c.props["globalClusterIdentifier"]) === global);
+            }
+            const arn = bucketArn(target);
+            return arn === undefined ? [] : buckets.filter((b) => b !== target && replicationDestinations(b, args.resources).includes(arn));
+        };
+        const copyRegionsOf = (selection: PolicyResource): string[] => {
+            const planId = str(selection.props["planId"]);
+            const plan = args.resources.find(
+                (r) => r.type === T.backupPlan && (refersTo(selection, "planId", r, ["id"]) || str(r.props["id"]) === planId),
+            );
+            return records(plan?.props["rules"])
+                .flatMap((rule) => records(rule["copyActions"]))
+                .map((copy) => str(copy["destinationVaultArn"]))
+                .map((vaultArn) => (vaultArn === undefined ? undefined : arnRegion(vaultArn)))
+                .filter((region): region is string => region !== undefined);
+        };
+        const targets = [...clusters, ...buckets.filter((b) => holdsPatientData(b, patientDataClassifications, args.resources))];
+        for (const target of targets) {
+            if (selectionsCovering(target).length > 0) {
+                continue;
+            }
+            const region = regionOf(target.props, target.provider);
+            const viaCopy =
+                region !== undefined &&
+                sourcesOf(target).some((source) => selectionsCovering(source).some((s) => copyRegionsOf(s).includes(region)));
+            if (!viaCopy) {
+                report(
+                    `${describe(target)} is not covered by any AWS Backup selection: add its ARN to a Selection's resources${target.type === T.rdsCluster || sourcesOf(target).length > 0 ? ", or select its source in a plan that copies to " + (region ?? "its region") : ""}.`,
+                    target.urn,
+                );
+            }
+        }
+    },
+});
+
+/** Stateful resource types whose loss loses data, and the AWS deletion-protection flag each has (if any). */
+const STATEFUL: Readonly<Record<string, string | undefined>> = {
+    [T.rdsCluster]: "deletionProtection",
+    [T.rdsGlobalCluster]: "deletionProtection",
+    [T.rdsInstance]: "deletionProtection",
+    [T.dynamoTable]: "deletionProtectionEnabled",
+    [T.kmsKey]: undefined,
+    [T.bucket]: undefined,
+    [T.bucketV2]: undefined,
+    [T.backupVault]: undefined,
+    [T.secret]: undefined,
+};
+
+export const deletionProtection = resourcePolicy({
+    name: "deletion-protection-in-protected-environments",
+    description: "In protected environments (prod), stateful resources have AWS deletion protection and Pulumi `protect`.",
+    remediationSteps:
+        "Set deletionProtection (or deletionProtectionEnabled) to true and the resource option protect: true (healthcare-dr:protect).",
+    configSchema: {
+        properties: {
+            protectedEnvironments: {
+                type: "array",
+                items: { type: "string" },
+                default: ["prod"],
+                description: "Environment tag values (or stack names) whose stateful resources must be protected.",
+            },
+        },
+    },
+    metadata: {
+        concern: "recoverability",
+        hipaa: ["164.308(a)(7)(i)", "164.312(c)(1)"],
+        checks: "In protected environments: deletionProtection on clusters, global clusters, instances, tables; Pulumi protect on keys, buckets, vaults, secrets and those",
+        resourceTypes: Object.keys(STATEFUL),
+        cdkNag: ["RDSInstanceDeletionProtectionEnabled"],
+        awsConfig: ["rds-instance-deletion-protection-enabled", "rds-cluster-deletion-protection-enabled"],
+    },
+    validate: (args, report) => {
+        const { protectedEnvironments } = args.getConfig<{ protectedEnvironments: string[] }>();
+        if (!isProtectedEnvironment(args.urn, effectiveTags(args.props, args.provider), protectedEnvironments)) {
+            return args.notApplicable("not a protected environment");
+        }
+        const flag = STATEFUL[args.type];
+        if (flag !== undefined && !isTrue(args.props[flag])) {
+            report(`The resource has no deletion protection in a protected environment: set ${flag} to true.`);
+        }
+        if (!args.opts.protect) {
+            report(
+                "The resource is not protected from `pulumi destroy` in a protected environment: set the resource option protect: true.",
+            );
+        }
+    },
+});
+
+export const globalDatabaseSecondary = stackPolicy({
+    name: "global-database-has-secondary",
+    description: "Every Aurora global database has a member cluster in a region other than its primary's.",
+    remediationSteps: "Declare a secondary aws.rds.Cluster in the DR region with globalClusterIdentifier set to the global cluster's id.",
+    metadata: {
+        concern: "recoverability",
+        hipaa: ["164.308(a)(7)(ii)(B)", "164.308(a)(7)(ii)(C)"],
+        checks: "Each GlobalCluster has member clusters in at least two regions",
+        resourceTypes: [T.rdsGlobalCluster, T.rdsCluster],
+        docs: ["https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html"],
+    },
+    validate: ({ resources }, report) => {
+        const clusters = resources.filter((r) => r.type === T.rdsCluster);
+        for (const global of resources.filter((r) => r.type === T.rdsGlobalCluster)) {
+            const members = clusters.filter((c) => refersTo(c, "globalClusterIdentifier", global, ["globalClusterIdentifier", "id"]));
+            const regions = new Set(members.map((m) => regionOf(m.props, m.provider) ?? "unknown"));
+            if (regions.size < 2) {
+                report(
+                    `${describe(global)} has ${members.length} member cluster(s) in ${[...regions].join(", ") || "no region"}: add a secondary cluster in the DR region.`,
+                    global.urn,
+                );
+            }
+        }
+    },
+});
+
+export const recoverabilityPolicies: readonly PackPolicy[] = [
+    s3PatientDataReplicated,
+    backupRetention,
+    backupSelectionCoverage,
+    deletionProtection,
+    globalDatabaseSecondary,
+];

@@ -1,0 +1,177 @@
+/**
+ * The harness builds validation arguments as the engine does, and resolves the pack config as the CLI does.
+ */
+import { expect } from "chai";
+import type { ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import {
+    deniesInsecureTransport,
+    isWildcardAction,
+    leastPrivilegeProblems,
+    parsePolicyDocument,
+    publicAllowStatements,
+} from "../policies/lib/documents";
+import { resourcePolicy, stackPolicy } from "../policies/lib/policy";
+import { recoveryObjectives } from "../policies/objectives";
+import { T } from "../policies/lib/types";
+import { analyze, resolvePackConfig } from "../testing/harness";
+import { PRIMARY_PROVIDER, messagesOf, policyNamed, res } from "../testing/builders";
+
+const meta = { concern: "audit", hipaa: ["164.312(b)"], checks: "test", resourceTypes: [T.snsTopic] } as const;
+
+describe("policy harness", () => {
+    it("gives a resource policy the inputs, provider props, options, stack tags and config defaults", async () => {
+        let seen: ResourceValidationArgs | undefined;
+        const probe = resourcePolicy({
+            name: "probe",
+            description: "d",
+            configSchema: { properties: { limit: { type: "integer", default: 7 } } },
+            metadata: meta,
+            validate: (args) => {
+                seen = args;
+            },
+        });
+        const topic = res(T.snsTopic, "t", { kmsMasterKeyId: "k" }, { options: { protect: true, ignoreChanges: ["tags"] } });
+        await analyze([PRIMARY_PROVIDER, topic], { policies: [probe], stackTags: new Map([["pulumi:project", "p"]]) });
+        expect(seen?.props).to.deep.equal({ kmsMasterKeyId: "k" });
+        expect(seen?.provider?.props["region"]).to.equal("eu-west-2");
+        expect(seen?.opts.protect).to.equal(true);
+        expect(seen?.opts.ignoreChanges).to.deep.equal(["tags"]);
+        expect(seen?.stackTags.get("pulumi:project")).to.equal("p");
+        expect(seen?.getConfig<{ limit: number }>()).to.deep.equal({ limit: 7 });
+        expect(seen?.isType({ __pulumiType: T.snsTopic } as unknown as new () => never)).to.equal(true);
+    });
+
+    it("gives a stack policy outputs and resolves property dependencies to resources", async () => {
+        let seen: StackValidationArgs | undefined;
+        const probe = stackPolicy({ name: "probe", description: "d", metadata: meta, validate: (args) => void (seen = args) });
+        const vpc = res(T.vpc, "v", {}, { outputs: { id: "vpc-1" } });
+        const flow = res(T.flowLog, "f", { vpcId: "vpc-1" }, { propertyDependencies: { vpcId: [vpc.urn] }, dependencies: [vpc.urn] });
+        await analyze([vpc, flow], { policies: [probe] });
+        const f = seen?.resources.find((r) => r.name === "f");
+        expect(seen?.resources.find((r) => r.name === "v")?.props["id"]).to.equal("vpc-1");
+        expect(f?.propertyDependencies["vpcId"]?.[0]?.name).to.equal("v");
+        expect(f?.dependencies.map((d) => d.name)).to.deep.equal(["v"]);
+    });
+
+    it("applies schema defaults, per-policy and `all` enforcement levels, as the CLI does", () => {
+        const resolved = resolvePackConfig([policyNamed("log-retention-minimum"), policyNamed("kms-key-rotation")], {
+            all: "advisory",
+            "log-retention-minimum": { enforcementLevel: "mandatory", minimumDays: 365 },
+        });
+        expect(resolved.get("log-retention-minimum")).to.deep.equal({ enforcementLevel: "mandatory", config: { minimumDays: 365 } });
+        expect(resolved.get("kms-key-rotation")?.enforcementLevel).to.equal("advisory");
+    });
+
+    it("rejects an unknown policy, an unknown setting and a value of the wrong type", () => {
+        const list = [policyNamed("log-retention-minimum")];
+        expect(() => resolvePackConfig(list, { "log-retention": {} })).to.throw(/no policy named "log-retention"/);
+        expect(() => resolvePackConfig(list, { "log-retention-minimum": { days: 1 } })).to.throw(/days is not a setting/);
+        expect(() => resolvePackConfig(list, { "log-retention-minimum": { minimumDays: "1" } })).to.throw(/must be of type integer/);
+        expect(() => resolvePackConfig(list, { "log-retention-minimum": "blocking" })).to.throw(/allowed: advisory, mandatory/);
+    });
+
+    it("skips disabled policies and reports policies that do not apply", async () => {
+        const result = await analyze([res(T.kmsKey, "k", {})], {
+            policies: [policyNamed("kms-key-rotation"), policyNamed("rds-log-exports")],
+            packConfig: { "kms-key-rotation": "disabled" },
+        });
+        expect(result.violations).to.deep.equal([]);
+        expect(result.evaluations).to.deep.include({
+            policyName: "rds-log-exports",
+            urn: "urn:pulumi:prod::healthcare-dr::aws:kms/key:Key::k",
+            applicable: false,
+            reason: `Policy only applies to resources of type ${T.rdsCluster}, ${T.rdsInstance}`,
+        });
+    });
+});
+
+describe("policy documents", () => {
+    const table: [string, unknown, boolean][] = [
+        ["JSON text", '{"Statement":{"Effect":"Allow","Action":"s3:GetObject"}}', true],
+        ["an object", { Statement: [{ Effect: "Deny", Action: ["s3:*"] }] }, true],
+        ["invalid JSON", "{", false],
+        ["a bad Effect", { Statement: [{ Effect: "Maybe" }] }, false],
+    ];
+    for (const [title, doc, ok] of table) {
+        it(`parses ${title}: ${ok ? "ok" : "error"}`, () => expect(parsePolicyDocument(doc).ok).to.equal(ok));
+    }
+
+    const wildcards: [string, boolean][] = [
+        ["*", true],
+        ["s3:*", true],
+        ["s3:Get*", false],
+        ["s3:GetObject", false],
+    ];
+    for (const [action, expected] of wildcards) {
+        it(`isWildcardAction(${action}) is ${expected}`, () => expect(isWildcardAction(action)).to.equal(expected));
+    }
+
+    it("flags wildcard Allow and NotAction, not wildcard Deny", () => {
+        const parsed = parsePolicyDocument({
+            Statement: [
+                { Effect: "Deny", Action: "*" },
+                { Sid: "A", Effect: "Allow", Action: "kms:*" },
+                { Effect: "Allow", NotAction: "iam:*" },
+            ],
+        });
+        expect(parsed.ok && leastPrivilegeProblems(parsed.statements)).to.deep.equal([
+            'statement "A" allows the wildcard action "kms:*"; list the actions it needs',
+            "Statement[2] allows every action except its NotAction list; use Action with the actions it needs",
+        ]);
+    });
+
+    it("recognises the TLS-only deny with a boolean or string condition", () => {
+        for (const value of ["false", false, ["false"]]) {
+            const parsed = parsePolicyDocument({
+                Statement: [
+                    { Effect: "Deny", Principal: { AWS: "*" }, Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": value } } },
+                ],
+            });
+            expect(parsed.ok && deniesInsecureTransport(parsed.statements)).to.equal(true);
+        }
+    });
+
+    it("treats Principal * limited by aws:SourceArn as not public", () => {
+        const parsed = parsePolicyDocument({
+            Statement: [{ Effect: "Allow", Principal: "*", Action: "sns:Publish", Condition: { ArnLike: { "aws:SourceArn": "arn:x" } } }],
+        });
+        expect(parsed.ok && publicAllowStatements(parsed.statements)).to.deep.equal([]);
+    });
+});
+
+describe("recovery-objectives-met (hand-built stack outputs)", () => {
+    const stack = (outputs: Record<string, unknown>) => ({
+        urn: "urn:pulumi:prod::healthcare-dr::pulumi:pulumi:Stack::healthcare-dr-prod",
+        type: "pulumi:pulumi:Stack",
+        name: "s",
+        inputs: {},
+        outputs,
+    });
+    const objectives = { rtoSeconds: 1800, rpoSeconds: 300 };
+    const run = (outputs: Record<string, unknown>, config?: Record<string, unknown>) =>
+        messagesOf(recoveryObjectives.name, [stack(outputs)], config);
+
+    it("passes a budget within the objectives", async () =>
+        expect(await run({ objectives, recoveryBudget: { rtoSeconds: 900, rpoSeconds: 60 } })).to.deep.equal([]));
+    it("catches a stack that exports no budget", async () => expect(await run({ objectives })).to.match(/exports no recoveryBudget/));
+    it("is not applicable to a program without a budget when requireBudget is off", async () =>
+        expect(await run({ objectives }, { "recovery-objectives-met": { requireBudget: false } })).to.deep.equal([]));
+    it("catches a recovery time over the RTO", async () =>
+        expect((await run({ objectives, recoveryBudget: { rtoSeconds: 2400, rpoSeconds: 60 } }))[0]).to.match(
+            /recovery time \(2400 s\) exceeds the RTO objective \(1800 s\)/,
+        ));
+    it("catches data loss over the RPO", async () =>
+        expect((await run({ objectives, recoveryBudget: { rtoSeconds: 60, rpoSeconds: 600 } }))[0]).to.match(
+            /data loss \(600 s\) exceeds the RPO objective \(300 s\)/,
+        ));
+    it("catches objectives over the configured ceiling", async () =>
+        expect(
+            (
+                await run(
+                    { objectives, recoveryBudget: { rtoSeconds: 60, rpoSeconds: 60 } },
+                    { "recovery-objectives-met": { maxRtoSeconds: 900 } },
+                )
+            )[0],
+        ).to.match(/RTO objective \(1800 s\) exceeds the ceiling of 900 s/));
+    it("catches a stack without objectives", async () => expect((await run({}))[0]).to.match(/exports no objectives/));
+});

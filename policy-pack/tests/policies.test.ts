@@ -1,0 +1,1119 @@
+/**
+ * Each policy, as a specification: a compliant input passes, and each distinct non-compliant input is caught with
+ * the message that says what to change. Inputs are hand-built with @pulumi/aws v7 property names and run through
+ * the same harness as the offline plan.
+ */
+import { expect } from "chai";
+import type { HarnessResource } from "../testing/harness";
+import { messagesOf, res } from "../testing/builders";
+import { T } from "../policies/lib/types";
+
+interface Case {
+    readonly title: string;
+    readonly resources: readonly HarnessResource[];
+    /** Patterns the messages must match, one per expected violation; empty means compliant. */
+    readonly expect: readonly RegExp[];
+    readonly config?: Record<string, unknown>;
+}
+
+const KEY = "arn:aws:kms:eu-west-2:123456789012:key/1111";
+const DR_KEY = "arn:aws:kms:eu-west-1:123456789012:key/2222";
+const TLS_DENY = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+        {
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+    ],
+});
+const TAGS = { Environment: "prod", DataClassification: "PHI", Owner: "platform" };
+
+const bucket = (name: string, extras: { provider?: "primary" | "dr"; tags?: Record<string, string> } = {}) =>
+    res(
+        T.bucket,
+        name,
+        { bucket: name, tags: extras.tags ?? TAGS },
+        { outputs: { arn: `arn:aws:s3:::${name}`, id: name }, provider: extras.provider ?? "primary" },
+    );
+const sse = (name: string, algorithm: string, key?: string) =>
+    res(T.bucketSse, name, {
+        bucket: name,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: algorithm, ...(key !== undefined ? { kmsMasterKeyId: key } : {}) } }],
+    });
+const versioning = (name: string, status = "Enabled", provider: "primary" | "dr" = "primary") =>
+    res(T.bucketVersioning, `${name}-versioning`, { bucket: name, versioningConfiguration: { status } }, { provider });
+const replication = (source: string, destination: string, rule: Record<string, unknown> = {}, dependencies: readonly string[] = []) =>
+    res(
+        T.bucketReplication,
+        `${source}-replication`,
+        {
+            bucket: source,
+            role: "arn:aws:iam::123456789012:role/r",
+            rules: [{ id: "all", status: "Enabled", destination: { bucket: `arn:aws:s3:::${destination}` }, ...rule }],
+        },
+        { dependencies },
+    );
+
+const CASES: Readonly<Record<string, readonly Case[]>> = {
+    "encryption-at-rest-cmk": [
+        { title: "a topic with the regional key passes", resources: [res(T.snsTopic, "t", { kmsMasterKeyId: KEY })], expect: [] },
+        {
+            title: "a topic without a key",
+            resources: [res(T.snsTopic, "t", {})],
+            expect: [/SNS topic is not encrypted with a customer-managed KMS key: set kmsMasterKeyId/],
+        },
+        {
+            title: "a topic with the AWS-managed key",
+            resources: [res(T.snsTopic, "t", { kmsMasterKeyId: "alias/aws/sns" })],
+            expect: [/uses the AWS-managed key alias\/aws\/sns/],
+        },
+        {
+            title: "a queue with SQS-managed encryption only",
+            resources: [res(T.sqsQueue, "q", { sqsManagedSseEnabled: true })],
+            expect: [/SQS queue is not encrypted.*kmsMasterKeyId/],
+        },
+        {
+            title: "a log group without a key",
+            resources: [res(T.logGroup, "l", { retentionInDays: 30 })],
+            expect: [/log group is not encrypted.*kmsKeyId/],
+        },
+        { title: "a backup vault without a key", resources: [res(T.backupVault, "v", {})], expect: [/backup vault.*kmsKeyArn/] },
+        { title: "a trail without a key", resources: [res(T.trail, "t", {})], expect: [/CloudTrail trail's log files.*kmsKeyId/] },
+        {
+            title: "a secret whose replica has no key",
+            resources: [res(T.secret, "s", { kmsKeyId: KEY, replicas: [{ region: "eu-west-1" }] })],
+            expect: [/secret's replica in eu-west-1.*replicas\[0\]\.kmsKeyId/],
+        },
+        { title: "a secret without a key", resources: [res(T.secret, "s", {})], expect: [/The secret is not encrypted.*kmsKeyId/] },
+        {
+            title: "a function with environment variables and no key",
+            resources: [res(T.lambdaFunction, "f", { role: "r", environment: { variables: { A: "1" } } })],
+            expect: [/environment variables.*kmsKeyArn/],
+        },
+        { title: "a function without environment variables passes", resources: [res(T.lambdaFunction, "f", { role: "r" })], expect: [] },
+        {
+            title: "a table with the AWS-owned key",
+            resources: [res(T.dynamoTable, "d", {})],
+            expect: [/AWS-owned key: set serverSideEncryption.enabled/],
+        },
+        {
+            title: "a table with SSE on but no key",
+            resources: [res(T.dynamoTable, "d", { serverSideEncryption: { enabled: true } })],
+            expect: [/serverSideEncryption.kmsKeyArn/],
+        },
+        {
+            title: "a table with the regional key passes",
+            resources: [res(T.dynamoTable, "d", { serverSideEncryption: { enabled: true, kmsKeyArn: KEY } })],
+            expect: [],
+        },
+        {
+            title: "an encrypted cluster with the key and PI key passes",
+            resources: [
+                res(T.rdsCluster, "c", {
+                    engine: "aurora-postgresql",
+                    storageEncrypted: true,
+                    kmsKeyId: KEY,
+                    performanceInsightsEnabled: true,
+                    performanceInsightsKmsKeyId: KEY,
+                }),
+            ],
+            expect: [],
+        },
+        {
+            title: "an unencrypted cluster",
+            resources: [res(T.rdsCluster, "c", { engine: "aurora-postgresql" })],
+            expect: [/storage is not encrypted: set storageEncrypted/],
+        },
+        {
+            title: "an encrypted cluster on the AWS-managed key",
+            resources: [res(T.rdsCluster, "c", { engine: "aurora-postgresql", storageEncrypted: true })],
+            expect: [/Aurora cluster's storage is not encrypted with a customer-managed KMS key/],
+        },
+        {
+            title: "Performance Insights without a key",
+            resources: [
+                res(T.rdsClusterInstance, "i", {
+                    clusterIdentifier: "c",
+                    engine: "aurora-postgresql",
+                    instanceClass: "db.serverless",
+                    performanceInsightsEnabled: true,
+                }),
+            ],
+            expect: [/Performance Insights.*performanceInsightsKmsKeyId/],
+        },
+        {
+            title: "an unencrypted global cluster",
+            resources: [res(T.rdsGlobalCluster, "g", { globalClusterIdentifier: "g", engine: "aurora-postgresql" })],
+            expect: [/global database is not encrypted/],
+        },
+        {
+            title: "a global cluster from an existing cluster passes",
+            resources: [res(T.rdsGlobalCluster, "g", { globalClusterIdentifier: "g", sourceDbClusterIdentifier: "arn:c" })],
+            expect: [],
+        },
+    ],
+    "kms-key-rotation": [
+        { title: "a rotating key passes", resources: [res(T.kmsKey, "k", { enableKeyRotation: true })], expect: [] },
+        { title: "a key without rotation", resources: [res(T.kmsKey, "k", {})], expect: [/does not rotate: set enableKeyRotation/] },
+        {
+            title: "an asymmetric signing key passes (it cannot rotate)",
+            resources: [res(T.kmsKey, "k", { customerMasterKeySpec: "RSA_2048", keyUsage: "SIGN_VERIFY" })],
+            expect: [],
+        },
+    ],
+    "s3-bucket-encrypted-cmk": [
+        { title: "SSE-KMS with the regional key passes", resources: [bucket("b"), sse("b", "aws:kms", KEY)], expect: [] },
+        { title: "no encryption configuration", resources: [bucket("b")], expect: [/has no default encryption configuration/] },
+        { title: "SSE-S3", resources: [bucket("b"), sse("b", "AES256")], expect: [/encrypts with AES256/] },
+        {
+            title: "SSE-KMS with the AWS-managed key",
+            resources: [bucket("b"), sse("b", "aws:kms")],
+            expect: [/uses the AWS-managed key aws\/s3/],
+        },
+        {
+            title: "SSE-S3 on a server access log target passes (log delivery supports nothing else)",
+            resources: [
+                bucket("logs"),
+                sse("logs", "AES256"),
+                res(T.bucketLogging, "b-logging", { bucket: "b", targetBucket: "logs", targetPrefix: "b/" }),
+            ],
+            expect: [],
+        },
+    ],
+    "s3-bucket-tls-only": [
+        {
+            title: "a policy denying insecure transport passes",
+            resources: [bucket("b"), res(T.bucketPolicy, "b", { bucket: "b", policy: TLS_DENY })],
+            expect: [],
+        },
+        { title: "no bucket policy", resources: [bucket("b")], expect: [/accepts requests without TLS/] },
+        {
+            title: "a Deny without the SecureTransport condition",
+            resources: [
+                bucket("b"),
+                res(T.bucketPolicy, "b", {
+                    bucket: "b",
+                    policy: { Version: "2012-10-17", Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*" }] },
+                }),
+            ],
+            expect: [/accepts requests without TLS/],
+        },
+    ],
+    "rds-parameter-group-forces-ssl": [
+        {
+            title: "rds.force_ssl=1 passes",
+            resources: [
+                res(T.rdsClusterParameterGroup, "p", {
+                    family: "aurora-postgresql16",
+                    parameters: [{ name: "rds.force_ssl", value: "1" }],
+                }),
+            ],
+            expect: [],
+        },
+        {
+            title: "rds.force_ssl missing",
+            resources: [res(T.rdsClusterParameterGroup, "p", { family: "aurora-postgresql16", parameters: [] })],
+            expect: [/does not force TLS: set parameter rds.force_ssl to 1/],
+        },
+        {
+            title: "rds.force_ssl=0",
+            resources: [
+                res(T.rdsClusterParameterGroup, "p", {
+                    family: "aurora-postgresql16",
+                    parameters: [{ name: "rds.force_ssl", value: "0" }],
+                }),
+            ],
+            expect: [/\(it is 0\)/],
+        },
+        {
+            title: "MySQL without require_secure_transport",
+            resources: [res(T.rdsClusterParameterGroup, "p", { family: "aurora-mysql8.0" })],
+            expect: [/require_secure_transport/],
+        },
+    ],
+    "rds-cluster-uses-ssl-parameter-group": [
+        {
+            title: "a cluster on a TLS-forcing group passes",
+            resources: [
+                res(T.rdsClusterParameterGroup, "p", {
+                    name: "pg",
+                    family: "aurora-postgresql16",
+                    parameters: [{ name: "rds.force_ssl", value: "1" }],
+                }),
+                res(T.rdsCluster, "c", { engine: "aurora-postgresql", dbClusterParameterGroupName: "pg" }),
+            ],
+            expect: [],
+        },
+        {
+            title: "a cluster on the default group",
+            resources: [res(T.rdsCluster, "c", { engine: "aurora-postgresql" })],
+            expect: [/does not use a cluster parameter group of this stack \(default group\)/],
+        },
+        {
+            title: "a cluster on a group that does not force TLS",
+            resources: [
+                res(T.rdsClusterParameterGroup, "p", { name: "pg", family: "aurora-postgresql16" }),
+                res(T.rdsCluster, "c", { engine: "aurora-postgresql", dbClusterParameterGroupName: "pg" }),
+            ],
+            expect: [/uses ClusterParameterGroup "p".*rds.force_ssl/],
+        },
+    ],
+    "lb-listener-https": [
+        {
+            title: "an HTTPS listener with a certificate passes",
+            resources: [
+                res(T.lbListener, "l", { protocol: "HTTPS", certificateArn: "arn:acm", loadBalancerArn: "lb", defaultActions: [] }),
+            ],
+            expect: [],
+        },
+        {
+            title: "an HTTP listener that redirects to HTTPS passes",
+            resources: [
+                res(T.lbListener, "l", {
+                    protocol: "HTTP",
+                    loadBalancerArn: "lb",
+                    defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", statusCode: "HTTP_301" } }],
+                }),
+            ],
+            expect: [],
+        },
+        {
+            title: "an HTTP listener that forwards",
+            resources: [
+                res(T.lbListener, "l", {
+                    protocol: "HTTP",
+                    loadBalancerArn: "lb",
+                    defaultActions: [{ type: "forward", targetGroupArn: "tg" }],
+                }),
+            ],
+            expect: [/accepts HTTP without TLS/],
+        },
+        {
+            title: "an HTTPS listener without a certificate",
+            resources: [res(T.albListener, "l", { protocol: "HTTPS", loadBalancerArn: "lb", defaultActions: [] })],
+            expect: [/no certificateArn/],
+        },
+    ],
+    "s3-public-access-blocked": [
+        {
+            title: "all four settings on passes",
+            resources: [
+                bucket("b"),
+                res(T.bucketPublicAccessBlock, "b", {
+                    bucket: "b",
+                    blockPublicAcls: true,
+                    blockPublicPolicy: true,
+                    ignorePublicAcls: true,
+                    restrictPublicBuckets: true,
+                }),
+            ],
+            expect: [],
+        },
+        { title: "no public access block", resources: [bucket("b")], expect: [/has no public access block/] },
+        {
+            title: "one setting off",
+            resources: [
+                bucket("b"),
+                res(T.bucketPublicAccessBlock, "b", {
+                    bucket: "b",
+                    blockPublicAcls: true,
+                    blockPublicPolicy: true,
+                    ignorePublicAcls: true,
+                }),
+            ],
+            expect: [/leaves restrictPublicBuckets off/],
+        },
+    ],
+    "no-public-resource-policies": [
+        { title: "a private ACL passes", resources: [res(T.bucketAcl, "a", { bucket: "b", acl: "private" })], expect: [] },
+        {
+            title: "a public-read ACL",
+            resources: [res(T.bucketAcl, "a", { bucket: "b", acl: "public-read" })],
+            expect: [/canned ACL "public-read" makes the bucket public/],
+        },
+        {
+            title: "an AllUsers grant",
+            resources: [
+                res(T.bucketAclV2, "a", {
+                    bucket: "b",
+                    accessControlPolicy: {
+                        grants: [
+                            { grantee: { type: "Group", uri: "http://acs.amazonaws.com/groups/global/AllUsers" }, permission: "READ" },
+                        ],
+                    },
+                }),
+            ],
+            expect: [/gives AllUsers access/],
+        },
+        {
+            title: "a bucket policy allowing everyone",
+            resources: [
+                res(T.bucketPolicy, "p", {
+                    bucket: "b",
+                    policy: JSON.stringify({
+                        Statement: [{ Sid: "Open", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "*" }],
+                    }),
+                }),
+            ],
+            expect: [/statement "Open" allows Principal "\*" with no condition/],
+        },
+        {
+            title: "a topic policy for everyone limited by aws:SourceAccount passes",
+            resources: [
+                res(T.snsTopicPolicy, "p", {
+                    arn: "t",
+                    policy: {
+                        Statement: [
+                            {
+                                Effect: "Allow",
+                                Principal: { AWS: "*" },
+                                Action: "sns:Publish",
+                                Condition: { StringEquals: { "aws:SourceAccount": "1" } },
+                            },
+                        ],
+                    },
+                }),
+            ],
+            expect: [],
+        },
+        {
+            title: "an unparseable policy",
+            resources: [res(T.sqsQueuePolicy, "p", { queueUrl: "q", policy: "{not json" })],
+            expect: [/policy document is not valid JSON/],
+        },
+    ],
+    "rds-not-publicly-accessible": [
+        {
+            title: "a private instance passes",
+            resources: [
+                res(T.rdsClusterInstance, "i", { clusterIdentifier: "c", engine: "aurora-postgresql", instanceClass: "db.serverless" }),
+            ],
+            expect: [],
+        },
+        {
+            title: "a public instance",
+            resources: [
+                res(T.rdsClusterInstance, "i", {
+                    clusterIdentifier: "c",
+                    engine: "aurora-postgresql",
+                    instanceClass: "db.serverless",
+                    publiclyAccessible: true,
+                }),
+            ],
+            expect: [/publicly accessible: set publiclyAccessible to false/],
+        },
+    ],
+    "no-public-ingress": [
+        {
+            title: "ingress from a private range passes",
+            resources: [
+                res(T.securityGroup, "s", { ingress: [{ protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: ["10.0.0.0/16"] }] }),
+            ],
+            expect: [],
+        },
+        {
+            title: "HTTPS from anywhere passes here",
+            resources: [
+                res(T.securityGroupIngressRule, "r", {
+                    securityGroupId: "sg",
+                    ipProtocol: "tcp",
+                    fromPort: 443,
+                    toPort: 443,
+                    cidrIpv4: "0.0.0.0/0",
+                }),
+            ],
+            expect: [],
+        },
+        {
+            title: "SSH from anywhere",
+            resources: [res(T.securityGroup, "s", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }] })],
+            expect: [/tcp port 22 from 0.0.0.0\/0 opens it to the internet/],
+        },
+        {
+            title: "all traffic from ::/0",
+            resources: [
+                res(T.securityGroupRule, "r", {
+                    type: "ingress",
+                    securityGroupId: "sg",
+                    protocol: "-1",
+                    fromPort: 0,
+                    toPort: 0,
+                    ipv6CidrBlocks: ["::/0"],
+                }),
+            ],
+            expect: [/all traffic from ::\/0/],
+        },
+        {
+            title: "PostgreSQL from anywhere (IPv4 rule)",
+            resources: [
+                res(T.securityGroupIngressRule, "r", {
+                    securityGroupId: "sg",
+                    ipProtocol: "tcp",
+                    fromPort: 5432,
+                    toPort: 5432,
+                    cidrIpv4: "0.0.0.0/0",
+                }),
+            ],
+            expect: [/tcp port 5432/],
+        },
+    ],
+    "public-https-only-on-load-balancers": [
+        {
+            title: "HTTPS from anywhere on an internet-facing load balancer's group passes",
+            resources: [
+                res(
+                    T.securityGroup,
+                    "lb-sg",
+                    { ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }] },
+                    { outputs: { id: "sg-1" } },
+                ),
+                res(T.lb, "lb", { internal: false, securityGroups: ["sg-1"] }),
+            ],
+            expect: [],
+        },
+        {
+            title: "HTTPS from anywhere on a group no public load balancer uses",
+            resources: [
+                res(
+                    T.securityGroup,
+                    "app-sg",
+                    { ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }] },
+                    { outputs: { id: "sg-2" } },
+                ),
+                res(T.lb, "lb", { internal: true, securityGroups: ["sg-2"] }),
+            ],
+            expect: [/admits HTTPS from the internet but its security group is not attached to an internet-facing load balancer/],
+        },
+    ],
+    "vpc-default-security-group-closed": [
+        {
+            title: "an adopted default group without rules passes",
+            resources: [
+                res(T.vpc, "v", { cidrBlock: "10.0.0.0/16" }, { outputs: { id: "vpc-1" } }),
+                res(T.defaultSecurityGroup, "d", { vpcId: "vpc-1" }),
+            ],
+            expect: [],
+        },
+        {
+            title: "a VPC whose default group is not adopted",
+            resources: [res(T.vpc, "v", { cidrBlock: "10.0.0.0/16" }, { outputs: { id: "vpc-1" } })],
+            expect: [/keeps AWS's default rules/],
+        },
+        {
+            title: "a default group with rules",
+            resources: [
+                res(T.vpc, "v", {}, { outputs: { id: "vpc-1" } }),
+                res(T.defaultSecurityGroup, "d", {
+                    vpcId: "vpc-1",
+                    egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
+                }),
+            ],
+            expect: [/has rules: the default security group must have no ingress and no egress/],
+        },
+    ],
+    "lambda-permission-not-public": [
+        {
+            title: "a service principal with a source ARN passes",
+            resources: [
+                res(T.lambdaPermission, "p", {
+                    action: "lambda:InvokeFunction",
+                    function: "f",
+                    principal: "events.amazonaws.com",
+                    sourceArn: "arn:rule",
+                }),
+            ],
+            expect: [],
+        },
+        {
+            title: "principal *",
+            resources: [res(T.lambdaPermission, "p", { action: "lambda:InvokeFunction", function: "f", principal: "*" })],
+            expect: [/lets "\*" invoke the function/],
+        },
+        {
+            title: "a service principal without a source",
+            resources: [res(T.lambdaPermission, "p", { action: "lambda:InvokeFunction", function: "f", principal: "sns.amazonaws.com" })],
+            expect: [/has no sourceArn or sourceAccount/],
+        },
+    ],
+    "cloudtrail-multi-region": [
+        {
+            title: "a multi-region validated trail passes",
+            resources: [res(T.trail, "t", { isMultiRegionTrail: true, enableLogFileValidation: true, s3BucketName: "b" })],
+            expect: [],
+        },
+        { title: "no trail", resources: [], expect: [/declares no CloudTrail trail/] },
+        {
+            title: "a single-region trail",
+            resources: [res(T.trail, "t", { enableLogFileValidation: true, s3BucketName: "b" })],
+            expect: [/None of the trails \(t\) is multi-region/],
+        },
+    ],
+    "cloudtrail-configuration": [
+        {
+            title: "validation and CloudWatch delivery pass",
+            resources: [res(T.trail, "t", { enableLogFileValidation: true, cloudWatchLogsGroupArn: "arn:lg", s3BucketName: "b" })],
+            expect: [],
+        },
+        {
+            title: "no validation, no CloudWatch",
+            resources: [res(T.trail, "t", { s3BucketName: "b" })],
+            expect: [/does not validate its log files/, /does not deliver to CloudWatch Logs/],
+        },
+    ],
+    "vpc-flow-logs": [
+        {
+            title: "a VPC with an ALL flow log passes",
+            resources: [res(T.vpc, "v", {}, { outputs: { id: "vpc-1" } }), res(T.flowLog, "f", { vpcId: "vpc-1", trafficType: "ALL" })],
+            expect: [],
+        },
+        { title: "a VPC without a flow log", resources: [res(T.vpc, "v", {}, { outputs: { id: "vpc-1" } })], expect: [/has no flow log/] },
+        {
+            title: "a flow log of rejected traffic only",
+            resources: [res(T.vpc, "v", {}, { outputs: { id: "vpc-1" } }), res(T.flowLog, "f", { vpcId: "vpc-1", trafficType: "REJECT" })],
+            expect: [/capture only REJECT traffic/],
+        },
+    ],
+    "log-retention-minimum": [
+        { title: "30 days passes the default minimum", resources: [res(T.logGroup, "l", { retentionInDays: 30 })], expect: [] },
+        { title: "never expiring passes", resources: [res(T.logGroup, "l", {})], expect: [] },
+        {
+            title: "7 days",
+            resources: [res(T.logGroup, "l", { retentionInDays: 7 })],
+            expect: [/keeps events for 7 days; the minimum is 30/],
+        },
+        {
+            title: "30 days under a configured minimum of 365",
+            resources: [res(T.logGroup, "l", { retentionInDays: 30 })],
+            config: { "log-retention-minimum": { minimumDays: 365 } },
+            expect: [/the minimum is 365/],
+        },
+    ],
+    "rds-log-exports": [
+        {
+            title: "postgresql logs exported passes",
+            resources: [res(T.rdsCluster, "c", { engine: "aurora-postgresql", enabledCloudwatchLogsExports: ["postgresql"] })],
+            expect: [],
+        },
+        {
+            title: "no exports",
+            resources: [res(T.rdsCluster, "c", { engine: "aurora-postgresql" })],
+            expect: [/does not export its postgresql log: add "postgresql"/],
+        },
+        {
+            title: "MySQL without audit",
+            resources: [res(T.rdsCluster, "c", { engine: "aurora-mysql", enabledCloudwatchLogsExports: ["error"] })],
+            expect: [/audit log/],
+        },
+    ],
+    "s3-patient-data-versioned-replicated": [
+        {
+            title: "a versioned bucket replicated to a versioned bucket in the DR region passes",
+            resources: [
+                bucket("src"),
+                versioning("src"),
+                bucket("dst", { provider: "dr" }),
+                versioning("dst", "Enabled", "dr"),
+                replication("src", "dst"),
+            ],
+            expect: [],
+        },
+        {
+            title: "an unversioned, unreplicated patient-data bucket",
+            resources: [bucket("src")],
+            expect: [/holds patient data but is not versioned/, /holds patient data but is not replicated/],
+        },
+        {
+            title: "a bucket replicated within its own region",
+            resources: [bucket("src"), versioning("src"), bucket("dst"), versioning("dst"), replication("src", "dst")],
+            expect: [/replicates only to buckets this stack does not declare in another region/],
+        },
+        {
+            title: "a bucket of another classification is out of scope",
+            resources: [bucket("public-assets", { tags: { ...TAGS, DataClassification: "Public" } })],
+            expect: [],
+        },
+    ],
+    "backup-retention-minimum": [
+        {
+            title: "35 days passes",
+            resources: [res(T.rdsCluster, "c", { engine: "aurora-postgresql", backupRetentionPeriod: 35 })],
+            expect: [],
+        },
+        {
+            title: "the 1-day default",
+            resources: [res(T.rdsCluster, "c", { engine: "aurora-postgresql" })],
+            expect: [/kept 1 day; the minimum is 7/],
+        },
+        {
+            title: "a Backup rule and copy kept 3 days",
+            resources: [
+                res(T.backupPlan, "p", {
+                    rules: [
+                        {
+                            ruleName: "daily",
+                            targetVaultName: "v",
+                            lifecycle: { deleteAfter: 3 },
+                            copyActions: [{ destinationVaultArn: "a", lifecycle: { deleteAfter: 3 } }],
+                        },
+                    ],
+                }),
+            ],
+            expect: [/rule daily keeps recovery points 3 days/, /rule daily keeps copies 3 days/],
+        },
+        { title: "a table without PITR", resources: [res(T.dynamoTable, "d", {})], expect: [/no point-in-time recovery/] },
+    ],
+    "backup-selection-coverage": [
+        {
+            title: "a cluster selected by ARN pattern passes",
+            resources: [
+                res(T.rdsCluster, "c", { engine: "aurora-postgresql" }, { outputs: { arn: "arn:aws:rds:eu-west-2:1:cluster:c" } }),
+                res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: ["arn:aws:rds:eu-west-2:*:cluster:*"] }),
+            ],
+            expect: [],
+        },
+        {
+            title: "a patient-data bucket selected by tag passes",
+            resources: [
+                bucket("b"),
+                res(T.backupSelection, "s", {
+                    planId: "p",
+                    iamRoleArn: "r",
+                    selectionTags: [{ type: "STRINGEQUALS", key: "DataClassification", value: "PHI" }],
+                }),
+            ],
+            expect: [],
+        },
+        {
+            title: "an uncovered cluster",
+            resources: [res(T.rdsCluster, "c", { engine: "aurora-postgresql" }, { outputs: { arn: "arn:c" } })],
+            expect: [/Cluster "c" is not covered by any AWS Backup selection/],
+        },
+        {
+            title: "a global-database secondary passes when its primary is selected by a plan that copies to its region",
+            resources: [
+                res(
+                    T.rdsCluster,
+                    "primary",
+                    { globalClusterIdentifier: "g" },
+                    { outputs: { arn: "arn:aws:rds:eu-west-2:1:cluster:primary" } },
+                ),
+                res(
+                    T.rdsCluster,
+                    "secondary",
+                    { globalClusterIdentifier: "g" },
+                    { provider: "dr", outputs: { arn: "arn:aws:rds:eu-west-1:1:cluster:secondary" } },
+                ),
+                res(
+                    T.backupPlan,
+                    "plan",
+                    { rules: [{ copyActions: [{ destinationVaultArn: "arn:aws:backup:eu-west-1:1:backup-vault:dr" }] }] },
+                    { outputs: { id: "p" } },
+                ),
+                res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: ["arn:aws:rds:eu-west-2:1:cluster:primary"] }),
+            ],
+            expect: [],
+        },
+        {
+            title: "a global-database secondary whose primary's plan copies elsewhere",
+            resources: [
+                res(
+                    T.rdsCluster,
+                    "primary",
+                    { globalClusterIdentifier: "g" },
+                    { outputs: { arn: "arn:aws:rds:eu-west-2:1:cluster:primary" } },
+                ),
+                res(
+                    T.rdsCluster,
+                    "secondary",
+                    { globalClusterIdentifier: "g" },
+                    { provider: "dr", outputs: { arn: "arn:aws:rds:eu-west-1:1:cluster:secondary" } },
+                ),
+                res(
+                    T.backupPlan,
+                    "plan",
+                    { rules: [{ copyActions: [{ destinationVaultArn: "arn:aws:backup:eu-central-1:1:backup-vault:x" }] }] },
+                    { outputs: { id: "p" } },
+                ),
+                res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: ["arn:aws:rds:eu-west-2:1:cluster:primary"] }),
+            ],
+            expect: [/Cluster "secondary" is not covered.*select its source in a plan that copies to eu-west-1/],
+        },
+        {
+            title: "an S3 replica passes when its source is selected by a plan that copies to the replica's region",
+            resources: [
+                bucket("src"),
+                bucket("rep", { provider: "dr" }),
+                res(T.bucketReplication, "repl", {
+                    bucket: "src",
+                    rules: [{ status: "Enabled", destination: { bucket: "arn:aws:s3:::rep" } }],
+                }),
+                res(
+                    T.backupPlan,
+                    "plan",
+                    { rules: [{ copyActions: [{ destinationVaultArn: "arn:aws:backup:eu-west-1:1:backup-vault:dr" }] }] },
+                    { outputs: { id: "p" } },
+                ),
+                res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: ["arn:aws:s3:::src"] }),
+            ],
+            expect: [],
+        },
+        {
+            title: "an S3 replica whose source's plan makes no cross-region copy",
+            resources: [
+                bucket("src"),
+                bucket("rep", { provider: "dr" }),
+                res(T.bucketReplication, "repl", {
+                    bucket: "src",
+                    rules: [{ status: "Enabled", destination: { bucket: "arn:aws:s3:::rep" } }],
+                }),
+                res(T.backupPlan, "plan", { rules: [{ ruleName: "hourly" }] }, { outputs: { id: "p" } }),
+                res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: ["arn:aws:s3:::src"] }),
+            ],
+            expect: [/Bucket "rep" is not covered.*select its source in a plan that copies to eu-west-1/],
+        },
+        {
+            title: "a secondary of another global cluster is not covered by this one's primary",
+            resources: [
+                res(
+                    T.rdsCluster,
+                    "primary",
+                    { globalClusterIdentifier: "g" },
+                    { outputs: { arn: "arn:aws:rds:eu-west-2:1:cluster:primary" } },
+                ),
+                res(
+                    T.rdsCluster,
+                    "other",
+                    { globalClusterIdentifier: "h" },
+                    { provider: "dr", outputs: { arn: "arn:aws:rds:eu-west-1:1:cluster:other" } },
+                ),
+                res(
+                    T.backupPlan,
+                    "plan",
+                    { rules: [{ copyActions: [{ destinationVaultArn: "arn:aws:backup:eu-west-1:1:backup-vault:dr" }] }] },
+                    { outputs: { id: "p" } },
+                ),
+                res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: ["arn:aws:rds:eu-west-2:1:cluster:primary"] }),
+            ],
+            expect: [/Cluster "other" is not covered/],
+        },
+        {
+            title: "a bucket excluded by notResources",
+            resources: [
+                bucket("b"),
+                res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: ["*"], notResources: ["arn:aws:s3:::b"] }),
+            ],
+            expect: [/Bucket "b" is not covered/],
+        },
+    ],
+    "deletion-protection-in-protected-environments": [
+        {
+            title: "a protected prod cluster passes",
+            resources: [
+                res(
+                    T.rdsCluster,
+                    "c",
+                    { engine: "aurora-postgresql", deletionProtection: true, tags: TAGS },
+                    { options: { protect: true } },
+                ),
+            ],
+            expect: [],
+        },
+        {
+            title: "a prod cluster without deletion protection",
+            resources: [res(T.rdsCluster, "c", { engine: "aurora-postgresql", tags: TAGS }, { options: { protect: true } })],
+            expect: [/no deletion protection.*set deletionProtection/],
+        },
+        {
+            title: "a prod key without Pulumi protect",
+            resources: [res(T.kmsKey, "k", { tags: TAGS })],
+            expect: [/not protected from `pulumi destroy`/],
+        },
+        {
+            title: "a dev cluster is out of scope",
+            resources: [res(T.rdsCluster, "c", { engine: "aurora-postgresql", tags: { ...TAGS, Environment: "dev" } })],
+            expect: [],
+        },
+    ],
+    "global-database-has-secondary": [
+        {
+            title: "members in two regions pass",
+            resources: [
+                res(T.rdsGlobalCluster, "g", { globalClusterIdentifier: "g" }),
+                res(T.rdsCluster, "p", { engine: "aurora-postgresql", globalClusterIdentifier: "g" }),
+                res(T.rdsCluster, "s", { engine: "aurora-postgresql", globalClusterIdentifier: "g" }, { provider: "dr" }),
+            ],
+            expect: [],
+        },
+        {
+            title: "a primary only",
+            resources: [
+                res(T.rdsGlobalCluster, "g", { globalClusterIdentifier: "g" }),
+                res(T.rdsCluster, "p", { engine: "aurora-postgresql", globalClusterIdentifier: "g" }),
+            ],
+            expect: [/has 1 member cluster\(s\) in eu-west-2: add a secondary/],
+        },
+    ],
+    "iam-no-wildcard-actions": [
+        {
+            title: "named actions pass",
+            resources: [
+                res(T.iamPolicy, "p", {
+                    policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: "*" }] }),
+                }),
+            ],
+            expect: [],
+        },
+        { title: "a Deny with s3:* passes", resources: [res(T.bucketPolicy, "p", { bucket: "b", policy: TLS_DENY })], expect: [] },
+        {
+            title: "Action *",
+            resources: [res(T.iamRolePolicy, "p", { role: "r", policy: { Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } })],
+            expect: [/allows the wildcard action "\*"/],
+        },
+        {
+            title: "service:* in a role's inline policy",
+            resources: [
+                res(T.iamRole, "r", {
+                    assumeRolePolicy: "{}",
+                    inlinePolicies: [
+                        {
+                            name: "data",
+                            policy: JSON.stringify({ Statement: [{ Sid: "S3", Effect: "Allow", Action: ["s3:*"], Resource: "*" }] }),
+                        },
+                    ],
+                }),
+            ],
+            expect: [/In the inline policy data: statement "S3" allows the wildcard action "s3:\*"/],
+        },
+        {
+            title: "NotAction",
+            resources: [
+                res(T.kmsKey, "k", { policy: { Statement: [{ Effect: "Allow", NotAction: "kms:ScheduleKeyDeletion", Resource: "*" }] } }),
+            ],
+            expect: [/every action except its NotAction list/],
+        },
+    ],
+    "iam-no-admin-managed-policies": [
+        {
+            title: "a scoped managed policy passes",
+            resources: [
+                res(T.iamRolePolicyAttachment, "a", {
+                    role: "r",
+                    policyArn: "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+                }),
+            ],
+            expect: [],
+        },
+        {
+            title: "AdministratorAccess",
+            resources: [res(T.iamRolePolicyAttachment, "a", { role: "r", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" })],
+            expect: [/AdministratorAccess grants far more/],
+        },
+        {
+            title: "a *FullAccess policy in managedPolicyArns",
+            resources: [res(T.iamRole, "r", { assumeRolePolicy: "{}", managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonS3FullAccess"] })],
+            expect: [/AmazonS3FullAccess/],
+        },
+    ],
+    "data-residency": [
+        { title: "a resource in London passes", resources: [res(T.snsTopic, "t", {})], expect: [] },
+        {
+            title: "a resource whose own region input is us-east-1",
+            resources: [res(T.snsTopic, "t", { region: "us-east-1" })],
+            expect: [/in us-east-1 \(its region input\), which is not an allowed region/],
+        },
+        {
+            title: "a resource without a provider region",
+            resources: [res(T.snsTopic, "t", {}, { provider: "none" })],
+            expect: [/region cannot be determined/],
+        },
+        {
+            title: "a provider outside the allowed regions",
+            resources: [
+                {
+                    urn: "urn:pulumi:prod::healthcare-dr::pulumi:providers:aws::us",
+                    type: "pulumi:providers:aws",
+                    name: "us",
+                    inputs: { region: "us-east-1" },
+                },
+            ],
+            expect: [/provider's region us-east-1 is not an allowed region/],
+        },
+        {
+            title: "us-east-1 allowed by config passes",
+            resources: [res(T.snsTopic, "t", { region: "us-east-1" })],
+            config: { "data-residency": { allowedRegions: ["eu-west-2", "eu-west-1", "us-east-1"] } },
+            expect: [],
+        },
+    ],
+    "required-tags": [
+        { title: "all required tags pass", resources: [res(T.snsTopic, "t", { tags: TAGS })], expect: [] },
+        {
+            title: "a missing Owner and DataClassification",
+            resources: [res(T.snsTopic, "t", { tags: { Environment: "prod" } })],
+            expect: [/missing the required tags DataClassification, Owner/],
+        },
+        {
+            title: "an empty Owner",
+            resources: [res(T.snsTopic, "t", { tags: { ...TAGS, Owner: " " } })],
+            expect: [/missing the required tag Owner/],
+        },
+        {
+            title: "a type without tags (alias) is out of scope",
+            resources: [res("aws:kms/alias:Alias", "a", { name: "alias/x", targetKeyId: "k" })],
+            expect: [],
+        },
+    ],
+    "s3-replication-kms-source-selection": [
+        {
+            title: "a destination key with SSE-KMS source selection passes",
+            resources: [
+                replication("src", "dst", {
+                    destination: { bucket: "arn:aws:s3:::dst", encryptionConfiguration: { replicaKmsKeyId: DR_KEY } },
+                    sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+                }),
+            ],
+            expect: [],
+        },
+        {
+            title: "a destination key without source selection",
+            resources: [
+                replication("src", "dst", {
+                    destination: { bucket: "arn:aws:s3:::dst", encryptionConfiguration: { replicaKmsKeyId: DR_KEY } },
+                }),
+            ],
+            expect: [/sourceSelectionCriteria.sseKmsEncryptedObjects.status "Enabled"; S3 rejects this/],
+        },
+    ],
+    "s3-replication-rtc-metrics": [
+        {
+            title: "RTC with metrics, both 15 minutes, passes",
+            resources: [
+                replication("src", "dst", {
+                    destination: {
+                        bucket: "arn:aws:s3:::dst",
+                        replicationTime: { status: "Enabled", time: { minutes: 15 } },
+                        metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
+                    },
+                }),
+            ],
+            expect: [],
+        },
+        {
+            title: "RTC without metrics",
+            resources: [
+                replication("src", "dst", {
+                    destination: { bucket: "arn:aws:s3:::dst", replicationTime: { status: "Enabled", time: { minutes: 15 } } },
+                }),
+            ],
+            expect: [/without replication metrics/],
+        },
+        {
+            title: "RTC with a 10-minute threshold",
+            resources: [
+                replication("src", "dst", {
+                    destination: {
+                        bucket: "arn:aws:s3:::dst",
+                        replicationTime: { status: "Enabled", time: { minutes: 10 } },
+                        metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
+                    },
+                }),
+            ],
+            expect: [/15 is the only valid value/],
+        },
+    ],
+    "s3-replication-needs-versioning": [
+        {
+            title: "both buckets versioned, replication after versioning, passes",
+            resources: [
+                bucket("src"),
+                versioning("src"),
+                bucket("dst", { provider: "dr" }),
+                versioning("dst", "Enabled", "dr"),
+                replication("src", "dst", {}, [versioning("src").urn, versioning("dst").urn]),
+            ],
+            expect: [],
+        },
+        {
+            title: "an unversioned destination",
+            resources: [
+                bucket("src"),
+                versioning("src"),
+                bucket("dst", { provider: "dr" }),
+                replication("src", "dst", {}, [versioning("src").urn]),
+            ],
+            expect: [/destination Bucket "dst" is not versioned/],
+        },
+        {
+            title: "replication not ordered after versioning",
+            resources: [
+                bucket("src"),
+                versioning("src"),
+                bucket("dst", { provider: "dr" }),
+                versioning("dst", "Enabled", "dr"),
+                replication("src", "dst"),
+            ],
+            expect: [/does not depend on BucketVersioning "src-versioning"/, /does not depend on BucketVersioning "dst-versioning"/],
+        },
+        {
+            title: "a destination outside the stack",
+            resources: [bucket("src"), versioning("src"), replication("src", "elsewhere", {}, [versioning("src").urn])],
+            expect: [/arn:aws:s3:::elsewhere is not declared in this stack/],
+        },
+    ],
+    "aurora-global-secondary-no-credentials": [
+        {
+            title: "credentials on the primary only pass",
+            resources: [
+                res(T.rdsGlobalCluster, "g", { globalClusterIdentifier: "g" }),
+                res(T.rdsCluster, "p", {
+                    engine: "aurora-postgresql",
+                    globalClusterIdentifier: "g",
+                    masterUsername: "admin",
+                    masterPassword: "x",
+                    databaseName: "db",
+                }),
+                res(T.rdsCluster, "s", { engine: "aurora-postgresql", globalClusterIdentifier: "g" }, { provider: "dr" }),
+            ],
+            expect: [],
+        },
+        {
+            title: "a secondary with a master username",
+            resources: [
+                res(T.rdsGlobalCluster, "g", { globalClusterIdentifier: "g" }),
+                res(
+                    T.rdsCluster,
+                    "s",
+                    { engine: "aurora-postgresql", globalClusterIdentifier: "g", masterUsername: "admin" },
+                    { provider: "dr" },
+                ),
+            ],
+            expect: [/is a secondary of GlobalCluster "g" but sets masterUsername; AWS rejects it/],
+        },
+        {
+            title: "a member with a managed master password",
+            resources: [
+                res(T.rdsGlobalCluster, "g", { globalClusterIdentifier: "g" }),
+                res(T.rdsCluster, "p", { engine: "aurora-postgresql", globalClusterIdentifier: "g", manageMasterUserPassword: true }),
+            ],
+            expect: [/manageMasterUserPassword, which Aurora does not support in a global database/],
+        },
+    ],
+};
+
+describe("policy pack policies", () => {
+    for (const [policyName, cases] of Object.entries(CASES)) {
+        describe(policyName, () => {
+            for (const c of cases) {
+                it(c.expect.length === 0 ? `passes: ${c.title}` : `catches: ${c.title}`, async () => {
+                    const messages = await messagesOf(policyName, c.resources, c.config);
+                    expect(messages, messages.join("\n")).to.have.length(c.expect.length);
+                    c.expect.forEach((pattern, i) => expect(messages[i]).to.match(pattern));
+                });
+            }
+        });
+    }
+});

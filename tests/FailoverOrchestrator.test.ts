@@ -1,0 +1,358 @@
+/**
+ * The FailoverOrchestrator component as the dev and prod stacks plan it, its IAM policy, the recovery budget, the
+ * failover config keys and the on-call CLI's argument handling.
+ */
+import { expect } from "chai";
+import { parseStackConfig } from "../config";
+import { alarmPattern } from "../components/FailoverOrchestrator";
+import {
+    auroraIdentifiers,
+    FAILOVER_PARAMETERS,
+    failoverParameterPath,
+    lockTableName,
+    orchestratorFunctionName,
+    ORCHESTRATOR_ENV,
+    ORCHESTRATOR_TIMEOUT_SECONDS,
+    writerRecordName,
+} from "../lib/failover";
+import { orchestratorPolicy, RDS_FAILOVER_ACTIONS } from "../lib/failoverPolicy";
+import { actionsOf, isWildcardAction, type PolicyDocument } from "../lib/iam";
+import { AURORA_PROMOTION_SECONDS, recoveryBudget, S3_RTC_SECONDS, scheduleIntervalSeconds } from "../lib/recoveryBudget";
+import { HOURLY_SCHEDULE } from "../lib/backup";
+import { buildEvent, parseFailoverArgs } from "../tools/failover";
+import { parseEvent } from "../orchestrator/src/events";
+import { planStack, resourceNamed, resourcesOfType, STACKS } from "./harness/stacks";
+
+const T = {
+    fn: "aws:lambda/function:Function",
+    table: "aws:dynamodb/table:Table",
+    queue: "aws:sqs/queue:Queue",
+    logs: "aws:cloudwatch/logGroup:LogGroup",
+    policy: "aws:iam/rolePolicy:RolePolicy",
+    health: "aws:route53/healthCheck:HealthCheck",
+    alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+    rule: "aws:cloudwatch/eventRule:EventRule",
+    target: "aws:cloudwatch/eventTarget:EventTarget",
+    param: "aws:ssm/parameter:Parameter",
+    record: "aws:route53/record:Record",
+    zone: "aws:route53/zone:Zone",
+};
+
+const MINIMAL = { "healthcare-dr:alerts": '{"emails":["oncall@example.org"]}' };
+
+describe("FailoverOrchestrator", () => {
+    for (const stack of STACKS) {
+        describe(`stack ${stack}`, () => {
+            it("runs the bundled orchestrator on Node.js 20, one at a time, for the full timeout, in the DR region", async () => {
+                const run = await planStack(stack);
+                const fn = resourceNamed(run, T.fn, "failover-function");
+                expect(fn.region).to.equal(run.config.drRegion);
+                expect(fn.inputs).to.include({
+                    name: orchestratorFunctionName(stack),
+                    runtime: "nodejs22.x",
+                    handler: "index.handler",
+                    reservedConcurrentExecutions: 1,
+                    timeout: ORCHESTRATOR_TIMEOUT_SECONDS,
+                });
+                expect(fn.inputs["code"]).to.not.equal(undefined);
+            });
+
+            it("encrypts the environment with the DR key and names the lock table and environment in it", async () => {
+                const run = await planStack(stack);
+                const fn = resourceNamed(run, T.fn, "failover-function");
+                const drKey = resourceNamed(run, "aws:kms/key:Key", "dr-key");
+                expect(fn.inputs["kmsKeyArn"]).to.equal(drKey.state["arn"]);
+                const variables = (fn.inputs["environment"] as { variables: Record<string, string> }).variables;
+                expect(variables).to.include({
+                    [ORCHESTRATOR_ENV.environment]: run.config.environment,
+                    [ORCHESTRATOR_ENV.lockTable]: lockTableName(stack),
+                });
+            });
+
+            it("places the function in the DR region's private subnets with a KMS-encrypted dead-letter queue", async () => {
+                const run = await planStack(stack);
+                const fn = resourceNamed(run, T.fn, "failover-function");
+                const vpc = fn.inputs["vpcConfig"] as { subnetIds: string[]; securityGroupIds: string[] };
+                expect(vpc.subnetIds).to.have.length(run.config.network.azCount);
+                expect(vpc.securityGroupIds).to.have.length(1);
+                const dlq = resourceNamed(run, T.queue, "failover-dlq");
+                expect((fn.inputs["deadLetterConfig"] as { targetArn: string }).targetArn).to.equal(dlq.state["arn"]);
+                expect(dlq.inputs["kmsMasterKeyId"]).to.equal(resourceNamed(run, "aws:kms/key:Key", "dr-key").state["arn"]);
+            });
+
+            it("logs as JSON to a KMS-encrypted log group with the configured retention", async () => {
+                const run = await planStack(stack);
+                const logs = resourceNamed(run, T.logs, "failover-logs");
+                expect(logs.inputs["retentionInDays"]).to.equal(run.config.logging.retentionDays);
+                expect(logs.inputs["kmsKeyId"])
+                    .to.be.a("string")
+                    .and.match(/^arn:aws:kms:eu-west-1:/);
+                expect(resourceNamed(run, T.fn, "failover-function").inputs["loggingConfig"]).to.include({ logFormat: "JSON" });
+            });
+
+            it("keeps the lock in a DynamoDB table encrypted with the DR key, with point-in-time recovery", async () => {
+                const run = await planStack(stack);
+                const table = resourceNamed(run, T.table, "failover-lock");
+                expect(table.region).to.equal(run.config.drRegion);
+                expect(table.inputs).to.include({
+                    name: lockTableName(stack),
+                    hashKey: "lockId",
+                    deletionProtectionEnabled: run.config.protect,
+                });
+                expect(table.inputs["serverSideEncryption"]).to.deep.include({ enabled: true });
+                expect(table.inputs["pointInTimeRecovery"]).to.deep.equal({ enabled: true });
+            });
+
+            it("writes the orchestrator's configuration under /healthcare/<environment>/failover/", async () => {
+                const run = await planStack(stack);
+                const names = resourcesOfType(run, T.param).map((p) => p.inputs["name"]);
+                for (const key of Object.values(FAILOVER_PARAMETERS)) {
+                    expect(names).to.include(`${failoverParameterPath(run.config.environment)}/${key}`);
+                }
+                const mode = resourcesOfType(run, T.param).find(
+                    (p) => p.inputs["name"] === `${failoverParameterPath(run.config.environment)}/mode`,
+                )!;
+                expect(mode.inputs["value"]).to.equal(run.config.failover.mode);
+                const ids = auroraIdentifiers(stack, run.config.primaryRegion, run.config.drRegion);
+                const global = resourcesOfType(run, T.param).find(
+                    (p) => p.inputs["name"] === `${failoverParameterPath(run.config.environment)}/global-cluster-id`,
+                )!;
+                expect(global.inputs["value"], "the names the drill and the CLI use are AuroraPair's").to.equal(ids.global);
+            });
+
+            it("leaves active-region and the writer record to the orchestrator once created, with a short TTL", async () => {
+                const run = await planStack(stack);
+                const active = resourceNamed(run, T.param, "failover-active-region");
+                expect(active.inputs).to.include({
+                    name: `/healthcare/${run.config.environment}/active-region`,
+                    value: run.config.primaryRegion,
+                });
+                expect(active.options.ignoreChanges).to.include("value");
+                const record = resourceNamed(run, T.record, "failover-writer");
+                expect(record.inputs).to.include({ name: writerRecordName(stack), type: "CNAME", ttl: run.config.failover.dnsTtlSeconds });
+                expect(record.options.ignoreChanges).to.include("records");
+                expect((resourceNamed(run, T.zone, "failover-zone").inputs["vpcs"] as unknown[]).length).to.equal(2);
+            });
+
+            it("detects outside the primary region: lag alarm in the DR region, a CLOUDWATCH_METRIC health check on it, EventBridge to the function", async () => {
+                const run = await planStack(stack);
+                const alarm = resourceNamed(run, T.alarm, "failover-replication-lag");
+                expect(alarm.region).to.equal(run.config.drRegion);
+                expect(alarm.inputs).to.include({
+                    metricName: "AuroraGlobalDBReplicationLag",
+                    threshold: run.config.failover.replicationLagThresholdSeconds * 1000,
+                    treatMissingData: "breaching",
+                });
+                const health = resourceNamed(run, T.health, "failover-health");
+                expect(health.inputs).to.include({
+                    type: "CLOUDWATCH_METRIC",
+                    cloudwatchAlarmName: alarm.inputs["name"],
+                    cloudwatchAlarmRegion: run.config.drRegion,
+                });
+                expect(health.inputs["cloudwatchAlarmRegion"]).to.not.equal(run.config.primaryRegion);
+                const rule = resourceNamed(run, T.rule, "failover-trigger");
+                expect(JSON.parse(String(rule.inputs["eventPattern"]))).to.deep.equal(alarmPattern([String(alarm.inputs["name"])]));
+                const target = resourceNamed(run, T.target, "failover-trigger");
+                expect(target.inputs["arn"]).to.equal(resourceNamed(run, T.fn, "failover-function").state["arn"]);
+            });
+
+            it("declares nothing of the orchestrator in the primary region", async () => {
+                const run = await planStack(stack);
+                const component = run.resources.find((r) => r.type === "healthcare:dr:FailoverOrchestrator")!;
+                const children = run.resources.filter((r) => r.parent === component.urn && r.custom);
+                expect(children.length).to.be.greaterThan(15);
+                for (const child of children) {
+                    expect(child.region, `${child.type} ${child.name}`).to.equal(run.config.drRegion);
+                }
+            });
+
+            it("grants the function only named actions on named resources", async () => {
+                const run = await planStack(stack);
+                const doc = JSON.parse(String(resourceNamed(run, T.policy, "failover-policy").inputs["policy"])) as PolicyDocument;
+                for (const statement of doc.Statement) {
+                    for (const action of actionsOf(statement)) {
+                        expect(isWildcardAction(action), action).to.be.false;
+                    }
+                    if (statement.Resource === "*") {
+                        expect(statement.Sid).to.match(/NoResourceLevelPermission/);
+                    }
+                }
+                const rds = doc.Statement.find((s) => s.Sid === "PromoteTheDrClusterOfThisGlobalDatabase")!;
+                const ids = auroraIdentifiers(stack, run.config.primaryRegion, run.config.drRegion);
+                expect(rds.Resource).to.deep.equal([
+                    `arn:aws:rds::123456789012:global-cluster:${ids.global}`,
+                    `arn:aws:rds:${run.config.primaryRegion}:123456789012:cluster:${ids.primary}`,
+                    `arn:aws:rds:${run.config.drRegion}:123456789012:cluster:${ids.dr}`,
+                ]);
+                expect(doc.Statement.find((s) => s.Sid === "NotifyOnCall")?.Resource).to.have.length(1);
+            });
+        });
+    }
+});
+
+describe("the orchestrator's IAM policy", () => {
+    const args = {
+        partition: "aws",
+        accountId: "123456789012",
+        region: "eu-west-1",
+        globalClusterArn: "arn:aws:rds::123456789012:global-cluster:g",
+        primaryClusterArn: "arn:aws:rds:eu-west-2:123456789012:cluster:p",
+        drClusterArn: "arn:aws:rds:eu-west-1:123456789012:cluster:d",
+        hostedZoneId: "Z1",
+        recordName: "Writer.DB.dev.healthcare.internal.",
+        parameterPath: "/healthcare/dev/failover",
+        activeRegionParameter: "/healthcare/dev/active-region",
+        lockTableArn: "arn:aws:dynamodb:eu-west-1:123456789012:table/t",
+        deadLetterQueueArn: "arn:aws:sqs:eu-west-1:123456789012:q",
+        logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/f",
+        kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+        topicArns: [],
+    };
+    it("names the four global-database actions, on the global cluster and its two clusters only", () => {
+        const s = orchestratorPolicy(args).Statement[0]!;
+        expect(s.Action).to.deep.equal([...RDS_FAILOVER_ACTIONS]);
+        expect(s.Resource).to.deep.equal([args.globalClusterArn, args.primaryClusterArn, args.drClusterArn]);
+    });
+    it("limits record changes to UPSERT of the one CNAME, with the name normalised as Route 53 requires", () => {
+        const s = orchestratorPolicy(args).Statement.find((x) => x.Sid === "RepointTheWriterRecordOnly")!;
+        expect(s.Resource).to.deep.equal(["arn:aws:route53:::hostedzone/Z1"]);
+        expect(s.Condition?.["ForAllValues:StringEquals"]).to.deep.equal({
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["writer.db.dev.healthcare.internal"],
+            "route53:ChangeResourceRecordSetsRecordTypes": ["CNAME"],
+            "route53:ChangeResourceRecordSetsActions": ["UPSERT"],
+        });
+    });
+    it("reads only its own parameter path and writes only active-region", () => {
+        const doc = orchestratorPolicy(args);
+        expect(doc.Statement.find((x) => x.Sid === "ReadOwnConfiguration")?.Resource).to.deep.equal([
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/healthcare/dev/failover",
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/healthcare/dev/failover/*",
+        ]);
+        expect(doc.Statement.find((x) => x.Sid === "ReadAndSetTheActiveRegion")?.Resource).to.deep.equal([
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/healthcare/dev/active-region",
+        ]);
+    });
+    it("grants sns:Publish only when there are topics", () => {
+        expect(orchestratorPolicy(args).Statement.some((s) => s.Sid === "NotifyOnCall")).to.be.false;
+        expect(
+            orchestratorPolicy({ ...args, topicArns: ["arn:aws:sns:eu-west-1:123456789012:a"] }).Statement.find(
+                (s) => s.Sid === "NotifyOnCall",
+            )?.Resource,
+        ).to.deep.equal(["arn:aws:sns:eu-west-1:123456789012:a"]);
+    });
+});
+
+describe("the recovery budget", () => {
+    const config = (failover: Record<string, unknown> = {}) => {
+        const parsed = parseStackConfig({ ...MINIMAL, "healthcare-dr:failover": JSON.stringify(failover) }, "dev");
+        if (!parsed.ok) {
+            throw new Error(JSON.stringify(parsed.issues));
+        }
+        return parsed.config;
+    };
+    const cases: [string, Record<string, unknown>, number][] = [
+        // detection max(30 x 3 + 60, 180) + orchestration 600 + promotion 60 + TTL 30
+        ["defaults (automatic)", {}, 180 + 600 + 60 + 30],
+        ["a longer TTL", { dnsTtlSeconds: 120 }, 180 + 600 + 60 + 120],
+        ["a slow health check (30 s x 10)", { healthCheckFailureThreshold: 10 }, 360 + 600 + 60 + 30],
+        ["manual mode adds the operator's response", { mode: "manual", operatorResponse: "20m" }, 180 + 1200 + 600 + 60 + 30],
+    ];
+    for (const [what, failover, rto] of cases) {
+        it(`sums detection, response, orchestration, promotion and DNS TTL: ${what}`, () => {
+            expect(recoveryBudget(config(failover)).rtoSeconds).to.equal(rto);
+        });
+    }
+    it("uses a drill's measured orchestration instead of the timeout", () => {
+        const budget = recoveryBudget(config(), { orchestrationMs: 3_500 });
+        expect(budget.rto).to.include({
+            orchestrationSeconds: 4,
+            orchestrationSource: "measured",
+            promotionSeconds: AURORA_PROMOTION_SECONDS,
+        });
+        expect(budget.rtoSeconds).to.equal(180 + 4 + 60 + 30);
+    });
+    it("takes the data-loss budget of a regional failover from the lag threshold and S3 RTC", () => {
+        expect(recoveryBudget(config()).rpoSeconds).to.equal(S3_RTC_SECONDS);
+        expect(recoveryBudget(config({ replicationLagThresholdSeconds: 1200 })).rpoSeconds).to.equal(1200);
+        expect(recoveryBudget(config()).backupRpoSeconds).to.equal(3600);
+    });
+    it("reads backup intervals from schedule expressions", () => {
+        expect(scheduleIntervalSeconds(HOURLY_SCHEDULE)).to.equal(3600);
+        expect(scheduleIntervalSeconds("cron(0 */6 * * ? *)")).to.equal(6 * 3600);
+        expect(scheduleIntervalSeconds("cron(30 2 * * ? *)")).to.equal(86_400);
+        expect(scheduleIntervalSeconds("rate(1 hour)")).to.equal(undefined);
+    });
+    it("fits the dev stack's objectives; prod's RPO of 5m is below the S3 RTC window (see the report)", async () => {
+        const dev = await planStack("dev");
+        const budget = recoveryBudget(dev.config);
+        expect(budget.rtoSeconds).to.be.at.most(dev.config.objectives.rto.seconds);
+        expect(budget.rpoSeconds).to.be.at.most(dev.config.objectives.rpo.seconds);
+    });
+});
+
+describe("failover config keys", () => {
+    const bad: [string, unknown, RegExp][] = [
+        ["mode", "auto", /must be one of automatic, manual/],
+        ["healthCheckIntervalSeconds", 20, /must be 10 or 30/],
+        ["healthCheckFailureThreshold", 11, /at most 10/],
+        ["healthCheckFailureThreshold", 0, /at least 1/],
+        ["dnsTtlSeconds", 3600, /at most 300/],
+        ["dnsTtlSeconds", 1.5, /whole number/],
+        ["replicationLagThresholdSeconds", 0, /at least 1/],
+        ["operatorResponse", "soon", /positive duration/],
+    ];
+    for (const [key, value, message] of bad) {
+        it(`rejects failover.${key} = ${JSON.stringify(value)}, naming the key`, () => {
+            const result = parseStackConfig({ ...MINIMAL, "healthcare-dr:failover": JSON.stringify({ [key]: value }) }, "dev");
+            expect(result.ok).to.be.false;
+            const issue = !result.ok ? result.issues.find((i) => i.key === `healthcare-dr:failover.${key}`) : undefined;
+            expect(issue, JSON.stringify(result)).to.not.equal(undefined);
+            expect(issue!.message).to.match(message);
+        });
+    }
+    it("defaults every key so existing stack files keep working", () => {
+        const result = parseStackConfig(MINIMAL, "dev");
+        expect(result.ok && result.config.failover).to.deep.include({
+            mode: "automatic",
+            healthCheckIntervalSeconds: 30,
+            healthCheckFailureThreshold: 3,
+            dnsTtlSeconds: 30,
+            replicationLagThresholdSeconds: 60,
+        });
+    });
+});
+
+describe("the failover CLI", () => {
+    it("parses a switchover, a dry run and a forced failover", () => {
+        expect(parseFailoverArgs(["--stack", "prod", "--action", "switchover"])).to.deep.equal({
+            stack: "prod",
+            action: "switchover",
+            dryRun: false,
+            force: false,
+        });
+        expect(parseFailoverArgs(["--stack", "dev", "--action", "failover", "--dry-run"])).to.deep.include({ dryRun: true, force: false });
+        expect(parseFailoverArgs(["--stack", "dev", "--action", "failover", "--force"])).to.deep.include({ force: true });
+    });
+    const bad: [string[], RegExp][] = [
+        [["--action", "failover"], /--stack is required/],
+        [["--stack", "prod"], /--action is required/],
+        [["--stack", "prod", "--action", "failback"], /--action must be switchover or failover, not "failback"/],
+        [["--stack", "prod", "--action", "switchover", "--force"], /--force applies to --action failover only/],
+        [["--stack", "prod", "--action", "failover", "--dryrun"], /Unknown option '--dryrun'/],
+        [["prod"], /Unexpected argument 'prod'/],
+    ];
+    for (const [argv, message] of bad) {
+        it(`refuses ${argv.join(" ")}`, () => {
+            const result = parseFailoverArgs(argv);
+            expect("error" in result && result.error).to.match(message);
+        });
+    }
+    it("builds the event the function validates, with who asked", () => {
+        const event = buildEvent({ stack: "prod", action: "failover", dryRun: true, force: false }, "alice");
+        expect(event).to.deep.equal({ action: "failover", dryRun: true, force: false, requestedBy: "alice" });
+        expect(parseEvent(event)).to.deep.include({ kind: "manual", action: "failover", dryRun: true, requestedBy: "alice" });
+        expect(buildEvent({ stack: "prod", action: "switchover", dryRun: false, force: false }, undefined)).to.not.have.property(
+            "requestedBy",
+        );
+    });
+});

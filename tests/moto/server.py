@@ -1,0 +1,138 @@
+"""
+moto server with the two Aurora global database actions moto 5.2.5 lacks: FailoverGlobalCluster and
+SwitchoverGlobalCluster, and a fix of RemoveFromGlobalCluster (see below). Used by the integration tests and by the drill (npm run drill) to exercise the managed
+failover path end to end. Usage: server.py [moto_server arguments], e.g. server.py -H 127.0.0.1 -p 5123.
+
+What it implements, after the AWS API reference:
+  https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverGlobalCluster.html
+  https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_SwitchoverGlobalCluster.html
+  https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverState.html
+- The target (a secondary, named by ARN) becomes the writer; the old primary becomes a secondary (read-only).
+- While the operation runs, the global cluster's Status is "failing-over" (or "switching-over") and FailoverState
+  names the clusters and IsDataLossAllowed. The operation completes after PENDING_DESCRIBES further
+  DescribeGlobalClusters calls, so a caller's polling loop is exercised; then FailoverState is empty again.
+- Errors: GlobalClusterNotFoundFault (unknown global cluster), DBClusterNotFoundFault (target not a member),
+  InvalidParameterCombination (AllowDataLoss with Switchover), InvalidGlobalClusterStateFault when the target is
+  already the writer, another operation is running, or the members' engine versions differ (AWS refuses a managed
+  failover or switchover across different engine versions:
+  https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html).
+"""
+
+import sys
+
+from moto.core.responses import ActionResult
+from moto.rds.exceptions import DBClusterNotFoundError, RDSClientError
+from moto.rds.models import GlobalCluster, RDSBackend
+from moto.rds.responses import RDSResponse
+from moto.server import main
+
+PENDING_DESCRIBES = 2
+
+
+class GlobalClusterNotFoundFault(RDSClientError):
+    code = 404
+
+    def __init__(self, identifier: str):
+        super().__init__("GlobalClusterNotFoundFault", f"Global cluster {identifier} not found.")
+
+
+class InvalidGlobalClusterState(RDSClientError):
+    def __init__(self, message: str):
+        super().__init__("InvalidGlobalClusterStateFault", message)
+
+
+class InvalidParameterCombination(RDSClientError):
+    def __init__(self, message: str):
+        super().__init__("InvalidParameterCombination", message)
+
+
+def _global_cluster(response: RDSResponse, identifier: str) -> GlobalCluster:
+    clusters = response.global_backend.global_clusters
+    found = clusters.get(identifier.lower()) or clusters.get(identifier)
+    if found is None:
+        raise GlobalClusterNotFoundFault(identifier)
+    return found
+
+
+def _move_writer(response: RDSResponse, data_loss: bool) -> ActionResult:
+    params = response.params
+    global_cluster = _global_cluster(response, params["GlobalClusterIdentifier"])
+    target_arn = params["TargetDbClusterIdentifier"]
+    target = next((m for m in global_cluster.members if m.db_cluster_arn == target_arn or m.db_cluster_identifier == target_arn), None)
+    if target is None:
+        raise DBClusterNotFoundError(target_arn, f"DBCluster {target_arn} is not a member of global cluster {global_cluster.global_cluster_identifier}.")
+    if getattr(global_cluster, "failover_state", None):
+        raise InvalidGlobalClusterState(f"Global cluster {global_cluster.global_cluster_identifier} already has an operation in progress.")
+    if target.is_writer:
+        raise InvalidGlobalClusterState(f"DB cluster {target_arn} is already the primary cluster of the global cluster.")
+    versions = {m.engine_version for m in global_cluster.members}
+    if len(versions) > 1:
+        raise InvalidGlobalClusterState(
+            f"The members of global cluster {global_cluster.global_cluster_identifier} run different engine versions ({', '.join(sorted(versions))})."
+        )
+    writer = next((m for m in global_cluster.members if m.is_writer), None)
+    global_cluster.status = "failing-over" if data_loss else "switching-over"
+    global_cluster.failover_state = {
+        "Status": global_cluster.status,
+        "FromDbClusterArn": writer.db_cluster_arn if writer is not None else None,
+        "ToDbClusterArn": target.db_cluster_arn,
+        "IsDataLossAllowed": data_loss,
+    }
+    global_cluster.pending_describes = PENDING_DESCRIBES
+    global_cluster.pending_writer = target
+    return ActionResult({"GlobalCluster": global_cluster})
+
+
+def failover_global_cluster(self: RDSResponse) -> ActionResult:
+    allow = str(self.params.get("AllowDataLoss", "")).lower() == "true"
+    switchover = str(self.params.get("Switchover", "")).lower() == "true"
+    if allow and switchover:
+        raise InvalidParameterCombination("AllowDataLoss and Switchover cannot be specified together.")
+    return _move_writer(self, data_loss=allow)
+
+
+def switchover_global_cluster(self: RDSResponse) -> ActionResult:
+    return _move_writer(self, data_loss=False)
+
+
+def remove_from_global_cluster(self: RDSResponse) -> ActionResult:
+    """moto 5.2.5 looks the global cluster up in the caller's region and silently does nothing outside us-east-1.
+
+    https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RemoveFromGlobalCluster.html: the removed
+    secondary becomes a standalone cluster with its own writer.
+    """
+    global_cluster = _global_cluster(self, self.params["GlobalClusterIdentifier"])
+    target_arn = self.params["DbClusterIdentifier"]
+    member = next((m for m in global_cluster.members if m.db_cluster_arn == target_arn or m.db_cluster_identifier == target_arn), None)
+    if member is None:
+        raise DBClusterNotFoundError(target_arn, f"DBCluster {target_arn} is not a member of global cluster {global_cluster.global_cluster_identifier}.")
+    global_cluster.members.remove(member)
+    member.is_writer = True
+    member.global_cluster_identifier = None
+    return ActionResult({"GlobalCluster": global_cluster})
+
+
+_describe = RDSBackend.describe_global_clusters
+
+
+def describe_global_clusters(self: RDSBackend) -> list:
+    for global_cluster in self.global_clusters.values():
+        pending = getattr(global_cluster, "pending_describes", 0)
+        if pending > 0:
+            global_cluster.pending_describes = pending - 1
+        elif getattr(global_cluster, "failover_state", None):
+            target = global_cluster.pending_writer
+            for member in global_cluster.members:
+                member.is_writer = member is target
+            global_cluster.status = "available"
+            global_cluster.failover_state = None
+    return _describe(self)
+
+
+RDSResponse.failover_global_cluster = failover_global_cluster
+RDSResponse.switchover_global_cluster = switchover_global_cluster
+RDSResponse.remove_from_global_cluster = remove_from_global_cluster
+RDSBackend.describe_global_clusters = describe_global_clusters
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,206 @@
+/**
+ * The policy pack over the program's own planned stacks: dev and prod pass every mandatory policy, and breaking a
+ * control on one real resource of the prod plan is caught by the policy that guards it.
+ */
+import { expect } from "chai";
+import { policies } from "../policy-pack/policies";
+import { T } from "../policy-pack/policies/lib/types";
+import { analyze, resourcesOfRun, runPolicies, stackTagsOf, type HarnessResource, type Violation } from "./harness/policies";
+import type { ProgramRun } from "./harness/program";
+import { planStack, STACKS } from "./harness/stacks";
+
+/**
+ * Mandatory violations the plan is known to have until other work lands; each is listed as a pending test so it
+ * stays visible. Remove an entry when its cause is fixed.
+ */
+const PENDING: readonly { readonly policyName: string; readonly resourceName?: string | RegExp; readonly reason: string }[] = [
+    { policyName: "cloudtrail-multi-region", reason: "the multi-region trail arrives with the alerting issue" },
+];
+
+function isPending(v: Violation): boolean {
+    return PENDING.some(
+        (p) =>
+            p.policyName === v.policyName &&
+            (p.resourceName === undefined ||
+                (typeof p.resourceName === "string" ? p.resourceName === v.resourceName : p.resourceName.test(v.resourceName ?? ""))),
+    );
+}
+
+const describeViolations = (vs: readonly Violation[]) =>
+    vs.map((v) => `${v.policyName} ${v.resourceType ?? ""} ${v.resourceName ?? ""}: ${v.message}`).join("\n");
+
+describe("policy pack over the planned stacks", function () {
+    this.timeout(120_000);
+
+    for (const stack of STACKS) {
+        describe(`${stack} stack`, () => {
+            it("has zero mandatory violations (besides the pending ones listed below)", async () => {
+                const violations = (await runPolicies(await planStack(stack))).filter(
+                    (v) => v.enforcementLevel === "mandatory" && !isPending(v),
+                );
+                expect(violations, describeViolations(violations)).to.deep.equal([]);
+            });
+            for (const pending of PENDING) {
+                it(`pending: ${pending.policyName}${pending.resourceName !== undefined ? ` (${String(pending.resourceName)})` : ""}`, async function () {
+                    const violations = (await runPolicies(await planStack(stack))).filter(
+                        (v) => v.policyName === pending.policyName && isPending(v),
+                    );
+                    if (violations.length > 0) {
+                        this.skip(); // reason: see PENDING[].reason
+                    }
+                    expect(violations).to.deep.equal([]);
+                });
+            }
+        });
+    }
+});
+
+type Mutation = (props: Record<string, unknown>) => Record<string, unknown>;
+
+/** Per mandatory policy: the resource type to break in the prod plan, and how. */
+const BREAKS: Readonly<Record<string, { readonly type: string; readonly name?: RegExp; readonly mutate: Mutation }>> = {
+    "encryption-at-rest-cmk": { type: T.rdsCluster, mutate: (p) => ({ ...p, storageEncrypted: false }) },
+    "kms-key-rotation": { type: T.kmsKey, mutate: (p) => ({ ...p, enableKeyRotation: false }) },
+    "s3-bucket-encrypted-cmk": {
+        type: T.bucketSse,
+        name: /clinical/,
+        mutate: (p) => ({ ...p, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }),
+    },
+    "s3-bucket-tls-only": {
+        type: T.bucketPolicy,
+        mutate: (p) => ({ ...p, policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) }),
+    },
+    "rds-parameter-group-forces-ssl": { type: T.rdsClusterParameterGroup, mutate: (p) => ({ ...p, parameters: [] }) },
+    "rds-cluster-uses-ssl-parameter-group": {
+        type: T.rdsCluster,
+        mutate: (p) => ({ ...p, dbClusterParameterGroupName: "default.aurora-postgresql16" }),
+    },
+    "lb-listener-https": { type: T.lbListener, mutate: (p) => ({ ...p, protocol: "HTTP", defaultActions: [{ type: "forward" }] }) },
+    "s3-public-access-blocked": { type: T.bucketPublicAccessBlock, mutate: (p) => ({ ...p, restrictPublicBuckets: false }) },
+    "no-public-resource-policies": {
+        type: T.bucketPolicy,
+        mutate: (p) => ({
+            ...p,
+            policy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "*" }],
+            }),
+        }),
+    },
+    "rds-not-publicly-accessible": { type: T.rdsClusterInstance, mutate: (p) => ({ ...p, publiclyAccessible: true }) },
+    "no-public-ingress": {
+        type: T.securityGroupIngressRule,
+        mutate: (p) => ({ ...p, ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" }),
+    },
+    "public-https-only-on-load-balancers": {
+        type: T.securityGroupIngressRule,
+        mutate: (p) => ({ ...p, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" }),
+    },
+    "vpc-default-security-group-closed": {
+        type: T.defaultSecurityGroup,
+        mutate: (p) => ({ ...p, ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, self: true }] }),
+    },
+    "lambda-permission-not-public": { type: T.lambdaPermission, mutate: (p) => ({ ...p, principal: "*" }) },
+    "cloudtrail-configuration": { type: T.trail, mutate: (p) => ({ ...p, enableLogFileValidation: false }) },
+    "vpc-flow-logs": { type: T.flowLog, mutate: (p) => ({ ...p, trafficType: "REJECT" }) },
+    "log-retention-minimum": { type: T.logGroup, mutate: (p) => ({ ...p, retentionInDays: 1 }) },
+    "rds-log-exports": { type: T.rdsCluster, mutate: (p) => ({ ...p, enabledCloudwatchLogsExports: [] }) },
+    "s3-patient-data-versioned-replicated": {
+        type: T.bucketVersioning,
+        name: /clinical/,
+        mutate: (p) => ({ ...p, versioningConfiguration: { status: "Suspended" } }),
+    },
+    "backup-retention-minimum": { type: T.rdsCluster, mutate: (p) => ({ ...p, backupRetentionPeriod: 1 }) },
+    "backup-selection-coverage": { type: T.backupSelection, mutate: (p) => ({ ...p, resources: [] }) },
+    "deletion-protection-in-protected-environments": { type: T.rdsCluster, mutate: (p) => ({ ...p, deletionProtection: false }) },
+    "global-database-has-secondary": {
+        type: T.rdsCluster,
+        name: /secondary/,
+        mutate: (p) => ({ ...p, globalClusterIdentifier: "some-other-global-cluster" }),
+    },
+    "iam-no-wildcard-actions": {
+        type: T.iamRolePolicy,
+        mutate: (p) => ({
+            ...p,
+            policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] }),
+        }),
+    },
+    "iam-no-admin-managed-policies": {
+        type: T.iamRolePolicyAttachment,
+        mutate: (p) => ({ ...p, policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }),
+    },
+    "data-residency": { type: T.kmsKey, mutate: (p) => ({ ...p, region: "us-east-1" }) },
+    // An empty tag on the resource overrides the provider's default tag of the same key.
+    "required-tags": { type: T.kmsKey, mutate: (p) => ({ ...p, tags: { ...(p["tags"] as Record<string, string>), Owner: "" } }) },
+    "s3-replication-kms-source-selection": {
+        type: T.bucketReplication,
+        mutate: (p) => ({
+            ...p,
+            rules: (p["rules"] as Record<string, unknown>[]).map(({ sourceSelectionCriteria: _drop, ...rule }) => rule),
+        }),
+    },
+    "s3-replication-rtc-metrics": {
+        type: T.bucketReplication,
+        mutate: (p) => ({
+            ...p,
+            rules: (p["rules"] as Record<string, unknown>[]).map((rule) => {
+                const { metrics: _drop, ...destination } = rule["destination"] as Record<string, unknown>;
+                return { ...rule, destination: { ...destination, replicationTime: { status: "Enabled", time: { minutes: 15 } } } };
+            }),
+        }),
+    },
+    "s3-replication-needs-versioning": {
+        type: T.bucketVersioning,
+        name: /replica/,
+        mutate: (p) => ({ ...p, versioningConfiguration: { status: "Suspended" } }),
+    },
+    "aurora-global-secondary-no-credentials": { type: T.rdsCluster, name: /secondary/, mutate: (p) => ({ ...p, masterUsername: "admin" }) },
+};
+
+describe("policy pack catches a control broken on a real prod resource", function () {
+    this.timeout(120_000);
+    let run: ProgramRun;
+    before(async () => {
+        run = await planStack("prod");
+    });
+
+    it("has a breaking case for every mandatory policy except the recovery objectives (tested by hand-built stacks)", () => {
+        const mandatory = policies.filter((p) => p.enforcementLevel === "mandatory").map((p) => p.name);
+        expect(
+            mandatory.filter((n) => BREAKS[n] === undefined && n !== "recovery-objectives-met" && n !== "cloudtrail-multi-region"),
+        ).to.deep.equal([]);
+    });
+
+    for (const [policyName, { type, name, mutate }] of Object.entries(BREAKS)) {
+        it(`${policyName}: breaking a ${type.split(":").pop()} is caught`, async function () {
+            const resources = resourcesOfRun(run);
+            const index = resources.findIndex((r) => r.type === type && (name === undefined || name.test(r.name)));
+            if (index < 0) {
+                // The component that declares this type has not landed in the program yet.
+                this.skip();
+            }
+            const policy = policies.find((p) => p.name === policyName)!;
+            const target = resources[index]!;
+            const options = { policies: [policy], stackTags: stackTagsOf(run) };
+            const before = (await analyze(resources, options)).violations;
+
+            const inputs = mutate({ ...target.inputs });
+            // A property set to a literal no longer depends on the resource it referred to.
+            const changed = Object.keys(inputs).filter((k) => JSON.stringify(inputs[k]) !== JSON.stringify(target.inputs[k]));
+            const propertyDependencies = Object.fromEntries(
+                Object.entries(target.propertyDependencies ?? {}).filter(([k]) => !changed.includes(k)),
+            );
+            const broken: HarnessResource = {
+                ...target,
+                inputs,
+                outputs: mutate({ ...(target.outputs ?? target.inputs) }),
+                propertyDependencies,
+            };
+            const mutated = resources.map((r, i) => (i === index ? broken : r));
+            const after = (await analyze(mutated, options)).violations;
+
+            expect(after.length, describeViolations(after)).to.be.greaterThan(before.length);
+            expect(after.every((v) => v.policyName === policyName && v.enforcementLevel === "mandatory")).to.equal(true);
+        });
+    }
+});

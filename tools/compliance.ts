@@ -1,0 +1,267 @@
+/**
+ * `npm run compliance`: writes `docs/compliance.md`, the HIPAA control matrix of the policy pack, generated from
+ * the policies' own metadata and from a run of the pack over the planned dev and prod stacks, so the document
+ * cannot drift from the code.
+ *
+ *     npx ts-node --transpile-only tools/compliance.ts [--check]
+ *
+ * With `--check` it writes nothing and exits 1 when the file on disk is out of date.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as prettier from "prettier";
+import { HIPAA_SECTIONS, isStackPolicy, policies, type HipaaSection, type PackPolicy } from "../policy-pack/policies";
+import { analyze, resourcesOfRun, stackTagsOf, type HarnessResource } from "../tests/harness/policies";
+import { planStack, STACKS, type StackName } from "../tests/harness/stacks";
+
+export const OUT = path.resolve(__dirname, "..", "docs", "compliance.md");
+
+/**
+ * Rules of cdk-nag's HIPAA.Security pack (src/packs/hipaa-security.ts) that concern resource types the program
+ * declares or will declare, and why any is not covered. Covered rules are found from the policies' metadata.
+ */
+const CDK_NAG_CONSIDERED: Readonly<Record<string, string | undefined>> = {
+    CloudTrailCloudWatchLogsEnabled: undefined,
+    CloudTrailEncryptionEnabled: undefined,
+    CloudTrailLogFileValidationEnabled: undefined,
+    CloudWatchAlarmAction: "Not yet: alarm actions are reviewed with the alerting issue, which declares the alarms' topics.",
+    CloudWatchLogGroupEncrypted: undefined,
+    CloudWatchLogGroupRetentionPeriod: undefined,
+    DynamoDBAutoscalingEnabled: "Left out: the program's tables (if any) use on-demand capacity, which has nothing to scale.",
+    DynamoDBInBackupPlan:
+        "Not yet: the program declares no DynamoDB table; backup-selection-coverage covers Aurora and patient-data buckets.",
+    DynamoDBPITREnabled: undefined,
+    EC2RestrictedCommonPorts: undefined,
+    EC2RestrictedSSH: undefined,
+    ELBTlsHttpsListenersOnly: undefined,
+    ELBv2ACMCertificateRequired: undefined,
+    ALBHttpToHttpsRedirection: undefined,
+    ALBHttpDropInvalidHeaderEnabled: "Not yet: the program declares no load balancer; add with the first one.",
+    ELBCrossZoneLoadBalancingEnabled: "Not yet: the program declares no load balancer; availability, not a safeguard of ePHI.",
+    ELBDeletionProtectionEnabled: "Not yet: the program declares no load balancer (stateless; recreated from code).",
+    ELBLoggingEnabled: "Not yet: the program declares no load balancer; add with the first one.",
+    IAMNoInlinePolicy:
+        "Left out on purpose: each role's permissions are inline so they live and die with the role; iam-no-wildcard-actions checks their content.",
+    IAMPolicyNoStatementsWithAdminAccess: undefined,
+    IAMPolicyNoStatementsWithFullAccess: undefined,
+    IAMGroupHasUsers: "Not applicable: the program declares no IAM groups or users.",
+    IAMUserGroupMembership: "Not applicable: the program declares no IAM users.",
+    IAMUserNoPolicies: "Not applicable: the program declares no IAM users.",
+    LambdaConcurrency: "Not yet: recommendation for the failover orchestrator (issue of the orchestrator).",
+    LambdaDlq: "Not yet: recommendation for the failover orchestrator (issue of the orchestrator).",
+    LambdaInsideVPC: "Not yet: a trade-off for the orchestrator (VPC functions take 20-45 min to destroy; see AWS-FACTS).",
+    RDSAutomaticMinorVersionUpgradeEnabled:
+        "Left out on purpose: Aurora global databases do not support automatic minor version upgrades (versions must match to fail over).",
+    RDSEnhancedMonitoringEnabled: "Not yet: operational monitoring, reviewed with the alerting issue.",
+    RDSInBackupPlan: undefined,
+    RDSInstanceBackupEnabled: undefined,
+    RDSInstanceDeletionProtectionEnabled: undefined,
+    RDSMultiAZSupport:
+        "Left out: Aurora storage is replicated across three AZs by design; instance placement is the AuroraPair component's test.",
+    RDSInstancePublicAccess: undefined,
+    RDSLoggingEnabled: undefined,
+    RDSStorageEncrypted: undefined,
+    S3BucketLevelPublicAccessProhibited: undefined,
+    S3BucketLoggingEnabled: "Not yet: the program configures server access logging per bucket; a policy for it is still to write.",
+    S3BucketPublicReadProhibited: undefined,
+    S3BucketPublicWriteProhibited: undefined,
+    S3BucketReplicationEnabled: undefined,
+    S3BucketServerSideEncryptionEnabled: undefined,
+    S3BucketSSLRequestsOnly: undefined,
+    S3BucketVersioningEnabled: undefined,
+    S3DefaultEncryptionKMS: undefined,
+    SecretsManagerRotationEnabled:
+        "Not yet: the database secret's rotation is declared by the AuroraPair component; a policy for it is still to write.",
+    SecretsManagerUsingKMSKey: undefined,
+    SNSEncryptedKMS: undefined,
+    VPCDefaultSecurityGroupClosed: undefined,
+    VPCFlowLogsEnabled: undefined,
+    VPCNoUnrestrictedRouteToIGW:
+        "Left out on purpose: the public subnets route to the internet gateway for the NAT gateways; no data tier lives there.",
+    VPCSubnetAutoAssignPublicIpDisabled:
+        "Left out: only the public subnets (NAT gateways) are public; the component's tests check the private tiers.",
+};
+
+/** AWS Config "Operational Best Practices for HIPAA Security" rules concerning the program's resource types. */
+const AWS_CONFIG_CONSIDERED: Readonly<Record<string, string | undefined>> = {
+    "cloudtrail-enabled": undefined,
+    "multi-region-cloudtrail-enabled": undefined,
+    "cloud-trail-cloud-watch-logs-enabled": undefined,
+    "cloud-trail-encryption-enabled": undefined,
+    "cloud-trail-log-file-validation-enabled": undefined,
+    "cloudwatch-alarm-action-check": "Not yet: with the alerting issue.",
+    "cloudwatch-log-group-encrypted": undefined,
+    "cw-loggroup-retention-period-check": undefined,
+    "cmk-backing-key-rotation-enabled": undefined,
+    "kms-cmk-not-scheduled-for-deletion": "Not applicable at deploy time: a runtime state of the key (Config checks the live account).",
+    "dynamodb-pitr-enabled": undefined,
+    "dynamodb-table-encrypted-kms": undefined,
+    "dynamodb-in-backup-plan": "Not yet: the program declares no DynamoDB table.",
+    "rds-storage-encrypted": undefined,
+    "rds-instance-public-access-check": undefined,
+    "rds-logging-enabled": undefined,
+    "rds-in-backup-plan": undefined,
+    "aurora-resources-protected-by-backup-plan": undefined,
+    "db-instance-backup-enabled": undefined,
+    "rds-instance-deletion-protection-enabled": undefined,
+    "rds-cluster-deletion-protection-enabled": undefined,
+    "rds-multi-az-support": "Left out: Aurora storage spans three AZs by design.",
+    "rds-automatic-minor-version-upgrade-enabled": "Left out on purpose: not supported by Aurora global databases.",
+    "rds-enhanced-monitoring-enabled": "Not yet: with the alerting issue.",
+    "rds-snapshots-public-prohibited": "Not applicable: the program declares no manual snapshots.",
+    "s3-bucket-level-public-access-prohibited": undefined,
+    "s3-bucket-public-read-prohibited": undefined,
+    "s3-bucket-public-write-prohibited": undefined,
+    "s3-bucket-server-side-encryption-enabled": undefined,
+    "s3-default-encryption-kms": undefined,
+    "s3-bucket-ssl-requests-only": undefined,
+    "s3-bucket-versioning-enabled": undefined,
+    "s3-bucket-replication-enabled": undefined,
+    "s3-resources-protected-by-backup-plan": undefined,
+    "s3-bucket-logging-enabled": "Not yet: a policy for server access logging is still to write.",
+    "s3-bucket-default-lock-enabled":
+        "Left out: Object Lock is a per-bucket retention decision (the program sets it where required), not a default.",
+    "secretsmanager-using-cmk": undefined,
+    "secretsmanager-rotation-enabled-check": "Not yet: rotation is declared by the AuroraPair component; a policy is still to write.",
+    "sns-encrypted-kms": undefined,
+    "backup-recovery-point-encrypted": undefined,
+    "backup-plan-min-frequency-and-min-retention-check": undefined,
+    "backup-recovery-point-minimum-retention-check": undefined,
+    "backup-recovery-point-manual-deletion-disabled":
+        "Not yet: the vault lock / vault policy is the BackupPlan component's; a policy is still to write.",
+    "vpc-default-security-group-closed": undefined,
+    "vpc-flow-logs-enabled": undefined,
+    "restricted-ssh": undefined,
+    "restricted-common-ports": undefined,
+    "vpc-sg-open-only-to-authorized-ports": undefined,
+    "subnet-auto-assign-public-ip-disabled": "Left out: only the NAT gateways' public subnets are public.",
+    "iam-policy-no-statements-with-admin-access": undefined,
+    "iam-policy-no-statements-with-full-access": undefined,
+    "iam-customer-policy-blocked-kms-actions": undefined,
+    "iam-inline-policy-blocked-kms-actions": undefined,
+    "iam-no-inline-policy-check": "Left out on purpose: inline role policies live with their role; their content is checked.",
+    "lambda-function-public-access-prohibited": undefined,
+    "lambda-inside-vpc": "Not yet: a trade-off for the orchestrator.",
+    "elb-tls-https-listeners-only": undefined,
+    "alb-http-to-https-redirection-check": undefined,
+    "elb-acm-certificate-required": undefined,
+};
+
+/** How many resources of a stack each policy covered: applicable resource validations, or resources of its types. */
+async function coverage(stack: StackName): Promise<Map<string, number>> {
+    const run = await planStack(stack);
+    const resources = resourcesOfRun(run);
+    const result = await analyze(resources, { stackTags: stackTagsOf(run) });
+    const counts = new Map<string, number>();
+    for (const policy of policies) {
+        counts.set(
+            policy.name,
+            isStackPolicy(policy)
+                ? resources.filter((r: HarnessResource) => policy.metadata.resourceTypes.includes(r.type)).length
+                : result.evaluations.filter((e) => e.policyName === policy.name && e.applicable).length,
+        );
+    }
+    return counts;
+}
+
+function coveredBy(key: "cdkNag" | "awsConfig", rule: string): PackPolicy[] {
+    return policies.filter((p) => (p.metadata[key] ?? []).includes(rule));
+}
+
+const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+export async function render(): Promise<string> {
+    const counts = new Map<StackName, Map<string, number>>();
+    for (const stack of STACKS) {
+        counts.set(stack, await coverage(stack));
+    }
+    const lines: string[] = [
+        "# HIPAA compliance matrix",
+        "",
+        "Generated by `npm run compliance` (tools/compliance.ts) from the metadata of the policies in `policy-pack/policies/`",
+        "and a run of the pack over the planned dev and prod stacks. Do not edit by hand.",
+        "",
+        "Each policy is enforced by `pulumi preview --policy-pack policy-pack`; *covered* counts the resources of each stack the",
+        "policy examined (resource policies: resources it applied to; stack policies: resources of the types it reads).",
+        "",
+        "## Control matrix",
+        "",
+        `| HIPAA section | Policy | Enforcement | What it checks | ${STACKS.map((s) => `${s} covered`).join(" | ")} |`,
+        `|---|---|---|---|${STACKS.map(() => "---:").join("|")}|`,
+    ];
+    const sections = Object.keys(HIPAA_SECTIONS) as HipaaSection[];
+    for (const section of sections) {
+        for (const policy of policies.filter((p) => p.metadata.hipaa.includes(section))) {
+            lines.push(
+                `| ${section} ${HIPAA_SECTIONS[section]} | \`${policy.name}\` | ${policy.enforcementLevel ?? "advisory"} | ${cell(policy.metadata.checks)} | ${STACKS.map((s) => counts.get(s)!.get(policy.name)).join(" | ")} |`,
+            );
+        }
+    }
+    lines.push("", "## Policies", "", "| Policy | Kind | Concern | Description | AWS documentation |", "|---|---|---|---|---|");
+    for (const policy of policies) {
+        lines.push(
+            `| \`${policy.name}\` | ${isStackPolicy(policy) ? "stack" : "resource"} | ${policy.metadata.concern} | ${cell(policy.description)} | ${(policy.metadata.docs ?? []).map((d) => `<${d}>`).join(" ")} |`,
+        );
+    }
+    const external = (
+        title: string,
+        source: string,
+        key: "cdkNag" | "awsConfig",
+        considered: Readonly<Record<string, string | undefined>>,
+    ) => {
+        lines.push("", `## ${title}`, "", source, "", "| Rule | Covered by | Why not covered |", "|---|---|---|");
+        for (const [rule, reason] of Object.entries(considered).sort(([a], [b]) => a.localeCompare(b))) {
+            const by = coveredBy(key, rule).map((p) => `\`${p.name}\``);
+            if (by.length === 0 && reason === undefined) {
+                throw new Error(`${rule} is listed as covered but no policy names it in metadata.${key}`);
+            }
+            lines.push(`| ${rule} | ${by.join(", ") || "—"} | ${by.length > 0 ? "" : cell(reason!)} |`);
+        }
+    };
+    external(
+        "cdk-nag HIPAA.Security",
+        "Rules of cdk-nag's `HIPAA.Security` pack (cdklabs/cdk-nag, `src/packs/hipaa-security.ts`) for the resource types this program declares or will declare; rules for services the program does not use (API Gateway, CodeBuild, EC2 instances, EFS, ElastiCache, EMR, OpenSearch, Redshift, SageMaker, WAF...) are omitted.",
+        "cdkNag",
+        CDK_NAG_CONSIDERED,
+    );
+    external(
+        "AWS Config: Operational Best Practices for HIPAA Security",
+        "Rules of the conformance pack (<https://docs.aws.amazon.com/config/latest/developerguide/operational-best-practices-for-hipaa_security.html>) for the program's resource types; account-level and process checks (GuardDuty, Security Hub, IAM password policy, root MFA...) are outside a program's policy pack.",
+        "awsConfig",
+        AWS_CONFIG_CONSIDERED,
+    );
+    lines.push(
+        "",
+        "## Beyond both packs",
+        "",
+        "Neither pack has these: `data-residency`, `required-tags`, the deploy-time constraints (`s3-replication-kms-source-selection`,",
+        "`s3-replication-rtc-metrics`, `s3-replication-needs-versioning`, `aurora-global-secondary-no-credentials`), the recovery checks",
+        "(`global-database-has-secondary`, `deletion-protection-in-protected-environments`) and `recovery-objectives-met`.",
+        "",
+    );
+    // Formatted as `prettier --check` expects, so the generated file passes the lint step as written.
+    const options = (await prettier.resolveConfig(OUT)) ?? {};
+    return prettier.format(lines.join("\n"), { ...options, parser: "markdown" });
+}
+
+async function main(): Promise<void> {
+    const text = await render();
+    if (process.argv.includes("--check")) {
+        const current = fs.existsSync(OUT) ? fs.readFileSync(OUT, "utf8") : "";
+        if (current !== text) {
+            console.error(`${path.relative(process.cwd(), OUT)} is out of date: run npm run compliance`);
+            process.exit(1);
+        }
+        return;
+    }
+    fs.mkdirSync(path.dirname(OUT), { recursive: true });
+    fs.writeFileSync(OUT, text);
+    console.log(`wrote ${path.relative(process.cwd(), OUT)}`);
+}
+
+if (require.main === module) {
+    main().catch((e: unknown) => {
+        console.error(e);
+        process.exit(1);
+    });
+}
