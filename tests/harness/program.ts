@@ -193,7 +193,7 @@ async function runOnce(options: RunOptions): Promise<ProgramRun> {
     // The SDK records a stack trace for every promise and resource; formatted through ts-node's source maps, that is
     // most of a run's time. V8's own formatting is enough here: the program's errors are reported by message.
     const prepareStackTrace = Error.prepareStackTrace;
-    Error.prepareStackTrace = undefined;
+    (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
     const onRejection = (reason: unknown) => failures.push(reason);
     console.warn = (...args: unknown[]) => warnings.push(args.map(String).join(" "));
     process.on("unhandledRejection", onRejection);
