@@ -18,6 +18,7 @@ import { RegionalMonitoring, type ReplicationRuleArgs } from "./components/Regio
 import { RegionalNetwork } from "./components/RegionalNetwork";
 import { ReplicatedBucket } from "./components/ReplicatedBucket";
 import type { StackConfig } from "./config";
+import { ROUTE53_METRICS_REGION } from "./lib/failover";
 import { physicalName } from "./lib/naming";
 import { recoveryBudget, type RecoveryBudget } from "./lib/recoveryBudget";
 import { describeRegion } from "./lib/regions";
@@ -149,7 +150,7 @@ export function createProgram(config: StackConfig): ProgramOutputs {
         dr,
         storage.dataSets.map((d) => d.component.sourceBucketArn),
     );
-    const failover = defineFailover(config, primary, dr, alerts, data);
+    const failover = defineFailover(config, primary, dr, alerts, data, defineGlobalProvider(config));
 
     return {
         environment: config.environment,
@@ -265,6 +266,8 @@ function defineRegion(config: StackConfig, role: Region["role"], name: string): 
             availabilityZones,
             azCount: config.network.azCount,
             natGateways: role === "primary" ? config.network.primaryNatGateways : config.network.drNatGateways,
+            // The failover orchestrator runs in the DR region and must reach the primary region and Route 53.
+            orchestratorInternetEgress: role === "dr",
             kmsKeyArn: key.arn,
             flowLogRetentionDays: config.logging.retentionDays,
             tags: config.tags,
@@ -272,6 +275,21 @@ function defineRegion(config: StackConfig, role: Region["role"], name: string): 
         { providers: [provider] },
     );
     return { role, name, provider, availabilityZones, key, network };
+}
+
+/**
+ * The third provider, `global`, for us-east-1: Route 53 publishes health-check metrics there only, and a CloudWatch
+ * alarm must be in its metric's region, so the alarm on the failover health check, the EventBridge rule and target
+ * that forward it to the DR region, and their IAM role and policy are declared with it. Nothing else: nothing that
+ * stores data is ever placed there (tests/program.test.ts keeps an allow-list of its types, and the policy pack's
+ * `data-residency` admits only those types in its `controlPlaneRegions`).
+ * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html
+ */
+function defineGlobalProvider(config: StackConfig): aws.Provider {
+    return new aws.Provider("global", {
+        region: ROUTE53_METRICS_REGION,
+        defaultTags: { tags: { ...config.tags } },
+    });
 }
 
 function networkOutputs(network: RegionalNetwork): NetworkOutputs {
@@ -433,7 +451,7 @@ function defineMonitoring(
             retentionDays: config.logging.retentionDays,
             // Prod: log files cannot be deleted or overwritten before the retention ends. Dev stays destroyable.
             ...(config.environment === "prod" ? { objectLockRetentionDays: config.logging.retentionDays } : {}),
-            replica: { region: dr.name, provider: dr.provider, kmsKeyArn: dr.key.arn },
+            replica: { region: dr.name, provider: dr.provider, kmsKeyArn: dr.key.arn, accessLogBucket: storage.accessLogs.dr.bucketName },
             backup: { planId: data.backups.planId, roleArn: data.backups.roleArn },
             accessLogBucket: storage.accessLogs.primary.bucketName,
             protect: config.protect,
@@ -459,8 +477,9 @@ function defineMonitoring(
 }
 
 /**
- * The failover orchestrator, in the DR region: detection (replication-lag alarm, Route 53 health check, EventBridge),
- * the function that promotes the DR cluster exactly once, and the writer record and `active-region` it repoints.
+ * The failover orchestrator, in the DR region: detection (replication-lag alarm, Route 53 health check, and its
+ * alarm in us-east-1 forwarded by EventBridge on the `global` provider), the function that promotes the DR cluster
+ * exactly once, and the writer record and `active-region` it repoints.
  */
 function defineFailover(
     config: StackConfig,
@@ -468,6 +487,7 @@ function defineFailover(
     dr: Region,
     alerts: AlertTopics,
     data: ReturnType<typeof defineDataTier>,
+    global: aws.Provider,
 ): FailoverOrchestrator {
     return new FailoverOrchestrator(
         "failover",
@@ -493,6 +513,8 @@ function defineFailover(
             dnsTtlSeconds: config.failover.dnsTtlSeconds,
             replicationLagThresholdSeconds: config.failover.replicationLagThresholdSeconds,
             logRetentionDays: config.logging.retentionDays,
+            // The us-east-1 alarm on the health check, forwarded to the DR region's event bus.
+            healthCheckMonitoringProvider: global,
             protect: config.protect,
             tags: config.tags,
         },

@@ -49,6 +49,11 @@ export interface AuditTrailArgs {
         readonly provider: aws.Provider;
         /** That region's customer-managed key. */
         readonly kmsKeyArn: pulumi.Input<string>;
+        /**
+         * That region's server-access-log bucket (logs can only go to a bucket of the same region).
+         * @default - no access logs for the replica
+         */
+        readonly accessLogBucket?: pulumi.Input<string>;
     };
     /**
      * The AWS Backup plan that also backs up the trail bucket (its copy action reaches the replica's region).
@@ -209,7 +214,10 @@ export class AuditTrail extends pulumi.ComponentResource {
                 // Only replication writes here; TLS only, like every bucket.
                 policy: (bucketArn) => bucketArn.apply((arn) => toJson(policyDocument(transportStatements(arn)))),
                 objectLockRetentionDays: args.objectLockRetentionDays,
-                accessLogs: undefined,
+                accessLogs:
+                    args.replica.accessLogBucket !== undefined
+                        ? { targetBucket: args.replica.accessLogBucket, targetPrefix: "audit-trail-replica/" }
+                        : undefined,
                 protect,
                 tags: { ...args.tags, Name: prefix.replace(/-$/, "") },
             },

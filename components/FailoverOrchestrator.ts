@@ -10,10 +10,11 @@ import {
     orchestratorFunctionName,
     privateZoneName,
     REPLICATION_LAG_ALARM,
+    ROUTE53_METRICS_REGION,
     writerRecordName,
-    HEALTH_CHECK_ALARM,
     type FailoverMode,
 } from "../lib/failover";
+import { healthCheckAlarm } from "../lib/alarms";
 import { forwardToBusPolicy, orchestratorPolicy } from "../lib/failoverPolicy";
 import { serviceTrustPolicy, toJson } from "../lib/iam";
 import { physicalName } from "../lib/naming";
@@ -66,8 +67,9 @@ export interface FailoverOrchestratorArgs {
     /** Days the function's logs are kept (a CloudWatch Logs retention value). @default 365 */
     readonly logRetentionDays?: number;
     /**
-     * A provider for us-east-1, where Route 53 publishes health-check metrics. With it, an alarm on the health check
-     * is forwarded by EventBridge to the DR region as a second detection path.
+     * A provider for us-east-1 (ROUTE53_METRICS_REGION), where Route 53 publishes health-check metrics. With it, an
+     * alarm on the health check is forwarded by EventBridge to the DR region as a second detection path. Used only
+     * for that alarm, the forwarding rule and target, and the forwarding role and its policy: nothing that stores data.
      * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html
      * @default - no us-east-1 path; the replication-lag alarm in the DR region triggers the function directly
      */
@@ -150,6 +152,12 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             },
             parent,
         );
+        // A simple record with a short TTL, repointed by the function only after the DR cluster is the writer; not a
+        // Route 53 failover routing pair. A failover pair would answer with the DR endpoint as soon as the health
+        // check fails, while that cluster is still a read-only secondary (before promotion), and would answer with
+        // the old primary again once its check recovers, even if that primary is isolated and no longer the writer:
+        // two writers reachable by name (split brain). Here DNS follows the promotion, never the health check.
+        // @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-types.html
         const record = new aws.route53.Record(
             `${name}-writer`,
             {
@@ -344,37 +352,56 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
 
         const alarmNames: pulumi.Input<string>[] = [lagAlarm.name];
         if (args.healthCheckMonitoringProvider !== undefined) {
+            // Route 53 publishes HealthCheckStatus in us-east-1 only, and an alarm watches metrics of its own region:
+            // the alarm is declared there, and an EventBridge rule there forwards its state changes to the DR region's
+            // default bus, where the trigger rule below delivers them to the function. Only these five resources use
+            // this provider; nothing that stores data does.
+            // @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html
+            // @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html
             const monitoring = { parent: this, provider: args.healthCheckMonitoringProvider };
+            const definition = healthCheckAlarm<pulumi.Input<string>>({
+                key: "failover",
+                healthCheckId: healthCheck.id,
+                what: `the primary database region (${args.primaryRegion}), through the replication-lag alarm`,
+            });
             const healthAlarm = new aws.cloudwatch.MetricAlarm(
                 `${name}-health`,
                 {
                     name: physicalName(args.stack, ["failover", "health-check"], 255),
-                    alarmDescription: "Route 53 reports the primary database region unhealthy",
-                    namespace: "AWS/Route53",
-                    metricName: "HealthCheckStatus",
-                    dimensions: { HealthCheckId: healthCheck.id },
-                    statistic: "Minimum",
-                    period: HEALTH_CHECK_ALARM.periodSeconds,
-                    evaluationPeriods: HEALTH_CHECK_ALARM.evaluationPeriods,
-                    datapointsToAlarm: HEALTH_CHECK_ALARM.datapointsToAlarm,
-                    threshold: 1,
-                    comparisonOperator: "LessThanThreshold",
-                    treatMissingData: "breaching",
+                    alarmDescription: definition.description,
+                    namespace: definition.metric.namespace,
+                    metricName: definition.metric.metricName,
+                    dimensions: definition.metric.dimensions,
+                    statistic: definition.metric.statistic,
+                    period: definition.metric.period,
+                    evaluationPeriods: definition.evaluationPeriods,
+                    datapointsToAlarm: definition.datapointsToAlarm,
+                    threshold: definition.threshold,
+                    comparisonOperator: definition.comparisonOperator,
+                    treatMissingData: definition.treatMissingData,
+                    // No alarm actions: a topic here would be a second copy of the alert path outside the UK and EU.
+                    // EventBridge receives every state change whatever the actions.
                     tags: tags("health-check"),
                 },
                 monitoring,
             );
             alarmNames.push(healthAlarm.name);
+            // A bus in another region is a target like any other: its ARN, and a role EventBridge assumes to call
+            // PutEvents on it. Same account: the default bus accepts its own account's events, so no policy on the
+            // receiving bus is needed.
+            // @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html
+            // @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html
             const bus = pulumi.interpolate`arn:${partition.partition}:events:${args.drRegion}:${identity.accountId}:event-bus/default`;
             const forwardRole = new aws.iam.Role(
                 `${name}-forward`,
                 {
                     assumeRolePolicy: identity.accountId.apply((id) => toJson(serviceTrustPolicy("events.amazonaws.com", id))),
+                    description: `FailoverOrchestrator: forwards the health-check alarm from ${ROUTE53_METRICS_REGION} to the ${args.drRegion} event bus`,
                     tags: tags("forward"),
                 },
                 monitoring,
             );
-            new aws.iam.RolePolicy(
+            const forwardPolicy = new aws.iam.RolePolicy(
                 `${name}-forward`,
                 { role: forwardRole.id, policy: bus.apply((b) => toJson(forwardToBusPolicy(b))) },
                 monitoring,
@@ -382,13 +409,18 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             const forward = new aws.cloudwatch.EventRule(
                 `${name}-forward`,
                 {
-                    description: "Forwards the health-check alarm to the DR region's event bus",
+                    description: `Forwards the health-check alarm to the ${args.drRegion} event bus, where the failover orchestrator runs`,
                     eventPattern: healthAlarm.name.apply((alarm) => JSON.stringify(alarmPattern([alarm]))),
                     tags: tags("forward"),
                 },
                 monitoring,
             );
-            new aws.cloudwatch.EventTarget(`${name}-forward`, { rule: forward.name, arn: bus, roleArn: forwardRole.arn }, monitoring);
+            new aws.cloudwatch.EventTarget(
+                `${name}-forward`,
+                { rule: forward.name, arn: bus, roleArn: forwardRole.arn },
+                // The role must be able to put events before the first alarm is forwarded.
+                { ...monitoring, dependsOn: [forwardPolicy] },
+            );
         }
 
         const rule = new aws.cloudwatch.EventRule(

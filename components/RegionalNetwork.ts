@@ -41,6 +41,13 @@ export interface RegionalNetworkArgs {
      * @default DEFAULT_INTERFACE_ENDPOINTS
      */
     readonly interfaceEndpoints?: readonly string[];
+    /**
+     * Let the orchestrator group reach HTTPS on the internet, through the NAT gateway. The failover orchestrator in
+     * the DR region needs it: it probes the other region's RDS API (an interface endpoint serves its own region only)
+     * and calls Route 53's API, which is global and has no interface endpoint in the region.
+     * @default false
+     */
+    readonly orchestratorInternetEgress?: boolean;
     /** ARN of the region's customer-managed KMS key, which encrypts the flow-log group. */
     readonly kmsKeyArn: pulumi.Input<string>;
     /**
@@ -267,7 +274,23 @@ export class RegionalNetwork extends pulumi.ComponentResource {
         egress("app-to-db", appSg, POSTGRES_PORT, { sg: dbSg }, "PostgreSQL to the database");
         // The application may call third parties over HTTPS, through the NAT; AWS APIs resolve to the endpoints.
         egress("app-to-https", appSg, HTTPS_PORT, { cidr: "0.0.0.0/0" }, "HTTPS to AWS APIs and third parties");
-        // The orchestrator has no internet egress: it reaches AWS only through the endpoints.
+        // The orchestrator reaches this region's AWS APIs through the endpoints; only where it must also reach the
+        // other region and Route 53 (the DR region) does it get HTTPS to the internet, through the NAT.
+        if (args.orchestratorInternetEgress === true) {
+            if ((args.natGateways ?? "single") === "none") {
+                throw new pulumi.ResourceError(
+                    `RegionalNetwork ${name}: orchestratorInternetEgress needs a NAT gateway; set natGateways to single or perAz`,
+                    this,
+                );
+            }
+            egress(
+                "orchestrator-to-https",
+                orchestratorSg,
+                HTTPS_PORT,
+                { cidr: "0.0.0.0/0" },
+                "HTTPS to the other region's RDS API and to Route 53, through the NAT gateway",
+            );
+        }
         egress("orchestrator-to-db", orchestratorSg, POSTGRES_PORT, { sg: dbSg }, "PostgreSQL to the database");
         egress("orchestrator-to-endpoints", orchestratorSg, HTTPS_PORT, { sg: endpointSg }, "HTTPS to the interface endpoints");
         gateways.forEach((gateway, i) =>

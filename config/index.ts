@@ -53,8 +53,6 @@ export interface StackConfig {
     /** Failover detection and orchestration (see lib/failover.ts and components/FailoverOrchestrator.ts). */
     readonly failover: {
         readonly mode: FailoverMode;
-        readonly healthCheckIntervalSeconds: 10 | 30;
-        readonly healthCheckFailureThreshold: number;
         readonly dnsTtlSeconds: number;
         readonly replicationLagThresholdSeconds: number;
         readonly operatorResponse: Duration;

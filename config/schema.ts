@@ -146,7 +146,11 @@ export const networkSchema = z.strictObject({
     /** NAT gateways of the primary region: one per AZ (`perAz`), one (`single`) or none. Resolved per environment. */
     primaryNatGateways: natMode.optional(),
     /** NAT gateways of the DR region; a single NAT keeps the pilot light cheap. */
-    drNatGateways: natMode.default("single"),
+    drNatGateways: natMode
+        .refine((mode) => mode !== "none", {
+            error: "must be perAz or single: the failover orchestrator in the DR region reaches the primary region's RDS API and Route 53 through the NAT gateway",
+        })
+        .default("single"),
 });
 
 export const databaseSchema = z.strictObject({
@@ -199,13 +203,6 @@ export const alertsSchema = z.strictObject({
         .refine((list) => new Set(list.map((e) => e.toLowerCase())).size === list.length, { error: "lists the same address twice" }),
 });
 
-/**
- * Route 53 health checks: the request interval is 10 or 30 seconds (fixed when the check is created), the failure
- * threshold 1 to 10 consecutive failures.
- * @see https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html
- */
-export const HEALTH_CHECK_INTERVALS = [10, 30] as const;
-export const HEALTH_CHECK_FAILURE_THRESHOLD = { min: 1, max: 10 } as const;
 /** TTL of the writer record: short, or clients keep resolving the old writer long after a failover. */
 export const DNS_TTL_SECONDS = { min: 1, max: 300 } as const;
 /** Replication-lag alarm threshold: at most an hour (a larger lag is an outage, not a threshold). */
@@ -221,14 +218,6 @@ const wholeNumber = (what: string, { min, max }: { min: number; max: number }, w
 export const failoverSchema = z.strictObject({
     /** `automatic`: an alarm starts the failover; `manual`: an alarm only notifies, with the command to run. */
     mode: z.enum(FAILOVER_MODES, { error: `must be one of ${FAILOVER_MODES.join(", ")}` }).default("automatic"),
-    /** Seconds between Route 53 health-check requests: 10 (fast) or 30 (standard). */
-    healthCheckIntervalSeconds: z
-        .union([z.literal(10), z.literal(30)], {
-            error: `must be ${HEALTH_CHECK_INTERVALS.join(" or ")} (the Route 53 health-check intervals)`,
-        })
-        .default(30),
-    /** Consecutive failed health checks before Route 53 considers the primary unhealthy. */
-    healthCheckFailureThreshold: wholeNumber("checks", HEALTH_CHECK_FAILURE_THRESHOLD, " (Route 53 allows 1 to 10)").default(3),
     /** TTL of the writer record in the private hosted zone, in seconds. */
     dnsTtlSeconds: wholeNumber("seconds", DNS_TTL_SECONDS, ": a writer record cached for longer defeats the failover").default(30),
     /** Replication lag (seconds) of the DR cluster above which the replication-lag alarm fires. */

@@ -9,6 +9,7 @@
  * Every alarm names its section of `docs/runbook.md` in its description, and says how missing data is treated and why.
  * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data
  */
+import { HEALTH_CHECK_ALARM } from "./failover";
 
 export type Statistic = "Average" | "Minimum" | "Maximum" | "Sum";
 export type ComparisonOperator =
@@ -351,13 +352,16 @@ export function orchestratorAlarms<D>(args: { functionName?: D; deadLetterQueueN
 
 /**
  * A Route 53 health check reported unhealthy. `HealthCheckStatus` (1 healthy, 0 unhealthy) is published only in
- * us-east-1, so this alarm, and the topic it notifies (alarm actions must be in the alarm's region), live there.
+ * us-east-1 (ROUTE53_METRICS_REGION), so this alarm lives there; the FailoverOrchestrator forwards its state changes
+ * to the DR region with EventBridge rather than notifying a topic in us-east-1. Period, evaluation periods and
+ * datapoints are HEALTH_CHECK_ALARM's, the figures the recovery budget counts.
  *
  * Missing data is "breaching": Route 53 publishes the status of every health check every minute; silence means the
  * check is gone or disabled, and nothing is watching the endpoint.
  * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html
  */
 export function healthCheckAlarm<D>(args: { key: string; healthCheckId: D; what: string }): AlarmDefinition<D> {
+    const minutes = (HEALTH_CHECK_ALARM.periodSeconds * HEALTH_CHECK_ALARM.evaluationPeriods) / 60;
     return alarm<D>({
         key: `health-check-${args.key}`,
         metric: {
@@ -365,17 +369,17 @@ export function healthCheckAlarm<D>(args: { key: string; healthCheckId: D; what:
             metricName: "HealthCheckStatus",
             dimensions: { HealthCheckId: args.healthCheckId },
             statistic: "Minimum",
-            period: 60,
+            period: HEALTH_CHECK_ALARM.periodSeconds,
             label: `Health check: ${args.what}`,
         },
-        evaluationPeriods: 2,
-        datapointsToAlarm: 2,
+        evaluationPeriods: HEALTH_CHECK_ALARM.evaluationPeriods,
+        datapointsToAlarm: HEALTH_CHECK_ALARM.datapointsToAlarm,
         threshold: 1,
         comparisonOperator: "LessThanThreshold",
         treatMissingData: "breaching",
         missingDataReason: "breaching: Route 53 publishes every check's status every minute; silence means the check is gone or disabled.",
         runbookSection: RUNBOOK_SECTIONS.healthCheck,
-        what: `Route 53 health check of ${args.what} unhealthy for 2 minutes.`,
+        what: `Route 53 health check of ${args.what} unhealthy for ${minutes === 1 ? "a minute" : `${minutes} minutes`}.`,
     });
 }
 

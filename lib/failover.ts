@@ -82,7 +82,18 @@ export const ORCHESTRATOR_TIMEOUT_SECONDS = 600;
 export const REPLICATION_LAG_ALARM = { periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 3 } as const;
 
 /**
- * The alarm on the Route 53 health check's `HealthCheckStatus` metric, which Route 53 publishes in us-east-1 only.
+ * Where Route 53 publishes its health-check metrics (`AWS/Route53`, e.g. `HealthCheckStatus`): us-east-1, whatever
+ * the check watches. A CloudWatch alarm evaluates metrics of its own region, so the alarm on the health check must
+ * be declared there too. Fixed by AWS, hence a constant and not a config key.
+ * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html
+ */
+export const ROUTE53_METRICS_REGION = "us-east-1";
+
+/**
+ * The alarm on the Route 53 health check's `HealthCheckStatus` metric (in ROUTE53_METRICS_REGION). The one
+ * definition of its timing: the alarm (lib/alarms.ts `healthCheckAlarm`, used by the FailoverOrchestrator) and the
+ * recovery budget's health-check path (lib/recoveryBudget.ts) both read it. One period is enough: the health check
+ * follows the replication-lag alarm, which has already waited REPLICATION_LAG_ALARM's three minutes.
  * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html
  */
 export const HEALTH_CHECK_ALARM = { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 } as const;

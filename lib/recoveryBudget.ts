@@ -52,14 +52,14 @@ export interface RecoveryBudget {
     readonly backupRpoSeconds: number;
 }
 
-/** Detection through Route 53: `interval x failure threshold`, then the health-check alarm's `period x evaluation periods`. */
-export function healthCheckDetectionSeconds(
-    failover: Pick<StackConfig["failover"], "healthCheckIntervalSeconds" | "healthCheckFailureThreshold">,
-): number {
-    return (
-        failover.healthCheckIntervalSeconds * failover.healthCheckFailureThreshold +
-        HEALTH_CHECK_ALARM.periodSeconds * HEALTH_CHECK_ALARM.evaluationPeriods
-    );
+/**
+ * Detection through Route 53: the health check is of type CLOUDWATCH_METRIC, so its status follows the replication-lag
+ * alarm's state (a request interval and failure threshold apply to endpoint checks only); then the health-check
+ * alarm in us-east-1 needs its own `period x evaluation periods`.
+ * @see https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html
+ */
+export function healthCheckDetectionSeconds(): number {
+    return replicationLagDetectionSeconds() + HEALTH_CHECK_ALARM.periodSeconds * HEALTH_CHECK_ALARM.evaluationPeriods;
 }
 
 /** Detection through the replication-lag alarm in the DR region: `period x evaluation periods`. */
@@ -91,7 +91,7 @@ export function recoveryBudget(
     config: Pick<StackConfig, "failover" | "buckets">,
     measured?: { readonly orchestrationMs: number },
 ): RecoveryBudget {
-    const healthCheckSeconds = healthCheckDetectionSeconds(config.failover);
+    const healthCheckSeconds = healthCheckDetectionSeconds();
     const replicationLagAlarmSeconds = replicationLagDetectionSeconds();
     const detectionSeconds = Math.max(healthCheckSeconds, replicationLagAlarmSeconds);
     const operatorResponseSeconds = config.failover.mode === "manual" ? config.failover.operatorResponse.seconds : 0;

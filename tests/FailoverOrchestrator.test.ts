@@ -13,14 +13,24 @@ import {
     orchestratorFunctionName,
     ORCHESTRATOR_ENV,
     ORCHESTRATOR_TIMEOUT_SECONDS,
+    HEALTH_CHECK_ALARM,
+    ROUTE53_METRICS_REGION,
     writerRecordName,
 } from "../lib/failover";
-import { orchestratorPolicy, RDS_FAILOVER_ACTIONS } from "../lib/failoverPolicy";
+import { forwardToBusPolicy, orchestratorPolicy, RDS_FAILOVER_ACTIONS } from "../lib/failoverPolicy";
 import { actionsOf, isWildcardAction, type PolicyDocument } from "../lib/iam";
-import { AURORA_PROMOTION_SECONDS, recoveryBudget, S3_RTC_SECONDS, scheduleIntervalSeconds } from "../lib/recoveryBudget";
+import {
+    AURORA_PROMOTION_SECONDS,
+    healthCheckDetectionSeconds,
+    replicationLagDetectionSeconds,
+    recoveryBudget,
+    S3_RTC_SECONDS,
+    scheduleIntervalSeconds,
+} from "../lib/recoveryBudget";
 import { HOURLY_SCHEDULE } from "../lib/backup";
 import { buildEvent, parseFailoverArgs } from "../tools/failover";
 import { parseEvent } from "../orchestrator/src/events";
+import type { PlannedResource } from "./harness/program";
 import { planStack, resourceNamed, resourcesOfType, STACKS } from "./harness/stacks";
 
 const T = {
@@ -29,6 +39,7 @@ const T = {
     queue: "aws:sqs/queue:Queue",
     logs: "aws:cloudwatch/logGroup:LogGroup",
     policy: "aws:iam/rolePolicy:RolePolicy",
+    role: "aws:iam/role:Role",
     health: "aws:route53/healthCheck:HealthCheck",
     alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
     rule: "aws:cloudwatch/eventRule:EventRule",
@@ -39,6 +50,10 @@ const T = {
 };
 
 const MINIMAL = { "healthcare-dr:alerts": '{"emails":["oncall@example.org"]}' };
+
+/** What the orchestrator may declare in us-east-1: the detection path's control plane, nothing that stores data. */
+const US_EAST_1_TYPES: readonly string[] = [T.alarm, T.rule, T.target, T.role, T.policy];
+const onGlobalProvider = (r: PlannedResource) => r.provider?.endsWith("::pulumi:providers:aws::global") === true;
 
 describe("FailoverOrchestrator", () => {
     for (const stack of STACKS) {
@@ -151,18 +166,95 @@ describe("FailoverOrchestrator", () => {
                 });
                 expect(health.inputs["cloudwatchAlarmRegion"]).to.not.equal(run.config.primaryRegion);
                 const rule = resourceNamed(run, T.rule, "failover-trigger");
-                expect(JSON.parse(String(rule.inputs["eventPattern"]))).to.deep.equal(alarmPattern([String(alarm.inputs["name"])]));
+                expect(rule.region).to.equal(run.config.drRegion);
+                const healthAlarm = resourceNamed(run, T.alarm, "failover-health");
+                expect(JSON.parse(String(rule.inputs["eventPattern"])), "the lag alarm and the forwarded health-check alarm").to.deep.equal(
+                    alarmPattern([String(alarm.inputs["name"]), String(healthAlarm.inputs["name"])]),
+                );
                 const target = resourceNamed(run, T.target, "failover-trigger");
+                expect(target.region).to.equal(run.config.drRegion);
                 expect(target.inputs["arn"]).to.equal(resourceNamed(run, T.fn, "failover-function").state["arn"]);
+                const permission = resourceNamed(run, "aws:lambda/permission:Permission", "failover-trigger");
+                expect(permission.inputs).to.include({
+                    action: "lambda:InvokeFunction",
+                    principal: "events.amazonaws.com",
+                    sourceArn: rule.state["arn"],
+                });
             });
 
-            it("declares nothing of the orchestrator in the primary region", async () => {
+            // Route 53 publishes HealthCheckStatus in us-east-1 only, and an alarm watches its own region's metrics.
+            // @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html
+            it("alarms on the health check's HealthCheckStatus in us-east-1, with the timing the recovery budget counts", async () => {
+                const run = await planStack(stack);
+                const health = resourceNamed(run, T.health, "failover-health");
+                const alarm = resourceNamed(run, T.alarm, "failover-health");
+                expect(ROUTE53_METRICS_REGION).to.equal("us-east-1");
+                expect(alarm.region).to.equal("us-east-1");
+                expect(onGlobalProvider(alarm), "the alarm is on the global provider").to.be.true;
+                expect(alarm.inputs).to.include({
+                    namespace: "AWS/Route53",
+                    metricName: "HealthCheckStatus",
+                    statistic: "Minimum",
+                    threshold: 1,
+                    comparisonOperator: "LessThanThreshold",
+                    treatMissingData: "breaching",
+                    period: HEALTH_CHECK_ALARM.periodSeconds,
+                    evaluationPeriods: HEALTH_CHECK_ALARM.evaluationPeriods,
+                    datapointsToAlarm: HEALTH_CHECK_ALARM.datapointsToAlarm,
+                });
+                expect(health.id).to.be.a("string").and.not.equal("");
+                expect(alarm.inputs["dimensions"]).to.deep.equal({ HealthCheckId: health.id });
+                // The budget's health-check path: the lag alarm the check follows, then exactly this alarm's periods.
+                expect(healthCheckDetectionSeconds()).to.equal(
+                    replicationLagDetectionSeconds() + Number(alarm.inputs["period"]) * Number(alarm.inputs["evaluationPeriods"]),
+                );
+                expect(recoveryBudget(run.config).rto.detectionPaths.healthCheckSeconds).to.equal(healthCheckDetectionSeconds());
+            });
+
+            // A rule may target an event bus in another region: the target is the bus's ARN, with a role that may
+            // call events:PutEvents on it. @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html
+            it("forwards the health-check alarm from us-east-1 to the DR region's default event bus with a role", async () => {
+                const run = await planStack(stack);
+                const busArn = `arn:aws:events:${run.config.drRegion}:123456789012:event-bus/default`;
+                const healthAlarm = resourceNamed(run, T.alarm, "failover-health");
+                const forward = resourceNamed(run, T.rule, "failover-forward");
+                expect(forward.region).to.equal("us-east-1");
+                expect(JSON.parse(String(forward.inputs["eventPattern"]))).to.deep.equal(
+                    alarmPattern([String(healthAlarm.inputs["name"])]),
+                );
+                const target = resourceNamed(run, T.target, "failover-forward");
+                const role = resourceNamed(run, T.role, "failover-forward");
+                expect(target.region).to.equal("us-east-1");
+                expect(target.inputs).to.include({ rule: forward.state["name"], arn: busArn, roleArn: role.state["arn"] });
+                const trust = JSON.parse(String(role.inputs["assumeRolePolicy"])) as PolicyDocument;
+                expect(trust.Statement).to.have.length(1);
+                expect(trust.Statement[0]!.Principal).to.deep.equal({ Service: "events.amazonaws.com" });
+                expect(trust.Statement[0]!.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": "123456789012" } });
+                const policy = resourceNamed(run, T.policy, "failover-forward");
+                expect(policy.inputs["role"]).to.equal(role.id);
+                const doc = JSON.parse(String(policy.inputs["policy"])) as PolicyDocument;
+                expect(doc.Statement).to.have.length(1);
+                expect(doc.Statement[0]).to.deep.include({ Effect: "Allow", Action: ["events:PutEvents"], Resource: [busArn] });
+                for (const statement of doc.Statement) {
+                    for (const action of actionsOf(statement)) {
+                        expect(isWildcardAction(action), action).to.be.false;
+                    }
+                }
+                for (const r of [forward, target, role, policy]) {
+                    expect(onGlobalProvider(r), `${r.type} ${r.name}`).to.be.true;
+                }
+            });
+
+            it("declares nothing of the orchestrator in the primary region, and in us-east-1 only the detection path's control plane", async () => {
                 const run = await planStack(stack);
                 const component = run.resources.find((r) => r.type === "healthcare:dr:FailoverOrchestrator")!;
                 const children = run.resources.filter((r) => r.parent === component.urn && r.custom);
                 expect(children.length).to.be.greaterThan(15);
+                const global = children.filter(onGlobalProvider);
+                expect(global.map((r) => r.type).sort()).to.deep.equal([...US_EAST_1_TYPES].sort());
                 for (const child of children) {
-                    expect(child.region, `${child.type} ${child.name}`).to.equal(run.config.drRegion);
+                    const expected = global.includes(child) ? "us-east-1" : run.config.drRegion;
+                    expect(child.region, `${child.type} ${child.name}`).to.equal(expected);
                 }
             });
 
@@ -232,6 +324,12 @@ describe("the orchestrator's IAM policy", () => {
             "arn:aws:ssm:eu-west-1:123456789012:parameter/healthcare/dev/active-region",
         ]);
     });
+    it("lets the forwarding role put events on the one bus it is given, and nothing else", () => {
+        const bus = "arn:aws:events:eu-west-1:123456789012:event-bus/default";
+        expect(forwardToBusPolicy(bus).Statement).to.deep.equal([
+            { Sid: "ForwardAlarmToDrRegion", Effect: "Allow", Action: ["events:PutEvents"], Resource: [bus] },
+        ]);
+    });
     it("grants sns:Publish only when there are topics", () => {
         expect(orchestratorPolicy(args).Statement.some((s) => s.Sid === "NotifyOnCall")).to.be.false;
         expect(
@@ -251,11 +349,10 @@ describe("the recovery budget", () => {
         return parsed.config;
     };
     const cases: [string, Record<string, unknown>, number][] = [
-        // detection max(30 x 3 + 60, 180) + orchestration 600 + promotion 60 + TTL 30
-        ["defaults (automatic)", {}, 180 + 600 + 60 + 30],
-        ["a longer TTL", { dnsTtlSeconds: 120 }, 180 + 600 + 60 + 120],
-        ["a slow health check (30 s x 10)", { healthCheckFailureThreshold: 10 }, 360 + 600 + 60 + 30],
-        ["manual mode adds the operator's response", { mode: "manual", operatorResponse: "20m" }, 180 + 1200 + 600 + 60 + 30],
+        // detection max(lag alarm 180 + health-check alarm 60, lag alarm 180) + orchestration 600 + promotion 60 + TTL 30
+        ["defaults (automatic)", {}, 240 + 600 + 60 + 30],
+        ["a longer TTL", { dnsTtlSeconds: 120 }, 240 + 600 + 60 + 120],
+        ["manual mode adds the operator's response", { mode: "manual", operatorResponse: "20m" }, 240 + 1200 + 600 + 60 + 30],
     ];
     for (const [what, failover, rto] of cases) {
         it(`sums detection, response, orchestration, promotion and DNS TTL: ${what}`, () => {
@@ -269,7 +366,7 @@ describe("the recovery budget", () => {
             orchestrationSource: "measured",
             promotionSeconds: AURORA_PROMOTION_SECONDS,
         });
-        expect(budget.rtoSeconds).to.equal(180 + 4 + 60 + 30);
+        expect(budget.rtoSeconds).to.equal(240 + 4 + 60 + 30);
     });
     it("takes the data-loss budget of a regional failover from the lag threshold and S3 RTC", () => {
         expect(recoveryBudget(config()).rpoSeconds).to.equal(S3_RTC_SECONDS);
@@ -282,7 +379,7 @@ describe("the recovery budget", () => {
         expect(scheduleIntervalSeconds("cron(30 2 * * ? *)")).to.equal(86_400);
         expect(scheduleIntervalSeconds("rate(1 hour)")).to.equal(undefined);
     });
-    it("fits the dev stack's objectives; prod's RPO of 5m is below the S3 RTC window (see the report)", async () => {
+    it("fits the dev stack's objectives", async () => {
         const dev = await planStack("dev");
         const budget = recoveryBudget(dev.config);
         expect(budget.rtoSeconds).to.be.at.most(dev.config.objectives.rto.seconds);
@@ -293,9 +390,7 @@ describe("the recovery budget", () => {
 describe("failover config keys", () => {
     const bad: [string, unknown, RegExp][] = [
         ["mode", "auto", /must be one of automatic, manual/],
-        ["healthCheckIntervalSeconds", 20, /must be 10 or 30/],
-        ["healthCheckFailureThreshold", 11, /at most 10/],
-        ["healthCheckFailureThreshold", 0, /at least 1/],
+        ["healthCheckIntervalSeconds", 30, /not a known key/],
         ["dnsTtlSeconds", 3600, /at most 300/],
         ["dnsTtlSeconds", 1.5, /whole number/],
         ["replicationLagThresholdSeconds", 0, /at least 1/],
@@ -314,8 +409,6 @@ describe("failover config keys", () => {
         const result = parseStackConfig(MINIMAL, "dev");
         expect(result.ok && result.config.failover).to.deep.include({
             mode: "automatic",
-            healthCheckIntervalSeconds: 30,
-            healthCheckFailureThreshold: 3,
             dnsTtlSeconds: 30,
             replicationLagThresholdSeconds: 60,
         });

@@ -25,6 +25,7 @@ import {
 } from "../lib/alarms";
 import { trailBucketPolicy, trailEventSelectors, trailLifecycleRules, trailLogsRolePolicy } from "../lib/audit";
 import { alarmGraph, dashboardBody, metricRow } from "../lib/dashboard";
+import { HEALTH_CHECK_ALARM } from "../lib/failover";
 import { actionsOf, isWildcardAction } from "../lib/iam";
 
 const THRESHOLDS = { cpuPercent: 80, connectionsPercent: 80, freeLocalStorageMiB: 1024 };
@@ -216,19 +217,20 @@ describe("alarm definitions (lib/alarms.ts)", () => {
     });
 
     describe("health-check alarm", () => {
-        it("alarms on HealthCheckStatus below 1 for 2 minutes and treats silence as breaching", () => {
+        it("alarms on HealthCheckStatus below 1 with the timing the recovery budget counts, and treats silence as breaching", () => {
             const alarm = healthCheckAlarm({ key: "primary", healthCheckId: "hc-1", what: "the primary region" });
             expect(alarm.metric).to.deep.include({
                 namespace: "AWS/Route53",
                 metricName: "HealthCheckStatus",
                 statistic: "Minimum",
-                period: 60,
+                period: HEALTH_CHECK_ALARM.periodSeconds,
                 dimensions: { HealthCheckId: "hc-1" },
             });
             expect(alarm).to.include({
                 threshold: 1,
                 comparisonOperator: "LessThanThreshold",
-                evaluationPeriods: 2,
+                evaluationPeriods: HEALTH_CHECK_ALARM.evaluationPeriods,
+                datapointsToAlarm: HEALTH_CHECK_ALARM.datapointsToAlarm,
                 treatMissingData: "breaching",
             });
         });

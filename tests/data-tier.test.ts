@@ -200,6 +200,17 @@ describe("RegionalNetwork", () => {
                     expect(dbSg.inputs["ingress"] ?? []).to.deep.equal([]);
                 });
 
+                it(`gives the orchestrator group HTTPS to the internet ${role === "dr" ? "(the other region's RDS API and Route 53, through the NAT)" : "never"}`, async () => {
+                    const run = await planStack(stack);
+                    const sgId = idOf(netNamed(run, role, "aws:ec2/securityGroup:SecurityGroup", "orchestrator-sg"));
+                    const open = resourcesOfType(run, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter(
+                        (r) => r.inputs["securityGroupId"] === sgId && r.inputs["cidrIpv4"] === "0.0.0.0/0",
+                    );
+                    expect(open.map((r) => [r.inputs["ipProtocol"], r.inputs["fromPort"], r.inputs["toPort"]])).to.deep.equal(
+                        role === "dr" ? [["tcp", 443, 443]] : [],
+                    );
+                });
+
                 it("puts the DB subnet group over the isolated subnets only", async () => {
                     const run = await planStack(stack);
                     const group = netNamed(run, role, "aws:rds/subnetGroup:SubnetGroup", "db");
@@ -578,6 +589,7 @@ describe("data tier configuration", () => {
     for (const [key, patch, pattern] of [
         ["network.primaryNatGateways", { primaryNatGateways: "twoPerAz" }, /perAz, single, none/],
         ["network.drNatGateways", { drNatGateways: 1 }, /perAz, single, none/],
+        ["network.drNatGateways", { drNatGateways: "none" }, /perAz or single: the failover orchestrator .* through the NAT gateway/],
     ] as const) {
         it(`refuses a bad ${key}, naming the key and the allowed values`, () => {
             const issues = issuesOf("dev", withKey("dev", "network", patch));

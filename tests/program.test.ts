@@ -2,28 +2,72 @@ import { expect } from "chai";
 import { AwsMocks, MOCK_ACCOUNT_ID, zonesOf } from "./harness/mocks";
 import { runProgram, stackFilePath, readStackFile } from "./harness/program";
 import { planStack, resourcesOfType, STACKS } from "./harness/stacks";
+import { ROUTE53_METRICS_REGION } from "../lib/failover";
+
+/**
+ * The only types the `global` (us-east-1) provider may carry: control-plane resources of the detection path, none of
+ * which stores data. The same list as the policy pack's `data-residency` default `controlPlaneTypes`.
+ */
+const GLOBAL_PROVIDER_TYPES = [
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "aws:cloudwatch/eventRule:EventRule",
+    "aws:cloudwatch/eventTarget:EventTarget",
+    "aws:iam/role:Role",
+    "aws:iam/rolePolicy:RolePolicy",
+] as const;
 
 describe("the program", () => {
     for (const stack of STACKS) {
         describe(`stack ${stack}`, () => {
-            it("declares exactly two AWS providers, one per configured region", async () => {
+            it("declares the two regional AWS providers and the us-east-1 `global` provider, with the stack's default tags", async () => {
                 const run = await planStack(stack);
                 const providers = resourcesOfType(run, "pulumi:providers:aws");
                 expect(providers.map((p) => [p.name, p.inputs["region"]])).to.deep.equal([
                     ["primary", run.config.primaryRegion],
                     ["dr", run.config.drRegion],
+                    // Route 53 publishes health-check metrics in us-east-1 only: the health-check alarm must be there.
+                    // @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html
+                    ["global", ROUTE53_METRICS_REGION],
                 ]);
+                expect(ROUTE53_METRICS_REGION).to.equal("us-east-1");
+                for (const provider of providers) {
+                    // Provider inputs reach the engine as JSON strings.
+                    const defaultTags = provider.inputs["defaultTags"];
+                    expect(typeof defaultTags === "string" ? JSON.parse(defaultTags) : defaultTags, provider.name).to.deep.equal({
+                        tags: run.config.tags,
+                    });
+                }
             });
 
-            it("puts every AWS resource on an explicit regional provider, never the ambient region", async () => {
+            it("puts every AWS resource on an explicit provider, never the ambient region", async () => {
                 const run = await planStack(stack);
                 const aws = run.resources.filter((r) => r.custom && r.type.startsWith("aws:"));
                 expect(aws).to.not.be.empty;
                 for (const resource of aws) {
                     expect(resource.provider, `${resource.type} ${resource.name} uses the default provider`).to.match(
-                        /::pulumi:providers:aws::(primary|dr)$/,
+                        /::pulumi:providers:aws::(primary|dr|global)$/,
                     );
-                    expect([run.config.primaryRegion, run.config.drRegion]).to.include(resource.region);
+                    expect([run.config.primaryRegion, run.config.drRegion, ROUTE53_METRICS_REGION]).to.include(resource.region);
+                }
+            });
+
+            it("places only the health-check alarm, its forwarding rule and target, and their IAM role on the `global` provider", async () => {
+                const run = await planStack(stack);
+                const global = run.resources.filter((r) => r.custom && r.provider?.endsWith("::pulumi:providers:aws::global") === true);
+                expect(
+                    global.map((r) => r.type),
+                    "the us-east-1 detection path is declared",
+                ).to.include("aws:cloudwatch/metricAlarm:MetricAlarm");
+                for (const resource of global) {
+                    expect(GLOBAL_PROVIDER_TYPES, `${resource.type} ${resource.name} must not be in us-east-1`).to.include(resource.type);
+                    expect(resource.region).to.equal(ROUTE53_METRICS_REGION);
+                }
+                // Everything else is in one of the stack's two regions.
+                const elsewhere = run.resources.filter((r) => r.custom && r.type.startsWith("aws:") && !global.includes(r));
+                for (const resource of elsewhere) {
+                    expect([run.config.primaryRegion, run.config.drRegion], `${resource.type} ${resource.name}`).to.include(
+                        resource.region,
+                    );
                 }
             });
 

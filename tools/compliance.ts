@@ -16,6 +16,14 @@ import { planStack, STACKS, type StackName } from "../tests/harness/stacks";
 
 export const OUT = path.resolve(__dirname, "..", "docs", "compliance.md");
 
+/** Why no policy checks for load-balancer-only rules. */
+const NO_LOAD_BALANCER =
+    "Not applicable: the program declares no load balancer (it has no HTTP front end); lb-listener-https and public-https-only-on-load-balancers already apply to the first one, and this rule would join them.";
+
+/** Why DynamoDB tables are not required in a Backup selection. */
+const DYNAMODB_BACKUP_REASON =
+    "Left out: the only table is the failover orchestrator's lock table, which holds one short-lived lock item and no patient data (an empty table is as good after a loss); its point-in-time recovery is on (backup-retention-minimum checks it). A table of patient data would need this rule as a policy.";
+
 /**
  * Rules of cdk-nag's HIPAA.Security pack (src/packs/hipaa-security.ts) that concern resource types the program
  * declares or will declare, and why any is not covered. Covered rules are found from the policies' metadata.
@@ -24,22 +32,22 @@ const CDK_NAG_CONSIDERED: Readonly<Record<string, string | undefined>> = {
     CloudTrailCloudWatchLogsEnabled: undefined,
     CloudTrailEncryptionEnabled: undefined,
     CloudTrailLogFileValidationEnabled: undefined,
-    CloudWatchAlarmAction: "Not yet: alarm actions are reviewed with the alerting issue, which declares the alarms' topics.",
+    CloudWatchAlarmAction: undefined,
     CloudWatchLogGroupEncrypted: undefined,
     CloudWatchLogGroupRetentionPeriod: undefined,
-    DynamoDBAutoscalingEnabled: "Left out: the program's tables (if any) use on-demand capacity, which has nothing to scale.",
-    DynamoDBInBackupPlan:
-        "Not yet: the program declares no DynamoDB table; backup-selection-coverage covers Aurora and patient-data buckets.",
+    DynamoDBAutoscalingEnabled:
+        "Left out: the only table (the failover orchestrator's lock table) uses on-demand capacity (billingMode PAY_PER_REQUEST), which has nothing to scale.",
+    DynamoDBInBackupPlan: DYNAMODB_BACKUP_REASON,
     DynamoDBPITREnabled: undefined,
     EC2RestrictedCommonPorts: undefined,
     EC2RestrictedSSH: undefined,
     ELBTlsHttpsListenersOnly: undefined,
     ELBv2ACMCertificateRequired: undefined,
     ALBHttpToHttpsRedirection: undefined,
-    ALBHttpDropInvalidHeaderEnabled: "Not yet: the program declares no load balancer; add with the first one.",
-    ELBCrossZoneLoadBalancingEnabled: "Not yet: the program declares no load balancer; availability, not a safeguard of ePHI.",
-    ELBDeletionProtectionEnabled: "Not yet: the program declares no load balancer (stateless; recreated from code).",
-    ELBLoggingEnabled: "Not yet: the program declares no load balancer; add with the first one.",
+    ALBHttpDropInvalidHeaderEnabled: NO_LOAD_BALANCER,
+    ELBCrossZoneLoadBalancingEnabled: NO_LOAD_BALANCER,
+    ELBDeletionProtectionEnabled: NO_LOAD_BALANCER,
+    ELBLoggingEnabled: NO_LOAD_BALANCER,
     IAMNoInlinePolicy:
         "Left out on purpose: each role's permissions are inline so they live and die with the role; iam-no-wildcard-actions checks their content.",
     IAMPolicyNoStatementsWithAdminAccess: undefined,
@@ -47,12 +55,12 @@ const CDK_NAG_CONSIDERED: Readonly<Record<string, string | undefined>> = {
     IAMGroupHasUsers: "Not applicable: the program declares no IAM groups or users.",
     IAMUserGroupMembership: "Not applicable: the program declares no IAM users.",
     IAMUserNoPolicies: "Not applicable: the program declares no IAM users.",
-    LambdaConcurrency: "Not yet: recommendation for the failover orchestrator (issue of the orchestrator).",
-    LambdaDlq: "Not yet: recommendation for the failover orchestrator (issue of the orchestrator).",
-    LambdaInsideVPC: "Not yet: a trade-off for the orchestrator (VPC functions take 20-45 min to destroy; see AWS-FACTS).",
+    LambdaConcurrency: undefined,
+    LambdaDlq: undefined,
+    LambdaInsideVPC: undefined,
     RDSAutomaticMinorVersionUpgradeEnabled:
         "Left out on purpose: Aurora global databases do not support automatic minor version upgrades (versions must match to fail over).",
-    RDSEnhancedMonitoringEnabled: "Not yet: operational monitoring, reviewed with the alerting issue.",
+    RDSEnhancedMonitoringEnabled: undefined,
     RDSInBackupPlan: undefined,
     RDSInstanceBackupEnabled: undefined,
     RDSInstanceDeletionProtectionEnabled: undefined,
@@ -62,7 +70,7 @@ const CDK_NAG_CONSIDERED: Readonly<Record<string, string | undefined>> = {
     RDSLoggingEnabled: undefined,
     RDSStorageEncrypted: undefined,
     S3BucketLevelPublicAccessProhibited: undefined,
-    S3BucketLoggingEnabled: "Not yet: the program configures server access logging per bucket; a policy for it is still to write.",
+    S3BucketLoggingEnabled: undefined,
     S3BucketPublicReadProhibited: undefined,
     S3BucketPublicWriteProhibited: undefined,
     S3BucketReplicationEnabled: undefined,
@@ -70,8 +78,7 @@ const CDK_NAG_CONSIDERED: Readonly<Record<string, string | undefined>> = {
     S3BucketSSLRequestsOnly: undefined,
     S3BucketVersioningEnabled: undefined,
     S3DefaultEncryptionKMS: undefined,
-    SecretsManagerRotationEnabled:
-        "Not yet: the database secret's rotation is declared by the AuroraPair component; a policy for it is still to write.",
+    SecretsManagerRotationEnabled: undefined,
     SecretsManagerUsingKMSKey: undefined,
     SNSEncryptedKMS: undefined,
     VPCDefaultSecurityGroupClosed: undefined,
@@ -89,14 +96,20 @@ const AWS_CONFIG_CONSIDERED: Readonly<Record<string, string | undefined>> = {
     "cloud-trail-cloud-watch-logs-enabled": undefined,
     "cloud-trail-encryption-enabled": undefined,
     "cloud-trail-log-file-validation-enabled": undefined,
-    "cloudwatch-alarm-action-check": "Not yet: with the alerting issue.",
+    "cloudwatch-alarm-action-check": undefined,
+    "cloudtrail-s3-dataevents-enabled": undefined,
+    "guardduty-enabled-centralized": undefined,
     "cloudwatch-log-group-encrypted": undefined,
     "cw-loggroup-retention-period-check": undefined,
     "cmk-backing-key-rotation-enabled": undefined,
     "kms-cmk-not-scheduled-for-deletion": "Not applicable at deploy time: a runtime state of the key (Config checks the live account).",
     "dynamodb-pitr-enabled": undefined,
     "dynamodb-table-encrypted-kms": undefined,
-    "dynamodb-in-backup-plan": "Not yet: the program declares no DynamoDB table.",
+    "dynamodb-in-backup-plan": DYNAMODB_BACKUP_REASON,
+    "dynamodb-autoscaling-enabled":
+        "Left out: the only table uses on-demand capacity (billingMode PAY_PER_REQUEST), which has nothing to scale.",
+    "dynamodb-throughput-limit-check":
+        "Not applicable at deploy time: compares the account's provisioned read/write capacity with its quotas (Config reads the live account); the only table is on-demand.",
     "rds-storage-encrypted": undefined,
     "rds-instance-public-access-check": undefined,
     "rds-logging-enabled": undefined,
@@ -106,8 +119,12 @@ const AWS_CONFIG_CONSIDERED: Readonly<Record<string, string | undefined>> = {
     "rds-instance-deletion-protection-enabled": undefined,
     "rds-cluster-deletion-protection-enabled": undefined,
     "rds-multi-az-support": "Left out: Aurora storage spans three AZs by design.",
+    "rds-cluster-multi-az-enabled":
+        "Left out: Aurora storage spans three AZs by design; instance placement (the primary's instances in different AZs) is the AuroraPair component's test, and the DR cluster in the other region is the answer to losing more than an AZ.",
+    "rds-snapshot-encrypted":
+        "Not applicable: the program declares no snapshots; the automated and final snapshots of a cluster are encrypted with the cluster's key, which encryption-at-rest-cmk checks.",
     "rds-automatic-minor-version-upgrade-enabled": "Left out on purpose: not supported by Aurora global databases.",
-    "rds-enhanced-monitoring-enabled": "Not yet: with the alerting issue.",
+    "rds-enhanced-monitoring-enabled": undefined,
     "rds-snapshots-public-prohibited": "Not applicable: the program declares no manual snapshots.",
     "s3-bucket-level-public-access-prohibited": undefined,
     "s3-bucket-public-read-prohibited": undefined,
@@ -118,17 +135,20 @@ const AWS_CONFIG_CONSIDERED: Readonly<Record<string, string | undefined>> = {
     "s3-bucket-versioning-enabled": undefined,
     "s3-bucket-replication-enabled": undefined,
     "s3-resources-protected-by-backup-plan": undefined,
-    "s3-bucket-logging-enabled": "Not yet: a policy for server access logging is still to write.",
+    "s3-bucket-logging-enabled": undefined,
+    "s3-bucket-acl-prohibited": undefined,
+    "s3-version-lifecycle-policy-check": undefined,
+    "s3-event-notifications-enabled":
+        "Left out: event notifications feed integrations, not a safeguard; object-level activity on patient data is recorded by CloudTrail data events (cloudtrail-s3-data-events) and server access logs (s3-bucket-access-logging).",
     "s3-bucket-default-lock-enabled":
         "Left out: Object Lock is a per-bucket retention decision (the program sets it where required), not a default.",
     "secretsmanager-using-cmk": undefined,
-    "secretsmanager-rotation-enabled-check": "Not yet: rotation is declared by the AuroraPair component; a policy is still to write.",
+    "secretsmanager-rotation-enabled-check": undefined,
     "sns-encrypted-kms": undefined,
     "backup-recovery-point-encrypted": undefined,
     "backup-plan-min-frequency-and-min-retention-check": undefined,
     "backup-recovery-point-minimum-retention-check": undefined,
-    "backup-recovery-point-manual-deletion-disabled":
-        "Not yet: the vault lock / vault policy is the BackupPlan component's; a policy is still to write.",
+    "backup-recovery-point-manual-deletion-disabled": undefined,
     "vpc-default-security-group-closed": undefined,
     "vpc-flow-logs-enabled": undefined,
     "restricted-ssh": undefined,
@@ -141,7 +161,9 @@ const AWS_CONFIG_CONSIDERED: Readonly<Record<string, string | undefined>> = {
     "iam-inline-policy-blocked-kms-actions": undefined,
     "iam-no-inline-policy-check": "Left out on purpose: inline role policies live with their role; their content is checked.",
     "lambda-function-public-access-prohibited": undefined,
-    "lambda-inside-vpc": "Not yet: a trade-off for the orchestrator.",
+    "lambda-inside-vpc": undefined,
+    "lambda-concurrency-check": undefined,
+    "lambda-dlq-check": undefined,
     "elb-tls-https-listeners-only": undefined,
     "alb-http-to-https-redirection-check": undefined,
     "elb-acm-certificate-required": undefined,
@@ -226,7 +248,7 @@ export async function render(): Promise<string> {
     );
     external(
         "AWS Config: Operational Best Practices for HIPAA Security",
-        "Rules of the conformance pack (<https://docs.aws.amazon.com/config/latest/developerguide/operational-best-practices-for-hipaa_security.html>) for the program's resource types; account-level and process checks (GuardDuty, Security Hub, IAM password policy, root MFA...) are outside a program's policy pack.",
+        "Rules of the conformance pack (<https://docs.aws.amazon.com/config/latest/developerguide/operational-best-practices-for-hipaa_security.html>) for the program's resource types; account-level and process checks (Security Hub, IAM password policy, root MFA, account-level S3 public access block...) are outside a program's policy pack.",
         "awsConfig",
         AWS_CONFIG_CONSIDERED,
     );
@@ -234,7 +256,7 @@ export async function render(): Promise<string> {
         "",
         "## Beyond both packs",
         "",
-        "Neither pack has these: `data-residency`, `required-tags`, the deploy-time constraints (`s3-replication-kms-source-selection`,",
+        "Neither pack has these: `data-residency`, `required-tags`, `lambda-runtime-supported`, the deploy-time constraints (`s3-replication-kms-source-selection`,",
         "`s3-replication-rtc-metrics`, `s3-replication-needs-versioning`, `aurora-global-secondary-no-credentials`), the recovery checks",
         "(`global-database-has-secondary`, `deletion-protection-in-protected-environments`) and `recovery-objectives-met`.",
         "",

@@ -4,8 +4,9 @@
  */
 import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
 import { describe, refersTo } from "./lib/resources";
+import { bucketsOf, configsOf, holdsPatientData, PATIENT_DATA_SCHEMA } from "./lib/s3";
 import { T } from "./lib/types";
-import { isTrue, num, str, strings } from "./lib/values";
+import { get, isTrue, num, records, str, strings } from "./lib/values";
 
 export const cloudTrailMultiRegion = stackPolicy({
     name: "cloudtrail-multi-region",
@@ -158,10 +159,100 @@ export const rdsLogExports = resourcePolicy({
     },
 });
 
+/**
+ * S3 server access logs record every request to a bucket (requester, operation, key, result), including those
+ * CloudTrail data events do not cover; cdk-nag and AWS Config ask for them on every bucket. The buckets that
+ * receive the logs are exempt: logging a log bucket into itself loops, and they hold request records, not
+ * patient records (see `holdsPatientData`).
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerLogs.html
+ */
+export const s3AccessLogging = stackPolicy({
+    name: "s3-bucket-access-logging",
+    description:
+        "Every bucket holding patient data has S3 server access logging to a log bucket (the access-log buckets themselves are exempt).",
+    remediationSteps:
+        "Declare an aws.s3.BucketLogging for the bucket whose targetBucket is the access-log bucket of its region and whose targetPrefix names the bucket.",
+    configSchema: { properties: { ...PATIENT_DATA_SCHEMA } },
+    metadata: {
+        concern: "audit",
+        hipaa: ["164.312(b)", "164.308(a)(1)(ii)(D)", "164.308(a)(3)(ii)(A)"],
+        checks: "Buckets tagged DataClassification in patientDataClassifications (not access-log targets) have a BucketLogging with a targetBucket",
+        resourceTypes: [T.bucket, T.bucketV2, T.bucketLogging, T.bucketLoggingV2],
+        cdkNag: ["S3BucketLoggingEnabled"],
+        awsConfig: ["s3-bucket-logging-enabled"],
+        docs: ["https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html"],
+    },
+    validate: (args, report) => {
+        const { patientDataClassifications } = args.getConfig<{ patientDataClassifications: string[] }>();
+        for (const bucket of bucketsOf(args.resources).filter((b) => holdsPatientData(b, patientDataClassifications, args.resources))) {
+            // The bucket's own (deprecated) inline `logging` block counts as well as a separate BucketLogging resource.
+            const inline = str(get(bucket.props, "logging", "targetBucket"));
+            const logging = configsOf(bucket, args.resources, [T.bucketLogging, T.bucketLoggingV2]).filter(
+                (l) => str(l.props["targetBucket"]) !== undefined || (l.propertyDependencies["targetBucket"] ?? []).length > 0,
+            );
+            if (inline === undefined && logging.length === 0) {
+                report(
+                    `${describe(bucket)} holds patient data but has no server access logging: declare an aws.s3.BucketLogging with its bucket and the region's access-log bucket as targetBucket.`,
+                    bucket.urn,
+                );
+            }
+        }
+    },
+});
+
+/** True when an advanced event selector logs data events on S3 objects. */
+function advancedSelectorLogsS3Objects(selector: Record<string, unknown>): boolean {
+    const fields = records(selector["fieldSelectors"]);
+    const equals = (field: string, value: string) => fields.some((f) => f["field"] === field && strings(f["equals"]).includes(value));
+    return equals("eventCategory", "Data") && equals("resources.type", "AWS::S3::Object");
+}
+
+/** True when a basic event selector logs data events on S3 objects. */
+function basicSelectorLogsS3Objects(selector: Record<string, unknown>): boolean {
+    return records(selector["dataResources"]).some((d) => d["type"] === "AWS::S3::Object" && strings(d["values"]).length > 0);
+}
+
+/**
+ * Object-level reads and writes of patient records are recorded by CloudTrail data events, which a trail logs only
+ * when told to (management events are the default).
+ * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html
+ */
+export const cloudTrailS3DataEvents = stackPolicy({
+    name: "cloudtrail-s3-data-events",
+    description: "A logging CloudTrail trail of the stack records S3 data events (object-level API calls).",
+    remediationSteps:
+        'Add an advancedEventSelectors entry with eventCategory equals ["Data"] and resources.type equals ["AWS::S3::Object"] (narrowed by resources.ARN startsWith the patient-data buckets) to the trail.',
+    metadata: {
+        concern: "audit",
+        hipaa: ["164.312(b)", "164.308(a)(1)(ii)(D)"],
+        checks: "At least one trail with enableLogging not false has an event selector for AWS::S3::Object data events",
+        resourceTypes: [T.trail],
+        awsConfig: ["cloudtrail-s3-dataevents-enabled"],
+        docs: ["https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html"],
+    },
+    validate: ({ resources }, report) => {
+        const trails = resources.filter((r) => r.type === T.trail && r.props["enableLogging"] !== false);
+        const logsS3 = trails.some(
+            (t) =>
+                records(t.props["advancedEventSelectors"]).some(advancedSelectorLogsS3Objects) ||
+                records(t.props["eventSelectors"]).some(basicSelectorLogsS3Objects),
+        );
+        if (!logsS3) {
+            report(
+                trails.length === 0
+                    ? "The stack declares no logging CloudTrail trail, so no S3 data events are recorded: declare a trail with an S3 data-event selector."
+                    : `None of the trails (${trails.map((t) => t.name).join(", ")}) records S3 data events: add an advanced event selector for eventCategory Data and resources.type AWS::S3::Object.`,
+            );
+        }
+    },
+});
+
 export const auditPolicies: readonly PackPolicy[] = [
     cloudTrailMultiRegion,
     cloudTrailConfiguration,
     vpcFlowLogs,
     logRetention,
     rdsLogExports,
+    s3AccessLogging,
+    cloudTrailS3DataEvents,
 ];

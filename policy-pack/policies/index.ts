@@ -3,10 +3,12 @@
  * plan all run exactly this list. Importing it has no side effects (no PolicyPack, no gRPC server).
  */
 import { auditPolicies } from "./audit";
+import { configurationPolicies } from "./configuration";
 import { deployConstraintPolicies } from "./deployConstraints";
 import { encryptionPolicies } from "./encryption";
 import { leastPrivilegePolicies } from "./leastPrivilege";
 import type { PackPolicy } from "./lib/policy";
+import { monitoringPolicies } from "./monitoring";
 import { objectivePolicies } from "./objectives";
 import { publicAccessPolicies } from "./publicAccess";
 import { recoverabilityPolicies } from "./recoverability";
@@ -22,8 +24,10 @@ export const policies: readonly PackPolicy[] = [
     ...transitPolicies,
     ...publicAccessPolicies,
     ...auditPolicies,
+    ...monitoringPolicies,
     ...recoverabilityPolicies,
     ...leastPrivilegePolicies,
+    ...configurationPolicies,
     ...residencyPolicies,
     ...taggingPolicies,
     ...deployConstraintPolicies,

@@ -314,6 +314,38 @@ export const lambdaPermissionNotPublic = resourcePolicy({
     },
 });
 
+/**
+ * With Object Ownership set to BucketOwnerEnforced, S3 disables ACLs: the bucket owner owns every object and only
+ * policies decide access, so no object ACL can make a patient record readable by another account or the world.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html
+ */
+export const s3AclsDisabled = stackPolicy({
+    name: "s3-bucket-acls-disabled",
+    description: "Every bucket disables ACLs: a BucketOwnershipControls with objectOwnership BucketOwnerEnforced.",
+    remediationSteps: 'Declare an aws.s3.BucketOwnershipControls for the bucket with rule: { objectOwnership: "BucketOwnerEnforced" }.',
+    metadata: {
+        concern: "public-access",
+        hipaa: [...ACCESS],
+        checks: "Each bucket has a BucketOwnershipControls whose rule.objectOwnership is BucketOwnerEnforced",
+        resourceTypes: [T.bucket, T.bucketV2, T.bucketOwnershipControls],
+        awsConfig: ["s3-bucket-acl-prohibited"],
+        docs: ["https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html"],
+    },
+    validate: ({ resources }, report) => {
+        for (const { bucket, configs } of bucketsWithConfig(resources, [T.bucketOwnershipControls])) {
+            const owners = configs.map((c) => str(get(c.props, "rule", "objectOwnership")) ?? "unset");
+            if (!owners.includes("BucketOwnerEnforced")) {
+                report(
+                    configs.length === 0
+                        ? `${describe(bucket)} may use ACLs: declare an aws.s3.BucketOwnershipControls with objectOwnership BucketOwnerEnforced.`
+                        : `${describe(bucket)}'s object ownership is ${owners.join(", ")}, which leaves ACLs on: set objectOwnership to BucketOwnerEnforced.`,
+                    bucket.urn,
+                );
+            }
+        }
+    },
+});
+
 export const publicAccessPolicies: readonly PackPolicy[] = [
     s3PublicAccessBlocked,
     noPublicResourcePolicies,
@@ -322,4 +354,5 @@ export const publicAccessPolicies: readonly PackPolicy[] = [
     publicHttpsOnlyOnLoadBalancers,
     vpcDefaultSecurityGroupClosed,
     lambdaPermissionNotPublic,
+    s3AclsDisabled,
 ];

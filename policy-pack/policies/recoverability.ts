@@ -7,34 +7,12 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
 import { describe, effectiveTags, isProtectedEnvironment, refersTo, regionOf } from "./lib/resources";
-import { bucketArn, bucketByArn, bucketsOf, configsOf, isAccessLogTarget, isVersioned } from "./lib/s3";
+import { bucketArn, bucketByArn, bucketsOf, configsOf, holdsPatientData, isVersioned, PATIENT_DATA_SCHEMA } from "./lib/s3";
+import { parsePolicyDocument } from "./lib/documents";
 import { T } from "./lib/types";
 import { arnRegion, get, isTrue, num, records, str, strings } from "./lib/values";
 
 const CONTINGENCY = ["164.308(a)(7)(i)", "164.308(a)(7)(ii)(A)", "164.308(a)(7)(ii)(B)"] as const;
-
-const PATIENT_DATA_SCHEMA = {
-    patientDataClassifications: {
-        type: "array",
-        items: { type: "string" },
-        default: ["PHI"],
-        description: "Values of the DataClassification tag that mark a bucket as holding patient data.",
-    },
-} as const;
-
-/**
- * A bucket holds patient data when its DataClassification tag says so, unless it receives S3 server access logs:
- * those hold request records (kept by their own lifecycle rules), not patient records, even where the stack tags
- * every resource PHI.
- */
-function holdsPatientData(bucket: PolicyResource, classifications: readonly string[], resources: readonly PolicyResource[]): boolean {
-    if (isAccessLogTarget(bucket, resources)) {
-        return false;
-    }
-    const tags = effectiveTags(bucket.props, bucket.provider);
-    const value = tags["DataClassification"];
-    return value !== undefined && classifications.includes(value);
-}
 
 /** Destination bucket ARNs of the enabled replication rules that replicate `bucket`. */
 function replicationDestinations(bucket: PolicyResource, resources: readonly PolicyResource[]): string[] {
@@ -340,10 +318,131 @@ export const globalDatabaseSecondary = stackPolicy({
     },
 });
 
+/** The actions AWS Config's rule wants denied to everyone for recovery points to be safe from manual deletion. */
+const RECOVERY_POINT_DELETION_ACTIONS = [
+    "backup:DeleteRecoveryPoint",
+    "backup:UpdateRecoveryPointLifecycle",
+    "backup:PutBackupVaultAccessPolicy",
+] as const;
+
+/** True when a vault access policy denies every principal the recovery-point deletion actions. */
+function vaultPolicyDeniesDeletion(policy: unknown): boolean {
+    const parsed = parsePolicyDocument(policy);
+    if (!parsed.ok) {
+        return false;
+    }
+    const denied = parsed.statements.filter((s) => s.effect === "Deny" && s.principals.includes("*")).flatMap((s) => s.actions);
+    const covers = (action: string) => denied.some((d) => d === "*" || d === "backup:*" || d.toLowerCase() === action.toLowerCase());
+    return RECOVERY_POINT_DELETION_ACTIONS.every(covers);
+}
+
+/**
+ * In production, nobody (not even an administrator whose credentials are stolen) may delete recovery points
+ * before their retention ends. AWS Backup Vault Lock does this (in compliance mode once `changeableForDays` has
+ * passed, even the root user cannot remove it); AWS Config's rule accepts the weaker vault access policy that
+ * denies the deletion actions to everyone, so either passes.
+ * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/vault-lock.html
+ * @see https://docs.aws.amazon.com/config/latest/developerguide/backup-recovery-point-manual-deletion-disabled.html
+ */
+export const backupVaultLocked = stackPolicy({
+    name: "backup-vault-locked-in-protected-environments",
+    description:
+        "In protected environments (prod), every Backup vault has a Vault Lock (or an access policy denying everyone recovery-point deletion), so recovery points cannot be deleted by hand.",
+    remediationSteps:
+        "Declare an aws.backup.VaultLockConfiguration for the vault (backupVaultName, minRetentionDays, changeableForDays for compliance mode), or an aws.backup.VaultPolicy denying Principal * backup:DeleteRecoveryPoint, backup:UpdateRecoveryPointLifecycle and backup:PutBackupVaultAccessPolicy.",
+    configSchema: {
+        properties: {
+            protectedEnvironments: {
+                type: "array",
+                items: { type: "string" },
+                default: ["prod"],
+                description: "Environment tag values (or stack names) whose vaults must be locked.",
+            },
+        },
+    },
+    metadata: {
+        concern: "recoverability",
+        hipaa: [...CONTINGENCY, "164.312(c)(1)"],
+        checks: "In protected environments: each Vault has a VaultLockConfiguration, or a VaultPolicy denying * the recovery-point deletion actions",
+        resourceTypes: [T.backupVault, T.backupVaultLock, T.backupVaultPolicy],
+        awsConfig: ["backup-recovery-point-manual-deletion-disabled"],
+        docs: [
+            "https://docs.aws.amazon.com/aws-backup/latest/devguide/vault-lock.html",
+            "https://docs.aws.amazon.com/config/latest/developerguide/backup-recovery-point-manual-deletion-disabled.html",
+        ],
+    },
+    validate: (args, report) => {
+        const { protectedEnvironments } = args.getConfig<{ protectedEnvironments: string[] }>();
+        const vaults = args.resources.filter(
+            (r) => r.type === T.backupVault && isProtectedEnvironment(r.urn, effectiveTags(r.props, r.provider), protectedEnvironments),
+        );
+        for (const vault of vaults) {
+            const locked = args.resources.some(
+                (r) => r.type === T.backupVaultLock && refersTo(r, "backupVaultName", vault, ["name", "id"]),
+            );
+            const denied = args.resources.some(
+                (r) =>
+                    r.type === T.backupVaultPolicy &&
+                    refersTo(r, "backupVaultName", vault, ["name", "id"]) &&
+                    vaultPolicyDeniesDeletion(r.props["policy"]),
+            );
+            if (!locked && !denied) {
+                report(
+                    `${describe(vault)} is in a protected environment but its recovery points can be deleted by hand: declare an aws.backup.VaultLockConfiguration for it (or a VaultPolicy denying everyone backup:DeleteRecoveryPoint).`,
+                    vault.urn,
+                );
+            }
+        }
+    },
+});
+
+/**
+ * Versioning keeps every overwritten or deleted object as a noncurrent version; without a lifecycle rule those
+ * accumulate for ever (and cost grows without bound), so AWS Config asks every versioned bucket for a lifecycle
+ * configuration. An enabled rule that expires noncurrent versions is what bounds them.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-configuration-examples.html
+ */
+export const s3VersionLifecycle = stackPolicy({
+    name: "s3-versioned-bucket-lifecycle",
+    description: "Every versioned bucket has a lifecycle configuration with an enabled rule that expires noncurrent versions.",
+    remediationSteps:
+        "Declare an aws.s3.BucketLifecycleConfiguration for the bucket with an Enabled rule setting noncurrentVersionExpiration.noncurrentDays (kept at least as long as recovery needs).",
+    metadata: {
+        concern: "recoverability",
+        hipaa: ["164.308(a)(7)(i)", "164.308(a)(7)(ii)(A)"],
+        checks: "Each versioned bucket has a BucketLifecycleConfiguration with an Enabled rule with noncurrentVersionExpiration",
+        resourceTypes: [T.bucket, T.bucketV2, T.bucketVersioning, T.bucketVersioningV2, T.bucketLifecycle, T.bucketLifecycleV2],
+        awsConfig: ["s3-version-lifecycle-policy-check"],
+        docs: ["https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lifecycle-mgmt.html"],
+    },
+    validate: ({ resources }, report) => {
+        for (const bucket of bucketsOf(resources).filter((b) => isVersioned(b, resources))) {
+            const lifecycles = configsOf(bucket, resources, [T.bucketLifecycle, T.bucketLifecycleV2]);
+            const rules = [...lifecycles.flatMap((l) => records(l.props["rules"])), ...records(bucket.props["lifecycleRules"])];
+            const expires = rules.some(
+                (r) =>
+                    (r["status"] === "Enabled" || r["enabled"] === true) &&
+                    r["noncurrentVersionExpiration"] !== undefined &&
+                    r["noncurrentVersionExpiration"] !== null,
+            );
+            if (!expires) {
+                report(
+                    lifecycles.length === 0 && rules.length === 0
+                        ? `${describe(bucket)} is versioned but has no lifecycle configuration: declare an aws.s3.BucketLifecycleConfiguration that expires noncurrent versions.`
+                        : `${describe(bucket)}'s lifecycle rules never expire noncurrent versions: add an Enabled rule with noncurrentVersionExpiration.`,
+                    bucket.urn,
+                );
+            }
+        }
+    },
+});
+
 export const recoverabilityPolicies: readonly PackPolicy[] = [
     s3PatientDataReplicated,
     backupRetention,
     backupSelectionCoverage,
     deletionProtection,
     globalDatabaseSecondary,
+    backupVaultLocked,
+    s3VersionLifecycle,
 ];

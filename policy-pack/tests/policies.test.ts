@@ -937,10 +937,66 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
                     urn: "urn:pulumi:prod::healthcare-dr::pulumi:providers:aws::us",
                     type: "pulumi:providers:aws",
                     name: "us",
-                    inputs: { region: "us-east-1" },
+                    inputs: { region: "us-west-2" },
                 },
             ],
+            expect: [/provider's region us-west-2 is not an allowed region/],
+        },
+        {
+            title: "a us-east-1 provider when no control-plane region is configured",
+            resources: [res("pulumi:providers:aws", "global", { region: "us-east-1" }, { provider: "none" })],
+            config: { "data-residency": { controlPlaneRegions: [] } },
             expect: [/provider's region us-east-1 is not an allowed region/],
+        },
+        {
+            // Route 53 publishes health-check metrics in us-east-1 only, and an alarm must be in its metric's region.
+            // @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html
+            title: "the us-east-1 provider and the health-check alarm path on it (control plane) pass",
+            resources: [
+                res("pulumi:providers:aws", "global", { region: "us-east-1" }, { provider: "none" }),
+                ...[
+                    res("aws:cloudwatch/metricAlarm:MetricAlarm", "health", { namespace: "AWS/Route53", metricName: "HealthCheckStatus" }),
+                    res("aws:cloudwatch/eventRule:EventRule", "forward", { eventPattern: "{}" }),
+                    res("aws:cloudwatch/eventTarget:EventTarget", "forward", {
+                        rule: "forward",
+                        arn: "arn:aws:events:eu-west-1:1:event-bus/default",
+                    }),
+                    res(T.iamRole, "forward", { assumeRolePolicy: "{}" }),
+                    res(T.iamRolePolicy, "forward", { role: "forward", policy: "{}" }),
+                ].map((r) => ({ ...r, provider: "urn:pulumi:prod::healthcare-dr::pulumi:providers:aws::global" })),
+            ],
+            expect: [],
+        },
+        {
+            title: "an alarm whose own region input is us-east-1 passes",
+            resources: [res("aws:cloudwatch/metricAlarm:MetricAlarm", "health", { region: "us-east-1" })],
+            expect: [],
+        },
+        {
+            title: "a bucket on a us-east-1 provider (data is never control plane)",
+            resources: [
+                res("pulumi:providers:aws", "global", { region: "us-east-1" }, { provider: "none" }),
+                { ...bucket("b"), provider: "urn:pulumi:prod::healthcare-dr::pulumi:providers:aws::global" },
+            ],
+            expect: [
+                /in us-east-1 \(its provider's region\), which is not an allowed region .*us-east-1 admits only the control-plane types .*not aws:s3\/bucket:Bucket/,
+            ],
+        },
+        {
+            title: "a log group whose own region input is us-east-1",
+            resources: [res(T.logGroup, "l", { region: "us-east-1", retentionInDays: 365 })],
+            expect: [/in us-east-1 \(its region input\).*not aws:cloudwatch\/logGroup:LogGroup/],
+        },
+        {
+            title: "an alarm in a control-plane region that the config does not list",
+            resources: [res("aws:cloudwatch/metricAlarm:MetricAlarm", "health", { region: "us-west-2" })],
+            expect: [/in us-west-2 \(its region input\), which is not an allowed region/],
+        },
+        {
+            title: "an alarm in us-east-1 when controlPlaneTypes leaves alarms out",
+            resources: [res("aws:cloudwatch/metricAlarm:MetricAlarm", "health", { region: "us-east-1" })],
+            config: { "data-residency": { controlPlaneTypes: ["pulumi:providers:aws"] } },
+            expect: [/not aws:cloudwatch\/metricAlarm:MetricAlarm/],
         },
         {
             title: "us-east-1 allowed by config passes",
@@ -1100,6 +1156,410 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
                 res(T.rdsCluster, "p", { engine: "aurora-postgresql", globalClusterIdentifier: "g", manageMasterUserPassword: true }),
             ],
             expect: [/manageMasterUserPassword, which Aurora does not support in a global database/],
+        },
+    ],
+    "s3-bucket-access-logging": [
+        {
+            title: "a patient-data bucket logging to a log bucket passes (the log bucket itself is exempt)",
+            resources: [
+                bucket("b"),
+                bucket("logs"),
+                res(T.bucketLogging, "b-logging", { bucket: "b", targetBucket: "logs", targetPrefix: "b/" }),
+            ],
+            expect: [],
+        },
+        {
+            title: "a bucket that is not patient data passes",
+            resources: [bucket("b", { tags: { ...TAGS, DataClassification: "Internal" } })],
+            expect: [],
+        },
+        {
+            title: "a patient-data bucket without server access logging",
+            resources: [bucket("b")],
+            expect: [/Bucket "b" holds patient data but has no server access logging: declare an aws.s3.BucketLogging/],
+        },
+    ],
+    "cloudtrail-s3-data-events": [
+        {
+            title: "a trail with an advanced S3 data-event selector passes",
+            resources: [
+                res(T.trail, "t", {
+                    advancedEventSelectors: [
+                        {
+                            name: "s3",
+                            fieldSelectors: [
+                                { field: "eventCategory", equals: ["Data"] },
+                                { field: "resources.type", equals: ["AWS::S3::Object"] },
+                            ],
+                        },
+                    ],
+                }),
+            ],
+            expect: [],
+        },
+        {
+            title: "a trail with a basic S3 data-event selector passes",
+            resources: [
+                res(T.trail, "t", { eventSelectors: [{ dataResources: [{ type: "AWS::S3::Object", values: ["arn:aws:s3:::b/"] }] }] }),
+            ],
+            expect: [],
+        },
+        {
+            title: "a trail recording management events only",
+            resources: [
+                res(T.trail, "t", {
+                    advancedEventSelectors: [{ name: "mgmt", fieldSelectors: [{ field: "eventCategory", equals: ["Management"] }] }],
+                }),
+            ],
+            expect: [/None of the trails \(t\) records S3 data events/],
+        },
+        {
+            title: "no logging trail",
+            resources: [],
+            expect: [/declares no logging CloudTrail trail, so no S3 data events are recorded/],
+        },
+    ],
+    "cloudwatch-alarm-actions": [
+        {
+            title: "an alarm notifying a topic and treating missing data passes",
+            resources: [
+                res(T.metricAlarm, "a", {
+                    name: "a",
+                    alarmActions: ["arn:aws:sns:eu-west-2:123456789012:alerts"],
+                    treatMissingData: "notBreaching",
+                }),
+            ],
+            expect: [],
+        },
+        {
+            title: "an alarm without actions whose state changes an EventBridge rule with a target acts on passes",
+            resources: [
+                res(T.metricAlarm, "a", { name: "hc", treatMissingData: "breaching" }),
+                res(
+                    T.eventRule,
+                    "forward",
+                    {
+                        eventPattern: JSON.stringify({
+                            source: ["aws.cloudwatch"],
+                            "detail-type": ["CloudWatch Alarm State Change"],
+                            detail: { alarmName: ["hc"] },
+                        }),
+                    },
+                    { outputs: { name: "forward" } },
+                ),
+                res(T.eventTarget, "forward", { rule: "forward", arn: "arn:aws:events:eu-west-1:123456789012:event-bus/default" }),
+            ],
+            expect: [],
+        },
+        {
+            title: "an alarm without actions (a matching rule with no target does not count)",
+            resources: [
+                res(T.metricAlarm, "a", { name: "hc", treatMissingData: "breaching" }),
+                res(T.eventRule, "forward", {
+                    eventPattern: {
+                        source: ["aws.cloudwatch"],
+                        "detail-type": ["CloudWatch Alarm State Change"],
+                        detail: { alarmName: ["hc"] },
+                    },
+                }),
+            ],
+            expect: [/MetricAlarm "a" has no alarm action: add the region's alert SNS topic ARN to alarmActions/],
+        },
+        {
+            title: "an alarm whose actions are disabled",
+            resources: [
+                res(T.metricAlarm, "a", {
+                    name: "a",
+                    actionsEnabled: false,
+                    alarmActions: ["arn:aws:sns:eu-west-2:123456789012:alerts"],
+                    treatMissingData: "notBreaching",
+                }),
+            ],
+            expect: [/MetricAlarm "a"'s actions are disabled: remove actionsEnabled: false/],
+        },
+        {
+            title: "an alarm that can sit in INSUFFICIENT_DATA silently",
+            resources: [res(T.metricAlarm, "a", { name: "a", alarmActions: ["arn:aws:sns:eu-west-2:123456789012:alerts"] })],
+            expect: [/goes to INSUFFICIENT_DATA without notifying anyone.*set treatMissingData/],
+        },
+        {
+            title: "an alarm acting on INSUFFICIENT_DATA passes",
+            resources: [
+                res(T.metricAlarm, "a", {
+                    name: "a",
+                    alarmActions: ["arn:aws:sns:eu-west-2:123456789012:alerts"],
+                    insufficientDataActions: ["arn:aws:sns:eu-west-2:123456789012:alerts"],
+                }),
+            ],
+            expect: [],
+        },
+    ],
+    "guardduty-enabled": [
+        {
+            title: "a detector in every region with data passes",
+            resources: [
+                bucket("b"),
+                bucket("r", { provider: "dr" }),
+                res(T.guardDutyDetector, "p", { enable: true }),
+                res(T.guardDutyDetector, "d", { enable: true }, { provider: "dr" }),
+            ],
+            expect: [],
+        },
+        {
+            title: "a region with data and no detector",
+            resources: [bucket("b"), bucket("r", { provider: "dr" }), res(T.guardDutyDetector, "p", { enable: true })],
+            expect: [/No enabled GuardDuty detector in eu-west-1, where the stack keeps Bucket "r"/],
+        },
+        {
+            title: "a disabled detector",
+            resources: [bucket("b"), res(T.guardDutyDetector, "p", { enable: false })],
+            expect: [/No enabled GuardDuty detector in eu-west-2/],
+        },
+    ],
+    "lambda-concurrency-limit": [
+        {
+            title: "a reserved concurrency of 1 passes",
+            resources: [res(T.lambdaFunction, "f", { role: "r", reservedConcurrentExecutions: 1 })],
+            expect: [],
+        },
+        {
+            title: "no concurrency limit (Pulumi's default -1)",
+            resources: [res(T.lambdaFunction, "f", { role: "r", reservedConcurrentExecutions: -1 })],
+            expect: [/has no concurrency limit: set reservedConcurrentExecutions/],
+        },
+        {
+            title: "a reserved concurrency of 0",
+            resources: [res(T.lambdaFunction, "f", { role: "r", reservedConcurrentExecutions: 0 })],
+            expect: [/reservedConcurrentExecutions is 0, which throttles every invocation/],
+        },
+    ],
+    "lambda-dead-letter-queue": [
+        {
+            title: "a function with a DLQ passes",
+            resources: [
+                res(T.lambdaFunction, "f", { role: "r", deadLetterConfig: { targetArn: "arn:aws:sqs:eu-west-1:123456789012:dlq" } }),
+            ],
+            expect: [],
+        },
+        {
+            title: "a function without a DLQ",
+            resources: [res(T.lambdaFunction, "f", { role: "r" })],
+            expect: [/has no dead-letter queue: set deadLetterConfig.targetArn/],
+        },
+    ],
+    "rds-enhanced-monitoring": [
+        {
+            title: "an instance with Enhanced Monitoring passes",
+            resources: [
+                res(T.rdsClusterInstance, "i", {
+                    instanceClass: "db.serverless",
+                    monitoringInterval: 60,
+                    monitoringRoleArn: "arn:aws:iam::123456789012:role/m",
+                }),
+            ],
+            expect: [],
+        },
+        {
+            title: "an instance without Enhanced Monitoring",
+            resources: [res(T.rdsClusterInstance, "i", { instanceClass: "db.serverless" })],
+            expect: [/has no Enhanced Monitoring: set monitoringInterval/],
+        },
+        {
+            title: "an interval without a role",
+            resources: [res(T.rdsClusterInstance, "i", { instanceClass: "db.serverless", monitoringInterval: 60 })],
+            expect: [/needs a role to publish with: set monitoringRoleArn/],
+        },
+    ],
+    "lambda-inside-vpc": [
+        {
+            title: "a function in private subnets with a security group passes",
+            resources: [res(T.lambdaFunction, "f", { role: "r", vpcConfig: { subnetIds: ["subnet-1"], securityGroupIds: ["sg-1"] } })],
+            expect: [],
+        },
+        {
+            title: "a function outside any VPC",
+            resources: [res(T.lambdaFunction, "f", { role: "r" })],
+            expect: [/does not run inside a VPC/],
+        },
+        {
+            title: "a vpcConfig without subnets",
+            resources: [res(T.lambdaFunction, "f", { role: "r", vpcConfig: { subnetIds: [], securityGroupIds: ["sg-1"] } })],
+            expect: [/vpcConfig names no subnet/],
+        },
+        {
+            title: "a vpcConfig without security groups",
+            resources: [res(T.lambdaFunction, "f", { role: "r", vpcConfig: { subnetIds: ["subnet-1"], securityGroupIds: [] } })],
+            expect: [/vpcConfig names no security group/],
+        },
+    ],
+    "lambda-runtime-supported": [
+        { title: "nodejs22.x passes", resources: [res(T.lambdaFunction, "f", { role: "r", runtime: "nodejs22.x" })], expect: [] },
+        {
+            title: "nodejs20.x (deprecated in 2026)",
+            resources: [res(T.lambdaFunction, "f", { role: "r", runtime: "nodejs20.x" })],
+            expect: [/deprecated runtime nodejs20.x.*set runtime to a supported one/],
+        },
+        {
+            title: "a container-image function is not applicable",
+            resources: [res(T.lambdaFunction, "f", { role: "r", packageType: "Image" })],
+            expect: [],
+        },
+        {
+            title: "a runtime the pack config deprecates",
+            resources: [res(T.lambdaFunction, "f", { role: "r", runtime: "nodejs22.x" })],
+            config: { "lambda-runtime-supported": { deprecatedRuntimes: ["nodejs22.x"] } },
+            expect: [/deprecated runtime nodejs22.x/],
+        },
+    ],
+    "secrets-rotation-enabled": [
+        {
+            title: "a secret rotated every 30 days passes",
+            resources: [
+                res(T.secret, "s", { kmsKeyId: KEY }, { outputs: { arn: "arn:aws:secretsmanager:eu-west-2:123456789012:secret:s" } }),
+                res(T.secretRotation, "s", {
+                    secretId: "arn:aws:secretsmanager:eu-west-2:123456789012:secret:s",
+                    rotationLambdaArn: "arn:aws:lambda:eu-west-2:123456789012:function:rotate",
+                    rotationRules: { automaticallyAfterDays: 30 },
+                }),
+            ],
+            expect: [],
+        },
+        {
+            title: "a secret without rotation",
+            resources: [
+                res(T.secret, "s", { kmsKeyId: KEY }, { outputs: { arn: "arn:aws:secretsmanager:eu-west-2:123456789012:secret:s" } }),
+            ],
+            expect: [/Secret "s" does not rotate: declare an aws.secretsmanager.SecretRotation/],
+        },
+        {
+            title: "a rotation without a schedule",
+            resources: [
+                res(T.secret, "s", { kmsKeyId: KEY }, { outputs: { arn: "arn:aws:secretsmanager:eu-west-2:123456789012:secret:s" } }),
+                res(T.secretRotation, "s", { secretId: "arn:aws:secretsmanager:eu-west-2:123456789012:secret:s", rotationRules: {} }),
+            ],
+            expect: [/SecretRotation "s" has no schedule: set rotationRules.automaticallyAfterDays/],
+        },
+        {
+            title: "a rotation less often than the maximum",
+            resources: [
+                res(T.secret, "s", { kmsKeyId: KEY }, { outputs: { arn: "arn:aws:secretsmanager:eu-west-2:123456789012:secret:s" } }),
+                res(T.secretRotation, "s", {
+                    secretId: "arn:aws:secretsmanager:eu-west-2:123456789012:secret:s",
+                    rotationRules: { scheduleExpression: "rate(180 days)" },
+                }),
+            ],
+            expect: [/rotates Secret "s" every 180 days; the maximum is 90/],
+        },
+    ],
+    "backup-vault-locked-in-protected-environments": [
+        {
+            title: "a prod vault with a Vault Lock passes",
+            resources: [
+                res(T.backupVault, "v", { kmsKeyArn: KEY, tags: TAGS }, { outputs: { name: "v" } }),
+                res(T.backupVaultLock, "v", { backupVaultName: "v", minRetentionDays: 35, changeableForDays: 3 }),
+            ],
+            expect: [],
+        },
+        {
+            title: "a prod vault with an access policy denying recovery-point deletion passes",
+            resources: [
+                res(T.backupVault, "v", { kmsKeyArn: KEY, tags: TAGS }, { outputs: { name: "v" } }),
+                res(T.backupVaultPolicy, "v", {
+                    backupVaultName: "v",
+                    policy: JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            {
+                                Effect: "Deny",
+                                Principal: "*",
+                                Action: [
+                                    "backup:DeleteRecoveryPoint",
+                                    "backup:UpdateRecoveryPointLifecycle",
+                                    "backup:PutBackupVaultAccessPolicy",
+                                ],
+                                Resource: "*",
+                            },
+                        ],
+                    }),
+                }),
+            ],
+            expect: [],
+        },
+        {
+            title: "a prod vault without a lock",
+            resources: [res(T.backupVault, "v", { kmsKeyArn: KEY, tags: TAGS }, { outputs: { name: "v" } })],
+            expect: [/Vault "v" is in a protected environment but its recovery points can be deleted by hand/],
+        },
+        {
+            title: "a prod vault whose policy denies deletion only partly",
+            resources: [
+                res(T.backupVault, "v", { kmsKeyArn: KEY, tags: TAGS }, { outputs: { name: "v" } }),
+                res(T.backupVaultPolicy, "v", {
+                    backupVaultName: "v",
+                    policy: {
+                        Version: "2012-10-17",
+                        Statement: [{ Effect: "Deny", Principal: "*", Action: "backup:DeleteRecoveryPoint", Resource: "*" }],
+                    },
+                }),
+            ],
+            expect: [/Vault "v" is in a protected environment but its recovery points can be deleted by hand/],
+        },
+        {
+            title: "a dev vault without a lock passes",
+            resources: [res(T.backupVault, "v", { kmsKeyArn: KEY, tags: { ...TAGS, Environment: "dev" } }, { outputs: { name: "v" } })],
+            expect: [],
+        },
+    ],
+    "s3-bucket-acls-disabled": [
+        {
+            title: "BucketOwnerEnforced passes",
+            resources: [
+                bucket("b"),
+                res(T.bucketOwnershipControls, "b", { bucket: "b", rule: { objectOwnership: "BucketOwnerEnforced" } }),
+            ],
+            expect: [],
+        },
+        {
+            title: "no ownership controls",
+            resources: [bucket("b")],
+            expect: [/Bucket "b" may use ACLs: declare an aws.s3.BucketOwnershipControls/],
+        },
+        {
+            title: "ObjectWriter ownership",
+            resources: [bucket("b"), res(T.bucketOwnershipControls, "b", { bucket: "b", rule: { objectOwnership: "ObjectWriter" } })],
+            expect: [/object ownership is ObjectWriter, which leaves ACLs on/],
+        },
+    ],
+    "s3-versioned-bucket-lifecycle": [
+        {
+            title: "a versioned bucket expiring noncurrent versions passes",
+            resources: [
+                bucket("b"),
+                versioning("b"),
+                res(T.bucketLifecycle, "b", {
+                    bucket: "b",
+                    rules: [{ id: "nc", status: "Enabled", noncurrentVersionExpiration: { noncurrentDays: 90 } }],
+                }),
+            ],
+            expect: [],
+        },
+        { title: "an unversioned bucket passes", resources: [bucket("b")], expect: [] },
+        {
+            title: "a versioned bucket without lifecycle",
+            resources: [bucket("b"), versioning("b")],
+            expect: [/Bucket "b" is versioned but has no lifecycle configuration/],
+        },
+        {
+            title: "a lifecycle that never expires noncurrent versions",
+            resources: [
+                bucket("b"),
+                versioning("b"),
+                res(T.bucketLifecycle, "b", {
+                    bucket: "b",
+                    rules: [{ id: "t", status: "Enabled", transitions: [{ days: 30, storageClass: "GLACIER" }] }],
+                }),
+            ],
+            expect: [/lifecycle rules never expire noncurrent versions/],
         },
     ],
 };

@@ -21,9 +21,12 @@ export const HIPAA_SECTIONS = {
     "164.308(a)(1)(ii)(B)": "Risk management",
     "164.308(a)(1)(ii)(D)": "Information system activity review",
     "164.308(a)(3)(i)": "Workforce security",
+    "164.308(a)(3)(ii)(A)": "Authorization and/or supervision",
     "164.308(a)(4)(ii)(A)": "Isolating health care clearinghouse functions",
     "164.308(a)(4)(ii)(B)": "Access authorization",
     "164.308(a)(4)(ii)(C)": "Access establishment and modification",
+    "164.308(a)(5)(ii)(B)": "Protection from malicious software",
+    "164.308(a)(6)(ii)": "Response and reporting",
     "164.308(a)(7)(i)": "Contingency plan",
     "164.308(a)(7)(ii)(A)": "Data backup plan",
     "164.308(a)(7)(ii)(B)": "Disaster recovery plan",
@@ -46,6 +49,8 @@ export type Concern =
     | "encryption-in-transit"
     | "public-access"
     | "audit"
+    | "monitoring"
+    | "secure-configuration"
     | "recoverability"
     | "least-privilege"
     | "data-residency"

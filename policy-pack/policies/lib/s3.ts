@@ -4,7 +4,7 @@
  * property; the older inline properties of the bucket are still read, so either style is checked.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { refersTo } from "./resources";
+import { effectiveTags, refersTo } from "./resources";
 import { BUCKET_TYPES, T } from "./types";
 import { get, isTrue, str } from "./values";
 
@@ -65,4 +65,31 @@ export function isAccessLogTarget(bucket: PolicyResource, resources: readonly Po
             return target !== undefined && (target === str(bucket.props["bucket"]) || target === str(bucket.props["id"]));
         })
     );
+}
+
+/** The pack-config setting that says which DataClassification tag values mark patient data. */
+export const PATIENT_DATA_SCHEMA = {
+    patientDataClassifications: {
+        type: "array",
+        items: { type: "string" },
+        default: ["PHI"],
+        description: "Values of the DataClassification tag that mark a bucket as holding patient data.",
+    },
+} as const;
+
+/**
+ * A bucket holds patient data when its DataClassification tag says so, unless it receives S3 server access logs:
+ * those hold request records (kept by their own lifecycle rules), not patient records, even where the stack tags
+ * every resource PHI. Shared by every policy about patient-data buckets, so they all mean the same buckets.
+ */
+export function holdsPatientData(
+    bucket: PolicyResource,
+    classifications: readonly string[],
+    resources: readonly PolicyResource[],
+): boolean {
+    if (isAccessLogTarget(bucket, resources)) {
+        return false;
+    }
+    const value = effectiveTags(bucket.props, bucket.provider)["DataClassification"];
+    return value !== undefined && classifications.includes(value);
 }

@@ -1,0 +1,237 @@
+/**
+ * Monitoring that turns the audit record into action (HIPAA 164.312(b) audit controls, 164.308(a)(1)(ii)(D)
+ * information system activity review, 164.308(a)(6)(ii) response and reporting): every alarm notifies someone,
+ * threat detection runs wherever the stack keeps data, and the failover function's failures and load are bounded
+ * and visible. Database OS metrics (Enhanced Monitoring) are recommended.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
+import { describe, refersTo, regionOf } from "./lib/resources";
+import { T } from "./lib/types";
+import { get, num, objectOf, str, strings } from "./lib/values";
+
+const ALARM_TYPES = [T.metricAlarm, T.compositeAlarm] as const;
+
+/**
+ * The EventBridge rules of the stack that act on an alarm's state changes: a rule in the alarm's region (alarm
+ * events go to the default bus of their own region) whose pattern is for CloudWatch alarm state changes and names
+ * the alarm, and that has at least one target. EventBridge receives these events whether or not the alarm has
+ * actions, so such a rule is an alarm action by another route.
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html
+ */
+function ruleActsOn(alarm: PolicyResource, resources: readonly PolicyResource[]): PolicyResource | undefined {
+    const name = str(alarm.props["name"]) ?? str(alarm.props["id"]);
+    const arn = str(alarm.props["arn"]);
+    const region = regionOf(alarm.props, alarm.provider);
+    return resources.find((rule) => {
+        if (rule.type !== T.eventRule || regionOf(rule.props, rule.provider) !== region) {
+            return false;
+        }
+        const pattern = objectOf(rule.props["eventPattern"]);
+        const matches =
+            strings(pattern?.["source"]).includes("aws.cloudwatch") &&
+            strings(pattern?.["detail-type"]).includes("CloudWatch Alarm State Change") &&
+            ((name !== undefined && strings(get(pattern, "detail", "alarmName")).includes(name)) ||
+                (arn !== undefined && strings(pattern?.["resources"]).includes(arn)));
+        return matches && resources.some((t) => t.type === T.eventTarget && refersTo(t, "rule", rule, ["name", "id"]));
+    });
+}
+
+/**
+ * cdk-nag asks for an enabled action; the AWS Config conformance pack (alarmActionRequired and
+ * insufficientDataActionRequired both true) also wants INSUFFICIENT_DATA acted on. An alarm that sets
+ * `treatMissingData` to breaching, notBreaching or ignore does not go to INSUFFICIENT_DATA when its metric stops,
+ * which is what that parameter guards against, so either is accepted. An alarm whose state changes an EventBridge
+ * rule with a target acts on (the Route 53 health-check alarm in us-east-1, forwarded to the failover function's
+ * region) has its action by that route.
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data
+ */
+export const cloudWatchAlarmActions = stackPolicy({
+    name: "cloudwatch-alarm-actions",
+    description:
+        "Every CloudWatch alarm notifies when it fires (an enabled alarm action, or an EventBridge rule with a target for its state changes) and cannot sit silently in INSUFFICIENT_DATA.",
+    remediationSteps:
+        "Add the region's alert topic ARN to alarmActions (and leave actionsEnabled unset), or route its state changes with an EventBridge rule and target; on metric alarms, set treatMissingData (breaching or notBreaching) or insufficientDataActions.",
+    metadata: {
+        concern: "monitoring",
+        hipaa: ["164.312(b)", "164.308(a)(1)(ii)(D)", "164.308(a)(6)(ii)"],
+        checks: "Each alarm has alarmActions with actionsEnabled not false, or an EventBridge rule with a target matching its state changes; metric alarms set insufficientDataActions or a treatMissingData other than missing",
+        resourceTypes: [...ALARM_TYPES, T.eventRule, T.eventTarget],
+        cdkNag: ["CloudWatchAlarmAction"],
+        awsConfig: ["cloudwatch-alarm-action-check"],
+        docs: [
+            "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html",
+            "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html",
+        ],
+    },
+    validate: ({ resources }, report) => {
+        for (const alarm of resources.filter((r) => (ALARM_TYPES as readonly string[]).includes(r.type))) {
+            const props = alarm.props;
+            const disabled = props["actionsEnabled"] === false || props["actionsEnabled"] === "false";
+            const hasActions = strings(props["alarmActions"]).length > 0;
+            if ((!hasActions || disabled) && ruleActsOn(alarm, resources) === undefined) {
+                report(
+                    disabled && hasActions
+                        ? `${describe(alarm)}'s actions are disabled: remove actionsEnabled: false so that it notifies when it fires.`
+                        : `${describe(alarm)} has no alarm action: add the region's alert SNS topic ARN to alarmActions (or route its state changes with an EventBridge rule and target).`,
+                    alarm.urn,
+                );
+            }
+            if (alarm.type === T.metricAlarm) {
+                const treatMissingData = str(props["treatMissingData"]) ?? "missing";
+                if (treatMissingData === "missing" && strings(props["insufficientDataActions"]).length === 0) {
+                    report(
+                        `${describe(alarm)} goes to INSUFFICIENT_DATA without notifying anyone when its metric stops: set treatMissingData (breaching or notBreaching) or add insufficientDataActions.`,
+                        alarm.urn,
+                    );
+                }
+            }
+        }
+    },
+});
+
+/** Resource types that keep data; GuardDuty's S3, RDS and network protections are regional. */
+const DATA_STORE_TYPES: readonly string[] = [
+    T.bucket,
+    T.bucketV2,
+    T.rdsCluster,
+    T.rdsInstance,
+    T.dynamoTable,
+    T.backupVault,
+    T.secret,
+    T.vpc,
+];
+
+/**
+ * GuardDuty is a regional service: a detector covers the account in its own region only. Regions where the stack
+ * only places control-plane resources (an alarm for a Route 53 health check in us-east-1, say) are not required.
+ * @see https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_regions.html
+ */
+export const guardDutyEnabled = stackPolicy({
+    name: "guardduty-enabled",
+    description:
+        "Every region where the stack keeps data (buckets, databases, tables, vaults, secrets, VPCs) has an enabled GuardDuty detector.",
+    remediationSteps: "Declare an aws.guardduty.Detector with enable: true in each such region (the RegionalMonitoring component does).",
+    metadata: {
+        concern: "monitoring",
+        hipaa: ["164.308(a)(1)(ii)(D)", "164.308(a)(5)(ii)(B)", "164.308(a)(6)(ii)", "164.312(b)"],
+        checks: "Each region of a bucket, RDS cluster/instance, DynamoDB table, Backup vault, secret or VPC has a Detector with enable not false",
+        resourceTypes: [T.guardDutyDetector, ...DATA_STORE_TYPES],
+        awsConfig: ["guardduty-enabled-centralized"],
+        docs: ["https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_settingup.html"],
+    },
+    validate: ({ resources }, report) => {
+        const covered = new Set(
+            resources
+                .filter((r) => r.type === T.guardDutyDetector && r.props["enable"] !== false && r.props["enable"] !== "false")
+                .map((d) => regionOf(d.props, d.provider))
+                .filter((region): region is string => region !== undefined),
+        );
+        const needed = new Map<string, string[]>();
+        for (const r of resources.filter((x) => DATA_STORE_TYPES.includes(x.type))) {
+            const region = regionOf(r.props, r.provider);
+            if (region !== undefined && !covered.has(region)) {
+                needed.set(region, [...(needed.get(region) ?? []), describe(r)]);
+            }
+        }
+        for (const [region, stores] of needed) {
+            report(
+                `No enabled GuardDuty detector in ${region}, where the stack keeps ${stores.slice(0, 3).join(", ")}${stores.length > 3 ? ` and ${stores.length - 3} more` : ""}: declare an aws.guardduty.Detector with enable: true there.`,
+            );
+        }
+    },
+});
+
+/**
+ * A reserved concurrency caps how many copies of a function run at once (and guarantees it that many), which keeps
+ * a runaway trigger from exhausting the account's concurrency. A recommendation: cdk-nag and AWS Config flag it,
+ * but whether a cap fits depends on the function. Pulumi's default of -1 means unreserved; 0 means never runs.
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+ */
+export const lambdaConcurrency = resourcePolicy({
+    name: "lambda-concurrency-limit",
+    description: "Lambda functions set a function-level concurrency limit (reservedConcurrentExecutions of at least 1).",
+    enforcementLevel: "advisory",
+    remediationSteps: "Set reservedConcurrentExecutions to the most copies the function may run at once (1 for the failover orchestrator).",
+    metadata: {
+        concern: "monitoring",
+        hipaa: ["164.312(b)"],
+        checks: "reservedConcurrentExecutions >= 1",
+        resourceTypes: [T.lambdaFunction],
+        cdkNag: ["LambdaConcurrency"],
+        awsConfig: ["lambda-concurrency-check"],
+        docs: ["https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html"],
+    },
+    validate: ({ props }, report) => {
+        const reserved = num(props["reservedConcurrentExecutions"]);
+        if (reserved === undefined || reserved < 0) {
+            report("The function has no concurrency limit: set reservedConcurrentExecutions to the most copies it may run at once.");
+        } else if (reserved === 0) {
+            report("The function's reservedConcurrentExecutions is 0, which throttles every invocation: set it to at least 1.");
+        }
+    },
+});
+
+/**
+ * An asynchronous invocation that fails every retry is dropped unless the function has a dead-letter queue; the DLQ
+ * keeps the event for an operator (and an alarm on its depth says one is there).
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-dlq
+ */
+export const lambdaDeadLetterQueue = resourcePolicy({
+    name: "lambda-dead-letter-queue",
+    description: "Lambda functions have a dead-letter queue (SQS queue or SNS topic) for asynchronous invocations that fail every retry.",
+    enforcementLevel: "advisory",
+    remediationSteps: "Set deadLetterConfig.targetArn to an encrypted SQS queue (and alarm on its ApproximateNumberOfMessagesVisible).",
+    metadata: {
+        concern: "monitoring",
+        hipaa: ["164.312(b)"],
+        checks: "deadLetterConfig.targetArn is set",
+        resourceTypes: [T.lambdaFunction],
+        cdkNag: ["LambdaDlq"],
+        awsConfig: ["lambda-dlq-check"],
+        docs: ["https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html"],
+    },
+    validate: ({ props }, report) => {
+        if (str(get(props, "deadLetterConfig", "targetArn")) === undefined) {
+            report("The function has no dead-letter queue: set deadLetterConfig.targetArn to an SQS queue or SNS topic.");
+        }
+    },
+});
+
+/**
+ * Enhanced Monitoring adds the database hosts' OS metrics (CPU by process, memory, I/O) at up to one-second
+ * granularity; a recommendation, as Performance Insights and the CloudWatch alarms already watch the databases.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Monitoring.OS.html
+ */
+export const rdsEnhancedMonitoring = resourcePolicy({
+    name: "rds-enhanced-monitoring",
+    description: "Aurora and RDS instances have Enhanced Monitoring on (monitoringInterval above 0 with a monitoring role).",
+    enforcementLevel: "advisory",
+    remediationSteps:
+        "Set monitoringInterval (e.g. 60) and monitoringRoleArn to a role with the AmazonRDSEnhancedMonitoringRole policy on each instance.",
+    metadata: {
+        concern: "monitoring",
+        hipaa: ["164.312(b)"],
+        checks: "monitoringInterval > 0 and monitoringRoleArn set",
+        resourceTypes: [T.rdsClusterInstance, T.rdsInstance],
+        cdkNag: ["RDSEnhancedMonitoringEnabled"],
+        awsConfig: ["rds-enhanced-monitoring-enabled"],
+        docs: ["https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Monitoring.OS.Enabling.html"],
+    },
+    validate: ({ props }, report) => {
+        const interval = num(props["monitoringInterval"]) ?? 0;
+        if (interval <= 0) {
+            report("The instance has no Enhanced Monitoring: set monitoringInterval (e.g. 60) and monitoringRoleArn.");
+        } else if (str(props["monitoringRoleArn"]) === undefined) {
+            report("Enhanced Monitoring needs a role to publish with: set monitoringRoleArn.");
+        }
+    },
+});
+
+export const monitoringPolicies: readonly PackPolicy[] = [
+    cloudWatchAlarmActions,
+    guardDutyEnabled,
+    lambdaConcurrency,
+    lambdaDeadLetterQueue,
+    rdsEnhancedMonitoring,
+];
