@@ -39,6 +39,29 @@ const bucket = (name: string, extras: { provider?: "primary" | "dr"; tags?: Reco
         { bucket: name, tags: extras.tags ?? TAGS },
         { outputs: { arn: `arn:aws:s3:::${name}`, id: name }, provider: extras.provider ?? "primary" },
     );
+/** Backup coverage through a cross-region copy: members of a global cluster, a plan, a selection, a replication. */
+const DR_VAULT = "arn:aws:backup:eu-west-1:1:backup-vault:dr";
+const clusterArn = (name: string, region = "eu-west-2") => `arn:aws:rds:${region}:1:cluster:${name}`;
+const globalMember = (name: string, global: string, side: "primary" | "dr" = "primary") =>
+    res(
+        T.rdsCluster,
+        name,
+        { globalClusterIdentifier: global },
+        { provider: side, outputs: { arn: clusterArn(name, side === "dr" ? "eu-west-1" : "eu-west-2") } },
+    );
+const planCopyingTo = (vaultArn?: string) =>
+    res(
+        T.backupPlan,
+        "plan",
+        { rules: [vaultArn === undefined ? { ruleName: "hourly" } : { copyActions: [{ destinationVaultArn: vaultArn }] }] },
+        { outputs: { id: "p" } },
+    );
+const selecting = (arn: string) => res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: [arn] });
+const replicating = (source: string, destination: string) =>
+    res(T.bucketReplication, `${source}-replication`, {
+        bucket: source,
+        rules: [{ status: "Enabled", destination: { bucket: `arn:aws:s3:::${destination}` } }],
+    });
 const sse = (name: string, algorithm: string, key?: string) =>
     res(T.bucketSse, name, {
         bucket: name,
@@ -695,50 +718,20 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
         {
             title: "a global-database secondary passes when its primary is selected by a plan that copies to its region",
             resources: [
-                res(
-                    T.rdsCluster,
-                    "primary",
-                    { globalClusterIdentifier: "g" },
-                    { outputs: { arn: "arn:aws:rds:eu-west-2:1:cluster:primary" } },
-                ),
-                res(
-                    T.rdsCluster,
-                    "secondary",
-                    { globalClusterIdentifier: "g" },
-                    { provider: "dr", outputs: { arn: "arn:aws:rds:eu-west-1:1:cluster:secondary" } },
-                ),
-                res(
-                    T.backupPlan,
-                    "plan",
-                    { rules: [{ copyActions: [{ destinationVaultArn: "arn:aws:backup:eu-west-1:1:backup-vault:dr" }] }] },
-                    { outputs: { id: "p" } },
-                ),
-                res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: ["arn:aws:rds:eu-west-2:1:cluster:primary"] }),
+                globalMember("primary", "g"),
+                globalMember("secondary", "g", "dr"),
+                planCopyingTo(DR_VAULT),
+                selecting(clusterArn("primary")),
             ],
             expect: [],
         },
         {
             title: "a global-database secondary whose primary's plan copies elsewhere",
             resources: [
-                res(
-                    T.rdsCluster,
-                    "primary",
-                    { globalClusterIdentifier: "g" },
-                    { outputs: { arn: "arn:aws:rds:eu-west-2:1:cluster:primary" } },
-                ),
-                res(
-                    T.rdsCluster,
-                    "secondary",
-                    { globalClusterIdentifier: "g" },
-                    { provider: "dr", outputs: { arn: "arn:aws:rds:eu-west-1:1:cluster:secondary" } },
-                ),
-                res(
-                    T.backupPlan,
-                    "plan",
-                    { rules: [{ copyActions: [{ destinationVaultArn: "arn:aws:backup:eu-central-1:1:backup-vault:x" }] }] },
-                    { outputs: { id: "p" } },
-                ),
-                res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: ["arn:aws:rds:eu-west-2:1:cluster:primary"] }),
+                globalMember("primary", "g"),
+                globalMember("secondary", "g", "dr"),
+                planCopyingTo("arn:aws:backup:eu-central-1:1:backup-vault:x"),
+                selecting(clusterArn("primary")),
             ],
             expect: [/Cluster "secondary" is not covered.*select its source in a plan that copies to eu-west-1/],
         },
@@ -747,17 +740,9 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
             resources: [
                 bucket("src"),
                 bucket("rep", { provider: "dr" }),
-                res(T.bucketReplication, "repl", {
-                    bucket: "src",
-                    rules: [{ status: "Enabled", destination: { bucket: "arn:aws:s3:::rep" } }],
-                }),
-                res(
-                    T.backupPlan,
-                    "plan",
-                    { rules: [{ copyActions: [{ destinationVaultArn: "arn:aws:backup:eu-west-1:1:backup-vault:dr" }] }] },
-                    { outputs: { id: "p" } },
-                ),
-                res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: ["arn:aws:s3:::src"] }),
+                replicating("src", "rep"),
+                planCopyingTo(DR_VAULT),
+                selecting("arn:aws:s3:::src"),
             ],
             expect: [],
         },
@@ -766,37 +751,19 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
             resources: [
                 bucket("src"),
                 bucket("rep", { provider: "dr" }),
-                res(T.bucketReplication, "repl", {
-                    bucket: "src",
-                    rules: [{ status: "Enabled", destination: { bucket: "arn:aws:s3:::rep" } }],
-                }),
-                res(T.backupPlan, "plan", { rules: [{ ruleName: "hourly" }] }, { outputs: { id: "p" } }),
-                res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: ["arn:aws:s3:::src"] }),
+                replicating("src", "rep"),
+                planCopyingTo(),
+                selecting("arn:aws:s3:::src"),
             ],
             expect: [/Bucket "rep" is not covered.*select its source in a plan that copies to eu-west-1/],
         },
         {
             title: "a secondary of another global cluster is not covered by this one's primary",
             resources: [
-                res(
-                    T.rdsCluster,
-                    "primary",
-                    { globalClusterIdentifier: "g" },
-                    { outputs: { arn: "arn:aws:rds:eu-west-2:1:cluster:primary" } },
-                ),
-                res(
-                    T.rdsCluster,
-                    "other",
-                    { globalClusterIdentifier: "h" },
-                    { provider: "dr", outputs: { arn: "arn:aws:rds:eu-west-1:1:cluster:other" } },
-                ),
-                res(
-                    T.backupPlan,
-                    "plan",
-                    { rules: [{ copyActions: [{ destinationVaultArn: "arn:aws:backup:eu-west-1:1:backup-vault:dr" }] }] },
-                    { outputs: { id: "p" } },
-                ),
-                res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: ["arn:aws:rds:eu-west-2:1:cluster:primary"] }),
+                globalMember("primary", "g"),
+                globalMember("other", "h", "dr"),
+                planCopyingTo(DR_VAULT),
+                selecting(clusterArn("primary")),
             ],
             expect: [/Cluster "other" is not covered/],
         },
