@@ -18,7 +18,7 @@ import { RegionalMonitoring, type ReplicationRuleArgs } from "./components/Regio
 import { RegionalNetwork } from "./components/RegionalNetwork";
 import { ReplicatedBucket } from "./components/ReplicatedBucket";
 import type { StackConfig } from "./config";
-import { orchestratorRoleName, ROUTE53_METRICS_REGION } from "./lib/failover";
+import { ROUTE53_METRICS_REGION } from "./lib/failover";
 import { physicalName } from "./lib/naming";
 import { recoveryBudget, type RecoveryBudget } from "./lib/recoveryBudget";
 import { describeRegion } from "./lib/regions";
@@ -142,7 +142,7 @@ export function createProgram(config: StackConfig): ProgramOutputs {
     const primary = defineRegion(config, "primary", config.primaryRegion);
     const dr = defineRegion(config, "dr", config.drRegion);
     const caller = aws.getCallerIdentityOutput({}, { provider: primary.provider });
-    const alerts = defineAlerts(config, primary, dr, caller.accountId);
+    const alerts = defineAlerts(config, primary, dr);
     const storage = defineBuckets(config, primary, dr, alerts);
     const data = defineDataTier(
         config,
@@ -360,16 +360,14 @@ function defineDataTier(
 }
 
 /** The alert topic of each region; every alarm and event rule of a region notifies its own region's topic. */
-function defineAlerts(config: StackConfig, primary: Region, dr: Region, accountId: pulumi.Output<string>): AlertTopics {
+function defineAlerts(config: StackConfig, primary: Region, dr: Region): AlertTopics {
     const side = (region: Region) => ({ region: region.name, provider: region.provider, kmsKeyArn: region.key.arn });
-    const partition = aws.getPartitionOutput({}, { provider: primary.provider }).partition;
+    // The failover orchestrator's role joins the topic policy through `orchestratorRoleArn` once it exists.
     return new AlertTopics("alerts", {
         stack: config.stack,
         primary: side(primary),
         dr: side(dr),
         emails: config.alerts.emails,
-        // The orchestrator publishes its timelines; its role has a fixed name, so the policy can name it first.
-        orchestratorRoleArn: pulumi.interpolate`arn:${partition}:iam::${accountId}:role/${orchestratorRoleName(config.stack)}`,
         tags: config.tags,
     });
 }

@@ -8,7 +8,6 @@ import {
     ORCHESTRATOR_TIMEOUT_SECONDS,
     orchestratorEnvironment,
     orchestratorFunctionName,
-    orchestratorRoleName,
     privateZoneName,
     REPLICATION_LAG_ALARM,
     ROUTE53_METRICS_REGION,
@@ -227,7 +226,6 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
         const role = new aws.iam.Role(
             `${name}-role`,
             {
-                name: orchestratorRoleName(args.stack),
                 assumeRolePolicy: toJson(serviceTrustPolicy("lambda.amazonaws.com")),
                 description: "FailoverOrchestrator: promotes the DR cluster and repoints the writer",
                 tags: tags("role"),

@@ -119,15 +119,6 @@ export function orchestratorFunctionName(stack: string): string {
     return physicalName(stack, ["failover", "orchestrator"], 64);
 }
 
-/**
- * The function's role name: deterministic, so that the alert topics' policies can name the role before it exists
- * (the role needs the topics' ARNs, the topics' policies need the role's: a name breaks the cycle).
- */
-export function orchestratorRoleName(stack: string): string {
-    // IAM role names are at most 64 characters.
-    return physicalName(stack, ["failover", "orchestrator"], 64);
-}
-
 /** The Aurora identifiers AuroraPair gives the stack's global cluster and clusters (components/AuroraPair.ts). */
 export function auroraIdentifiers(stack: string, primaryRegion: string, drRegion: string): { global: string; primary: string; dr: string } {
     return {
