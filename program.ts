@@ -362,7 +362,6 @@ function defineDataTier(
 /** The alert topic of each region; every alarm and event rule of a region notifies its own region's topic. */
 function defineAlerts(config: StackConfig, primary: Region, dr: Region): AlertTopics {
     const side = (region: Region) => ({ region: region.name, provider: region.provider, kmsKeyArn: region.key.arn });
-    // The failover orchestrator's role joins the topic policy through `orchestratorRoleArn` once it exists.
     return new AlertTopics("alerts", {
         stack: config.stack,
         primary: side(primary),

@@ -23,11 +23,6 @@ export interface AlertTopicsArgs {
     readonly dr: AlertRegionArgs;
     /** Addresses subscribed to both topics (`healthcare-dr:alerts.emails`); each must confirm its subscription once per topic. */
     readonly emails: readonly string[];
-    /**
-     * ARN of the failover orchestrator's role, which publishes its timelines to the topics.
-     * @default - only CloudWatch, EventBridge and AWS Backup may publish
-     */
-    readonly orchestratorRoleArn?: pulumi.Input<string>;
     /** Tags for every taggable resource; each also gets a `Name`. @default {} */
     readonly tags?: Readonly<Record<string, string>>;
 }
@@ -74,16 +69,8 @@ export class AlertTopics extends pulumi.ComponentResource {
                 {
                     arn: t.arn,
                     policy: pulumi
-                        .all([t.arn, identity.accountId, args.orchestratorRoleArn])
-                        .apply(([topicArn, accountId, orchestratorRoleArn]) =>
-                            toJson(
-                                alertTopicPolicy({
-                                    topicArn,
-                                    accountId,
-                                    ...(orchestratorRoleArn !== undefined ? { orchestratorRoleArn } : {}),
-                                }),
-                            ),
-                        ),
+                        .all([t.arn, identity.accountId])
+                        .apply(([topicArn, accountId]) => toJson(alertTopicPolicy({ topicArn, accountId }))),
                 },
                 child,
             );

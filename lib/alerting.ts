@@ -14,14 +14,18 @@ export const ALERT_PUBLISHER_SERVICES = ["cloudwatch.amazonaws.com", "events.ama
 
 /**
  * The policy of an alert topic: the three services may publish on behalf of this account only (`aws:SourceAccount`,
- * against the confused deputy), the orchestrator's role may publish its timelines, and nobody may publish without
- * TLS. Nothing else is granted: principals of the account need both an IAM policy allowing `sns:Publish` and the
- * KMS permissions on the key, and the topic grants no one outside the account anything.
+ * against the confused deputy), and nobody may publish without TLS. Nothing else is granted: principals of the
+ * account need both an IAM policy allowing `sns:Publish` and the KMS permissions on the key, which is how the
+ * failover orchestrator publishes its timelines (lib/failoverPolicy.ts). Its role is deliberately not named here:
+ * SNS refuses a policy whose principal does not exist yet (`PrincipalNotFound`, terraform-provider-aws#26041), and
+ * keeps a replaced role's stale id (terraform-provider-aws#38178); for a principal of the same account the IAM policy
+ * alone suffices.
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html
  * @see https://docs.aws.amazon.com/sns/latest/dg/sns-security-best-practices.html#enforce-encryption-data-in-transit
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
  */
-export function alertTopicPolicy(args: { topicArn: string; accountId: string; orchestratorRoleArn?: string }): PolicyDocument {
+export function alertTopicPolicy(args: { topicArn: string; accountId: string }): PolicyDocument {
     const statements: PolicyStatement[] = [
         {
             Sid: "AwsServicesPublishAlertsOfThisAccount",
@@ -32,15 +36,6 @@ export function alertTopicPolicy(args: { topicArn: string; accountId: string; or
             Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
         },
     ];
-    if (args.orchestratorRoleArn !== undefined) {
-        statements.push({
-            Sid: "FailoverOrchestratorPublishesTimelines",
-            Effect: "Allow",
-            Principal: { AWS: args.orchestratorRoleArn },
-            Action: "sns:Publish",
-            Resource: args.topicArn,
-        });
-    }
     statements.push({
         Sid: "DenyPublishWithoutTls",
         Effect: "Deny",

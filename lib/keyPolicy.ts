@@ -53,6 +53,7 @@ export interface KeyPolicyArgs {
 }
 
 export function regionalKeyPolicy({ partition, accountId, region }: KeyPolicyArgs): PolicyDocument {
+    const cloudTrailArns = `arn:${partition}:cloudtrail:*:${accountId}:trail/*`;
     return policyDocument([
         {
             Sid: "AccountManagesKeyThroughIam",
@@ -80,26 +81,60 @@ export function regionalKeyPolicy({ partition, accountId, region }: KeyPolicyArg
             Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:*` } },
         },
         {
-            // Alarms, EventBridge rules and AWS Backup notifications publish to the KMS-encrypted SNS topics.
+            // Alarms and AWS Backup notifications publish to the KMS-encrypted SNS topics.
             // @see https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
             Sid: "AwsServicesPublishToEncryptedTopics",
             Effect: "Allow",
-            Principal: { Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com", "backup.amazonaws.com"] },
+            Principal: { Service: ["cloudwatch.amazonaws.com", "backup.amazonaws.com"] },
             Action: ["kms:Decrypt", "kms:GenerateDataKey"],
             Resource: "*",
             Condition: { StringEquals: { "aws:SourceAccount": accountId } },
         },
         {
-            // @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
+            // EventBridge rules (GuardDuty findings, failed backup jobs) publish to the same topics. No condition here,
+            // as in the AWS example: it is not documented that SNS passes EventBridge's source keys on to KMS, and a
+            // condition that never matches would drop alerts silently. The topic policy still admits EventBridge
+            // only on behalf of this account (aws:SourceAccount), so the key is used for this account's topics only.
+            // @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions
+            Sid: "EventBridgePublishesToEncryptedTopics",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: "*",
+        },
+        // CloudTrail needs three separate grants: data keys for the log files (with the trail's encryption context),
+        // DescribeKey (a call that carries no encryption context, so it cannot share that condition) and Decrypt
+        // (required when the trail bucket uses an S3 Bucket Key, as ours do). Each is limited to this account's
+        // trails by aws:SourceArn, which the page recommends over aws:SourceAccount.
+        // @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html
+        {
             Sid: "CloudTrailEncryptsThisAccountsTrails",
             Effect: "Allow",
             Principal: { Service: "cloudtrail.amazonaws.com" },
-            Action: ["kms:GenerateDataKey", "kms:DescribeKey"],
+            Action: ["kms:GenerateDataKey"],
             Resource: "*",
             Condition: {
-                StringEquals: { "aws:SourceAccount": accountId },
-                StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": `arn:${partition}:cloudtrail:*:${accountId}:trail/*` },
+                StringLike: {
+                    "aws:SourceArn": cloudTrailArns,
+                    "kms:EncryptionContext:aws:cloudtrail:arn": cloudTrailArns,
+                },
             },
+        },
+        {
+            Sid: "CloudTrailDescribesTheKey",
+            Effect: "Allow",
+            Principal: { Service: "cloudtrail.amazonaws.com" },
+            Action: ["kms:DescribeKey"],
+            Resource: "*",
+            Condition: { StringLike: { "aws:SourceArn": cloudTrailArns } },
+        },
+        {
+            Sid: "CloudTrailDecryptsWithTheBucketKey",
+            Effect: "Allow",
+            Principal: { Service: "cloudtrail.amazonaws.com" },
+            Action: ["kms:Decrypt"],
+            Resource: "*",
+            Condition: { StringLike: { "aws:SourceArn": cloudTrailArns } },
         },
     ]);
 }

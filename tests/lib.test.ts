@@ -155,9 +155,29 @@ describe("regional key policy", () => {
         });
     });
 
-    it("limits every service principal by account or encryption context", () => {
-        for (const statement of doc.Statement.filter((s) => typeof s.Principal === "object" && "Service" in s.Principal)) {
+    it("gives CloudTrail data keys for its trails' context, and DescribeKey and Decrypt (Bucket Key) under aws:SourceArn alone", () => {
+        const trails = "arn:aws:cloudtrail:*:123456789012:trail/*";
+        const bySid = (sid: string) => doc.Statement.find((s) => s.Sid === sid)!;
+        expect(bySid("CloudTrailEncryptsThisAccountsTrails").Condition).to.deep.equal({
+            StringLike: { "aws:SourceArn": trails, "kms:EncryptionContext:aws:cloudtrail:arn": trails },
+        });
+        // DescribeKey carries no encryption context: a context condition on it would never match.
+        expect(bySid("CloudTrailDescribesTheKey")).to.deep.include({
+            Action: ["kms:DescribeKey"],
+            Condition: { StringLike: { "aws:SourceArn": trails } },
+        });
+        expect(bySid("CloudTrailDecryptsWithTheBucketKey")).to.deep.include({
+            Action: ["kms:Decrypt"],
+            Condition: { StringLike: { "aws:SourceArn": trails } },
+        });
+    });
+
+    it("limits every service principal by account, source or encryption context, except EventBridge (see its comment)", () => {
+        const services = doc.Statement.filter((s) => typeof s.Principal === "object" && "Service" in s.Principal);
+        for (const statement of services.filter((s) => s.Sid !== "EventBridgePublishesToEncryptedTopics")) {
             expect(statement.Condition, statement.Sid).to.not.equal(undefined);
         }
+        const events = services.find((s) => s.Sid === "EventBridgePublishesToEncryptedTopics")!;
+        expect(events).to.deep.include({ Principal: { Service: "events.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey"] });
     });
 });
