@@ -111,16 +111,23 @@ export interface ResourcePolicySpec {
     readonly validate: (resource: ResourceValidationArgs, report: ReportViolation) => void;
 }
 
-export function resourcePolicy(spec: ResourcePolicySpec): PackResourcePolicy {
-    const types = new Set(spec.metadata.resourceTypes);
-    const appliesTo = spec.appliesTo ?? ((type: string) => types.has(type));
-    return withFramework({
+/** What resource and stack policies share: name, description, enforcement (mandatory unless said), config, metadata. */
+function commonFields(spec: ResourcePolicySpec | StackPolicySpec) {
+    return {
         name: spec.name,
         description: spec.description,
         enforcementLevel: spec.enforcementLevel ?? "mandatory",
         ...(spec.configSchema !== undefined ? { configSchema: spec.configSchema } : {}),
         ...(spec.remediationSteps !== undefined ? { remediationSteps: spec.remediationSteps } : {}),
         metadata: spec.metadata,
+    };
+}
+
+export function resourcePolicy(spec: ResourcePolicySpec): PackResourcePolicy {
+    const types = new Set(spec.metadata.resourceTypes);
+    const appliesTo = spec.appliesTo ?? ((type: string) => types.has(type));
+    return withFramework({
+        ...commonFields(spec),
         validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
             if (!appliesTo(args.type)) {
                 args.notApplicable(`Policy only applies to resources of type ${[...types].join(", ")}`);
@@ -142,12 +149,7 @@ export interface StackPolicySpec {
 
 export function stackPolicy(spec: StackPolicySpec): PackStackPolicy {
     return withFramework({
-        name: spec.name,
-        description: spec.description,
-        enforcementLevel: spec.enforcementLevel ?? "mandatory",
-        ...(spec.configSchema !== undefined ? { configSchema: spec.configSchema } : {}),
-        ...(spec.remediationSteps !== undefined ? { remediationSteps: spec.remediationSteps } : {}),
-        metadata: spec.metadata,
+        ...commonFields(spec),
         validateStack: spec.validate,
     });
 }
