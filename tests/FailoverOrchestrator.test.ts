@@ -58,7 +58,7 @@ const onGlobalProvider = (r: PlannedResource) => r.provider?.endsWith("::pulumi:
 describe("FailoverOrchestrator", () => {
     for (const stack of STACKS) {
         describe(`stack ${stack}`, () => {
-            it("runs the bundled orchestrator on Node.js 20, one at a time, for the full timeout, in the DR region", async () => {
+            it("runs the bundled orchestrator on Node.js 22, one at a time, for the full timeout, in the DR region", async () => {
                 const run = await planStack(stack);
                 const fn = resourceNamed(run, T.fn, "failover-function");
                 expect(fn.region).to.equal(run.config.drRegion);
