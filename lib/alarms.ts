@@ -279,56 +279,58 @@ export function replicationLagAlarm<D>(args: { secondaryClusterIdentifier: D; wh
  * @see https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
  */
 export function orchestratorAlarms<D>(args: { functionName?: D; deadLetterQueueName?: D }): AlarmDefinition<D>[] {
-    const alarms: AlarmDefinition<D>[] = [];
     const idle = "not breaching: nothing is published while the orchestrator is idle, which is its normal state.";
-    if (args.functionName !== undefined) {
-        const fn = { FunctionName: args.functionName };
+    // Every orchestrator alarm fires on the first datapoint above zero: one failed, throttled or dead-lettered run
+    // is already an incident for a function that should run once in a disaster.
+    const anyAboveZero = (
+        key: string,
+        metric: AlarmDefinition<D>["metric"],
+        runbookSection: AlarmDefinition<D>["runbookSection"],
+        what: string,
+    ): AlarmDefinition<D> =>
+        alarm<D>({
+            key,
+            metric,
+            evaluationPeriods: 1,
+            datapointsToAlarm: 1,
+            threshold: 0,
+            comparisonOperator: "GreaterThanThreshold",
+            treatMissingData: "notBreaching",
+            missingDataReason: idle,
+            runbookSection,
+            what,
+        });
+    const alarms: AlarmDefinition<D>[] = [];
+    const functionName = args.functionName;
+    if (functionName !== undefined) {
+        const lambda = (metricName: string, label: string): AlarmDefinition<D>["metric"] => ({
+            namespace: "AWS/Lambda",
+            metricName,
+            dimensions: { FunctionName: functionName },
+            statistic: "Sum",
+            period: 60,
+            label,
+        });
         alarms.push(
-            alarm<D>({
-                key: "orchestrator-errors",
-                metric: {
-                    namespace: "AWS/Lambda",
-                    metricName: "Errors",
-                    dimensions: fn,
-                    statistic: "Sum",
-                    period: 60,
-                    label: "Orchestrator errors",
-                },
-                evaluationPeriods: 1,
-                datapointsToAlarm: 1,
-                threshold: 0,
-                comparisonOperator: "GreaterThanThreshold",
-                treatMissingData: "notBreaching",
-                missingDataReason: idle,
-                runbookSection: RUNBOOK_SECTIONS.orchestratorErrors,
-                what: "Failover orchestrator: an invocation failed; a failover or switchover may be half done.",
-            }),
-            alarm<D>({
-                key: "orchestrator-throttles",
-                metric: {
-                    namespace: "AWS/Lambda",
-                    metricName: "Throttles",
-                    dimensions: fn,
-                    statistic: "Sum",
-                    period: 60,
-                    label: "Orchestrator throttles",
-                },
-                evaluationPeriods: 1,
-                datapointsToAlarm: 1,
-                threshold: 0,
-                comparisonOperator: "GreaterThanThreshold",
-                treatMissingData: "notBreaching",
-                missingDataReason: idle,
-                runbookSection: RUNBOOK_SECTIONS.orchestratorThrottles,
-                what: "Failover orchestrator: an invocation was throttled (reserved concurrency 1: another run was in progress, or the concurrency was taken away).",
-            }),
+            anyAboveZero(
+                "orchestrator-errors",
+                lambda("Errors", "Orchestrator errors"),
+                RUNBOOK_SECTIONS.orchestratorErrors,
+                "Failover orchestrator: an invocation failed; a failover or switchover may be half done.",
+            ),
+            anyAboveZero(
+                "orchestrator-throttles",
+                lambda("Throttles", "Orchestrator throttles"),
+                RUNBOOK_SECTIONS.orchestratorThrottles,
+                "Failover orchestrator: an invocation was throttled (reserved concurrency 1: another run was in progress, or the concurrency was taken away).",
+            ),
         );
     }
     if (args.deadLetterQueueName !== undefined) {
         alarms.push(
-            alarm<D>({
-                key: "orchestrator-dlq",
-                metric: {
+            anyAboveZero(
+                "orchestrator-dlq",
+                {
                     namespace: "AWS/SQS",
                     metricName: "ApproximateNumberOfMessagesVisible",
                     dimensions: { QueueName: args.deadLetterQueueName },
@@ -336,15 +338,9 @@ export function orchestratorAlarms<D>(args: { functionName?: D; deadLetterQueueN
                     period: 300,
                     label: "Orchestrator dead letters",
                 },
-                evaluationPeriods: 1,
-                datapointsToAlarm: 1,
-                threshold: 0,
-                comparisonOperator: "GreaterThanThreshold",
-                treatMissingData: "notBreaching",
-                missingDataReason: idle,
-                runbookSection: RUNBOOK_SECTIONS.orchestratorDeadLetters,
-                what: "Failover orchestrator: its dead-letter queue holds an event that failed every retry; a trigger was not acted on.",
-            }),
+                RUNBOOK_SECTIONS.orchestratorDeadLetters,
+                "Failover orchestrator: its dead-letter queue holds an event that failed every retry; a trigger was not acted on.",
+            ),
         );
     }
     return alarms;
