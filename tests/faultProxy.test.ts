@@ -10,7 +10,14 @@ import { GetParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/cl
 import { expect } from "chai";
 import { ORCHESTRATOR_ENV } from "../lib/failover";
 import { startHandlerInChild } from "../orchestrator/local/childRun";
-import { identifyCall, startFaultProxy, type BufferedRequest, type Fault, type FaultProxy } from "../orchestrator/local/faultProxy";
+import {
+    identifyCall,
+    ruleProblems,
+    startFaultProxy,
+    type BufferedRequest,
+    type Fault,
+    type FaultProxy,
+} from "../orchestrator/local/faultProxy";
 import { type MotoServer } from "../orchestrator/local/moto";
 import { MOTO_CREDENTIALS } from "../orchestrator/local/topology";
 import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
@@ -140,6 +147,25 @@ describe("identifyCall", () => {
     }
 });
 
+describe("fault rules", () => {
+    it("accepts a well-formed rule", () => {
+        expect(
+            ruleProblems({ action: "PutItem", times: 2, skip: 0, probability: 0.3, fault: { kind: "error", status: 503, code: "X" } }),
+        ).to.deep.equal([]);
+    });
+
+    it("names every bad field and what is allowed", () => {
+        const problems = ruleProblems({ times: -1, skip: 1.5, probability: 2, fault: { kind: "error", status: 200, code: " " } });
+        expect(problems).to.have.length(5);
+        expect(problems.join("\n")).to.match(/times must be a whole number >= 0, got -1/);
+        expect(problems.join("\n")).to.match(/skip must be a whole number >= 0, got 1.5/);
+        expect(problems.join("\n")).to.match(/probability must be between 0 and 1, got 2/);
+        expect(problems.join("\n")).to.match(/fault.status must be an HTTP error status 400..599, got 200/);
+        expect(problems.join("\n")).to.match(/fault.code must name the AWS error code/);
+        expect(ruleProblems({ fault: { kind: "delay", ms: -5 } })).to.deep.equal(["fault.ms must be a whole number >= 0, got -5"]);
+    });
+});
+
 describe("the fault proxy against moto", function () {
     this.timeout(20_000);
     let moto: MotoServer;
@@ -167,6 +193,13 @@ describe("the fault proxy against moto", function () {
     after(async () => {
         await proxy?.close();
         await stopSharedMoto();
+    });
+
+    it("refuses a bad rule with the problems, before any call", () => {
+        expect(() => proxy.addRule({ probability: 1.5, fault: { kind: "refuse" } })).to.throw(
+            /Invalid fault rule: probability must be between 0 and 1/,
+        );
+        expect(() => proxy.setRules([{ fault: { kind: "pass" } }, { times: -1, fault: { kind: "hang" } }])).to.throw(/times must be/);
     });
 
     it("passes calls through unchanged and records each one's service, region and action", async () => {
@@ -445,7 +478,7 @@ describe("the fault proxy against moto", function () {
 
         it("reports a timeout when the handler outlives timeoutMs", async () => {
             proxy.setRules([{ action: "GetParametersByPath", fault: { kind: "hang" } }]);
-            const run = startHandlerInChild({ env: env(), event, requestId: "child-3", timeoutMs: 1_000 });
+            const run = startHandlerInChild({ env: env(), event, requestId: "child-3", timeoutMs: 600 });
             expect((await run.done).exit).to.equal("timeout");
         });
     });

@@ -72,7 +72,7 @@ export interface FaultRule {
     readonly region?: string;
     /** Only this action (exact) or actions matching the expression. @default any */
     readonly action?: string | RegExp;
-    /** Any further condition on the call. @default none */
+    /** Any further condition on the call (as identified; its `fault` is not decided yet). @default none */
     readonly when?: (call: ProxiedCall) => boolean;
     readonly fault: Fault;
     /** Apply at most this many times, then the rule is spent. @default unlimited */
@@ -99,7 +99,7 @@ export interface FaultProxy {
     addRule(rule: FaultRule): void;
     /** Forgets the rules and the calls, and reseeds the PRNG. */
     reset(): void;
-    /** What a `kill` fault calls; undefined removes the hook. */
+    /** What a `kill` fault calls; undefined removes the hook (a `kill` then only drops the connection). */
     onKill(hook: ((call: ProxiedCall) => void) | undefined): void;
     /** Stops listening and ends every open connection, the hanging ones included. */
     close(): Promise<void>;
@@ -277,7 +277,32 @@ interface RuleState {
 }
 
 function ruleState(rule: FaultRule): RuleState {
+    const problems = ruleProblems(rule);
+    if (problems.length > 0) {
+        throw new Error(`Invalid fault rule: ${problems.join("; ")}`);
+    }
     return { rule, matched: 0, applied: 0 };
+}
+
+/** What is wrong with a rule, each problem naming its field and what is allowed. Pure. */
+export function ruleProblems(rule: FaultRule): string[] {
+    const count = (name: string, value: number | undefined) =>
+        value === undefined || (Number.isInteger(value) && value >= 0) ? [] : [`${name} must be a whole number >= 0, got ${value}`];
+    const { fault } = rule;
+    return [
+        ...count("times", rule.times),
+        ...count("skip", rule.skip),
+        ...(rule.probability === undefined || (rule.probability >= 0 && rule.probability <= 1)
+            ? []
+            : [`probability must be between 0 and 1, got ${rule.probability}`]),
+        ...(fault.kind === "delay" ? count("fault.ms", fault.ms) : []),
+        ...(fault.kind === "error" && !(Number.isInteger(fault.status) && fault.status >= 400 && fault.status <= 599)
+            ? [`fault.status must be an HTTP error status 400..599, got ${fault.status}`]
+            : []),
+        ...(fault.kind === "error" && fault.code.trim() === ""
+            ? ["fault.code must name the AWS error code, e.g. ThrottlingException"]
+            : []),
+    ];
 }
 
 function matchesFilter(call: ProxiedCall, filter: { service?: string; region?: string; action?: string | RegExp }): boolean {
