@@ -511,6 +511,9 @@ function defineFailover(
             alertTopicArns: [alerts.drTopicArn],
             dnsTtlSeconds: config.failover.dnsTtlSeconds,
             replicationLagThresholdSeconds: config.failover.replicationLagThresholdSeconds,
+            detectionWindowSeconds: config.failover.detectionWindow.seconds,
+            quorum: config.failover.quorum,
+            maxEventAgeSeconds: config.failover.maxEventAge.seconds,
             logRetentionDays: config.logging.retentionDays,
             // The us-east-1 alarm on the health check, forwarded to the DR region's event bus.
             healthCheckMonitoringProvider: global,

@@ -2,7 +2,11 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
     activeRegionParameterName,
+    DETECTION_WINDOW_SECONDS,
     FAILOVER_PARAMETERS,
+    MAX_EVENT_AGE_SECONDS,
+    ORCHESTRATOR_RESERVED_CONCURRENCY,
+    QUORUM,
     failoverParameterPath,
     lockTableName,
     ORCHESTRATOR_TIMEOUT_SECONDS,
@@ -64,6 +68,12 @@ export interface FailoverOrchestratorArgs {
     readonly dnsTtlSeconds?: number;
     /** Replication lag (seconds) above which the detection alarm fires. @default 60 */
     readonly replicationLagThresholdSeconds?: number;
+    /** Seconds over which the signals of a lost primary must hold before an unplanned failover. @default 60 */
+    readonly detectionWindowSeconds?: number;
+    /** Signals (of FAILOVER_SIGNALS) that must agree before an unplanned failover. @default 2 */
+    readonly quorum?: number;
+    /** Alarm events older than this many seconds are rejected, and Lambda stops retrying them. @default 900 */
+    readonly maxEventAgeSeconds?: number;
     /** Days the function's logs are kept (a CloudWatch Logs retention value). @default 365 */
     readonly logRetentionDays?: number;
     /**
@@ -107,6 +117,11 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
         const mode = args.mode ?? "automatic";
         const ttl = args.dnsTtlSeconds ?? 30;
         const lagSeconds = args.replicationLagThresholdSeconds ?? 60;
+        const windowSeconds = args.detectionWindowSeconds ?? DETECTION_WINDOW_SECONDS.default;
+        const quorum = args.quorum ?? QUORUM.default;
+        const maxEventAgeSeconds = args.maxEventAgeSeconds ?? MAX_EVENT_AGE_SECONDS.default;
+        const lagAlarmName = physicalName(args.stack, ["failover", "replication-lag"], 255);
+        const healthAlarmName = physicalName(args.stack, ["failover", "health-check"], 255);
         const protect = args.protect ?? false;
         const topics = args.alertTopicArns ?? [];
         const tags = (suffix: string) => ({ ...args.tags, Name: physicalName(args.stack, ["failover", suffix], 255) });
@@ -193,6 +208,14 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
         parameter(P.hostedZoneId, zone.zoneId);
         parameter(P.recordName, record.fqdn);
         parameter(P.recordTtl, String(ttl));
+        // Only these alarms may start a run; any other alarm event is rejected by the function.
+        parameter(P.alarmNames, [lagAlarmName, ...(args.healthCheckMonitoringProvider !== undefined ? [healthAlarmName] : [])].join(","), {
+            type: "StringList",
+        });
+        parameter(P.detectionWindowSeconds, String(windowSeconds));
+        parameter(P.quorum, String(quorum));
+        parameter(P.maxEventAgeSeconds, String(maxEventAgeSeconds));
+        parameter(P.replicationLagThresholdSeconds, String(lagSeconds));
         if (topics.length > 0) {
             parameter(
                 P.topicArns,
@@ -245,6 +268,7 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                             g: globalClusterArn,
                             primaryArn: args.primaryClusterArn,
                             drArn: args.drClusterArn,
+                            drId: args.drClusterIdentifier,
                             zoneId: zone.zoneId,
                             tableArn: lockTable.arn,
                             dlqArn: deadLetterQueue.arn,
@@ -262,6 +286,7 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                                 globalClusterArn: v.g,
                                 primaryClusterArn: v.primaryArn,
                                 drClusterArn: v.drArn,
+                                drClusterIdentifier: v.drId,
                                 hostedZoneId: v.zoneId,
                                 recordName: writerRecordName(args.stack),
                                 parameterPath: failoverParameterPath(args.environment),
@@ -289,8 +314,9 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                 role: role.arn,
                 timeout: ORCHESTRATOR_TIMEOUT_SECONDS,
                 memorySize: 256,
-                // One orchestrator at a time; the lock makes even that one safe.
-                reservedConcurrentExecutions: 1,
+                // The lock serialises runs; the reservation only has to leave room for the on-call CLI next to the
+                // alarm-started runs (two alarms and a retry), so that a human is never throttled out.
+                reservedConcurrentExecutions: ORCHESTRATOR_RESERVED_CONCURRENCY,
                 kmsKeyArn: args.kmsKeyArn,
                 environment: {
                     variables: orchestratorEnvironment({ environment: args.environment, lockTableName: lockTableName(args.stack) }),
@@ -308,12 +334,12 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                 functionName: fn.name,
                 // A retry of a failed run resumes it; after two, the event goes to the dead-letter queue.
                 maximumRetryAttempts: 2,
-                maximumEventAgeInSeconds: 3_600,
+                // An event older than this is rejected by the function as stale evidence: stop retrying it then.
+                maximumEventAgeInSeconds: maxEventAgeSeconds,
             },
             parent,
         );
 
-        const lagAlarmName = physicalName(args.stack, ["failover", "replication-lag"], 255);
         const lagAlarm = new aws.cloudwatch.MetricAlarm(
             `${name}-replication-lag`,
             {
@@ -367,7 +393,7 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             const healthAlarm = new aws.cloudwatch.MetricAlarm(
                 `${name}-health`,
                 {
-                    name: physicalName(args.stack, ["failover", "health-check"], 255),
+                    name: healthAlarmName,
                     alarmDescription: definition.description,
                     namespace: definition.metric.namespace,
                     metricName: definition.metric.metricName,

@@ -56,6 +56,12 @@ export interface StackConfig {
         readonly dnsTtlSeconds: number;
         readonly replicationLagThresholdSeconds: number;
         readonly operatorResponse: Duration;
+        /** How long the signals of a lost primary must hold (at least 30 s). */
+        readonly detectionWindow: Duration;
+        /** How many signals must agree before an unplanned failover (at least 2). */
+        readonly quorum: number;
+        /** Alarm events older than this are rejected. */
+        readonly maxEventAge: Duration;
     };
     /** Thresholds of the database alarms. */
     readonly alarms: { readonly cpuPercent: number; readonly connectionsPercent: number; readonly freeLocalStorageMiB: number };

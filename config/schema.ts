@@ -11,7 +11,7 @@ import { isPrivate, overlaps, parseCidr } from "../lib/cidr";
 import { REGION_CODES } from "../lib/regions";
 import { NAT_MODES } from "../lib/subnets";
 import { MAX_STACK_TAGS, PROGRAM_TAG_KEYS, TAG_LIMITS } from "../lib/tags";
-import { FAILOVER_MODES } from "../lib/failover";
+import { DETECTION_WINDOW_SECONDS, FAILOVER_MODES, FAILOVER_SIGNALS, MAX_EVENT_AGE_SECONDS, QUORUM } from "../lib/failover";
 
 /** The config namespace: the Pulumi project name. */
 export const NAMESPACE = "healthcare-dr";
@@ -104,6 +104,12 @@ const duration = z.string({ error: `must be ${DURATION_FORMAT}` }).transform((te
     }
     return parsed;
 });
+
+/** A duration between two bounds, in seconds; the message names both. */
+const boundedDuration = ({ min, max }: { min: number; max: number }, why: string) =>
+    duration.refine((d) => d.seconds >= min && d.seconds <= max, {
+        error: `must be from ${min}s to ${max}s (${why})`,
+    });
 
 /** Booleans arrive from Pulumi as the strings "true"/"false" at top level, as JSON booleans inside objects. */
 const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((s) => s === "true")], { error: "must be true or false" });
@@ -224,6 +230,27 @@ export const failoverSchema = z.strictObject({
     replicationLagThresholdSeconds: wholeNumber("seconds", REPLICATION_LAG_THRESHOLD_SECONDS).default(60),
     /** In manual mode, the time on-call needs to act on the alarm; part of the recovery-time budget. */
     operatorResponse: duration.prefault("15m"),
+    /**
+     * How long every signal of a lost primary must hold before an unplanned failover: several probes spread over
+     * it, never one call. Part of the recovery-time budget.
+     */
+    detectionWindow: boundedDuration(
+        DETECTION_WINDOW_SECONDS,
+        "several probes spread over at least 30 s; the function must keep time to act",
+    ).prefault(`${DETECTION_WINDOW_SECONDS.default}s`),
+    /** How many independent signals (of FAILOVER_SIGNALS) must say "the primary is down" for an unplanned failover. */
+    quorum: z
+        .number({ error: `must be a whole number from ${QUORUM.min} to ${QUORUM.max}` })
+        .int({ error: `must be a whole number from ${QUORUM.min} to ${QUORUM.max}` })
+        .min(QUORUM.min, { error: `must be at least ${QUORUM.min}: one signal alone is not evidence` })
+        .max(QUORUM.max, {
+            error: `must be at most ${QUORUM.max}: there are ${FAILOVER_SIGNALS.length} signals (${FAILOVER_SIGNALS.join(", ")})`,
+        })
+        .default(QUORUM.default),
+    /** Alarm events older than this are rejected: a stale alarm is no evidence. */
+    maxEventAge: boundedDuration(MAX_EVENT_AGE_SECONDS, "Lambda keeps an asynchronous event for at most an hour").prefault(
+        `${MAX_EVENT_AGE_SECONDS.default}s`,
+    ),
 });
 
 export const loggingSchema = z.strictObject({

@@ -44,7 +44,92 @@ export const FAILOVER_PARAMETERS = {
     recordTtl: "record-ttl",
     /** A StringList; absent when the stack has no alert topics. */
     topicArns: "topic-arns",
+    /** The names of the alarms allowed to start the orchestrator (a StringList); any other alarm is rejected. */
+    alarmNames: "alarm-names",
+    /** Seconds over which each signal of a lost primary must hold before an unplanned failover (DETECTION). */
+    detectionWindowSeconds: "detection-window-seconds",
+    /** How many independent signals must say "the primary is down" before an unplanned failover. */
+    quorum: "quorum",
+    /** Alarm events older than this many seconds are rejected (a stale alarm is no evidence). */
+    maxEventAgeSeconds: "max-event-age-seconds",
+    /** The replication lag (seconds) above which the replication signal counts as "the primary is down". */
+    replicationLagThresholdSeconds: "replication-lag-threshold-seconds",
 } as const;
+
+/**
+ * The independent signals that a primary region is lost. Each is read several times over the detection window and
+ * must hold over all of it; an unplanned failover needs `quorum` of them (config `failover.quorum`).
+ * - `primary-rds-api`: the primary region's RDS API, and the primary cluster's state there. Reached through the
+ *   DR region's NAT gateway, like the control probe (Route 53) that tells "the primary is down" from "this function
+ *   cannot reach anything". Transitional statuses (failing-over, modifying, upgrading, backing-up, ...) are not
+ *   failures.
+ * - `replication-lag`: `AuroraGlobalDBReplicationLag` of the DR cluster, read from CloudWatch in the DR region:
+ *   missing, or above the threshold, over the window. Data-plane evidence: storage replication stops when the
+ *   primary's storage stops.
+ * - `primary-metrics`: `ServerlessDatabaseCapacity` of the primary cluster, read from CloudWatch in the primary
+ *   region: a Serverless v2 cluster publishes it every minute while it runs, whatever its load. A different service
+ *   than the RDS API, so an RDS control-plane outage alone (the database still serving) is not read as a lost
+ *   primary.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.AuroraMonitoring.Metrics.html
+ */
+export const FAILOVER_SIGNALS = ["primary-rds-api", "replication-lag", "primary-metrics"] as const;
+export type FailoverSignal = (typeof FAILOVER_SIGNALS)[number];
+
+/** Bounds of the detection window: several probes spread over at least 30 s, and well inside the function's time. */
+export const DETECTION_WINDOW_SECONDS = { min: 30, max: 300, default: 60 } as const;
+/** Bounds of the quorum: never fewer than two signals; at most all of them. */
+export const QUORUM = { min: 2, max: FAILOVER_SIGNALS.length, default: 2 } as const;
+/** Bounds of the accepted age of an alarm event (the function's async retries keep an event up to an hour). */
+export const MAX_EVENT_AGE_SECONDS = { min: 60, max: 3_600, default: 900 } as const;
+
+/**
+ * Probes per signal over the window: the first at its start, the last at its end. Four probes over the default
+ * 60 s window are 20 s apart.
+ */
+export const PROBES_PER_WINDOW = 4;
+
+/**
+ * The deadline of each step of a run, in seconds: a step that runs out fails the run loudly (and a re-run resumes).
+ * Their sum, with the detection window, is the orchestration term of the recovery budget, and it fits in the
+ * function's timeout with NOTIFY_RESERVE_SECONDS to spare.
+ * - `assess`: the reads of the world; the detection window is added to it.
+ * - `act`: one FailoverGlobalCluster or SwitchoverGlobalCluster call.
+ * - `wait-for-writer`: AWS's promotion, "under a minute" (aurora-global-database.html), with room for a slow one.
+ */
+export const STEP_DEADLINE_SECONDS = {
+    assess: 30,
+    lock: 15,
+    "notify-start": 10,
+    act: 30,
+    "wait-for-writer": 300,
+    repoint: 30,
+    verify: 30,
+    notify: 10,
+    release: 10,
+} as const;
+
+/** Time kept before the function's timeout for the failure notification and the release of the lock. */
+export const NOTIFY_RESERVE_SECONDS = 20;
+
+/** The longest any single AWS call may take before it is aborted, in seconds. */
+export const CALL_TIMEOUT_SECONDS = 10;
+
+/** While waiting for the promoted writer, the longest pause between two reads of its state (seconds). */
+export const WRITER_POLL_SECONDS = 5;
+
+/**
+ * Concurrent executions reserved for the function: the replication-lag alarm, the health-check alarm and a retry may
+ * each start one, and the on-call CLI needs one more. Lambda refuses a reservation that leaves an account fewer
+ * than 10 unreserved executions (the README says so).
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+ */
+export const ORCHESTRATOR_RESERVED_CONCURRENCY = 4;
+
+/** The namespace of the orchestrator's own metrics (e.g. `LockRefusals`, published in embedded metric format). */
+export const FAILOVER_METRICS_NAMESPACE = "HealthcareDR/Failover";
+
+/** The run's lock lease: short, renewed while the run is alive, so that a crashed holder blocks others briefly. */
+export const LOCK_LEASE_SECONDS = 60;
 
 /** The parameter applications read to learn which region holds the writer: `/healthcare/<environment>/active-region`. */
 export function activeRegionParameterName(environment: string): string {
@@ -67,12 +152,20 @@ export function privateZoneName(stack: string): string {
 }
 
 /**
- * The function's timeout. Lambda allows at most 900 s; 600 s leaves the managed promotion ("under a minute",
- * aurora-global-database.html) ample room for its bounded wait, and is the orchestration term of the recovery budget
- * when no drill measurement is given.
+ * The function's timeout: Lambda's largest, 900 s. A run never counts on it: every step has its own deadline
+ * (STEP_DEADLINE_SECONDS), and the longest run the settings allow (`orchestrationDeadlineSeconds` with the largest
+ * detection window, plus NOTIFY_RESERVE_SECONDS) fits inside it, which a test checks.
  * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html
  */
-export const ORCHESTRATOR_TIMEOUT_SECONDS = 600;
+export const ORCHESTRATOR_TIMEOUT_SECONDS = 900;
+
+/**
+ * The longest a run may take with a detection window of `detectionWindowSeconds`: the window plus every step's
+ * deadline. This, not the function's timeout, is the orchestration term of the recovery budget.
+ */
+export function orchestrationDeadlineSeconds(detectionWindowSeconds: number): number {
+    return detectionWindowSeconds + Object.values(STEP_DEADLINE_SECONDS).reduce((a, b) => a + b, 0);
+}
 
 /**
  * The replication-lag alarm (DR region): `AuroraGlobalDBReplicationLag` of the secondary cluster, in milliseconds.
@@ -98,9 +191,14 @@ export const ROUTE53_METRICS_REGION = "us-east-1";
  */
 export const HEALTH_CHECK_ALARM = { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 } as const;
 
+/** What a manual request must repeat to confirm it: `<stack>:<action>:<target region>`. */
+export function confirmationOf(stack: string, action: FailoverAction, targetRegion: string): string {
+    return `${stack}:${action}:${targetRegion}`;
+}
+
 /** The command that starts a failover by hand; manual mode sends it with the alarm. */
-export function failoverCommand(stack: string, action: FailoverAction = "failover"): string {
-    return `npm run failover -- --stack ${stack} --action ${action}`;
+export function failoverCommand(stack: string, targetRegion: string, action: FailoverAction = "failover"): string {
+    return `npm run failover -- --stack ${stack} --action ${action} --to ${targetRegion} --confirm ${confirmationOf(stack, action, targetRegion)}`;
 }
 
 /** The function's environment, as the component sets it (and as the integration tests run the handler with). */

@@ -14,6 +14,8 @@ export interface OrchestratorPolicyArgs {
     readonly globalClusterArn: string;
     readonly primaryClusterArn: string;
     readonly drClusterArn: string;
+    /** The DR cluster's identifier: its instances are `<identifier>-<n>` (components/AuroraPair.ts). */
+    readonly drClusterIdentifier: string;
     readonly hostedZoneId: string;
     /** The writer record's name, as Route 53 normalises it (lower case, no trailing dot). */
     readonly recordName: string;
@@ -28,13 +30,11 @@ export interface OrchestratorPolicyArgs {
     readonly topicArns: readonly string[];
 }
 
-/** The RDS actions the failover needs, on the global cluster and its two member clusters. */
-export const RDS_FAILOVER_ACTIONS = [
-    "rds:DescribeGlobalClusters",
-    "rds:FailoverGlobalCluster",
-    "rds:SwitchoverGlobalCluster",
-    "rds:RemoveFromGlobalCluster",
-] as const;
+/**
+ * The RDS actions the failover needs, on the global cluster and its two member clusters. Not
+ * `rds:RemoveFromGlobalCluster`: the function never detaches a cluster (that is a break-glass decision for a human).
+ */
+export const RDS_FAILOVER_ACTIONS = ["rds:DescribeGlobalClusters", "rds:FailoverGlobalCluster", "rds:SwitchoverGlobalCluster"] as const;
 
 export function orchestratorPolicy(a: OrchestratorPolicyArgs): PolicyDocument {
     const ssmArn = (name: string) => `arn:${a.partition}:ssm:${a.region}:${a.accountId}:parameter${name}`;
@@ -50,6 +50,21 @@ export function orchestratorPolicy(a: OrchestratorPolicyArgs): PolicyDocument {
             Effect: "Allow",
             Action: ["rds:DescribeDBClusters"],
             Resource: [a.primaryClusterArn, a.drClusterArn],
+        },
+        {
+            // The readiness check: at least one available instance of the DR cluster.
+            Sid: "ReadTheDrInstances",
+            Effect: "Allow",
+            Action: ["rds:DescribeDBInstances"],
+            Resource: [`arn:${a.partition}:rds:${a.region}:${a.accountId}:db:${a.drClusterIdentifier}-*`],
+        },
+        {
+            // The replication-lag and capacity signals. GetMetricData has no resource-level permission.
+            // @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+            Sid: "ReadSignalMetricsNoResourceLevelPermission",
+            Effect: "Allow",
+            Action: ["cloudwatch:GetMetricData"],
+            Resource: "*",
         },
         {
             // Route 53 condition keys limit the change to this record, this type and UPSERT.
@@ -87,7 +102,8 @@ export function orchestratorPolicy(a: OrchestratorPolicyArgs): PolicyDocument {
         {
             Sid: "TakeTheFailoverLock",
             Effect: "Allow",
-            Action: ["dynamodb:GetItem", "dynamodb:PutItem"],
+            // UpdateItem: the count of refusals by the lock, in an item of its own.
+            Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
             Resource: [a.lockTableArn],
         },
         {
@@ -103,10 +119,11 @@ export function orchestratorPolicy(a: OrchestratorPolicyArgs): PolicyDocument {
             Resource: [`${a.logGroupArn}:*`],
         },
         {
-            // The environment, the queue and the topics are encrypted with the DR region's key.
+            // The environment, the queue and the topics are encrypted with the DR region's key, which is also the DR
+            // cluster's: DescribeKey is the readiness check that it is enabled.
             Sid: "UseTheDrKey",
             Effect: "Allow",
-            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
             Resource: [a.kmsKeyArn],
         },
         {

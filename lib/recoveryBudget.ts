@@ -3,14 +3,16 @@
  * settings (never typed in), so that the offline plan can print it, the drill can compare a measurement with it,
  * and the policy pack can fail a stack whose budget exceeds its objectives.
  *
- * Recovery time (RTO budget) = detection + operator response (manual mode only) + orchestration + promotion + DNS TTL.
+ * Recovery time (RTO budget) = detection (the alarm, then the orchestrator's detection window) + operator response
+ * (manual mode only) + orchestration (the sum of the run's step deadlines, or a drill's measurement) + promotion +
+ * DNS TTL.
  * Data loss (RPO budget) of a regional failover = the larger of the database's replication-lag alarm threshold and
  * the S3 Replication Time Control window. A restore from backup (logical corruption copied to both regions) is a
  * different scenario, reported beside it as `backupRpoSeconds`.
  */
 import type { StackConfig } from "../config";
 import { HOURLY_SCHEDULE } from "./backup";
-import { HEALTH_CHECK_ALARM, ORCHESTRATOR_TIMEOUT_SECONDS, REPLICATION_LAG_ALARM } from "./failover";
+import { HEALTH_CHECK_ALARM, orchestrationDeadlineSeconds, REPLICATION_LAG_ALARM } from "./failover";
 
 /**
  * Promotion of the secondary cluster: "you can promote a secondary ... to take full read/write workloads in under a
@@ -33,14 +35,18 @@ export interface RecoveryBudget {
     /** Worst-case data loss of a regional failover, in seconds. */
     readonly rpoSeconds: number;
     readonly rto: {
-        /** The slower of the detection paths (each designed to catch the loss of the primary on its own). */
+        /**
+         * The slower of the alarm paths (each designed to catch the loss of the primary on its own), then the
+         * orchestrator's detection window, over which its quorum of signals must hold.
+         */
         readonly detectionSeconds: number;
         readonly detectionPaths: { readonly healthCheckSeconds: number; readonly replicationLagAlarmSeconds: number };
+        readonly detectionWindowSeconds: number;
         /** Manual mode: the time on-call needs to run the command; 0 in automatic mode. */
         readonly operatorResponseSeconds: number;
-        /** Measured by a drill, or else the function's timeout. */
+        /** Measured by a drill, or else the sum of the run's step deadlines (each one fails the run when it passes). */
         readonly orchestrationSeconds: number;
-        readonly orchestrationSource: "measured" | "timeout";
+        readonly orchestrationSource: "measured" | "deadlines";
         readonly promotionSeconds: number;
         readonly dnsTtlSeconds: number;
     };
@@ -93,15 +99,19 @@ export function recoveryBudget(
 ): RecoveryBudget {
     const healthCheckSeconds = healthCheckDetectionSeconds();
     const replicationLagAlarmSeconds = replicationLagDetectionSeconds();
-    const detectionSeconds = Math.max(healthCheckSeconds, replicationLagAlarmSeconds);
+    const detectionWindowSeconds = config.failover.detectionWindow.seconds;
+    const detectionSeconds = Math.max(healthCheckSeconds, replicationLagAlarmSeconds) + detectionWindowSeconds;
     const operatorResponseSeconds = config.failover.mode === "manual" ? config.failover.operatorResponse.seconds : 0;
-    const orchestrationSeconds = measured !== undefined ? Math.ceil(measured.orchestrationMs / 1000) : ORCHESTRATOR_TIMEOUT_SECONDS;
+    // The window is counted in detection; the orchestration term is the steps' deadlines.
+    const deadlines = orchestrationDeadlineSeconds(detectionWindowSeconds) - detectionWindowSeconds;
+    const orchestrationSeconds = measured !== undefined ? Math.ceil(measured.orchestrationMs / 1000) : deadlines;
     const rto = {
         detectionSeconds,
         detectionPaths: { healthCheckSeconds, replicationLagAlarmSeconds },
+        detectionWindowSeconds,
         operatorResponseSeconds,
         orchestrationSeconds,
-        orchestrationSource: measured !== undefined ? ("measured" as const) : ("timeout" as const),
+        orchestrationSource: measured !== undefined ? ("measured" as const) : ("deadlines" as const),
         promotionSeconds: AURORA_PROMOTION_SECONDS,
         dnsTtlSeconds: config.failover.dnsTtlSeconds,
     };

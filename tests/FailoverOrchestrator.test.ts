@@ -14,6 +14,8 @@ import {
     ORCHESTRATOR_ENV,
     ORCHESTRATOR_TIMEOUT_SECONDS,
     HEALTH_CHECK_ALARM,
+    ORCHESTRATOR_RESERVED_CONCURRENCY,
+    orchestrationDeadlineSeconds,
     ROUTE53_METRICS_REGION,
     writerRecordName,
 } from "../lib/failover";
@@ -28,7 +30,7 @@ import {
     scheduleIntervalSeconds,
 } from "../lib/recoveryBudget";
 import { HOURLY_SCHEDULE } from "../lib/backup";
-import { buildEvent, parseFailoverArgs } from "../tools/failover";
+import { buildEvent, parseFailoverArgs, reportFollowed } from "../tools/failover";
 import { parseEvent } from "../orchestrator/src/events";
 import type { PlannedResource } from "./harness/program";
 import { planStack, resourceNamed, resourcesOfType, STACKS } from "./harness/stacks";
@@ -58,7 +60,7 @@ const onGlobalProvider = (r: PlannedResource) => r.provider?.endsWith("::pulumi:
 describe("FailoverOrchestrator", () => {
     for (const stack of STACKS) {
         describe(`stack ${stack}`, () => {
-            it("runs the bundled orchestrator on Node.js 22, one at a time, for the full timeout, in the DR region", async () => {
+            it("runs the bundled orchestrator on Node.js 22 in the DR region, with room for the on-call CLI next to the alarm runs", async () => {
                 const run = await planStack(stack);
                 const fn = resourceNamed(run, T.fn, "failover-function");
                 expect(fn.region).to.equal(run.config.drRegion);
@@ -66,7 +68,7 @@ describe("FailoverOrchestrator", () => {
                     name: orchestratorFunctionName(stack),
                     runtime: "nodejs22.x",
                     handler: "index.handler",
-                    reservedConcurrentExecutions: 1,
+                    reservedConcurrentExecutions: ORCHESTRATOR_RESERVED_CONCURRENCY,
                     timeout: ORCHESTRATOR_TIMEOUT_SECONDS,
                 });
                 expect(fn.inputs["code"]).to.not.equal(undefined);
@@ -133,6 +135,26 @@ describe("FailoverOrchestrator", () => {
                     (p) => p.inputs["name"] === `${failoverParameterPath(run.config.environment)}/global-cluster-id`,
                 )!;
                 expect(global.inputs["value"], "the names the drill and the CLI use are AuroraPair's").to.equal(ids.global);
+                const value = (key: string) =>
+                    resourcesOfType(run, T.param).find(
+                        (p) => p.inputs["name"] === `${failoverParameterPath(run.config.environment)}/${key}`,
+                    )!.inputs["value"];
+                expect(value(FAILOVER_PARAMETERS.detectionWindowSeconds)).to.equal(String(run.config.failover.detectionWindow.seconds));
+                expect(value(FAILOVER_PARAMETERS.quorum)).to.equal(String(run.config.failover.quorum));
+                expect(value(FAILOVER_PARAMETERS.maxEventAgeSeconds)).to.equal(String(run.config.failover.maxEventAge.seconds));
+                expect(
+                    String(value(FAILOVER_PARAMETERS.alarmNames)).split(","),
+                    "only this stack's two failover alarms may start it",
+                ).to.deep.equal([
+                    resourceNamed(run, T.alarm, "failover-replication-lag").inputs["name"],
+                    resourceNamed(run, T.alarm, "failover-health").inputs["name"],
+                ]);
+            });
+
+            it("stops Lambda retrying an event once the function would reject it as stale", async () => {
+                const run = await planStack(stack);
+                const async = resourceNamed(run, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "failover-async");
+                expect(async.inputs["maximumEventAgeInSeconds"]).to.equal(run.config.failover.maxEventAge.seconds);
             });
 
             it("leaves active-region and the writer record to the orchestrator once created, with a short TTL", async () => {
@@ -290,6 +312,7 @@ describe("the orchestrator's IAM policy", () => {
         globalClusterArn: "arn:aws:rds::123456789012:global-cluster:g",
         primaryClusterArn: "arn:aws:rds:eu-west-2:123456789012:cluster:p",
         drClusterArn: "arn:aws:rds:eu-west-1:123456789012:cluster:d",
+        drClusterIdentifier: "d",
         hostedZoneId: "Z1",
         recordName: "Writer.DB.dev.healthcare.internal.",
         parameterPath: "/healthcare/dev/failover",
@@ -300,10 +323,24 @@ describe("the orchestrator's IAM policy", () => {
         kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
         topicArns: [],
     };
-    it("names the four global-database actions, on the global cluster and its two clusters only", () => {
+    it("names the three managed global-database actions, on the global cluster and its two clusters only: never a detach", () => {
         const s = orchestratorPolicy(args).Statement[0]!;
+        expect(s.Action).to.deep.equal(["rds:DescribeGlobalClusters", "rds:FailoverGlobalCluster", "rds:SwitchoverGlobalCluster"]);
         expect(s.Action).to.deep.equal([...RDS_FAILOVER_ACTIONS]);
         expect(s.Resource).to.deep.equal([args.globalClusterArn, args.primaryClusterArn, args.drClusterArn]);
+        const all = orchestratorPolicy(args).Statement.flatMap((x) => actionsOf(x));
+        expect(all).to.not.include("rds:RemoveFromGlobalCluster");
+    });
+    it("reads the DR cluster's instances and key state for the readiness check, and the signal metrics", () => {
+        const doc = orchestratorPolicy(args);
+        expect(doc.Statement.find((x) => x.Sid === "ReadTheDrInstances")?.Resource).to.deep.equal([
+            "arn:aws:rds:eu-west-1:123456789012:db:d-*",
+        ]);
+        expect(doc.Statement.find((x) => x.Sid === "UseTheDrKey")?.Action).to.include("kms:DescribeKey");
+        expect(doc.Statement.find((x) => x.Sid === "ReadSignalMetricsNoResourceLevelPermission")).to.deep.include({
+            Action: ["cloudwatch:GetMetricData"],
+            Resource: "*",
+        });
     });
     it("limits record changes to UPSERT of the one CNAME, with the name normalised as Route 53 requires", () => {
         const s = orchestratorPolicy(args).Statement.find((x) => x.Sid === "RepointTheWriterRecordOnly")!;
@@ -348,25 +385,34 @@ describe("the recovery budget", () => {
         }
         return parsed.config;
     };
+    // The step deadlines of lib/failover.ts STEP_DEADLINE_SECONDS, summed: the orchestration term.
+    const deadlines = 30 + 15 + 10 + 30 + 300 + 30 + 30 + 10 + 10;
     const cases: [string, Record<string, unknown>, number][] = [
-        // detection max(lag alarm 180 + health-check alarm 60, lag alarm 180) + orchestration 600 + promotion 60 + TTL 30
-        ["defaults (automatic)", {}, 240 + 600 + 60 + 30],
-        ["a longer TTL", { dnsTtlSeconds: 120 }, 240 + 600 + 60 + 120],
-        ["manual mode adds the operator's response", { mode: "manual", operatorResponse: "20m" }, 240 + 1200 + 600 + 60 + 30],
+        // detection max(lag alarm 180 + health-check alarm 60, lag alarm 180) + window 60 + deadlines + promotion 60 + TTL 30
+        ["defaults (automatic)", {}, 240 + 60 + deadlines + 60 + 30],
+        ["a longer TTL", { dnsTtlSeconds: 120 }, 240 + 60 + deadlines + 60 + 120],
+        ["a longer detection window", { detectionWindow: "2m" }, 240 + 120 + deadlines + 60 + 30],
+        ["manual mode adds the operator's response", { mode: "manual", operatorResponse: "20m" }, 240 + 60 + 1200 + deadlines + 60 + 30],
     ];
     for (const [what, failover, rto] of cases) {
-        it(`sums detection, response, orchestration, promotion and DNS TTL: ${what}`, () => {
+        it(`sums detection, window, response, step deadlines, promotion and DNS TTL: ${what}`, () => {
             expect(recoveryBudget(config(failover)).rtoSeconds).to.equal(rto);
         });
     }
-    it("uses a drill's measured orchestration instead of the timeout", () => {
+    it("counts the step deadlines, not the function's timeout", () => {
+        const budget = recoveryBudget(config());
+        expect(budget.rto).to.include({ orchestrationSource: "deadlines", orchestrationSeconds: deadlines, detectionWindowSeconds: 60 });
+        expect(budget.rto.orchestrationSeconds + budget.rto.detectionWindowSeconds).to.equal(orchestrationDeadlineSeconds(60));
+        expect(budget.rto.orchestrationSeconds).to.be.lessThan(ORCHESTRATOR_TIMEOUT_SECONDS);
+    });
+    it("uses a drill's measured orchestration instead of the deadlines", () => {
         const budget = recoveryBudget(config(), { orchestrationMs: 3_500 });
         expect(budget.rto).to.include({
             orchestrationSeconds: 4,
             orchestrationSource: "measured",
             promotionSeconds: AURORA_PROMOTION_SECONDS,
         });
-        expect(budget.rtoSeconds).to.equal(240 + 4 + 60 + 30);
+        expect(budget.rtoSeconds).to.equal(240 + 60 + 4 + 60 + 30);
     });
     it("takes the data-loss budget of a regional failover from the lag threshold and S3 RTC", () => {
         expect(recoveryBudget(config()).rpoSeconds).to.equal(S3_RTC_SECONDS);
@@ -395,6 +441,12 @@ describe("failover config keys", () => {
         ["dnsTtlSeconds", 1.5, /whole number/],
         ["replicationLagThresholdSeconds", 0, /at least 1/],
         ["operatorResponse", "soon", /positive duration/],
+        ["detectionWindow", "10s", /from 30s to 300s/],
+        ["detectionWindow", "10m", /from 30s to 300s/],
+        ["quorum", 1, /at least 2: one signal alone is not evidence/],
+        ["quorum", 4, /at most 3: there are 3 signals/],
+        ["quorum", 2.5, /whole number from 2 to 3/],
+        ["maxEventAge", "2h", /from 60s to 3600s/],
     ];
     for (const [key, value, message] of bad) {
         it(`rejects failover.${key} = ${JSON.stringify(value)}, naming the key`, () => {
@@ -411,27 +463,61 @@ describe("failover config keys", () => {
             mode: "automatic",
             dnsTtlSeconds: 30,
             replicationLagThresholdSeconds: 60,
+            quorum: 2,
         });
+        expect(result.ok && result.config.failover.detectionWindow.seconds).to.equal(60);
+        expect(result.ok && result.config.failover.maxEventAge.seconds).to.equal(900);
     });
 });
 
 describe("the failover CLI", () => {
-    it("parses a switchover, a dry run and a forced failover", () => {
-        expect(parseFailoverArgs(["--stack", "prod", "--action", "switchover"])).to.deep.equal({
+    it("parses a confirmed switchover, a dry run without confirmation, a forced failover and --follow", () => {
+        expect(
+            parseFailoverArgs(["--stack", "prod", "--action", "switchover", "--to", "eu-west-1", "--confirm", "prod:switchover:eu-west-1"]),
+        ).to.deep.equal({
+            kind: "request",
             stack: "prod",
             action: "switchover",
+            to: "eu-west-1",
+            confirm: "prod:switchover:eu-west-1",
             dryRun: false,
             force: false,
         });
-        expect(parseFailoverArgs(["--stack", "dev", "--action", "failover", "--dry-run"])).to.deep.include({ dryRun: true, force: false });
-        expect(parseFailoverArgs(["--stack", "dev", "--action", "failover", "--force"])).to.deep.include({ force: true });
+        expect(parseFailoverArgs(["--stack", "dev", "--action", "failover", "--to", "eu-west-1", "--dry-run"])).to.deep.include({
+            dryRun: true,
+            force: false,
+        });
+        expect(
+            parseFailoverArgs([
+                "--stack",
+                "dev",
+                "--action",
+                "failover",
+                "--to",
+                "eu-west-1",
+                "--force",
+                "--confirm",
+                "dev:failover:eu-west-1",
+            ]),
+        ).to.deep.include({ force: true });
+        expect(parseFailoverArgs(["--stack", "prod", "--follow"])).to.deep.equal({ kind: "follow", stack: "prod" });
     });
     const bad: [string[], RegExp][] = [
         [["--action", "failover"], /--stack is required/],
         [["--stack", "prod"], /--action is required/],
         [["--stack", "prod", "--action", "failback"], /--action must be switchover or failover, not "failback"/],
-        [["--stack", "prod", "--action", "switchover", "--force"], /--force applies to --action failover only/],
+        [["--stack", "prod", "--action", "failover"], /--to is required/],
+        [
+            ["--stack", "prod", "--action", "failover", "--to", "eu-west-1"],
+            /--confirm is required for a real failover: add --confirm prod:failover:eu-west-1/,
+        ],
+        [
+            ["--stack", "prod", "--action", "failover", "--to", "eu-west-1", "--confirm", "prod:failover"],
+            /--confirm must repeat the request exactly: --confirm prod:failover:eu-west-1/,
+        ],
+        [["--stack", "prod", "--action", "switchover", "--to", "eu-west-1", "--force"], /--force applies to --action failover only/],
         [["--stack", "prod", "--action", "failover", "--dryrun"], /Unknown option '--dryrun'/],
+        [["--stack", "prod", "--follow", "--action", "failover"], /--follow takes only --stack/],
         [["prod"], /Unexpected argument 'prod'/],
     ];
     for (const [argv, message] of bad) {
@@ -440,12 +526,48 @@ describe("the failover CLI", () => {
             expect("error" in result && result.error).to.match(message);
         });
     }
-    it("builds the event the function validates, with who asked", () => {
-        const event = buildEvent({ stack: "prod", action: "failover", dryRun: true, force: false }, "alice");
-        expect(event).to.deep.equal({ action: "failover", dryRun: true, force: false, requestedBy: "alice" });
-        expect(parseEvent(event)).to.deep.include({ kind: "manual", action: "failover", dryRun: true, requestedBy: "alice" });
-        expect(buildEvent({ stack: "prod", action: "switchover", dryRun: false, force: false }, undefined)).to.not.have.property(
-            "requestedBy",
-        );
+    it("builds the event the function validates: stack, action, target region, the confirmation, and who asked", () => {
+        const args = { kind: "request" as const, stack: "prod", action: "failover" as const, to: "eu-west-1", dryRun: true, force: false };
+        const event = buildEvent(args, "alice");
+        expect(event).to.deep.equal({
+            stack: "prod",
+            action: "failover",
+            targetRegion: "eu-west-1",
+            confirm: "prod:failover:eu-west-1",
+            dryRun: true,
+            force: false,
+            requestedBy: "alice",
+        });
+        expect(parseEvent(event)).to.deep.include({
+            kind: "manual",
+            action: "failover",
+            targetRegion: "eu-west-1",
+            dryRun: true,
+            requestedBy: "alice",
+        });
+        expect(buildEvent({ ...args, action: "switchover" }, undefined)).to.not.have.property("requestedBy");
+    });
+    it("exits 0 after following a run only when that run completed the move asked for", () => {
+        const record = {
+            lockId: "g",
+            state: "completed" as const,
+            owner: "o",
+            runId: "r",
+            action: "failover" as const,
+            targetRegion: "eu-west-1",
+            steps: [],
+            notified: [],
+            expiresAt: 0,
+            updatedAt: 0,
+            version: 1,
+        };
+        const lines: string[] = [];
+        expect(reportFollowed(record, { action: "failover", to: "eu-west-1" }, (l) => lines.push(l))).to.equal(0);
+        expect(
+            reportFollowed({ ...record, state: "failed", error: "boom" }, { action: "failover", to: "eu-west-1" }, (l) => lines.push(l)),
+        ).to.equal(1);
+        expect(reportFollowed(record, { action: "switchover", to: "eu-west-1" }, (l) => lines.push(l))).to.equal(1);
+        expect(reportFollowed(undefined, {}, (l) => lines.push(l))).to.equal(1);
+        expect(lines.join("\n")).to.match(/Run r: failover to eu-west-1, failed: boom/);
     });
 });

@@ -1,24 +1,29 @@
 /**
- * The orchestrator's runtime code against mocked AWS SDK clients (aws-sdk-client-mock): every path, and every error
- * the calls can raise. A fake clock makes the bounded waits instant and deterministic.
+ * The orchestrator's runtime code against mocked AWS SDK clients (aws-sdk-client-mock): every rule, every path, and
+ * every error the calls can raise. A fake clock makes the detection window and the bounded waits instant and
+ * deterministic. The same rules against a real AWS API emulator, under injected faults, are in
+ * failover-faults.test.ts.
  */
+import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import {
     ConditionalCheckFailedException,
     DynamoDBClient,
     GetItemCommand,
     PutItemCommand,
+    UpdateItemCommand,
     type AttributeValue,
 } from "@aws-sdk/client-dynamodb";
+import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import {
     DBClusterNotFoundFault,
     DescribeDBClustersCommand,
+    DescribeDBInstancesCommand,
     DescribeGlobalClustersCommand,
     FailoverGlobalClusterCommand,
     GlobalClusterNotFoundFault,
     InvalidDBClusterStateFault,
     InvalidGlobalClusterStateFault,
     RDSClient,
-    RemoveFromGlobalClusterCommand,
     SwitchoverGlobalClusterCommand,
     type GlobalCluster,
 } from "@aws-sdk/client-rds";
@@ -27,15 +32,28 @@ import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { GetParameterCommand, GetParametersByPathCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { expect } from "chai";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
-import { FAILOVER_PARAMETERS, failoverParameterPath, orchestratorEnvironment } from "../lib/failover";
+import {
+    confirmationOf,
+    FAILOVER_PARAMETERS,
+    failoverParameterPath,
+    NOTIFY_RESERVE_SECONDS,
+    ORCHESTRATOR_TIMEOUT_SECONDS,
+    orchestrationDeadlineSeconds,
+    orchestratorEnvironment,
+    DETECTION_WINDOW_SECONDS,
+    WRITER_POLL_SECONDS,
+} from "../lib/failover";
 import { createClients } from "../orchestrator/src/clients";
 import { ConfigurationError, parseRuntimeConfig } from "../orchestrator/src/config";
+import { Deadline, DeadlineExceededError } from "../orchestrator/src/deadline";
 import { decide, type World } from "../orchestrator/src/decide";
 import { isRefusal, isThrottling, isTransient } from "../orchestrator/src/errors";
 import { InvalidEventError, parseEvent, type OrchestratorRequest } from "../orchestrator/src/events";
 import { createHandler, type Handler } from "../orchestrator/src/handler";
-import { fromItem, inherit, isHeld, toItem, type LockRecord } from "../orchestrator/src/lock";
-import { backoffDelay, OrchestrationError, type RunResult } from "../orchestrator/src/orchestrate";
+import { fromItem, inherit, isHeld, isOpen, toItem, type LockRecord } from "../orchestrator/src/lock";
+import { DEFAULT_POLL, OrchestrationError, recheckProblem, type RunResult } from "../orchestrator/src/orchestrate";
+import { readinessProblems, type Readiness, type ReadinessFacts } from "../orchestrator/src/readiness";
+import { combine, evaluate, type Evidence, type Round } from "../orchestrator/src/signals";
 
 const ACCOUNT = "123456789012";
 const GLOBAL = "hdr-dev-aurora";
@@ -54,6 +72,8 @@ let route53: AwsClientStub<Route53Client>;
 let ssm: AwsClientStub<SSMClient>;
 let sns: AwsClientStub<SNSClient>;
 let dynamodb: AwsClientStub<DynamoDBClient>;
+let cloudwatch: AwsClientStub<CloudWatchClient>;
+let kms: AwsClientStub<KMSClient>;
 
 function awsError<T extends Error>(error: T, status = 400): T {
     return Object.assign(error, { $metadata: { httpStatusCode: status } });
@@ -61,23 +81,40 @@ function awsError<T extends Error>(error: T, status = 400): T {
 const throttling = () => awsError(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }));
 const timeout = () => Object.assign(new Error("Connection timed out after 5000 ms"), { name: "TimeoutError" });
 const refused = () => awsError(new InvalidGlobalClusterStateFault({ message: "engine versions differ", $metadata: {} }));
+const serverError = () => awsError(Object.assign(new Error("Service Unavailable"), { name: "ServiceUnavailable" }), 503);
 
-/** A simulated AWS world: who is the writer, what the pointers say, what the primary answers. */
+/** A simulated AWS world: who is the writer, what the pointers say, what the primary region answers. */
 interface Sim {
     drWriter: boolean;
     drMember: boolean;
     failoverState?: { Status: string; ToDbClusterArn: string };
-    primary: "available" | "failed" | "unreachable" | "throttled" | "missing";
+    /** What DescribeDBClusters of the primary answers: a status, or a failure; `flaky` alternates 503 and available. */
+    primary: string;
+    /** The DR cluster's replication lag in ms as CloudWatch has it; undefined: no data (the metric stopped). */
+    lagMs: number | undefined;
+    /** The primary cluster's capacity metric in the primary region's CloudWatch. */
+    primaryMetrics: "present" | "absent" | "unreachable";
+    /** Route 53 (the control probe, and the record) unreachable: this function cannot reach anything. */
+    route53Down: boolean;
+    drStatus: string;
+    drInstances: string[];
+    drEngine: string;
+    globalEngine: string;
+    keyState: string;
     record: string;
     activeRegion: string;
     /** DescribeGlobalClusters calls after which a started promotion completes; Infinity never completes. */
     promotionAfter: number;
+    /** Or: the fake time at which a started promotion completes. */
+    promotionDoneAt?: number;
     lock?: LockRecord;
+    refusals: Record<string, number>;
     mode: "automatic" | "manual";
 }
 
 let sim: Sim;
 let clock: number;
+let primaryProbes = 0;
 
 function globalCluster(): GlobalCluster {
     const members = [{ DBClusterArn: arnOf(PRIMARY), IsWriter: !sim.drWriter }];
@@ -87,6 +124,7 @@ function globalCluster(): GlobalCluster {
     return {
         GlobalClusterIdentifier: GLOBAL,
         Status: sim.failoverState?.Status ?? "available",
+        EngineVersion: sim.globalEngine,
         GlobalClusterMembers: members,
         ...(sim.failoverState !== undefined
             ? { FailoverState: { ...sim.failoverState, IsDataLossAllowed: true } as GlobalCluster["FailoverState"] }
@@ -98,28 +136,33 @@ function startPromotion(): void {
     sim.failoverState = { Status: "failing-over", ToDbClusterArn: arnOf(DR) };
 }
 
+const PARAMETERS = (): Record<string, string> => ({
+    [FAILOVER_PARAMETERS.stack]: "dev",
+    [FAILOVER_PARAMETERS.mode]: sim.mode,
+    [FAILOVER_PARAMETERS.globalClusterId]: GLOBAL,
+    [FAILOVER_PARAMETERS.primaryRegion]: PRIMARY.region,
+    [FAILOVER_PARAMETERS.primaryClusterArn]: arnOf(PRIMARY),
+    [FAILOVER_PARAMETERS.drRegion]: DR.region,
+    [FAILOVER_PARAMETERS.drClusterArn]: arnOf(DR),
+    [FAILOVER_PARAMETERS.hostedZoneId]: "Z0123456789",
+    [FAILOVER_PARAMETERS.recordName]: RECORD,
+    [FAILOVER_PARAMETERS.recordTtl]: "30",
+    [FAILOVER_PARAMETERS.topicArns]: TOPIC,
+    [FAILOVER_PARAMETERS.alarmNames]: `${LAG_ALARM},${HEALTH_ALARM}`,
+    [FAILOVER_PARAMETERS.detectionWindowSeconds]: "60",
+    [FAILOVER_PARAMETERS.quorum]: "2",
+    [FAILOVER_PARAMETERS.maxEventAgeSeconds]: "900",
+    [FAILOVER_PARAMETERS.replicationLagThresholdSeconds]: "60",
+});
+
 function install(): void {
-    rds.reset();
-    route53.reset();
-    ssm.reset();
-    sns.reset();
-    dynamodb.reset();
-    const parameters: Record<string, string> = {
-        [FAILOVER_PARAMETERS.stack]: "dev",
-        [FAILOVER_PARAMETERS.mode]: sim.mode,
-        [FAILOVER_PARAMETERS.globalClusterId]: GLOBAL,
-        [FAILOVER_PARAMETERS.primaryRegion]: PRIMARY.region,
-        [FAILOVER_PARAMETERS.primaryClusterArn]: arnOf(PRIMARY),
-        [FAILOVER_PARAMETERS.drRegion]: DR.region,
-        [FAILOVER_PARAMETERS.drClusterArn]: arnOf(DR),
-        [FAILOVER_PARAMETERS.hostedZoneId]: "Z0123456789",
-        [FAILOVER_PARAMETERS.recordName]: RECORD,
-        [FAILOVER_PARAMETERS.recordTtl]: "30",
-        [FAILOVER_PARAMETERS.topicArns]: TOPIC,
-    };
-    ssm.on(GetParametersByPathCommand).resolves({
-        Parameters: Object.entries(parameters).map(([k, v]) => ({ Name: `${failoverParameterPath("dev")}/${k}`, Value: v })),
-    });
+    for (const stub of [rds, route53, ssm, sns, dynamodb, cloudwatch, kms]) {
+        stub.reset();
+    }
+    primaryProbes = 0;
+    ssm.on(GetParametersByPathCommand).callsFake(() => ({
+        Parameters: Object.entries(PARAMETERS()).map(([k, v]) => ({ Name: `${failoverParameterPath("dev")}/${k}`, Value: v })),
+    }));
     ssm.on(GetParameterCommand).callsFake(() => ({ Parameter: { Name: "/healthcare/dev/active-region", Value: sim.activeRegion } }));
     ssm.on(PutParameterCommand).callsFake((input: { Value: string }) => {
         sim.activeRegion = input.Value;
@@ -127,19 +170,43 @@ function install(): void {
     });
     let describes = 0;
     rds.on(DescribeGlobalClustersCommand).callsFake(() => {
-        if (sim.failoverState !== undefined && ++describes >= sim.promotionAfter) {
+        const done =
+            sim.promotionDoneAt !== undefined
+                ? clock >= sim.promotionDoneAt
+                : sim.failoverState !== undefined && ++describes >= sim.promotionAfter;
+        if (sim.failoverState !== undefined && done) {
             sim.failoverState = undefined;
             sim.drWriter = true;
         }
         return { GlobalClusters: [globalCluster()] };
     });
-    rds.on(DescribeDBClustersCommand, { DBClusterIdentifier: DR.id }).resolves({
-        DBClusters: [{ Status: "available", Endpoint: endpointOf(DR) }],
+    rds.on(DescribeDBClustersCommand, { DBClusterIdentifier: DR.id }).callsFake(() => ({
+        DBClusters: [
+            {
+                Status: sim.drStatus,
+                Endpoint: endpointOf(DR),
+                EngineVersion: sim.drEngine,
+                KmsKeyId: `arn:aws:kms:${DR.region}:${ACCOUNT}:key/dr`,
+                DBClusterMembers: sim.drInstances.map((_, i) => ({ DBInstanceIdentifier: `${DR.id}-${i + 1}`, IsClusterWriter: false })),
+            },
+        ],
+    }));
+    rds.on(DescribeDBInstancesCommand).callsFake((input: { DBInstanceIdentifier: string }) => {
+        const n = Number(input.DBInstanceIdentifier.split("-").pop()) - 1;
+        return { DBInstances: [{ DBInstanceIdentifier: input.DBInstanceIdentifier, DBInstanceStatus: sim.drInstances[n] }] };
     });
     rds.on(DescribeDBClustersCommand, { DBClusterIdentifier: PRIMARY.id }).callsFake(() => {
+        primaryProbes++;
         switch (sim.primary) {
             case "unreachable":
                 throw timeout();
+            case "5xx":
+                throw serverError();
+            case "flaky":
+                if (primaryProbes % 2 === 1) {
+                    throw serverError();
+                }
+                return { DBClusters: [{ Status: "available", Endpoint: endpointOf(PRIMARY) }] };
             case "throttled":
                 throw throttling();
             case "missing":
@@ -156,13 +223,35 @@ function install(): void {
         startPromotion();
         return { GlobalCluster: globalCluster() };
     });
-    rds.on(RemoveFromGlobalClusterCommand).callsFake(() => {
-        sim.drMember = false;
-        return { GlobalCluster: globalCluster() };
+    cloudwatch.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: { MetricStat: { Metric: { MetricName: string } } }[] }) => {
+        const metric = input.MetricDataQueries[0]!.MetricStat.Metric.MetricName;
+        if (metric === "ServerlessDatabaseCapacity") {
+            if (sim.primaryMetrics === "unreachable") {
+                throw timeout();
+            }
+            return {
+                MetricDataResults: [
+                    sim.primaryMetrics === "present"
+                        ? { Id: "m", Timestamps: [new Date(clock - 60_000)], Values: [2] }
+                        : { Id: "m", Timestamps: [], Values: [] },
+                ],
+            };
+        }
+        return {
+            MetricDataResults: [
+                sim.lagMs === undefined
+                    ? { Id: "m", Timestamps: [], Values: [] }
+                    : { Id: "m", Timestamps: [new Date(clock - 60_000)], Values: [sim.lagMs] },
+            ],
+        };
     });
-    route53.on(ListResourceRecordSetsCommand).callsFake(() => ({
-        ResourceRecordSets: [{ Name: `${RECORD}.`, Type: "CNAME", TTL: 30, ResourceRecords: [{ Value: sim.record }] }],
-    }));
+    kms.on(DescribeKeyCommand).callsFake(() => ({ KeyMetadata: { KeyId: "dr", KeyState: sim.keyState } }));
+    route53.on(ListResourceRecordSetsCommand).callsFake(() => {
+        if (sim.route53Down) {
+            throw timeout();
+        }
+        return { ResourceRecordSets: [{ Name: `${RECORD}.`, Type: "CNAME", TTL: 30, ResourceRecords: [{ Value: sim.record }] }] };
+    });
     route53
         .on(ChangeResourceRecordSetsCommand)
         .callsFake((input: { ChangeBatch: { Changes: { ResourceRecordSet: { ResourceRecords: { Value: string }[] } }[] } }) => {
@@ -171,11 +260,31 @@ function install(): void {
         });
     sns.on(PublishCommand).resolves({ MessageId: "m-1" });
     dynamodb.on(GetItemCommand).callsFake(() => (sim.lock === undefined ? {} : { Item: toItem(sim.lock) }));
-    dynamodb.on(PutItemCommand).callsFake((input: { Item: Record<string, AttributeValue> }) => {
-        sim.lock = fromItem(input.Item);
-        return {};
+    dynamodb
+        .on(PutItemCommand)
+        .callsFake((input: { Item: Record<string, AttributeValue>; ExpressionAttributeValues?: Record<string, AttributeValue> }) => {
+            // The conditions as DynamoDB evaluates them: absent item, or the version (and owner) read.
+            const expected = input.ExpressionAttributeValues?.[":v"]?.N;
+            const owner = input.ExpressionAttributeValues?.[":o"]?.S;
+            if (
+                (expected === undefined && sim.lock !== undefined) ||
+                (expected !== undefined && String(sim.lock?.version) !== expected) ||
+                (owner !== undefined && sim.lock?.owner !== owner)
+            ) {
+                throw new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
+            }
+            sim.lock = fromItem(input.Item);
+            return {};
+        });
+    dynamodb.on(UpdateItemCommand).callsFake((input: { Key: { lockId: { S: string } } }) => {
+        const key = input.Key.lockId.S;
+        sim.refusals[key] = (sim.refusals[key] ?? 0) + 1;
+        return { Attributes: { refusals: { N: String(sim.refusals[key]) } } };
     });
 }
+
+const metrics: string[] = [];
+const warnings: string[] = [];
 
 function handler(overrides: { now?: () => number } = {}): Handler {
     return createHandler({
@@ -185,22 +294,41 @@ function handler(overrides: { now?: () => number } = {}): Handler {
         sleep: async (ms) => {
             clock += ms;
         },
-        logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
-        poll: { initialDelayMs: 1_000, maxDelayMs: 8_000, factor: 2, reserveMs: 30_000 },
+        logger: { info: () => undefined, warn: (m) => warnings.push(m), error: () => undefined },
+        poll: DEFAULT_POLL,
+        metric: (name) => metrics.push(name),
     });
 }
 
-const context = (remainingMs = 600_000) => ({ awsRequestId: "req-1", getRemainingTimeInMillis: () => remainingMs - 0 });
+const context = (remainingMs = ORCHESTRATOR_TIMEOUT_SECONDS * 1000, requestId = "req-1") => {
+    const start = clock;
+    return { awsRequestId: requestId, getRemainingTimeInMillis: () => remainingMs - (clock - start) };
+};
 
-const FAILOVER = { action: "failover", dryRun: false, force: false };
-const SWITCHOVER = { action: "switchover", dryRun: false, force: false };
-const alarm = (state = "ALARM") => ({
+const manualEvent = (action: "switchover" | "failover", extra: Record<string, unknown> = {}) => ({
+    stack: "dev",
+    action,
+    targetRegion: DR.region,
+    confirm: confirmationOf("dev", action, DR.region),
+    dryRun: false,
+    force: false,
+    ...extra,
+});
+const FAILOVER = manualEvent("failover");
+const SWITCHOVER = manualEvent("switchover");
+const LAG_ALARM = "hdr-dev-failover-replication-lag";
+const HEALTH_ALARM = "hdr-dev-failover-health-check";
+const alarm = (state = "ALARM", extra: Record<string, unknown> = {}) => ({
+    version: "0",
+    id: "e-1",
     source: "aws.cloudwatch",
     "detail-type": "CloudWatch Alarm State Change",
+    account: ACCOUNT,
     region: "eu-west-1",
-    time: "2025-01-01T03:00:00Z",
-    resources: [],
-    detail: { alarmName: "hdr-dev-replication-lag", state: { value: state, reason: "Threshold Crossed" } },
+    time: new Date(clock - 30_000).toISOString(),
+    resources: [`arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:${LAG_ALARM}`],
+    detail: { alarmName: LAG_ALARM, state: { value: state, reason: "Threshold Crossed" } },
+    ...extra,
 });
 
 /** Calls that change something; a run that must change nothing has none of them. */
@@ -208,15 +336,15 @@ function mutatingCalls(): number {
     return (
         rds.commandCalls(FailoverGlobalClusterCommand).length +
         rds.commandCalls(SwitchoverGlobalClusterCommand).length +
-        rds.commandCalls(RemoveFromGlobalClusterCommand).length +
         route53.commandCalls(ChangeResourceRecordSetsCommand).length +
         ssm.commandCalls(PutParameterCommand).length +
         dynamodb.commandCalls(PutItemCommand).length
     );
 }
 
-function allCalls(): number {
-    return rds.calls().length + route53.calls().length + ssm.calls().length + sns.calls().length + dynamodb.calls().length;
+/** Every write, including the refusal counter and notifications. */
+function writes(): number {
+    return mutatingCalls() + dynamodb.commandCalls(UpdateItemCommand).length + sns.commandCalls(PublishCommand).length;
 }
 
 function published(): string[] {
@@ -239,117 +367,227 @@ describe("FailoverOrchestrator runtime", () => {
         ssm = mockClient(SSMClient);
         sns = mockClient(SNSClient);
         dynamodb = mockClient(DynamoDBClient);
+        cloudwatch = mockClient(CloudWatchClient);
+        kms = mockClient(KMSClient);
     });
     beforeEach(() => {
         clock = Date.parse("2025-01-01T03:00:00Z");
+        metrics.length = 0;
+        warnings.length = 0;
         sim = {
             drWriter: false,
             drMember: true,
             primary: "unreachable",
+            lagMs: undefined,
+            primaryMetrics: "unreachable",
+            route53Down: false,
+            drStatus: "available",
+            drInstances: ["available"],
+            drEngine: "16.6",
+            globalEngine: "16.6",
+            keyState: "Enabled",
             record: endpointOf(PRIMARY),
             activeRegion: PRIMARY.region,
             promotionAfter: 3,
+            refusals: {},
             mode: "automatic",
         };
         install();
     });
     after(() => {
-        rds.restore();
-        route53.restore();
-        ssm.restore();
-        sns.restore();
-        dynamodb.restore();
+        for (const stub of [rds, route53, ssm, sns, dynamodb, cloudwatch, kms]) {
+            stub.restore();
+        }
     });
 
+    /** The primary region up and serving, replication flowing. */
+    const healthy = () => Object.assign(sim, { primary: "available", lagMs: 150, primaryMetrics: "present" });
+
     describe("event validation", () => {
-        const bad: [string, unknown, RegExp][] = [
-            ["null", null, /must be a JSON object, got null/],
-            ["an array", [], /got an array/],
-            ["a string", "failover", /got string/],
-            ["an empty object", {}, /action must be one of switchover, failover/],
-            ["an unknown action", { action: "failback" }, /action must be one of switchover, failover/],
-            ["a non-boolean dryRun", { action: "failover", dryRun: "yes" }, /dryRun must be true or false/],
-            ["a misspelt dryRun", { action: "failover", dryrun: true }, /unknown key dryrun/],
-            ["a non-boolean force", { action: "failover", force: 1 }, /force must be true or false/],
-            ["an alarm without a name", { ...alarm(), detail: { state: { value: "ALARM" } } }, /detail\.alarmName/],
-            ["an alarm with an unknown state", { ...alarm(), detail: { alarmName: "a", state: { value: "RED" } } }, /detail\.state\.value/],
-            ["another event source", { ...alarm(), source: "aws.ec2" }, /source/],
+        const bad: [string, () => unknown, RegExp][] = [
+            ["null", () => null, /must be a JSON object, got null/],
+            ["an array", () => [], /got an array/],
+            ["a string", () => "failover", /got string/],
+            ["an empty object", () => ({}), /stack is required/],
+            [
+                '{"action":"failover"} alone',
+                () => ({ action: "failover" }),
+                /stack is required.*targetRegion is required.*confirm is required/,
+            ],
+            ["an unknown action", () => manualEvent("failover", { action: "failback" }), /action must be one of switchover, failover/],
+            [
+                "a confirmation that does not repeat the request",
+                () => manualEvent("failover", { confirm: "dev:failover" }),
+                /confirm must repeat the request exactly: "dev:failover:eu-west-1"/,
+            ],
+            ["a non-boolean dryRun", () => manualEvent("failover", { dryRun: "yes" }), /dryRun must be true or false/],
+            ["a misspelt dryRun", () => manualEvent("failover", { dryrun: true }), /unknown key dryrun/],
+            ["a forced switchover", () => manualEvent("switchover", { force: true }), /force applies to a failover only/],
+            ["an alarm without a name", () => ({ ...alarm(), detail: { state: { value: "ALARM" } } }), /detail\.alarmName/],
+            [
+                "an alarm with an unknown state",
+                () => ({ ...alarm(), detail: { alarmName: "a", state: { value: "RED" } } }),
+                /detail\.state\.value/,
+            ],
+            ["another event source", () => ({ ...alarm(), source: "aws.ec2" }), /source/],
+            ['an alarm event carrying "dryRun": true', () => alarm("ALARM", { dryRun: true }), /unknown key dryRun/],
+            ["an alarm event without an account", () => ({ ...alarm(), account: undefined }), /account/],
         ];
         for (const [what, event, message] of bad) {
             it(`rejects ${what} with a clear error and makes no AWS call`, async () => {
-                const error = await rejection(handler()(event, context()));
+                const error = await rejection(handler()(event(), context()));
                 expect(error).to.be.instanceOf(InvalidEventError);
                 expect(error.message)
                     .to.match(message)
                     .and.to.match(/nothing was changed/);
-                expect(allCalls()).to.equal(0);
+                expect(
+                    rds.calls().length + route53.calls().length + ssm.calls().length + sns.calls().length + dynamodb.calls().length,
+                ).to.equal(0);
             });
         }
 
-        it("accepts a manual request and defaults dryRun and force to false", () => {
-            expect(parseEvent({ action: "switchover" })).to.deep.equal({
+        const foreign: [string, () => unknown, RegExp][] = [
+            [
+                "an alarm of another stack",
+                () =>
+                    alarm("ALARM", {
+                        detail: { alarmName: "hdr-prod-failover-replication-lag", state: { value: "ALARM" } },
+                        resources: [],
+                    }),
+                /not one of this stack's failover alarms/,
+            ],
+            [
+                "an alarm from another account",
+                () => alarm("ALARM", { account: "210987654321", resources: [] }),
+                /from account 210987654321, not 123456789012/,
+            ],
+            ["an alarm from the primary region", () => alarm("ALARM", { region: "eu-west-2", resources: [] }), /the alarm is in eu-west-2/],
+            [
+                "a week-old alarm",
+                () => alarm("ALARM", { time: new Date(clock - 7 * 86_400_000).toISOString() }),
+                /604800 s old; alarm events older than 900 s are stale/,
+            ],
+            [
+                "an alarm whose resources name another alarm",
+                () => alarm("ALARM", { resources: [`arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:other`] }),
+                /names resources of another alarm/,
+            ],
+            [
+                "a request for another stack",
+                () => manualEvent("failover", { stack: "prod", confirm: "prod:failover:eu-west-1" }),
+                /serves stack "dev"/,
+            ],
+            [
+                "a request to make the primary region the writer",
+                () => manualEvent("failover", { targetRegion: "eu-west-2", confirm: "dev:failover:eu-west-2" }),
+                /promotes eu-west-1 only/,
+            ],
+        ];
+        for (const [what, event, message] of foreign) {
+            it(`rejects ${what}, after reading only its configuration: zero AWS writes`, async () => {
+                const error = await rejection(handler()(event(), context()));
+                expect(error).to.be.instanceOf(InvalidEventError);
+                expect(error.message).to.match(message);
+                expect(writes()).to.equal(0);
+                expect(rds.calls()).to.have.length(0);
+            });
+        }
+
+        it("accepts a confirmed manual request and defaults dryRun and force to false", () => {
+            const { dryRun: _d, force: _f, ...minimal } = FAILOVER;
+            expect(parseEvent(minimal)).to.deep.equal({
                 kind: "manual",
-                action: "switchover",
+                stack: "dev",
+                action: "failover",
+                targetRegion: DR.region,
                 dryRun: false,
                 force: false,
             });
         });
 
-        it("reads an EventBridge alarm state change", () => {
+        it("reads an EventBridge alarm state change with its account, region and time", () => {
             expect(parseEvent(alarm())).to.include({
                 kind: "alarm",
-                alarmName: "hdr-dev-replication-lag",
+                alarmName: LAG_ALARM,
                 state: "ALARM",
                 alarmRegion: "eu-west-1",
+                account: ACCOUNT,
             });
+        });
+
+        it("accepts the health-check alarm forwarded from us-east-1", async () => {
+            const event = alarm("ALARM", {
+                region: "us-east-1",
+                resources: [`arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:${HEALTH_ALARM}`],
+                detail: { alarmName: HEALTH_ALARM, state: { value: "ALARM", reason: "x" } },
+            });
+            expect((await handler()(event, context())).outcome).to.equal("completed");
         });
     });
 
     describe("decisions", () => {
+        const evidence = (down: number, extra: Partial<Evidence> = {}): Evidence => ({
+            signals: [],
+            down,
+            quorum: 2,
+            quorumMet: down >= 2,
+            primaryServing: down === 0,
+            spanMs: 60_000,
+            rounds: 4,
+            ...extra,
+        });
+        const ready: Readiness = { ready: true, problems: [], facts: {} as ReadinessFacts };
         const world = (w: Partial<World>): World => ({
-            primary: { kind: "unhealthy", reason: "down" },
             drRole: "secondary",
             pointersAtDr: false,
+            openRun: false,
+            readiness: ready,
+            evidence: evidence(3),
             ...w,
         });
         const manual = (action: "switchover" | "failover", force = false): OrchestratorRequest => ({
             kind: "manual",
+            stack: "dev",
             action,
+            targetRegion: DR.region,
             dryRun: false,
             force,
         });
         const alarmRequest = (state: "OK" | "ALARM" = "ALARM"): OrchestratorRequest => ({
             kind: "alarm",
-            alarmName: "a",
+            alarmName: LAG_ALARM,
             state,
             reason: "",
             alarmRegion: "eu-west-1",
+            account: ACCOUNT,
+            resources: [],
             time: "",
         });
-        const auto = { mode: "automatic" as const, stack: "dev" };
-        const cases: [string, OrchestratorRequest, World, typeof auto | { mode: "manual"; stack: string }, string, RegExp?][] = [
+        const auto = { mode: "automatic" as const, stack: "dev", drRegion: DR.region };
+        const manualMode = { ...auto, mode: "manual" as const };
+        const cases: [string, OrchestratorRequest, World, typeof auto | typeof manualMode, string, RegExp?][] = [
             ["an alarm back to OK is ignored", alarmRequest("OK"), world({}), auto, "ignore"],
             [
                 "an alarm in manual mode only notifies, with the command",
                 alarmRequest(),
                 world({}),
-                { mode: "manual", stack: "dev" },
+                manualMode,
                 "notify-only",
-                /npm run failover -- --stack dev --action failover/,
+                /npm run failover -- --stack dev --action failover --to eu-west-1 --confirm dev:failover:eu-west-1/,
             ],
-            ["an alarm in automatic mode with the primary down fails over", alarmRequest(), world({}), auto, "proceed"],
+            ["an alarm with the quorum met fails over", alarmRequest(), world({}), auto, "proceed", /unplanned failover/],
+            ["an alarm with one signal down starts nothing", alarmRequest(), world({ evidence: evidence(1) }), auto, "refuse", /1 of/],
             [
-                "an alarm with a healthy primary starts nothing",
+                "an alarm with the quorum seen over too short a window starts nothing",
                 alarmRequest(),
-                world({ primary: { kind: "healthy", status: "available" } }),
+                world({ evidence: evidence(3, { quorumMet: false, spanMs: 20_000 }) }),
                 auto,
                 "refuse",
-                /primary is healthy/,
             ],
             [
                 "a failover with a healthy primary is refused without force",
                 manual("failover"),
-                world({ primary: { kind: "healthy", status: "available" } }),
+                world({ evidence: evidence(0) }),
                 auto,
                 "refuse",
                 /--force/,
@@ -357,27 +595,37 @@ describe("FailoverOrchestrator runtime", () => {
             [
                 "a forced failover with a healthy primary proceeds",
                 manual("failover", true),
-                world({ primary: { kind: "healthy", status: "available" } }),
+                world({ evidence: evidence(0) }),
                 auto,
                 "proceed",
                 /forced/,
             ],
             [
-                "a failover when the primary's health cannot be told is refused",
-                manual("failover"),
-                world({ primary: { kind: "inconclusive", reason: "throttled" } }),
-                auto,
-                "refuse",
-            ],
-            [
-                "a switchover with a healthy primary proceeds",
+                "a switchover with the primary serving proceeds",
                 manual("switchover"),
-                world({ primary: { kind: "healthy", status: "available" } }),
+                world({ evidence: evidence(0) }),
                 auto,
                 "proceed",
                 /no data will be lost/,
             ],
-            ["a switchover with the primary down is refused", manual("switchover"), world({}), auto, "refuse", /--action failover/],
+            [
+                "a switchover with the primary not serving is refused",
+                manual("switchover"),
+                world({ evidence: evidence(3) }),
+                auto,
+                "refuse",
+                /--action failover/,
+            ],
+            [
+                "a DR cluster that is not ready is never promoted, even when forced",
+                manual("failover", true),
+                world({
+                    readiness: { ready: false, problems: ["the DR cluster is modifying, not available"], facts: {} as ReadinessFacts },
+                }),
+                auto,
+                "refuse",
+                /not ready.*modifying/,
+            ],
             [
                 "a DR writer with the pointers on it is already active",
                 manual("failover"),
@@ -386,12 +634,35 @@ describe("FailoverOrchestrator runtime", () => {
                 "already-active",
             ],
             [
-                "a standalone DR writer with stale pointers is repointed",
+                "a DR writer with stale pointers is repointed",
                 manual("failover"),
-                world({ drRole: "standalone" }),
+                world({ drRole: "writer" }),
                 auto,
                 "proceed",
                 /repointing/,
+            ],
+            [
+                "a DR writer whose run never finished is finished",
+                alarmRequest(),
+                world({ drRole: "writer", pointersAtDr: true, openRun: true }),
+                auto,
+                "proceed",
+                /finishing the run/,
+            ],
+            [
+                "a DR cluster outside the global cluster is never pointed at (split brain), even with the quorum met",
+                manual("failover", true),
+                world({ drRole: "not-member" }),
+                auto,
+                "refuse",
+                /not a member of the global cluster.*break-glass/,
+            ],
+            [
+                "a detached DR cluster is refused while the primary is healthy",
+                alarmRequest(),
+                world({ drRole: "not-member", evidence: evidence(0) }),
+                auto,
+                "refuse",
             ],
             ["a promotion under way is waited for", manual("failover"), world({ drRole: "promoting" }), auto, "proceed", /under way/],
         ];
@@ -405,10 +676,95 @@ describe("FailoverOrchestrator runtime", () => {
             });
         }
         it("does not promote again when the DR cluster is already the writer or promoting", () => {
-            for (const drRole of ["writer", "standalone", "promoting"] as const) {
+            for (const drRole of ["writer", "promoting"] as const) {
                 const decision = decide(manual("failover"), world({ drRole }), auto);
-                expect(decision.kind === "proceed" ? decision.promote : false).to.equal(false);
+                expect(decision.kind === "proceed" ? decision.promote : true).to.equal(false);
             }
+        });
+    });
+
+    describe("signals", () => {
+        const round = (
+            at: number,
+            api: "down" | "up" | "unknown",
+            lag: "down" | "up" | "unknown",
+            metricsVerdict: "down" | "up" | "unknown",
+            primaryStatus?: string,
+        ): Round => ({
+            at,
+            control: true,
+            readings: {
+                "primary-rds-api": { verdict: api, detail: "" },
+                "replication-lag": { verdict: lag, detail: "" },
+                "primary-metrics": { verdict: metricsVerdict, detail: "" },
+            },
+            ...(primaryStatus !== undefined ? { primaryStatus } : {}),
+        });
+        it("combines readings: down only when every reading is down; one up is up; otherwise unknown", () => {
+            expect(combine(["down", "down", "down"])).to.equal("down");
+            expect(combine(["down", "up", "down"])).to.equal("up");
+            expect(combine(["down", "unknown", "down"])).to.equal("unknown");
+            expect(combine([])).to.equal("unknown");
+        });
+        it("meets the quorum only with enough signals down over the whole window", () => {
+            const rounds = [0, 20_000, 40_000, 60_000].map((t) => round(t, "down", "down", "up"));
+            expect(evaluate(rounds, 2, 60_000)).to.include({ down: 2, quorumMet: true, spanMs: 60_000 });
+            expect(evaluate(rounds, 3, 60_000).quorumMet).to.be.false;
+            expect(evaluate(rounds.slice(0, 2), 2, 60_000).quorumMet, "a window cut short").to.be.false;
+        });
+        it("a single good reading in the window keeps the primary up (a brownout is not an outage)", () => {
+            const rounds = [
+                round(0, "down", "down", "down"),
+                round(20_000, "up", "down", "down", "available"),
+                round(40_000, "down", "down", "down"),
+            ];
+            expect(evaluate(rounds, 3, 40_000)).to.include({ down: 2, quorumMet: false });
+        });
+    });
+
+    describe("readiness", () => {
+        const facts = (f: Partial<ReadinessFacts>): ReadinessFacts => ({
+            member: true,
+            status: "available",
+            engineVersion: "16.6",
+            globalEngineVersion: "16.6",
+            instances: [{ id: "i-1", status: "available" }],
+            keyState: "Enabled",
+            ...f,
+        });
+        const cases: [string, Partial<ReadinessFacts>, RegExp][] = [
+            ["not a member", { member: false }, /not a member of this global cluster/],
+            ["modifying", { status: "modifying" }, /is modifying, not available/],
+            ["creating", { status: "creating" }, /is creating, not available/],
+            ["on another engine version", { engineVersion: "16.4" }, /runs 16.4 and the global database 16.6/],
+            ["without an instance", { instances: [] }, /no DB instance to promote/],
+            ["with no available instance", { instances: [{ id: "i-1", status: "rebooting" }] }, /i-1 rebooting/],
+            ["with its key disabled", { keyState: "Disabled" }, /KMS key is Disabled/],
+        ];
+        for (const [what, f, message] of cases) {
+            it(`is not ready ${what}`, () => {
+                expect(readinessProblems(facts(f)).join("; ")).to.match(message);
+            });
+        }
+        it("is ready when every check passes", () => {
+            expect(readinessProblems(facts({}))).to.deep.equal([]);
+        });
+        it("re-checks before acting: readiness, the primary for a switchover, the quorum for an unforced failover", () => {
+            const ok: Readiness = { ready: true, problems: [], facts: facts({}) };
+            const round = (down: number, serving: boolean): Evidence => ({
+                signals: [],
+                down,
+                quorum: 2,
+                quorumMet: false,
+                primaryServing: serving,
+                spanMs: 0,
+                rounds: 1,
+            });
+            expect(recheckProblem("failover", false, ok, round(2, false))).to.equal(undefined);
+            expect(recheckProblem("failover", false, ok, round(1, false))).to.match(/no longer looks lost/);
+            expect(recheckProblem("failover", true, ok, round(0, true))).to.equal(undefined);
+            expect(recheckProblem("switchover", false, ok, round(0, false))).to.match(/needs the primary serving/);
+            expect(recheckProblem("failover", true, { ...ok, ready: false, problems: ["x"] }, round(3, false))).to.match(/no longer ready/);
         });
     });
 
@@ -445,10 +801,12 @@ describe("FailoverOrchestrator runtime", () => {
             lockId: GLOBAL,
             state: "running",
             owner: "a",
+            runId: "a",
             action: "failover",
             targetRegion: "eu-west-1",
             steps: ["act"],
             path: "managed",
+            notified: ["start"],
             expiresAt: 2_000,
             updatedAt: 0,
             version: 3,
@@ -460,21 +818,82 @@ describe("FailoverOrchestrator runtime", () => {
             expect(isHeld(record({ state: "failed" }), 1_000)).to.be.false;
             expect(isHeld(undefined, 0)).to.be.false;
         });
-        it("resumes the steps of a crashed or failed run of the same request", () => {
-            expect(inherit(record({}), "failover", "eu-west-1")).to.deep.equal({ steps: ["act"], path: "managed" });
-            expect(inherit(record({ state: "failed" }), "failover", "eu-west-1").steps).to.deep.equal(["act"]);
+        it("continues a crashed run as the same run: its steps, path and sent messages", () => {
+            expect(inherit(record({}), "eu-west-1", "b")).to.deep.equal({
+                runId: "a",
+                steps: ["act"],
+                notified: ["start"],
+                action: "failover",
+                path: "managed",
+            });
         });
-        it("starts afresh after a completed run or for a different request", () => {
-            expect(inherit(record({ state: "completed" }), "failover", "eu-west-1").steps).to.deep.equal([]);
-            expect(inherit(record({}), "switchover", "eu-west-1").steps).to.deep.equal([]);
-            expect(inherit(undefined, "failover", "eu-west-1").steps).to.deep.equal([]);
+        it("resumes the steps of a failed run as a new run, with messages of its own", () => {
+            expect(inherit(record({ state: "failed" }), "eu-west-1", "b")).to.deep.equal({
+                runId: "b",
+                steps: ["act"],
+                notified: [],
+                path: "managed",
+            });
+        });
+        it("starts afresh after a completed run or for another target region", () => {
+            expect(inherit(record({ state: "completed" }), "eu-west-1", "b")).to.deep.equal({ runId: "b", steps: [], notified: [] });
+            expect(inherit(record({}), "eu-west-2", "b").steps).to.deep.equal([]);
+            expect(inherit(undefined, "eu-west-1", "b").steps).to.deep.equal([]);
+        });
+        it("calls a run open until it completes", () => {
+            expect(isOpen(record({}), "eu-west-1")).to.be.true;
+            expect(isOpen(record({ state: "failed" }), "eu-west-1")).to.be.true;
+            expect(isOpen(record({ state: "completed" }), "eu-west-1")).to.be.false;
+            expect(isOpen(record({}), "eu-west-2")).to.be.false;
         });
     });
 
-    describe("bounded polling", () => {
-        it("backs off exponentially up to the largest delay", () => {
-            const poll = { initialDelayMs: 1_000, maxDelayMs: 8_000, factor: 2, reserveMs: 0 };
-            expect([0, 1, 2, 3, 4, 5].map((a) => backoffDelay(a, poll))).to.deep.equal([1_000, 2_000, 4_000, 8_000, 8_000, 8_000]);
+    describe("time", () => {
+        it("fits the longest run the settings allow, and its reserve, inside the function's timeout", () => {
+            expect(orchestrationDeadlineSeconds(DETECTION_WINDOW_SECONDS.max) + NOTIFY_RESERVE_SECONDS).to.be.at.most(
+                ORCHESTRATOR_TIMEOUT_SECONDS,
+            );
+        });
+        it("polls the promoted writer at most every 5 s", () => {
+            expect(DEFAULT_POLL.intervalMs).to.be.at.most(WRITER_POLL_SECONDS * 1000);
+        });
+        it("aborts a call that never answers at the call's deadline, with an error that names it", async () => {
+            const deadline = new Deadline(Date.now, Date.now() + 50, "step act");
+            let aborted = false;
+            const error = await rejection(
+                deadline.call("FailoverGlobalCluster", (signal) => {
+                    signal.addEventListener("abort", () => (aborted = true));
+                    return new Promise<never>(() => undefined);
+                }),
+            );
+            expect(error).to.be.instanceOf(DeadlineExceededError);
+            expect(error.message).to.match(/FailoverGlobalCluster did not answer within \d+ ms \(step act\)/);
+            expect(aborted, "the SDK call's AbortSignal fired").to.be.true;
+        });
+        it("refuses to start a call once the deadline has passed", async () => {
+            const deadline = new Deadline(Date.now, Date.now() - 1, "step repoint");
+            const error = await rejection(deadline.call("PutParameter", () => Promise.resolve(1)));
+            expect(error.message).to.match(/step repoint ran out of time/);
+        });
+        it("spreads the probes over the whole window even when every call takes time, so the quorum is not lost to rounding", async () => {
+            // Each reading of the clock is a millisecond later: the calls take time, as they do for real.
+            const result = await handler({ now: () => clock++ })(FAILOVER, context());
+            expect(result.outcome).to.equal("completed");
+            expect(result.evidence?.spanMs).to.be.at.least(60_000);
+        });
+
+        it("notices a promotion AWS completes within 5 s of its completion", async () => {
+            sim.promotionDoneAt = Number.POSITIVE_INFINITY;
+            rds.on(FailoverGlobalClusterCommand).callsFake(() => {
+                startPromotion();
+                sim.promotionDoneAt = clock + 60_000;
+                return { GlobalCluster: globalCluster() };
+            });
+            const result = await handler()(FAILOVER, context());
+            expect(result.outcome).to.equal("completed");
+            const wait = result.timeline.find((s) => s.name === "wait-for-writer")!;
+            const noticedAt = Date.parse(wait.start) + wait.durationMs;
+            expect(noticedAt - sim.promotionDoneAt!).to.be.within(0, WRITER_POLL_SECONDS * 1000);
         });
     });
 
@@ -482,28 +901,26 @@ describe("FailoverOrchestrator runtime", () => {
         it("names every missing parameter", () => {
             expect(() => parseRuntimeConfig({ stack: "dev" }, "dev", "t")).to.throw(
                 ConfigurationError,
-                /\/healthcare\/dev\/failover\/global-cluster-id: is missing/,
+                /\/healthcare\/dev\/failover\/global-cluster-id: is missing.*quorum/,
+            );
+        });
+        it("refuses a quorum of one signal", () => {
+            expect(() => parseRuntimeConfig({ ...PARAMETERS(), quorum: "1" }, "dev", "t")).to.throw(
+                ConfigurationError,
+                /quorum: must be at least 2/,
             );
         });
         it("refuses a cluster ARN outside its configured region", () => {
-            const values = {
-                stack: "dev",
-                mode: "automatic",
-                "global-cluster-id": GLOBAL,
-                "primary-region": "eu-west-2",
-                "primary-cluster-arn": arnOf(DR),
-                "dr-region": "eu-west-1",
-                "dr-cluster-arn": arnOf(DR),
-                "hosted-zone-id": "Z1",
-                "record-name": RECORD,
-                "record-ttl": "30",
-            };
-            expect(() => parseRuntimeConfig(values, "dev", "t")).to.throw(ConfigurationError, /is not in eu-west-2/);
+            expect(() => parseRuntimeConfig({ ...PARAMETERS(), "primary-cluster-arn": arnOf(DR) }, "dev", "t")).to.throw(
+                ConfigurationError,
+                /is not in eu-west-2/,
+            );
         });
     });
 
     describe("unplanned failover", () => {
-        it("fails over with AllowDataLoss when the primary region is unreachable, repoints, notifies and releases the lock", async () => {
+        it("fails over with AllowDataLoss when the quorum holds over the window, repoints, notifies once each and releases the lock", async () => {
+            const started = clock;
             const result = await handler()(FAILOVER, context());
             expect(result.outcome).to.equal("completed");
             expect(result.path).to.equal("managed");
@@ -514,11 +931,14 @@ describe("FailoverOrchestrator runtime", () => {
                 TargetDbClusterIdentifier: arnOf(DR),
                 AllowDataLoss: true,
             });
-            expect(rds.commandCalls(RemoveFromGlobalClusterCommand)).to.have.length(0);
             expect(sim.record).to.equal(endpointOf(DR));
             expect(sim.activeRegion).to.equal(DR.region);
             expect(published()).to.deep.equal(["[dev] failover to eu-west-1 started", "[dev] failover to eu-west-1 completed (managed)"]);
-            expect(sim.lock).to.include({ state: "completed", owner: "req-1" });
+            expect(sim.lock).to.include({ state: "completed", owner: "req-1", runId: "req-1" });
+            expect(sim.lock?.notified).to.deep.equal(["start", "end"]);
+            expect(result.evidence).to.include({ quorumMet: true });
+            expect(primaryProbes, "four probes over the window and one just before acting").to.equal(5);
+            expect(Date.parse(result.timeline[1]!.start) - started, "the window was waited").to.be.at.least(60_000);
             expect(result.timeline.map((s) => s.name)).to.deep.equal([
                 "assess",
                 "lock",
@@ -541,66 +961,52 @@ describe("FailoverOrchestrator runtime", () => {
         for (const [what, primary] of [
             ["a missing primary cluster", "missing"],
             ["a failed primary cluster", "failed"],
+            ["a primary whose key is inaccessible", "inaccessible-encryption-credentials"],
         ] as const) {
-            it(`treats ${what} as a lost primary`, async () => {
+            it(`treats ${what} as a lost primary when replication has stopped too`, async () => {
                 sim.primary = primary;
                 expect((await handler()(FAILOVER, context())).outcome).to.equal("completed");
             });
         }
 
-        for (const [what, error] of [
-            ["InvalidGlobalClusterStateFault", refused],
-            [
-                "InvalidDBClusterStateFault",
-                () => awsError(new InvalidDBClusterStateFault({ message: "cluster not available", $metadata: {} })),
-            ],
-        ] as const) {
-            it(`falls back to detach and promote when the managed failover is refused (${what})`, async () => {
-                rds.on(FailoverGlobalClusterCommand).rejects(error());
-                const result = await handler()(FAILOVER, context());
-                expect(result.outcome).to.equal("completed");
-                expect(result.path).to.equal("detach");
-                expect(rds.commandCalls(RemoveFromGlobalClusterCommand)[0]!.args[0].input).to.deep.equal({
-                    GlobalClusterIdentifier: GLOBAL,
-                    DbClusterIdentifier: arnOf(DR),
-                });
-                expect(sim.record).to.equal(endpointOf(DR));
-                expect(published()[1]).to.match(/completed \(detach and promote\)/);
-            });
-        }
+        it("never detaches when AWS refuses the managed failover: the run fails loudly, pages with the break-glass note, repoints nothing", async () => {
+            rds.on(FailoverGlobalClusterCommand).rejects(refused());
+            const err = await rejection(handler()(FAILOVER, context()));
+            expect(err).to.be.instanceOf(OrchestrationError);
+            expect(err.message).to.match(/failed at act: InvalidGlobalClusterStateFault.*never detaches on its own/);
+            expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).to.have.length(0);
+            expect(sim.lock?.state).to.equal("failed");
+            expect(published()[1]).to.match(/FAILED at act/);
+        });
 
-        it("does not detach when the refusal is because a promotion is already under way; it waits for it", async () => {
+        it("a failover call whose answer was lost after it took effect is read back, not repeated", async () => {
             rds.on(FailoverGlobalClusterCommand).callsFake(() => {
                 startPromotion();
-                throw refused();
+                throw timeout();
             });
             const result = await handler()(FAILOVER, context());
             expect(result.outcome).to.equal("completed");
-            expect(rds.commandCalls(RemoveFromGlobalClusterCommand)).to.have.length(0);
-            expect(sim.drWriter).to.be.true;
+            expect(rds.commandCalls(FailoverGlobalClusterCommand)).to.have.length(1);
+            expect(result.timeline.find((s) => s.name === "act")?.detail).to.match(
+                /answered TimeoutError, but the global cluster shows the DR cluster promoting/,
+            );
         });
 
         for (const [what, error] of [
             ["throttled (ThrottlingException)", throttling],
-            ["timed out (TimeoutError)", timeout],
-            [
-                "answered DBClusterNotFoundFault",
-                () => awsError(new DBClusterNotFoundFault({ message: "no such cluster", $metadata: {} }), 404),
-            ],
+            ["timed out (TimeoutError) without effect", timeout],
             [
                 "answered GlobalClusterNotFoundFault",
                 () => awsError(new GlobalClusterNotFoundFault({ message: "no such global cluster", $metadata: {} }), 404),
             ],
         ] as const) {
-            it(`never detaches when the failover call is ${what}: the run fails, marks the lock failed and notifies`, async () => {
+            it(`fails the run when the failover call is ${what}: lock marked failed, one FAILED message, nothing repointed`, async () => {
                 rds.on(FailoverGlobalClusterCommand).rejects(error());
                 const err = await rejection(handler()(FAILOVER, context()));
-                expect(err).to.be.instanceOf(OrchestrationError);
                 expect(err.message).to.match(/failed at act/);
-                expect(rds.commandCalls(RemoveFromGlobalClusterCommand)).to.have.length(0);
                 expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).to.have.length(0);
                 expect(sim.lock?.state).to.equal("failed");
-                expect(published()[1]).to.match(/FAILED at act/);
+                expect(published()).to.deep.equal(["[dev] failover to eu-west-1 started", "[dev] failover to eu-west-1 FAILED at act"]);
             });
         }
 
@@ -613,122 +1019,326 @@ describe("FailoverOrchestrator runtime", () => {
             expect(mutatingCalls()).to.equal(0);
         });
 
-        it("stops waiting within the function's time and says so; a re-run keeps waiting", async () => {
+        it("stops waiting at the step's deadline and says so; a re-run keeps waiting and never promotes twice", async () => {
             sim.promotionAfter = Infinity;
-            const err = await rejection(handler()(FAILOVER, context(120_000)));
+            const err = await rejection(handler()(FAILOVER, context()));
             expect(err.message).to.match(
                 /failed at wait-for-writer: WaitTimeout: the DR cluster did not become the available writer in time/,
             );
             expect(sim.lock).to.include({ state: "failed" });
-            expect(sim.lock?.steps).to.deep.equal(["act"]);
-            // The re-run resumes after "act": it does not start a second failover.
+            expect(sim.lock?.steps).to.include("act");
             sim.promotionAfter = 1;
-            const rerun = await handler()(FAILOVER, { ...context(), awsRequestId: "req-2" });
+            const rerun = await handler()(FAILOVER, context(undefined, "req-2"));
             expect(rerun.outcome).to.equal("completed");
             expect(rds.commandCalls(FailoverGlobalClusterCommand)).to.have.length(1);
             expect(rerun.timeline.find((s) => s.name === "act")).to.include({ outcome: "skipped" });
         });
 
-        it("fails at wait-for-writer when describing is throttled, without promoting twice", async () => {
+        it("keeps polling through throttled reads of the writer, without promoting twice", async () => {
             let n = 0;
             rds.on(DescribeGlobalClustersCommand).callsFake(() => {
-                if (++n > 3) {
+                if (sim.failoverState !== undefined && ++n % 2 === 0) {
                     throw throttling();
+                }
+                if (sim.failoverState !== undefined && n > 8) {
+                    sim.failoverState = undefined;
+                    sim.drWriter = true;
                 }
                 return { GlobalClusters: [globalCluster()] };
             });
-            const err = await rejection(handler()(FAILOVER, context()));
-            expect(err.message).to.match(/wait-for-writer: ThrottlingException/);
+            expect((await handler()(FAILOVER, context())).outcome).to.equal("completed");
             expect(rds.commandCalls(FailoverGlobalClusterCommand)).to.have.length(1);
         });
 
-        it("still completes when a notification cannot be published", async () => {
-            sns.on(PublishCommand).rejects(throttling());
+        it("still completes when a notification cannot be published, and never publishes it twice", async () => {
+            sns.on(PublishCommand).rejects(timeout());
             const result = await handler()(FAILOVER, context());
             expect(result.outcome).to.equal("completed");
             expect(result.timeline.find((s) => s.name === "notify")?.detail).to.match(/0 of 1 topics/);
+            expect(sns.commandCalls(PublishCommand)).to.have.length(2);
+        });
+
+        it("fails the run at its deadline when the function's time runs short, keeping the reserve to tell on-call", async () => {
+            sim.promotionAfter = Infinity;
+            const err = await rejection(handler()(FAILOVER, context(150_000)));
+            expect(err.message).to.match(/failed at wait-for-writer/);
+            expect(published()[1]).to.match(/FAILED at wait-for-writer/);
+            expect(sim.lock?.state).to.equal("failed");
         });
     });
 
-    describe("safety", () => {
-        it("never fails over a healthy primary without force, and tells on-call", async () => {
-            sim.primary = "available";
-            const result = await handler()(FAILOVER, context());
-            expect(result.outcome).to.equal("refused");
-            expect(result.message).to.match(/primary is healthy/);
-            expect(mutatingCalls()).to.equal(0);
-            expect(published()).to.deep.equal(["[dev] failover not started"]);
+    describe("never fails over a healthy primary", () => {
+        const refusedCases: [string, () => void, RegExp][] = [
+            ["the primary serving, replication flowing", () => healthy(), /0 of 3 signals/],
+            [
+                "a lag alarm alone (replication slow, the primary serving)",
+                () => Object.assign(healthy(), { lagMs: 600_000 }),
+                /1 of 3 signals.*replication-lag down/,
+            ],
+            [
+                "a primary in failing-over (a transition, not a failure) with replication stopped",
+                () => Object.assign(sim, { primary: "failing-over", primaryMetrics: "present" }),
+                /primary-rds-api up/,
+            ],
+            [
+                "a primary in update-iam-db-auth with replication stopped",
+                () => Object.assign(sim, { primary: "update-iam-db-auth", primaryMetrics: "present" }),
+                /primary-rds-api up/,
+            ],
+            [
+                "a brownout: the primary's RDS API answers 503 every other call",
+                () => Object.assign(sim, { primary: "flaky", primaryMetrics: "present" }),
+                /primary-rds-api up/,
+            ],
+            [
+                "two failed probes then a good one",
+                () => {
+                    Object.assign(healthy(), { lagMs: undefined });
+                    let n = 0;
+                    rds.on(DescribeDBClustersCommand, { DBClusterIdentifier: PRIMARY.id }).callsFake(() => {
+                        if (++n <= 2) {
+                            throw serverError();
+                        }
+                        return { DBClusters: [{ Status: "available", Endpoint: endpointOf(PRIMARY) }] };
+                    });
+                },
+                /primary-rds-api up/,
+            ],
+            [
+                "this function cannot reach anything (its NAT is down): the control probe fails too",
+                () => Object.assign(sim, { route53Down: true }),
+                /primary-rds-api unknown.*primary-metrics unknown/,
+            ],
+            [
+                "throttling of the primary's API",
+                () => Object.assign(sim, { primary: "throttled", primaryMetrics: "present" }),
+                /primary-rds-api unknown/,
+            ],
+        ];
+        for (const [what, arrange, reason] of refusedCases) {
+            it(`refuses and pages for ${what}: no AWS write but the notification`, async () => {
+                arrange();
+                const result = await handler()(alarm(), context());
+                expect(result.outcome).to.equal("refused");
+                expect(result.message).to.match(reason);
+                expect(mutatingCalls()).to.equal(0);
+                expect(published()).to.deep.equal(["[dev] failover to eu-west-1 refused"]);
+            });
+        }
+
+        it("stops when the primary recovers between the window and the act step: nothing is started", async () => {
+            let rounds = 0;
+            cloudwatch
+                .on(GetMetricDataCommand)
+                .callsFake((input: { MetricDataQueries: { MetricStat: { Metric: { MetricName: string } } }[] }) => {
+                    const metric = input.MetricDataQueries[0]!.MetricStat.Metric.MetricName;
+                    if (metric === "ServerlessDatabaseCapacity") {
+                        if (rounds > 4) {
+                            return { MetricDataResults: [{ Id: "m", Timestamps: [new Date(clock)], Values: [2] }] };
+                        }
+                        throw timeout();
+                    }
+                    // The replication lag and the capacity metric come back after the window: the primary is back.
+                    return {
+                        MetricDataResults: [
+                            ++rounds > 4
+                                ? { Id: "m", Timestamps: [new Date(clock)], Values: [100] }
+                                : { Id: "m", Timestamps: [], Values: [] },
+                        ],
+                    };
+                });
+            rds.on(DescribeDBClustersCommand, { DBClusterIdentifier: PRIMARY.id }).callsFake(() => {
+                if (rounds > 4) {
+                    return { DBClusters: [{ Status: "available" }] };
+                }
+                throw timeout();
+            });
+            const err = await rejection(handler()(FAILOVER, context()));
+            expect(err.message).to.match(
+                /failed at act: RecheckFailed: re-checked immediately before acting, nothing was started: the primary no longer looks lost/,
+            );
+            expect(rds.commandCalls(FailoverGlobalClusterCommand)).to.have.length(0);
+            expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).to.have.length(0);
         });
 
-        it("fails over a healthy primary when forced", async () => {
-            sim.primary = "available";
+        it("fails over a healthy primary only when forced, by a confirmed manual request", async () => {
+            healthy();
             const result = await handler()({ ...FAILOVER, force: true }, context());
             expect(result.outcome).to.equal("completed");
+            expect(primaryProbes, "a forced run reads one round, not the window").to.equal(2);
         });
 
-        it("does not fail over when the primary's health probe is throttled (inconclusive)", async () => {
-            sim.primary = "throttled";
-            const result = await handler()(FAILOVER, context());
-            expect(result.outcome).to.equal("refused");
-            expect(result.message).to.match(/cannot be told/);
-            expect(mutatingCalls()).to.equal(0);
-        });
-
-        it("does nothing for an alarm that returned to OK", async () => {
+        it("does nothing for an alarm that returned to OK: no read, no write", async () => {
             const result = await handler()(alarm("OK"), context());
             expect(result.outcome).to.equal("ignored");
-            expect(mutatingCalls()).to.equal(0);
-            expect(sns.commandCalls(PublishCommand)).to.have.length(0);
+            expect(writes()).to.equal(0);
+            expect(rds.calls()).to.have.length(0);
         });
 
         it("in manual mode, an alarm only notifies with the exact command", async () => {
             sim.mode = "manual";
-            install();
             const result = await handler()(alarm(), context());
             expect(result.outcome).to.equal("notified");
             expect(mutatingCalls()).to.equal(0);
             const message = String(sns.commandCalls(PublishCommand)[0]!.args[0].input.Message);
-            expect(message).to.contain("npm run failover -- --stack dev --action failover");
+            expect(message).to.contain("npm run failover -- --stack dev --action failover --to eu-west-1 --confirm dev:failover:eu-west-1");
+        });
+    });
+
+    describe("never splits the brain", () => {
+        for (const [what, arrange] of [
+            ["the DR cluster detached from the global cluster, the primary healthy", () => Object.assign(healthy(), { drMember: false })],
+            ["the DR cluster never joined, the primary lost", () => Object.assign(sim, { drMember: false })],
+        ] as const) {
+            it(`repoints nothing towards a cluster that is not the writer: ${what}`, async () => {
+                arrange();
+                for (const event of [alarm(), { ...FAILOVER, force: true }]) {
+                    const result = await handler()(event, context());
+                    expect(result.outcome).to.equal("refused");
+                    expect(result.message).to.match(/not a member of the global cluster/);
+                }
+                expect(mutatingCalls()).to.equal(0);
+                expect(sim.record).to.equal(endpointOf(PRIMARY));
+                expect(sim.activeRegion).to.equal(PRIMARY.region);
+            });
+        }
+    });
+
+    describe("DR readiness", () => {
+        for (const [what, arrange, reason] of [
+            ["modifying", () => (sim.drStatus = "modifying"), /modifying, not available/],
+            ["creating", () => (sim.drStatus = "creating"), /creating, not available/],
+            ["with its key disabled", () => (sim.keyState = "Disabled"), /KMS key is Disabled/],
+            ["without an instance", () => (sim.drInstances = []), /no DB instance/],
+            ["on another engine version", () => (sim.drEngine = "16.4"), /runs 16.4/],
+        ] as const) {
+            it(`refuses a failover to a DR cluster ${what}, pages with the reason, and changes nothing (even when forced)`, async () => {
+                arrange();
+                for (const event of [alarm(), { ...FAILOVER, force: true }]) {
+                    const result = await handler()(event, context());
+                    expect(result.outcome).to.equal("refused");
+                    expect(result.message).to.match(reason);
+                }
+                expect(mutatingCalls()).to.equal(0);
+                expect(published()).to.have.length(2);
+            });
+        }
+    });
+
+    describe("the lock", () => {
+        const otherRun = (): LockRecord => ({
+            lockId: GLOBAL,
+            state: "running",
+            owner: "other",
+            runId: "other",
+            action: "failover",
+            targetRegion: DR.region,
+            steps: [],
+            notified: ["start"],
+            expiresAt: clock + 60_000,
+            updatedAt: clock,
+            version: 1,
         });
 
-        it("stops without changes when another invocation holds the lock", async () => {
-            sim.lock = {
-                lockId: GLOBAL,
-                state: "running",
-                owner: "other",
-                action: "failover",
-                targetRegion: DR.region,
-                steps: [],
-                expiresAt: clock + 60_000,
-                updatedAt: clock,
-                version: 1,
-            };
-            const result = await handler()(FAILOVER, context());
-            expect(result.outcome).to.equal("locked");
-            expect(result.message).to.match(/Another invocation \(other\) holds the failover lock/);
+        it("refuses a second invocation while a run holds it: warns, counts a metric, notifies once per run, changes nothing", async () => {
+            // A holder that keeps renewing its lease through both invocations' detection windows.
+            sim.lock = { ...otherRun(), expiresAt: clock + 600_000 };
+            const first = await handler()(alarm(), context(undefined, "req-2"));
+            const second = await handler()(alarm(), context(undefined, "req-3"));
+            for (const result of [first, second]) {
+                expect(result.outcome).to.equal("locked");
+                expect(result.message).to.match(/Another invocation \(other, run other\) holds the failover lock/);
+            }
+            expect(warnings.filter((w) => w === "refused by the failover lock")).to.have.length(2);
+            expect(metrics).to.deep.equal(["LockRefusals", "LockRefusals"]);
+            expect(published()).to.deep.equal(["[dev] failover lock busy: run other is in progress"]);
             expect(mutatingCalls()).to.equal(0);
         });
 
-        it("loses a race for the lock cleanly (the conditional write fails)", async () => {
-            dynamodb
-                .on(PutItemCommand)
-                .rejects(new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} }));
+        it("takes over from a crashed holder once its short lease has run out, and continues its run", async () => {
+            sim.lock = { ...otherRun(), expiresAt: clock - 1 };
+            const result = await handler()(FAILOVER, context(undefined, "req-2"));
+            expect(result.outcome).to.equal("completed");
+            expect(result.runId).to.equal("other");
+            expect(published(), "the crashed run already sent its started message").to.deep.equal([
+                "[dev] failover to eu-west-1 completed (managed)",
+            ]);
+        });
+
+        it("holds the lock when the answer to its write was lost: reads it back, does not lock itself out", async () => {
+            let lost = false;
+            dynamodb.on(PutItemCommand).callsFake((input: { Item: Record<string, AttributeValue> }) => {
+                sim.lock = fromItem(input.Item);
+                if (!lost) {
+                    lost = true;
+                    throw timeout();
+                }
+                return {};
+            });
+            const result = await handler()(FAILOVER, context());
+            expect(result.outcome).to.equal("completed");
+            expect(rds.commandCalls(FailoverGlobalClusterCommand)).to.have.length(1);
+        });
+
+        it("loses a race for the lock cleanly (the conditional write fails and the item is another's)", async () => {
+            dynamodb.on(PutItemCommand).callsFake(() => {
+                sim.lock = otherRun();
+                throw new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
+            });
             const result = await handler()(FAILOVER, context());
             expect(result.outcome).to.equal("locked");
             expect(rds.commandCalls(FailoverGlobalClusterCommand)).to.have.length(0);
         });
 
-        it("reports an already active DR region without touching anything", async () => {
-            Object.assign(sim, { drWriter: true, record: endpointOf(DR), activeRegion: DR.region });
+        it("renews its lease while it waits, so a long promotion is never taken over", async () => {
+            sim.promotionAfter = 60;
             const result = await handler()(FAILOVER, context());
+            expect(result.outcome).to.equal("completed");
+            const writesOfTheLock = dynamodb.commandCalls(PutItemCommand).map((c) => fromItem(c.args[0].input.Item!));
+            const waits = writesOfTheLock.filter((r) => r.state === "running");
+            for (let i = 1; i < waits.length; i++) {
+                expect(waits[i]!.updatedAt - waits[i - 1]!.updatedAt, "a renewal at least every half lease").to.be.at.most(30_000 + 5_000);
+            }
+        });
+    });
+
+    describe("finishing what was started", () => {
+        it("a run whose pointers already name the new writer but whose record is open verifies, notifies once and releases", async () => {
+            Object.assign(sim, { drWriter: true, record: endpointOf(DR), activeRegion: DR.region });
+            sim.lock = {
+                lockId: GLOBAL,
+                state: "running",
+                owner: "crashed",
+                runId: "crashed",
+                action: "failover",
+                targetRegion: DR.region,
+                steps: ["act", "wait-for-writer", "repoint"],
+                path: "managed",
+                notified: ["start"],
+                expiresAt: clock - 1,
+                updatedAt: clock - 120_000,
+                version: 7,
+            };
+            const result = await handler()(alarm(), context(undefined, "req-9"));
+            expect(result.outcome).to.equal("completed");
+            expect(result.runId).to.equal("crashed");
+            expect(published()).to.deep.equal(["[dev] failover to eu-west-1 completed (managed)"]);
+            expect(sim.lock).to.include({ state: "completed" });
+            expect(sim.lock?.notified).to.deep.equal(["start", "end"]);
+            expect(rds.commandCalls(FailoverGlobalClusterCommand)).to.have.length(0);
+        });
+
+        it("a repeated alarm after a completed failover changes nothing and stays quiet", async () => {
+            Object.assign(sim, { drWriter: true, record: endpointOf(DR), activeRegion: DR.region });
+            const result = await handler()(alarm(), context());
             expect(result.outcome).to.equal("already-active");
-            expect(mutatingCalls()).to.equal(0);
+            expect(writes()).to.equal(0);
         });
     });
 
     describe("planned switchover", () => {
         it("switches over a healthy global database", async () => {
-            sim.primary = "available";
+            healthy();
             const result = await handler()(SWITCHOVER, context());
             expect(result.outcome).to.equal("completed");
             expect(rds.commandCalls(SwitchoverGlobalClusterCommand)[0]!.args[0].input).to.deep.equal({
@@ -745,29 +1355,28 @@ describe("FailoverOrchestrator runtime", () => {
         });
 
         it("never detaches when a switchover is refused: the run fails", async () => {
-            sim.primary = "available";
+            healthy();
             rds.on(SwitchoverGlobalClusterCommand).rejects(refused());
             const err = await rejection(handler()(SWITCHOVER, context()));
             expect(err.message).to.match(/switchover to eu-west-1 failed at act: InvalidGlobalClusterStateFault/);
-            expect(rds.commandCalls(RemoveFromGlobalClusterCommand)).to.have.length(0);
         });
     });
 
     describe("dry run", () => {
-        for (const [what, event, primary] of [
-            ["failover", { ...FAILOVER, dryRun: true }, "unreachable"],
-            ["switchover", { ...SWITCHOVER, dryRun: true }, "available"],
+        for (const [what, event, arrange] of [
+            ["failover", { ...FAILOVER, dryRun: true }, () => undefined],
+            ["switchover", { ...SWITCHOVER, dryRun: true }, healthy],
         ] as const) {
             it(`reads everything and reports the ${what} it would do, changing and publishing nothing`, async () => {
-                sim.primary = primary;
+                arrange();
                 const result: RunResult = await handler()(event, context());
                 expect(result.outcome).to.equal("dry-run");
                 expect(result.dryRun).to.be.true;
-                expect(mutatingCalls()).to.equal(0);
-                expect(sns.commandCalls(PublishCommand)).to.have.length(0);
-                expect(dynamodb.commandCalls(GetItemCommand)).to.have.length(1);
+                expect(writes()).to.equal(0);
                 expect(result.timeline.find((s) => s.name === "act")?.detail).to.match(
-                    what === "failover" ? /would call FailoverGlobalCluster/ : /would call SwitchoverGlobalCluster/,
+                    what === "failover"
+                        ? /would re-check, then call FailoverGlobalCluster/
+                        : /would re-check, then call SwitchoverGlobalCluster/,
                 );
                 expect(result.timeline.find((s) => s.name === "repoint")?.detail).to.contain(endpointOf(DR));
             });

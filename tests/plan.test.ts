@@ -26,9 +26,11 @@ describe("the offline plan", () => {
             expect(text).to.match(
                 /\n {2}healthcare:dr:RegionalKey dr-key\n {4}eu-west-1 +aws:kms\/key:Key +dr-key {2}\[protect; retain-on-delete\]/,
             );
-            expect(text).to.match(/RTO 30m \(1800 s\): budget 15m30s \(930 s\), within\n/);
+            // detection 4m + window 1m + step deadlines 7m45s + promotion 1m + TTL 30s
+            expect(text).to.match(/RTO 30m \(1800 s\): budget 14m15s \(855 s\), within\n/);
             expect(text).to.match(/RPO 15m \(900 s\): budget 15m \(900 s\), within\n/);
-            expect(text).to.include("orchestration 10m (the function's timeout; npm run drill measures it)");
+            expect(text).to.include("orchestration 7m45s (the sum of the run's step deadlines; npm run drill measures it)");
+            expect(text).to.include("then the orchestrator's detection window 1m");
             expect(text).to.match(/\n {2}accountId +123456789012\n/);
             expect(text).to.include("Warnings: none");
         });

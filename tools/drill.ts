@@ -1,63 +1,150 @@
 /**
- * The failover drill: proves, on this machine, that the real orchestrator code promotes the DR region of a stack.
+ * The failover drill: proves, on this machine, that the real orchestrator code promotes the DR region when it must,
+ * and refuses when it must not, under the faults an outage brings.
  *
- *   npm run drill -- --stack dev [--json]
+ *   npm run drill -- --stack dev [--scenario NAME|all] [--json]
  *
- * Starts moto (tests/moto/server.py), creates the stack's failover topology in it under the program's names, makes
- * the primary region unreachable (its endpoint points at a closed port), delivers the replication-lag alarm to the
- * real handler (or, in manual mode, the command on-call would run), and prints the timeline and the measured
- * orchestration time next to the stack's recovery-time budget and objective.
+ * Starts moto (tests/moto/server.py) and a fault proxy in front of it (orchestrator/local/faultProxy.ts), creates
+ * the stack's failover topology under the program's names, breaks what the scenario breaks, delivers the event to
+ * the real handler (in this process, or the bundled function in a child process that is killed at a chosen call),
+ * and checks the end state against the scenario's expected verdict. The handler runs on a virtual clock: the
+ * detection window and the polls take no real time, every AWS call does.
  *
- * Exit status: 0 the failover completed within the budget; 1 it completed but over budget or the end state is wrong;
- * 2 usage or stack config error; 3 the drill could not run.
+ * Scenarios (each with the verdict it must reach):
+ * - `primary-down`: the primary region does not answer and replication has stopped: one failover, the pointers at
+ *   the DR region, a started and a completed message, overhead outside AWS's work under a second.
+ * - `primary-brownout`: the primary's RDS API answers 503 half the time and replication lags: no failover.
+ * - `healthy-primary-alarm`: the replication-lag alarm fires while the primary serves: no failover, on-call told.
+ * - `dr-not-ready`: the primary is lost but the DR cluster has no available instance: refused, nothing changed.
+ * - `concurrent`: five invocations at once, the primary lost: exactly one promotion.
+ * - `crash-resume`: the bundled function is killed after each of its writes in turn (after the write took effect);
+ *   the next invocation finishes the run: one promotion, at most one started and one final message, every time.
+ *
+ * Exit status: 0 every scenario reached its expected verdict (and primary-down fits the recovery-time budget);
+ * 1 a verdict failed; 2 usage or stack config error; 3 the drill could not run.
  */
 import { parseArgs } from "util";
 import { formatIssue, parseStackConfig, type StackConfig } from "../config";
 import { formatSeconds } from "../lib/duration";
-import { REPLICATION_LAG_ALARM } from "../lib/failover";
+import { confirmationOf, LOCK_LEASE_SECONDS } from "../lib/failover";
 import { recoveryBudget, type RecoveryBudget } from "../lib/recoveryBudget";
-import { freePort, motoUnavailableReason, startMoto, type MotoServer } from "../orchestrator/local/moto";
-import { createTopology, drainQueue, MOTO_CREDENTIALS, type Topology } from "../orchestrator/local/topology";
-import { readParameter, readRecord, normalise } from "../orchestrator/src/aws";
-import { createClients } from "../orchestrator/src/clients";
+import { startHandlerInChild } from "../orchestrator/local/childRun";
+import { startFaultProxy, type FaultProxy, type FaultRule, type ProxiedCall } from "../orchestrator/local/faultProxy";
+import { motoUnavailableReason, startMoto, type MotoServer } from "../orchestrator/local/moto";
+import { createTopology, drainQueue, MOTO_CREDENTIALS, publishPairMetrics, type Topology } from "../orchestrator/local/topology";
+import { normalise, readParameter, readRecord } from "../orchestrator/src/aws";
+import { createClients, type AwsClients } from "../orchestrator/src/clients";
 import { createHandler } from "../orchestrator/src/handler";
-import { DEFAULT_POLL, type PollSettings } from "../orchestrator/src/orchestrate";
+import type { RunResult } from "../orchestrator/src/orchestrate";
 import { readStackFile, stackFilePath } from "../tests/harness/program";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, error: 3 } as const;
 
-const USAGE = `Usage: npm run drill -- --stack NAME [--json]
+export const SCENARIOS = [
+    "primary-down",
+    "primary-brownout",
+    "healthy-primary-alarm",
+    "dr-not-ready",
+    "concurrent",
+    "crash-resume",
+] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
 
-  --stack NAME   the stack whose configuration the drill uses (Pulumi.NAME.yaml)
-  --json         print { steps: [{ name, start, durationMs }], totalMs, budget } as JSON
+const USAGE = `Usage: npm run drill -- --stack NAME [--scenario NAME|all] [--json]
+
+  --stack NAME      the stack whose configuration the drill uses (Pulumi.NAME.yaml)
+  --scenario NAME   ${SCENARIOS.join(", ")} or all (default: all)
+  --json            print { scenarios: [{ name, expected, verdict, promotions, pointersAt, notifications, totalMs, ... }] }
 `;
 
-export interface DrillReport {
-    readonly stack: string;
-    readonly outcome: string;
-    readonly path?: string;
-    readonly steps: readonly {
+/** The most the orchestration may add to AWS's own work (the calls themselves) in the drill. */
+export const MAX_OVERHEAD_MS = 1_000;
+
+/** What a scenario must end with. */
+export interface Expectation {
+    /** `failover`: the DR cluster is the writer and the pointers name it; `no-change`: nothing was changed. */
+    readonly outcome: "failover" | "no-change";
+    readonly promotions: number;
+    readonly pointersAt: "primary" | "dr";
+    /** The notifications published, or a range. */
+    readonly notifications: number | { readonly min: number; readonly max: number };
+}
+
+export interface ScenarioReport {
+    readonly name: ScenarioName;
+    readonly description: string;
+    readonly expected: Expectation;
+    readonly verdict: "pass" | "fail";
+    /** Why a verdict failed, one line each. */
+    readonly problems: readonly string[];
+    readonly outcomes: readonly string[];
+    readonly promotions: number;
+    /** The region the writer record and active-region name at the end, or `split` when they disagree. */
+    readonly pointersAt: string;
+    readonly notifications: number;
+    /** The run's time on the handler's (virtual) clock: the detection window and the waits included. */
+    readonly totalMs: number;
+    /** Real time the scenario's runs took, and how much of it was not spent inside AWS calls. */
+    readonly wallMs: number;
+    readonly overheadMs: number;
+    readonly steps?: readonly {
         readonly name: string;
         readonly start: string;
         readonly durationMs: number;
         readonly outcome: string;
         readonly detail: string;
     }[];
-    readonly totalMs: number;
-    readonly endState: {
-        readonly record: string | undefined;
-        readonly activeRegion: string | undefined;
-        readonly expectedRecord: string;
-        readonly ok: boolean;
-    };
+    readonly message?: string;
+    /** crash-resume: one entry per crash point. */
+    readonly crashes?: readonly CrashPoint[];
+}
+
+/** One crash point of crash-resume: where the function was killed, and the end state after the next invocation. */
+export interface CrashPoint {
+    readonly after: string;
+    readonly rerun: string;
+    readonly promotions: number;
+    readonly pointersAt: string;
     readonly notifications: number;
+}
+
+export interface DrillReport {
+    readonly stack: string;
+    readonly scenarios: readonly ScenarioReport[];
     readonly budget: RecoveryBudget & {
         readonly objectiveRtoSeconds: number;
         readonly objectiveRpoSeconds: number;
         readonly withinRto: boolean;
         readonly configuredRtoSeconds: number;
     };
+    readonly ok: boolean;
 }
+
+/** A virtual clock: sleeps jump it forward; AWS calls take their real time. */
+class VirtualClock {
+    private offset: number;
+    constructor(offsetMs = 0) {
+        this.offset = offsetMs;
+    }
+    readonly now = (): number => Date.now() + this.offset;
+    readonly sleep = async (ms: number): Promise<void> => {
+        this.offset += ms;
+    };
+    get offsetMs(): number {
+        return this.offset;
+    }
+}
+
+/** Everything one scenario works with. */
+interface Bench {
+    readonly config: StackConfig;
+    readonly moto: MotoServer;
+    readonly proxy: FaultProxy;
+    readonly topology: Topology;
+    readonly clients: AwsClients;
+}
+
+const SILENT = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** The alarm state change EventBridge delivers when the replication-lag alarm fires. */
 export function replicationLagAlarmEvent(topology: Topology, time: string): Record<string, unknown> {
@@ -66,131 +153,447 @@ export function replicationLagAlarmEvent(topology: Topology, time: string): Reco
         id: "drill",
         "detail-type": "CloudWatch Alarm State Change",
         source: "aws.cloudwatch",
-        account: "123456789012",
+        account: topology.primaryClusterArn.split(":")[4],
         time,
         region: topology.drRegion,
-        resources: [`arn:aws:cloudwatch:${topology.drRegion}:123456789012:alarm:${topology.stack}-replication-lag`],
+        resources: [`arn:aws:cloudwatch:${topology.drRegion}:${topology.primaryClusterArn.split(":")[4]}:alarm:${topology.lagAlarmName}`],
         detail: {
-            alarmName: `${topology.stack}-replication-lag`,
-            state: {
-                value: "ALARM",
-                reason: `drill: no replication for ${REPLICATION_LAG_ALARM.evaluationPeriods} periods`,
-                timestamp: time,
-            },
+            alarmName: topology.lagAlarmName,
+            state: { value: "ALARM", reason: "drill: replication lag above threshold or no data", timestamp: time },
             previousState: { value: "OK" },
         },
     };
 }
 
+/** The event of the scenario: the alarm in automatic mode, on-call's confirmed command in manual mode. */
+function triggerEvent(bench: Bench, now: number): Record<string, unknown> {
+    const { config, topology } = bench;
+    return config.failover.mode === "automatic"
+        ? replicationLagAlarmEvent(topology, new Date(now - 5_000).toISOString())
+        : {
+              stack: config.stack,
+              action: "failover",
+              targetRegion: config.drRegion,
+              confirm: confirmationOf(config.stack, "failover", config.drRegion),
+          };
+}
+
+/** Every call to the primary region is refused: the region is gone, as seen from the DR region. */
+function primaryRegionDown(config: StackConfig): FaultRule {
+    return { region: config.primaryRegion, fault: { kind: "refuse" } };
+}
+
+async function invokeInProcess(
+    bench: Bench,
+    clock: VirtualClock,
+    requestId: string,
+    event?: unknown,
+): Promise<{ result?: RunResult; error?: string }> {
+    const handler = createHandler({
+        env: bench.topology.lambdaEnv,
+        clients: bench.clients,
+        now: clock.now,
+        sleep: clock.sleep,
+        logger: SILENT,
+        metric: () => undefined,
+    });
+    const started = clock.now();
+    try {
+        const result = await handler(event ?? triggerEvent(bench, clock.now()), {
+            awsRequestId: requestId,
+            getRemainingTimeInMillis: () => 900_000 - (clock.now() - started),
+        });
+        return { result };
+    } catch (error) {
+        return { error: `${(error as Error).name}: ${(error as Error).message}` };
+    }
+}
+
+/** Where the writer record and active-region point: `dr`, `primary`, or `split` when they disagree. */
+async function pointers(bench: Bench): Promise<string> {
+    const { topology, config, moto } = bench;
+    const direct = createClients({ endpointFor: () => moto.url, credentials: MOTO_CREDENTIALS });
+    const record = await readRecord(direct.route53(), topology.hostedZoneId, topology.recordName);
+    const active = await readParameter(direct.ssm(config.drRegion), `/healthcare/${config.environment}/active-region`);
+    const recordAt =
+        record === normalise(topology.drEndpoint) ? "dr" : record === normalise(topology.primaryEndpoint) ? "primary" : "unknown";
+    const activeAt = active === config.drRegion ? "dr" : active === config.primaryRegion ? "primary" : "unknown";
+    return recordAt === activeAt ? recordAt : "split";
+}
+
+/** Promotions AWS accepted: switchover and failover calls that reached it and were answered with success. */
+function promotions(proxy: FaultProxy): number {
+    return proxy.calls.filter(
+        (c) =>
+            c.service === "rds" &&
+            /^(FailoverGlobalCluster|SwitchoverGlobalCluster)$/.test(c.action) &&
+            c.upstreamStatus !== undefined &&
+            c.upstreamStatus < 300,
+    ).length;
+}
+
+/** Real time inside AWS calls: the union of the calls' intervals, so that parallel calls are not counted twice. */
+export function busyMs(calls: readonly Pick<ProxiedCall, "startedAt" | "durationMs">[], from: number, to: number): number {
+    const intervals = calls
+        .map((c) => [Math.max(from, c.startedAt), Math.min(to, c.startedAt + (c.durationMs ?? 0))] as const)
+        .filter(([a, b]) => b > a)
+        .sort((x, y) => x[0] - y[0]);
+    let total = 0;
+    let end = -Infinity;
+    for (const [a, b] of intervals) {
+        if (a > end) {
+            total += b - a;
+            end = b;
+        } else if (b > end) {
+            total += b - end;
+            end = b;
+        }
+    }
+    return total;
+}
+
+/** Checks an end state against the expectation; the problems, or none. Pure. */
+export function judge(expected: Expectation, actual: { promotions: number; pointersAt: string; notifications: number }): string[] {
+    const problems: string[] = [];
+    if (actual.promotions !== expected.promotions) {
+        problems.push(`${actual.promotions} promotions, expected ${expected.promotions}`);
+    }
+    if (actual.pointersAt !== expected.pointersAt) {
+        problems.push(`the pointers name ${actual.pointersAt}, expected ${expected.pointersAt}`);
+    }
+    const n = expected.notifications;
+    const [min, max] = typeof n === "number" ? [n, n] : [n.min, n.max];
+    if (actual.notifications < min || actual.notifications > max) {
+        problems.push(`${actual.notifications} notifications, expected ${min === max ? min : `${min} to ${max}`}`);
+    }
+    return problems;
+}
+
+interface ScenarioDefinition {
+    readonly description: string;
+    readonly expected: Expectation;
+    run(
+        bench: Bench,
+    ): Promise<
+        Omit<
+            ScenarioReport,
+            "name" | "description" | "expected" | "verdict" | "problems" | "promotions" | "pointersAt" | "notifications"
+        > & { extraProblems?: string[] }
+    >;
+}
+
+/** One in-process invocation under the scenario's faults, measured. */
+async function single(bench: Bench, arrange: (clock: VirtualClock) => Promise<void> | void) {
+    const clock = new VirtualClock();
+    await arrange(clock);
+    const wallStart = Date.now();
+    const { result, error } = await invokeInProcess(bench, clock, "drill-1");
+    const wallEnd = Date.now();
+    const wallMs = wallEnd - wallStart;
+    return {
+        outcomes: [result?.outcome ?? `threw ${error}`],
+        totalMs: result?.totalMs ?? 0,
+        wallMs,
+        overheadMs: Math.max(0, wallMs - busyMs(bench.proxy.calls, wallStart, wallEnd)),
+        ...(result !== undefined ? { steps: result.timeline.map((s) => ({ ...s })), message: result.message } : { message: error ?? "" }),
+    };
+}
+
+export const SCENARIO_DEFINITIONS: Readonly<Record<ScenarioName, ScenarioDefinition>> = {
+    "primary-down": {
+        description: "the primary region does not answer and replication has stopped: fail over once",
+        expected: { outcome: "failover", promotions: 1, pointersAt: "dr", notifications: 2 },
+        async run(bench) {
+            const out = await single(bench, () => bench.proxy.setRules([primaryRegionDown(bench.config)]));
+            const extraProblems =
+                out.overheadMs > MAX_OVERHEAD_MS ? [`orchestration overhead ${out.overheadMs} ms, above ${MAX_OVERHEAD_MS} ms`] : [];
+            return { ...out, extraProblems };
+        },
+    },
+    "primary-brownout": {
+        description: "the primary's RDS API answers 503 half the time and replication lags: no failover",
+        expected: { outcome: "no-change", promotions: 0, pointersAt: "primary", notifications: 1 },
+        run: (bench) =>
+            single(bench, async (clock) => {
+                await publishPairMetrics(bench.moto.url, bench.topology, { now: clock.now(), lagMs: 10 * 60_000 });
+                bench.proxy.setRules([
+                    {
+                        service: "rds",
+                        region: bench.config.primaryRegion,
+                        probability: 0.5,
+                        fault: { kind: "error", status: 503, code: "ServiceUnavailable", message: "drill: brownout" },
+                    },
+                ]);
+            }),
+    },
+    "healthy-primary-alarm": {
+        description: "the replication-lag alarm fires while the primary serves: no failover, on-call told",
+        expected: { outcome: "no-change", promotions: 0, pointersAt: "primary", notifications: 1 },
+        run: (bench) =>
+            single(bench, async (clock) => {
+                await publishPairMetrics(bench.moto.url, bench.topology, { now: clock.now(), lagMs: 5 * 60_000 });
+                bench.proxy.setRules([]);
+            }),
+    },
+    "dr-not-ready": {
+        description: "the primary is lost but no DR instance is available: refuse, page, change nothing",
+        expected: { outcome: "no-change", promotions: 0, pointersAt: "primary", notifications: 1 },
+        run: (bench) =>
+            single(bench, () =>
+                bench.proxy.setRules([
+                    primaryRegionDown(bench.config),
+                    {
+                        service: "rds",
+                        region: bench.config.drRegion,
+                        action: "DescribeDBInstances",
+                        fault: {
+                            kind: "rewrite",
+                            replace: (body) =>
+                                body.replace(
+                                    /<DBInstanceStatus>available<\/DBInstanceStatus>/g,
+                                    "<DBInstanceStatus>rebooting</DBInstanceStatus>",
+                                ),
+                        },
+                    },
+                ]),
+            ),
+    },
+    concurrent: {
+        description: "five invocations at once while the primary is lost: exactly one promotion",
+        // A started and a completed message; each refused invocation may add the one lock-busy message of the run.
+        expected: { outcome: "failover", promotions: 1, pointersAt: "dr", notifications: { min: 2, max: 3 } },
+        async run(bench) {
+            bench.proxy.setRules([primaryRegionDown(bench.config)]);
+            const wallStart = Date.now();
+            const runs = await Promise.all(
+                ["a", "b", "c", "d", "e"].map((id) => invokeInProcess(bench, new VirtualClock(), `drill-${id}`)),
+            );
+            const wallMs = Date.now() - wallStart;
+            const outcomes = runs.map((r) => r.result?.outcome ?? `threw ${r.error}`);
+            const completed = outcomes.filter((o) => o === "completed").length;
+            return {
+                outcomes,
+                totalMs: Math.max(...runs.map((r) => r.result?.totalMs ?? 0)),
+                wallMs,
+                overheadMs: Math.max(0, wallMs - busyMs(bench.proxy.calls, wallStart, wallStart + wallMs)),
+                extraProblems: completed === 1 ? [] : [`${completed} invocations completed, expected exactly 1`],
+            };
+        },
+    },
+    "crash-resume": {
+        description: "the bundled function killed after each of its writes in turn; the next invocation finishes the run",
+        expected: { outcome: "failover", promotions: 1, pointersAt: "dr", notifications: { min: 1, max: 2 } },
+        run: crashResume,
+    },
+};
+
+/** The writes of a run, in the order the proxy saw them: where a crash leaves something behind. */
+const isWrite = (c: Pick<ProxiedCall, "service" | "action">): boolean =>
+    [
+        "PutItem",
+        "UpdateItem",
+        "Publish",
+        "FailoverGlobalCluster",
+        "SwitchoverGlobalCluster",
+        "ChangeResourceRecordSets",
+        "PutParameter",
+    ].includes(c.action);
+
+async function crashResume(bench: Bench): Promise<Awaited<ReturnType<ScenarioDefinition["run"]>>> {
+    // A clean run first, to count the writes of a whole run.
+    bench.proxy.setRules([primaryRegionDown(bench.config)]);
+    const clean = await invokeInProcess(bench, new VirtualClock(), "drill-clean");
+    const writes = bench.proxy.calls.filter(isWrite).map((c) => c.action);
+    const crashes: CrashPoint[] = [];
+    const problems: string[] =
+        clean.result?.outcome === "completed" ? [] : [`the clean run did not complete: ${clean.error ?? clean.result?.outcome}`];
+    const wallStart = Date.now();
+    for (let k = 1; k <= writes.length; k++) {
+        await bench.moto.reset();
+        const topology = await createTopology(bench.moto.url, bench.config);
+        const fresh: Bench = { ...bench, topology };
+        bench.proxy.reset();
+        let seen = 0;
+        bench.proxy.setRules([
+            primaryRegionDown(bench.config),
+            { when: (c) => isWrite(c) && ++seen === k, fault: { kind: "kill", after: true } },
+        ]);
+        const clock = new VirtualClock();
+        const child = startHandlerInChild({
+            env: { ...topology.lambdaEnv, HDR_TEST_ENDPOINT_URL: bench.proxy.url },
+            event: triggerEvent(fresh, clock.now()),
+            requestId: "drill-crashed",
+            virtualClock: { offsetMs: 0 },
+            timeoutMs: 60_000,
+        });
+        bench.proxy.onKill(() => child.kill());
+        const outcome = await child.done;
+        bench.proxy.onKill(undefined);
+        bench.proxy.setRules([primaryRegionDown(bench.config)]);
+        // The next invocation comes after the killed one's lease ran out, as a retry or the next alarm would.
+        const later = new VirtualClock(clock.offsetMs + 10 * 60_000 + LOCK_LEASE_SECONDS * 1000);
+        const rerun = await invokeInProcess(fresh, later, "drill-next", triggerEvent(fresh, later.now()));
+        const state = {
+            promotions: promotions(bench.proxy),
+            pointersAt: await pointers(fresh),
+            notifications: await countNotifications(fresh),
+        };
+        const after = `write ${k} of ${writes.length} (${writes[k - 1]})${outcome.exit === "killed" ? "" : `, but the child ${outcome.exit}: ${JSON.stringify("result" in outcome ? outcome.result : "error" in outcome ? outcome.error : "").slice(0, 200)}`}`;
+        crashes.push({ after, rerun: rerun.result?.outcome ?? `threw ${rerun.error}`, ...state });
+        for (const p of judge(SCENARIO_DEFINITIONS["crash-resume"].expected, state)) {
+            problems.push(`killed after ${after}: ${p}`);
+        }
+        if (outcome.exit !== "killed") {
+            problems.push(`killed after ${after}: the kill did not happen`);
+        }
+    }
+    const wallMs = Date.now() - wallStart;
+    return {
+        outcomes: crashes.map((c) => c.rerun),
+        totalMs: clean.result?.totalMs ?? 0,
+        wallMs,
+        overheadMs: 0,
+        crashes,
+        extraProblems: problems,
+        message: `${crashes.length} crash points, each judged on its own`,
+    };
+}
+
+async function countNotifications(bench: Bench): Promise<number> {
+    return (await drainQueue(bench.moto.url, bench.config.drRegion, bench.topology.queueUrl)).length;
+}
+
 export interface DrillOptions {
-    /** A running moto server to use (it is reset first). @default a new one, stopped at the end */
+    /** A running moto server to use (it is reset per scenario). @default a new one, stopped at the end */
     readonly moto?: MotoServer;
-    /** @default the function's own polling settings (DEFAULT_POLL), so that the measurement is honest */
-    readonly poll?: PollSettings;
+    /** @default every scenario */
+    readonly scenarios?: readonly ScenarioName[];
 }
 
 export async function runDrill(config: StackConfig, options: DrillOptions = {}): Promise<DrillReport> {
     const moto = options.moto ?? (await startMoto());
+    const proxy = await startFaultProxy(moto.url, { seed: 7 });
+    const reports: ScenarioReport[] = [];
     try {
-        if (options.moto !== undefined) {
+        for (const name of options.scenarios ?? SCENARIOS) {
             await moto.reset();
+            proxy.reset();
+            const topology = await createTopology(moto.url, config);
+            const clients = createClients({ endpointFor: () => proxy.url, credentials: MOTO_CREDENTIALS, probeTimeoutMs: 2_000 });
+            const bench: Bench = { config, moto, proxy, topology, clients };
+            const definition = SCENARIO_DEFINITIONS[name];
+            const out = await definition.run(bench);
+            // crash-resume judged each crash point on its own; its summary is the worst of them.
+            const state =
+                out.crashes !== undefined
+                    ? {
+                          promotions: Math.max(0, ...out.crashes.map((c) => c.promotions)),
+                          pointersAt: out.crashes.every((c) => c.pointersAt === "dr") ? "dr" : "mixed",
+                          notifications: Math.max(0, ...out.crashes.map((c) => c.notifications)),
+                      }
+                    : { promotions: promotions(proxy), pointersAt: await pointers(bench), notifications: await countNotifications(bench) };
+            const problems = [...(out.crashes !== undefined ? [] : judge(definition.expected, state)), ...(out.extraProblems ?? [])];
+            const { extraProblems: _extra, ...rest } = out;
+            reports.push({
+                name,
+                description: definition.description,
+                expected: definition.expected,
+                verdict: problems.length === 0 ? "pass" : "fail",
+                problems,
+                ...state,
+                ...rest,
+            });
         }
-        const topology = await createTopology(moto.url, config);
-        // The loss of the primary region: nothing listens on its endpoint.
-        const deadRegion = `http://127.0.0.1:${await freePort()}`;
-        const clients = createClients({
-            endpointFor: (region) => (region === config.primaryRegion ? deadRegion : moto.url),
-            credentials: MOTO_CREDENTIALS,
-            probeTimeoutMs: 2_000,
-        });
-        const handler = createHandler({
-            env: topology.lambdaEnv,
-            clients,
-            poll: options.poll ?? DEFAULT_POLL,
-            logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
-        });
-        const event =
-            config.failover.mode === "automatic"
-                ? replicationLagAlarmEvent(topology, new Date().toISOString())
-                : { action: "failover", dryRun: false, force: false };
-        const started = Date.now();
-        const result = await handler(event, {
-            awsRequestId: `drill-${started}`,
-            getRemainingTimeInMillis: () => 600_000 - (Date.now() - started),
-        });
-        const totalMs = Date.now() - started;
-
-        const record = await readRecord(clients.route53(), topology.hostedZoneId, topology.recordName);
-        const activeRegion = await readParameter(clients.ssm(config.drRegion), `/healthcare/${config.environment}/active-region`);
-        const notifications = (await drainQueue(moto.url, config.drRegion, topology.queueUrl)).length;
-        const measured = recoveryBudget(config, { orchestrationMs: totalMs });
-        const configured = recoveryBudget(config);
-        return {
-            stack: config.stack,
-            outcome: result.outcome,
-            ...(result.path !== undefined ? { path: result.path } : {}),
-            steps: result.timeline.map((s) => ({
-                name: s.name,
-                start: s.start,
-                durationMs: s.durationMs,
-                outcome: s.outcome,
-                detail: s.detail,
-            })),
-            totalMs,
-            endState: {
-                record,
-                activeRegion,
-                expectedRecord: normalise(topology.drEndpoint),
-                ok: record === normalise(topology.drEndpoint) && activeRegion === config.drRegion,
-            },
-            notifications,
-            budget: {
-                ...measured,
-                configuredRtoSeconds: configured.rtoSeconds,
-                objectiveRtoSeconds: config.objectives.rto.seconds,
-                objectiveRpoSeconds: config.objectives.rpo.seconds,
-                withinRto: measured.rtoSeconds <= config.objectives.rto.seconds,
-            },
-        };
     } finally {
+        await proxy.close();
         if (options.moto === undefined) {
             await moto.stop();
         }
     }
+    const down = reports.find((r) => r.name === "primary-down");
+    // The orchestration measured: the run's time less the detection window, which the budget counts in detection.
+    const orchestrationMs = down !== undefined ? Math.max(1, down.totalMs - config.failover.detectionWindow.seconds * 1000) : undefined;
+    const measured = recoveryBudget(config, orchestrationMs !== undefined ? { orchestrationMs } : undefined);
+    const configured = recoveryBudget(config);
+    const budget = {
+        ...measured,
+        configuredRtoSeconds: configured.rtoSeconds,
+        objectiveRtoSeconds: config.objectives.rto.seconds,
+        objectiveRpoSeconds: config.objectives.rpo.seconds,
+        withinRto: measured.rtoSeconds <= config.objectives.rto.seconds,
+    };
+    return { stack: config.stack, scenarios: reports, budget, ok: reports.every((r) => r.verdict === "pass") && budget.withinRto };
 }
 
 export function formatReport(report: DrillReport): string {
     const b = report.budget;
-    const lines = [
-        `Failover drill of stack ${report.stack}: ${report.outcome}${report.path !== undefined ? ` (${report.path})` : ""}`,
-        "",
-        "Timeline:",
-        ...report.steps.map(
-            (s) => `  ${s.start}  ${s.name.padEnd(16)} ${s.outcome.padEnd(8)} ${String(s.durationMs).padStart(6)} ms  ${s.detail}`,
-        ),
-        "",
-        `Measured orchestration: ${report.totalMs} ms`,
-        `End state: record -> ${report.endState.record ?? "unset"}, active-region ${report.endState.activeRegion ?? "unset"} (${report.endState.ok ? "points at the DR region" : "WRONG"}); ${report.notifications} notifications published`,
+    const lines = [`Failover drill of stack ${report.stack}: ${report.ok ? "every scenario reached its verdict" : "FAILED"}`, ""];
+    for (const s of report.scenarios) {
+        lines.push(`${s.verdict === "pass" ? "PASS" : "FAIL"}  ${s.name}: ${s.description}`);
+        lines.push(
+            `      outcomes ${s.outcomes.join(", ")}; promotions ${s.promotions}; pointers at ${s.pointersAt}; ${s.notifications} notifications; ${s.totalMs} ms on the handler's clock, ${s.wallMs} ms real, ${s.overheadMs} ms outside AWS calls`,
+        );
+        for (const p of s.problems) {
+            lines.push(`      ! ${p}`);
+        }
+        for (const c of s.crashes ?? []) {
+            lines.push(
+                `      killed after ${c.after}: next run ${c.rerun}, promotions ${c.promotions}, pointers at ${c.pointersAt}, ${c.notifications} notifications`,
+            );
+        }
+        if (s.name === "primary-down" && s.steps !== undefined) {
+            for (const step of s.steps) {
+                lines.push(
+                    `      ${step.name.padEnd(16)} ${step.outcome.padEnd(8)} ${String(step.durationMs).padStart(6)} ms  ${step.detail.slice(0, 160)}`,
+                );
+            }
+        }
+    }
+    lines.push(
         "",
         "Recovery-time budget (seconds):",
-        `  detection          ${b.rto.detectionSeconds}  (health check ${b.rto.detectionPaths.healthCheckSeconds}, replication-lag alarm ${b.rto.detectionPaths.replicationLagAlarmSeconds})`,
+        `  detection          ${b.rto.detectionSeconds}  (alarm paths: health check ${b.rto.detectionPaths.healthCheckSeconds}, replication lag ${b.rto.detectionPaths.replicationLagAlarmSeconds}; then the detection window ${b.rto.detectionWindowSeconds})`,
         `  operator response  ${b.rto.operatorResponseSeconds}`,
-        `  orchestration      ${b.rto.orchestrationSeconds}  (measured; the function's timeout budget is ${b.configuredRtoSeconds - b.rtoSeconds + b.rto.orchestrationSeconds})`,
+        `  orchestration      ${b.rto.orchestrationSeconds}  (${b.rto.orchestrationSource}; the step deadlines allow ${b.configuredRtoSeconds - b.rtoSeconds + b.rto.orchestrationSeconds})`,
         `  promotion          ${b.rto.promotionSeconds}  (AWS: under a minute)`,
         `  DNS TTL            ${b.rto.dnsTtlSeconds}`,
         `  total              ${b.rtoSeconds} = ${formatSeconds(b.rtoSeconds)}  vs objective ${formatSeconds(b.objectiveRtoSeconds)}: ${b.withinRto ? "within" : "EXCEEDED"}`,
-        `  (with the orchestration timeout instead of the measurement: ${formatSeconds(b.configuredRtoSeconds)})`,
+        `  (with the step deadlines instead of the measurement: ${formatSeconds(b.configuredRtoSeconds)})`,
         `Data-loss budget: ${formatSeconds(b.rpoSeconds)} (database ${b.rpo.databaseSeconds} s, objects ${b.rpo.objectStorageSeconds} s) vs objective ${formatSeconds(b.objectiveRpoSeconds)}; restore from backup ${formatSeconds(b.backupRpoSeconds)}`,
-    ];
+    );
     return `${lines.join("\n")}\n`;
 }
 
+/** The JSON the drill prints with --json. */
+export function jsonReport(report: DrillReport): Record<string, unknown> {
+    return {
+        stack: report.stack,
+        ok: report.ok,
+        scenarios: report.scenarios.map((s) => ({
+            name: s.name,
+            expected: s.expected,
+            verdict: s.verdict,
+            problems: s.problems,
+            outcomes: s.outcomes,
+            promotions: s.promotions,
+            pointersAt: s.pointersAt,
+            notifications: s.notifications,
+            totalMs: s.totalMs,
+            wallMs: s.wallMs,
+            overheadMs: s.overheadMs,
+            ...(s.steps !== undefined ? { steps: s.steps.map(({ name, start, durationMs }) => ({ name, start, durationMs })) } : {}),
+            ...(s.crashes !== undefined ? { crashes: s.crashes } : {}),
+        })),
+        budget: report.budget,
+    };
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
-    let values: { stack?: string; json?: boolean; help?: boolean };
+    let values: { stack?: string; scenario?: string; json?: boolean; help?: boolean };
     try {
         ({ values } = parseArgs({
             args: [...argv],
-            options: { stack: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },
+            options: { stack: { type: "string" }, scenario: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },
             strict: true,
             allowPositionals: false,
         }));
@@ -206,6 +609,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stderr.write(`drill: --stack is required\n${USAGE}`);
         return EXIT.usage;
     }
+    const scenario = values.scenario ?? "all";
+    if (scenario !== "all" && !(SCENARIOS as readonly string[]).includes(scenario)) {
+        process.stderr.write(`drill: --scenario must be one of ${SCENARIOS.join(", ")} or all, not "${scenario}"\n`);
+        return EXIT.usage;
+    }
     const parsed = parseStackConfig(readStackFile(stackFilePath(values.stack)), values.stack);
     if (!parsed.ok) {
         process.stderr.write(
@@ -218,13 +626,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stderr.write(`drill: ${unavailable}\n`);
         return EXIT.error;
     }
-    const report = await runDrill(parsed.config);
-    process.stdout.write(
-        values.json === true
-            ? `${JSON.stringify({ steps: report.steps.map(({ name, start, durationMs }) => ({ name, start, durationMs })), totalMs: report.totalMs, budget: report.budget, outcome: report.outcome, endState: report.endState }, null, 2)}\n`
-            : formatReport(report),
-    );
-    return report.outcome === "completed" && report.endState.ok && report.budget.withinRto ? EXIT.ok : EXIT.failed;
+    const report = await runDrill(parsed.config, { scenarios: scenario === "all" ? SCENARIOS : [scenario as ScenarioName] });
+    process.stdout.write(values.json === true ? `${JSON.stringify(jsonReport(report), null, 2)}\n` : formatReport(report));
+    return report.ok ? EXIT.ok : EXIT.failed;
 }
 
 if (require.main === module) {

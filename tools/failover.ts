@@ -1,47 +1,80 @@
 /**
- * The on-call command: asks the deployed FailoverOrchestrator function of a stack to switch over or fail over.
+ * The on-call command: asks the deployed FailoverOrchestrator function of a stack to switch over or fail over, or
+ * follows the run in progress.
  *
- *   npm run failover -- --stack prod --action switchover [--dry-run] [--force]
+ *   npm run failover -- --stack prod --action switchover --to eu-west-1 --confirm prod:switchover:eu-west-1
+ *   npm run failover -- --stack prod --action failover --to eu-west-1 --dry-run
+ *   npm run failover -- --stack prod --follow
  *
  * Invokes the function (in the stack's DR region, by its deterministic name) synchronously, printing the steps the
- * run completes while it works (read from its lock item) and then the full timeline. Credentials come from the
- * usual AWS chain (AWS_PROFILE, SSO, environment). Rehearse with --dry-run first: it reads everything and changes
- * nothing.
+ * run completes while it works (read from its run record) and then the full timeline. A real request must repeat
+ * itself in `--confirm STACK:ACTION:REGION`, which the function checks again; a dry run needs no confirmation.
+ * When the function is busy (its reserved concurrency is taken by alarm-started runs), the command does not retry
+ * blindly: it follows the run record of the run in progress and reports how it ends.
+ * Credentials come from the usual AWS chain (AWS_PROFILE, SSO, environment).
  *
- * Exit status: 0 the request completed (or the dry run / refusal was reported); 1 the run failed; 2 usage error.
+ * Exit status: 0 the request completed (or the dry run / refusal was reported, or the followed run completed);
+ * 1 the run failed, or the followed run did not complete; 2 usage error.
  */
-import { GetItemCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { parseArgs } from "util";
 import { parseStackConfig } from "../config";
-import { auroraIdentifiers, FAILOVER_ACTIONS, lockTableName, orchestratorFunctionName, type FailoverAction } from "../lib/failover";
+import {
+    auroraIdentifiers,
+    confirmationOf,
+    FAILOVER_ACTIONS,
+    lockTableName,
+    ORCHESTRATOR_TIMEOUT_SECONDS,
+    orchestratorFunctionName,
+    type FailoverAction,
+} from "../lib/failover";
+import { fromItem, type LockRecord } from "../orchestrator/src/lock";
 import { readStackFile, stackFilePath } from "../tests/harness/program";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-export const USAGE = `Usage: npm run failover -- --stack NAME --action switchover|failover [--dry-run] [--force]
+export const USAGE = `Usage: npm run failover -- --stack NAME --action switchover|failover --to REGION [--confirm NAME:ACTION:REGION] [--dry-run] [--force]
+       npm run failover -- --stack NAME --follow
 
-  --stack NAME     the stack (Pulumi.NAME.yaml gives the DR region)
-  --action A       switchover: planned, no data loss, needs a healthy primary (drills, maintenance, failback)
-                   failover:   unplanned, may lose data; refused while the primary is healthy unless --force
-  --dry-run        read everything and report what would be done; change nothing
-  --force          fail over even though the primary looks healthy
+  --stack NAME      the stack (Pulumi.NAME.yaml gives its regions)
+  --action A        switchover: planned, no data loss, needs a healthy primary (drills, maintenance, failback)
+                    failover:   unplanned, may lose data; refused unless the signals agree the primary is lost,
+                                or --force
+  --to REGION       the region that should hold the writer afterwards
+  --confirm TEXT    repeat the request, NAME:ACTION:REGION (required unless --dry-run)
+  --dry-run         read everything and report what would be done; change nothing
+  --force           fail over even though the signals do not agree the primary is lost
+  --follow          follow the run in progress (its run record) until it ends
 `;
 
-export interface FailoverArgs {
-    readonly stack: string;
-    readonly action: FailoverAction;
-    readonly dryRun: boolean;
-    readonly force: boolean;
-}
+export type FailoverArgs =
+    | {
+          readonly kind: "request";
+          readonly stack: string;
+          readonly action: FailoverAction;
+          readonly to: string;
+          readonly confirm?: string;
+          readonly dryRun: boolean;
+          readonly force: boolean;
+      }
+    | { readonly kind: "follow"; readonly stack: string };
 
-/** Parses the command line; returns the arguments or a usage error message. Pure. */
+/** Parses the command line; returns the arguments or a usage error message naming the flag. Pure. */
 export function parseFailoverArgs(argv: readonly string[]): FailoverArgs | { readonly error: string } {
-    let values: { stack?: string; action?: string; "dry-run"?: boolean; force?: boolean };
+    let values: { stack?: string; action?: string; to?: string; confirm?: string; "dry-run"?: boolean; force?: boolean; follow?: boolean };
     try {
         ({ values } = parseArgs({
             args: [...argv],
-            options: { stack: { type: "string" }, action: { type: "string" }, "dry-run": { type: "boolean" }, force: { type: "boolean" } },
+            options: {
+                stack: { type: "string" },
+                action: { type: "string" },
+                to: { type: "string" },
+                confirm: { type: "string" },
+                "dry-run": { type: "boolean" },
+                force: { type: "boolean" },
+                follow: { type: "boolean" },
+            },
             strict: true,
             allowPositionals: false,
         }));
@@ -51,27 +84,53 @@ export function parseFailoverArgs(argv: readonly string[]): FailoverArgs | { rea
     if (values.stack === undefined || values.stack === "") {
         return { error: "--stack is required" };
     }
+    if (values.follow === true) {
+        const extra = (["action", "to", "confirm", "dry-run", "force"] as const).filter((k) => values[k] !== undefined);
+        return extra.length > 0
+            ? { error: `--follow takes only --stack, not --${extra.join(", --")}` }
+            : { kind: "follow", stack: values.stack };
+    }
     if (values.action === undefined) {
         return { error: `--action is required: ${FAILOVER_ACTIONS.join(" or ")}` };
     }
     if (!(FAILOVER_ACTIONS as readonly string[]).includes(values.action)) {
         return { error: `--action must be ${FAILOVER_ACTIONS.join(" or ")}, not "${values.action}"` };
     }
-    if (values.force === true && values.action === "switchover") {
+    const action = values.action as FailoverAction;
+    if (values.to === undefined || values.to === "") {
+        return { error: "--to is required: the region that should hold the writer afterwards" };
+    }
+    if (values.force === true && action === "switchover") {
         return { error: "--force applies to --action failover only: a switchover always needs a healthy primary" };
     }
+    const expected = confirmationOf(values.stack, action, values.to);
+    const dryRun = values["dry-run"] === true;
+    if (!dryRun && values.confirm !== expected) {
+        return {
+            error:
+                values.confirm === undefined
+                    ? `--confirm is required for a real ${action}: add --confirm ${expected} (or rehearse with --dry-run)`
+                    : `--confirm must repeat the request exactly: --confirm ${expected}, not "${values.confirm}"`,
+        };
+    }
     return {
+        kind: "request",
         stack: values.stack,
-        action: values.action as FailoverAction,
-        dryRun: values["dry-run"] === true,
+        action,
+        to: values.to,
+        ...(dryRun ? {} : { confirm: expected }),
+        dryRun,
         force: values.force === true,
     };
 }
 
 /** The event the function receives (see orchestrator/src/events.ts). Pure. */
-export function buildEvent(args: FailoverArgs, requestedBy: string | undefined): Record<string, unknown> {
+export function buildEvent(args: Extract<FailoverArgs, { kind: "request" }>, requestedBy: string | undefined): Record<string, unknown> {
     return {
+        stack: args.stack,
         action: args.action,
+        targetRegion: args.to,
+        confirm: confirmationOf(args.stack, args.action, args.to),
         dryRun: args.dryRun,
         force: args.force,
         ...(requestedBy !== undefined && requestedBy !== "" ? { requestedBy: requestedBy.slice(0, 256) } : {}),
@@ -95,35 +154,73 @@ export interface FailoverClients {
     readonly dynamodb: DynamoDBClient;
 }
 
+export interface Target {
+    readonly functionName: string;
+    readonly lockTable: string;
+    readonly lockId: string;
+}
+
+/** Error codes of a function that is throttled: its reserved concurrency is in use. */
+export const THROTTLED = ["TooManyRequestsException", "ThrottlingException", "ReservedFunctionConcurrentInvocationLimitExceeded"];
+
+async function readRun(clients: FailoverClients, target: Target): Promise<LockRecord | undefined> {
+    const item = await clients.dynamodb.send(
+        new GetItemCommand({ TableName: target.lockTable, Key: { lockId: { S: target.lockId } }, ConsistentRead: true }),
+    );
+    return item.Item === undefined ? undefined : fromItem(item.Item);
+}
+
+/**
+ * Follows the run record until the run is no longer running (or `until` says stop), printing each step as it is
+ * recorded. Returns the last record read.
+ */
+export async function followRun(
+    clients: FailoverClients,
+    target: Target,
+    out: (line: string) => void,
+    options: {
+        readonly pollMs?: number;
+        readonly until?: () => boolean;
+        readonly maxMs?: number;
+        readonly sleep?: (ms: number) => Promise<void>;
+    } = {},
+): Promise<LockRecord | undefined> {
+    const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const seen = new Set<string>();
+    const started = Date.now();
+    let last: LockRecord | undefined;
+    for (;;) {
+        try {
+            last = await readRun(clients, target);
+            for (const step of last?.steps ?? []) {
+                if (!seen.has(step)) {
+                    seen.add(step);
+                    out(`  ... ${step} done (run ${last!.runId})`);
+                }
+            }
+        } catch {
+            // Progress is a courtesy; the final result is what counts.
+        }
+        if (options.until?.() === true || (options.until === undefined && last?.state !== "running")) {
+            return last;
+        }
+        if (Date.now() - started > (options.maxMs ?? (ORCHESTRATOR_TIMEOUT_SECONDS + 60) * 1000)) {
+            return last;
+        }
+        await sleep(options.pollMs ?? 2_000);
+    }
+}
+
 export async function invoke(
-    args: FailoverArgs,
-    target: { functionName: string; lockTable: string; lockId: string },
+    args: Extract<FailoverArgs, { kind: "request" }>,
+    target: Target,
     clients: FailoverClients,
     out: (line: string) => void,
     pollMs = 2_000,
 ): Promise<number> {
-    out(`Invoking ${target.functionName}: ${args.action}${args.dryRun ? " (dry run)" : ""}${args.force ? " (forced)" : ""}`);
-    const seen = new Set<string>();
+    out(`Invoking ${target.functionName}: ${args.action} to ${args.to}${args.dryRun ? " (dry run)" : ""}${args.force ? " (forced)" : ""}`);
     let done = false;
-    const watch = (async () => {
-        // While the function works, report each step it records in its lock item.
-        while (!done) {
-            await new Promise((r) => setTimeout(r, pollMs));
-            try {
-                const item = await clients.dynamodb.send(
-                    new GetItemCommand({ TableName: target.lockTable, Key: { lockId: { S: target.lockId } }, ConsistentRead: true }),
-                );
-                for (const step of item.Item?.["steps"]?.L ?? []) {
-                    if (step.S !== undefined && !seen.has(step.S) && item.Item?.["state"]?.S === "running") {
-                        seen.add(step.S);
-                        out(`  ... ${step.S} done`);
-                    }
-                }
-            } catch {
-                // Progress is a courtesy; the final timeline is what counts.
-            }
-        }
-    })();
+    const watch = followRun(clients, target, out, { pollMs, until: () => done });
     try {
         const response = await clients.lambda.send(
             new InvokeCommand({
@@ -149,10 +246,44 @@ export async function invoke(
         }
         out(`${payload.outcome ?? "unknown"}: ${payload.message ?? ""}`);
         return EXIT.ok;
+    } catch (error) {
+        const code = (error as { name?: string }).name ?? "";
+        if (!THROTTLED.includes(code)) {
+            throw error;
+        }
+        // Busy: runs started by the alarms hold the function's concurrency. The lock serialises them anyway, so
+        // follow the one in progress instead of queueing a second request behind it.
+        done = true;
+        await watch;
+        out(`The orchestrator is busy (${code}): following the run in progress instead.`);
+        return reportFollowed(await followRun(clients, target, out, { pollMs }), args, out);
     } finally {
         done = true;
         await watch;
     }
+}
+
+/** The exit status of a followed run: 0 only when it completed the move this request asked for. Pure but for `out`. */
+export function reportFollowed(
+    record: LockRecord | undefined,
+    args: { readonly action?: FailoverAction; readonly to?: string },
+    out: (line: string) => void,
+): number {
+    if (record === undefined) {
+        out("No run record: no run has taken the lock yet.");
+        return EXIT.failed;
+    }
+    out(
+        `Run ${record.runId}: ${record.action} to ${record.targetRegion}, ${record.state}${record.error !== undefined ? `: ${record.error}` : ""}`,
+    );
+    const same = (args.to === undefined || record.targetRegion === args.to) && (args.action === undefined || record.action === args.action);
+    if (record.state === "completed" && same) {
+        return EXIT.ok;
+    }
+    if (record.state === "completed") {
+        out("That run was not the one you asked for: run your command again now that the orchestrator is free.");
+    }
+    return EXIT.failed;
 }
 
 export async function main(argv: readonly string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
@@ -166,18 +297,25 @@ export async function main(argv: readonly string[], out: (line: string) => void 
         process.stderr.write(`failover: Pulumi.${args.stack}.yaml is not valid; fix it first (npm run plan -- --stack ${args.stack})\n`);
         return EXIT.usage;
     }
-    const region = parsed.config.drRegion;
-    return invoke(
-        args,
-        {
-            functionName: orchestratorFunctionName(args.stack),
-            lockTable: lockTableName(args.stack),
-            lockId: auroraIdentifiers(args.stack, parsed.config.primaryRegion, region).global,
-        },
-        // The function's timeout is 10 minutes; the invoke waits for it.
-        { lambda: new LambdaClient({ region, requestHandler: { requestTimeout: 15 * 60_000 } }), dynamodb: new DynamoDBClient({ region }) },
-        out,
-    );
+    const { primaryRegion, drRegion } = parsed.config;
+    if (args.kind === "request" && ![primaryRegion, drRegion].includes(args.to)) {
+        process.stderr.write(`failover: --to must be one of the stack's regions, ${drRegion} or ${primaryRegion}, not "${args.to}"\n`);
+        return EXIT.usage;
+    }
+    const target: Target = {
+        functionName: orchestratorFunctionName(args.stack),
+        lockTable: lockTableName(args.stack),
+        lockId: auroraIdentifiers(args.stack, primaryRegion, drRegion).global,
+    };
+    const clients: FailoverClients = {
+        // The function's timeout; the invoke waits for it.
+        lambda: new LambdaClient({ region: drRegion, requestHandler: { requestTimeout: (ORCHESTRATOR_TIMEOUT_SECONDS + 60) * 1000 } }),
+        dynamodb: new DynamoDBClient({ region: drRegion }),
+    };
+    if (args.kind === "follow") {
+        return reportFollowed(await followRun(clients, target, out), {}, out);
+    }
+    return invoke(args, target, clients, out);
 }
 
 if (require.main === module) {

@@ -193,11 +193,11 @@ export function formatText(doc: PlanDocument): string {
         `  RTO ${doc.objectives.rto.text} (${doc.objectives.rto.seconds} s): budget ${t(b.rtoSeconds)} (${b.rtoSeconds} s), ${verdict(b.rtoSeconds, doc.objectives.rto.seconds)}`,
     );
     lines.push(
-        `    detection ${t(b.rto.detectionSeconds)} (slower of: Route 53 health check ${t(b.rto.detectionPaths.healthCheckSeconds)}, replication-lag alarm ${t(b.rto.detectionPaths.replicationLagAlarmSeconds)})`,
+        `    detection ${t(b.rto.detectionSeconds)} (slower of: Route 53 health check ${t(b.rto.detectionPaths.healthCheckSeconds)}, replication-lag alarm ${t(b.rto.detectionPaths.replicationLagAlarmSeconds)}; then the orchestrator's detection window ${t(b.rto.detectionWindowSeconds)})`,
     );
     lines.push(`    operator response ${t(b.rto.operatorResponseSeconds)}`);
     lines.push(
-        `    orchestration ${t(b.rto.orchestrationSeconds)} (${b.rto.orchestrationSource === "measured" ? "measured" : "the function's timeout; npm run drill measures it"})`,
+        `    orchestration ${t(b.rto.orchestrationSeconds)} (${b.rto.orchestrationSource === "measured" ? "measured" : "the sum of the run's step deadlines; npm run drill measures it"})`,
     );
     lines.push(`    promotion ${t(b.rto.promotionSeconds)}, DNS TTL ${t(b.rto.dnsTtlSeconds)}`);
     lines.push(

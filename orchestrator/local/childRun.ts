@@ -52,6 +52,11 @@ export interface ChildRunOptions {
     readonly remainingMs?: number;
     /** The child is killed and `timeout` reported after this long. @default 60000 */
     readonly timeoutMs?: number;
+    /**
+     * Run the handler on a virtual clock that starts `offsetMs` ahead of real time and jumps over every sleep (the
+     * detection window, the polls). @default the real clock, as in Lambda
+     */
+    readonly virtualClock?: { readonly offsetMs: number };
 }
 
 /** moto accepts any credentials; the handler takes them from the default chain, as in Lambda. */
@@ -70,11 +75,19 @@ let input = "";
 process.stdin.setEncoding("utf8");
 process.stdin.on("data", (chunk) => { input += chunk; });
 process.stdin.on("end", () => {
-    const { event, requestId, remainingMs } = JSON.parse(input);
-    const deadline = Date.now() + remainingMs;
-    const context = { awsRequestId: requestId, getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
+    const { event, requestId, remainingMs, virtualClock } = JSON.parse(input);
+    const bundle = require(path.join(__dirname, "index.js"));
+    // A virtual clock: the handler's waits (the detection window, the polls) take no real time, so that a test can
+    // run the real bundle through a 60 s window in milliseconds. AWS calls still take their real time.
+    let offset = virtualClock ? virtualClock.offsetMs : 0;
+    const now = () => Date.now() + offset;
+    const handler = virtualClock
+        ? bundle.createHandler({ now, sleep: async (ms) => { offset += ms; } })
+        : bundle.handler;
+    const deadline = now() + remainingMs;
+    const context = { awsRequestId: requestId, getRemainingTimeInMillis: () => Math.max(0, deadline - now()) };
     Promise.resolve()
-        .then(() => require(path.join(__dirname, "index.js")).handler(event, context))
+        .then(() => handler(event, context))
         .then(
             (result) => report({ ok: true, result: result === undefined ? null : result }),
             (e) => report({ ok: false, error: { name: String((e && e.name) || "Error"), message: String((e && e.message) || e) } }),
@@ -148,6 +161,7 @@ export function startHandlerInChild(options: ChildRunOptions): ChildRun {
             event: options.event,
             requestId: options.requestId,
             remainingMs: options.remainingMs ?? ORCHESTRATOR_TIMEOUT_SECONDS * 1000,
+            ...(options.virtualClock !== undefined ? { virtualClock: options.virtualClock } : {}),
         }),
     );
     return { pid: child.pid ?? -1, kill: () => stop("killed"), done };

@@ -4,8 +4,16 @@
  * `active-region`, an alert topic (with an SQS queue subscribed, so a test can read what was published) and the lock
  * table. Used by the integration tests and by the drill.
  */
+import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { CreateDBClusterCommand, CreateGlobalClusterCommand, DescribeDBClustersCommand, RDSClient } from "@aws-sdk/client-rds";
+import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import {
+    CreateDBClusterCommand,
+    CreateDBInstanceCommand,
+    CreateGlobalClusterCommand,
+    DescribeDBClustersCommand,
+    RDSClient,
+} from "@aws-sdk/client-rds";
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
@@ -16,6 +24,7 @@ import {
     auroraIdentifiers,
     FAILOVER_PARAMETERS,
     failoverParameterPath,
+    MAX_EVENT_AGE_SECONDS,
     lockTableName,
     orchestratorEnvironment,
     privateZoneName,
@@ -41,6 +50,11 @@ export interface Topology {
     readonly topicArn: string;
     readonly queueUrl: string;
     readonly lockTable: string;
+    /** The DR cluster's KMS key (the readiness check reads its state). */
+    readonly drKeyId: string;
+    /** The alarms allowed to start the orchestrator. */
+    readonly lagAlarmName: string;
+    readonly healthAlarmName: string;
     /** The environment the component gives the function, plus the region Lambda sets. */
     readonly lambdaEnv: Record<string, string>;
 }
@@ -52,6 +66,12 @@ export interface TopologyOptions {
     readonly drEngineVersion?: string;
     /** @default the stack's failover.dnsTtlSeconds */
     readonly recordTtl?: number;
+    /** @default the stack's failover.detectionWindow */
+    readonly detectionWindowSeconds?: number;
+    /** @default the stack's failover.quorum */
+    readonly quorum?: number;
+    /** DB instances of the DR cluster; 0 makes it not ready for a failover. @default 1 */
+    readonly drInstances?: number;
 }
 
 export async function createTopology(endpoint: string, config: StackConfig, options: TopologyOptions = {}): Promise<Topology> {
@@ -60,6 +80,10 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
     const drRds = new RDSClient({ ...common, region: config.drRegion });
     const ids = auroraIdentifiers(config.stack, config.primaryRegion, config.drRegion);
     const engineVersion = config.database.engineVersion;
+    const primaryKey = await new KMSClient({ ...common, region: config.primaryRegion }).send(
+        new CreateKeyCommand({ Description: "primary" }),
+    );
+    const drKey = await new KMSClient({ ...common, region: config.drRegion }).send(new CreateKeyCommand({ Description: "dr" }));
 
     await primaryRds.send(
         new CreateGlobalClusterCommand({
@@ -78,6 +102,7 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
             MasterUsername: "hdradmin",
             MasterUserPassword: "not-a-real-password-1",
             StorageEncrypted: true,
+            KmsKeyId: primaryKey.KeyMetadata!.Arn!,
         }),
     );
     const dr = await drRds.send(
@@ -87,8 +112,23 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
             EngineVersion: options.drEngineVersion ?? engineVersion,
             GlobalClusterIdentifier: ids.global,
             StorageEncrypted: true,
+            KmsKeyId: drKey.KeyMetadata!.Arn!,
         }),
     );
+    // Instances named as AuroraPair names them (`<cluster>-<n>`).
+    const instance = (rds: RDSClient, cluster: string, n: number) =>
+        rds.send(
+            new CreateDBInstanceCommand({
+                DBInstanceIdentifier: `${cluster}-${n}`,
+                DBClusterIdentifier: cluster,
+                Engine: AURORA_ENGINE,
+                DBInstanceClass: "db.serverless",
+            }),
+        );
+    await instance(primaryRds, ids.primary, 1);
+    for (let n = 1; n <= (options.drInstances ?? 1); n++) {
+        await instance(drRds, ids.dr, n);
+    }
     // moto reports a new cluster as "creating" once, then "available".
     await primaryRds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: ids.primary }));
     await drRds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: ids.dr }));
@@ -140,6 +180,8 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
     const ssm = new SSMClient({ ...common, region: config.drRegion });
     const path = failoverParameterPath(config.environment);
     const P = FAILOVER_PARAMETERS;
+    const lagAlarmName = physicalName(config.stack, ["failover", "replication-lag"], 255);
+    const healthAlarmName = physicalName(config.stack, ["failover", "health-check"], 255);
     const values: Record<string, string> = {
         [P.stack]: config.stack,
         [P.mode]: options.mode ?? config.failover.mode,
@@ -152,13 +194,18 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
         [P.recordName]: recordName,
         [P.recordTtl]: String(ttl),
         [P.topicArns]: topic.TopicArn!,
+        [P.alarmNames]: `${lagAlarmName},${healthAlarmName}`,
+        [P.detectionWindowSeconds]: String(options.detectionWindowSeconds ?? config.failover.detectionWindow.seconds),
+        [P.quorum]: String(options.quorum ?? config.failover.quorum),
+        [P.maxEventAgeSeconds]: String(config.failover.maxEventAge?.seconds ?? MAX_EVENT_AGE_SECONDS.default),
+        [P.replicationLagThresholdSeconds]: String(config.failover.replicationLagThresholdSeconds),
     };
     for (const [name, value] of Object.entries(values)) {
         await ssm.send(
             new PutParameterCommand({
                 Name: `${path}/${name}`,
                 Value: value,
-                Type: name === P.topicArns ? "StringList" : "String",
+                Type: name === P.topicArns || name === P.alarmNames ? "StringList" : "String",
                 Overwrite: true,
             }),
         );
@@ -197,11 +244,45 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
         topicArn: topic.TopicArn!,
         queueUrl,
         lockTable,
+        drKeyId: drKey.KeyMetadata!.KeyId!,
+        lagAlarmName,
+        healthAlarmName,
         lambdaEnv: {
             ...orchestratorEnvironment({ environment: config.environment, lockTableName: lockTable }),
             AWS_REGION: config.drRegion,
         },
     };
+}
+
+/**
+ * Publishes the metrics of a healthy pair for the `minutes` up to `now`: the primary cluster's Serverless capacity
+ * (primary region) and the DR cluster's replication lag (DR region). `lagMs` sets the lag; a lag above the
+ * threshold makes the replication signal say "down" while the primary still looks healthy otherwise.
+ */
+export async function publishPairMetrics(
+    endpoint: string,
+    topology: Pick<Topology, "primaryRegion" | "drRegion" | "primaryClusterArn" | "drClusterArn">,
+    options: { readonly now?: number; readonly minutes?: number; readonly lagMs?: number; readonly primary?: boolean } = {},
+): Promise<void> {
+    const now = options.now ?? Date.now();
+    const minutes = options.minutes ?? 5;
+    const id = (arn: string) => arn.split(":").pop()!;
+    const put = (region: string, metricName: string, cluster: string, value: number) =>
+        new CloudWatchClient({ endpoint, region, credentials: { ...MOTO_CREDENTIALS } }).send(
+            new PutMetricDataCommand({
+                Namespace: "AWS/RDS",
+                MetricData: Array.from({ length: minutes }, (_, i) => ({
+                    MetricName: metricName,
+                    Dimensions: [{ Name: "DBClusterIdentifier", Value: cluster }],
+                    Value: value,
+                    Timestamp: new Date(now - i * 60_000),
+                })),
+            }),
+        );
+    if (options.primary !== false) {
+        await put(topology.primaryRegion, "ServerlessDatabaseCapacity", id(topology.primaryClusterArn), 2);
+    }
+    await put(topology.drRegion, "AuroraGlobalDBReplicationLag", id(topology.drClusterArn), options.lagMs ?? 120);
 }
 
 /** SQS through its JSON protocol (the project has no SQS client; moto reads the region from the credential scope). */

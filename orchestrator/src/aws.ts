@@ -1,11 +1,14 @@
 /**
- * The reads and writes the steps make, one small function per AWS call pattern.
+ * The reads and writes the steps make, one small function per AWS call pattern. Each takes the AbortSignal of its
+ * call (see deadline.ts), so that no call outlives its step.
  */
+import { GetMetricDataCommand, type CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { DescribeKeyCommand, type KMSClient } from "@aws-sdk/client-kms";
 import {
     DescribeDBClustersCommand,
+    DescribeDBInstancesCommand,
     DescribeGlobalClustersCommand,
     FailoverGlobalClusterCommand,
-    RemoveFromGlobalClusterCommand,
     SwitchoverGlobalClusterCommand,
     type RDSClient,
 } from "@aws-sdk/client-rds";
@@ -16,14 +19,20 @@ import type { ClusterRef } from "./config";
 import { IN_FLIGHT_FAILOVER_STATUSES, type DrRole } from "./decide";
 import { errorCode } from "./errors";
 
+/** Per-call options: the abort signal that bounds the call. */
+export interface CallOptions {
+    readonly abortSignal?: AbortSignal;
+}
+
 export interface GlobalClusterView {
     readonly status: string;
+    readonly engineVersion?: string;
     readonly members: readonly { readonly arn: string; readonly isWriter: boolean }[];
     readonly failover?: { readonly status: string; readonly toArn?: string; readonly dataLoss: boolean };
 }
 
-export async function describeGlobalCluster(rds: RDSClient, id: string): Promise<GlobalClusterView> {
-    const out = await rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: id }));
+export async function describeGlobalCluster(rds: RDSClient, id: string, options: CallOptions = {}): Promise<GlobalClusterView> {
+    const out = await rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: id }), options);
     // Filter by identifier ourselves: a result for another global cluster must never be read as ours.
     const found = (out.GlobalClusters ?? []).find((g) => g.GlobalClusterIdentifier?.toLowerCase() === id.toLowerCase());
     if (found === undefined) {
@@ -32,6 +41,7 @@ export async function describeGlobalCluster(rds: RDSClient, id: string): Promise
     const state = found.FailoverState;
     return {
         status: found.Status ?? "unknown",
+        ...(found.EngineVersion !== undefined ? { engineVersion: found.EngineVersion } : {}),
         members: (found.GlobalClusterMembers ?? []).map((m) => ({ arn: m.DBClusterArn ?? "", isWriter: m.IsWriter === true })),
         ...(state?.Status !== undefined
             ? {
@@ -49,11 +59,14 @@ export function isInFlight(view: GlobalClusterView): boolean {
     return view.failover !== undefined && (IN_FLIGHT_FAILOVER_STATUSES as readonly string[]).includes(view.failover.status);
 }
 
-/** The DR cluster's role, from the global cluster's members and any operation under way. Pure. */
+/**
+ * The DR cluster's role, from the global cluster's members and any operation under way. Pure. A cluster that is not
+ * a member of this global cluster (detached, or never joined) is `not-member`: never a writer to point at.
+ */
 export function drRoleOf(view: GlobalClusterView, drArn: string): DrRole {
     const member = view.members.find((m) => m.arn === drArn);
     if (member === undefined) {
-        return "standalone";
+        return "not-member";
     }
     if (member.isWriter) {
         return "writer";
@@ -64,13 +77,27 @@ export function drRoleOf(view: GlobalClusterView, drArn: string): DrRole {
 export interface ClusterView {
     readonly status: string;
     readonly endpoint: string;
+    readonly engineVersion?: string;
+    readonly kmsKeyId?: string;
+    /** The cluster's DB instances (identifiers). */
+    readonly instances: readonly string[];
 }
 
-export async function describeCluster(rds: RDSClient, cluster: ClusterRef): Promise<ClusterView | undefined> {
+export async function describeCluster(rds: RDSClient, cluster: ClusterRef, options: CallOptions = {}): Promise<ClusterView | undefined> {
     try {
-        const out = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: cluster.identifier }));
+        const out = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: cluster.identifier }), options);
         const found = out.DBClusters?.[0];
-        return found === undefined ? undefined : { status: found.Status ?? "unknown", endpoint: found.Endpoint ?? "" };
+        return found === undefined
+            ? undefined
+            : {
+                  status: found.Status ?? "unknown",
+                  endpoint: found.Endpoint ?? "",
+                  ...(found.EngineVersion !== undefined ? { engineVersion: found.EngineVersion } : {}),
+                  ...(found.KmsKeyId !== undefined ? { kmsKeyId: found.KmsKeyId } : {}),
+                  instances: (found.DBClusterMembers ?? []).flatMap((m) =>
+                      m.DBInstanceIdentifier !== undefined ? [m.DBInstanceIdentifier] : [],
+                  ),
+              };
     } catch (error) {
         if (errorCode(error) === "DBClusterNotFoundFault") {
             return undefined;
@@ -79,31 +106,102 @@ export async function describeCluster(rds: RDSClient, cluster: ClusterRef): Prom
     }
 }
 
-export async function startSwitchover(rds: RDSClient, globalClusterId: string, target: ClusterRef): Promise<void> {
-    await rds.send(new SwitchoverGlobalClusterCommand({ GlobalClusterIdentifier: globalClusterId, TargetDbClusterIdentifier: target.arn }));
+/** The statuses of a cluster's DB instances, read in the cluster's region. */
+export async function describeInstances(
+    rds: RDSClient,
+    identifiers: readonly string[],
+    options: CallOptions = {},
+): Promise<readonly { readonly id: string; readonly status: string }[]> {
+    const found: { id: string; status: string }[] = [];
+    for (const id of identifiers) {
+        try {
+            const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }), options);
+            const instance = out.DBInstances?.[0];
+            found.push({ id, status: instance?.DBInstanceStatus ?? "missing" });
+        } catch (error) {
+            if (errorCode(error) !== "DBInstanceNotFoundFault" && errorCode(error) !== "DBInstanceNotFound") {
+                throw error;
+            }
+            found.push({ id, status: "missing" });
+        }
+    }
+    return found;
 }
 
-export async function startFailover(rds: RDSClient, globalClusterId: string, target: ClusterRef): Promise<void> {
+/** The state of a KMS key (`Enabled`, `Disabled`, `PendingDeletion`, ...). */
+export async function keyState(kms: KMSClient, keyId: string, options: CallOptions = {}): Promise<string> {
+    const out = await kms.send(new DescribeKeyCommand({ KeyId: keyId }), options);
+    return out.KeyMetadata?.KeyState ?? "unknown";
+}
+
+/** The datapoints of one AWS/RDS metric of a cluster, newest first (`Maximum` per minute). */
+export async function clusterMetric(
+    cloudwatch: CloudWatchClient,
+    metricName: string,
+    clusterIdentifier: string,
+    window: { readonly start: Date; readonly end: Date },
+    options: CallOptions = {},
+): Promise<readonly { readonly time: number; readonly value: number }[]> {
+    const out = await cloudwatch.send(
+        new GetMetricDataCommand({
+            StartTime: window.start,
+            EndTime: window.end,
+            ScanBy: "TimestampDescending",
+            MetricDataQueries: [
+                {
+                    Id: "m",
+                    MetricStat: {
+                        Metric: {
+                            Namespace: "AWS/RDS",
+                            MetricName: metricName,
+                            Dimensions: [{ Name: "DBClusterIdentifier", Value: clusterIdentifier }],
+                        },
+                        Period: 60,
+                        Stat: "Maximum",
+                    },
+                },
+            ],
+        }),
+        options,
+    );
+    const result = out.MetricDataResults?.[0];
+    const times = result?.Timestamps ?? [];
+    const values = result?.Values ?? [];
+    return times.map((t, i) => ({ time: new Date(t).getTime(), value: values[i] ?? Number.NaN })).sort((a, b) => b.time - a.time);
+}
+
+export async function startSwitchover(
+    rds: RDSClient,
+    globalClusterId: string,
+    target: ClusterRef,
+    options: CallOptions = {},
+): Promise<void> {
+    await rds.send(
+        new SwitchoverGlobalClusterCommand({ GlobalClusterIdentifier: globalClusterId, TargetDbClusterIdentifier: target.arn }),
+        options,
+    );
+}
+
+export async function startFailover(rds: RDSClient, globalClusterId: string, target: ClusterRef, options: CallOptions = {}): Promise<void> {
     await rds.send(
         new FailoverGlobalClusterCommand({
             GlobalClusterIdentifier: globalClusterId,
             TargetDbClusterIdentifier: target.arn,
             AllowDataLoss: true,
         }),
+        options,
     );
 }
 
-/**
- * Detach and promote: removing a secondary from its global cluster makes it a standalone cluster with its own writer.
- * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RemoveFromGlobalCluster.html
- */
-export async function detach(rds: RDSClient, globalClusterId: string, target: ClusterRef): Promise<void> {
-    await rds.send(new RemoveFromGlobalClusterCommand({ GlobalClusterIdentifier: globalClusterId, DbClusterIdentifier: target.arn }));
-}
-
-export async function readRecord(route53: Route53Client, zoneId: string, name: string): Promise<string | undefined> {
+export async function readRecord(
+    route53: Route53Client,
+    zoneId: string,
+    name: string,
+    options: CallOptions = {},
+): Promise<string | undefined> {
     const out = await route53.send(
         new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, StartRecordName: name, StartRecordType: "CNAME", MaxItems: 1 }),
+        options,
     );
     const record = out.ResourceRecordSets?.[0];
     if (record === undefined || normalise(record.Name) !== normalise(name) || record.Type !== "CNAME") {
@@ -119,6 +217,7 @@ export async function upsertRecord(
     target: string,
     ttl: number,
     comment: string,
+    options: CallOptions = {},
 ): Promise<void> {
     await route53.send(
         new ChangeResourceRecordSetsCommand({
@@ -130,12 +229,13 @@ export async function upsertRecord(
                 ],
             },
         }),
+        options,
     );
 }
 
-export async function readParameter(ssm: SSMClient, name: string): Promise<string | undefined> {
+export async function readParameter(ssm: SSMClient, name: string, options: CallOptions = {}): Promise<string | undefined> {
     try {
-        return (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
+        return (await ssm.send(new GetParameterCommand({ Name: name }), options)).Parameter?.Value;
     } catch (error) {
         if (errorCode(error) === "ParameterNotFound") {
             return undefined;
@@ -144,15 +244,22 @@ export async function readParameter(ssm: SSMClient, name: string): Promise<strin
     }
 }
 
-export async function writeParameter(ssm: SSMClient, name: string, value: string): Promise<void> {
-    await ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: "String", Overwrite: true }));
+export async function writeParameter(ssm: SSMClient, name: string, value: string, options: CallOptions = {}): Promise<void> {
+    await ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: "String", Overwrite: true }), options);
 }
 
-export async function publish(sns: SNSClient, topicArn: string, subject: string, message: string): Promise<void> {
+export async function publish(
+    sns: SNSClient,
+    topicArn: string,
+    subject: string,
+    message: string,
+    options: CallOptions = {},
+): Promise<void> {
     // SNS subjects are at most 100 printable ASCII characters.
     // @see https://docs.aws.amazon.com/sns/latest/api/API_Publish.html
     await sns.send(
         new PublishCommand({ TopicArn: topicArn, Subject: subject.replace(/[^\x20-\x7e]/g, "?").slice(0, 100), Message: message }),
+        options,
     );
 }
 

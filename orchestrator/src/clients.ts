@@ -2,7 +2,9 @@
  * The AWS SDK v3 clients, one per service and region, with an injectable endpoint so that tests and the drill can
  * point them at a local moto server (and make one region unreachable to simulate its loss).
  */
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { KMSClient } from "@aws-sdk/client-kms";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { SNSClient } from "@aws-sdk/client-sns";
@@ -10,12 +12,22 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 
 export interface AwsClients {
     rds(region: string): RDSClient;
+    /**
+     * RDS without SDK retries, for the calls that start a promotion: when an answer is lost, the orchestrator reads
+     * the global cluster back and decides itself, rather than the SDK sending the call again.
+     */
+    rdsOnce(region: string): RDSClient;
     /** The probe of the primary region: short timeouts and few retries, because an unreachable region is the answer. */
     rdsProbe(region: string): RDSClient;
+    /** CloudWatch of a region; the primary region's is a probe (short timeouts, few retries) like `rdsProbe`. */
+    cloudwatch(region: string): CloudWatchClient;
+    cloudwatchProbe(region: string): CloudWatchClient;
     route53(): Route53Client;
     ssm(region: string): SSMClient;
+    /** SNS without SDK retries: a publish whose answer was lost must not be sent twice (at most one message each). */
     sns(region: string): SNSClient;
     dynamodb(region: string): DynamoDBClient;
+    kms(region: string): KMSClient;
 }
 
 export interface ClientOptions {
@@ -51,7 +63,9 @@ export function createClients(options: ClientOptions = {}): AwsClients {
         return {
             region,
             maxAttempts,
-            requestHandler: { requestTimeout: timeoutMs, connectionTimeout: Math.min(timeoutMs, 3000) },
+            // throwOnRequestTimeout: without it the SDK only logs a warning when requestTimeout is exceeded. Every call
+            // also carries an AbortSignal bounded by its step's deadline (deadline.ts).
+            requestHandler: { requestTimeout: timeoutMs, connectionTimeout: Math.min(timeoutMs, 3000), throwOnRequestTimeout: true },
             ...(endpoint !== undefined ? { endpoint } : {}),
             ...(options.credentials !== undefined ? { credentials: { ...options.credentials } } : {}),
         };
@@ -66,10 +80,15 @@ export function createClients(options: ClientOptions = {}): AwsClients {
     }
     return {
         rds: (region) => memo(`rds:${region}`, () => new RDSClient(common(region, timeout, attempts))),
+        rdsOnce: (region) => memo(`rds-once:${region}`, () => new RDSClient(common(region, timeout, 1))),
         rdsProbe: (region) => memo(`rds-probe:${region}`, () => new RDSClient(common(region, options.probeTimeoutMs ?? 5_000, 2))),
+        cloudwatch: (region) => memo(`cloudwatch:${region}`, () => new CloudWatchClient(common(region, timeout, attempts))),
+        cloudwatchProbe: (region) =>
+            memo(`cloudwatch-probe:${region}`, () => new CloudWatchClient(common(region, options.probeTimeoutMs ?? 5_000, 2))),
         route53: () => memo("route53", () => new Route53Client(common(ROUTE53_SIGNING_REGION, timeout, attempts))),
         ssm: (region) => memo(`ssm:${region}`, () => new SSMClient(common(region, timeout, attempts))),
-        sns: (region) => memo(`sns:${region}`, () => new SNSClient(common(region, timeout, attempts))),
+        sns: (region) => memo(`sns:${region}`, () => new SNSClient(common(region, timeout, 1))),
         dynamodb: (region) => memo(`dynamodb:${region}`, () => new DynamoDBClient(common(region, timeout, attempts))),
+        kms: (region) => memo(`kms:${region}`, () => new KMSClient(common(region, timeout, attempts))),
     };
 }

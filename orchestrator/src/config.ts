@@ -6,9 +6,12 @@ import { GetParametersByPathCommand, type SSMClient } from "@aws-sdk/client-ssm"
 import { z } from "zod";
 import {
     activeRegionParameterName,
+    DETECTION_WINDOW_SECONDS,
     FAILOVER_MODES,
     FAILOVER_PARAMETERS,
     failoverParameterPath,
+    MAX_EVENT_AGE_SECONDS,
+    QUORUM,
     type FailoverMode,
 } from "../../lib/failover";
 
@@ -32,9 +35,28 @@ export interface RuntimeConfig {
     readonly activeRegionParameter: string;
     readonly topicArns: readonly string[];
     readonly lockTable: string;
+    /** The account of the clusters (from their ARNs): alarm events from any other account are rejected. */
+    readonly accountId: string;
+    /** The alarms allowed to start the orchestrator. */
+    readonly alarmNames: readonly string[];
+    /** Seconds over which the signals of a lost primary must hold. */
+    readonly detectionWindowSeconds: number;
+    /** Signals needed for an unplanned failover. */
+    readonly quorum: number;
+    /** Alarm events older than this are rejected. */
+    readonly maxEventAgeSeconds: number;
+    /** The replication lag above which the replication signal says "down", seconds. */
+    readonly replicationLagThresholdSeconds: number;
 }
 
-const CLUSTER_ARN = /^arn:aws[a-z-]*:rds:([a-z0-9-]+):\d{12}:cluster:([a-zA-Z][a-zA-Z0-9-]*)$/;
+const CLUSTER_ARN = /^arn:aws[a-z-]*:rds:([a-z0-9-]+):(\d{12}):cluster:([a-zA-Z][a-zA-Z0-9-]*)$/;
+
+const boundedInt = ({ min, max }: { min: number; max: number }) =>
+    z.coerce
+        .number()
+        .int({ error: `must be a whole number from ${min} to ${max}` })
+        .min(min, { error: `must be at least ${min}` })
+        .max(max, { error: `must be at most ${max}` });
 
 const P = FAILOVER_PARAMETERS;
 const parametersSchema = z.object({
@@ -49,6 +71,11 @@ const parametersSchema = z.object({
     [P.recordName]: z.string().min(1),
     [P.recordTtl]: z.coerce.number().int().min(0),
     [P.topicArns]: z.string().optional(),
+    [P.alarmNames]: z.string().min(1),
+    [P.detectionWindowSeconds]: boundedInt(DETECTION_WINDOW_SECONDS),
+    [P.quorum]: boundedInt(QUORUM),
+    [P.maxEventAgeSeconds]: boundedInt(MAX_EVENT_AGE_SECONDS),
+    [P.replicationLagThresholdSeconds]: boundedInt({ min: 1, max: 3600 }),
 });
 
 /** The configuration is missing or wrong; the message names each parameter. Nothing was changed. */
@@ -72,12 +99,16 @@ export function parseRuntimeConfig(values: Readonly<Record<string, string>>, env
         if (match[1] !== region) {
             throw new ConfigurationError(`${path}/${name}: the cluster ${arn} is not in ${region}`);
         }
-        return { region, arn, identifier: match[2]! };
+        return { region, arn, identifier: match[3]! };
     };
     const primary = cluster(v[P.primaryRegion], v[P.primaryClusterArn], P.primaryClusterArn);
     const dr = cluster(v[P.drRegion], v[P.drClusterArn], P.drClusterArn);
     if (primary.region === dr.region) {
         throw new ConfigurationError(`${path}/${P.drRegion} must differ from ${P.primaryRegion} (${primary.region})`);
+    }
+    const accountId = CLUSTER_ARN.exec(primary.arn)![2]!;
+    if (CLUSTER_ARN.exec(dr.arn)![2] !== accountId) {
+        throw new ConfigurationError(`${path}/${P.drClusterArn}: the DR cluster is not in the primary cluster's account ${accountId}`);
     }
     return {
         environment,
@@ -90,22 +121,38 @@ export function parseRuntimeConfig(values: Readonly<Record<string, string>>, env
         recordName: v[P.recordName].replace(/\.$/, ""),
         recordTtl: v[P.recordTtl],
         activeRegionParameter: activeRegionParameterName(environment),
-        topicArns: (v[P.topicArns] ?? "")
-            .split(",")
-            .map((s) => s.trim())
-            .filter((s) => s !== "" && s !== "none"),
+        topicArns: list(v[P.topicArns] ?? ""),
         lockTable,
+        accountId,
+        alarmNames: list(v[P.alarmNames]),
+        detectionWindowSeconds: v[P.detectionWindowSeconds],
+        quorum: v[P.quorum],
+        maxEventAgeSeconds: v[P.maxEventAgeSeconds],
+        replicationLagThresholdSeconds: v[P.replicationLagThresholdSeconds],
     };
 }
 
+function list(value: string): string[] {
+    return value
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "" && s !== "none");
+}
+
 /** Reads every parameter under the path (recursively, decrypted, all pages). */
-export async function loadRuntimeConfig(ssm: SSMClient, environment: string, lockTable: string): Promise<RuntimeConfig> {
+export async function loadRuntimeConfig(
+    ssm: SSMClient,
+    environment: string,
+    lockTable: string,
+    options: { readonly abortSignal?: AbortSignal } = {},
+): Promise<RuntimeConfig> {
     const path = failoverParameterPath(environment);
     const values: Record<string, string> = {};
     let nextToken: string | undefined;
     do {
         const page = await ssm.send(
             new GetParametersByPathCommand({ Path: path, Recursive: true, WithDecryption: true, NextToken: nextToken }),
+            options,
         );
         for (const parameter of page.Parameters ?? []) {
             if (parameter.Name !== undefined && parameter.Value !== undefined) {

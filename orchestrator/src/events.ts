@@ -1,22 +1,36 @@
 /**
- * The events the orchestrator accepts, validated before anything else happens: a malformed event is rejected with
- * an error that names every problem, and no AWS call is made.
+ * The events the orchestrator accepts, validated in two passes before anything changes:
+ * 1. `parseEvent`, before any AWS call: the shape. A malformed event is rejected with an error naming every problem.
+ * 2. `admit`, once the configuration is read (reads only): the event must be for this stack. An alarm must be one of
+ *    this stack's alarms, from the clusters' account and the expected region, and recent; a manual request must name
+ *    the stack, the action and the target region, and confirm them by repeating them.
+ * Anything else is rejected with the reason, and no AWS write is made.
  *
- * - A CloudWatch alarm state change, as EventBridge delivers it (`source: aws.cloudwatch`).
+ * - A CloudWatch alarm state change, as EventBridge delivers it (`source: aws.cloudwatch`). Only the envelope's own
+ *   keys are accepted: `dryRun` (or anything else) on an alarm event is refused, so that a rehearsal can only be
+ *   asked for directly.
  *   @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html
- * - A manual request from on-call (`npm run failover`): `{ action, dryRun, force }`. Unknown keys are refused, so that
- *   a misspelt `dryrun` can never turn a rehearsal into a real failover.
+ *   @see https://docs.aws.amazon.com/eventbridge/latest/ref/overiew-event-structure.html
+ * - A manual request from on-call (`npm run failover`): `{ stack, action, targetRegion, confirm, dryRun, force }`.
+ *   Unknown keys are refused, so that a misspelt `dryrun` can never turn a rehearsal into a real failover.
  */
 import { z } from "zod";
-import { FAILOVER_ACTIONS, type FailoverAction } from "../../lib/failover";
+import { confirmationOf, FAILOVER_ACTIONS, ROUTE53_METRICS_REGION, type FailoverAction } from "../../lib/failover";
+import type { RuntimeConfig } from "./config";
 
 export const ALARM_STATES = ["OK", "ALARM", "INSUFFICIENT_DATA"] as const;
 
-export const alarmEventSchema = z.object({
+/** How far in the future an event's time may be (clock skew) before it is rejected. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+export const alarmEventSchema = z.strictObject({
+    version: z.string().optional(),
+    id: z.string().optional(),
     source: z.literal("aws.cloudwatch"),
     "detail-type": z.literal("CloudWatch Alarm State Change"),
+    account: z.string().regex(/^\d{12}$/, { error: "account must be a 12-digit AWS account id" }),
     region: z.string().min(1),
-    time: z.string().min(1),
+    time: z.iso.datetime({ offset: true, error: "time must be an ISO 8601 date-time" }),
     resources: z.array(z.string()).default([]),
     detail: z.object({
         alarmName: z.string().min(1),
@@ -24,13 +38,31 @@ export const alarmEventSchema = z.object({
     }),
 });
 
-export const manualRequestSchema = z.strictObject({
-    action: z.enum(FAILOVER_ACTIONS, { error: `action must be one of ${FAILOVER_ACTIONS.join(", ")}` }),
-    dryRun: z.boolean({ error: "dryRun must be true or false" }).default(false),
-    force: z.boolean({ error: "force must be true or false" }).default(false),
-    /** Who asked (the CLI sets the caller's identity), for the notifications. */
-    requestedBy: z.string().max(256).optional(),
-});
+export const manualRequestSchema = z
+    .strictObject({
+        /** The stack the caller means; must be this function's stack. */
+        stack: z.string({ error: "stack is required: the stack this request is for" }).min(1),
+        action: z.enum(FAILOVER_ACTIONS, { error: `action must be one of ${FAILOVER_ACTIONS.join(", ")}` }),
+        /** The region that should hold the writer afterwards. */
+        targetRegion: z.string({ error: "targetRegion is required: the region that should hold the writer" }).min(1),
+        /** `<stack>:<action>:<targetRegion>`, repeated by the person who asks. */
+        confirm: z.string({ error: "confirm is required: repeat <stack>:<action>:<targetRegion>" }),
+        dryRun: z.boolean({ error: "dryRun must be true or false" }).default(false),
+        force: z.boolean({ error: "force must be true or false" }).default(false),
+        /** Who asked (the CLI sets the caller's identity), for the notifications. */
+        requestedBy: z.string().max(256).optional(),
+    })
+    .refine((r) => r.confirm === confirmationOf(r.stack, r.action, r.targetRegion), {
+        error: (issue) => {
+            const r = issue.input as { stack: string; action: FailoverAction; targetRegion: string };
+            return `confirm must repeat the request exactly: "${confirmationOf(r.stack, r.action, r.targetRegion)}"`;
+        },
+        path: ["confirm"],
+    })
+    .refine((r) => !(r.force && r.action === "switchover"), {
+        error: "force applies to a failover only: a switchover always needs a healthy primary",
+        path: ["force"],
+    });
 
 /** What the orchestrator was asked to do, whichever way it was asked. */
 export type OrchestratorRequest =
@@ -40,11 +72,15 @@ export type OrchestratorRequest =
           readonly state: (typeof ALARM_STATES)[number];
           readonly reason: string;
           readonly alarmRegion: string;
+          readonly account: string;
+          readonly resources: readonly string[];
           readonly time: string;
       }
     | {
           readonly kind: "manual";
+          readonly stack: string;
           readonly action: FailoverAction;
+          readonly targetRegion: string;
           readonly dryRun: boolean;
           readonly force: boolean;
           readonly requestedBy?: string;
@@ -55,13 +91,13 @@ export class InvalidEventError extends Error {
     override readonly name = "InvalidEventError";
     constructor(readonly problems: readonly string[]) {
         super(
-            `Rejected the event, nothing was changed: ${problems.join("; ")}. Expected a CloudWatch alarm state change from EventBridge or ` +
-                `{ "action": "switchover" | "failover", "dryRun": boolean, "force": boolean }.`,
+            `Rejected the event, nothing was changed: ${problems.join("; ")}. Expected a CloudWatch alarm state change of this stack from EventBridge or ` +
+                `{ "stack", "action": "switchover" | "failover", "targetRegion", "confirm": "<stack>:<action>:<targetRegion>", "dryRun", "force" }.`,
         );
     }
 }
 
-/** Validates an event; throws `InvalidEventError` listing every problem. */
+/** Validates an event's shape; throws `InvalidEventError` listing every problem. Pure. */
 export function parseEvent(event: unknown): OrchestratorRequest {
     if (event === null || typeof event !== "object" || Array.isArray(event)) {
         throw new InvalidEventError([
@@ -80,6 +116,8 @@ export function parseEvent(event: unknown): OrchestratorRequest {
             state: detail.state.value,
             reason: detail.state.reason,
             alarmRegion: parsed.data.region,
+            account: parsed.data.account,
+            resources: parsed.data.resources,
             time: parsed.data.time,
         };
     }
@@ -87,7 +125,53 @@ export function parseEvent(event: unknown): OrchestratorRequest {
     if (!parsed.success) {
         throw new InvalidEventError(describe(parsed.error));
     }
-    return { kind: "manual", ...parsed.data };
+    const { confirm: _confirm, ...request } = parsed.data;
+    return { kind: "manual", ...request };
+}
+
+/**
+ * Checks that a well-formed request is for this stack (see the module comment); throws `InvalidEventError` listing
+ * every problem. Pure.
+ */
+export function admit(request: OrchestratorRequest, config: RuntimeConfig, now: number): OrchestratorRequest {
+    const problems: string[] = [];
+    if (request.kind === "manual") {
+        if (request.stack !== config.stack) {
+            problems.push(`stack is "${request.stack}", but this orchestrator serves stack "${config.stack}"`);
+        }
+        if (request.targetRegion !== config.dr.region) {
+            problems.push(
+                `targetRegion is "${request.targetRegion}", but this orchestrator promotes ${config.dr.region} only (the region it runs in)`,
+            );
+        }
+    } else {
+        if (!config.alarmNames.includes(request.alarmName)) {
+            problems.push(`alarm ${request.alarmName} is not one of this stack's failover alarms (${config.alarmNames.join(", ")})`);
+        }
+        if (request.account !== config.accountId) {
+            problems.push(`the event is from account ${request.account}, not ${config.accountId}`);
+        }
+        const regions = [config.dr.region, ROUTE53_METRICS_REGION];
+        if (!regions.includes(request.alarmRegion)) {
+            problems.push(`the alarm is in ${request.alarmRegion}; this stack's failover alarms are in ${regions.join(" or ")}`);
+        }
+        const expected = `:cloudwatch:${request.alarmRegion}:${request.account}:alarm:${request.alarmName}`;
+        const foreign = request.resources.filter((r) => !r.endsWith(expected));
+        if (foreign.length > 0) {
+            problems.push(`the event names resources of another alarm: ${foreign.join(", ")}`);
+        }
+        const time = Date.parse(request.time);
+        const ageSeconds = Math.round((now - time) / 1000);
+        if (ageSeconds > config.maxEventAgeSeconds) {
+            problems.push(`the event is ${ageSeconds} s old; alarm events older than ${config.maxEventAgeSeconds} s are stale evidence`);
+        } else if (time - now > MAX_CLOCK_SKEW_MS) {
+            problems.push(`the event's time ${request.time} is in the future`);
+        }
+    }
+    if (problems.length > 0) {
+        throw new InvalidEventError(problems);
+    }
+    return request;
 }
 
 function describe(error: z.ZodError): string[] {

@@ -7,10 +7,12 @@
  * asynchronous invocation (the retry resumes) and, once retries are spent, the event lands in the dead-letter queue.
  */
 import { Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
-import { ORCHESTRATOR_ENV, ORCHESTRATOR_TIMEOUT_SECONDS } from "../../lib/failover";
+import { FAILOVER_METRICS_NAMESPACE, ORCHESTRATOR_ENV, ORCHESTRATOR_TIMEOUT_SECONDS } from "../../lib/failover";
 import { createClients, endpointsFromEnvironment, type AwsClients } from "./clients";
 import { ConfigurationError, loadRuntimeConfig } from "./config";
-import { parseEvent } from "./events";
+import { CALL_TIMEOUT_SECONDS } from "../../lib/failover";
+import { Deadline } from "./deadline";
+import { admit, parseEvent } from "./events";
 import { DEFAULT_POLL, run, type Logger, type PollSettings, type RunResult } from "./orchestrate";
 import type { StepName } from "./timeline";
 
@@ -35,6 +37,8 @@ export interface HandlerOptions {
     readonly poll?: PollSettings;
     /** Crash injection for tests. @default none */
     readonly afterStep?: (step: StepName) => Promise<void> | void;
+    /** Count metrics. @default CloudWatch embedded metric format on stdout (namespace HealthcareDR/Failover) */
+    readonly metric?: (name: string, value: number) => void;
 }
 
 export type Handler = (event: unknown, context?: LambdaContextLike) => Promise<RunResult>;
@@ -55,8 +59,13 @@ export function createHandler(options: HandlerOptions = {}): Handler {
         }
         const endpointFor = endpointsFromEnvironment(env);
         clients ??= createClients(endpointFor !== undefined ? { endpointFor } : {});
-        const config = await loadRuntimeConfig(clients.ssm(region), environment, lockTable);
         const startedAt = now();
+        const configDeadline = new Deadline(now, startedAt + CALL_TIMEOUT_SECONDS * 1000, "reading the configuration");
+        const config = await configDeadline.call("GetParametersByPath", (abortSignal) =>
+            loadRuntimeConfig(clients!.ssm(region), environment, lockTable, { abortSignal }),
+        );
+        // For this stack, from its account and region, recent, confirmed: or rejected with no AWS write.
+        admit(request, config, now());
         const requestId = context?.awsRequestId ?? `local-${startedAt}`;
         const remainingMs =
             context !== undefined
@@ -72,6 +81,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
                 sleep: options.sleep ?? realSleep,
                 logger,
                 poll: options.poll ?? DEFAULT_POLL,
+                metric: options.metric ?? ((name, value) => embeddedMetric(config.stack, name, value, now())),
                 ...(options.afterStep !== undefined ? { afterStep: options.afterStep } : {}),
             },
             { requestId, remainingMs },
@@ -85,6 +95,26 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
         throw new ConfigurationError(`The environment variable ${name} is not set; the FailoverOrchestrator component sets it.`);
     }
     return value;
+}
+
+/**
+ * A count metric in CloudWatch's embedded metric format: one JSON line on stdout, which CloudWatch Logs turns into a
+ * metric with no API call (so it works whatever else is failing).
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
+ */
+export function embeddedMetric(stack: string, name: string, value: number, timestamp: number): void {
+    process.stdout.write(
+        `${JSON.stringify({
+            _aws: {
+                Timestamp: timestamp,
+                CloudWatchMetrics: [
+                    { Namespace: FAILOVER_METRICS_NAMESPACE, Dimensions: [["Stack"]], Metrics: [{ Name: name, Unit: "Count" }] },
+                ],
+            },
+            Stack: stack,
+            [name]: value,
+        })}\n`,
+    );
 }
 
 function realSleep(ms: number): Promise<void> {

@@ -1,33 +1,47 @@
 /**
- * The exactly-once lock: one DynamoDB item per global cluster, taken with a conditional write.
+ * The exactly-once lock and run record: one DynamoDB item per global cluster, taken with a conditional write.
  *
- * - Two invocations racing for the item: the condition lets exactly one write win; the other is told who holds it.
- * - A run holds the lock for a lease no longer than the function can live (its remaining time plus a margin), so
- *   that a crashed run (killed, out of memory, timed out) never holds it forever.
- * - The item records the steps completed and the promotion path taken. A run that takes over from a crashed or
- *   failed run of the same action resumes after the last completed step instead of starting again.
+ * - Two invocations racing for the item: the condition lets exactly one write win; the other is refused, and says so
+ *   (a warning, a metric, and once per run a notification: see `recordRefusal`).
+ * - Acquiring is idempotent for the same owner: when the write's answer is lost (or the SDK's retry of it fails its
+ *   condition because the first attempt took effect), the item is read back, and if it is ours, we hold the lock.
+ * - The lease is short (LOCK_LEASE_SECONDS) and renewed while the run is alive (`keepAlive`, called between and
+ *   inside steps), so a crashed holder blocks other runs for a minute at most; after that, another invocation takes
+ *   over and resumes from the record. A Lambda retry of the same event has the same request id and takes over at once.
+ * - The record is the run's memory: the steps completed, the promotion path, and the notifications sent (so that a
+ *   run sends at most one "started" and one final message, whoever finishes it).
+ * - A run that ended `failed` is closed: a re-run is a new run (new messages) that resumes its steps. A run that
+ *   crashed (`running`, lease expired) is the same run, continued.
  * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
  */
 import {
     ConditionalCheckFailedException,
     GetItemCommand,
     PutItemCommand,
+    UpdateItemCommand,
     type AttributeValue,
     type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
 import type { FailoverAction } from "../../lib/failover";
+import type { Deadline } from "./deadline";
+import { errorCode } from "./errors";
 
 export type LockState = "running" | "completed" | "failed";
-export type PromotionPath = "managed" | "detach";
+export type PromotionPath = "managed";
+/** The notifications a run sends at most once each. */
+export type Notification = "start" | "end";
 
 export interface LockRecord {
     readonly lockId: string;
     readonly state: LockState;
     readonly owner: string;
+    /** The run: the request id of the invocation that started it; kept by the invocations that continue it. */
+    readonly runId: string;
     readonly action: FailoverAction;
     readonly targetRegion: string;
     readonly steps: readonly string[];
     readonly path?: PromotionPath;
+    readonly notified: readonly Notification[];
     readonly expiresAt: number;
     readonly updatedAt: number;
     readonly version: number;
@@ -39,9 +53,12 @@ export class LockHeldError extends Error {
     override readonly name = "LockHeldError";
     constructor(
         readonly holder: string,
+        readonly runId: string,
         readonly expiresAt: number,
     ) {
-        super(`Another invocation (${holder}) holds the failover lock until ${new Date(expiresAt).toISOString()}; nothing was changed.`);
+        super(
+            `Another invocation (${holder}, run ${runId}) holds the failover lock until ${new Date(expiresAt).toISOString()}; nothing was changed.`,
+        );
     }
 }
 
@@ -55,9 +72,11 @@ export function toItem(record: LockRecord): Record<string, AttributeValue> {
         lockId: { S: record.lockId },
         state: { S: record.state },
         owner: { S: record.owner },
+        runId: { S: record.runId },
         action: { S: record.action },
         targetRegion: { S: record.targetRegion },
         steps: { L: record.steps.map((s) => ({ S: s })) },
+        notified: { L: record.notified.map((s) => ({ S: s })) },
         ...(record.path !== undefined ? { path: { S: record.path } } : {}),
         expiresAt: { N: String(record.expiresAt) },
         updatedAt: { N: String(record.updatedAt) },
@@ -69,14 +88,17 @@ export function toItem(record: LockRecord): Record<string, AttributeValue> {
 export function fromItem(item: Record<string, AttributeValue>): LockRecord {
     const s = (k: string): string => item[k]?.S ?? "";
     const n = (k: string): number => Number(item[k]?.N ?? "0");
+    const list = (k: string): string[] => (item[k]?.L ?? []).map((v) => v.S ?? "");
     return {
         lockId: s("lockId"),
         state: s("state") as LockState,
         owner: s("owner"),
+        runId: s("runId") || s("owner"),
         action: s("action") as FailoverAction,
         targetRegion: s("targetRegion"),
-        steps: (item["steps"]?.L ?? []).map((v) => v.S ?? ""),
-        ...(item["path"]?.S !== undefined ? { path: item["path"].S as PromotionPath } : {}),
+        steps: list("steps"),
+        notified: list("notified") as Notification[],
+        ...(item["path"]?.S === "managed" ? { path: "managed" as const } : {}),
         expiresAt: n("expiresAt"),
         updatedAt: n("updatedAt"),
         version: n("version"),
@@ -85,23 +107,45 @@ export function fromItem(item: Record<string, AttributeValue>): LockRecord {
 }
 
 /**
- * What a new run inherits from the previous record: the completed steps of a crashed or failed run of the same
- * action and target (resume), nothing after a completed run or a different request (fresh start). Pure.
+ * What a new holder takes over from the previous record. Pure.
+ * - nothing after a completed run, or from a run towards another region: a fresh run;
+ * - a crashed run (still `running`, lease expired, or our own request id): the same run, its steps, path and
+ *   notifications;
+ * - a failed run: a new run that resumes its steps (it sends its own messages).
  */
 export function inherit(
     previous: LockRecord | undefined,
-    action: FailoverAction,
     targetRegion: string,
-): { steps: readonly string[]; path?: PromotionPath } {
-    if (previous === undefined || previous.state === "completed" || previous.action !== action || previous.targetRegion !== targetRegion) {
-        return { steps: [] };
+    owner: string,
+): {
+    readonly runId: string;
+    readonly steps: readonly string[];
+    readonly notified: readonly Notification[];
+    readonly path?: PromotionPath;
+    readonly action?: FailoverAction;
+} {
+    if (previous === undefined || previous.state === "completed" || previous.targetRegion !== targetRegion) {
+        return { runId: owner, steps: [], notified: [] };
     }
-    return { steps: previous.steps, ...(previous.path !== undefined ? { path: previous.path } : {}) };
+    const path = previous.path !== undefined ? { path: previous.path } : {};
+    if (previous.state === "failed") {
+        return { runId: owner, steps: previous.steps, notified: [], ...path };
+    }
+    return { runId: previous.runId, steps: previous.steps, notified: previous.notified, action: previous.action, ...path };
 }
 
 /** True when the record is held by a live run at `now`. Pure. */
 export function isHeld(record: LockRecord | undefined, now: number): boolean {
     return record !== undefined && record.state === "running" && record.expiresAt > now;
+}
+
+/** True when the record is of a run towards `targetRegion` that has not completed (crashed or failed). Pure. */
+export function isOpen(record: LockRecord | undefined, targetRegion: string): boolean {
+    return record !== undefined && record.state !== "completed" && record.targetRegion === targetRegion;
+}
+
+function isConditionalFailure(error: unknown): boolean {
+    return error instanceof ConditionalCheckFailedException || errorCode(error) === "ConditionalCheckFailedException";
 }
 
 export class FailoverLock {
@@ -113,117 +157,190 @@ export class FailoverLock {
         private readonly lockId: string,
         private readonly owner: string,
         private readonly now: () => number,
+        private readonly leaseMs: number,
     ) {}
 
     /** Reads the current record (strongly consistent). */
-    async read(): Promise<LockRecord | undefined> {
-        const out = await this.dynamodb.send(
-            new GetItemCommand({ TableName: this.table, Key: { lockId: { S: this.lockId } }, ConsistentRead: true }),
+    async read(deadline: Deadline): Promise<LockRecord | undefined> {
+        const out = await deadline.call("GetItem (lock)", (abortSignal) =>
+            this.dynamodb.send(new GetItemCommand({ TableName: this.table, Key: { lockId: { S: this.lockId } }, ConsistentRead: true }), {
+                abortSignal,
+            }),
         );
         return out.Item === undefined ? undefined : fromItem(out.Item);
     }
 
     /**
      * Takes the lock, or throws `LockHeldError`. The write is conditional on the record being exactly the one read
-     * (same version) or absent, so of two racing runs exactly one succeeds.
+     * (same version) or absent, so of two racing runs exactly one succeeds. Idempotent for this owner.
      */
     async acquire(
         action: FailoverAction,
         targetRegion: string,
-        leaseMs: number,
-    ): Promise<{ resumed: readonly string[]; path?: PromotionPath; previous?: LockRecord }> {
-        const previous = await this.read();
+        deadline: Deadline,
+    ): Promise<{ record: LockRecord; previous?: LockRecord }> {
+        const previous = await this.read(deadline);
         const now = this.now();
         // Lambda retries an asynchronous invocation with the same request id: a retry of our own crashed attempt may
         // take over at once instead of waiting for the lease to run out.
         if (isHeld(previous, now) && previous!.owner !== this.owner) {
-            throw new LockHeldError(previous!.owner, previous!.expiresAt);
+            throw new LockHeldError(previous!.owner, previous!.runId, previous!.expiresAt);
         }
-        const inherited = inherit(previous, action, targetRegion);
+        const inherited = inherit(previous, targetRegion, this.owner);
         const record: LockRecord = {
             lockId: this.lockId,
             state: "running",
             owner: this.owner,
-            action,
+            runId: inherited.runId,
+            action: inherited.action ?? action,
             targetRegion,
             steps: inherited.steps,
+            notified: inherited.notified,
             ...(inherited.path !== undefined ? { path: inherited.path } : {}),
-            expiresAt: now + leaseMs,
+            expiresAt: now + this.leaseMs,
             updatedAt: now,
             version: (previous?.version ?? 0) + 1,
         };
         try {
-            await this.dynamodb.send(
-                new PutItemCommand({
-                    TableName: this.table,
-                    Item: toItem(record),
-                    ...(previous === undefined
-                        ? { ConditionExpression: "attribute_not_exists(lockId)" }
-                        : {
-                              ConditionExpression: "#v = :v",
-                              ExpressionAttributeNames: { "#v": "version" },
-                              ExpressionAttributeValues: { ":v": { N: String(previous.version) } },
-                          }),
-                }),
+            await deadline.call("PutItem (lock)", (abortSignal) =>
+                this.dynamodb.send(
+                    new PutItemCommand({
+                        TableName: this.table,
+                        Item: toItem(record),
+                        ...(previous === undefined
+                            ? { ConditionExpression: "attribute_not_exists(lockId)" }
+                            : {
+                                  ConditionExpression: "#v = :v",
+                                  ExpressionAttributeNames: { "#v": "version" },
+                                  ExpressionAttributeValues: { ":v": { N: String(previous.version) } },
+                              }),
+                    }),
+                    { abortSignal },
+                ),
             );
         } catch (error) {
+            // The write may have taken effect with its answer lost (then the SDK's retry fails its condition, or the
+            // call errors out): the item says whether it is ours.
+            const current = await this.read(deadline);
             if (
-                error instanceof ConditionalCheckFailedException ||
-                (error as { name?: string }).name === "ConditionalCheckFailedException"
+                current !== undefined &&
+                current.owner === this.owner &&
+                current.version === record.version &&
+                current.state === "running"
             ) {
-                const winner = await this.read();
-                throw new LockHeldError(winner?.owner ?? "unknown", winner?.expiresAt ?? now);
+                this.record = current;
+                return { record: current, ...(previous !== undefined ? { previous } : {}) };
+            }
+            if (isConditionalFailure(error)) {
+                throw new LockHeldError(current?.owner ?? "unknown", current?.runId ?? "unknown", current?.expiresAt ?? now);
             }
             throw error;
         }
         this.record = record;
-        return {
-            resumed: inherited.steps,
-            ...(inherited.path !== undefined ? { path: inherited.path } : {}),
-            ...(previous !== undefined ? { previous } : {}),
-        };
+        return { record, ...(previous !== undefined ? { previous } : {}) };
+    }
+
+    /** The record as this run last wrote it. */
+    get current(): LockRecord | undefined {
+        return this.record;
     }
 
     /** Records a completed step (and the promotion path, once chosen), only while this run still owns the lock. */
-    async completeStep(step: string, path?: PromotionPath): Promise<void> {
-        await this.update({ steps: [...(this.record?.steps ?? []), step], ...(path !== undefined ? { path } : {}) });
+    async completeStep(step: string, deadline: Deadline, path?: PromotionPath): Promise<void> {
+        await this.update({ steps: [...(this.record?.steps ?? []), step], ...(path !== undefined ? { path } : {}) }, deadline);
     }
 
-    /** Records the promotion path before the call that starts it, so that a crash right after is resumed safely. */
-    async recordPath(path: PromotionPath): Promise<void> {
-        await this.update({ path });
+    /**
+     * Claims a notification before it is sent: true when this run had not sent it yet. Claim first, send second: a
+     * crash between the two loses the message rather than sending it twice (at most once).
+     */
+    async claimNotification(kind: Notification, deadline: Deadline): Promise<boolean> {
+        if (this.record === undefined || this.record.notified.includes(kind)) {
+            return false;
+        }
+        await this.update({ notified: [...this.record.notified, kind] }, deadline);
+        return true;
     }
 
-    /** Ends the run: `completed`, or `failed` with the error (a later run of the same action resumes). */
-    async release(state: Exclude<LockState, "running">, error?: string): Promise<void> {
-        await this.update({ state, expiresAt: this.now(), ...(error !== undefined ? { error } : {}) });
+    /** Renews the lease when less than half of it is left. */
+    async keepAlive(deadline: Deadline): Promise<void> {
+        if (this.record !== undefined && this.record.expiresAt - this.now() < this.leaseMs / 2) {
+            await this.update({}, deadline);
+        }
+    }
+
+    /** Ends the run: `completed`, or `failed` with the error (a later run resumes its steps). */
+    async release(state: Exclude<LockState, "running">, deadline: Deadline, error?: string): Promise<void> {
+        await this.update({ state, expiresAt: this.now(), ...(error !== undefined ? { error } : {}) }, deadline);
     }
 
     get held(): boolean {
         return this.record !== undefined;
     }
 
-    private async update(change: Partial<LockRecord>): Promise<void> {
+    private async update(change: Partial<LockRecord>, deadline: Deadline): Promise<void> {
         if (this.record === undefined) {
             throw new LockLostError("The lock is not held by this run.");
         }
-        const next: LockRecord = { ...this.record, ...change, updatedAt: this.now(), version: this.record.version + 1 };
+        const now = this.now();
+        const next: LockRecord = {
+            ...this.record,
+            expiresAt: now + this.leaseMs,
+            ...change,
+            updatedAt: now,
+            version: this.record.version + 1,
+        };
         try {
-            await this.dynamodb.send(
-                new PutItemCommand({
-                    TableName: this.table,
-                    Item: toItem(next),
-                    ConditionExpression: "#o = :o AND #v = :v",
-                    ExpressionAttributeNames: { "#o": "owner", "#v": "version" },
-                    ExpressionAttributeValues: { ":o": { S: this.owner }, ":v": { N: String(this.record.version) } },
-                }),
+            await deadline.call("PutItem (lock)", (abortSignal) =>
+                this.dynamodb.send(
+                    new PutItemCommand({
+                        TableName: this.table,
+                        Item: toItem(next),
+                        ConditionExpression: "#o = :o AND #v = :v",
+                        ExpressionAttributeNames: { "#o": "owner", "#v": "version" },
+                        ExpressionAttributeValues: { ":o": { S: this.owner }, ":v": { N: String(this.record!.version) } },
+                    }),
+                    { abortSignal },
+                ),
             );
         } catch (error) {
-            if ((error as { name?: string }).name === "ConditionalCheckFailedException") {
+            // As in acquire: a lost answer of a write that took effect is not a lost lock.
+            const current = await this.read(deadline).catch(() => undefined);
+            if (current !== undefined && current.owner === this.owner && current.version === next.version) {
+                this.record = current;
+                return;
+            }
+            if (isConditionalFailure(error)) {
                 throw new LockLostError(`Another run took over the failover lock from ${this.owner}; this run stops here.`);
             }
             throw error;
         }
         this.record = next;
     }
+}
+
+/**
+ * Counts a refusal by the lock, in an item of its own per run (`<lockId>#refusals#<runId>`), so that the holder's
+ * writes never race with it. Returns true for the first refusal of that run: the one that notifies on-call.
+ */
+export async function recordRefusal(
+    dynamodb: DynamoDBClient,
+    table: string,
+    lockId: string,
+    runId: string,
+    deadline: Deadline,
+): Promise<boolean> {
+    const out = await deadline.call("UpdateItem (refusals)", (abortSignal) =>
+        dynamodb.send(
+            new UpdateItemCommand({
+                TableName: table,
+                Key: { lockId: { S: `${lockId}#refusals#${runId}` } },
+                UpdateExpression: "ADD refusals :one",
+                ExpressionAttributeValues: { ":one": { N: "1" } },
+                ReturnValues: "UPDATED_NEW",
+            }),
+            { abortSignal },
+        ),
+    );
+    return out.Attributes?.["refusals"]?.N === "1";
 }

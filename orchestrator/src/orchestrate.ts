@@ -1,15 +1,29 @@
 /**
  * One run of the orchestrator: assess, lock, notify-start, act, wait-for-writer, repoint, verify, notify, release.
  *
- * Every step is idempotent and recorded in the lock item when it completes, so a run that takes over from a crashed
- * or failed run of the same request resumes after the last completed step. `dryRun` makes every read and reports
- * what each changing step would do, changing nothing (and publishing nothing).
+ * - Assess reads the world (global cluster, DR cluster, pointers, the run record), the DR cluster's readiness and,
+ *   for an unplanned failover, the signals over the whole detection window (signals.ts); decide.ts decides.
+ * - Every step has a deadline (STEP_DEADLINE_SECONDS) inside the run's budget, which keeps NOTIFY_RESERVE_SECONDS
+ *   of the function's time for the failure notification and the release of the lock. A step that runs out fails
+ *   the run loudly.
+ * - Every step is idempotent and recorded in the run record when it completes, so a run that takes over from a
+ *   crashed or failed run resumes after the last completed step, and a run whose pointers already name the new
+ *   writer still verifies, notifies and releases.
+ * - Immediately before the act step the readiness and the signals are read again; the act step only starts a
+ *   managed switchover or failover (never a detach), and an answer lost after the call took effect is read back.
+ * - `dryRun` makes every read and reports what each changing step would do, changing and publishing nothing.
  */
-import type { FailoverAction } from "../../lib/failover";
+import {
+    LOCK_LEASE_SECONDS,
+    NOTIFY_RESERVE_SECONDS,
+    PROBES_PER_WINDOW,
+    STEP_DEADLINE_SECONDS,
+    WRITER_POLL_SECONDS,
+    type FailoverAction,
+} from "../../lib/failover";
 import {
     describeCluster,
     describeGlobalCluster,
-    detach,
     drRoleOf,
     isInFlight,
     normalise,
@@ -25,30 +39,23 @@ import {
 } from "./aws";
 import type { AwsClients } from "./clients";
 import type { RuntimeConfig } from "./config";
-import { decide, primaryHealthFromStatus, type Decision, type PrimaryHealth, type World } from "./decide";
+import { Deadline, sleepWithin } from "./deadline";
+import { decide, evidenceFor, needs, type Decision, type World } from "./decide";
 import type { OrchestratorRequest } from "./events";
-import { errorCode, errorMessage, isRefusal, isThrottling, isTransient } from "./errors";
-import { FailoverLock, LockHeldError, type PromotionPath } from "./lock";
+import { errorCode, errorMessage, isRefusal } from "./errors";
+import { FailoverLock, isOpen, LockHeldError, recordRefusal, type LockRecord, type Notification, type PromotionPath } from "./lock";
+import { checkReadiness, type Readiness } from "./readiness";
+import { describeEvidence, gatherEvidence, type Evidence } from "./signals";
 import { Timeline, type StepName, type TimelineEntry } from "./timeline";
 
-/** Bounded polling with exponential backoff while waiting for the DR writer. */
+/** How the wait for the promoted writer polls. */
 export interface PollSettings {
-    /** First delay, ms. */
-    readonly initialDelayMs: number;
-    /** Largest delay, ms. */
-    readonly maxDelayMs: number;
-    /** Growth of the delay per attempt. */
-    readonly factor: number;
-    /** Time kept in reserve before the function's deadline for repoint, verify, notify and release, ms. */
-    readonly reserveMs: number;
+    /** Pause between two reads of the writer's state, ms; at most WRITER_POLL_SECONDS. */
+    readonly intervalMs: number;
 }
 
-export const DEFAULT_POLL: PollSettings = { initialDelayMs: 1_000, maxDelayMs: 20_000, factor: 2, reserveMs: 60_000 };
-
-/** The delay before poll attempt `attempt` (0-based). Pure. */
-export function backoffDelay(attempt: number, poll: PollSettings): number {
-    return Math.min(poll.maxDelayMs, Math.round(poll.initialDelayMs * Math.pow(poll.factor, attempt)));
-}
+/** Reads every 2 s: a promotion AWS finishes is noticed within 2 s (the requirement is 5 s). */
+export const DEFAULT_POLL: PollSettings = { intervalMs: 2_000 };
 
 export interface Logger {
     info(message: string, extra?: Record<string, unknown>): void;
@@ -62,6 +69,8 @@ export interface RunDependencies {
     readonly sleep: (ms: number) => Promise<void>;
     readonly logger: Logger;
     readonly poll: PollSettings;
+    /** Publishes a count metric (CloudWatch embedded metric format in the function). @default none */
+    readonly metric?: (name: string, value: number) => void;
     /** Called after each step completes; tests use it to inject a crash (a promise that never settles). */
     readonly afterStep?: (step: StepName) => Promise<void> | void;
 }
@@ -81,8 +90,12 @@ export interface RunResult {
     readonly dryRun: boolean;
     readonly message: string;
     readonly path?: PromotionPath;
+    /** The run this invocation belonged to (the run record's id), when it took the lock. */
+    readonly runId?: string;
     /** The region the writer pointers name at the end of the run. */
     readonly activeRegion?: string;
+    /** The signals that justified the decision, when they were read. */
+    readonly evidence?: Evidence;
     readonly timeline: readonly TimelineEntry[];
     readonly totalMs: number;
 }
@@ -103,41 +116,150 @@ export class OrchestrationError extends Error {
 interface Observed {
     readonly global: GlobalClusterView;
     readonly dr: ClusterView;
-    readonly primary: PrimaryHealth;
     readonly record: string | undefined;
     readonly activeRegion: string | undefined;
+    readonly lock: LockRecord | undefined;
     readonly world: World;
 }
 
+/** One run: see the module comment. */
 export async function run(
     request: OrchestratorRequest,
     config: RuntimeConfig,
     deps: RunDependencies,
     context: RunContext,
 ): Promise<RunResult> {
-    const timeline = new Timeline(deps.now);
-    const dryRun = request.kind === "manual" && request.dryRun;
-    const rds = deps.clients.rds(config.dr.region);
-    const ssm = deps.clients.ssm(config.dr.region);
-    const after = async (step: StepName) => {
-        await deps.afterStep?.(step);
-    };
-    const result = (outcome: Outcome, message: string, extra: Partial<RunResult> = {}): RunResult => {
-        const out: RunResult = { outcome, dryRun, message, timeline: timeline.entries, totalMs: timeline.totalMs, ...extra };
-        deps.logger.info("orchestrator finished", { outcome, message, timeline: timeline.entries });
-        return out;
-    };
+    return new Run(request, config, deps, context).execute();
+}
 
-    let observed: Observed | undefined;
-    await timeline.step("assess", async () => {
-        observed = await observe(config, deps, true);
-        return { outcome: "done", detail: describeWorld(observed) };
-    });
-    await after("assess");
-    const decision = decide(request, observed!.world, config);
-    deps.logger.info("decision", { decision, request });
+class Run {
+    private readonly timeline: Timeline;
+    private readonly dryRun: boolean;
+    /** The run's budget: the function's time less the reserve for the failure notification and the release. */
+    private readonly budget: Deadline;
+    /** The function's whole remaining time: only the final notification and the release use the reserve. */
+    private readonly lastResort: Deadline;
+    private readonly lock: FailoverLock;
+    private evidence: Evidence | undefined;
 
-    if (decision.kind !== "proceed") {
+    constructor(
+        private readonly request: OrchestratorRequest,
+        private readonly config: RuntimeConfig,
+        private readonly deps: RunDependencies,
+        private readonly context: RunContext,
+    ) {
+        this.timeline = new Timeline(deps.now);
+        this.dryRun = request.kind === "manual" && request.dryRun;
+        const end = deps.now() + context.remainingMs();
+        this.lastResort = new Deadline(deps.now, end, "the function's time");
+        this.budget = new Deadline(deps.now, end - NOTIFY_RESERVE_SECONDS * 1000, "the run's time");
+        this.lock = new FailoverLock(
+            deps.clients.dynamodb(config.dr.region),
+            config.lockTable,
+            config.globalClusterId,
+            this.dryRun ? "dry-run" : context.requestId,
+            deps.now,
+            LOCK_LEASE_SECONDS * 1000,
+        );
+    }
+
+    async execute(): Promise<RunResult> {
+        if (this.request.kind === "alarm" && this.request.state !== "ALARM") {
+            // Not evidence of anything: no read, no write.
+            return this.result("ignored", `alarm ${this.request.alarmName} is ${this.request.state}; nothing to do`);
+        }
+        let observed: Observed | undefined;
+        try {
+            await this.step("assess", STEP_DEADLINE_SECONDS.assess + this.config.detectionWindowSeconds, async (deadline) => {
+                observed = await this.assess(deadline);
+                return describeWorld(observed);
+            });
+        } catch (error) {
+            // Nothing was changed; an orchestrator that cannot even read the world must say so, not fail quietly.
+            await this.notify(
+                "notify",
+                `[${this.config.stack}] failover assessment failed`,
+                `The orchestrator could not read the state of the global database, nothing was changed: ${errorCode(error)}: ${errorMessage(error)}`,
+                this.lastResort,
+            );
+            throw error;
+        }
+        const decision = decide(this.request, observed!.world, this.decisionContext());
+        this.deps.logger.info("decision", { decision, request: this.request });
+        if (decision.kind !== "proceed") {
+            return this.stopWithout(decision, observed!);
+        }
+        if (this.dryRun) {
+            return this.dryRunPlan(decision, observed!);
+        }
+        return this.underLock(decision, observed!);
+    }
+
+    // --- assess -------------------------------------------------------------------------------------------------
+
+    private async assess(deadline: Deadline): Promise<Observed> {
+        const observed = await this.observe(deadline);
+        if (needs(this.request, observed.world, this.config.mode) === "nothing") {
+            return observed;
+        }
+        const readiness = await checkReadiness(this.config, this.deps.clients, deadline, observed.global, observed.dr);
+        // A DR cluster that cannot take the writer refuses at once: no window is read for a failover that cannot run.
+        const evidence = readiness.ready ? await this.gather(evidenceFor(this.request), deadline) : undefined;
+        return { ...observed, world: { ...observed.world, readiness, ...(evidence !== undefined ? { evidence } : {}) } };
+    }
+
+    private async gather(kind: "window" | "round", deadline: Deadline): Promise<Evidence> {
+        const evidence = await gatherEvidence(this.config, this.deps, deadline, {
+            windowSeconds: this.config.detectionWindowSeconds,
+            probes: kind === "window" ? PROBES_PER_WINDOW : 1,
+        });
+        // The result reports the evidence the decision was taken on; the re-check before acting is in the timeline.
+        this.evidence ??= evidence;
+        this.deps.logger.info("evidence", { kind, evidence });
+        return evidence;
+    }
+
+    /** Reads the global cluster, the DR cluster, the two pointers and the run record. */
+    private async observe(deadline: Deadline): Promise<Observed> {
+        const { clients } = this.deps;
+        const rds = clients.rds(this.config.dr.region);
+        const [global, dr, record, activeRegion, lock] = await Promise.all([
+            deadline.call("DescribeGlobalClusters", (abortSignal) =>
+                describeGlobalCluster(rds, this.config.globalClusterId, { abortSignal }),
+            ),
+            deadline.call("DescribeDBClusters", (abortSignal) => describeCluster(rds, this.config.dr, { abortSignal })),
+            // Route 53's API is reached through the NAT gateway and served from us-east-1: when it cannot be read, the
+            // record counts as not pointing at the DR cluster (a repoint is then attempted, and fails loudly).
+            deadline
+                .call("ListResourceRecordSets", (abortSignal) =>
+                    readRecord(clients.route53(), this.config.hostedZoneId, this.config.recordName, { abortSignal }),
+                )
+                .catch((error: unknown) => {
+                    this.deps.logger.warn("the writer record could not be read", { code: errorCode(error) });
+                    return undefined;
+                }),
+            deadline.call("GetParameter", (abortSignal) =>
+                readParameter(clients.ssm(this.config.dr.region), this.config.activeRegionParameter, { abortSignal }),
+            ),
+            this.lock.read(deadline),
+        ]);
+        if (dr === undefined) {
+            throw Object.assign(new Error(`the DR cluster ${this.config.dr.arn} does not exist`), { name: "DBClusterNotFoundFault" });
+        }
+        const pointersAtDr = record === normalise(dr.endpoint) && activeRegion === this.config.dr.region;
+        return {
+            global,
+            dr,
+            record,
+            activeRegion,
+            lock,
+            world: { drRole: drRoleOf(global, this.config.dr.arn), pointersAtDr, openRun: isOpen(lock, this.config.dr.region) },
+        };
+    }
+
+    // --- the decisions that change nothing ------------------------------------------------------------------------
+
+    private async stopWithout(decision: Exclude<Decision, { kind: "proceed" }>, observed: Observed): Promise<RunResult> {
         const outcome: Outcome =
             decision.kind === "ignore"
                 ? "ignored"
@@ -148,405 +270,477 @@ export async function run(
                     : "already-active";
         // On-call hears about an alarm that did not start a failover; a repeated alarm after a failover stays quiet.
         if (decision.kind === "notify-only" || decision.kind === "refuse") {
-            await notifyStep(
-                timeline,
+            if (decision.kind === "refuse") {
+                this.deps.logger.warn("refused", { reason: decision.reason });
+            }
+            await this.notify(
                 "notify",
-                config,
-                deps,
-                dryRun,
-                subjectFor(config, decision),
-                messageFor(config, decision.reason, timeline),
+                decision.kind === "notify-only"
+                    ? `[${this.config.stack}] ALARM: primary region at risk - failover needs your command`
+                    : `[${this.config.stack}] ${this.action()} to ${this.config.dr.region} refused`,
+                decision.reason,
+                this.lastResort,
             );
         }
-        return result(dryRun ? "dry-run" : outcome, decision.reason, { activeRegion: observed!.activeRegion ?? "" });
-    }
-    const action = decision.action;
-
-    if (dryRun) {
-        return dryRunPlan(timeline, config, deps, decision, observed!, result);
+        return this.result(this.dryRun ? "dry-run" : outcome, decision.reason, { activeRegion: observed.activeRegion ?? "" });
     }
 
-    const lock = new FailoverLock(
-        deps.clients.dynamodb(config.dr.region),
-        config.lockTable,
-        config.globalClusterId,
-        context.requestId,
-        deps.now,
-    );
-    let resumed: readonly string[] = [];
-    let path: PromotionPath | undefined;
-    let underLock: Decision | undefined;
-    try {
-        await timeline.step("lock", async () => {
-            const taken = await lock.acquire(action, config.dr.region, context.remainingMs() + 30_000);
-            resumed = taken.resumed;
-            path = taken.path;
-            // Re-read under the lock: a run that finished just before we took it may have done everything already.
-            observed = await observe(config, deps, false, observed!.primary);
-            underLock = decide(request, observed.world, config);
-            return {
-                outcome: "done",
-                detail: `lock ${config.lockTable}/${config.globalClusterId} taken by ${context.requestId}${resumed.length > 0 ? `; resuming after ${resumed.join(", ")}` : ""}`,
-            };
-        });
-    } catch (error) {
-        if (error instanceof LockHeldError) {
-            return result("locked", error.message, { action });
+    // --- the run under the lock ------------------------------------------------------------------------------------
+
+    private async underLock(decision: Extract<Decision, { kind: "proceed" }>, observed: Observed): Promise<RunResult> {
+        const { config } = this;
+        let current = decision as Decision;
+        let resumed: readonly string[] = [];
+        try {
+            await this.step("lock", STEP_DEADLINE_SECONDS.lock, async (deadline) => {
+                const taken = await this.lock.acquire(decision.action, config.dr.region, deadline);
+                resumed = taken.record.steps;
+                // Read again under the lock: a run that finished just before we took it may have done everything.
+                const again = await this.observe(deadline);
+                current = decide(
+                    this.request,
+                    { ...again.world, readiness: observed.world.readiness, evidence: observed.world.evidence },
+                    this.decisionContext(),
+                );
+                return `lock ${config.lockTable}/${config.globalClusterId} taken by ${this.context.requestId} (run ${taken.record.runId})${resumed.length > 0 ? `; resuming after ${resumed.join(", ")}` : ""}`;
+            });
+        } catch (error) {
+            if (error instanceof LockHeldError) {
+                return this.refusedByLock(error);
+            }
+            throw error;
         }
-        throw error;
-    }
-    await after("lock");
-
-    const current = underLock as Decision;
-    if (current.kind !== "proceed") {
-        await lock.release("completed");
-        timeline.note("release", "done", "lock released");
-        return result("already-active", current.reason, { action, activeRegion: observed!.activeRegion ?? "" });
-    }
-    const promote = current.promote;
-    let failedStep: StepName = "notify-start";
-    try {
-        await notifyStep(
-            timeline,
-            "notify-start",
-            config,
-            deps,
-            false,
-            `[${config.stack}] ${action} to ${config.dr.region} started`,
-            messageFor(config, current.reason, timeline),
-        );
-        await after("notify-start");
-
-        failedStep = "act";
-        if (resumed.includes("act") || !promote) {
-            timeline.note("act", "skipped", resumed.includes("act") ? "already done by the run this one resumes" : current.reason);
-        } else {
-            await timeline.step("act", async () => {
-                const taken = await act(action, config, deps, lock, path);
-                path = taken.path;
-                await lock.completeStep("act", path);
-                return { outcome: "done", detail: taken.detail };
+        if (current.kind !== "proceed") {
+            await this.lock.release("completed", this.lastResort);
+            this.timeline.note("release", "done", "lock released");
+            return this.result(current.kind === "already-active" ? "already-active" : "refused", current.reason, {
+                action: decision.action,
+                activeRegion: observed.activeRegion ?? "",
             });
         }
-        await after("act");
+        const action = this.lock.current?.action ?? current.action;
+        const promote = current.promote;
+        const runId = this.lock.current?.runId;
+        let failedStep: StepName = "notify-start";
+        try {
+            await this.notify(
+                "notify-start",
+                `[${config.stack}] ${action} to ${config.dr.region} started`,
+                current.reason,
+                this.budget,
+                "start",
+            );
 
-        failedStep = "wait-for-writer";
-        await timeline.step("wait-for-writer", async () => {
-            const view = await waitForWriter(config, deps, context);
-            await lock.completeStep("wait-for-writer");
-            return {
-                outcome: "done",
-                detail: `${config.dr.identifier} is the ${view.role} writer (${view.cluster.status}) at ${view.cluster.endpoint}`,
-            };
-        });
-        await after("wait-for-writer");
-
-        failedStep = "repoint";
-        await timeline.step("repoint", async () => {
-            const cluster = await describeCluster(rds, config.dr);
-            if (cluster === undefined || cluster.endpoint === "") {
-                throw new Error(`the DR cluster ${config.dr.identifier} has no endpoint to point at`);
+            failedStep = "act";
+            if (resumed.includes("act") || !promote) {
+                this.timeline.note("act", "skipped", resumed.includes("act") ? "already done by the run this one resumes" : current.reason);
+                await this.after("act");
+            } else {
+                await this.step("act", STEP_DEADLINE_SECONDS.act, (deadline) => this.act(action, deadline));
             }
-            await upsertRecord(
+
+            failedStep = "wait-for-writer";
+            await this.step("wait-for-writer", STEP_DEADLINE_SECONDS["wait-for-writer"], async (deadline) => {
+                const cluster = await this.waitForWriter(deadline);
+                await this.lock.completeStep("wait-for-writer", deadline);
+                return `${config.dr.identifier} is the writer (${cluster.status}) at ${cluster.endpoint}`;
+            });
+
+            failedStep = "repoint";
+            await this.step("repoint", STEP_DEADLINE_SECONDS.repoint, async (deadline) => {
+                const detail = await this.repoint(action, deadline);
+                await this.lock.completeStep("repoint", deadline);
+                return detail;
+            });
+
+            failedStep = "verify";
+            await this.step("verify", STEP_DEADLINE_SECONDS.verify, async (deadline) => {
+                await this.verify(deadline);
+                await this.lock.completeStep("verify", deadline);
+                return `writer ${config.dr.identifier} in ${config.dr.region}; record and ${config.activeRegionParameter} point at it`;
+            });
+        } catch (error) {
+            return this.fail(action, failedStep, error);
+        }
+
+        const done = `${action} to ${config.dr.region} completed (managed)`;
+        await this.notify("notify", `[${config.stack}] ${done}`, done, this.lastResort, "end");
+        // The release may use the reserve: a run that got this far must not keep the lock for its whole lease.
+        const release = this.lastResort.child("step release", STEP_DEADLINE_SECONDS.release * 1000);
+        await this.timeline.step("release", async () => {
+            await this.lock.release("completed", release);
+            return { outcome: "done", detail: "lock released" };
+        });
+        await this.after("release");
+        return this.result("completed", done, {
+            action,
+            path: "managed",
+            activeRegion: config.dr.region,
+            ...(runId !== undefined ? { runId } : {}),
+        });
+    }
+
+    /** Another run holds the lock: say so (warn, metric, and once per run a notification), change nothing. */
+    private async refusedByLock(error: LockHeldError): Promise<RunResult> {
+        const { config, deps } = this;
+        deps.logger.warn("refused by the failover lock", { holder: error.holder, runId: error.runId, expiresAt: error.expiresAt });
+        deps.metric?.("LockRefusals", 1);
+        const first = await recordRefusal(
+            deps.clients.dynamodb(config.dr.region),
+            config.lockTable,
+            config.globalClusterId,
+            error.runId,
+            this.lastResort.child("refusal", 10_000),
+        ).catch((e: unknown) => {
+            deps.logger.error("could not count the refusal", { code: errorCode(e) });
+            return false;
+        });
+        if (first) {
+            await this.notify(
+                "notify",
+                `[${config.stack}] failover lock busy: run ${error.runId} is in progress`,
+                `${error.message} This invocation (${this.context.requestId}) stopped. Follow the run with: npm run failover -- --stack ${config.stack} --follow`,
+                this.lastResort,
+            );
+        }
+        return this.result("locked", error.message, { action: this.action(), runId: error.runId });
+    }
+
+    /** Starts the promotion, after reading the readiness and the signals once more. */
+    private async act(action: FailoverAction, deadline: Deadline): Promise<string> {
+        const { config, deps } = this;
+        const rds = deps.clients.rds(config.dr.region);
+        const now = await this.observe(deadline);
+        if (now.world.drRole === "writer" || now.world.drRole === "promoting") {
+            await this.lock.completeStep("act", deadline, "managed");
+            return `the DR cluster is already ${now.world.drRole}: nothing to start`;
+        }
+        const readiness = await checkReadiness(config, deps.clients, deadline, now.global, now.dr);
+        const round = await this.gather("round", deadline);
+        const problem = recheckProblem(action, this.forced(), readiness, round);
+        if (problem !== undefined) {
+            throw Object.assign(new Error(`re-checked immediately before acting, nothing was started: ${problem}`), {
+                name: "RecheckFailed",
+            });
+        }
+        // The path is recorded before the call, so that a crash right after it is resumed by waiting, not by a second call.
+        await this.lock.completeStep("act-started", deadline, "managed");
+        // Sent once: a lost answer is read back below, never retried blindly.
+        const once = deps.clients.rdsOnce(config.dr.region);
+        try {
+            await deadline.call(action === "switchover" ? "SwitchoverGlobalCluster" : "FailoverGlobalCluster", (abortSignal) =>
+                action === "switchover"
+                    ? startSwitchover(once, config.globalClusterId, config.dr, { abortSignal })
+                    : startFailover(once, config.globalClusterId, config.dr, { abortSignal }),
+            );
+        } catch (error) {
+            // The call may have taken effect with its answer lost, or AWS refused it because an operation (ours) is
+            // already running: the global cluster says which.
+            const view = await deadline.call("DescribeGlobalClusters", (abortSignal) =>
+                describeGlobalCluster(rds, config.globalClusterId, { abortSignal }),
+            );
+            const role = drRoleOf(view, config.dr.arn);
+            if (role !== "writer" && role !== "promoting") {
+                const hint = isRefusal(error)
+                    ? " AWS refused the managed path; the orchestrator never detaches on its own: detach-and-promote is a break-glass decision for a human (README: Failover)."
+                    : " A re-run resumes.";
+                throw Object.assign(new Error(`${errorCode(error)}: ${errorMessage(error)}.${hint}`), { name: errorCode(error) });
+            }
+            await this.lock.completeStep("act", deadline, "managed");
+            return `${action} call answered ${errorCode(error)}, but the global cluster shows the DR cluster ${role}: the call took effect`;
+        }
+        await this.lock.completeStep("act", deadline, "managed");
+        return action === "switchover"
+            ? `SwitchoverGlobalCluster ${config.globalClusterId} -> ${config.dr.arn}`
+            : `FailoverGlobalCluster ${config.globalClusterId} -> ${config.dr.arn} (AllowDataLoss)`;
+    }
+
+    /** Polls until the DR cluster is the available writer, at most every WRITER_POLL_SECONDS, within the deadline. */
+    private async waitForWriter(deadline: Deadline): Promise<ClusterView> {
+        const { config, deps } = this;
+        const rds = deps.clients.rds(config.dr.region);
+        const interval = Math.min(deps.poll.intervalMs, WRITER_POLL_SECONDS * 1000);
+        let last = "not read";
+        for (;;) {
+            await this.lock.keepAlive(deadline);
+            try {
+                const [global, cluster] = await Promise.all([
+                    deadline.call("DescribeGlobalClusters", (abortSignal) =>
+                        describeGlobalCluster(rds, config.globalClusterId, { abortSignal }),
+                    ),
+                    deadline.call("DescribeDBClusters", (abortSignal) => describeCluster(rds, config.dr, { abortSignal })),
+                ]);
+                const role = drRoleOf(global, config.dr.arn);
+                if (role === "writer" && cluster?.status === "available" && !isInFlight(global)) {
+                    return cluster;
+                }
+                if (role === "secondary" && !isInFlight(global)) {
+                    throw Object.assign(new Error("no promotion of the DR cluster is under way: the act step did not take effect"), {
+                        name: "NoPromotion",
+                    });
+                }
+                last = `role ${role}, status ${cluster?.status ?? "missing"}, global ${global.failover?.status ?? global.status}`;
+            } catch (error) {
+                if (errorCode(error) === "NoPromotion" || errorCode(error) === "DeadlineExceeded") {
+                    throw error;
+                }
+                // A throttled or lost read is retried at the next poll; the deadline bounds the whole wait.
+                last = `${errorCode(error)}: ${errorMessage(error)}`;
+            }
+            if (!(await sleepWithin(deadline, interval, deps.sleep)) || deadline.remainingMs() <= 0) {
+                throw Object.assign(
+                    new Error(`the DR cluster did not become the available writer in time (${last}); a re-run keeps waiting`),
+                    { name: "WaitTimeout" },
+                );
+            }
+        }
+    }
+
+    private async repoint(action: FailoverAction, deadline: Deadline): Promise<string> {
+        const { config, deps } = this;
+        const cluster = await deadline.call("DescribeDBClusters", (abortSignal) =>
+            describeCluster(deps.clients.rds(config.dr.region), config.dr, { abortSignal }),
+        );
+        if (cluster === undefined || cluster.endpoint === "") {
+            throw new Error(`the DR cluster ${config.dr.identifier} has no endpoint to point at`);
+        }
+        await deadline.call("ChangeResourceRecordSets", (abortSignal) =>
+            upsertRecord(
                 deps.clients.route53(),
                 config.hostedZoneId,
                 config.recordName,
                 cluster.endpoint,
                 config.recordTtl,
                 `${action} to ${config.dr.region}`,
-            );
-            await writeParameter(ssm, config.activeRegionParameter, config.dr.region);
-            await lock.completeStep("repoint");
-            return {
-                outcome: "done",
-                detail: `${config.recordName} CNAME ${cluster.endpoint} (TTL ${config.recordTtl} s); ${config.activeRegionParameter} = ${config.dr.region}`,
-            };
-        });
-        await after("repoint");
-
-        failedStep = "verify";
-        await timeline.step("verify", async () => {
-            const now = await observe(config, deps, false, observed!.primary);
-            const problems: string[] = [];
-            if (now.world.drRole !== "writer" && now.world.drRole !== "standalone") {
-                problems.push(`the DR cluster is ${now.world.drRole}, not the writer`);
-            }
-            if (now.record !== normalise(now.dr.endpoint)) {
-                problems.push(`${config.recordName} points at ${now.record ?? "nothing"}, not ${now.dr.endpoint}`);
-            }
-            if (now.activeRegion !== config.dr.region) {
-                problems.push(`${config.activeRegionParameter} is ${now.activeRegion ?? "unset"}, not ${config.dr.region}`);
-            }
-            if (problems.length > 0) {
-                throw new Error(`verification failed: ${problems.join("; ")}`);
-            }
-            await lock.completeStep("verify");
-            return {
-                outcome: "done",
-                detail: `writer ${config.dr.identifier} in ${config.dr.region}; record and ${config.activeRegionParameter} point at it`,
-            };
-        });
-        await after("verify");
-    } catch (error) {
-        const message = `${action} to ${config.dr.region} failed at ${failedStep}: ${errorCode(error)}: ${errorMessage(error)}`;
-        deps.logger.error("orchestration failed", { step: failedStep, error: errorMessage(error), code: errorCode(error) });
-        await bestEffort(deps, "marking the lock failed", () => lock.release("failed", message));
-        await notifyStep(
-            timeline,
-            "notify",
-            config,
-            deps,
-            false,
-            `[${config.stack}] ${action} to ${config.dr.region} FAILED at ${failedStep}`,
-            messageFor(config, `${message}. A re-run resumes after the last completed step.`, timeline),
+                { abortSignal },
+            ),
         );
-        throw new OrchestrationError(message, failedStep, timeline.entries);
+        await deadline.call("PutParameter", (abortSignal) =>
+            writeParameter(deps.clients.ssm(config.dr.region), config.activeRegionParameter, config.dr.region, { abortSignal }),
+        );
+        return `${config.recordName} CNAME ${cluster.endpoint} (TTL ${config.recordTtl} s); ${config.activeRegionParameter} = ${config.dr.region}`;
     }
 
-    const done = `${action} to ${config.dr.region} completed${path !== undefined ? ` (${path === "detach" ? "detach and promote" : "managed"})` : ""}`;
-    await notifyStep(timeline, "notify", config, deps, false, `[${config.stack}] ${done}`, messageFor(config, done, timeline));
-    await after("notify");
-    await timeline.step("release", async () => {
-        await lock.release("completed");
-        return { outcome: "done", detail: "lock released" };
-    });
-    await after("release");
-    return result("completed", done, { action, ...(path !== undefined ? { path } : {}), activeRegion: config.dr.region });
-}
-
-/** Reads the global cluster, the DR cluster, the primary (through the short-timeout probe) and the two pointers. */
-async function observe(
-    config: RuntimeConfig,
-    deps: RunDependencies,
-    probePrimary: boolean,
-    knownPrimary?: PrimaryHealth,
-): Promise<Observed> {
-    const rds = deps.clients.rds(config.dr.region);
-    const [global, dr, primary, record, activeRegion] = await Promise.all([
-        describeGlobalCluster(rds, config.globalClusterId),
-        describeCluster(rds, config.dr),
-        probePrimary || knownPrimary === undefined ? probe(config, deps) : Promise.resolve(knownPrimary),
-        readRecord(deps.clients.route53(), config.hostedZoneId, config.recordName),
-        readParameter(deps.clients.ssm(config.dr.region), config.activeRegionParameter),
-    ]);
-    if (dr === undefined) {
-        throw Object.assign(new Error(`the DR cluster ${config.dr.arn} does not exist`), { name: "DBClusterNotFoundFault" });
+    private async verify(deadline: Deadline): Promise<void> {
+        const now = await this.observe(deadline);
+        const problems: string[] = [];
+        if (now.world.drRole !== "writer") {
+            problems.push(`the DR cluster is ${now.world.drRole}, not the writer`);
+        }
+        if (now.record !== normalise(now.dr.endpoint)) {
+            problems.push(`${this.config.recordName} points at ${now.record ?? "nothing"}, not ${now.dr.endpoint}`);
+        }
+        if (now.activeRegion !== this.config.dr.region) {
+            problems.push(`${this.config.activeRegionParameter} is ${now.activeRegion ?? "unset"}, not ${this.config.dr.region}`);
+        }
+        if (problems.length > 0) {
+            throw new Error(`verification failed: ${problems.join("; ")}`);
+        }
     }
-    const drRole = drRoleOf(global, config.dr.arn);
-    return {
-        global,
-        dr,
-        primary,
-        record,
-        activeRegion,
-        world: { primary, drRole, pointersAtDr: record === normalise(dr.endpoint) && activeRegion === config.dr.region },
-    };
+
+    /** The run failed after it took the lock: mark the lock failed (closing the run), tell on-call once, throw. */
+    private async fail(action: FailoverAction, step: StepName, error: unknown): Promise<never> {
+        const { config, deps } = this;
+        const message = `${action} to ${config.dr.region} failed at ${step}: ${errorCode(error)}: ${errorMessage(error)}`;
+        deps.logger.error("orchestration failed", { step, error: errorMessage(error), code: errorCode(error) });
+        await this.notify(
+            "notify",
+            `[${config.stack}] ${action} to ${config.dr.region} FAILED at ${step}`,
+            `${message}. A re-run resumes after the last completed step: npm run failover -- --stack ${config.stack} --action ${action} --to ${config.dr.region}`,
+            this.lastResort,
+            "end",
+        );
+        await this.bestEffort("marking the lock failed", () => this.lock.release("failed", this.lastResort, message));
+        throw new OrchestrationError(message, step, this.timeline.entries);
+    }
+
+    // --- dry run --------------------------------------------------------------------------------------------------
+
+    private async dryRunPlan(decision: Extract<Decision, { kind: "proceed" }>, observed: Observed): Promise<RunResult> {
+        const { config } = this;
+        const current = observed.lock;
+        const held = current !== undefined && current.state === "running" && current.expiresAt > this.deps.now();
+        const note = (name: StepName, detail: string) => this.timeline.note(name, "planned", detail);
+        note(
+            "lock",
+            held
+                ? `the lock is held by ${current.owner} (run ${current.runId}): a real run would stop here`
+                : `would take the lock ${config.lockTable}/${config.globalClusterId}${current !== undefined ? ` (last run: ${current.state})` : ""}`,
+        );
+        note("notify-start", `would publish to ${config.topicArns.length} topic(s)`);
+        note(
+            "act",
+            !decision.promote
+                ? decision.reason
+                : decision.action === "switchover"
+                  ? `would re-check, then call SwitchoverGlobalCluster ${config.globalClusterId} -> ${config.dr.arn}`
+                  : `would re-check, then call FailoverGlobalCluster ${config.globalClusterId} -> ${config.dr.arn} with AllowDataLoss`,
+        );
+        note("wait-for-writer", `would wait until ${config.dr.identifier} is the available writer`);
+        note(
+            "repoint",
+            `would set ${config.recordName} CNAME ${observed.dr.endpoint} (now ${observed.record ?? "unset"}) and ${config.activeRegionParameter} = ${config.dr.region} (now ${observed.activeRegion ?? "unset"})`,
+        );
+        note("verify", "would read back the writer, the record and the parameter");
+        note("notify", `would publish the result to ${config.topicArns.length} topic(s)`);
+        note("release", "would release the lock");
+        return this.result("dry-run", `dry run: ${decision.reason}; nothing was changed`, {
+            action: decision.action,
+            activeRegion: observed.activeRegion ?? "",
+        });
+    }
+
+    // --- helpers --------------------------------------------------------------------------------------------------
+
+    /** Runs a step under its deadline (cut to the run's budget), records it, then calls the crash hook. */
+    private async step(name: StepName, seconds: number, work: (deadline: Deadline) => Promise<string>): Promise<void> {
+        const deadline = this.budget.child(`step ${name}`, seconds * 1000);
+        await this.timeline.step(name, async () => {
+            const detail = await work(deadline);
+            deadline.check();
+            return { outcome: "done", detail };
+        });
+        if (this.lock.held && name !== "lock") {
+            await this.lock.keepAlive(this.budget.child("keep-alive", STEP_DEADLINE_SECONDS.lock * 1000));
+        }
+        await this.after(name);
+    }
+
+    private async after(step: StepName): Promise<void> {
+        await this.deps.afterStep?.(step);
+    }
+
+    /**
+     * Publishes to every alert topic. Under the lock, `once` claims the notification in the run record first, so
+     * that a run sends at most one "started" and one final message whoever finishes it, and a publish whose answer
+     * was lost is not sent again. A notification that cannot be sent never stops the failover: it is logged.
+     */
+    private async notify(
+        name: "notify" | "notify-start",
+        subject: string,
+        summary: string,
+        within: Deadline,
+        once?: Notification,
+    ): Promise<void> {
+        const { config, deps } = this;
+        if (config.topicArns.length === 0) {
+            this.timeline.note(name, "skipped", "no alert topics configured");
+            await this.after(name);
+            return;
+        }
+        if (this.dryRun) {
+            this.timeline.note(name, "planned", `would publish "${subject}" to ${config.topicArns.join(", ")}`);
+            return;
+        }
+        const deadline = within.child(name, STEP_DEADLINE_SECONDS[name] * 1000);
+        if (once !== undefined && this.lock.held) {
+            let claimed = false;
+            await this.bestEffort(`claiming the ${once} notification`, async () => {
+                claimed = await this.lock.claimNotification(once, deadline);
+            });
+            if (!claimed) {
+                this.timeline.note(
+                    name,
+                    "skipped",
+                    `the ${once === "start" ? "started" : "final"} message of run ${this.lock.current?.runId} was already sent`,
+                );
+                await this.after(name);
+                return;
+            }
+        }
+        await this.timeline.step(name, async () => {
+            const failures: string[] = [];
+            const message = messageFor(config, summary, this.timeline, this.evidence);
+            for (const topic of config.topicArns) {
+                await this.bestEffort(
+                    `publishing to ${topic}`,
+                    () =>
+                        deadline.call("Publish", (abortSignal) =>
+                            publish(deps.clients.sns(config.dr.region), topic, subject, message, { abortSignal }),
+                        ),
+                    failures,
+                );
+            }
+            return {
+                outcome: "done",
+                detail: `published "${subject}" to ${config.topicArns.length - failures.length} of ${config.topicArns.length} topics${failures.length > 0 ? ` (failed: ${failures.join("; ")})` : ""}`,
+            };
+        });
+        await this.after(name);
+    }
+
+    private async bestEffort(what: string, fn: () => Promise<void>, failures?: string[]): Promise<void> {
+        try {
+            await fn();
+        } catch (error) {
+            this.deps.logger.error(`failed ${what}`, { code: errorCode(error), error: errorMessage(error) });
+            failures?.push(`${what}: ${errorCode(error)}`);
+        }
+    }
+
+    private action(): FailoverAction {
+        return this.request.kind === "manual" ? this.request.action : "failover";
+    }
+
+    private forced(): boolean {
+        return this.request.kind === "manual" && this.request.force;
+    }
+
+    private decisionContext() {
+        return { mode: this.config.mode, stack: this.config.stack, drRegion: this.config.dr.region };
+    }
+
+    private result(outcome: Outcome, message: string, extra: Partial<RunResult> = {}): RunResult {
+        const out: RunResult = {
+            outcome,
+            dryRun: this.dryRun,
+            message,
+            ...(this.evidence !== undefined ? { evidence: this.evidence } : {}),
+            timeline: this.timeline.entries,
+            totalMs: this.timeline.totalMs,
+            ...extra,
+        };
+        this.deps.logger.info("orchestrator finished", { outcome, message, timeline: this.timeline.entries });
+        return out;
+    }
 }
 
 /**
- * Is the primary healthy? Asked of the primary region's own RDS API with a short timeout: an unreachable region, a
- * missing cluster or a cluster in a non-serving state is unhealthy; throttling means the region answers, so it is
- * inconclusive; an access error is a configuration problem and fails the run.
+ * What the re-check immediately before the act step found wrong, if anything. Pure. Readiness always; a switchover
+ * needs the primary serving; an unforced failover needs the quorum again in this last round.
  */
-export async function probe(config: RuntimeConfig, deps: Pick<RunDependencies, "clients">): Promise<PrimaryHealth> {
-    try {
-        const cluster = await describeCluster(deps.clients.rdsProbe(config.primary.region), config.primary);
-        return primaryHealthFromStatus(cluster?.status);
-    } catch (error) {
-        if (isThrottling(error)) {
-            return { kind: "inconclusive", reason: `the primary region throttled the health probe (${errorCode(error)})` };
-        }
-        if (isTransient(error) || isNetworkError(error)) {
-            return {
-                kind: "unhealthy",
-                reason: `the primary region's RDS API is unreachable (${errorCode(error)}: ${errorMessage(error)})`,
-            };
-        }
-        throw error;
+export function recheckProblem(action: FailoverAction, forced: boolean, readiness: Readiness, round: Evidence): string | undefined {
+    if (!readiness.ready) {
+        return `the DR cluster is no longer ready: ${readiness.problems.join("; ")}`;
     }
-}
-
-function isNetworkError(error: unknown): boolean {
-    // Node's fetch/http layer reports refused or reset connections with these names.
-    return (
-        ["AbortError", "NetworkingError", "SocketError", "UND_ERR_CONNECT_TIMEOUT"].includes(errorCode(error)) ||
-        /ECONN|socket hang up|getaddrinfo/i.test(errorMessage(error))
-    );
-}
-
-/** Starts the promotion. Returns the path taken. */
-async function act(
-    action: FailoverAction,
-    config: RuntimeConfig,
-    deps: RunDependencies,
-    lock: FailoverLock,
-    previousPath: PromotionPath | undefined,
-): Promise<{ path: PromotionPath; detail: string }> {
-    const rds = deps.clients.rds(config.dr.region);
-    if (previousPath === "detach") {
-        // The run we resume chose detach-and-promote; never go back to the managed path half way.
-        await detach(rds, config.globalClusterId, config.dr);
-        return { path: "detach", detail: `RemoveFromGlobalCluster ${config.dr.arn} (resumed detach and promote)` };
+    if (action === "switchover" && !round.primaryServing) {
+        return `a switchover needs the primary serving, but it is ${round.primaryStatus ?? "not answering"}`;
     }
-    await lock.recordPath("managed");
-    if (action === "switchover") {
-        await startSwitchover(rds, config.globalClusterId, config.dr);
-        return { path: "managed", detail: `SwitchoverGlobalCluster ${config.globalClusterId} -> ${config.dr.arn}` };
+    if (action === "failover" && !forced && round.down < round.quorum) {
+        return `the primary no longer looks lost: ${describeEvidence(round)}`;
     }
-    try {
-        await startFailover(rds, config.globalClusterId, config.dr);
-        return { path: "managed", detail: `FailoverGlobalCluster ${config.globalClusterId} -> ${config.dr.arn} (AllowDataLoss)` };
-    } catch (error) {
-        if (!isRefusal(error)) {
-            throw error;
-        }
-        // A refusal because an operation is already running (e.g. one our crashed predecessor started) is not a
-        // reason to detach: wait for that operation instead.
-        const view = await describeGlobalCluster(rds, config.globalClusterId);
-        if (isInFlight(view) || drRoleOf(view, config.dr.arn) !== "secondary") {
-            return {
-                path: "managed",
-                detail: `FailoverGlobalCluster refused (${errorCode(error)}) because an operation is under way (${view.failover?.status ?? view.status}); waiting for it`,
-            };
-        }
-        deps.logger.warn("managed failover refused; detaching and promoting", { code: errorCode(error), message: errorMessage(error) });
-        await lock.recordPath("detach");
-        await detach(rds, config.globalClusterId, config.dr);
-        return {
-            path: "detach",
-            detail: `FailoverGlobalCluster refused (${errorCode(error)}: ${errorMessage(error)}); RemoveFromGlobalCluster ${config.dr.arn} (detach and promote)`,
-        };
-    }
-}
-
-/** Polls until the DR cluster is the available writer, with exponential backoff, within the function's time. */
-async function waitForWriter(
-    config: RuntimeConfig,
-    deps: RunDependencies,
-    context: RunContext,
-): Promise<{ role: string; cluster: ClusterView }> {
-    const rds = deps.clients.rds(config.dr.region);
-    const deadline = deps.now() + Math.max(0, context.remainingMs() - deps.poll.reserveMs);
-    for (let attempt = 0; ; attempt++) {
-        const [global, cluster] = await Promise.all([describeGlobalCluster(rds, config.globalClusterId), describeCluster(rds, config.dr)]);
-        const role = drRoleOf(global, config.dr.arn);
-        if ((role === "writer" || role === "standalone") && cluster?.status === "available" && !isInFlight(global)) {
-            return { role: role === "writer" ? "global" : "standalone", cluster };
-        }
-        const delay = backoffDelay(attempt, deps.poll);
-        if (deps.now() + delay > deadline) {
-            throw Object.assign(
-                new Error(
-                    `the DR cluster did not become the available writer in time (role ${role}, status ${cluster?.status ?? "missing"}, global ${global.failover?.status ?? global.status}); re-run to keep waiting`,
-                ),
-                { name: "WaitTimeout" },
-            );
-        }
-        await deps.sleep(delay);
-    }
-}
-
-async function notifyStep(
-    timeline: Timeline,
-    name: "notify" | "notify-start",
-    config: RuntimeConfig,
-    deps: RunDependencies,
-    dryRun: boolean,
-    subject: string,
-    message: string,
-): Promise<void> {
-    if (config.topicArns.length === 0) {
-        timeline.note(name, "skipped", "no alert topics configured");
-        return;
-    }
-    if (dryRun) {
-        timeline.note(name, "planned", `would publish "${subject}" to ${config.topicArns.join(", ")}`);
-        return;
-    }
-    await timeline.step(name, async () => {
-        const failures: string[] = [];
-        for (const topic of config.topicArns) {
-            // A notification that cannot be sent must not stop the failover: log it and carry on.
-            await bestEffort(
-                deps,
-                `publishing to ${topic}`,
-                () => publish(deps.clients.sns(config.dr.region), topic, subject, message),
-                failures,
-            );
-        }
-        return {
-            outcome: "done",
-            detail: `published "${subject}" to ${config.topicArns.length - failures.length} of ${config.topicArns.length} topics${failures.length > 0 ? ` (failed: ${failures.join("; ")})` : ""}`,
-        };
-    });
-}
-
-async function dryRunPlan(
-    timeline: Timeline,
-    config: RuntimeConfig,
-    deps: RunDependencies,
-    decision: Extract<Decision, { kind: "proceed" }>,
-    observed: Observed,
-    result: (o: Outcome, m: string, e?: Partial<RunResult>) => RunResult,
-): Promise<RunResult> {
-    const lock = new FailoverLock(deps.clients.dynamodb(config.dr.region), config.lockTable, config.globalClusterId, "dry-run", deps.now);
-    const current = await lock.read();
-    const held = current !== undefined && current.state === "running" && current.expiresAt > deps.now();
-    timeline.note(
-        "lock",
-        "planned",
-        held
-            ? `the lock is held by ${current.owner}: a real run would stop here`
-            : `would take the lock ${config.lockTable}/${config.globalClusterId}${current !== undefined ? ` (last run: ${current.state})` : ""}`,
-    );
-    timeline.note("notify-start", "planned", `would publish to ${config.topicArns.length} topic(s)`);
-    timeline.note(
-        "act",
-        "planned",
-        !decision.promote
-            ? decision.reason
-            : decision.action === "switchover"
-              ? `would call SwitchoverGlobalCluster ${config.globalClusterId} -> ${config.dr.arn}`
-              : `would call FailoverGlobalCluster ${config.globalClusterId} -> ${config.dr.arn} with AllowDataLoss, falling back to RemoveFromGlobalCluster if refused`,
-    );
-    timeline.note("wait-for-writer", "planned", `would wait until ${config.dr.identifier} is the available writer`);
-    timeline.note(
-        "repoint",
-        "planned",
-        `would set ${config.recordName} CNAME ${observed.dr.endpoint} (now ${observed.record ?? "unset"}) and ${config.activeRegionParameter} = ${config.dr.region} (now ${observed.activeRegion ?? "unset"})`,
-    );
-    timeline.note("verify", "planned", "would read back the writer, the record and the parameter");
-    timeline.note("notify", "planned", `would publish the result to ${config.topicArns.length} topic(s)`);
-    timeline.note("release", "planned", "would release the lock");
-    return result("dry-run", `dry run: ${decision.reason}; nothing was changed`, {
-        action: decision.action,
-        activeRegion: observed.activeRegion ?? "",
-    });
-}
-
-async function bestEffort(deps: RunDependencies, what: string, fn: () => Promise<void>, failures?: string[]): Promise<void> {
-    try {
-        await fn();
-    } catch (error) {
-        deps.logger.error(`failed ${what}`, { code: errorCode(error), error: errorMessage(error) });
-        failures?.push(`${what}: ${errorCode(error)}`);
-    }
+    return undefined;
 }
 
 function describeWorld(o: Observed): string {
-    const primary =
-        o.primary.kind === "healthy" ? `primary healthy (${o.primary.status})` : `primary ${o.primary.kind}: ${o.primary.reason}`;
-    return `${primary}; DR cluster ${o.world.drRole} (${o.dr.status}); global cluster ${o.global.failover?.status ?? o.global.status}; record -> ${o.record ?? "unset"}; active-region ${o.activeRegion ?? "unset"}`;
+    const parts = [
+        `DR cluster ${o.world.drRole} (${o.dr.status})`,
+        `global cluster ${o.global.failover?.status ?? o.global.status}`,
+        `record -> ${o.record ?? "unset"}`,
+        `active-region ${o.activeRegion ?? "unset"}`,
+        o.lock !== undefined ? `last run ${o.lock.runId} ${o.lock.state}` : "no run record",
+    ];
+    if (o.world.readiness !== undefined) {
+        parts.push(o.world.readiness.ready ? "DR ready" : `DR not ready: ${o.world.readiness.problems.join("; ")}`);
+    }
+    if (o.world.evidence !== undefined) {
+        parts.push(describeEvidence(o.world.evidence));
+    }
+    return parts.join("; ");
 }
 
-function subjectFor(config: RuntimeConfig, decision: Decision): string {
-    return decision.kind === "notify-only"
-        ? `[${config.stack}] ALARM: primary region at risk - failover needs your command`
-        : `[${config.stack}] failover not started`;
-}
-
-/** The notification body: the summary for people, then the timeline as JSON for machines. */
-export function messageFor(config: RuntimeConfig, summary: string, timeline: Timeline): string {
+/** The notification body: the summary for people, then the timeline and the signals as JSON for machines. */
+export function messageFor(config: RuntimeConfig, summary: string, timeline: Timeline, evidence?: Evidence): string {
     return [
         summary,
         "",
@@ -556,6 +750,6 @@ export function messageFor(config: RuntimeConfig, summary: string, timeline: Tim
         timeline.format(),
         "",
         "--- machine-readable ---",
-        JSON.stringify({ stack: config.stack, summary, timeline: timeline.entries }),
+        JSON.stringify({ stack: config.stack, summary, timeline: timeline.entries, ...(evidence !== undefined ? { evidence } : {}) }),
     ].join("\n");
 }
