@@ -274,6 +274,7 @@ interface ScenarioDefinition {
     readonly expected: Expectation;
     run(
         bench: Bench,
+        options: DrillOptions,
     ): Promise<
         Omit<
             ScenarioReport,
@@ -399,7 +400,7 @@ const isWrite = (c: Pick<ProxiedCall, "service" | "action">): boolean =>
         "PutParameter",
     ].includes(c.action);
 
-async function crashResume(bench: Bench): Promise<Awaited<ReturnType<ScenarioDefinition["run"]>>> {
+async function crashResume(bench: Bench, options: DrillOptions): Promise<Awaited<ReturnType<ScenarioDefinition["run"]>>> {
     // A clean run first, to count the writes of a whole run.
     bench.proxy.setRules([primaryRegionDown(bench.config)]);
     const clean = await invokeInProcess(bench, new VirtualClock(), "drill-clean");
@@ -408,7 +409,8 @@ async function crashResume(bench: Bench): Promise<Awaited<ReturnType<ScenarioDef
     const problems: string[] =
         clean.result?.outcome === "completed" ? [] : [`the clean run did not complete: ${clean.error ?? clean.result?.outcome}`];
     const wallStart = Date.now();
-    for (let k = 1; k <= writes.length; k++) {
+    const points = options.crashPoints ?? writes.map((_, i) => i + 1);
+    for (const k of points.filter((p) => p >= 1 && p <= writes.length)) {
         await bench.moto.reset();
         const topology = await createTopology(bench.moto.url, bench.config);
         const fresh: Bench = { ...bench, topology };
@@ -468,6 +470,8 @@ export interface DrillOptions {
     readonly moto?: MotoServer;
     /** @default every scenario */
     readonly scenarios?: readonly ScenarioName[];
+    /** crash-resume: the writes (1-based) after which the function is killed. @default every write of a run */
+    readonly crashPoints?: readonly number[];
 }
 
 export async function runDrill(config: StackConfig, options: DrillOptions = {}): Promise<DrillReport> {
@@ -482,7 +486,7 @@ export async function runDrill(config: StackConfig, options: DrillOptions = {}):
             const clients = createClients({ endpointFor: () => proxy.url, credentials: MOTO_CREDENTIALS, probeTimeoutMs: 2_000 });
             const bench: Bench = { config, moto, proxy, topology, clients };
             const definition = SCENARIO_DEFINITIONS[name];
-            const out = await definition.run(bench);
+            const out = await definition.run(bench, options);
             // crash-resume judged each crash point on its own; its summary is the worst of them.
             const state =
                 out.crashes !== undefined

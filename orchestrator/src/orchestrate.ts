@@ -14,6 +14,7 @@
  * - `dryRun` makes every read and reports what each changing step would do, changing and publishing nothing.
  */
 import {
+    failoverCommand,
     LOCK_LEASE_SECONDS,
     NOTIFY_RESERVE_SECONDS,
     PROBES_PER_WINDOW,
@@ -444,7 +445,7 @@ class Run {
                 const hint = isRefusal(error)
                     ? " AWS refused the managed path; the orchestrator never detaches on its own: detach-and-promote is a break-glass decision for a human (README: Failover)."
                     : " A re-run resumes.";
-                throw Object.assign(new Error(`${errorCode(error)}: ${errorMessage(error)}.${hint}`), { name: errorCode(error) });
+                throw Object.assign(new Error(`${errorMessage(error).replace(/\.$/, "")}.${hint}`), { name: errorCode(error) });
             }
             await this.lock.completeStep("act", deadline, "managed");
             return `${action} call answered ${errorCode(error)}, but the global cluster shows the DR cluster ${role}: the call took effect`;
@@ -546,7 +547,7 @@ class Run {
         await this.notify(
             "notify",
             `[${config.stack}] ${action} to ${config.dr.region} FAILED at ${step}`,
-            `${message}. A re-run resumes after the last completed step: npm run failover -- --stack ${config.stack} --action ${action} --to ${config.dr.region}`,
+            `${message.replace(/\.$/, "")}. A re-run resumes after the last completed step: ${failoverCommand(config.stack, config.dr.region, action)}`,
             this.lastResort,
             "end",
         );

@@ -1,0 +1,124 @@
+/**
+ * The drill (npm run drill): every scenario reaches its expected verdict against moto behind the fault proxy, its
+ * JSON has the documented shape, and the verdict logic itself can fail (a drill that cannot fail proves nothing).
+ */
+import { expect } from "chai";
+import { parseStackConfig, type StackConfig } from "../config";
+import type { MotoServer } from "../orchestrator/local/moto";
+import { busyMs, judge, jsonReport, main, runDrill, SCENARIOS, type DrillReport } from "../tools/drill";
+import { readStackFile, stackFilePath } from "./harness/program";
+import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
+
+function config(stack: "dev" | "prod"): StackConfig {
+    const parsed = parseStackConfig(readStackFile(stackFilePath(stack)), stack);
+    if (!parsed.ok) {
+        throw new Error(JSON.stringify(parsed.issues));
+    }
+    return parsed.config;
+}
+
+describe("the failover drill", function () {
+    this.timeout(120_000);
+
+    describe("verdicts", () => {
+        const expected = { outcome: "failover" as const, promotions: 1, pointersAt: "dr" as const, notifications: { min: 1, max: 2 } };
+        it("passes an end state that matches the expectation", () => {
+            expect(judge(expected, { promotions: 1, pointersAt: "dr", notifications: 2 })).to.deep.equal([]);
+        });
+        it("fails a double promotion, pointers left behind or split, and too many messages, naming each", () => {
+            expect(judge(expected, { promotions: 2, pointersAt: "split", notifications: 3 })).to.deep.equal([
+                "2 promotions, expected 1",
+                "the pointers name split, expected dr",
+                "3 notifications, expected 1 to 2",
+            ]);
+        });
+        it("counts time inside AWS calls once when calls overlap", () => {
+            const calls = [
+                { startedAt: 0, durationMs: 100 },
+                { startedAt: 50, durationMs: 100 },
+                { startedAt: 300, durationMs: 10 },
+                { startedAt: 400 },
+            ];
+            expect(busyMs(calls, 0, 1_000)).to.equal(160);
+            expect(busyMs(calls, 100, 1_000), "only the part inside the run").to.equal(60);
+        });
+    });
+
+    describe("against moto, behind the fault proxy", () => {
+        let moto: MotoServer;
+        let report: DrillReport;
+        before(async function () {
+            requireMoto(this);
+            moto = await sharedMoto();
+            // crash-resume is killed after a sample of its writes here; npm run drill kills it after every one.
+            report = await runDrill(config("dev"), { moto, crashPoints: [1, 5, 9, 13] });
+        });
+        after(async () => {
+            await stopSharedMoto();
+        });
+
+        for (const name of SCENARIOS) {
+            it(`${name}: reaches its expected verdict`, () => {
+                const scenario = report.scenarios.find((s) => s.name === name)!;
+                expect(scenario.problems, scenario.problems.join("; ")).to.deep.equal([]);
+                expect(scenario.verdict).to.equal("pass");
+            });
+        }
+
+        it("primary-down fails over once, with less than a second of overhead outside AWS's own work", () => {
+            const down = report.scenarios.find((s) => s.name === "primary-down")!;
+            expect(down).to.deep.include({ promotions: 1, pointersAt: "dr", notifications: 2 });
+            expect(down.overheadMs).to.be.below(1_000);
+            expect(down.steps?.map((s) => s.name)).to.deep.equal([
+                "assess",
+                "lock",
+                "notify-start",
+                "act",
+                "wait-for-writer",
+                "repoint",
+                "verify",
+                "notify",
+                "release",
+            ]);
+        });
+
+        it("crash-resume killed the bundled function at each chosen write and every next run finished the failover", () => {
+            const crash = report.scenarios.find((s) => s.name === "crash-resume")!;
+            expect(crash.crashes).to.have.length(4);
+            for (const c of crash.crashes!) {
+                expect(c, c.after).to.deep.include({ promotions: 1, pointersAt: "dr" });
+                expect(c.after).to.not.match(/but the child/);
+            }
+        });
+
+        it("prints the documented JSON and measures the recovery time against the objective", () => {
+            const json = jsonReport(report) as {
+                scenarios: Record<string, unknown>[];
+                budget: { rto: { orchestrationSource: string }; withinRto: boolean };
+            };
+            for (const s of json.scenarios) {
+                expect(s).to.include.keys("name", "expected", "verdict", "promotions", "pointersAt", "notifications", "totalMs");
+            }
+            expect(json.budget.rto.orchestrationSource).to.equal("measured");
+            expect(json.budget.withinRto).to.be.true;
+            expect(report.ok).to.be.true;
+        });
+    });
+
+    describe("command line", () => {
+        it("refuses an unknown scenario with the list, exit 2", async () => {
+            let stderr = "";
+            const write = process.stderr.write.bind(process.stderr);
+            process.stderr.write = ((chunk: string) => {
+                stderr += chunk;
+                return true;
+            }) as typeof process.stderr.write;
+            try {
+                expect(await main(["--stack", "dev", "--scenario", "meteor"])).to.equal(2);
+            } finally {
+                process.stderr.write = write;
+            }
+            expect(stderr).to.match(/--scenario must be one of primary-down, primary-brownout, .*crash-resume or all, not "meteor"/);
+        });
+    });
+});

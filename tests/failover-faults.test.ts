@@ -1,0 +1,368 @@
+/**
+ * The orchestrator under injected faults: the real handler (in this process, or the bundled function in a child
+ * process killed at an exact call) against moto, with every AWS call going through the fault proxy
+ * (orchestrator/local/faultProxy.ts), which drops answers after the call took effect, hangs, answers 5xx, rewrites
+ * statuses and kills. Each case is one the fault-injection review found, and the properties asserted are always the
+ * same: no failover of a healthy primary, no double promotion, no pointer towards a cluster that is not the writer,
+ * and every started run finished.
+ */
+import { DisableKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { RDSClient, RemoveFromGlobalClusterCommand } from "@aws-sdk/client-rds";
+import { expect } from "chai";
+import { parseStackConfig, type StackConfig } from "../config";
+import { confirmationOf, LOCK_LEASE_SECONDS } from "../lib/failover";
+import { startHandlerInChild } from "../orchestrator/local/childRun";
+import { startFaultProxy, type FaultProxy, type FaultRule } from "../orchestrator/local/faultProxy";
+import type { MotoServer } from "../orchestrator/local/moto";
+import { createTopology, drainQueue, MOTO_CREDENTIALS, publishPairMetrics, type Topology } from "../orchestrator/local/topology";
+import { normalise, readParameter, readRecord } from "../orchestrator/src/aws";
+import { createClients } from "../orchestrator/src/clients";
+import { createHandler } from "../orchestrator/src/handler";
+import type { RunResult } from "../orchestrator/src/orchestrate";
+import { replicationLagAlarmEvent } from "../tools/drill";
+import { readStackFile, stackFilePath } from "./harness/program";
+import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
+
+function devConfig(): StackConfig {
+    const parsed = parseStackConfig(readStackFile(stackFilePath("dev")), "dev");
+    if (!parsed.ok) {
+        throw new Error(JSON.stringify(parsed.issues));
+    }
+    return parsed.config;
+}
+
+/** A virtual clock: the detection window and the polls take no real time; AWS calls do. */
+class VirtualClock {
+    constructor(private offset = 0) {}
+    readonly now = () => Date.now() + this.offset;
+    readonly sleep = async (ms: number) => {
+        this.offset += ms;
+    };
+    get offsetMs(): number {
+        return this.offset;
+    }
+}
+
+describe("FailoverOrchestrator under injected faults", function () {
+    this.timeout(60_000);
+    const config = devConfig();
+    let moto: MotoServer;
+    let proxy: FaultProxy;
+    let topology: Topology;
+    let clock: VirtualClock;
+
+    before(async function () {
+        requireMoto(this);
+        moto = await sharedMoto();
+        proxy = await startFaultProxy(moto.url, { seed: 42 });
+    });
+    after(async () => {
+        await proxy?.close();
+        await stopSharedMoto();
+    });
+    beforeEach(async () => {
+        await moto.reset();
+        proxy.reset();
+        clock = new VirtualClock();
+        topology = await createTopology(moto.url, config);
+    });
+
+    const PRIMARY_DOWN: FaultRule = { region: config.primaryRegion, fault: { kind: "refuse" } };
+    const FAILOVER = {
+        stack: config.stack,
+        action: "failover",
+        targetRegion: config.drRegion,
+        confirm: confirmationOf(config.stack, "failover", config.drRegion),
+    };
+
+    /** The real handler, every call through the proxy, with short SDK timeouts so that hangs are cut quickly. */
+    function invoke(
+        event: unknown = replicationLagAlarmEvent(topology, new Date(clock.now() - 5_000).toISOString()),
+        requestId = "req-1",
+        at = clock,
+    ) {
+        const handler = createHandler({
+            env: topology.lambdaEnv,
+            clients: createClients({
+                endpointFor: () => proxy.url,
+                credentials: MOTO_CREDENTIALS,
+                probeTimeoutMs: 200,
+                requestTimeoutMs: 500,
+                maxAttempts: 2,
+            }),
+            now: at.now,
+            sleep: at.sleep,
+            logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+            metric: () => undefined,
+        });
+        const started = at.now();
+        return handler(event, { awsRequestId: requestId, getRemainingTimeInMillis: () => 900_000 - (at.now() - started) });
+    }
+
+    async function outcome(promise: Promise<RunResult>): Promise<string> {
+        try {
+            return (await promise).outcome;
+        } catch (error) {
+            return `threw ${(error as Error).name}: ${(error as Error).message}`;
+        }
+    }
+
+    /** Promotions AWS accepted (a refused or dropped call does not count as one, but is still a call). */
+    const promotions = () =>
+        proxy.calls.filter((c) => /^(FailoverGlobalCluster|SwitchoverGlobalCluster)$/.test(c.action) && (c.upstreamStatus ?? 500) < 300)
+            .length;
+
+    /** Where the writer record and active-region point, read from moto directly. */
+    async function pointersAt(): Promise<string> {
+        const direct = createClients({ endpointFor: () => moto.url, credentials: MOTO_CREDENTIALS });
+        const record = await readRecord(direct.route53(), topology.hostedZoneId, topology.recordName);
+        const active = await readParameter(direct.ssm(config.drRegion), `/healthcare/${config.environment}/active-region`);
+        const r = record === normalise(topology.drEndpoint) ? "dr" : record === normalise(topology.primaryEndpoint) ? "primary" : "?";
+        const a = active === config.drRegion ? "dr" : active === config.primaryRegion ? "primary" : "?";
+        return r === a ? r : `split (record ${r}, active-region ${a})`;
+    }
+
+    const messages = () => drainQueue(moto.url, config.drRegion, topology.queueUrl);
+    /** The first line of each message published: its summary. */
+    const summaries = async () => (await messages()).map((m) => m.split("\n")[0]!);
+    const healthy = () => publishPairMetrics(moto.url, topology, { now: clock.now() });
+
+    describe("a healthy primary is never failed over", () => {
+        const cases: [string, () => Promise<void> | void][] = [
+            [
+                "two failed probe attempts (the primary's RDS API refuses twice, then answers)",
+                async () => {
+                    await healthy();
+                    proxy.setRules([{ service: "rds", region: config.primaryRegion, times: 2, fault: { kind: "refuse" } }]);
+                },
+            ],
+            [
+                "two 5xx answers from the primary's RDS API",
+                async () => {
+                    await healthy();
+                    proxy.setRules([
+                        {
+                            service: "rds",
+                            region: config.primaryRegion,
+                            times: 2,
+                            fault: { kind: "error", status: 503, code: "ServiceUnavailable" },
+                        },
+                    ]);
+                },
+            ],
+            [
+                "a primary in failing-over, replication stopped",
+                async () => {
+                    await publishPairMetrics(moto.url, topology, { now: clock.now(), lagMs: 600_000 });
+                    proxy.setRules([
+                        {
+                            service: "rds",
+                            region: config.primaryRegion,
+                            action: "DescribeDBClusters",
+                            fault: {
+                                kind: "rewrite",
+                                replace: (b) => b.replace("<Status>available</Status>", "<Status>failing-over</Status>"),
+                            },
+                        },
+                    ]);
+                },
+            ],
+            [
+                "a primary in update-iam-db-auth, replication stopped",
+                async () => {
+                    await publishPairMetrics(moto.url, topology, { now: clock.now(), lagMs: 600_000 });
+                    proxy.setRules([
+                        {
+                            service: "rds",
+                            region: config.primaryRegion,
+                            action: "DescribeDBClusters",
+                            fault: {
+                                kind: "rewrite",
+                                replace: (b) => b.replace("<Status>available</Status>", "<Status>update-iam-db-auth</Status>"),
+                            },
+                        },
+                    ]);
+                },
+            ],
+            [
+                "a 50% flaky network to the primary region",
+                async () => {
+                    await healthy();
+                    proxy.setRules([{ region: config.primaryRegion, probability: 0.5, fault: { kind: "refuse" } }]);
+                },
+            ],
+            [
+                "a fault on the DR side (its NAT): neither the primary region nor Route 53 answer, replication data missing",
+                () => proxy.setRules([PRIMARY_DOWN, { service: "route53", fault: { kind: "refuse" } }]),
+            ],
+            [
+                "the lag alarm alone: replication slow while the primary serves",
+                () => publishPairMetrics(moto.url, topology, { now: clock.now(), lagMs: 600_000 }),
+            ],
+        ];
+        for (const [what, arrange] of cases) {
+            it(`${what}: refused, no promotion, pointers unchanged, on-call told`, async () => {
+                await arrange();
+                expect(await outcome(invoke())).to.equal("refused");
+                expect(promotions()).to.equal(0);
+                expect(proxy.count({ action: /^(ChangeResourceRecordSets|PutParameter)$/ })).to.equal(0);
+                expect(await pointersAt()).to.equal("primary");
+                const sent = await summaries();
+                expect(sent).to.have.length(1);
+                expect(sent[0]).to.match(/^not failing over: [01] of 3 signals say the primary is down/);
+            });
+        }
+    });
+
+    describe("the brain is never split", () => {
+        it("a detached DR cluster is never pointed at, while the primary is healthy or when forced", async () => {
+            await healthy();
+            await new RDSClient({ region: config.drRegion, endpoint: moto.url, credentials: MOTO_CREDENTIALS }).send(
+                new RemoveFromGlobalClusterCommand({
+                    GlobalClusterIdentifier: topology.globalClusterId,
+                    DbClusterIdentifier: topology.drClusterArn,
+                }),
+            );
+            expect(await outcome(invoke())).to.equal("refused");
+            expect(await outcome(invoke({ ...FAILOVER, force: true }, "req-2"))).to.equal("refused");
+            expect(await pointersAt()).to.equal("primary");
+            expect(proxy.count({ action: /^(ChangeResourceRecordSets|PutParameter|RemoveFromGlobalCluster)$/ })).to.equal(0);
+        });
+
+        it("when AWS refuses the managed failover, nothing is detached and nothing repointed; the run fails loudly", async () => {
+            proxy.setRules([
+                PRIMARY_DOWN,
+                {
+                    service: "rds",
+                    action: "FailoverGlobalCluster",
+                    fault: { kind: "error", status: 400, code: "InvalidGlobalClusterStateFault", message: "drill" },
+                },
+            ]);
+            expect(await outcome(invoke())).to.match(
+                /^threw OrchestrationError: .*failed at act: InvalidGlobalClusterStateFault.*never detaches on its own/,
+            );
+            expect(proxy.count({ action: "RemoveFromGlobalCluster" })).to.equal(0);
+            expect(await pointersAt()).to.equal("primary");
+            const sent = await summaries();
+            expect(sent).to.have.length(2);
+            expect(sent[0]).to.match(/^unplanned failover: 3 of 3 signals/);
+            expect(sent[1]).to.match(/^failover to eu-west-1 failed at act: InvalidGlobalClusterStateFault/);
+        });
+    });
+
+    describe("a DR region that is not ready is not promoted", () => {
+        const cases: [string, () => Promise<void> | void, RegExp][] = [
+            [
+                "the DR cluster modifying",
+                () =>
+                    proxy.addRule({
+                        service: "rds",
+                        region: config.drRegion,
+                        action: "DescribeDBClusters",
+                        fault: { kind: "rewrite", replace: (b) => b.replace("<Status>available</Status>", "<Status>modifying</Status>") },
+                    }),
+                /modifying, not available/,
+            ],
+            [
+                "the DR cluster's key disabled",
+                async () => {
+                    await new KMSClient({ region: config.drRegion, endpoint: moto.url, credentials: MOTO_CREDENTIALS }).send(
+                        new DisableKeyCommand({ KeyId: topology.drKeyId }),
+                    );
+                },
+                /KMS key is Disabled/,
+            ],
+        ];
+        for (const [what, arrange, reason] of cases) {
+            it(`${what}: refused with the reason, nothing changed`, async () => {
+                proxy.setRules([PRIMARY_DOWN]);
+                await arrange();
+                const result = await invoke();
+                expect(result.outcome).to.equal("refused");
+                expect(result.message).to.match(reason);
+                expect(promotions()).to.equal(0);
+                expect(await pointersAt()).to.equal("primary");
+            });
+        }
+    });
+
+    describe("deadlines fire", () => {
+        it("a primary RDS API that accepts the connection and never answers is cut at the call timeout: the failover goes on", async () => {
+            proxy.setRules([{ region: config.primaryRegion, fault: { kind: "hang" } }]);
+            const started = Date.now();
+            expect(await outcome(invoke())).to.equal("completed");
+            expect(Date.now() - started, "real time, with the SDK throwing on its request timeout").to.be.below(20_000);
+            expect(promotions()).to.equal(1);
+            expect(await pointersAt()).to.equal("dr");
+        });
+
+        it("a hung Route 53 change fails the run at its deadline, loudly, within the function's time; a re-run finishes", async () => {
+            proxy.setRules([PRIMARY_DOWN, { service: "route53", action: "ChangeResourceRecordSets", times: 2, fault: { kind: "hang" } }]);
+            const started = Date.now();
+            expect(await outcome(invoke())).to.match(/^threw OrchestrationError: .*failed at repoint/);
+            expect(Date.now() - started).to.be.below(20_000);
+            expect((await summaries()).some((m) => m.startsWith(`failover to ${config.drRegion} failed at repoint`))).to.be.true;
+            // The next invocation resumes after act: no second promotion.
+            expect(await outcome(invoke(undefined, "req-2"))).to.equal("completed");
+            expect(promotions()).to.equal(1);
+            expect(await pointersAt()).to.equal("dr");
+        });
+    });
+
+    describe("lost answers", () => {
+        it("the lock's write took effect but its answer was lost: the run holds the lock (read back), it does not lock itself out", async () => {
+            proxy.setRules([PRIMARY_DOWN, { service: "dynamodb", action: "PutItem", times: 1, fault: { kind: "drop-response" } }]);
+            expect(await outcome(invoke())).to.equal("completed");
+            expect(promotions()).to.equal(1);
+        });
+
+        it("the failover call took effect but its answer was lost: it is read back, never sent twice", async () => {
+            proxy.setRules([PRIMARY_DOWN, { service: "rds", action: "FailoverGlobalCluster", fault: { kind: "drop-response" } }]);
+            expect(await outcome(invoke())).to.equal("completed");
+            expect(proxy.count({ action: "FailoverGlobalCluster" })).to.equal(1);
+            expect(await pointersAt()).to.equal("dr");
+        });
+
+        it("a notification whose answer was lost is not sent again: one started and one completed message", async () => {
+            proxy.setRules([PRIMARY_DOWN, { service: "sns", action: "Publish", fault: { kind: "drop-response" } }]);
+            expect(await outcome(invoke())).to.equal("completed");
+            const sent = await summaries();
+            expect(sent).to.have.length(2);
+            expect(sent[0]).to.match(/^unplanned failover: /);
+            expect(sent[1]).to.equal(`failover to ${config.drRegion} completed (managed)`);
+        });
+    });
+
+    describe("a process killed at a chosen call (the bundled function in a child process)", () => {
+        const crashPoints: [string, FaultRule["action"]][] = [
+            ["after the lock was taken", "PutItem"],
+            ["after FailoverGlobalCluster took effect", "FailoverGlobalCluster"],
+            ["after the pointers were written, before verify and notify", "PutParameter"],
+        ];
+        for (const [what, action] of crashPoints) {
+            it(`killed ${what}: the next invocation finishes the run, one promotion, each message at most once`, async () => {
+                proxy.setRules([PRIMARY_DOWN, { action, times: 1, fault: { kind: "kill", after: true } }]);
+                const child = startHandlerInChild({
+                    env: { ...topology.lambdaEnv, HDR_TEST_ENDPOINT_URL: proxy.url },
+                    event: replicationLagAlarmEvent(topology, new Date().toISOString()),
+                    requestId: "req-killed",
+                    virtualClock: { offsetMs: 0 },
+                });
+                proxy.onKill(() => child.kill());
+                expect((await child.done).exit).to.equal("killed");
+                proxy.onKill(undefined);
+                proxy.setRules([PRIMARY_DOWN]);
+                const later = new VirtualClock(10 * 60_000 + LOCK_LEASE_SECONDS * 1000);
+                const rerun = await invoke(replicationLagAlarmEvent(topology, new Date(later.now()).toISOString()), "req-next", later);
+                expect(rerun.outcome).to.equal("completed");
+                expect(promotions()).to.equal(1);
+                expect(await pointersAt()).to.equal("dr");
+                const sent = await summaries();
+                expect(sent.filter((m) => m.startsWith("unplanned failover")).length).to.be.at.most(1);
+                expect(sent.filter((m) => / completed | failed at /.test(m))).to.deep.equal([
+                    `failover to ${config.drRegion} completed (managed)`,
+                ]);
+            });
+        }
+    });
+});
