@@ -30,7 +30,11 @@ import {
     scheduleIntervalSeconds,
 } from "../lib/recoveryBudget";
 import { HOURLY_SCHEDULE } from "../lib/backup";
-import { buildEvent, parseFailoverArgs, reportFollowed } from "../tools/failover";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
+import { toItem } from "../orchestrator/src/lock";
+import { buildEvent, invoke, parseFailoverArgs, reportFollowed } from "../tools/failover";
 import { parseEvent } from "../orchestrator/src/events";
 import type { PlannedResource } from "./harness/program";
 import { planStack, resourceNamed, resourcesOfType, STACKS } from "./harness/stacks";
@@ -569,5 +573,62 @@ describe("the failover CLI", () => {
         expect(reportFollowed(record, { action: "switchover", to: "eu-west-1" }, (l) => lines.push(l))).to.equal(1);
         expect(reportFollowed(undefined, {}, (l) => lines.push(l))).to.equal(1);
         expect(lines.join("\n")).to.match(/Run r: failover to eu-west-1, failed: boom/);
+    });
+});
+
+describe("the failover CLI against a busy function", () => {
+    let lambda: AwsClientStub<LambdaClient>;
+    let dynamodb: AwsClientStub<DynamoDBClient>;
+    before(() => {
+        lambda = mockClient(LambdaClient);
+        dynamodb = mockClient(DynamoDBClient);
+    });
+    after(() => {
+        lambda.restore();
+        dynamodb.restore();
+    });
+
+    it("follows the run in progress when the invoke is throttled, and exits by how that run ends", async () => {
+        lambda.on(InvokeCommand).rejects(Object.assign(new Error("Rate Exceeded."), { name: "TooManyRequestsException" }));
+        const record = (state: string, steps: string[]) => ({
+            Item: toItem({
+                lockId: "hdr-prod-aurora",
+                state: state as "running",
+                owner: "alarm-run",
+                runId: "alarm-run",
+                action: "failover",
+                targetRegion: "eu-west-1",
+                steps,
+                notified: [],
+                expiresAt: 0,
+                updatedAt: 0,
+                version: 1,
+            }),
+        });
+        dynamodb
+            .on(GetItemCommand)
+            .resolvesOnce(record("running", ["act"]))
+            .resolvesOnce(record("running", ["act", "wait-for-writer"]))
+            .resolves(record("completed", ["act", "wait-for-writer", "repoint", "verify"]));
+        const lines: string[] = [];
+        const args = {
+            kind: "request" as const,
+            stack: "prod",
+            action: "failover" as const,
+            to: "eu-west-1",
+            confirm: "prod:failover:eu-west-1",
+            dryRun: false,
+            force: false,
+        };
+        const code = await invoke(
+            args,
+            { functionName: "f", lockTable: "t", lockId: "hdr-prod-aurora" },
+            { lambda: new LambdaClient({ region: "eu-west-1" }), dynamodb: new DynamoDBClient({ region: "eu-west-1" }) },
+            (l) => lines.push(l),
+            1,
+        );
+        expect(code).to.equal(0);
+        expect(lines.join("\n")).to.match(/busy \(TooManyRequestsException\): following the run in progress/);
+        expect(lines.join("\n")).to.match(/Run alarm-run: failover to eu-west-1, completed/);
     });
 });
