@@ -572,6 +572,11 @@ describe("the failover CLI", () => {
         ).to.equal(1);
         expect(reportFollowed(record, { action: "switchover", to: "eu-west-1" }, (l) => lines.push(l))).to.equal(1);
         expect(reportFollowed(undefined, {}, (l) => lines.push(l))).to.equal(1);
+        expect(
+            reportFollowed({ ...record, state: "running", expiresAt: 10 }, {}, (l) => lines.push(l), 20),
+            "a crashed holder",
+        ).to.equal(1);
+        expect(lines.join("\n")).to.match(/stopped renewing its lock/);
         expect(lines.join("\n")).to.match(/Run r: failover to eu-west-1, failed: boom/);
     });
 });
@@ -600,13 +605,16 @@ describe("the failover CLI against a busy function", () => {
                 targetRegion: "eu-west-1",
                 steps,
                 notified: [],
-                expiresAt: 0,
-                updatedAt: 0,
+                expiresAt: Date.now() + 60_000,
+                updatedAt: Date.now() + 1_000,
                 version: 1,
             }),
         });
         dynamodb
             .on(GetItemCommand)
+            // The record of a run that finished before the command started is not an answer.
+            .resolvesOnce({ Item: { ...record("completed", ["act"]).Item, updatedAt: { N: "1" } } })
+            .resolvesOnce({ Item: { ...record("completed", ["act"]).Item, updatedAt: { N: "1" } } })
             .resolvesOnce(record("running", ["act"]))
             .resolvesOnce(record("running", ["act", "wait-for-writer"]))
             .resolves(record("completed", ["act", "wait-for-writer", "repoint", "verify"]));

@@ -196,6 +196,14 @@ describe("FailoverOrchestrator under injected faults", function () {
                 () => proxy.setRules([PRIMARY_DOWN, { service: "route53", fault: { kind: "refuse" } }]),
             ],
             [
+                "the primary region's CloudWatch not answering while its RDS API answers and replication lags",
+                async () => {
+                    await publishPairMetrics(moto.url, topology, { now: clock.now(), lagMs: 600_000, primary: false });
+                    proxy.setRules([{ service: "monitoring", region: config.primaryRegion, fault: { kind: "refuse" } }]);
+                },
+            ],
+            ["both metrics missing (CloudWatch's own delay) while the primary's RDS API answers", () => undefined],
+            [
                 "the lag alarm alone: replication slow while the primary serves",
                 () => publishPairMetrics(moto.url, topology, { now: clock.now(), lagMs: 600_000 }),
             ],
@@ -209,7 +217,7 @@ describe("FailoverOrchestrator under injected faults", function () {
                 expect(await pointersAt()).to.equal("primary");
                 const sent = await summaries();
                 expect(sent).to.have.length(1);
-                expect(sent[0]).to.match(/^not failing over: [01] of 3 signals say the primary is down/);
+                expect(sent[0]).to.match(/^not failing over: [012] of 3 signals say the primary is down/);
             });
         }
     });
@@ -238,14 +246,15 @@ describe("FailoverOrchestrator under injected faults", function () {
                     fault: { kind: "error", status: 400, code: "InvalidGlobalClusterStateFault", message: "drill" },
                 },
             ]);
-            expect(await outcome(invoke())).to.match(
-                /^threw OrchestrationError: .*failed at act: InvalidGlobalClusterStateFault.*never detaches on its own/,
-            );
+            // Returned as failed, not thrown: a Lambda retry of the same event would only be refused again.
+            const result = await invoke();
+            expect(result.outcome).to.equal("failed");
+            expect(result.message).to.match(/failed at act: InvalidGlobalClusterStateFault.*never detaches on its own/);
             expect(proxy.count({ action: "RemoveFromGlobalCluster" })).to.equal(0);
             expect(await pointersAt()).to.equal("primary");
             const sent = await summaries();
             expect(sent).to.have.length(2);
-            expect(sent[0]).to.match(/^unplanned failover: 3 of 3 signals/);
+            expect(sent[0]).to.match(/^unplanned failover: 2 of 3 signals/);
             expect(sent[1]).to.match(/^failover to eu-west-1 failed at act: InvalidGlobalClusterStateFault/);
         });
     });

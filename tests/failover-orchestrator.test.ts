@@ -51,7 +51,7 @@ import { isRefusal, isThrottling, isTransient } from "../orchestrator/src/errors
 import { InvalidEventError, parseEvent, type OrchestratorRequest } from "../orchestrator/src/events";
 import { createHandler, type Handler } from "../orchestrator/src/handler";
 import { fromItem, inherit, isHeld, isOpen, toItem, type LockRecord } from "../orchestrator/src/lock";
-import { DEFAULT_POLL, OrchestrationError, recheckProblem, type RunResult } from "../orchestrator/src/orchestrate";
+import { DEFAULT_POLL, recheckProblem, type RunResult } from "../orchestrator/src/orchestrate";
 import { readinessProblems, type Readiness, type ReadinessFacts } from "../orchestrator/src/readiness";
 import { combine, evaluate, type Evidence, type Round } from "../orchestrator/src/signals";
 
@@ -531,6 +531,7 @@ describe("FailoverOrchestrator runtime", () => {
             down,
             quorum: 2,
             quorumMet: down >= 2,
+            primaryAnswered: down === 0,
             primaryServing: down === 0,
             spanMs: 60_000,
             rounds: 4,
@@ -751,16 +752,20 @@ describe("FailoverOrchestrator runtime", () => {
         });
         it("re-checks before acting: readiness, the primary for a switchover, the quorum for an unforced failover", () => {
             const ok: Readiness = { ready: true, problems: [], facts: facts({}) };
-            const round = (down: number, serving: boolean): Evidence => ({
+            const round = (down: number, serving: boolean, answered = serving): Evidence => ({
                 signals: [],
                 down,
                 quorum: 2,
                 quorumMet: false,
+                primaryAnswered: answered,
                 primaryServing: serving,
                 spanMs: 0,
                 rounds: 1,
             });
             expect(recheckProblem("failover", false, ok, round(2, false))).to.equal(undefined);
+            expect(recheckProblem("failover", false, ok, round(2, false, true)), "the primary's API answered").to.match(
+                /no longer looks lost/,
+            );
             expect(recheckProblem("failover", false, ok, round(1, false))).to.match(/no longer looks lost/);
             expect(recheckProblem("failover", true, ok, round(0, true))).to.equal(undefined);
             expect(recheckProblem("switchover", false, ok, round(0, false))).to.match(/needs the primary serving/);
@@ -827,9 +832,10 @@ describe("FailoverOrchestrator runtime", () => {
                 path: "managed",
             });
         });
-        it("resumes the steps of a failed run as a new run, with messages of its own", () => {
+        it("resumes the steps of a failed run as a new run, with messages of its own, even for a retry of the same invocation", () => {
+            expect(inherit(record({ state: "failed" }), "eu-west-1", "a").runId).to.equal("a#4");
             expect(inherit(record({ state: "failed" }), "eu-west-1", "b")).to.deep.equal({
-                runId: "b",
+                runId: "b#4",
                 steps: ["act"],
                 notified: [],
                 path: "managed",
@@ -971,9 +977,10 @@ describe("FailoverOrchestrator runtime", () => {
 
         it("never detaches when AWS refuses the managed failover: the run fails loudly, pages with the break-glass note, repoints nothing", async () => {
             rds.on(FailoverGlobalClusterCommand).rejects(refused());
-            const err = await rejection(handler()(FAILOVER, context()));
-            expect(err).to.be.instanceOf(OrchestrationError);
-            expect(err.message).to.match(/failed at act: InvalidGlobalClusterStateFault.*never detaches on its own/);
+            const result = await handler()(FAILOVER, context());
+            // Returned, not thrown: a Lambda retry of the same event would only be refused again.
+            expect(result.outcome).to.equal("failed");
+            expect(result.message).to.match(/failed at act: InvalidGlobalClusterStateFault.*never detaches on its own/);
             expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).to.have.length(0);
             expect(sim.lock?.state).to.equal("failed");
             expect(published()[1]).to.match(/FAILED at act/);
@@ -1153,7 +1160,8 @@ describe("FailoverOrchestrator runtime", () => {
                 }
                 throw timeout();
             });
-            const err = await rejection(handler()(FAILOVER, context()));
+            const err = await handler()(FAILOVER, context());
+            expect(err.outcome).to.equal("failed");
             expect(err.message).to.match(
                 /failed at act: RecheckFailed: re-checked immediately before acting, nothing was started: the primary no longer looks lost/,
             );
@@ -1302,6 +1310,91 @@ describe("FailoverOrchestrator runtime", () => {
         });
     });
 
+    describe("runs that failed before", () => {
+        const failedRun = (steps: string[]): LockRecord => ({
+            lockId: GLOBAL,
+            state: "failed",
+            owner: "earlier",
+            runId: "earlier",
+            action: "failover",
+            targetRegion: DR.region,
+            steps,
+            path: "managed",
+            notified: ["start", "end"],
+            expiresAt: clock - 1,
+            updatedAt: clock - 3_600_000,
+            version: 4,
+        });
+
+        it("a failed record that says act was done never blocks a later failover: the promotion that did not happen is decided again", async () => {
+            sim.lock = failedRun(["act-started", "act"]);
+            for (const id of ["req-2", "req-3"]) {
+                const result = await handler()(FAILOVER, context(undefined, id));
+                if (id === "req-2") {
+                    expect(result.outcome).to.equal("completed");
+                }
+            }
+            expect(rds.commandCalls(FailoverGlobalClusterCommand)).to.have.length(1);
+            expect(sim.record).to.equal(endpointOf(DR));
+        });
+
+        it("a retry of the invocation whose run failed is a new run: its own id, its own started and final messages", async () => {
+            sim.lock = { ...failedRun(["act-started"]), owner: "req-1", runId: "req-1" };
+            const result = await handler()(FAILOVER, context(undefined, "req-1"));
+            expect(result.outcome).to.equal("completed");
+            expect(result.runId).to.equal("req-1#5");
+            expect(published()).to.deep.equal(["[dev] failover to eu-west-1 started", "[dev] failover to eu-west-1 completed (managed)"]);
+        });
+
+        it("a failure inside the lock step, after the lock was taken, pages and releases the lock instead of leaving it to the lease", async () => {
+            let n = 0;
+            rds.on(DescribeGlobalClustersCommand).callsFake(() => {
+                // The first read (assess) answers; the read under the lock fails.
+                if (++n === 2) {
+                    throw awsError(new GlobalClusterNotFoundFault({ message: "gone", $metadata: {} }), 404);
+                }
+                return { GlobalClusters: [globalCluster()] };
+            });
+            const err = await rejection(handler()(FAILOVER, context()));
+            expect(err.message).to.match(/failed at lock: GlobalClusterNotFoundFault/);
+            expect(sim.lock?.state).to.equal("failed");
+            expect(published()).to.deep.equal(["[dev] failover to eu-west-1 FAILED at lock"]);
+        });
+
+        it("a resumed run that already said started and finds nothing to do says how it ended", async () => {
+            // The crashed run said "started"; then the DR cluster left the global cluster (a human detached it).
+            sim.lock = { ...failedRun(["act-started"]), state: "running", owner: "crashed", runId: "crashed", notified: ["start"] };
+            let reads = 0;
+            rds.on(DescribeGlobalClustersCommand).callsFake(() => {
+                // The assess read still shows the DR cluster a member; the read under the lock does not.
+                if (++reads > 1) {
+                    sim.drMember = false;
+                }
+                return { GlobalClusters: [globalCluster()] };
+            });
+            const result = await handler()(FAILOVER, context(undefined, "req-2"));
+            expect(result.outcome).to.equal("refused");
+            expect(published()).to.deep.equal(["[dev] failover to eu-west-1 stopped"]);
+            expect(sim.lock?.notified).to.deep.equal(["start", "end"]);
+        });
+    });
+
+    describe("the control probe", () => {
+        it("counts a throttled Route 53 as an answer: the path works, so an unreachable primary is still evidence", async () => {
+            let reads = 0;
+            route53.on(ListResourceRecordSetsCommand).callsFake(() => {
+                // Throttled through the detection window, then answering again.
+                if (++reads <= 6) {
+                    throw throttling();
+                }
+                return { ResourceRecordSets: [{ Name: `${RECORD}.`, Type: "CNAME", TTL: 30, ResourceRecords: [{ Value: sim.record }] }] };
+            });
+            const result = await handler()(FAILOVER, context());
+            expect(result.outcome).to.equal("completed");
+            expect(result.evidence?.signals.find((x) => x.signal === "primary-rds-api")?.verdict).to.equal("down");
+        });
+    });
+
     describe("finishing what was started", () => {
         it("a run whose pointers already name the new writer but whose record is open verifies, notifies once and releases", async () => {
             Object.assign(sim, { drWriter: true, record: endpointOf(DR), activeRegion: DR.region });
@@ -1357,8 +1450,9 @@ describe("FailoverOrchestrator runtime", () => {
         it("never detaches when a switchover is refused: the run fails", async () => {
             healthy();
             rds.on(SwitchoverGlobalClusterCommand).rejects(refused());
-            const err = await rejection(handler()(SWITCHOVER, context()));
-            expect(err.message).to.match(/switchover to eu-west-1 failed at act: InvalidGlobalClusterStateFault/);
+            const result = await handler()(SWITCHOVER, context());
+            expect(result.outcome).to.equal("failed");
+            expect(result.message).to.match(/switchover to eu-west-1 failed at act: InvalidGlobalClusterStateFault/);
         });
     });
 

@@ -23,6 +23,7 @@ import { parseStackConfig } from "../config";
 import {
     auroraIdentifiers,
     confirmationOf,
+    DETECTION_WINDOW_SECONDS,
     FAILOVER_ACTIONS,
     lockTableName,
     ORCHESTRATOR_TIMEOUT_SECONDS,
@@ -183,15 +184,20 @@ export async function followRun(
         readonly until?: () => boolean;
         readonly maxMs?: number;
         readonly sleep?: (ms: number) => Promise<void>;
+        /** Only a record written at or after this time counts (epoch ms): an older one is a previous run's. */
+        readonly since?: number;
+        readonly now?: () => number;
     } = {},
 ): Promise<LockRecord | undefined> {
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const now = options.now ?? Date.now;
     const seen = new Set<string>();
-    const started = Date.now();
+    const started = now();
     let last: LockRecord | undefined;
     for (;;) {
         try {
-            last = await readRun(clients, target);
+            const read = await readRun(clients, target);
+            last = read !== undefined && (options.since === undefined || read.updatedAt >= options.since) ? read : undefined;
             for (const step of last?.steps ?? []) {
                 if (!seen.has(step)) {
                     seen.add(step);
@@ -201,15 +207,22 @@ export async function followRun(
         } catch {
             // Progress is a courtesy; the final result is what counts.
         }
-        if (options.until?.() === true || (options.until === undefined && last?.state !== "running")) {
+        if (options.until?.() === true) {
             return last;
         }
-        if (Date.now() - started > (options.maxMs ?? (ORCHESTRATOR_TIMEOUT_SECONDS + 60) * 1000)) {
+        // A run that ended, or one whose holder stopped renewing its lease (crashed): nothing more will be recorded.
+        if (options.until === undefined && last !== undefined && (last.state !== "running" || last.expiresAt < now())) {
+            return last;
+        }
+        if (now() - started > (options.maxMs ?? (ORCHESTRATOR_TIMEOUT_SECONDS + 60) * 1000)) {
             return last;
         }
         await sleep(options.pollMs ?? 2_000);
     }
 }
+
+/** How far the function's clock may be behind this machine's when comparing run-record times. */
+export const CLOCK_SKEW_MS = 5_000;
 
 export async function invoke(
     args: Extract<FailoverArgs, { kind: "request" }>,
@@ -217,8 +230,10 @@ export async function invoke(
     clients: FailoverClients,
     out: (line: string) => void,
     pollMs = 2_000,
+    now: () => number = Date.now,
 ): Promise<number> {
     out(`Invoking ${target.functionName}: ${args.action} to ${args.to}${args.dryRun ? " (dry run)" : ""}${args.force ? " (forced)" : ""}`);
+    const invokedAt = now();
     let done = false;
     const watch = followRun(clients, target, out, { pollMs, until: () => done });
     try {
@@ -245,18 +260,29 @@ export async function invoke(
             out(formatStep(step));
         }
         out(`${payload.outcome ?? "unknown"}: ${payload.message ?? ""}`);
-        return EXIT.ok;
+        return payload.outcome === "failed" ? EXIT.failed : EXIT.ok;
     } catch (error) {
         const code = (error as { name?: string }).name ?? "";
         if (!THROTTLED.includes(code)) {
             throw error;
         }
         // Busy: runs started by the alarms hold the function's concurrency. The lock serialises them anyway, so
-        // follow the one in progress instead of queueing a second request behind it.
+        // follow the one in progress instead of queueing a second request behind it. Only a run recorded since this
+        // command started counts (alarm-started runs take the lock after their detection window, up to 5 minutes);
+        // a previous run's record is not an answer.
         done = true;
         await watch;
         out(`The orchestrator is busy (${code}): following the run in progress instead.`);
-        return reportFollowed(await followRun(clients, target, out, { pollMs }), args, out);
+        return reportFollowed(
+            await followRun(clients, target, out, {
+                pollMs,
+                since: invokedAt - CLOCK_SKEW_MS,
+                maxMs: (DETECTION_WINDOW_SECONDS.max + 60) * 1000 + ORCHESTRATOR_TIMEOUT_SECONDS * 1000,
+            }),
+            args,
+            out,
+            now(),
+        );
     } finally {
         done = true;
         await watch;
@@ -268,14 +294,19 @@ export function reportFollowed(
     record: LockRecord | undefined,
     args: { readonly action?: FailoverAction; readonly to?: string },
     out: (line: string) => void,
+    now: number = Date.now(),
 ): number {
     if (record === undefined) {
-        out("No run record: no run has taken the lock yet.");
+        out("No run has been recorded since this command started: nothing to report. Run your command again.");
         return EXIT.failed;
     }
     out(
         `Run ${record.runId}: ${record.action} to ${record.targetRegion}, ${record.state}${record.error !== undefined ? `: ${record.error}` : ""}`,
     );
+    if (record.state === "running" && record.expiresAt < now) {
+        out("The run stopped renewing its lock (the function crashed or timed out); the next invocation resumes it.");
+        return EXIT.failed;
+    }
     const same = (args.to === undefined || record.targetRegion === args.to) && (args.action === undefined || record.action === args.action);
     if (record.state === "completed" && same) {
         return EXIT.ok;

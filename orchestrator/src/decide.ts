@@ -19,7 +19,7 @@ import type { Readiness } from "./readiness";
 import { describeEvidence, type Evidence } from "./signals";
 
 /** FailoverState statuses of a switchover or failover still under way. */
-export const IN_FLIGHT_FAILOVER_STATUSES = ["pending", "failing-over", "switching-over"] as const;
+export const IN_FLIGHT_FAILOVER_STATUSES = ["pending", "failing-over", "switching-over", "cancelling"] as const;
 
 /** The DR cluster's role in the global database. */
 export type DrRole = "writer" | "promoting" | "secondary" | "not-member";

@@ -155,10 +155,13 @@ export function admit(request: OrchestratorRequest, config: RuntimeConfig, now: 
         if (!regions.includes(request.alarmRegion)) {
             problems.push(`the alarm is in ${request.alarmRegion}; this stack's failover alarms are in ${regions.join(" or ")}`);
         }
+        // EventBridge names the alarm's ARN in `resources`; an event without it did not come from the alarm.
         const expected = `:cloudwatch:${request.alarmRegion}:${request.account}:alarm:${request.alarmName}`;
         const foreign = request.resources.filter((r) => !r.endsWith(expected));
         if (foreign.length > 0) {
             problems.push(`the event names resources of another alarm: ${foreign.join(", ")}`);
+        } else if (request.resources.length === 0) {
+            problems.push(`the event does not name the alarm's ARN in resources (arn:aws${expected})`);
         }
         const time = Date.parse(request.time);
         const ageSeconds = Math.round((now - time) / 1000);

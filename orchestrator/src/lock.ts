@@ -129,7 +129,8 @@ export function inherit(
     }
     const path = previous.path !== undefined ? { path: previous.path } : {};
     if (previous.state === "failed") {
-        return { runId: owner, steps: previous.steps, notified: [], ...path };
+        // A new run, even when the same invocation retries (Lambda keeps the request id): its own id and messages.
+        return { runId: `${owner}#${previous.version + 1}`, steps: previous.steps, notified: [], ...path };
     }
     return { runId: previous.runId, steps: previous.steps, notified: previous.notified, action: previous.action, ...path };
 }

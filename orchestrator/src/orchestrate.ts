@@ -83,7 +83,12 @@ export interface RunContext {
     readonly remainingMs: () => number;
 }
 
-export type Outcome = "completed" | "already-active" | "refused" | "locked" | "notified" | "ignored" | "dry-run";
+export type Outcome = "completed" | "already-active" | "refused" | "locked" | "notified" | "ignored" | "dry-run" | "failed";
+
+/** Failures a retry of the same event cannot change: AWS's refusal, a failed re-check, no promotion under way. */
+export function isFinal(error: unknown): boolean {
+    return isRefusal(error) || ["RecheckFailed", "NoPromotion"].includes(errorCode(error));
+}
 
 export interface RunResult {
     readonly outcome: Outcome;
@@ -291,11 +296,11 @@ class Run {
     private async underLock(decision: Extract<Decision, { kind: "proceed" }>, observed: Observed): Promise<RunResult> {
         const { config } = this;
         let current = decision as Decision;
-        let resumed: readonly string[] = [];
+        let lockFailure: unknown;
         try {
             await this.step("lock", STEP_DEADLINE_SECONDS.lock, async (deadline) => {
                 const taken = await this.lock.acquire(decision.action, config.dr.region, deadline);
-                resumed = taken.record.steps;
+                const resumed = taken.record.steps;
                 // Read again under the lock: a run that finished just before we took it may have done everything.
                 const again = await this.observe(deadline);
                 current = decide(
@@ -309,9 +314,26 @@ class Run {
             if (error instanceof LockHeldError) {
                 return this.refusedByLock(error);
             }
-            throw error;
+            if (!this.lock.held) {
+                throw error;
+            }
+            lockFailure = error;
+        }
+        if (lockFailure !== undefined) {
+            // The lock was taken, then something failed: say so and release it, never leave it to the lease.
+            return this.fail(decision.action, "lock", lockFailure);
         }
         if (current.kind !== "proceed") {
+            // A run that already said "started" (the one this resumes) also says how it ended.
+            if (this.lock.current?.notified.includes("start") === true) {
+                await this.notify(
+                    "notify",
+                    `[${config.stack}] ${decision.action} to ${config.dr.region} stopped`,
+                    current.reason,
+                    this.lastResort,
+                    "end",
+                );
+            }
             await this.lock.release("completed", this.lastResort);
             this.timeline.note("release", "done", "lock released");
             return this.result(current.kind === "already-active" ? "already-active" : "refused", current.reason, {
@@ -333,10 +355,12 @@ class Run {
             );
 
             failedStep = "act";
-            if (resumed.includes("act") || !promote) {
-                this.timeline.note("act", "skipped", resumed.includes("act") ? "already done by the run this one resumes" : current.reason);
+            if (!promote) {
+                this.timeline.note("act", "skipped", current.reason);
                 await this.after("act");
             } else {
+                // Always through act(): it reads the global cluster first, so a promotion already started (by the run
+                // this one resumes) is waited for, and one that never happened or was cancelled is decided again.
                 await this.step("act", STEP_DEADLINE_SECONDS.act, (deadline) => this.act(action, deadline));
             }
 
@@ -475,10 +499,13 @@ class Run {
                 if (role === "writer" && cluster?.status === "available" && !isInFlight(global)) {
                     return cluster;
                 }
-                if (role === "secondary" && !isInFlight(global)) {
-                    throw Object.assign(new Error("no promotion of the DR cluster is under way: the act step did not take effect"), {
-                        name: "NoPromotion",
-                    });
+                if ((role === "secondary" && !isInFlight(global)) || role === "not-member") {
+                    throw Object.assign(
+                        new Error(`no promotion of the DR cluster is under way (it is ${role}): the act step did not take effect`),
+                        {
+                            name: "NoPromotion",
+                        },
+                    );
                 }
                 last = `role ${role}, status ${cluster?.status ?? "missing"}, global ${global.failover?.status ?? global.status}`;
             } catch (error) {
@@ -539,19 +566,33 @@ class Run {
         }
     }
 
-    /** The run failed after it took the lock: mark the lock failed (closing the run), tell on-call once, throw. */
-    private async fail(action: FailoverAction, step: StepName, error: unknown): Promise<never> {
+    /**
+     * The run failed after it took the lock: mark the lock failed (closing the run) and tell on-call once. A failure
+     * that a retry cannot change (AWS refused the managed path, the re-check before acting failed, no promotion under
+     * way) is returned as `failed`, so that Lambda does not retry it; anything else is thrown, and Lambda's retry
+     * resumes the run.
+     */
+    private async fail(action: FailoverAction, step: StepName, error: unknown): Promise<RunResult> {
         const { config, deps } = this;
-        const message = `${action} to ${config.dr.region} failed at ${step}: ${errorCode(error)}: ${errorMessage(error)}`;
+        const message = `${action} to ${config.dr.region} failed at ${step}: ${errorCode(error)}: ${errorMessage(error)}`.replace(
+            /\.$/,
+            "",
+        );
         deps.logger.error("orchestration failed", { step, error: errorMessage(error), code: errorCode(error) });
         await this.notify(
             "notify",
             `[${config.stack}] ${action} to ${config.dr.region} FAILED at ${step}`,
-            `${message.replace(/\.$/, "")}. A re-run resumes after the last completed step: ${failoverCommand(config.stack, config.dr.region, action)}`,
+            `${message}. A re-run resumes after the last completed step: ${failoverCommand(config.stack, config.dr.region, action)}`,
             this.lastResort,
             "end",
         );
         await this.bestEffort("marking the lock failed", () => this.lock.release("failed", this.lastResort, message));
+        if (isFinal(error)) {
+            return this.result("failed", message, {
+                action,
+                ...(this.lock.current !== undefined ? { runId: this.lock.current.runId } : {}),
+            });
+        }
         throw new OrchestrationError(message, step, this.timeline.entries);
     }
 
@@ -717,7 +758,7 @@ export function recheckProblem(action: FailoverAction, forced: boolean, readines
     if (action === "switchover" && !round.primaryServing) {
         return `a switchover needs the primary serving, but it is ${round.primaryStatus ?? "not answering"}`;
     }
-    if (action === "failover" && !forced && round.down < round.quorum) {
+    if (action === "failover" && !forced && (round.down < round.quorum || round.primaryAnswered)) {
         return `the primary no longer looks lost: ${describeEvidence(round)}`;
     }
     return undefined;

@@ -3,7 +3,9 @@
  * each signal (lib/failover.ts FAILOVER_SIGNALS) is read PROBES_PER_WINDOW times spread over the detection window,
  * and says "down" only when every reading over the window says so. One reading that the primary is serving makes it
  * "up"; anything else (throttling, this function unable to reach anything) is "unknown". An unplanned failover
- * needs `quorum` signals "down"; the same signals are read again immediately before the act step.
+ * needs `quorum` signals "down", and no reading in which the primary's own RDS API answered that it is there (a
+ * veto: two CloudWatch reads share a cause, and missing metric data may be CloudWatch's delay, so it is "unknown");
+ * the same signals are read again immediately before the act step.
  *
  * The control probe tells "the primary is down" from "I cannot reach anything": it goes out the same way as the
  * probes of the primary region (the DR region's NAT gateway) to Route 53. A probe of the primary that fails in a
@@ -87,6 +89,11 @@ export interface Evidence {
     readonly quorum: number;
     /** True when at least `quorum` signals say "down" over the whole window. */
     readonly quorumMet: boolean;
+    /**
+     * True when the primary region's RDS API answered, in any round, that the primary cluster exists in a status that
+     * is not a failure: the primary is there, whatever the other signals say, so an unplanned failover is vetoed.
+     */
+    readonly primaryAnswered: boolean;
     /** True when the primary cluster answered as serving writes in the last round. */
     readonly primaryServing: boolean;
     readonly primaryStatus?: string;
@@ -123,13 +130,15 @@ export function evaluate(rounds: readonly Round[], quorum: number, requiredSpanM
         readings: rounds.map((r) => `${new Date(r.at).toISOString()} ${r.readings[signal].verdict}: ${r.readings[signal].detail}`),
     }));
     const down = signals.filter((s) => s.verdict === "down").length;
+    const primaryAnswered = rounds.some((r) => r.readings["primary-rds-api"].verdict === "up");
     const last = rounds[rounds.length - 1];
     const spanMs = rounds.length > 1 ? last!.at - rounds[0]!.at : 0;
     return {
         signals,
         down,
         quorum,
-        quorumMet: down >= quorum && rounds.length > 0 && spanMs >= requiredSpanMs,
+        quorumMet: down >= quorum && !primaryAnswered && rounds.length > 0 && spanMs >= requiredSpanMs,
+        primaryAnswered,
         primaryServing: last?.primaryStatus !== undefined && (SERVING_CLUSTER_STATUSES as readonly string[]).includes(last.primaryStatus),
         ...(last?.primaryStatus !== undefined ? { primaryStatus: last.primaryStatus } : {}),
         spanMs,
@@ -218,8 +227,9 @@ async function controlProbe(config: RuntimeConfig, deps: SignalDependencies, dea
             readRecord(deps.clients.route53(), config.hostedZoneId, config.recordName, { abortSignal }),
         );
         return true;
-    } catch {
-        return false;
+    } catch (error) {
+        // Any answer (throttling included: Route 53 allows five requests a second per account) proves the path works.
+        return unreachableReason(error) === undefined;
     }
 }
 
@@ -262,7 +272,8 @@ async function replicationLag(config: RuntimeConfig, deps: SignalDependencies, d
         );
         const thresholdMs = config.replicationLagThresholdSeconds * 1000;
         if (points.length === 0) {
-            return { verdict: "down", detail: `no replication-lag data for ${METRIC_LOOKBACK_SECONDS} s` };
+            // Missing data may be CloudWatch's own delay: not evidence either way.
+            return { verdict: "unknown", detail: `no replication-lag data for ${METRIC_LOOKBACK_SECONDS} s` };
         }
         const latest = points[0]!;
         return latest.value > thresholdMs
@@ -287,7 +298,8 @@ async function primaryMetrics(config: RuntimeConfig, deps: SignalDependencies, d
         return points.length === 0
             ? {
                   kind: "answered",
-                  reading: { verdict: "down", detail: `the primary cluster published no capacity for ${METRIC_LOOKBACK_SECONDS} s` },
+                  // Missing data may be CloudWatch's own delay: not evidence either way.
+                  reading: { verdict: "unknown", detail: `the primary cluster published no capacity for ${METRIC_LOOKBACK_SECONDS} s` },
               }
             : { kind: "answered", reading: { verdict: "up", detail: `the primary cluster published capacity ${points[0]!.value} ACU` } };
     } catch (error) {
@@ -306,5 +318,7 @@ async function primaryMetrics(config: RuntimeConfig, deps: SignalDependencies, d
 export function describeEvidence(evidence: Evidence): string {
     return `${evidence.down} of ${evidence.signals.length} signals say the primary is down (quorum ${evidence.quorum}) over ${Math.round(evidence.spanMs / 1000)} s and ${evidence.rounds} rounds: ${evidence.signals
         .map((s) => `${s.signal} ${s.verdict}`)
-        .join(", ")}`;
+        .join(
+            ", ",
+        )}${evidence.primaryAnswered && evidence.down >= evidence.quorum ? "; vetoed: the primary's own RDS API answered that it is there" : ""}`;
 }
