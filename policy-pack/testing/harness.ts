@@ -11,7 +11,11 @@
  * - the pack config (the JSON of `--policy-pack-config`) is checked against each policy's schema and its defaults
  *   are applied here, because the engine (not the SDK) does that;
  * - `notApplicable` ends a validation without a violation; a violation's message is the one the policy reported
- *   (the CLI prints it after the policy's description).
+ *   (the CLI prints it after the policy's description);
+ * - `props` (and a provider's `props`) are wrapped in the SDK's own unknown-checking proxy: a policy that reads a
+ *   value the engine reports as unknown (a preview; see `UNKNOWN`) ends with an advisory "can't run policy ... during
+ *   preview" note instead of a decision, whatever its enforcement level, as the analyzer server does. The notes are
+ *   returned apart from the violations (`AnalysisResult.cantRun`).
  *
  * Nothing here constructs a `PolicyPack` (that would start a gRPC server and may exit the process).
  */
@@ -25,6 +29,7 @@ import type {
     StackValidationArgs,
 } from "@pulumi/policy";
 import type { ProgramRun } from "../../tests/harness/program";
+import { UNKNOWN } from "../../tests/harness/mocks";
 import { policies as allPolicies, isStackPolicy, type PackPolicy } from "../policies";
 
 export interface Violation {
@@ -56,6 +61,28 @@ export interface HarnessResource {
 /** The `--policy-pack-config` file: per policy an enforcement level, or an object of settings; `all` sets every level. */
 export type PackConfig = Readonly<Record<string, unknown>>;
 
+/**
+ * The SDK's unknown-checking proxy and its error (`@pulumi/policy/proxy`, internal to the SDK and untyped): the very
+ * code the analyzer server runs, so the harness cannot disagree with it about what counts as unknown.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module of the SDK, without typings
+const sdkProxy = require("@pulumi/policy/proxy") as {
+    unknownCheckingProxy<T>(props: T): T;
+    UnknownValueError: new (...args: never[]) => Error;
+};
+
+/** An advisory "can't run policy ... during preview" note: the policy read a value unknown at preview time. */
+export interface CantRun {
+    readonly policyName: string;
+    /** The level the policy would have enforced had it run. */
+    readonly enforcementLevel: "advisory" | "mandatory" | "remediate" | "disabled";
+    /** The analyzer's text, e.g. `can't run policy 'x' during preview: string value at .arn can't be known during preview`. */
+    readonly message: string;
+    readonly urn?: string;
+    readonly resourceName?: string;
+    readonly resourceType?: string;
+}
+
 export interface AnalyzeOptions {
     readonly policies?: readonly PackPolicy[];
     readonly packConfig?: PackConfig;
@@ -75,6 +102,8 @@ export interface Evaluation {
 export interface AnalysisResult {
     readonly violations: readonly Violation[];
     readonly evaluations: readonly Evaluation[];
+    /** Policies that could not decide because they read an unknown value (never counted as violations). */
+    readonly cantRun: readonly CantRun[];
 }
 
 class NotApplicable extends Error {
@@ -251,10 +280,19 @@ export async function analyze(resources: readonly HarnessResource[], options: An
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const violations: Violation[] = [];
     const evaluations: Evaluation[] = [];
+    const cantRun: CantRun[] = [];
+    const cantRunNote = (policy: PackPolicy, level: CantRun["enforcementLevel"], e: Error, resource?: HarnessResource): CantRun => ({
+        policyName: policy.name,
+        enforcementLevel: level,
+        message: `can't run policy '${policy.name}' during preview: ${e.message}`,
+        ...(resource !== undefined ? { urn: resource.urn, resourceName: resource.name, resourceType: resource.type } : {}),
+    });
 
     const providerOf = (r: HarnessResource): PolicyProviderResource | undefined => {
         const p = r.provider !== undefined ? byUrn.get(r.provider) : undefined;
-        return p === undefined ? undefined : { type: p.type, name: p.name, urn: p.urn, props: copy({ ...p.inputs }) };
+        return p === undefined
+            ? undefined
+            : { type: p.type, name: p.name, urn: p.urn, props: sdkProxy.unknownCheckingProxy(copy({ ...p.inputs })) };
     };
 
     for (const policy of policies) {
@@ -284,6 +322,13 @@ export async function analyze(resources: readonly HarnessResource[], options: An
                 violations.push(...found);
                 evaluations.push({ policyName: policy.name, applicable: true });
             } catch (e) {
+                if (e instanceof sdkProxy.UnknownValueError) {
+                    // As the server does: what was reported before the unknown value is kept, the rest is a note.
+                    violations.push(...found);
+                    cantRun.push(cantRunNote(policy, level, e));
+                    evaluations.push({ policyName: policy.name, applicable: true });
+                    continue;
+                }
                 if (!(e instanceof NotApplicable)) {
                     throw new Error(
                         `Error validating the stack with policy '${policy.name}': ${e instanceof Error ? e.message : String(e)}`,
@@ -306,7 +351,7 @@ export async function analyze(resources: readonly HarnessResource[], options: An
             let applicable = true;
             let reason: string | undefined;
             for (const validate of validations) {
-                const props = copy({ ...resource.inputs });
+                const props = sdkProxy.unknownCheckingProxy(copy({ ...resource.inputs }));
                 const provider = providerOf(resource);
                 const args: ResourceValidationArgs = {
                     type: resource.type,
@@ -334,6 +379,10 @@ export async function analyze(resources: readonly HarnessResource[], options: An
                         }),
                     );
                 } catch (e) {
+                    if (e instanceof sdkProxy.UnknownValueError) {
+                        cantRun.push(cantRunNote(policy, level, e, resource));
+                        continue;
+                    }
                     if (!(e instanceof NotApplicable)) {
                         throw new Error(
                             `Error validating ${resource.urn} with policy '${policy.name}': ${e instanceof Error ? e.message : String(e)}`,
@@ -347,7 +396,7 @@ export async function analyze(resources: readonly HarnessResource[], options: An
             evaluations.push({ policyName: policy.name, urn: resource.urn, applicable, ...(reason !== undefined ? { reason } : {}) });
         }
     }
-    return { violations, evaluations };
+    return { violations, evaluations, cantRun };
 }
 
 /** The resources as stack policies see them: outputs, with parents and dependencies resolved to objects. */
@@ -357,7 +406,7 @@ function stackResources(
 ): PolicyResource[] {
     const out = new Map<string, PolicyResource>();
     for (const r of resources) {
-        const props = copy({ ...(r.outputs ?? r.inputs) });
+        const props = sdkProxy.unknownCheckingProxy(copy({ ...(r.outputs ?? r.inputs) }));
         const provider = providerOf(r);
         out.set(r.urn, {
             type: r.type,
@@ -420,8 +469,8 @@ export function resourcesOfRun(run: ProgramRun): HarnessResource[] {
             type: r.type,
             name: r.name,
             inputs: r.inputs,
-            // The provider's outputs include the id, as the engine's resource state does.
-            outputs: r.custom ? { ...r.state, ...(r.id !== undefined ? { id: r.id } : {}) } : {},
+            // The provider's outputs include the id, as the engine's resource state does (unknown in a first preview).
+            outputs: r.custom ? { ...r.state, ...(r.id !== undefined ? { id: r.id } : run.preview ? { id: UNKNOWN } : {}) } : {},
             options: {
                 protect: r.options.protect,
                 ignoreChanges: [...r.options.ignoreChanges],
@@ -454,6 +503,10 @@ export function stackTagsOf(run: ProgramRun): ReadonlyMap<string, string> {
  * offline plan (`tools/plan.ts`) and of the tests.
  */
 export async function runPolicies(run: ProgramRun, packConfig?: Record<string, unknown>): Promise<Violation[]> {
-    const result = await analyze(resourcesOfRun(run), { ...(packConfig !== undefined ? { packConfig } : {}), stackTags: stackTagsOf(run) });
-    return [...result.violations];
+    return [...(await analyzeRun(run, packConfig)).violations];
+}
+
+/** Like `runPolicies`, with the "can't run" notes of a preview and the evaluations. */
+export function analyzeRun(run: ProgramRun, packConfig?: Record<string, unknown>): Promise<AnalysisResult> {
+    return analyze(resourcesOfRun(run), { ...(packConfig !== undefined ? { packConfig } : {}), stackTags: stackTagsOf(run) });
 }
