@@ -5,12 +5,14 @@
  */
 import type {
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";
+import { plain } from "./values";
 
 /**
  * HIPAA Security Rule (45 CFR Part 164, Subpart C) sections the pack implements, with their titles.
@@ -123,6 +125,47 @@ function commonFields(spec: ResourcePolicySpec | StackPolicySpec) {
     };
 }
 
+/**
+ * The validation arguments with the plain values behind the SDK's unknown-checking proxy: each policy decides what
+ * an unknown value means (see `values.ts`) instead of being turned into a "can't run ... during preview" note.
+ */
+function plainArgs(args: ResourceValidationArgs): ResourceValidationArgs {
+    const props = plain(args.props);
+    return {
+        ...args,
+        props,
+        asType: ((resourceClass: unknown) =>
+            args.asType(resourceClass as never) === undefined ? undefined : props) as ResourceValidationArgs["asType"],
+        ...(args.provider !== undefined ? { provider: { ...args.provider, props: plain(args.provider.props) } } : {}),
+    };
+}
+
+/** The stack's resources with plain values, parents and dependencies pointing at the plain copies. */
+function plainStackArgs(args: StackValidationArgs): StackValidationArgs {
+    const copies = new Map<PolicyResource, PolicyResource>();
+    for (const r of args.resources) {
+        const props = plain(r.props);
+        copies.set(r, {
+            ...r,
+            props,
+            asType: ((resourceClass: unknown) =>
+                r.asType(resourceClass as never) === undefined ? undefined : props) as PolicyResource["asType"],
+            ...(r.provider !== undefined ? { provider: { ...r.provider, props: plain(r.provider.props) } } : {}),
+        });
+    }
+    const copyOf = (r: PolicyResource) => copies.get(r) ?? r;
+    for (const [original, copy] of copies) {
+        if (original.parent !== undefined) {
+            copy.parent = copyOf(original.parent);
+        }
+        copy.dependencies = original.dependencies.map(copyOf);
+        copy.propertyDependencies = Object.fromEntries(
+            Object.entries(original.propertyDependencies).map(([k, deps]) => [k, deps.map(copyOf)]),
+        );
+    }
+    return { ...args, resources: args.resources.map(copyOf) };
+}
+
 export function resourcePolicy(spec: ResourcePolicySpec): PackResourcePolicy {
     const types = new Set(spec.metadata.resourceTypes);
     const appliesTo = spec.appliesTo ?? ((type: string) => types.has(type));
@@ -132,7 +175,7 @@ export function resourcePolicy(spec: ResourcePolicySpec): PackResourcePolicy {
             if (!appliesTo(args.type)) {
                 args.notApplicable(`Policy only applies to resources of type ${[...types].join(", ")}`);
             }
-            spec.validate(args, report);
+            spec.validate(plainArgs(args), report);
         },
     });
 }
@@ -150,6 +193,6 @@ export interface StackPolicySpec {
 export function stackPolicy(spec: StackPolicySpec): PackStackPolicy {
     return withFramework({
         ...commonFields(spec),
-        validateStack: spec.validate,
+        validateStack: (args: StackValidationArgs, report: ReportViolation) => spec.validate(plainStackArgs(args), report),
     });
 }
