@@ -6,7 +6,7 @@
  */
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { parsePolicyDocument, publicAllowStatements, statementLabel } from "./lib/documents";
-import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
+import { decidedAtUpdate, resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
 import { describe, refersTo } from "./lib/resources";
 import { bucketsWithConfig } from "./lib/s3";
 import { LOAD_BALANCER_TYPES, T } from "./lib/types";
@@ -88,7 +88,8 @@ function aclProblems(props: Props, report: ReportViolation): void {
 
 export const noPublicResourcePolicies = resourcePolicy({
     name: "no-public-resource-policies",
-    description: "No bucket ACL or resource policy (S3, SNS, SQS, Secrets Manager, Backup vault, KMS) grants access to everyone.",
+    description:
+        "No bucket ACL or resource policy (S3, SNS, SQS, Secrets Manager, Backup vault, KMS) grants access to everyone. A policy document built from ARNs of resources not created yet is unknown in a first preview: pulumi up checks it before creating the resource that carries it.",
     remediationSteps:
         "Name the principals (account, role or service) or limit the statement with aws:SourceArn/aws:SourceAccount/aws:PrincipalOrgID.",
     metadata: {
@@ -99,7 +100,7 @@ export const noPublicResourcePolicies = resourcePolicy({
         cdkNag: ["S3BucketPublicReadProhibited", "S3BucketPublicWriteProhibited"],
         awsConfig: ["s3-bucket-public-read-prohibited", "s3-bucket-public-write-prohibited"],
     },
-    validate: ({ type, props }, report) => {
+    validate: ({ type, props, notApplicable }, report) => {
         if (type === T.bucket || type === T.bucketV2 || type === T.bucketAcl || type === T.bucketAclV2) {
             aclProblems(props, report);
         }
@@ -109,6 +110,9 @@ export const noPublicResourcePolicies = resourcePolicy({
         }
         const parsed = parsePolicyDocument(props[property]);
         if (!parsed.ok) {
+            if ("unknown" in parsed) {
+                notApplicable(decidedAtUpdate(`the ${property} document is built from values not known yet`));
+            }
             report(`The ${property} document ${parsed.error}.`);
             return;
         }

@@ -98,6 +98,19 @@ function withFramework<P extends PackPolicy>(policy: P): P {
     };
 }
 
+/**
+ * The reason a policy gives, through `notApplicable`, when what it checks is not known before the resources it
+ * depends on exist (a first preview): `pulumi up` runs the same policy on the resource just before creating it, with
+ * the values then known, so a violation still blocks it. Each use is listed in the policy's description and in
+ * docs/compliance.md; the offline plan reports them apart (`npm run plan -- --preview`).
+ */
+export const DECIDED_AT_UPDATE = "decided by pulumi up, before the resource is created";
+
+/** The `notApplicable` reason for a value `what` that is not known at preview time. */
+export function decidedAtUpdate(what: string): string {
+    return `${DECIDED_AT_UPDATE}: ${what}`;
+}
+
 export interface ResourcePolicySpec {
     readonly name: string;
     readonly description: string;
