@@ -10,7 +10,7 @@ import { decidedAtUpdate, resourcePolicy, stackPolicy, type PackPolicy } from ".
 import { describe, refersTo } from "./lib/resources";
 import { bucketsWithConfig } from "./lib/s3";
 import { LOAD_BALANCER_TYPES, T } from "./lib/types";
-import { get, isTrue, num, records, str, strings, type Props } from "./lib/values";
+import { get, isSet, isTrue, num, records, str, strings, type Props } from "./lib/values";
 
 const ACCESS = ["164.312(a)(1)", "164.308(a)(3)(i)", "164.308(a)(4)(ii)(B)"] as const;
 
@@ -307,8 +307,9 @@ export const lambdaPermissionNotPublic = resourcePolicy({
             report(`The permission lets "${principal}" invoke the function: name the service or account that needs it.`);
         } else if (
             principal.endsWith(".amazonaws.com") &&
-            str(props["sourceArn"]) === undefined &&
-            str(props["sourceAccount"]) === undefined
+            // A source unknown at preview is a resource of this stack (or its account): limited to it.
+            !isSet(props["sourceArn"]) &&
+            !isSet(props["sourceAccount"])
         ) {
             // Without a source, any account's resource of that service could invoke the function (confused deputy).
             report(

@@ -114,6 +114,15 @@ export function records(value: unknown): readonly Record<string, unknown>[] {
     return list(value).filter(isRecord);
 }
 
+/**
+ * The entries of a list that are set: known values, and values unknown at preview time (outputs of the stack's own
+ * resources, such as the ARN of the alert topic it creates). A list that is itself unknown is built from outputs of
+ * resources the stack creates (a list built from none would be known), so it counts as one unknown entry.
+ */
+export function entries(value: unknown): readonly unknown[] {
+    return isUnknown(value) ? [value] : list(value).filter(isSet);
+}
+
 /** The known strings of a list. */
 export function strings(value: unknown): readonly string[] {
     return list(value).filter((v): v is string => typeof v === "string" && !isUnknown(v));
