@@ -230,6 +230,8 @@ export const cloudTrailS3DataEvents = stackPolicy({
         checks: "At least one trail with enableLogging not false has an event selector for AWS::S3::Object data events",
         resourceTypes: [T.trail],
         awsConfig: ["cloudtrail-s3-dataevents-enabled"],
+        atPreview:
+            "Event selectors narrowed to the ARNs of buckets not created yet are one unknown value in a first preview. A stack without a logging trail is caught at preview; the selectors are judged by pulumi up before the trail is created.",
         docs: ["https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html"],
     },
     validate: ({ resources, notApplicable }, report) => {

@@ -70,6 +70,8 @@ export const noWildcardActions = resourcePolicy({
             T.secret,
             T.kmsKey,
         ],
+        atPreview:
+            "A policy document the program builds from ARNs of resources not created yet is one unknown value in a first preview: who may do what cannot be read from it until those resources exist. pulumi up judges it before creating the resource that carries it, so a violation still blocks that resource (the resources the document names may already exist).",
         cdkNag: ["IAMPolicyNoStatementsWithFullAccess", "IAMPolicyNoStatementsWithAdminAccess"],
         awsConfig: [
             "iam-policy-no-statements-with-full-access",

@@ -97,6 +97,8 @@ export const noPublicResourcePolicies = resourcePolicy({
         hipaa: [...ACCESS],
         checks: 'No public canned ACL or AllUsers/AuthenticatedUsers grant; no Allow for Principal "*" without a condition limiting the caller; policy documents parse',
         resourceTypes: [...new Set([...Object.keys(POLICY_PROPERTY), T.bucketAcl, T.bucketAclV2])],
+        atPreview:
+            "A policy document the program builds from ARNs of resources not created yet is one unknown value in a first preview: who may do what cannot be read from it until those resources exist. pulumi up judges it before creating the resource that carries it, so a violation still blocks that resource (the resources the document names may already exist).",
         cdkNag: ["S3BucketPublicReadProhibited", "S3BucketPublicWriteProhibited"],
         awsConfig: ["s3-bucket-public-read-prohibited", "s3-bucket-public-write-prohibited"],
     },

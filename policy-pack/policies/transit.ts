@@ -23,6 +23,8 @@ export const s3BucketTlsOnly = stackPolicy({
         hipaa: [...IN_TRANSIT],
         checks: "Each bucket has a bucket policy with a Deny of s3:* for everyone when aws:SecureTransport is false",
         resourceTypes: [T.bucket, T.bucketV2, T.bucketPolicy],
+        atPreview:
+            "A bucket policy built from the bucket's own ARN is one unknown value in a first preview. A bucket with no bucket policy at all is caught at preview; the TLS statement is judged by pulumi up before the bucket policy is created (the bucket itself may already exist, with S3's default of no policy).",
         cdkNag: ["S3BucketSSLRequestsOnly"],
         awsConfig: ["s3-bucket-ssl-requests-only"],
         docs: ["https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html#transit"],

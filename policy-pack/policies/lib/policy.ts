@@ -74,6 +74,11 @@ export interface PolicyMetadata {
     readonly awsConfig?: readonly string[];
     /** AWS documentation the policy relies on (deploy-time constraints cite the page that states them). */
     readonly docs?: readonly string[];
+    /**
+     * What the policy cannot decide in a first `pulumi preview`, and why (see `DECIDED_AT_UPDATE`): listed in
+     * docs/compliance.md. A policy without it decides everything at preview; the plan tests hold both to it.
+     */
+    readonly atPreview?: string;
 }
 
 export type PackResourcePolicy = ResourceValidationPolicy & { readonly metadata: PolicyMetadata };
