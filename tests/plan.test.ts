@@ -1,8 +1,11 @@
 import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import { PROJECT_ROOT } from "./harness/program";
 import { planStack } from "./harness/stacks";
+import { policies } from "../policy-pack/policies";
 import { buildPlanDocument, formatText, hasMandatoryViolations, redactSecrets, SECRET } from "../tools/report";
 
 /** Runs the plan CLI as a user would (through ts-node, without npm's start-up cost). */
@@ -107,6 +110,40 @@ describe("the offline plan", () => {
                 expect(stderr).to.include(`healthcare-dr:${key} = `);
             }
             expect(stderr).to.not.match(/\n\s+at /); // no stack trace
+        });
+
+        it("--preview plans the first preview: no can't-run note, what is left to pulumi up listed apart from violations", () => {
+            const { status, stdout } = plan("--stack", "dev", "--preview", "--json");
+            expect(status).to.equal(0);
+            const doc = JSON.parse(stdout) as {
+                preview: boolean;
+                violations: { enforcementLevel: string }[];
+                cantRun: unknown[];
+                decidedAtUpdate: { policyName: string; message: string }[];
+            };
+            expect(doc.preview).to.equal(true);
+            expect(doc.cantRun).to.deep.equal([]);
+            expect(doc.violations.filter((v) => v.enforcementLevel === "mandatory")).to.deep.equal([]);
+            const listed = policies.filter((p) => p.metadata.atPreview !== undefined).map((p) => p.name);
+            expect(doc.decidedAtUpdate).to.not.be.empty;
+            for (const note of doc.decidedAtUpdate) {
+                expect(listed).to.include(note.policyName);
+                expect(note.message).to.match(/^decided by pulumi up, before the resource is created: /);
+            }
+        });
+
+        it("exits 1 on a mistyped policy pack config, naming the key and the allowed ones, as the engine's preview would", () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pack-config-"));
+            const file = path.join(dir, "policy-config.json");
+            fs.writeFileSync(file, JSON.stringify({ "data-residency": { allowedRegion: ["us-east-1"] } }));
+            const { status, stdout } = plan("--stack", "dev", "--preview", "--policy-pack-config", file);
+            fs.rmSync(dir, { recursive: true });
+            expect(status).to.equal(1);
+            expect(stdout).to.match(
+                /policy-pack-config \(mandatory\)\n {4}stack: The policy pack config sets "data-residency.allowedRegion"/,
+            );
+            expect(stdout).to.match(/allowed: enforcementLevel, allowedRegions/);
+            expect(stdout).to.include("Can't run during preview (advisory notes, not violations): none");
         });
 
         it("exits 2 with usage for unknown options and missing files", () => {

@@ -19,6 +19,15 @@ const describeViolations = (vs: readonly Violation[]) =>
 describe("policy pack over the planned stacks", function () {
     this.timeout(120_000);
 
+    it("fails a first preview of prod on a mistyped pack config, naming the key and the allowed ones", async () => {
+        const packConfig = { "data-residency": { allowedRegion: ["us-east-1"] }, "log-retention-minmum": { minimumDays: 365 } };
+        const { violations } = await analyzeRun(await planStack("prod", { preview: true }), packConfig);
+        const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory");
+        expect(mandatory.map((v) => v.policyName)).to.deep.equal(["policy-pack-config", "policy-pack-config"]);
+        expect(mandatory[0]!.message).to.match(/"data-residency.allowedRegion".*allowed: enforcementLevel, allowedRegions/);
+        expect(mandatory[1]!.message).to.match(/"log-retention-minmum".*did you mean "log-retention-minimum"/);
+    });
+
     for (const stack of STACKS) {
         describe(`${stack} stack`, () => {
             it("has zero mandatory violations", async () => {
@@ -205,7 +214,14 @@ for (const preview of [false, true])
         it("has a breaking case for every mandatory policy except the recovery objectives (tested by hand-built stacks)", () => {
             const mandatory = policies.filter((p) => p.enforcementLevel === "mandatory").map((p) => p.name);
             expect(
-                mandatory.filter((n) => BREAKS[n] === undefined && n !== "recovery-objectives-met" && n !== "cloudtrail-multi-region"),
+                mandatory.filter(
+                    (n) =>
+                        BREAKS[n] === undefined &&
+                        n !== "recovery-objectives-met" &&
+                        n !== "cloudtrail-multi-region" &&
+                        // Breaks the pack config, not a resource: see "a mistyped pack config" below.
+                        n !== "policy-pack-config",
+                ),
             ).to.deep.equal([]);
         });
 

@@ -9,7 +9,9 @@
  *   are the stack outputs), `parent`, `dependencies` and `propertyDependencies` resolved to resource objects;
  * - the enforcement level is the pack config's (per policy, else `all`), else the policy's, else the pack's;
  * - the pack config (the JSON of `--policy-pack-config`) is checked against each policy's schema and its defaults
- *   are applied here, because the engine (not the SDK) does that;
+ *   are applied here, because the engine (not the SDK) does that; like the engine, a policy name the pack does not
+ *   have and a setting a schema does not name pass this check and reach the analyzer, whose `Configure` call the
+ *   pack records for its `policy-pack-config` policy (`recordPackConfig`);
  * - `notApplicable` ends a validation without a violation; a violation's message is the one the policy reported
  *   (the CLI prints it after the policy's description);
  * - `props` (and a provider's `props`) are wrapped in the SDK's own unknown-checking proxy: a policy that reads a
@@ -31,6 +33,7 @@ import type {
 import type { ProgramRun } from "../../tests/harness/program";
 import { UNKNOWN } from "../../tests/harness/mocks";
 import { policies as allPolicies, isStackPolicy, type PackPolicy } from "../policies";
+import { recordPackConfig, type ConfiguredPack } from "../policies/packConfig";
 
 export interface Violation {
     readonly policyName: string;
@@ -125,18 +128,16 @@ interface ResolvedPolicyConfig {
 
 /**
  * Resolves the pack config for each policy as the CLI does: validates it against the policy's schema, applies the
- * schema's defaults, and picks the enforcement level. Throws on an unknown policy name or an invalid value.
+ * schema's defaults, and picks the enforcement level. Throws on a value of the wrong type or an unknown enforcement
+ * level, as the engine refuses those; passes on unknown policy names and settings, as the engine does.
  */
 export function resolvePackConfig(
     policies: readonly PackPolicy[],
     packConfig: PackConfig = {},
     packEnforcementLevel: EnforcementLevel = "mandatory",
 ): Map<string, ResolvedPolicyConfig> {
-    const names = new Set(policies.map((p) => p.name));
-    for (const key of Object.keys(packConfig)) {
-        if (key !== "all" && !names.has(key)) {
-            throw new Error(`policy pack config: there is no policy named "${key}" (policies: ${[...names].join(", ")})`);
-        }
+    for (const [key, raw] of Object.entries(packConfig)) {
+        levelOf(raw, key);
     }
     const all = levelOf(packConfig["all"], "all");
     const resolved = new Map<string, ResolvedPolicyConfig>();
@@ -169,7 +170,7 @@ function levelOf(raw: unknown, where: string): EnforcementLevel | undefined {
     return level as EnforcementLevel;
 }
 
-/** Checks settings against a policy's schema (types, enums, bounds, required, unknown keys) and fills in defaults. */
+/** Checks settings against a policy's schema (types, enums, bounds, required) and fills in defaults. */
 export function applySchema(
     policyName: string,
     schema: PolicyConfigSchema | undefined,
@@ -180,9 +181,9 @@ export function applySchema(
     for (const [key, value] of Object.entries(settings)) {
         const property = properties[key];
         if (property === undefined) {
-            throw new Error(
-                `policy pack config: ${policyName}.${key} is not a setting of this policy (settings: ${Object.keys(properties).join(", ") || "none"})`,
-            );
+            // The engine's schema check accepts it and passes it on; the pack's policy-pack-config policy reports it.
+            out[key] = value;
+            continue;
         }
         const problem = schemaProblem(property as SchemaNode, value);
         if (problem !== undefined) {
@@ -305,6 +306,8 @@ export async function analyze(resources: readonly HarnessResource[], options: An
         const getConfig = <T extends object>(): T => copy(config) as T;
 
         if (isStackPolicy(policy)) {
+            // What the engine's Configure call hands the analyzer (recorded again here: analyses may interleave).
+            recordPackConfig(configuredPack(options.packConfig ?? {}));
             const policyResources = stackResources(resources, providerOf);
             const args: StackValidationArgs = { resources: policyResources, stackTags, getConfig, notApplicable: throwNotApplicable };
             const found: Violation[] = [];
@@ -397,6 +400,20 @@ export async function analyze(resources: readonly HarnessResource[], options: An
         }
     }
     return { violations, evaluations, cantRun };
+}
+
+/** The pack config as the analyzer's `Configure` call carries it: per entry its settings and enforcement level. */
+function configuredPack(packConfig: PackConfig): ConfiguredPack {
+    return Object.fromEntries(
+        Object.entries(packConfig).map(([name, raw]) => [
+            name,
+            typeof raw === "string"
+                ? { enforcementLevel: raw }
+                : raw !== null && typeof raw === "object"
+                  ? (raw as Record<string, unknown>)
+                  : {},
+        ]),
+    );
 }
 
 /** The resources as stack policies see them: outputs, with parents and dependencies resolved to objects. */

@@ -14,6 +14,7 @@ import { resourcePolicy, stackPolicy } from "../policies/lib/policy";
 import { recoveryObjectives } from "../policies/objectives";
 import { T } from "../policies/lib/types";
 import { analyze, resolvePackConfig } from "../testing/harness";
+import { configOfRequest, packConfigProblems, recordedPackConfig, recordPackConfig, withConfigureRecorded } from "../policies/packConfig";
 import { PRIMARY_PROVIDER, messagesOf, policyNamed, res } from "../testing/builders";
 
 const meta = { concern: "audit", hipaa: ["164.312(b)"], checks: "test", resourceTypes: [T.snsTopic] } as const;
@@ -62,12 +63,20 @@ describe("policy harness", () => {
         expect(resolved.get("kms-key-rotation")?.enforcementLevel).to.equal("advisory");
     });
 
-    it("rejects an unknown policy, an unknown setting and a value of the wrong type", () => {
+    it("rejects a value of the wrong type and an unknown level, as the engine does", () => {
         const list = [policyNamed("log-retention-minimum")];
-        expect(() => resolvePackConfig(list, { "log-retention": {} })).to.throw(/no policy named "log-retention"/);
-        expect(() => resolvePackConfig(list, { "log-retention-minimum": { days: 1 } })).to.throw(/days is not a setting/);
         expect(() => resolvePackConfig(list, { "log-retention-minimum": { minimumDays: "1" } })).to.throw(/must be of type integer/);
         expect(() => resolvePackConfig(list, { "log-retention-minimum": "blocking" })).to.throw(/allowed: advisory, mandatory/);
+        expect(() => resolvePackConfig(list, { "log-retention": "blocking" })).to.throw(/log-retention.enforcementLevel/);
+    });
+
+    it("passes on an unknown policy name and an unknown setting, as the engine does (the pack's own policy reports them)", () => {
+        const list = [policyNamed("log-retention-minimum")];
+        expect(resolvePackConfig(list, { "log-retention": {} }).has("log-retention")).to.equal(false);
+        expect(resolvePackConfig(list, { "log-retention-minimum": { days: 1 } }).get("log-retention-minimum")?.config).to.deep.equal({
+            days: 1,
+            minimumDays: 30,
+        });
     });
 
     it("skips disabled policies and reports policies that do not apply", async () => {
@@ -174,4 +183,42 @@ describe("recovery-objectives-met (hand-built stack outputs)", () => {
             )[0],
         ).to.match(/RTO objective \(1800 s\) exceeds the ceiling of 900 s/));
     it("catches a stack without objectives", async () => expect((await run({}))[0]).to.match(/exports no objectives/));
+});
+
+describe("the pack config the engine configures the analyzer with", () => {
+    /** An analyzer `Configure` request as @grpc/grpc-js hands it to the handler: a protobuf map of policy configs. */
+    const request = (config: Record<string, Record<string, unknown>>) => ({
+        getPolicyconfigMap: () =>
+            new Map(Object.entries(config).map(([k, v]) => [k, { getProperties: () => ({ toJavaScript: () => v }) }])),
+    });
+
+    afterEach(() => recordPackConfig(undefined));
+
+    it("reads every entry of a Configure request, unknown policy names included", () => {
+        expect(configOfRequest(request({ "data-residancy": { allowedRegions: ["x"] }, all: {} }))).to.deep.equal({
+            "data-residancy": { allowedRegions: ["x"] },
+            all: {},
+        });
+    });
+
+    it("records the config when the analyzer's configure handler runs, then lets the SDK's handler run", () => {
+        const calls: unknown[] = [];
+        const implementation = withConfigureRecorded({ configure: (call: unknown) => calls.push(call), analyze: () => undefined });
+        const call = { request: request({ "data-residency": { allowedRegion: ["us-east-1"] } }) };
+        (implementation.configure as (c: unknown, cb: unknown) => void)(call, undefined);
+        expect(calls).to.deep.equal([call]);
+        expect(recordedPackConfig()).to.deep.equal({ "data-residency": { allowedRegion: ["us-east-1"] } });
+    });
+
+    it("names every unknown key with the allowed ones", () => {
+        const problems = packConfigProblems([policyNamed("log-retention-minimum")], {
+            "log-retention-minimum": { enforcementLevel: "mandatory", minimumDay: 365 },
+            "log-retention": {},
+        });
+        expect(problems).to.have.length(2);
+        expect(problems[0]).to.match(
+            /"log-retention-minimum.minimumDay".*did you mean "minimumDays".*allowed: enforcementLevel, minimumDays/,
+        );
+        expect(problems[1]).to.match(/"log-retention", which is no policy of this pack.*allowed: all, log-retention-minimum/);
+    });
 });

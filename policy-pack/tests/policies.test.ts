@@ -1497,6 +1497,37 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
             expect: [/object ownership is ObjectWriter, which leaves ACLs on/],
         },
     ],
+    "policy-pack-config": [
+        {
+            title: "a config of known policies and settings passes",
+            resources: [],
+            config: {
+                all: "mandatory",
+                "data-residency": { allowedRegions: ["eu-west-2", "eu-west-1"] },
+                "log-retention-minimum": { enforcementLevel: "advisory", minimumDays: 365 },
+            },
+            expect: [],
+        },
+        { title: "no config at all passes", resources: [], expect: [] },
+        {
+            title: "a mistyped setting",
+            resources: [],
+            config: { "data-residency": { allowedRegion: ["us-east-1"] } },
+            expect: [/sets "data-residency.allowedRegion".*\(did you mean "allowedRegions"\?\); allowed: enforcementLevel, allowedRegions/],
+        },
+        {
+            title: "a mistyped policy name",
+            resources: [],
+            config: { "data-residancy": { allowedRegions: ["us-east-1"] } },
+            expect: [/names "data-residancy", which is no policy of this pack \(did you mean "data-residency"\?\); allowed: all, /],
+        },
+        {
+            title: "a setting under all, which takes only a level",
+            resources: [],
+            config: { all: { enforcementLevel: "advisory", minimumDays: 1 } },
+            expect: [/sets "all.minimumDays", which "all" does not have; allowed: enforcementLevel\.$/],
+        },
+    ],
     "s3-versioned-bucket-lifecycle": [
         {
             title: "a versioned bucket expiring noncurrent versions passes",
