@@ -209,6 +209,36 @@ function arnMatches(pattern: string, arn: string): boolean {
     return regex.test(arn);
 }
 
+/** A resource's ARN when known: its `arn` output, or a bucket's, built from its name. */
+function arnOf(r: PolicyResource): string | undefined {
+    return str(r.props["arn"]) ?? (r.type === T.rdsCluster ? undefined : bucketArn(r));
+}
+
+/**
+ * The fields of an Aurora cluster's ARN before it exists (`arn:aws:rds:<region>:<account>:cluster:<identifier>`):
+ * the region from its provider, the identifier from its input; `undefined` where not known yet.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.ARN.Constructing.html
+ */
+function arnFieldsOf(r: PolicyResource): readonly (string | undefined)[] {
+    if (r.type !== T.rdsCluster) {
+        return [];
+    }
+    return ["arn", "aws", "rds", regionOf(r.props, r.provider), undefined, "cluster", str(r.props["clusterIdentifier"])];
+}
+
+/**
+ * True when an ARN pattern matches an ARN of which some fields are not known yet: each known field matches its part
+ * of the pattern, and each unknown one is a `*` there, so the pattern matches whatever the value turns out to be.
+ */
+function arnFieldsMatch(pattern: string, fields: readonly (string | undefined)[]): boolean {
+    const parts = pattern.split(":");
+    return (
+        fields.length > 0 &&
+        parts.length === fields.length &&
+        fields.every((field, i) => (field === undefined ? parts[i] === "*" : arnMatches(parts[i]!, field)))
+    );
+}
+
 export const backupSelectionCoverage = stackPolicy({
     name: "backup-selection-coverage",
     description:
@@ -229,16 +259,16 @@ export const backupSelectionCoverage = stackPolicy({
         const selections = args.resources.filter((r) => r.type === T.backupSelection);
         const clusters = args.resources.filter((r) => r.type === T.rdsCluster);
         const buckets = bucketsOf(args.resources);
-        const arnOf = (r: PolicyResource): string | undefined =>
-            str(r.props["arn"]) ?? (r.type === T.rdsCluster ? undefined : bucketArn(r));
         const selectionsCovering = (target: PolicyResource): PolicyResource[] => {
             const arn = arnOf(target);
             const tags = effectiveTags(target.props, target.provider);
+            const matches = (pattern: string) =>
+                arn !== undefined ? arnMatches(pattern, arn) : arnFieldsMatch(pattern, arnFieldsOf(target));
             return selections.filter((s) => {
-                const excluded = arn !== undefined && strings(s.props["notResources"]).some((p) => arnMatches(p, arn));
+                const excluded = refersTo(s, "notResources", target, ["arn"]) || strings(s.props["notResources"]).some(matches);
                 const included =
                     refersTo(s, "resources", target, ["arn"]) ||
-                    (arn !== undefined && strings(s.props["resources"]).some((p) => arnMatches(p, arn))) ||
+                    strings(s.props["resources"]).some(matches) ||
                     selectionMatchesTags(s, tags);
                 return included && !excluded;
             });
