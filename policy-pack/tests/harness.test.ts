@@ -10,7 +10,9 @@ import {
     parsePolicyDocument,
     publicAllowStatements,
 } from "../policies/lib/documents";
-import { resourcePolicy, stackPolicy } from "../policies/lib/policy";
+import { resourcePolicy, stackPolicy, type PackPolicy } from "../policies/lib/policy";
+import { isUnknown, str } from "../policies/lib/values";
+import { UNKNOWN } from "../../tests/harness/mocks";
 import { recoveryObjectives } from "../policies/objectives";
 import { T } from "../policies/lib/types";
 import { analyze, resolvePackConfig } from "../testing/harness";
@@ -40,6 +42,41 @@ describe("policy harness", () => {
         expect(seen?.stackTags.get("pulumi:project")).to.equal("p");
         expect(seen?.getConfig<{ limit: number }>()).to.deep.equal({ limit: 7 });
         expect(seen?.isType({ __pulumiType: T.snsTopic } as unknown as new () => never)).to.equal(true);
+    });
+
+    it("turns a policy that reads an unknown value into an advisory can't-run note, as the analyzer server does", async () => {
+        // A policy object built by hand, without the pack's helpers: it reads props as the SDK hands them over.
+        const raw: PackPolicy = {
+            name: "raw",
+            description: "d",
+            enforcementLevel: "mandatory",
+            metadata: meta,
+            validateResource: (args, report) => {
+                if (args.type === T.snsTopic && args.props["kmsMasterKeyId"] === undefined) report("no key");
+            },
+        };
+        const unknownKey = res(T.snsTopic, "t", { kmsMasterKeyId: UNKNOWN });
+        const result = await analyze([PRIMARY_PROVIDER, unknownKey], { policies: [raw] });
+        expect(result.violations).to.deep.equal([]);
+        expect(result.cantRun).to.have.length(1);
+        expect(result.cantRun[0]).to.include({ policyName: "raw", enforcementLevel: "mandatory", resourceName: "t" });
+        expect(result.cantRun[0]!.message).to.equal(
+            "can't run policy 'raw' during preview: string value at .kmsMasterKeyId can't be known during preview",
+        );
+    });
+
+    it("lets the pack's policies see an unknown value instead of being stopped by it", async () => {
+        let seen: unknown;
+        const probe = resourcePolicy({
+            name: "probe",
+            description: "d",
+            metadata: meta,
+            validate: ({ props }) => void (seen = props["kmsMasterKeyId"]),
+        });
+        const result = await analyze([PRIMARY_PROVIDER, res(T.snsTopic, "t", { kmsMasterKeyId: UNKNOWN })], { policies: [probe] });
+        expect(result.cantRun).to.deep.equal([]);
+        expect(isUnknown(seen)).to.equal(true);
+        expect(str(seen)).to.equal(undefined);
     });
 
     it("gives a stack policy outputs and resolves property dependencies to resources", async () => {
