@@ -6,7 +6,7 @@ import { decidedAtUpdate, resourcePolicy, stackPolicy, type PackPolicy } from ".
 import { describe, refersTo } from "./lib/resources";
 import { bucketsOf, configsOf, holdsPatientData, PATIENT_DATA_SCHEMA } from "./lib/s3";
 import { T } from "./lib/types";
-import { get, isSet, isTrue, isUnknown, num, records, str, strings } from "./lib/values";
+import { get, isOnByDefault, isSet, isTrue, isUnknown, num, records, str, strings } from "./lib/values";
 
 export const cloudTrailMultiRegion = stackPolicy({
     name: "cloudtrail-multi-region",
@@ -26,8 +26,8 @@ export const cloudTrailMultiRegion = stackPolicy({
             (t) =>
                 isTrue(t.props["isMultiRegionTrail"]) &&
                 isTrue(t.props["enableLogFileValidation"]) &&
-                t.props["includeGlobalServiceEvents"] !== false &&
-                t.props["enableLogging"] !== false,
+                isOnByDefault(t.props["includeGlobalServiceEvents"]) &&
+                isOnByDefault(t.props["enableLogging"]),
         );
         if (good.length === 0) {
             report(
@@ -235,7 +235,7 @@ export const cloudTrailS3DataEvents = stackPolicy({
         docs: ["https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html"],
     },
     validate: ({ resources, notApplicable }, report) => {
-        const trails = resources.filter((r) => r.type === T.trail && r.props["enableLogging"] !== false);
+        const trails = resources.filter((r) => r.type === T.trail && isOnByDefault(r.props["enableLogging"]));
         const logsS3 = trails.some(
             (t) =>
                 records(t.props["advancedEventSelectors"]).some(advancedSelectorLogsS3Objects) ||

@@ -8,7 +8,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
 import { describe, refersTo, regionOf } from "./lib/resources";
 import { T } from "./lib/types";
-import { entries, get, isSet, num, objectOf, str, strings } from "./lib/values";
+import { entries, get, isOnByDefault, isSet, num, objectOf, str, strings } from "./lib/values";
 
 const ALARM_TYPES = [T.metricAlarm, T.compositeAlarm] as const;
 
@@ -124,7 +124,7 @@ export const guardDutyEnabled = stackPolicy({
     validate: ({ resources }, report) => {
         const covered = new Set(
             resources
-                .filter((r) => r.type === T.guardDutyDetector && r.props["enable"] !== false && r.props["enable"] !== "false")
+                .filter((r) => r.type === T.guardDutyDetector && isOnByDefault(r.props["enable"]))
                 .map((d) => regionOf(d.props, d.provider))
                 .filter((region): region is string => region !== undefined),
         );

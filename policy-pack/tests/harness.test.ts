@@ -11,7 +11,7 @@ import {
     publicAllowStatements,
 } from "../policies/lib/documents";
 import { resourcePolicy, stackPolicy, type PackPolicy } from "../policies/lib/policy";
-import { isUnknown, str } from "../policies/lib/values";
+import { entries, isOnByDefault, isSet, isTrue, isUnknown, list, num, objectOf, plain, str, strings } from "../policies/lib/values";
 import { UNKNOWN } from "../../tests/harness/mocks";
 import { recoveryObjectives } from "../policies/objectives";
 import { T } from "../policies/lib/types";
@@ -257,5 +257,44 @@ describe("the pack config the engine configures the analyzer with", () => {
             /"log-retention-minimum.minimumDay".*did you mean "minimumDays".*allowed: enforcementLevel, minimumDays/,
         );
         expect(problems[1]).to.match(/"log-retention", which is no policy of this pack.*allowed: all, log-retention-minimum/);
+    });
+});
+
+describe("reading values unknown at preview", () => {
+    it("treats an unknown value as absent in every reader, so an undecided policy fails closed", () => {
+        expect([str(UNKNOWN), num(UNKNOWN), isTrue(UNKNOWN), objectOf(UNKNOWN)]).to.deep.equal([undefined, undefined, false, undefined]);
+        expect([list(UNKNOWN), strings(["a", UNKNOWN])]).to.deep.equal([[], ["a"]]);
+    });
+
+    it("counts a value unknown at preview as set, and an unknown list as one entry, where a policy asks whether it is set", () => {
+        expect([isSet(UNKNOWN), isSet(""), isSet(undefined), isSet("arn:x")]).to.deep.equal([true, false, false, true]);
+        expect([entries([UNKNOWN, ""]), entries(UNKNOWN), entries([])]).to.deep.equal([[UNKNOWN], [UNKNOWN], []]);
+    });
+
+    it("does not take an unknown flag for one that is on by default", () => {
+        expect([undefined, true, "true", false, "false", UNKNOWN].map(isOnByDefault)).to.deep.equal([
+            true,
+            true,
+            true,
+            false,
+            false,
+            false,
+        ]);
+    });
+
+    it("reads the plain values behind the SDK's unknown-checking proxy without tripping it", () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's own proxy, as the analyzer applies it
+        const { unknownCheckingProxy } = require("@pulumi/policy/proxy") as { unknownCheckingProxy<T>(v: T): T };
+        const proxied = unknownCheckingProxy({ a: UNKNOWN, b: [{ c: UNKNOWN }], d: "x" });
+        expect(() => proxied.a).to.throw(/can't be known during preview/);
+        expect(plain(proxied)).to.deep.equal({ a: UNKNOWN, b: [{ c: UNKNOWN }], d: "x" });
+    });
+
+    it("parses a document unknown at preview, or with unknown principals or actions, as unknown; unknown resources are fine", () => {
+        const doc = (statement: Record<string, unknown>) => ({ Version: "2012-10-17", Statement: [{ Effect: "Allow", ...statement }] });
+        expect(parsePolicyDocument(UNKNOWN)).to.include({ ok: false, unknown: true });
+        expect(parsePolicyDocument(doc({ Principal: { AWS: UNKNOWN }, Action: "s3:GetObject" }))).to.include({ unknown: true });
+        expect(parsePolicyDocument(doc({ Principal: "*", Action: [UNKNOWN] }))).to.include({ unknown: true });
+        expect(parsePolicyDocument(doc({ Principal: "*", Action: "s3:GetObject", Resource: UNKNOWN })).ok).to.equal(true);
     });
 });

@@ -105,6 +105,14 @@ export function isTrue(value: unknown): boolean {
     return value === true || value === "true";
 }
 
+/**
+ * True for a flag that is on unless set to false (unset, `true`, `"true"`). A flag unknown at preview is not known to
+ * be on: the policy fails closed.
+ */
+export function isOnByDefault(value: unknown): boolean {
+    return value !== false && value !== "false" && !isUnknown(value);
+}
+
 /** A list; a single value is a list of one. An unknown value is no list (ask `isUnknown` first where it matters). */
 export function list(value: unknown): readonly unknown[] {
     return Array.isArray(value) ? value : value === undefined || value === null || isUnknown(value) ? [] : [value];
