@@ -151,7 +151,9 @@ describe("the offline plan", () => {
             expect(doc.decidedAtUpdate).to.not.be.empty;
             for (const note of doc.decidedAtUpdate) {
                 expect(listed).to.include(note.policyName);
-                expect(note.message).to.match(/^decided by pulumi up, before the resource is created: /);
+                expect(note.message).to.match(
+                    /^not known at preview, decided by pulumi up (before it creates the resource|once the update is over): /,
+                );
             }
         });
 

@@ -82,6 +82,11 @@ const BREAKS: Readonly<Record<string, { readonly type: string; readonly name?: R
         type: T.bucketPolicy,
         mutate: (p) => ({ ...p, policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) }),
     },
+    "s3-bucket-policy-tls-only": {
+        type: T.bucketPolicy,
+        name: /clinical/,
+        mutate: (p) => ({ ...p, policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) }),
+    },
     "rds-parameter-group-forces-ssl": { type: T.rdsClusterParameterGroup, mutate: (p) => ({ ...p, parameters: [] }) },
     "rds-cluster-uses-ssl-parameter-group": {
         type: T.rdsCluster,

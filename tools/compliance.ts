@@ -232,14 +232,17 @@ export async function render(): Promise<string> {
         "",
         "In a first `pulumi preview` the ids, ARNs and generated names of resources not created yet are unknown. Every other",
         "policy decides from what is known then (a reference to a resource of the stack, the resources a property depends on,",
-        "the provider's region); these parts of these policies cannot, and `pulumi up` checks them before it creates the",
-        "resource. `npm run plan -- --stack <stack> --preview` lists them for a stack.",
+        "the provider's region); these parts of these policies cannot. `pulumi up` decides them: a resource policy just before it",
+        "creates the resource, a stack policy once the update is over. `npm run plan -- --stack <stack> --preview` lists them.",
         "",
-        "| Policy | Enforcement | Not decided at preview, and why |",
-        "|---|---|---|",
+        "| Policy | Kind | Enforcement | Not decided at preview, and why |",
+        "|---|---|---|---|",
         ...policies
             .filter((p) => p.metadata.atPreview !== undefined)
-            .map((p) => `| \`${p.name}\` | ${p.enforcementLevel ?? "advisory"} | ${cell(p.metadata.atPreview!)} |`),
+            .map(
+                (p) =>
+                    `| \`${p.name}\` | ${isStackPolicy(p) ? "stack" : "resource"} | ${p.enforcementLevel ?? "advisory"} | ${cell(p.metadata.atPreview!)} |`,
+            ),
     );
     const external = (
         title: string,

@@ -2,7 +2,7 @@
  * Audit controls (HIPAA 164.312(b)) and integrity of the audit record (164.312(c)): an account-wide CloudTrail
  * trail with log-file validation, flow logs on every VPC, log groups kept long enough, database logs exported.
  */
-import { decidedAtUpdate, resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
+import { decidedAfterUpdate, resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
 import { describe, refersTo } from "./lib/resources";
 import { bucketsOf, configsOf, holdsPatientData, PATIENT_DATA_SCHEMA } from "./lib/s3";
 import { T } from "./lib/types";
@@ -221,7 +221,7 @@ function basicSelectorLogsS3Objects(selector: Record<string, unknown>): boolean 
 export const cloudTrailS3DataEvents = stackPolicy({
     name: "cloudtrail-s3-data-events",
     description:
-        "A logging CloudTrail trail of the stack records S3 data events (object-level API calls). Event selectors built from ARNs of buckets not created yet are unknown in a first preview: a stack without a logging trail is caught then, the selectors by pulumi up before the trail is created.",
+        "A logging CloudTrail trail of the stack records S3 data events (object-level API calls). Event selectors built from ARNs of buckets not created yet are unknown in a first preview: a stack without a logging trail is caught then, the selectors when pulumi up is over.",
     remediationSteps:
         'Add an advancedEventSelectors entry with eventCategory equals ["Data"] and resources.type equals ["AWS::S3::Object"] (narrowed by resources.ARN startsWith the patient-data buckets) to the trail.',
     metadata: {
@@ -231,7 +231,7 @@ export const cloudTrailS3DataEvents = stackPolicy({
         resourceTypes: [T.trail],
         awsConfig: ["cloudtrail-s3-dataevents-enabled"],
         atPreview:
-            "Event selectors narrowed to the ARNs of buckets not created yet are one unknown value in a first preview. A stack without a logging trail is caught at preview; the selectors are judged by pulumi up before the trail is created.",
+            "Event selectors narrowed to the ARNs of buckets not created yet are one unknown value in a first preview. A stack without a logging trail is caught at preview; the selectors are judged when pulumi up is over, after the trail exists (a stack policy runs then; the rule is about the stack's trails together, so no resource policy can take it over).",
         docs: ["https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html"],
     },
     validate: ({ resources, notApplicable }, report) => {
@@ -245,7 +245,7 @@ export const cloudTrailS3DataEvents = stackPolicy({
         const unknown = trails.filter((t) => isUnknown(t.props["advancedEventSelectors"]) || isUnknown(t.props["eventSelectors"]));
         if (!logsS3 && unknown.length > 0) {
             notApplicable(
-                decidedAtUpdate(`the event selectors of ${unknown.map((t) => t.name).join(", ")} are built from values not known yet`),
+                decidedAfterUpdate(`the event selectors of ${unknown.map((t) => t.name).join(", ")} are built from values not known yet`),
             );
         }
         if (!logsS3) {

@@ -218,7 +218,6 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
             title: "a policy denying insecure transport passes",
             resources: [bucket("b"), res(T.bucketPolicy, "b", { bucket: "b", policy: TLS_DENY })],
             expect: [],
-            atPreview: "deferred",
         },
         { title: "no bucket policy", resources: [bucket("b")], expect: [/accepts requests without TLS/] },
         {
@@ -1574,6 +1573,43 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
             resources: [],
             config: { all: { enforcementLevel: "advisory", minimumDays: 1 } },
             expect: [/sets "all.minimumDays", which "all" does not have; allowed: enforcementLevel\.$/],
+        },
+    ],
+    "s3-bucket-policy-tls-only": [
+        {
+            title: "a policy denying insecure transport passes",
+            resources: [res(T.bucketPolicy, "b", { bucket: "b", policy: TLS_DENY })],
+            expect: [],
+        },
+        {
+            title: "a policy without the TLS deny",
+            resources: [
+                res(T.bucketPolicy, "b", {
+                    bucket: "b",
+                    policy: { Version: "2012-10-17", Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*" }] },
+                }),
+            ],
+            expect: [/The bucket policy does not deny requests without TLS/],
+        },
+        {
+            title: "a policy that is not JSON",
+            resources: [res(T.bucketPolicy, "b", { bucket: "b", policy: "{" })],
+            expect: [/The bucket policy document is not valid JSON/],
+        },
+        {
+            title: "a policy built from the new bucket's ARN without the TLS deny (left to pulumi up in a preview)",
+            resources: [
+                bucket("b"),
+                res(T.bucketPolicy, "b", {
+                    bucket: "b",
+                    policy: JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:DeleteBucket", Resource: "arn:aws:s3:::b" }],
+                    }),
+                }),
+            ],
+            expect: [/The bucket policy does not deny requests without TLS/],
+            atPreview: "deferred",
         },
     ],
     "s3-versioned-bucket-lifecycle": [

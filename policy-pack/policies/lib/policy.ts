@@ -104,16 +104,22 @@ function withFramework<P extends PackPolicy>(policy: P): P {
 }
 
 /**
- * The reason a policy gives, through `notApplicable`, when what it checks is not known before the resources it
- * depends on exist (a first preview): `pulumi up` runs the same policy on the resource just before creating it, with
- * the values then known, so a violation still blocks it. Each use is listed in the policy's description and in
- * docs/compliance.md; the offline plan reports them apart (`npm run plan -- --preview`).
+ * The start of the reason a policy gives, through `notApplicable`, when what it checks is not known before the
+ * resources it depends on exist (a first preview). `pulumi up` runs the same policy with the values then known: a
+ * resource policy just before it creates the resource, so a violation still blocks it; a stack policy once the update
+ * is over. Each use is listed in the policy's metadata (`atPreview`) and in docs/compliance.md; the offline plan
+ * reports them apart (`npm run plan -- --preview`).
  */
-export const DECIDED_AT_UPDATE = "decided by pulumi up, before the resource is created";
+export const DECIDED_AT_UPDATE = "not known at preview, decided by pulumi up";
 
-/** The `notApplicable` reason for a value `what` that is not known at preview time. */
+/** The `notApplicable` reason of a resource policy for a value `what` that is not known at preview time. */
 export function decidedAtUpdate(what: string): string {
-    return `${DECIDED_AT_UPDATE}: ${what}`;
+    return `${DECIDED_AT_UPDATE} before it creates the resource: ${what}`;
+}
+
+/** The `notApplicable` reason of a stack policy for a value `what` that is not known at preview time. */
+export function decidedAfterUpdate(what: string): string {
+    return `${DECIDED_AT_UPDATE} once the update is over: ${what}`;
 }
 
 export interface ResourcePolicySpec {
