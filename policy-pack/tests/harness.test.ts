@@ -17,7 +17,7 @@ import { recoveryObjectives } from "../policies/objectives";
 import { T } from "../policies/lib/types";
 import { analyze, resolvePackConfig } from "../testing/harness";
 import { configOfRequest, packConfigProblems, recordedPackConfig, recordPackConfig, withConfigureRecorded } from "../policies/packConfig";
-import { PRIMARY_PROVIDER, messagesOf, policyNamed, res } from "../testing/builders";
+import { PRIMARY_PROVIDER, asFirstPreview, messagesOf, policyNamed, res } from "../testing/builders";
 
 const meta = { concern: "audit", hipaa: ["164.312(b)"], checks: "test", resourceTypes: [T.snsTopic] } as const;
 
@@ -296,5 +296,21 @@ describe("reading values unknown at preview", () => {
         expect(parsePolicyDocument(doc({ Principal: { AWS: UNKNOWN }, Action: "s3:GetObject" }))).to.include({ unknown: true });
         expect(parsePolicyDocument(doc({ Principal: "*", Action: [UNKNOWN] }))).to.include({ unknown: true });
         expect(parsePolicyDocument(doc({ Principal: "*", Action: "s3:GetObject", Resource: UNKNOWN })).ok).to.equal(true);
+    });
+});
+
+describe("hand-built resources as a first preview shows them", () => {
+    it("makes computed outputs unknown, and inputs taken from them unknown with the dependency recorded", () => {
+        const topic = res(T.snsTopic, "t", { kmsMasterKeyId: "k" }, { outputs: { arn: "arn:aws:sns:eu-west-2:1:t-1234567" } });
+        const policy = res(T.snsTopicPolicy, "p", {
+            arn: "arn:aws:sns:eu-west-2:1:t-1234567",
+            policy: JSON.stringify({ Statement: [{ Resource: "arn:aws:sns:eu-west-2:1:t-1234567" }] }),
+            note: "kept",
+        });
+        const [t, p] = asFirstPreview([topic, policy]);
+        expect(t!.inputs).to.deep.equal({ kmsMasterKeyId: "k" });
+        expect(t!.outputs).to.deep.equal({ kmsMasterKeyId: "k", arn: UNKNOWN });
+        expect(p!.inputs).to.deep.equal({ arn: UNKNOWN, policy: UNKNOWN, note: "kept" });
+        expect(p!.propertyDependencies).to.deep.equal({ arn: [topic.urn], policy: [topic.urn] });
     });
 });
