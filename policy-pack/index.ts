@@ -4,6 +4,10 @@
  */
 import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./policies";
+import { captureConfigure } from "./policies/packConfig";
+
+// Before the server starts: the policy-pack-config policy needs the whole config the engine configures it with.
+captureConfigure();
 
 new PolicyPack("healthcare-dr-hipaa", {
     description: "HIPAA Security Rule controls for the healthcare-dr two-region disaster-recovery program.",

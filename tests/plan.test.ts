@@ -1,8 +1,11 @@
 import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import { PROJECT_ROOT } from "./harness/program";
 import { planStack } from "./harness/stacks";
+import { policies } from "../policy-pack/policies";
 import { buildPlanDocument, formatText, hasMandatoryViolations, redactSecrets, SECRET } from "../tools/report";
 
 /** Runs the plan CLI as a user would (through ts-node, without npm's start-up cost). */
@@ -53,6 +56,23 @@ describe("the offline plan", () => {
                 plain: 1,
             });
             expect(inputs.masterPassword).to.equal("hunter2");
+        });
+
+        it("lists a preview's can't-run notes and what is left to pulumi up apart from the violations", async () => {
+            const run = { ...(await planStack("dev")), preview: true };
+            const note = {
+                policyName: "p",
+                enforcementLevel: "mandatory",
+                message: "m",
+                resourceName: "k",
+                resourceType: "aws:kms/key:Key",
+            };
+            const text = formatText(
+                buildPlanDocument(run, { violations: [], cantRun: [note], decidedAtUpdate: [], policyCount: 1, policyPackRan: true }),
+            );
+            expect(text).to.include("Policy violations: none (1 policies)");
+            expect(text).to.include("Can't run during preview (advisory notes, not violations): 1\n  p (mandatory) aws:kms/key:Key k: m\n");
+            expect(text).to.include("Left to pulumi up (not known before the resources exist): none");
         });
 
         it("lists violations by policy and fails only on mandatory ones", async () => {
@@ -109,6 +129,34 @@ describe("the offline plan", () => {
                 expect(stderr).to.include(`healthcare-dr:${key} = `);
             }
             expect(stderr).to.not.match(/\n\s+at /); // no stack trace
+        });
+
+        it("--preview plans the first preview: no can't-run note, a mistyped pack config fails it (exit 1) naming the key", () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pack-config-"));
+            const file = path.join(dir, "policy-config.json");
+            fs.writeFileSync(file, JSON.stringify({ "data-residency": { allowedRegion: ["us-east-1"] } }));
+            const { status, stdout } = plan("--stack", "dev", "--preview", "--json", "--policy-pack-config", file);
+            fs.rmSync(dir, { recursive: true });
+            expect(status).to.equal(1);
+            const doc = JSON.parse(stdout) as {
+                preview: boolean;
+                violations: { policyName: string; enforcementLevel: string; message: string }[];
+                cantRun: unknown[];
+                decidedAtUpdate: { policyName: string; message: string }[];
+            };
+            expect(doc.preview).to.equal(true);
+            expect(doc.cantRun).to.deep.equal([]);
+            const mandatory = doc.violations.filter((v) => v.enforcementLevel === "mandatory");
+            expect(mandatory.map((v) => v.policyName)).to.deep.equal(["policy-pack-config"]);
+            expect(mandatory[0]!.message).to.match(/"data-residency.allowedRegion".*allowed: enforcementLevel, allowedRegions/);
+            const listed = policies.filter((p) => p.metadata.atPreview !== undefined).map((p) => p.name);
+            expect(doc.decidedAtUpdate).to.not.be.empty;
+            for (const note of doc.decidedAtUpdate) {
+                expect(listed).to.include(note.policyName);
+                expect(note.message).to.match(
+                    /^not known at preview, decided by pulumi up (before it creates the resource|once the update is over): /,
+                );
+            }
         });
 
         it("exits 2 with usage for unknown options and missing files", () => {

@@ -1,12 +1,16 @@
 /**
  * The policy pack over the program's own planned stacks: dev and prod pass every mandatory policy, and breaking a
- * control on one real resource of the prod plan is caught by the policy that guards it.
+ * control on one real resource of the prod plan is caught by the policy that guards it. Both as an update (every
+ * value known) and as the first preview of an empty stack (ids, ARNs and names of new resources unknown), where the
+ * real engine turns a policy that reads an unknown value into an advisory "can't run" note.
  */
 import { expect } from "chai";
 import { policies } from "../policy-pack/policies";
+import { DECIDED_AT_UPDATE } from "../policy-pack/policies/lib/policy";
 import { T } from "../policy-pack/policies/lib/types";
-import { analyze, resourcesOfRun, runPolicies, stackTagsOf, type HarnessResource, type Violation } from "./harness/policies";
+import { analyze, analyzeRun, resourcesOfRun, runPolicies, stackTagsOf, type HarnessResource, type Violation } from "./harness/policies";
 import type { ProgramRun } from "./harness/program";
+import { UNKNOWN } from "./harness/mocks";
 import { planStack, STACKS } from "./harness/stacks";
 
 const describeViolations = (vs: readonly Violation[]) =>
@@ -15,11 +19,49 @@ const describeViolations = (vs: readonly Violation[]) =>
 describe("policy pack over the planned stacks", function () {
     this.timeout(120_000);
 
+    it("fails a first preview of prod on a mistyped pack config, naming the key and the allowed ones", async () => {
+        const packConfig = { "data-residency": { allowedRegion: ["us-east-1"] }, "log-retention-minmum": { minimumDays: 365 } };
+        const { violations } = await analyzeRun(await planStack("prod", { preview: true }), packConfig);
+        const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory");
+        expect(mandatory.map((v) => v.policyName)).to.deep.equal(["policy-pack-config", "policy-pack-config"]);
+        expect(mandatory[0]!.message).to.match(/"data-residency.allowedRegion".*allowed: enforcementLevel, allowedRegions/);
+        expect(mandatory[1]!.message).to.match(/"log-retention-minmum".*did you mean "log-retention-minimum"/);
+    });
+
     for (const stack of STACKS) {
         describe(`${stack} stack`, () => {
             it("has zero mandatory violations", async () => {
                 const violations = (await runPolicies(await planStack(stack))).filter((v) => v.enforcementLevel === "mandatory");
                 expect(violations, describeViolations(violations)).to.deep.equal([]);
+            });
+        });
+        describe(`${stack} stack, first preview (nothing created yet)`, () => {
+            it("really is a preview: ids and ARNs of new resources are unknown, so policies meet unknown values", async () => {
+                const resources = resourcesOfRun(await planStack(stack, { preview: true }));
+                const keys = resources.filter((r) => r.type === T.kmsKey);
+                expect(keys.length).to.be.greaterThan(0);
+                expect(keys.every((k) => k.outputs?.["arn"] === UNKNOWN && k.outputs["id"] === UNKNOWN)).to.equal(true);
+                const topics = resources.filter((r) => r.type === T.snsTopic);
+                expect(topics.every((t) => t.inputs["kmsMasterKeyId"] === UNKNOWN)).to.equal(true);
+            });
+
+            it("has zero can't-run notes on mandatory policies: each decides before anything exists", async () => {
+                const { cantRun } = await analyzeRun(await planStack(stack, { preview: true }));
+                const mandatory = cantRun.filter((n) => n.enforcementLevel === "mandatory");
+                expect(mandatory.map((n) => `${n.resourceName ?? "stack"}: ${n.message}`)).to.deep.equal([]);
+            });
+
+            it("has zero mandatory violations", async () => {
+                const { violations } = await analyzeRun(await planStack(stack, { preview: true }));
+                const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory");
+                expect(mandatory, describeViolations(mandatory)).to.deep.equal([]);
+            });
+
+            it("leaves to pulumi up only what the policies list as not decidable at preview", async () => {
+                const { evaluations } = await analyzeRun(await planStack(stack, { preview: true }));
+                const deferred = new Set(evaluations.filter((e) => e.reason?.startsWith(DECIDED_AT_UPDATE)).map((e) => e.policyName));
+                const listed = policies.filter((p) => p.metadata.atPreview !== undefined).map((p) => p.name);
+                expect([...deferred].filter((name) => !listed.includes(name))).to.deep.equal([]);
             });
         });
     }
@@ -38,6 +80,11 @@ const BREAKS: Readonly<Record<string, { readonly type: string; readonly name?: R
     },
     "s3-bucket-tls-only": {
         type: T.bucketPolicy,
+        mutate: (p) => ({ ...p, policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) }),
+    },
+    "s3-bucket-policy-tls-only": {
+        type: T.bucketPolicy,
+        name: /clinical/,
         mutate: (p) => ({ ...p, policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) }),
     },
     "rds-parameter-group-forces-ssl": { type: T.rdsClusterParameterGroup, mutate: (p) => ({ ...p, parameters: [] }) },
@@ -161,50 +208,58 @@ const BREAKS: Readonly<Record<string, { readonly type: string; readonly name?: R
     },
 };
 
-describe("policy pack catches a control broken on a real prod resource", function () {
-    this.timeout(120_000);
-    let run: ProgramRun;
-    before(async () => {
-        run = await planStack("prod");
-    });
-
-    it("has a breaking case for every mandatory policy except the recovery objectives (tested by hand-built stacks)", () => {
-        const mandatory = policies.filter((p) => p.enforcementLevel === "mandatory").map((p) => p.name);
-        expect(
-            mandatory.filter((n) => BREAKS[n] === undefined && n !== "recovery-objectives-met" && n !== "cloudtrail-multi-region"),
-        ).to.deep.equal([]);
-    });
-
-    for (const [policyName, { type, name, mutate }] of Object.entries(BREAKS)) {
-        it(`${policyName}: breaking a ${type.split(":").pop()} is caught`, async function () {
-            const resources = resourcesOfRun(run);
-            const index = resources.findIndex((r) => r.type === type && (name === undefined || name.test(r.name)));
-            if (index < 0) {
-                // The component that declares this type has not landed in the program yet.
-                this.skip();
-            }
-            const policy = policies.find((p) => p.name === policyName)!;
-            const target = resources[index]!;
-            const options = { policies: [policy], stackTags: stackTagsOf(run) };
-            const before = (await analyze(resources, options)).violations;
-
-            const inputs = mutate({ ...target.inputs });
-            // A property set to a literal no longer depends on the resource it referred to.
-            const changed = Object.keys(inputs).filter((k) => JSON.stringify(inputs[k]) !== JSON.stringify(target.inputs[k]));
-            const propertyDependencies = Object.fromEntries(
-                Object.entries(target.propertyDependencies ?? {}).filter(([k]) => !changed.includes(k)),
-            );
-            const broken: HarnessResource = {
-                ...target,
-                inputs,
-                outputs: mutate({ ...(target.outputs ?? target.inputs) }),
-                propertyDependencies,
-            };
-            const mutated = resources.map((r, i) => (i === index ? broken : r));
-            const after = (await analyze(mutated, options)).violations;
-
-            expect(after.length, describeViolations(after)).to.be.greaterThan(before.length);
-            expect(after.every((v) => v.policyName === policyName && v.enforcementLevel === "mandatory")).to.equal(true);
+for (const preview of [false, true])
+    describe(`policy pack catches a control broken on a real prod resource${preview ? ", new in a first preview" : ""}`, function () {
+        this.timeout(120_000);
+        let run: ProgramRun;
+        before(async () => {
+            run = await planStack("prod", { preview });
         });
-    }
-});
+
+        it("has a breaking case for every mandatory policy except the recovery objectives (tested by hand-built stacks)", () => {
+            const mandatory = policies.filter((p) => p.enforcementLevel === "mandatory").map((p) => p.name);
+            expect(
+                mandatory.filter(
+                    (n) =>
+                        BREAKS[n] === undefined &&
+                        n !== "recovery-objectives-met" &&
+                        n !== "cloudtrail-multi-region" &&
+                        // Breaks the pack config, not a resource: see "a mistyped pack config" below.
+                        n !== "policy-pack-config",
+                ),
+            ).to.deep.equal([]);
+        });
+
+        for (const [policyName, { type, name, mutate }] of Object.entries(BREAKS)) {
+            it(`${policyName}: breaking a ${type.split(":").pop()} is caught`, async function () {
+                const resources = resourcesOfRun(run);
+                const index = resources.findIndex((r) => r.type === type && (name === undefined || name.test(r.name)));
+                if (index < 0) {
+                    // The component that declares this type has not landed in the program yet.
+                    this.skip();
+                }
+                const policy = policies.find((p) => p.name === policyName)!;
+                const target = resources[index]!;
+                const options = { policies: [policy], stackTags: stackTagsOf(run) };
+                const before = (await analyze(resources, options)).violations;
+
+                const inputs = mutate({ ...target.inputs });
+                // A property set to a literal no longer depends on the resource it referred to.
+                const changed = Object.keys(inputs).filter((k) => JSON.stringify(inputs[k]) !== JSON.stringify(target.inputs[k]));
+                const propertyDependencies = Object.fromEntries(
+                    Object.entries(target.propertyDependencies ?? {}).filter(([k]) => !changed.includes(k)),
+                );
+                const broken: HarnessResource = {
+                    ...target,
+                    inputs,
+                    outputs: mutate({ ...(target.outputs ?? target.inputs) }),
+                    propertyDependencies,
+                };
+                const mutated = resources.map((r, i) => (i === index ? broken : r));
+                const after = (await analyze(mutated, options)).violations;
+
+                expect(after.length, describeViolations(after)).to.be.greaterThan(before.length);
+                expect(after.every((v) => v.policyName === policyName && v.enforcementLevel === "mandatory")).to.equal(true);
+            });
+        }
+    });

@@ -13,6 +13,14 @@ describe("README", () => {
         for (const count of counts) expect(count).to.equal(policies.length);
     });
 
+    it("names exactly the policies that leave part of their decision to pulumi up, and says how many", () => {
+        const section = /### What a first preview decides\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? "";
+        const deferred = policies.filter((p) => p.metadata.atPreview !== undefined).map((p) => p.name);
+        expect(deferred.filter((name) => !section.includes(`\`${name}\``))).to.deep.equal([]);
+        const words = ["zero", "one", "two", "three", "four", "five", "six"];
+        expect(readme).to.include(`${words[deferred.length]} policies leave the content of documents`);
+    });
+
     it("gives the two set-up commands, and .ci/run runs the test one", () => {
         expect(readme).to.include("bash scripts/demo.sh");
         expect(readme).to.include("bash scripts/test.sh");

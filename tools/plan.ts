@@ -2,7 +2,7 @@
  * The offline plan: runs the real program for one stack file under the AWS mocks, then prints what it would
  * declare, its outputs, its recovery objectives and the policy pack's verdict. No Pulumi CLI, no AWS account.
  *
- *   npm run plan -- --stack dev [--json] [--config-file PATH]
+ *   npm run plan -- --stack dev [--json] [--config-file PATH] [--preview]
  *
  * Exit status: 0 planned cleanly; 1 mandatory policy violations; 2 invalid stack config or usage; 3 the program
  * failed for another reason.
@@ -14,11 +14,13 @@ import { runProgram, StackFileError, stackFilePath } from "../tests/harness/prog
 import { buildPlanDocument, formatText, hasMandatoryViolations } from "./report";
 import { evaluatePolicies, readPackConfig } from "./policies";
 
-const USAGE = `Usage: npm run plan -- --stack NAME [--config-file PATH] [--policy-pack-config PATH] [--json]
+const USAGE = `Usage: npm run plan -- --stack NAME [--config-file PATH] [--policy-pack-config PATH] [--preview] [--json]
 
   --stack NAME                the stack to plan (reads Pulumi.NAME.yaml unless --config-file is given)
   --config-file PATH          plan the stack file at PATH instead
   --policy-pack-config PATH   policy pack settings, the JSON file pulumi preview --policy-pack-config takes
+  --preview                   plan the first pulumi preview of the empty stack: ids, ARNs and other computed
+                              outputs unknown; "can't run" notes and what is left to pulumi up listed apart
   --json                      print the plan as one JSON document
 `;
 
@@ -28,6 +30,7 @@ interface PlanArgs {
     readonly stack: string;
     readonly configFile: string;
     readonly json: boolean;
+    readonly preview: boolean;
     readonly packConfig?: string;
 }
 
@@ -41,6 +44,7 @@ function parse(argv: readonly string[]): PlanArgs | string {
                 "config-file": { type: "string" },
                 "policy-pack-config": { type: "string" },
                 json: { type: "boolean", default: false },
+                preview: { type: "boolean", default: false },
                 help: { type: "boolean", default: false },
             },
             strict: true,
@@ -63,6 +67,7 @@ function parse(argv: readonly string[]): PlanArgs | string {
         stack,
         configFile: configFile === undefined ? stackFilePath(stack) : path.resolve(configFile),
         json: values.json,
+        preview: values.preview,
         ...(packConfig !== undefined ? { packConfig: path.resolve(packConfig) } : {}),
     };
 }
@@ -77,7 +82,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
     let run;
     try {
-        run = await runProgram({ stack: args.stack, configFile: args.configFile });
+        run = await runProgram({ stack: args.stack, configFile: args.configFile, preview: args.preview });
     } catch (err) {
         if (isConfigValidationError(err)) {
             process.stderr.write(`${args.configFile}: stack "${args.stack}" has ${err.issues.length} configuration error(s):\n`);
@@ -108,6 +113,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const doc = buildPlanDocument(run, {
         configFile: path.relative(process.cwd(), args.configFile) || args.configFile,
         violations: verdict.violations,
+        cantRun: verdict.cantRun,
+        decidedAtUpdate: verdict.decidedAtUpdate,
         policyCount: verdict.policyCount,
         policyPackRan: verdict.ran,
     });

@@ -17,6 +17,20 @@ export interface PlanViolation {
     readonly resourceType?: string;
 }
 
+/**
+ * A policy the pack could not decide in a preview: a "can't run policy ... during preview" note (it read a value
+ * unknown before the resources exist; advisory whatever its level), or a part a policy leaves to `pulumi up`.
+ */
+export interface PlanNote {
+    readonly policyName: string;
+    /** The level the policy enforces once it decides. */
+    readonly enforcementLevel: string;
+    readonly message: string;
+    readonly urn?: string;
+    readonly resourceName?: string;
+    readonly resourceType?: string;
+}
+
 export interface PlanResource {
     readonly urn: string;
     readonly type: string;
@@ -48,8 +62,14 @@ export interface PlanDocument {
     readonly recoveryBudget: RecoveryBudget;
     readonly resources: readonly PlanResource[];
     readonly outputs: Readonly<Record<string, unknown>>;
+    /** True for `--preview`: the first preview of the empty stack, where computed outputs are unknown. */
+    readonly preview: boolean;
     /** Policy violations; `policyPack` says whether the pack ran. */
     readonly violations: readonly PlanViolation[];
+    /** "can't run policy ... during preview" notes, apart from the violations (empty unless `preview`). */
+    readonly cantRun: readonly PlanNote[];
+    /** What policies leave to `pulumi up` because it is not known at preview (empty unless `preview`). */
+    readonly decidedAtUpdate: readonly PlanNote[];
     readonly policyPack: { readonly ran: boolean; readonly policies: number };
     /** Warnings printed while the program ran (deprecations would show here). */
     readonly warnings: readonly string[];
@@ -83,7 +103,14 @@ export function redactSecrets(inputs: Readonly<Record<string, unknown>>, secretP
 
 export function buildPlanDocument(
     run: ProgramRun,
-    options: { configFile?: string; violations: readonly PlanViolation[]; policyCount: number; policyPackRan: boolean },
+    options: {
+        configFile?: string;
+        violations: readonly PlanViolation[];
+        cantRun?: readonly PlanNote[];
+        decidedAtUpdate?: readonly PlanNote[];
+        policyCount: number;
+        policyPackRan: boolean;
+    },
 ): PlanDocument {
     const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
     const componentOf = (r: PlannedResource): PlannedResource | undefined => {
@@ -125,7 +152,10 @@ export function buildPlanDocument(
             };
         }),
         outputs: run.outputs,
+        preview: run.preview,
         violations: options.violations,
+        cantRun: options.cantRun ?? [],
+        decidedAtUpdate: options.decidedAtUpdate ?? [],
         policyPack: { ran: options.policyPackRan, policies: options.policyCount },
         warnings: run.warnings,
     };
@@ -150,6 +180,19 @@ function flags(r: PlanResource): string {
 
 function renderOutput(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function formatNotes(title: string, notes: readonly PlanNote[]): string[] {
+    if (notes.length === 0) {
+        return [`${title}: none`];
+    }
+    const lines = [`${title}: ${notes.length}`];
+    for (const n of notes) {
+        lines.push(
+            `  ${n.policyName} (${n.enforcementLevel}) ${n.resourceName !== undefined ? `${n.resourceType ?? ""} ${n.resourceName}` : "stack"}: ${n.message}`,
+        );
+    }
+    return lines;
 }
 
 /** The report for people: resources grouped by component and region, outputs, objectives, violations. */
@@ -221,6 +264,10 @@ export function formatText(doc: PlanDocument): string {
                 lines.push(`    ${v.resourceName !== undefined ? `${v.resourceType ?? ""} ${v.resourceName}: ` : "stack: "}${v.message}`);
             }
         }
+    }
+    if (doc.preview && doc.policyPack.ran) {
+        lines.push(...formatNotes("Can't run during preview (advisory notes, not violations)", doc.cantRun));
+        lines.push(...formatNotes("Left to pulumi up (not known before the resources exist)", doc.decidedAtUpdate));
     }
     lines.push(doc.warnings.length === 0 ? "Warnings: none" : `Warnings: ${doc.warnings.length}`);
     for (const w of doc.warnings) lines.push(`  ${w}`);

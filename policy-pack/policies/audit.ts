@@ -2,11 +2,11 @@
  * Audit controls (HIPAA 164.312(b)) and integrity of the audit record (164.312(c)): an account-wide CloudTrail
  * trail with log-file validation, flow logs on every VPC, log groups kept long enough, database logs exported.
  */
-import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
+import { decidedAfterUpdate, resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
 import { describe, refersTo } from "./lib/resources";
 import { bucketsOf, configsOf, holdsPatientData, PATIENT_DATA_SCHEMA } from "./lib/s3";
 import { T } from "./lib/types";
-import { get, isTrue, num, records, str, strings } from "./lib/values";
+import { get, isOnByDefault, isSet, isTrue, isUnknown, num, records, str, strings } from "./lib/values";
 
 export const cloudTrailMultiRegion = stackPolicy({
     name: "cloudtrail-multi-region",
@@ -26,8 +26,8 @@ export const cloudTrailMultiRegion = stackPolicy({
             (t) =>
                 isTrue(t.props["isMultiRegionTrail"]) &&
                 isTrue(t.props["enableLogFileValidation"]) &&
-                t.props["includeGlobalServiceEvents"] !== false &&
-                t.props["enableLogging"] !== false,
+                isOnByDefault(t.props["includeGlobalServiceEvents"]) &&
+                isOnByDefault(t.props["enableLogging"]),
         );
         if (good.length === 0) {
             report(
@@ -55,7 +55,8 @@ export const cloudTrailConfiguration = resourcePolicy({
         if (!isTrue(props["enableLogFileValidation"])) {
             report("The trail does not validate its log files: set enableLogFileValidation to true.");
         }
-        if (str(props["cloudWatchLogsGroupArn"]) === undefined) {
+        // Unknown at preview: the ARN of the log group the stack creates for the trail.
+        if (!isSet(props["cloudWatchLogsGroupArn"])) {
             report("The trail does not deliver to CloudWatch Logs: set cloudWatchLogsGroupArn and cloudWatchLogsRoleArn.");
         }
     },
@@ -219,7 +220,8 @@ function basicSelectorLogsS3Objects(selector: Record<string, unknown>): boolean 
  */
 export const cloudTrailS3DataEvents = stackPolicy({
     name: "cloudtrail-s3-data-events",
-    description: "A logging CloudTrail trail of the stack records S3 data events (object-level API calls).",
+    description:
+        "A logging CloudTrail trail of the stack records S3 data events (object-level API calls). Event selectors built from ARNs of buckets not created yet are unknown in a first preview: a stack without a logging trail is caught then, the selectors when pulumi up is over.",
     remediationSteps:
         'Add an advancedEventSelectors entry with eventCategory equals ["Data"] and resources.type equals ["AWS::S3::Object"] (narrowed by resources.ARN startsWith the patient-data buckets) to the trail.',
     metadata: {
@@ -228,15 +230,24 @@ export const cloudTrailS3DataEvents = stackPolicy({
         checks: "At least one trail with enableLogging not false has an event selector for AWS::S3::Object data events",
         resourceTypes: [T.trail],
         awsConfig: ["cloudtrail-s3-dataevents-enabled"],
+        atPreview:
+            "Event selectors narrowed to the ARNs of buckets not created yet are one unknown value in a first preview. A stack without a logging trail is caught at preview; the selectors are judged when pulumi up is over, after the trail exists (a stack policy runs then; the rule is about the stack's trails together, so no resource policy can take it over).",
         docs: ["https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html"],
     },
-    validate: ({ resources }, report) => {
-        const trails = resources.filter((r) => r.type === T.trail && r.props["enableLogging"] !== false);
+    validate: ({ resources, notApplicable }, report) => {
+        const trails = resources.filter((r) => r.type === T.trail && isOnByDefault(r.props["enableLogging"]));
         const logsS3 = trails.some(
             (t) =>
                 records(t.props["advancedEventSelectors"]).some(advancedSelectorLogsS3Objects) ||
                 records(t.props["eventSelectors"]).some(basicSelectorLogsS3Objects),
         );
+        // Selectors narrowed to the ARNs of buckets not created yet are one unknown value at preview.
+        const unknown = trails.filter((t) => isUnknown(t.props["advancedEventSelectors"]) || isUnknown(t.props["eventSelectors"]));
+        if (!logsS3 && unknown.length > 0) {
+            notApplicable(
+                decidedAfterUpdate(`the event selectors of ${unknown.map((t) => t.name).join(", ")} are built from values not known yet`),
+            );
+        }
         if (!logsS3) {
             report(
                 trails.length === 0

@@ -6,7 +6,7 @@
 import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
 import { describe, refersTo } from "./lib/resources";
 import { T } from "./lib/types";
-import { get, num, str, strings } from "./lib/values";
+import { entries, get, num, str } from "./lib/values";
 
 /**
  * A function in the VPC reaches the databases and AWS APIs through the VPC's security groups and endpoints, not
@@ -28,8 +28,9 @@ export const lambdaInsideVpc = resourcePolicy({
         docs: ["https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html"],
     },
     validate: ({ props }, report) => {
-        const subnets = strings(get(props, "vpcConfig", "subnetIds"));
-        const groups = strings(get(props, "vpcConfig", "securityGroupIds"));
+        // Ids unknown at preview are those of subnets and groups the stack creates: they count.
+        const subnets = entries(get(props, "vpcConfig", "subnetIds"));
+        const groups = entries(get(props, "vpcConfig", "securityGroupIds"));
         if (subnets.length === 0 && groups.length === 0) {
             report("The function does not run inside a VPC: set vpcConfig.subnetIds (private subnets) and vpcConfig.securityGroupIds.");
         } else if (subnets.length === 0) {

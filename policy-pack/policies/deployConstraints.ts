@@ -7,7 +7,7 @@ import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
 import { describe, refersTo, regionOf } from "./lib/resources";
 import { bucketByArn, bucketsOf, isVersioned, versioningOf } from "./lib/s3";
 import { T } from "./lib/types";
-import { get, isTrue, num, records, str } from "./lib/values";
+import { get, isSet, isTrue, isUnknown, num, records, str } from "./lib/values";
 
 const REPLICATION_RULES_DOC = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html";
 const RTC_DOC = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-time-control.html";
@@ -35,8 +35,9 @@ export const s3ReplicationKmsNeedsSourceSelection = resourcePolicy({
     },
     validate: ({ props }, report) => {
         records(props["rules"]).forEach((rule, i) => {
-            const key = str(get(rule, "destination", "encryptionConfiguration", "replicaKmsKeyId"));
-            if (key !== undefined && get(rule, "sourceSelectionCriteria", "sseKmsEncryptedObjects", "status") !== "Enabled") {
+            // A key unknown at preview is the replica region's key the stack creates: it is set.
+            const key = get(rule, "destination", "encryptionConfiguration", "replicaKmsKeyId");
+            if (isSet(key) && get(rule, "sourceSelectionCriteria", "sseKmsEncryptedObjects", "status") !== "Enabled") {
                 report(
                     `Replication ${ruleName(rule, i)} sets a destination encryption key but not sourceSelectionCriteria.sseKmsEncryptedObjects.status "Enabled"; S3 rejects this at deploy time (${REPLICATION_RULES_DOC}).`,
                 );
@@ -95,10 +96,17 @@ export const s3ReplicationNeedsVersioning = stackPolicy({
     validate: ({ resources }, report) => {
         for (const replication of resources.filter((r) => r.type === T.bucketReplication)) {
             const source = bucketsOf(resources).find((b) => refersTo(replication, "bucket", b, ["bucket", "id"]));
-            const destinations = records(replication.props["rules"])
+            const rules = records(replication.props["rules"]);
+            const destinations = rules
                 .map((rule) => str(get(rule, "destination", "bucket")))
                 .filter((arn): arn is string => arn !== undefined)
                 .map((arn) => ({ arn, bucket: bucketByArn(resources, arn) }));
+            // A destination unknown at preview is a bucket of the stack the rules depend on: each is checked.
+            if (rules.some((rule) => isUnknown(get(rule, "destination", "bucket")))) {
+                for (const bucket of bucketsOf(replication.propertyDependencies["rules"] ?? [])) {
+                    destinations.push({ arn: bucket.name, bucket });
+                }
+            }
             const check = (bucket: PolicyResource | undefined, role: string, label: string) => {
                 if (bucket === undefined) {
                     report(

@@ -8,12 +8,19 @@ import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
 import { describe } from "./lib/resources";
 import { bucketsWithConfig, isAccessLogTarget } from "./lib/s3";
 import { T } from "./lib/types";
-import { get, isAwsManagedKeyRef, isTrue, records, str, type Props } from "./lib/values";
+import { get, isAwsManagedKeyRef, isTrue, isUnknown, records, str, type Props } from "./lib/values";
 
 const AT_REST = ["164.312(a)(2)(iv)", "164.312(e)(2)(ii)"] as const;
 
-/** Reports when `ref` is missing or names an AWS-managed key. */
-function requireCmk(report: ReportViolation, ref: unknown, what: string, property: string): void {
+/**
+ * Reports when `ref` is missing or names an AWS-managed key. A reference unknown at preview time is the output of a
+ * resource this stack creates, which is a customer-managed key: an AWS-managed key is never created by a stack, and
+ * its ARN or alias is known at preview (a literal, or a data source, which the engine answers in a preview too).
+ */
+export function requireCmk(report: ReportViolation, ref: unknown, what: string, property: string): void {
+    if (isUnknown(ref)) {
+        return;
+    }
     const key = str(ref);
     if (key === undefined) {
         report(`${what} is not encrypted with a customer-managed KMS key: set ${property} to the region's key ARN.`);
@@ -179,7 +186,9 @@ export const s3BucketEncryptedCmk = stackPolicy({
             for (const rule of rules) {
                 const sse = rule["applyServerSideEncryptionByDefault"];
                 const algorithm = str(get(sse, "sseAlgorithm"));
-                const key = str(get(sse, "kmsMasterKeyId"));
+                // Unknown at preview: the ARN of a key this stack creates, so customer-managed (see requireCmk).
+                const keyRef = get(sse, "kmsMasterKeyId");
+                const key = str(keyRef);
                 if (algorithm === "AES256" && isAccessLogTarget(bucket, resources)) {
                     // Server access log delivery supports SSE-S3 only.
                     continue;
@@ -189,7 +198,7 @@ export const s3BucketEncryptedCmk = stackPolicy({
                         `${describe(bucket)} encrypts with ${algorithm ?? "no algorithm"}: set sseAlgorithm to aws:kms with the region's customer-managed key.`,
                         bucket.urn,
                     );
-                } else if (key === undefined || isAwsManagedKeyRef(key)) {
+                } else if (!isUnknown(keyRef) && (key === undefined || isAwsManagedKeyRef(key))) {
                     report(
                         `${describe(bucket)} uses ${key ?? "the AWS-managed key aws/s3"}: set kmsMasterKeyId to the region's customer-managed key ARN.`,
                         bucket.urn,

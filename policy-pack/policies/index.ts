@@ -10,6 +10,7 @@ import { leastPrivilegePolicies } from "./leastPrivilege";
 import type { PackPolicy } from "./lib/policy";
 import { monitoringPolicies } from "./monitoring";
 import { objectivePolicies } from "./objectives";
+import { packConfigPolicy } from "./packConfig";
 import { publicAccessPolicies } from "./publicAccess";
 import { recoverabilityPolicies } from "./recoverability";
 import { residencyPolicies } from "./residency";
@@ -19,7 +20,7 @@ import { transitPolicies } from "./transit";
 export type { PackPolicy, PolicyMetadata, HipaaSection } from "./lib/policy";
 export { HIPAA_SECTIONS, isStackPolicy } from "./lib/policy";
 
-export const policies: readonly PackPolicy[] = [
+const controls: readonly PackPolicy[] = [
     ...encryptionPolicies,
     ...transitPolicies,
     ...publicAccessPolicies,
@@ -33,3 +34,6 @@ export const policies: readonly PackPolicy[] = [
     ...deployConstraintPolicies,
     ...objectivePolicies,
 ];
+
+/** The controls, and the policy that checks the pack config names only them and their settings. */
+export const policies: readonly PackPolicy[] = [...controls, packConfigPolicy(controls)];

@@ -3,7 +3,7 @@
  * and no AWS-managed administrator policy is attached to anything.
  */
 import { leastPrivilegeProblems, parsePolicyDocument } from "./lib/documents";
-import { resourcePolicy, type PackPolicy } from "./lib/policy";
+import { decidedAtUpdate, resourcePolicy, type PackPolicy } from "./lib/policy";
 import { T } from "./lib/types";
 import { records, str, strings, type Props } from "./lib/values";
 
@@ -44,7 +44,8 @@ export function documentsOf(type: string, props: Props): { label: string; docume
 
 export const noWildcardActions = resourcePolicy({
     name: "iam-no-wildcard-actions",
-    description: 'No Allow statement of any IAM, key or resource policy uses a wildcard action ("*" or "service:*") or NotAction.',
+    description:
+        'No Allow statement of any IAM, key or resource policy uses a wildcard action ("*" or "service:*") or NotAction. A document built from ARNs of resources not created yet is unknown in a first preview: pulumi up checks it before creating the resource that carries it.',
     remediationSteps: "List the actions the principal needs (see lib/iam.ts for the program's action lists).",
     metadata: {
         concern: "least-privilege",
@@ -69,6 +70,8 @@ export const noWildcardActions = resourcePolicy({
             T.secret,
             T.kmsKey,
         ],
+        atPreview:
+            "A policy document the program builds from ARNs of resources not created yet is one unknown value in a first preview: who may do what cannot be read from it until those resources exist. pulumi up judges it before creating the resource that carries it, so a violation still blocks that resource (the resources the document names may already exist).",
         cdkNag: ["IAMPolicyNoStatementsWithFullAccess", "IAMPolicyNoStatementsWithAdminAccess"],
         awsConfig: [
             "iam-policy-no-statements-with-full-access",
@@ -77,16 +80,24 @@ export const noWildcardActions = resourcePolicy({
             "iam-inline-policy-blocked-kms-actions",
         ],
     },
-    validate: ({ type, props }, report) => {
+    validate: ({ type, props, notApplicable }, report) => {
+        const unknown: string[] = [];
         for (const { label, document } of documentsOf(type, props)) {
             const parsed = parsePolicyDocument(document);
             if (!parsed.ok) {
-                report(`The ${label} document ${parsed.error}.`);
+                if ("unknown" in parsed) {
+                    unknown.push(label);
+                } else {
+                    report(`The ${label} document ${parsed.error}.`);
+                }
                 continue;
             }
             for (const problem of leastPrivilegeProblems(parsed.statements)) {
                 report(`In the ${label}: ${problem}.`);
             }
+        }
+        if (unknown.length > 0) {
+            notApplicable(decidedAtUpdate(`the ${unknown.join(", ")} document is built from values not known yet`));
         }
     },
 });

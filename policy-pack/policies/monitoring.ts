@@ -8,7 +8,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
 import { describe, refersTo, regionOf } from "./lib/resources";
 import { T } from "./lib/types";
-import { get, num, objectOf, str, strings } from "./lib/values";
+import { entries, get, isOnByDefault, isSet, num, objectOf, str, strings } from "./lib/values";
 
 const ALARM_TYPES = [T.metricAlarm, T.compositeAlarm] as const;
 
@@ -68,7 +68,8 @@ export const cloudWatchAlarmActions = stackPolicy({
         for (const alarm of resources.filter((r) => (ALARM_TYPES as readonly string[]).includes(r.type))) {
             const props = alarm.props;
             const disabled = props["actionsEnabled"] === false || props["actionsEnabled"] === "false";
-            const hasActions = strings(props["alarmActions"]).length > 0;
+            // An action unknown at preview is the ARN of a resource of the stack (its alert topic): it notifies.
+            const hasActions = entries(props["alarmActions"]).length > 0;
             if ((!hasActions || disabled) && ruleActsOn(alarm, resources) === undefined) {
                 report(
                     disabled && hasActions
@@ -123,7 +124,7 @@ export const guardDutyEnabled = stackPolicy({
     validate: ({ resources }, report) => {
         const covered = new Set(
             resources
-                .filter((r) => r.type === T.guardDutyDetector && r.props["enable"] !== false && r.props["enable"] !== "false")
+                .filter((r) => r.type === T.guardDutyDetector && isOnByDefault(r.props["enable"]))
                 .map((d) => regionOf(d.props, d.provider))
                 .filter((region): region is string => region !== undefined),
         );
@@ -192,7 +193,8 @@ export const lambdaDeadLetterQueue = resourcePolicy({
         docs: ["https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html"],
     },
     validate: ({ props }, report) => {
-        if (str(get(props, "deadLetterConfig", "targetArn")) === undefined) {
+        // Unknown at preview: the ARN of a queue or topic the stack creates.
+        if (!isSet(get(props, "deadLetterConfig", "targetArn"))) {
             report("The function has no dead-letter queue: set deadLetterConfig.targetArn to an SQS queue or SNS topic.");
         }
     },
@@ -222,7 +224,7 @@ export const rdsEnhancedMonitoring = resourcePolicy({
         const interval = num(props["monitoringInterval"]) ?? 0;
         if (interval <= 0) {
             report("The instance has no Enhanced Monitoring: set monitoringInterval (e.g. 60) and monitoringRoleArn.");
-        } else if (str(props["monitoringRoleArn"]) === undefined) {
+        } else if (!isSet(props["monitoringRoleArn"])) {
             report("Enhanced Monitoring needs a role to publish with: set monitoringRoleArn.");
         }
     },

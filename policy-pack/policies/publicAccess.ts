@@ -6,11 +6,11 @@
  */
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { parsePolicyDocument, publicAllowStatements, statementLabel } from "./lib/documents";
-import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
+import { decidedAtUpdate, resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
 import { describe, refersTo } from "./lib/resources";
 import { bucketsWithConfig } from "./lib/s3";
 import { LOAD_BALANCER_TYPES, T } from "./lib/types";
-import { get, isTrue, num, records, str, strings, type Props } from "./lib/values";
+import { get, isSet, isTrue, num, records, str, strings, type Props } from "./lib/values";
 
 const ACCESS = ["164.312(a)(1)", "164.308(a)(3)(i)", "164.308(a)(4)(ii)(B)"] as const;
 
@@ -88,7 +88,8 @@ function aclProblems(props: Props, report: ReportViolation): void {
 
 export const noPublicResourcePolicies = resourcePolicy({
     name: "no-public-resource-policies",
-    description: "No bucket ACL or resource policy (S3, SNS, SQS, Secrets Manager, Backup vault, KMS) grants access to everyone.",
+    description:
+        "No bucket ACL or resource policy (S3, SNS, SQS, Secrets Manager, Backup vault, KMS) grants access to everyone. A policy document built from ARNs of resources not created yet is unknown in a first preview: pulumi up checks it before creating the resource that carries it.",
     remediationSteps:
         "Name the principals (account, role or service) or limit the statement with aws:SourceArn/aws:SourceAccount/aws:PrincipalOrgID.",
     metadata: {
@@ -96,10 +97,12 @@ export const noPublicResourcePolicies = resourcePolicy({
         hipaa: [...ACCESS],
         checks: 'No public canned ACL or AllUsers/AuthenticatedUsers grant; no Allow for Principal "*" without a condition limiting the caller; policy documents parse',
         resourceTypes: [...new Set([...Object.keys(POLICY_PROPERTY), T.bucketAcl, T.bucketAclV2])],
+        atPreview:
+            "A policy document the program builds from ARNs of resources not created yet is one unknown value in a first preview: who may do what cannot be read from it until those resources exist. pulumi up judges it before creating the resource that carries it, so a violation still blocks that resource (the resources the document names may already exist).",
         cdkNag: ["S3BucketPublicReadProhibited", "S3BucketPublicWriteProhibited"],
         awsConfig: ["s3-bucket-public-read-prohibited", "s3-bucket-public-write-prohibited"],
     },
-    validate: ({ type, props }, report) => {
+    validate: ({ type, props, notApplicable }, report) => {
         if (type === T.bucket || type === T.bucketV2 || type === T.bucketAcl || type === T.bucketAclV2) {
             aclProblems(props, report);
         }
@@ -109,6 +112,9 @@ export const noPublicResourcePolicies = resourcePolicy({
         }
         const parsed = parsePolicyDocument(props[property]);
         if (!parsed.ok) {
+            if ("unknown" in parsed) {
+                notApplicable(decidedAtUpdate(`the ${property} document is built from values not known yet`));
+            }
             report(`The ${property} document ${parsed.error}.`);
             return;
         }
@@ -303,8 +309,9 @@ export const lambdaPermissionNotPublic = resourcePolicy({
             report(`The permission lets "${principal}" invoke the function: name the service or account that needs it.`);
         } else if (
             principal.endsWith(".amazonaws.com") &&
-            str(props["sourceArn"]) === undefined &&
-            str(props["sourceAccount"]) === undefined
+            // A source unknown at preview is a resource of this stack (or its account): limited to it.
+            !isSet(props["sourceArn"]) &&
+            !isSet(props["sourceAccount"])
         ) {
             // Without a source, any account's resource of that service could invoke the function (confused deputy).
             report(

@@ -10,19 +10,53 @@ import { describe, effectiveTags, isProtectedEnvironment, refersTo, regionOf } f
 import { bucketArn, bucketByArn, bucketsOf, configsOf, holdsPatientData, isVersioned, PATIENT_DATA_SCHEMA } from "./lib/s3";
 import { parsePolicyDocument } from "./lib/documents";
 import { T } from "./lib/types";
-import { arnRegion, get, isTrue, num, records, str, strings } from "./lib/values";
+import { arnRegion, get, isTrue, isUnknown, num, records, str, strings } from "./lib/values";
 
 const CONTINGENCY = ["164.308(a)(7)(i)", "164.308(a)(7)(ii)(A)", "164.308(a)(7)(ii)(B)"] as const;
 
-/** Destination bucket ARNs of the enabled replication rules that replicate `bucket`. */
-function replicationDestinations(bucket: PolicyResource, resources: readonly PolicyResource[]): string[] {
-    const configs = configsOf(bucket, resources, [T.bucketReplication]).map((c) => c.props);
+/** Where the enabled replication rules of a bucket copy to. */
+interface ReplicationTargets {
+    /**
+     * Per destination, the buckets of the stack it can be: the one whose ARN it names, or, when the ARN is unknown at
+     * preview (a bucket not created yet), the buckets the rules depend on, as the engine records them.
+     */
+    readonly candidates: readonly (readonly PolicyResource[])[];
+    /** Destination ARNs of buckets the stack does not declare. */
+    readonly undeclared: readonly string[];
+}
+
+function replicationTargets(bucket: PolicyResource, resources: readonly PolicyResource[]): ReplicationTargets {
+    const candidates: PolicyResource[][] = [];
+    const undeclared: string[] = [];
+    const visit = (rules: unknown, dependencies: readonly PolicyResource[]) => {
+        for (const rule of records(rules).filter((r) => r["status"] === "Enabled")) {
+            const destination = get(rule, "destination", "bucket");
+            const arn = str(destination);
+            const declared = arn !== undefined ? bucketByArn(resources, arn) : undefined;
+            if (isUnknown(destination)) {
+                candidates.push(bucketsOf(dependencies));
+            } else if (declared !== undefined) {
+                candidates.push([declared]);
+            } else if (arn !== undefined) {
+                undeclared.push(arn);
+            }
+        }
+    };
+    for (const config of configsOf(bucket, resources, [T.bucketReplication])) {
+        visit(config.props["rules"], config.propertyDependencies["rules"] ?? []);
+    }
     const inline = bucket.props["replicationConfiguration"];
-    return [...configs, ...(inline !== undefined ? [inline] : [])]
-        .flatMap((c) => records(get(c, "rules")))
-        .filter((rule) => rule["status"] === "Enabled")
-        .map((rule) => str(get(rule, "destination", "bucket")))
-        .filter((arn): arn is string => arn !== undefined);
+    if (inline !== undefined) {
+        visit(get(inline, "rules"), bucket.propertyDependencies["replicationConfiguration"] ?? []);
+    }
+    return { candidates, undeclared };
+}
+
+/** The buckets that are certainly a replication destination of `bucket` (one candidate only). */
+function replicasOf(bucket: PolicyResource, resources: readonly PolicyResource[]): PolicyResource[] {
+    return replicationTargets(bucket, resources)
+        .candidates.filter((c) => c.length === 1)
+        .map((c) => c[0]!);
 }
 
 export const s3PatientDataReplicated = stackPolicy({
@@ -43,7 +77,7 @@ export const s3PatientDataReplicated = stackPolicy({
     validate: (args, report) => {
         const { patientDataClassifications } = args.getConfig<{ patientDataClassifications: string[] }>();
         const buckets = bucketsOf(args.resources);
-        const replicaArns = new Set(buckets.flatMap((b) => replicationDestinations(b, args.resources)));
+        const replicas = new Set(buckets.flatMap((b) => replicasOf(b, args.resources)));
         for (const bucket of buckets.filter((b) => holdsPatientData(b, patientDataClassifications, args.resources))) {
             if (!isVersioned(bucket, args.resources)) {
                 report(
@@ -51,22 +85,25 @@ export const s3PatientDataReplicated = stackPolicy({
                     bucket.urn,
                 );
             }
-            const arn = bucketArn(bucket);
-            if (arn !== undefined && replicaArns.has(arn)) {
+            if (replicas.has(bucket)) {
                 continue;
             }
             const region = regionOf(bucket.props, bucket.provider);
-            const destinations = replicationDestinations(bucket, args.resources);
-            const crossRegion = destinations.some((d) => {
-                const target = bucketByArn(args.resources, d);
-                const targetRegion = target !== undefined ? regionOf(target.props, target.provider) : undefined;
-                return targetRegion !== undefined && targetRegion !== region;
-            });
+            const { candidates, undeclared } = replicationTargets(bucket, args.resources);
+            // Every bucket a destination can be must be in another region.
+            const crossRegion = candidates.some(
+                (group) =>
+                    group.length > 0 &&
+                    group.every((target) => {
+                        const targetRegion = regionOf(target.props, target.provider);
+                        return targetRegion !== undefined && targetRegion !== region;
+                    }),
+            );
             if (!crossRegion) {
                 report(
-                    destinations.length === 0
+                    candidates.length === 0 && undeclared.length === 0
                         ? `${describe(bucket)} holds patient data but is not replicated: declare a BucketReplicationConfig to a bucket in the DR region.`
-                        : `${describe(bucket)} replicates only to buckets this stack does not declare in another region (${destinations.join(", ")}).`,
+                        : `${describe(bucket)} replicates only to buckets this stack does not declare in another region (${undeclared.join(", ") || "none"}).`,
                     bucket.urn,
                 );
             }
@@ -139,6 +176,19 @@ export const backupRetention = resourcePolicy({
     },
 });
 
+/**
+ * True when two resources name the same thing in `property`: the same known value, or a value taken from the same
+ * resource of the stack (the engine records which resources a property's value came from, in a preview too).
+ */
+function sameReference(a: PolicyResource, b: PolicyResource, property: string): boolean {
+    const value = str(a.props[property]);
+    if (value !== undefined && value === str(b.props[property])) {
+        return true;
+    }
+    const from = new Set((a.propertyDependencies[property] ?? []).map((d) => d.urn));
+    return (b.propertyDependencies[property] ?? []).some((d) => from.has(d.urn));
+}
+
 /** True when a backup selection's tag conditions match a resource's tags. */
 function selectionMatchesTags(selection: PolicyResource, tags: Readonly<Record<string, string>>): boolean {
     const direct = records(selection.props["selectionTags"]).some(
@@ -157,6 +207,36 @@ function arnMatches(pattern: string, arn: string): boolean {
             .join(".*")}$`,
     );
     return regex.test(arn);
+}
+
+/** A resource's ARN when known: its `arn` output, or a bucket's, built from its name. */
+function arnOf(r: PolicyResource): string | undefined {
+    return str(r.props["arn"]) ?? (r.type === T.rdsCluster ? undefined : bucketArn(r));
+}
+
+/**
+ * The fields of an Aurora cluster's ARN before it exists (`arn:aws:rds:<region>:<account>:cluster:<identifier>`):
+ * the region from its provider, the identifier from its input; `undefined` where not known yet.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.ARN.Constructing.html
+ */
+function arnFieldsOf(r: PolicyResource): readonly (string | undefined)[] {
+    if (r.type !== T.rdsCluster) {
+        return [];
+    }
+    return ["arn", "aws", "rds", regionOf(r.props, r.provider), undefined, "cluster", str(r.props["clusterIdentifier"])];
+}
+
+/**
+ * True when an ARN pattern matches an ARN of which some fields are not known yet: each known field matches its part
+ * of the pattern, and each unknown one is a `*` there, so the pattern matches whatever the value turns out to be.
+ */
+function arnFieldsMatch(pattern: string, fields: readonly (string | undefined)[]): boolean {
+    const parts = pattern.split(":");
+    return (
+        fields.length > 0 &&
+        parts.length === fields.length &&
+        fields.every((field, i) => (field === undefined ? parts[i] === "*" : arnMatches(parts[i]!, field)))
+    );
 }
 
 export const backupSelectionCoverage = stackPolicy({
@@ -179,16 +259,16 @@ export const backupSelectionCoverage = stackPolicy({
         const selections = args.resources.filter((r) => r.type === T.backupSelection);
         const clusters = args.resources.filter((r) => r.type === T.rdsCluster);
         const buckets = bucketsOf(args.resources);
-        const arnOf = (r: PolicyResource): string | undefined =>
-            str(r.props["arn"]) ?? (r.type === T.rdsCluster ? undefined : bucketArn(r));
         const selectionsCovering = (target: PolicyResource): PolicyResource[] => {
             const arn = arnOf(target);
             const tags = effectiveTags(target.props, target.provider);
+            const matches = (pattern: string) =>
+                arn !== undefined ? arnMatches(pattern, arn) : arnFieldsMatch(pattern, arnFieldsOf(target));
             return selections.filter((s) => {
-                const excluded = arn !== undefined && strings(s.props["notResources"]).some((p) => arnMatches(p, arn));
+                const excluded = refersTo(s, "notResources", target, ["arn"]) || strings(s.props["notResources"]).some(matches);
                 const included =
                     refersTo(s, "resources", target, ["arn"]) ||
-                    (arn !== undefined && strings(s.props["resources"]).some((p) => arnMatches(p, arn))) ||
+                    strings(s.props["resources"]).some(matches) ||
                     selectionMatchesTags(s, tags);
                 return included && !excluded;
             });
@@ -201,24 +281,37 @@ export const backupSelectionCoverage = stackPolicy({
          */
         const sourcesOf = (target: PolicyResource): PolicyResource[] => {
             if (target.type === T.rdsCluster) {
-                const global = str(target.props["globalClusterIdentifier"]);
-                return global === undefined
-                    ? []
-                    : clusters.filter((c) => c !== target && str(c.props["globalClusterIdentifier"]) === global);
+                return clusters.filter((c) => c !== target && sameReference(c, target, "globalClusterIdentifier"));
             }
-            const arn = bucketArn(target);
-            return arn === undefined ? [] : buckets.filter((b) => b !== target && replicationDestinations(b, args.resources).includes(arn));
+            return buckets.filter((b) => b !== target && replicasOf(b, args.resources).includes(target));
         };
         const copyRegionsOf = (selection: PolicyResource): string[] => {
             const planId = str(selection.props["planId"]);
             const plan = args.resources.find(
-                (r) => r.type === T.backupPlan && (refersTo(selection, "planId", r, ["id"]) || str(r.props["id"]) === planId),
+                (r) =>
+                    r.type === T.backupPlan &&
+                    (refersTo(selection, "planId", r, ["id"]) || (planId !== undefined && str(r.props["id"]) === planId)),
             );
-            return records(plan?.props["rules"])
-                .flatMap((rule) => records(rule["copyActions"]))
-                .map((copy) => str(copy["destinationVaultArn"]))
+            const rules = records(plan?.props["rules"]);
+            const destinations = rules.flatMap((rule) => records(rule["copyActions"])).map((copy) => copy["destinationVaultArn"]);
+            const known = destinations
+                .map((vaultArn) => str(vaultArn))
                 .map((vaultArn) => (vaultArn === undefined ? undefined : arnRegion(vaultArn)))
                 .filter((region): region is string => region !== undefined);
+            if (plan === undefined || !destinations.some(isUnknown)) {
+                return known;
+            }
+            // A destination vault unknown at preview is a vault of the stack the rules depend on. The rules' target
+            // vault is one too, always in the plan's own region (a plan backs up into a vault of its region), so
+            // only vaults of other regions are taken for copies: a same-region copy is not counted before it exists.
+            const planRegion = regionOf(plan.props, plan.provider);
+            return [
+                ...known,
+                ...(plan.propertyDependencies["rules"] ?? [])
+                    .filter((v) => v.type === T.backupVault)
+                    .map((v) => regionOf(v.props, v.provider))
+                    .filter((r): r is string => r !== undefined && r !== planRegion),
+            ];
         };
         const targets = [...clusters, ...buckets.filter((b) => holdsPatientData(b, patientDataClassifications, args.resources))];
         for (const target of targets) {

@@ -4,7 +4,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { deniesInsecureTransport, parsePolicyDocument } from "./lib/documents";
-import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
+import { decidedAtUpdate, resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
 import { describe, refersTo } from "./lib/resources";
 import { bucketsWithConfig } from "./lib/s3";
 import { T } from "./lib/types";
@@ -12,11 +12,22 @@ import { get, records, str, type Props } from "./lib/values";
 
 const IN_TRANSIT = ["164.312(e)(1)", "164.312(e)(2)(ii)"] as const;
 
+const TLS_STATEMENT =
+    'a statement { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [bucketArn, `${bucketArn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } }';
+const TLS_DOC = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html#transit";
+
+/**
+ * Every bucket has a bucket policy that refuses plain HTTP. Split in two so that each part is decided as early as it
+ * can be: that the bucket has a policy at all is a stack-wide fact known at preview (this policy); what the policy
+ * says may be built from the bucket's own ARN, unknown before the bucket exists, so a resource policy judges it
+ * (`s3-bucket-policy-tls-only`), which `pulumi up` runs before creating the bucket policy. (A stack policy runs
+ * once the update is over, too late to stop a resource.)
+ */
 export const s3BucketTlsOnly = stackPolicy({
     name: "s3-bucket-tls-only",
-    description: "Every S3 bucket policy denies requests that do not use TLS (aws:SecureTransport false).",
-    remediationSteps:
-        'Declare an aws.s3.BucketPolicy with a statement { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [bucketArn, `${bucketArn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } }.',
+    description:
+        "Every S3 bucket has a bucket policy that denies requests that do not use TLS (aws:SecureTransport false); a policy whose document is not known yet is judged by s3-bucket-policy-tls-only.",
+    remediationSteps: `Declare an aws.s3.BucketPolicy with ${TLS_STATEMENT}.`,
     metadata: {
         concern: "encryption-in-transit",
         hipaa: [...IN_TRANSIT],
@@ -24,21 +35,49 @@ export const s3BucketTlsOnly = stackPolicy({
         resourceTypes: [T.bucket, T.bucketV2, T.bucketPolicy],
         cdkNag: ["S3BucketSSLRequestsOnly"],
         awsConfig: ["s3-bucket-ssl-requests-only"],
-        docs: ["https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html#transit"],
+        docs: [TLS_DOC],
     },
     validate: ({ resources }, report) => {
         for (const { bucket, configs } of bucketsWithConfig(resources, [T.bucketPolicy])) {
-            const documents = [bucket.props["policy"], ...configs.map((c) => c.props["policy"])];
-            const ok = documents.some((d) => {
-                const parsed = parsePolicyDocument(d);
-                return parsed.ok && deniesInsecureTransport(parsed.statements);
-            });
-            if (!ok) {
+            const parsed = [bucket.props["policy"], ...configs.map((c) => c.props["policy"])].map(parsePolicyDocument);
+            const ok = parsed.some((d) => d.ok && deniesInsecureTransport(d.statements));
+            // A document unknown at preview is s3-bucket-policy-tls-only's to judge, before it is created.
+            const pending = parsed.some((d) => !d.ok && "unknown" in d);
+            if (!ok && !pending) {
                 report(
                     `${describe(bucket)} accepts requests without TLS: its bucket policy needs a Deny of s3:* for Principal "*" when aws:SecureTransport is "false".`,
                     bucket.urn,
                 );
             }
+        }
+    },
+});
+
+export const s3BucketPolicyTlsOnly = resourcePolicy({
+    name: "s3-bucket-policy-tls-only",
+    description:
+        "Every S3 bucket policy denies requests that do not use TLS (a bucket has one policy, so this is its policy). A document built from ARNs of resources not created yet is unknown in a first preview: pulumi up judges it before creating the bucket policy.",
+    remediationSteps: `Add ${TLS_STATEMENT} to the bucket policy.`,
+    metadata: {
+        concern: "encryption-in-transit",
+        hipaa: [...IN_TRANSIT],
+        checks: "Each BucketPolicy document has a Deny of s3:* for everyone when aws:SecureTransport is false",
+        resourceTypes: [T.bucketPolicy],
+        atPreview:
+            "A bucket policy built from the bucket's own ARN is one unknown value in a first preview. s3-bucket-tls-only catches a bucket without a policy at preview; this policy judges the document in pulumi up, before the bucket policy is created (the bucket itself may exist by then, with S3's default of no bucket policy).",
+        cdkNag: ["S3BucketSSLRequestsOnly"],
+        awsConfig: ["s3-bucket-ssl-requests-only"],
+        docs: [TLS_DOC, "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html"],
+    },
+    validate: ({ props, notApplicable }, report) => {
+        const parsed = parsePolicyDocument(props["policy"]);
+        if (!parsed.ok && "unknown" in parsed) {
+            notApplicable(decidedAtUpdate("the policy document is built from values not known yet"));
+        }
+        if (!parsed.ok) {
+            report(`The bucket policy document ${parsed.error}.`);
+        } else if (!deniesInsecureTransport(parsed.statements)) {
+            report(`The bucket policy does not deny requests without TLS: add ${TLS_STATEMENT}.`);
         }
     },
 });
@@ -159,6 +198,7 @@ export const lbListenerHttps = resourcePolicy({
 
 export const transitPolicies: readonly PackPolicy[] = [
     s3BucketTlsOnly,
+    s3BucketPolicyTlsOnly,
     rdsParameterGroupForcesSsl,
     rdsClusterUsesSslParameterGroup,
     lbListenerHttps,

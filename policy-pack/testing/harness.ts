@@ -9,9 +9,15 @@
  *   are the stack outputs), `parent`, `dependencies` and `propertyDependencies` resolved to resource objects;
  * - the enforcement level is the pack config's (per policy, else `all`), else the policy's, else the pack's;
  * - the pack config (the JSON of `--policy-pack-config`) is checked against each policy's schema and its defaults
- *   are applied here, because the engine (not the SDK) does that;
+ *   are applied here, because the engine (not the SDK) does that; like the engine, a policy name the pack does not
+ *   have and a setting a schema does not name pass this check and reach the analyzer, whose `Configure` call the
+ *   pack records for its `policy-pack-config` policy (`recordPackConfig`);
  * - `notApplicable` ends a validation without a violation; a violation's message is the one the policy reported
- *   (the CLI prints it after the policy's description).
+ *   (the CLI prints it after the policy's description);
+ * - `props` (and a provider's `props`) are wrapped in the SDK's own unknown-checking proxy: a policy that reads a
+ *   value the engine reports as unknown (a preview; see `UNKNOWN`) ends with an advisory "can't run policy ... during
+ *   preview" note instead of a decision, whatever its enforcement level, as the analyzer server does. The notes are
+ *   returned apart from the violations (`AnalysisResult.cantRun`).
  *
  * Nothing here constructs a `PolicyPack` (that would start a gRPC server and may exit the process).
  */
@@ -25,7 +31,9 @@ import type {
     StackValidationArgs,
 } from "@pulumi/policy";
 import type { ProgramRun } from "../../tests/harness/program";
+import { UNKNOWN } from "../../tests/harness/mocks";
 import { policies as allPolicies, isStackPolicy, type PackPolicy } from "../policies";
+import { recordPackConfig, type ConfiguredPack } from "../policies/packConfig";
 
 export interface Violation {
     readonly policyName: string;
@@ -56,6 +64,28 @@ export interface HarnessResource {
 /** The `--policy-pack-config` file: per policy an enforcement level, or an object of settings; `all` sets every level. */
 export type PackConfig = Readonly<Record<string, unknown>>;
 
+/**
+ * The SDK's unknown-checking proxy and its error (`@pulumi/policy/proxy`, internal to the SDK and untyped): the very
+ * code the analyzer server runs, so the harness cannot disagree with it about what counts as unknown.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module of the SDK, without typings
+const sdkProxy = require("@pulumi/policy/proxy") as {
+    unknownCheckingProxy<T>(props: T): T;
+    UnknownValueError: new (...args: never[]) => Error;
+};
+
+/** An advisory "can't run policy ... during preview" note: the policy read a value unknown at preview time. */
+export interface CantRun {
+    readonly policyName: string;
+    /** The level the policy would have enforced had it run. */
+    readonly enforcementLevel: "advisory" | "mandatory" | "remediate" | "disabled";
+    /** The analyzer's text, e.g. `can't run policy 'x' during preview: string value at .arn can't be known during preview`. */
+    readonly message: string;
+    readonly urn?: string;
+    readonly resourceName?: string;
+    readonly resourceType?: string;
+}
+
 export interface AnalyzeOptions {
     readonly policies?: readonly PackPolicy[];
     readonly packConfig?: PackConfig;
@@ -75,6 +105,8 @@ export interface Evaluation {
 export interface AnalysisResult {
     readonly violations: readonly Violation[];
     readonly evaluations: readonly Evaluation[];
+    /** Policies that could not decide because they read an unknown value (never counted as violations). */
+    readonly cantRun: readonly CantRun[];
 }
 
 class NotApplicable extends Error {
@@ -96,18 +128,16 @@ interface ResolvedPolicyConfig {
 
 /**
  * Resolves the pack config for each policy as the CLI does: validates it against the policy's schema, applies the
- * schema's defaults, and picks the enforcement level. Throws on an unknown policy name or an invalid value.
+ * schema's defaults, and picks the enforcement level. Throws on a value of the wrong type or an unknown enforcement
+ * level, as the engine refuses those; passes on unknown policy names and settings, as the engine does.
  */
 export function resolvePackConfig(
     policies: readonly PackPolicy[],
     packConfig: PackConfig = {},
     packEnforcementLevel: EnforcementLevel = "mandatory",
 ): Map<string, ResolvedPolicyConfig> {
-    const names = new Set(policies.map((p) => p.name));
-    for (const key of Object.keys(packConfig)) {
-        if (key !== "all" && !names.has(key)) {
-            throw new Error(`policy pack config: there is no policy named "${key}" (policies: ${[...names].join(", ")})`);
-        }
+    for (const [key, raw] of Object.entries(packConfig)) {
+        levelOf(raw, key);
     }
     const all = levelOf(packConfig["all"], "all");
     const resolved = new Map<string, ResolvedPolicyConfig>();
@@ -140,7 +170,7 @@ function levelOf(raw: unknown, where: string): EnforcementLevel | undefined {
     return level as EnforcementLevel;
 }
 
-/** Checks settings against a policy's schema (types, enums, bounds, required, unknown keys) and fills in defaults. */
+/** Checks settings against a policy's schema (types, enums, bounds, required) and fills in defaults. */
 export function applySchema(
     policyName: string,
     schema: PolicyConfigSchema | undefined,
@@ -151,9 +181,9 @@ export function applySchema(
     for (const [key, value] of Object.entries(settings)) {
         const property = properties[key];
         if (property === undefined) {
-            throw new Error(
-                `policy pack config: ${policyName}.${key} is not a setting of this policy (settings: ${Object.keys(properties).join(", ") || "none"})`,
-            );
+            // The engine's schema check accepts it and passes it on; the pack's policy-pack-config policy reports it.
+            out[key] = value;
+            continue;
         }
         const problem = schemaProblem(property as SchemaNode, value);
         if (problem !== undefined) {
@@ -251,10 +281,19 @@ export async function analyze(resources: readonly HarnessResource[], options: An
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const violations: Violation[] = [];
     const evaluations: Evaluation[] = [];
+    const cantRun: CantRun[] = [];
+    const cantRunNote = (policy: PackPolicy, level: CantRun["enforcementLevel"], e: Error, resource?: HarnessResource): CantRun => ({
+        policyName: policy.name,
+        enforcementLevel: level,
+        message: `can't run policy '${policy.name}' during preview: ${e.message}`,
+        ...(resource !== undefined ? { urn: resource.urn, resourceName: resource.name, resourceType: resource.type } : {}),
+    });
 
     const providerOf = (r: HarnessResource): PolicyProviderResource | undefined => {
         const p = r.provider !== undefined ? byUrn.get(r.provider) : undefined;
-        return p === undefined ? undefined : { type: p.type, name: p.name, urn: p.urn, props: copy({ ...p.inputs }) };
+        return p === undefined
+            ? undefined
+            : { type: p.type, name: p.name, urn: p.urn, props: sdkProxy.unknownCheckingProxy(copy({ ...p.inputs })) };
     };
 
     for (const policy of policies) {
@@ -267,6 +306,8 @@ export async function analyze(resources: readonly HarnessResource[], options: An
         const getConfig = <T extends object>(): T => copy(config) as T;
 
         if (isStackPolicy(policy)) {
+            // What the engine's Configure call hands the analyzer (recorded again here: analyses may interleave).
+            recordPackConfig(configuredPack(options.packConfig ?? {}));
             const policyResources = stackResources(resources, providerOf);
             const args: StackValidationArgs = { resources: policyResources, stackTags, getConfig, notApplicable: throwNotApplicable };
             const found: Violation[] = [];
@@ -284,6 +325,13 @@ export async function analyze(resources: readonly HarnessResource[], options: An
                 violations.push(...found);
                 evaluations.push({ policyName: policy.name, applicable: true });
             } catch (e) {
+                if (e instanceof sdkProxy.UnknownValueError) {
+                    // As the server does: what was reported before the unknown value is kept, the rest is a note.
+                    violations.push(...found);
+                    cantRun.push(cantRunNote(policy, level, e));
+                    evaluations.push({ policyName: policy.name, applicable: true });
+                    continue;
+                }
                 if (!(e instanceof NotApplicable)) {
                     throw new Error(
                         `Error validating the stack with policy '${policy.name}': ${e instanceof Error ? e.message : String(e)}`,
@@ -306,7 +354,7 @@ export async function analyze(resources: readonly HarnessResource[], options: An
             let applicable = true;
             let reason: string | undefined;
             for (const validate of validations) {
-                const props = copy({ ...resource.inputs });
+                const props = sdkProxy.unknownCheckingProxy(copy({ ...resource.inputs }));
                 const provider = providerOf(resource);
                 const args: ResourceValidationArgs = {
                     type: resource.type,
@@ -334,6 +382,10 @@ export async function analyze(resources: readonly HarnessResource[], options: An
                         }),
                     );
                 } catch (e) {
+                    if (e instanceof sdkProxy.UnknownValueError) {
+                        cantRun.push(cantRunNote(policy, level, e, resource));
+                        continue;
+                    }
                     if (!(e instanceof NotApplicable)) {
                         throw new Error(
                             `Error validating ${resource.urn} with policy '${policy.name}': ${e instanceof Error ? e.message : String(e)}`,
@@ -347,7 +399,21 @@ export async function analyze(resources: readonly HarnessResource[], options: An
             evaluations.push({ policyName: policy.name, urn: resource.urn, applicable, ...(reason !== undefined ? { reason } : {}) });
         }
     }
-    return { violations, evaluations };
+    return { violations, evaluations, cantRun };
+}
+
+/** The pack config as the analyzer's `Configure` call carries it: per entry its settings and enforcement level. */
+function configuredPack(packConfig: PackConfig): ConfiguredPack {
+    return Object.fromEntries(
+        Object.entries(packConfig).map(([name, raw]) => [
+            name,
+            typeof raw === "string"
+                ? { enforcementLevel: raw }
+                : raw !== null && typeof raw === "object"
+                  ? (raw as Record<string, unknown>)
+                  : {},
+        ]),
+    );
 }
 
 /** The resources as stack policies see them: outputs, with parents and dependencies resolved to objects. */
@@ -357,7 +423,7 @@ function stackResources(
 ): PolicyResource[] {
     const out = new Map<string, PolicyResource>();
     for (const r of resources) {
-        const props = copy({ ...(r.outputs ?? r.inputs) });
+        const props = sdkProxy.unknownCheckingProxy(copy({ ...(r.outputs ?? r.inputs) }));
         const provider = providerOf(r);
         out.set(r.urn, {
             type: r.type,
@@ -420,8 +486,8 @@ export function resourcesOfRun(run: ProgramRun): HarnessResource[] {
             type: r.type,
             name: r.name,
             inputs: r.inputs,
-            // The provider's outputs include the id, as the engine's resource state does.
-            outputs: r.custom ? { ...r.state, ...(r.id !== undefined ? { id: r.id } : {}) } : {},
+            // The provider's outputs include the id, as the engine's resource state does (unknown in a first preview).
+            outputs: r.custom ? { ...r.state, ...(r.id !== undefined ? { id: r.id } : run.preview ? { id: UNKNOWN } : {}) } : {},
             options: {
                 protect: r.options.protect,
                 ignoreChanges: [...r.options.ignoreChanges],
@@ -454,6 +520,10 @@ export function stackTagsOf(run: ProgramRun): ReadonlyMap<string, string> {
  * offline plan (`tools/plan.ts`) and of the tests.
  */
 export async function runPolicies(run: ProgramRun, packConfig?: Record<string, unknown>): Promise<Violation[]> {
-    const result = await analyze(resourcesOfRun(run), { ...(packConfig !== undefined ? { packConfig } : {}), stackTags: stackTagsOf(run) });
-    return [...result.violations];
+    return [...(await analyzeRun(run, packConfig)).violations];
+}
+
+/** Like `runPolicies`, with the "can't run" notes of a preview and the evaluations. */
+export function analyzeRun(run: ProgramRun, packConfig?: Record<string, unknown>): Promise<AnalysisResult> {
+    return analyze(resourcesOfRun(run), { ...(packConfig !== undefined ? { packConfig } : {}), stackTags: stackTagsOf(run) });
 }

@@ -10,11 +10,14 @@ import {
     parsePolicyDocument,
     publicAllowStatements,
 } from "../policies/lib/documents";
-import { resourcePolicy, stackPolicy } from "../policies/lib/policy";
+import { resourcePolicy, stackPolicy, type PackPolicy } from "../policies/lib/policy";
+import { entries, isOnByDefault, isSet, isTrue, isUnknown, list, num, objectOf, plain, str, strings } from "../policies/lib/values";
+import { UNKNOWN } from "../../tests/harness/mocks";
 import { recoveryObjectives } from "../policies/objectives";
 import { T } from "../policies/lib/types";
 import { analyze, resolvePackConfig } from "../testing/harness";
-import { PRIMARY_PROVIDER, messagesOf, policyNamed, res } from "../testing/builders";
+import { configOfRequest, packConfigProblems, recordedPackConfig, recordPackConfig, withConfigureRecorded } from "../policies/packConfig";
+import { PRIMARY_PROVIDER, asFirstPreview, messagesOf, policyNamed, res } from "../testing/builders";
 
 const meta = { concern: "audit", hipaa: ["164.312(b)"], checks: "test", resourceTypes: [T.snsTopic] } as const;
 
@@ -41,6 +44,41 @@ describe("policy harness", () => {
         expect(seen?.isType({ __pulumiType: T.snsTopic } as unknown as new () => never)).to.equal(true);
     });
 
+    it("turns a policy that reads an unknown value into an advisory can't-run note, as the analyzer server does", async () => {
+        // A policy object built by hand, without the pack's helpers: it reads props as the SDK hands them over.
+        const raw: PackPolicy = {
+            name: "raw",
+            description: "d",
+            enforcementLevel: "mandatory",
+            metadata: meta,
+            validateResource: (args, report) => {
+                if (args.type === T.snsTopic && args.props["kmsMasterKeyId"] === undefined) report("no key");
+            },
+        };
+        const unknownKey = res(T.snsTopic, "t", { kmsMasterKeyId: UNKNOWN });
+        const result = await analyze([PRIMARY_PROVIDER, unknownKey], { policies: [raw] });
+        expect(result.violations).to.deep.equal([]);
+        expect(result.cantRun).to.have.length(1);
+        expect(result.cantRun[0]).to.include({ policyName: "raw", enforcementLevel: "mandatory", resourceName: "t" });
+        expect(result.cantRun[0]!.message).to.equal(
+            "can't run policy 'raw' during preview: string value at .kmsMasterKeyId can't be known during preview",
+        );
+    });
+
+    it("lets the pack's policies see an unknown value instead of being stopped by it", async () => {
+        let seen: unknown;
+        const probe = resourcePolicy({
+            name: "probe",
+            description: "d",
+            metadata: meta,
+            validate: ({ props }) => void (seen = props["kmsMasterKeyId"]),
+        });
+        const result = await analyze([PRIMARY_PROVIDER, res(T.snsTopic, "t", { kmsMasterKeyId: UNKNOWN })], { policies: [probe] });
+        expect(result.cantRun).to.deep.equal([]);
+        expect(isUnknown(seen)).to.equal(true);
+        expect(str(seen)).to.equal(undefined);
+    });
+
     it("gives a stack policy outputs and resolves property dependencies to resources", async () => {
         let seen: StackValidationArgs | undefined;
         const probe = stackPolicy({ name: "probe", description: "d", metadata: meta, validate: (args) => void (seen = args) });
@@ -62,12 +100,20 @@ describe("policy harness", () => {
         expect(resolved.get("kms-key-rotation")?.enforcementLevel).to.equal("advisory");
     });
 
-    it("rejects an unknown policy, an unknown setting and a value of the wrong type", () => {
+    it("rejects a value of the wrong type and an unknown level, as the engine does", () => {
         const list = [policyNamed("log-retention-minimum")];
-        expect(() => resolvePackConfig(list, { "log-retention": {} })).to.throw(/no policy named "log-retention"/);
-        expect(() => resolvePackConfig(list, { "log-retention-minimum": { days: 1 } })).to.throw(/days is not a setting/);
         expect(() => resolvePackConfig(list, { "log-retention-minimum": { minimumDays: "1" } })).to.throw(/must be of type integer/);
         expect(() => resolvePackConfig(list, { "log-retention-minimum": "blocking" })).to.throw(/allowed: advisory, mandatory/);
+        expect(() => resolvePackConfig(list, { "log-retention": "blocking" })).to.throw(/log-retention.enforcementLevel/);
+    });
+
+    it("passes on an unknown policy name and an unknown setting, as the engine does (the pack's own policy reports them)", () => {
+        const list = [policyNamed("log-retention-minimum")];
+        expect(resolvePackConfig(list, { "log-retention": {} }).has("log-retention")).to.equal(false);
+        expect(resolvePackConfig(list, { "log-retention-minimum": { days: 1 } }).get("log-retention-minimum")?.config).to.deep.equal({
+            days: 1,
+            minimumDays: 30,
+        });
     });
 
     it("skips disabled policies and reports policies that do not apply", async () => {
@@ -174,4 +220,97 @@ describe("recovery-objectives-met (hand-built stack outputs)", () => {
             )[0],
         ).to.match(/RTO objective \(1800 s\) exceeds the ceiling of 900 s/));
     it("catches a stack without objectives", async () => expect((await run({}))[0]).to.match(/exports no objectives/));
+});
+
+describe("the pack config the engine configures the analyzer with", () => {
+    /** An analyzer `Configure` request as @grpc/grpc-js hands it to the handler: a protobuf map of policy configs. */
+    const request = (config: Record<string, Record<string, unknown>>) => ({
+        getPolicyconfigMap: () =>
+            new Map(Object.entries(config).map(([k, v]) => [k, { getProperties: () => ({ toJavaScript: () => v }) }])),
+    });
+
+    afterEach(() => recordPackConfig(undefined));
+
+    it("reads every entry of a Configure request, unknown policy names included", () => {
+        expect(configOfRequest(request({ "data-residancy": { allowedRegions: ["x"] }, all: {} }))).to.deep.equal({
+            "data-residancy": { allowedRegions: ["x"] },
+            all: {},
+        });
+    });
+
+    it("records the config when the analyzer's configure handler runs, then lets the SDK's handler run", () => {
+        const calls: unknown[] = [];
+        const implementation = withConfigureRecorded({ configure: (call: unknown) => calls.push(call), analyze: () => undefined });
+        const call = { request: request({ "data-residency": { allowedRegion: ["us-east-1"] } }) };
+        (implementation.configure as (c: unknown, cb: unknown) => void)(call, undefined);
+        expect(calls).to.deep.equal([call]);
+        expect(recordedPackConfig()).to.deep.equal({ "data-residency": { allowedRegion: ["us-east-1"] } });
+    });
+
+    it("names every unknown key with the allowed ones", () => {
+        const problems = packConfigProblems([policyNamed("log-retention-minimum")], {
+            "log-retention-minimum": { enforcementLevel: "mandatory", minimumDay: 365 },
+            "log-retention": {},
+        });
+        expect(problems).to.have.length(2);
+        expect(problems[0]).to.match(
+            /"log-retention-minimum.minimumDay".*did you mean "minimumDays".*allowed: enforcementLevel, minimumDays/,
+        );
+        expect(problems[1]).to.match(/"log-retention", which is no policy of this pack.*allowed: all, log-retention-minimum/);
+    });
+});
+
+describe("reading values unknown at preview", () => {
+    it("treats an unknown value as absent in every reader, so an undecided policy fails closed", () => {
+        expect([str(UNKNOWN), num(UNKNOWN), isTrue(UNKNOWN), objectOf(UNKNOWN)]).to.deep.equal([undefined, undefined, false, undefined]);
+        expect([list(UNKNOWN), strings(["a", UNKNOWN])]).to.deep.equal([[], ["a"]]);
+    });
+
+    it("counts a value unknown at preview as set, and an unknown list as one entry, where a policy asks whether it is set", () => {
+        expect([isSet(UNKNOWN), isSet(""), isSet(undefined), isSet("arn:x")]).to.deep.equal([true, false, false, true]);
+        expect([entries([UNKNOWN, ""]), entries(UNKNOWN), entries([])]).to.deep.equal([[UNKNOWN], [UNKNOWN], []]);
+    });
+
+    it("does not take an unknown flag for one that is on by default", () => {
+        expect([undefined, true, "true", false, "false", UNKNOWN].map(isOnByDefault)).to.deep.equal([
+            true,
+            true,
+            true,
+            false,
+            false,
+            false,
+        ]);
+    });
+
+    it("reads the plain values behind the SDK's unknown-checking proxy without tripping it", () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's own proxy, as the analyzer applies it
+        const { unknownCheckingProxy } = require("@pulumi/policy/proxy") as { unknownCheckingProxy<T>(v: T): T };
+        const proxied = unknownCheckingProxy({ a: UNKNOWN, b: [{ c: UNKNOWN }], d: "x" });
+        expect(() => proxied.a).to.throw(/can't be known during preview/);
+        expect(plain(proxied)).to.deep.equal({ a: UNKNOWN, b: [{ c: UNKNOWN }], d: "x" });
+    });
+
+    it("parses a document unknown at preview, or with unknown principals or actions, as unknown; unknown resources are fine", () => {
+        const doc = (statement: Record<string, unknown>) => ({ Version: "2012-10-17", Statement: [{ Effect: "Allow", ...statement }] });
+        expect(parsePolicyDocument(UNKNOWN)).to.include({ ok: false, unknown: true });
+        expect(parsePolicyDocument(doc({ Principal: { AWS: UNKNOWN }, Action: "s3:GetObject" }))).to.include({ unknown: true });
+        expect(parsePolicyDocument(doc({ Principal: "*", Action: [UNKNOWN] }))).to.include({ unknown: true });
+        expect(parsePolicyDocument(doc({ Principal: "*", Action: "s3:GetObject", Resource: UNKNOWN })).ok).to.equal(true);
+    });
+});
+
+describe("hand-built resources as a first preview shows them", () => {
+    it("makes computed outputs unknown, and inputs taken from them unknown with the dependency recorded", () => {
+        const topic = res(T.snsTopic, "t", { kmsMasterKeyId: "k" }, { outputs: { arn: "arn:aws:sns:eu-west-2:1:t-1234567" } });
+        const policy = res(T.snsTopicPolicy, "p", {
+            arn: "arn:aws:sns:eu-west-2:1:t-1234567",
+            policy: JSON.stringify({ Statement: [{ Resource: "arn:aws:sns:eu-west-2:1:t-1234567" }] }),
+            note: "kept",
+        });
+        const [t, p] = asFirstPreview([topic, policy]);
+        expect(t!.inputs).to.deep.equal({ kmsMasterKeyId: "k" });
+        expect(t!.outputs).to.deep.equal({ kmsMasterKeyId: "k", arn: UNKNOWN });
+        expect(p!.inputs).to.deep.equal({ arn: UNKNOWN, policy: UNKNOWN, note: "kept" });
+        expect(p!.propertyDependencies).to.deep.equal({ arn: [topic.urn], policy: [topic.urn] });
+    });
 });

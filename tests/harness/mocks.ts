@@ -7,12 +7,22 @@
  *   accepts). A resource on the default provider has no region: the tests treat that as a bug.
  * - Invokes (data sources) are answered per provider region. An invoke the mocks do not know fails loudly instead of
  *   returning an empty object that would make the program silently wrong.
+ * - In preview mode (a first `pulumi preview`: nothing exists yet) a new resource has no id, and everything the
+ *   provider computes (ARNs, ids, endpoints, `tagsAll`...) is unknown: its state is its inputs plus the engine's
+ *   unknown sentinel for each computed output, as the engine hands it to the program and to the policy analyzer.
+ *   Invokes still answer: the engine runs them in a preview too.
  */
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 
 /** The mock AWS account. */
 export const MOCK_ACCOUNT_ID = "123456789012";
+/**
+ * The engine's sentinel for a value unknown at preview time (`rpc.unknownValue` of @pulumi/pulumi, the same string as
+ * @pulumi/policy's `unknownStringValue`): a program reading it gets an unknown Output, a policy reading it gets
+ * "can't run policy ... during preview".
+ */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** The mock caller: a role session, as in CI with OIDC. */
 export const MOCK_CALLER_ARN = `arn:aws:sts::${MOCK_ACCOUNT_ID}:assumed-role/healthcare-dr-deployer/pulumi`;
 
@@ -309,6 +319,8 @@ export interface AwsMocksOptions {
     readonly accountId?: string;
     /** Availability zones per region; defaults to 3 (as in eu-west-1 and eu-west-2). */
     readonly zonesPerRegion?: Readonly<Record<string, number>>;
+    /** Answer as in a first preview: new resources have no id and unknown computed outputs. Defaults to false. */
+    readonly preview?: boolean;
 }
 
 /** A provider reference is `urn::id`; the URN ends in the provider's name. */
@@ -323,12 +335,14 @@ function providerUrn(ref: string | undefined): string | undefined {
 export class AwsMocks implements pulumi.runtime.Mocks {
     private readonly account: string;
     private readonly zonesPerRegion: Readonly<Record<string, number>>;
+    private readonly preview: boolean;
     /** Region of each provider, by provider name (the last segment of its URN). */
     private readonly providerRegions = new Map<string, string>();
 
     constructor(options: AwsMocksOptions = {}) {
         this.account = options.accountId ?? MOCK_ACCOUNT_ID;
         this.zonesPerRegion = options.zonesPerRegion ?? {};
+        this.preview = options.preview ?? false;
     }
 
     /** The region of the provider behind a provider reference, if it is one of ours. */
@@ -363,10 +377,11 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         };
         const model = RESOURCE_MODELS[args.type] ?? genericModel;
         const { id, state } = model(ctx);
-        return {
-            id,
-            state: { ...inputs, ...state, id, ...(args.type.startsWith("aws:") ? { region } : {}), tagsAll: inputs["tags"] ?? {} },
-        };
+        const computed = { ...state, ...(args.type.startsWith("aws:") ? { region } : {}), tagsAll: inputs["tags"] ?? {} };
+        if (this.preview) {
+            return { id: "", state: previewState(inputs, computed) };
+        }
+        return { id, state: { ...inputs, ...computed, id } };
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
@@ -389,6 +404,21 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                 throw new Error(`The test mocks have no answer for the invoke ${args.token}; add one to tests/harness/mocks.ts`);
         }
     }
+}
+
+/**
+ * The state of a resource about to be created, as a preview sees it: the inputs (known where the program knew them),
+ * and every output the provider computes unknown, even one it would derive from an input (an S3 bucket's ARN): the
+ * provider reports it only once the resource exists.
+ */
+export function previewState(inputs: Inputs, computed: Inputs): Inputs {
+    const out: Inputs = { ...inputs };
+    for (const key of Object.keys(computed)) {
+        if (!(key in inputs)) {
+            out[key] = UNKNOWN;
+        }
+    }
+    return out;
 }
 
 function hexOf(seed: string, length: number): string {

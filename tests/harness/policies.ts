@@ -4,6 +4,7 @@
  */
 export {
     analyze,
+    analyzeRun,
     applySchema,
     resolvePackConfig,
     resourcesOfRun,
@@ -11,6 +12,7 @@ export {
     stackTagsOf,
     type AnalysisResult,
     type AnalyzeOptions,
+    type CantRun,
     type Evaluation,
     type HarnessResource,
     type PackConfig,

@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import type * as ConfigModule from "../../config";
 import type { StackConfig } from "../../config";
-import { AwsMocks, type AwsMocksOptions } from "./mocks";
+import { AwsMocks, UNKNOWN, type AwsMocksOptions } from "./mocks";
 
 /** The project root: where `Pulumi.yaml` and the stack files live. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
@@ -45,7 +45,7 @@ export interface PlannedResource {
     readonly provider?: string;
     /** AWS region the resource is created in, from its provider or its own `region` input. */
     readonly region?: string;
-    /** Inputs as plain values (secrets unwrapped: see `secretInputs`). */
+    /** Inputs as plain values (secrets unwrapped: see `secretInputs`); in a preview, `UNKNOWN` where not yet known. */
     readonly inputs: Readonly<Record<string, unknown>>;
     /** Paths (`a.b[0]`) of inputs that are secrets; reports print them as `[secret]`. */
     readonly secretInputs: readonly string[];
@@ -57,10 +57,12 @@ export interface PlannedResource {
 export interface ProgramRun {
     readonly project: string;
     readonly stack: string;
+    /** True for a first preview: computed outputs of the resources are `UNKNOWN` (see `RunOptions.preview`). */
+    readonly preview: boolean;
     /** The validated config the program ran with. */
     readonly config: StackConfig;
     readonly resources: readonly PlannedResource[];
-    /** Stack outputs, resolved; secret outputs are replaced by `"[secret]"`. */
+    /** Stack outputs, resolved; secret outputs are replaced by `"[secret]"`, unknown values by `UNKNOWN`. */
     readonly outputs: Readonly<Record<string, unknown>>;
     /** Every warning printed while the program ran (Pulumi log warnings, deprecation notices...). */
     readonly warnings: readonly string[];
@@ -74,6 +76,12 @@ export interface RunOptions {
     /** Raw config as Pulumi passes it (`namespace:key` -> string), instead of a stack file. */
     readonly rawConfig?: Readonly<Record<string, string>>;
     readonly mocks?: AwsMocksOptions;
+    /**
+     * Run as a first `pulumi preview` of an empty stack: nothing exists yet, so ids, ARNs and every other computed
+     * output are unknown (`UNKNOWN`), as the engine reports them to the program and to the policy pack. Defaults to
+     * false: an update, where every value is known.
+     */
+    readonly preview?: boolean;
     /** Called for each resource as it is registered (the run's `resources` are only returned on success). */
     readonly observe?: (resource: PlannedResource) => void;
 }
@@ -170,8 +178,9 @@ export function runProgram(options: RunOptions): Promise<ProgramRun> {
 
 async function runOnce(options: RunOptions): Promise<ProgramRun> {
     const rawConfig = options.rawConfig ?? readStackFile(options.configFile ?? stackFilePath(options.stack));
-    const mocks = new AwsMocks(options.mocks);
-    await pulumi.runtime.setMocks(mocks, PROJECT_NAME, options.stack, false);
+    const preview = options.preview ?? false;
+    const mocks = new AwsMocks({ ...options.mocks, preview });
+    await pulumi.runtime.setMocks(mocks, PROJECT_NAME, options.stack, preview);
     pulumi.runtime.setAllConfig(rawConfig);
 
     const resources: PlannedResource[] = [];
@@ -209,7 +218,7 @@ async function runOnce(options: RunOptions): Promise<ProgramRun> {
             throw failures[0];
         }
         const { loadStackConfig } = require(path.join(PROJECT_ROOT, "config")) as typeof ConfigModule; // eslint-disable-line @typescript-eslint/no-require-imports
-        return { project: PROJECT_NAME, stack: options.stack, config: loadStackConfig(), resources, outputs, warnings };
+        return { project: PROJECT_NAME, stack: options.stack, preview, config: loadStackConfig(), resources, outputs, warnings };
     } finally {
         Error.prepareStackTrace = prepareStackTrace;
         console.warn = originalWarn;
@@ -217,8 +226,14 @@ async function runOnce(options: RunOptions): Promise<ProgramRun> {
     }
 }
 
-/** Replaces the SDK's secret wrappers by their values, collecting the paths that were secret. */
+/**
+ * Replaces the SDK's secret wrappers by their values, collecting the paths that were secret, and the SDK's unknown
+ * values (a preview) by the engine's sentinel, as the analyzer receives them.
+ */
 function unwrapSecrets(value: unknown, path: string, secrets: string[]): unknown {
+    if (pulumi.isUnknown(value)) {
+        return UNKNOWN;
+    }
     if (rpc.isRpcSecret(value)) {
         secrets.push(path);
         return unwrapSecrets(rpc.unwrapRpcSecret(value), path, []);
@@ -284,15 +299,25 @@ async function resolveOutputs(exported: Record<string, unknown>): Promise<Record
     const outputs: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(exported)) {
         const output = pulumi.output(value) as pulumi.Output<unknown>;
-        const [resolved, secret] = await Promise.all([unwrap(output), pulumi.isSecret(output)]);
-        outputs[key] = secret ? "[secret]" : resolved;
+        const [resolved, secret, known] = await Promise.all([withUnknowns(output), pulumi.isSecret(output), isKnown(output)]);
+        outputs[key] = secret ? "[secret]" : known ? unwrapSecrets(resolved, key, []) : UNKNOWN;
     }
     return outputs;
 }
 
+/** Whether an Output's value is known (false in a preview when it depends on a resource not created yet). */
+function isKnown(output: pulumi.Output<unknown>): Promise<boolean> {
+    return (output as unknown as { isKnown: Promise<boolean> }).isKnown;
+}
+
+/** The value of an Output with any unknown parts (a preview) left as the SDK's unknown values. */
+function withUnknowns<T>(output: pulumi.Output<T>): Promise<T> {
+    return (output as unknown as { promise(withUnknowns: boolean): Promise<T> }).promise(true);
+}
+
 /**
- * The value of an Output. All values are known (the mocks run as an update, not a preview); an error raised inside
- * an `apply` rejects, rather than leaving the caller waiting forever.
+ * The value of an Output (in a preview run, `undefined` where it is unknown); an error raised inside an `apply`
+ * rejects, rather than leaving the caller waiting forever.
  */
 export function unwrap<T>(output: pulumi.Output<T>): Promise<T> {
     // `promise()` is the SDK's own (internal) way to await an Output; it has been stable since Pulumi 1.x.

@@ -7,14 +7,19 @@ import { runProgram, type PlannedResource, type ProgramRun } from "./program";
 export const STACKS = ["dev", "prod"] as const;
 export type StackName = (typeof STACKS)[number];
 
-const runs = new Map<StackName, Promise<ProgramRun>>();
+const runs = new Map<string, Promise<ProgramRun>>();
 
-/** The planned run of `Pulumi.<stack>.yaml`. */
-export function planStack(stack: StackName): Promise<ProgramRun> {
-    let run = runs.get(stack);
+/**
+ * The planned run of `Pulumi.<stack>.yaml`: as an update (every value known) by default, or as the first preview of
+ * the empty stack (`preview: true`: ids, ARNs and other computed outputs unknown).
+ */
+export function planStack(stack: StackName, options: { readonly preview?: boolean } = {}): Promise<ProgramRun> {
+    const preview = options.preview ?? false;
+    const key = `${stack}${preview ? ":preview" : ""}`;
+    let run = runs.get(key);
     if (run === undefined) {
-        run = runProgram({ stack });
-        runs.set(stack, run);
+        run = runProgram({ stack, preview });
+        runs.set(key, run);
     }
     return run;
 }

@@ -5,7 +5,7 @@
  * The pack is self-contained (it is published and run from `policy-pack/` alone), so it does not import the
  * program's `lib/iam.ts`; `isWildcardAction` here follows the same rule.
  */
-import { isRecord, list, strings } from "./values";
+import { isRecord, isUnknown, list, strings } from "./values";
 
 export interface Statement {
     readonly sid?: string;
@@ -19,12 +19,43 @@ export interface Statement {
 }
 
 export type ParsedDocument =
-    { readonly ok: true; readonly statements: readonly Statement[] } | { readonly ok: false; readonly error: string };
+    | { readonly ok: true; readonly statements: readonly Statement[] }
+    | { readonly ok: false; readonly error: string }
+    /** Not known before the resources it names exist (a preview): nothing can be said about it yet. */
+    | { readonly ok: false; readonly unknown: true; readonly error: string };
 
-/** Parses a policy document; `undefined`/empty means "no document" and parses to no statements. */
+/** True when a value is, or contains, a value unknown at preview time. */
+export function containsUnknown(value: unknown): boolean {
+    if (isUnknown(value)) {
+        return true;
+    }
+    if (Array.isArray(value)) {
+        return value.some(containsUnknown);
+    }
+    return isRecord(value) && Object.values(value).some(containsUnknown);
+}
+
+const UNKNOWN_DOCUMENT = {
+    ok: false,
+    unknown: true,
+    error: "is built from values known only once the resources it names exist",
+} as const;
+
+/** Statement fields that decide who may do what: a document with one of them unknown cannot be judged yet. */
+const DECIDING_FIELDS = ["Effect", "Action", "NotAction", "Principal", "NotPrincipal"] as const;
+
+/**
+ * Parses a policy document; `undefined`/empty means "no document" and parses to no statements. A document unknown
+ * at preview time (the program builds it from ARNs of resources not created yet, so the engine sends it as one
+ * unknown value), or whose effect, actions or principals are, parses to `unknown`: its resources and condition
+ * values may be unknown (they name resources of the stack), the rest must be known.
+ */
 export function parsePolicyDocument(value: unknown): ParsedDocument {
     if (value === undefined || value === null || value === "") {
         return { ok: true, statements: [] };
+    }
+    if (isUnknown(value)) {
+        return UNKNOWN_DOCUMENT;
     }
     let doc: unknown = value;
     if (typeof value === "string") {
@@ -37,9 +68,15 @@ export function parsePolicyDocument(value: unknown): ParsedDocument {
     if (!isRecord(doc)) {
         return { ok: false, error: "is not a JSON object" };
     }
+    if (isUnknown(doc["Statement"])) {
+        return UNKNOWN_DOCUMENT;
+    }
     const rawStatements = list(doc["Statement"]);
     const statements: Statement[] = [];
     for (const [i, raw] of rawStatements.entries()) {
+        if (isUnknown(raw) || (isRecord(raw) && DECIDING_FIELDS.some((field) => containsUnknown(raw[field])))) {
+            return UNKNOWN_DOCUMENT;
+        }
         if (!isRecord(raw)) {
             return { ok: false, error: `Statement[${i}] is not an object` };
         }

@@ -5,12 +5,14 @@
  */
 import type {
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";
+import { plain } from "./values";
 
 /**
  * HIPAA Security Rule (45 CFR Part 164, Subpart C) sections the pack implements, with their titles.
@@ -72,6 +74,11 @@ export interface PolicyMetadata {
     readonly awsConfig?: readonly string[];
     /** AWS documentation the policy relies on (deploy-time constraints cite the page that states them). */
     readonly docs?: readonly string[];
+    /**
+     * What the policy cannot decide in a first `pulumi preview`, and why (see `DECIDED_AT_UPDATE`): listed in
+     * docs/compliance.md. A policy without it decides everything at preview; the plan tests hold both to it.
+     */
+    readonly atPreview?: string;
 }
 
 export type PackResourcePolicy = ResourceValidationPolicy & { readonly metadata: PolicyMetadata };
@@ -94,6 +101,25 @@ function withFramework<P extends PackPolicy>(policy: P): P {
         },
         tags: [policy.metadata.concern, ...policy.metadata.hipaa.map((s) => `hipaa:${s}`)],
     };
+}
+
+/**
+ * The start of the reason a policy gives, through `notApplicable`, when what it checks is not known before the
+ * resources it depends on exist (a first preview). `pulumi up` runs the same policy with the values then known: a
+ * resource policy just before it creates the resource, so a violation still blocks it; a stack policy once the update
+ * is over. Each use is listed in the policy's metadata (`atPreview`) and in docs/compliance.md; the offline plan
+ * reports them apart (`npm run plan -- --preview`).
+ */
+export const DECIDED_AT_UPDATE = "not known at preview, decided by pulumi up";
+
+/** The `notApplicable` reason of a resource policy for a value `what` that is not known at preview time. */
+export function decidedAtUpdate(what: string): string {
+    return `${DECIDED_AT_UPDATE} before it creates the resource: ${what}`;
+}
+
+/** The `notApplicable` reason of a stack policy for a value `what` that is not known at preview time. */
+export function decidedAfterUpdate(what: string): string {
+    return `${DECIDED_AT_UPDATE} once the update is over: ${what}`;
 }
 
 export interface ResourcePolicySpec {
@@ -123,6 +149,47 @@ function commonFields(spec: ResourcePolicySpec | StackPolicySpec) {
     };
 }
 
+/**
+ * The validation arguments with the plain values behind the SDK's unknown-checking proxy: each policy decides what
+ * an unknown value means (see `values.ts`) instead of being turned into a "can't run ... during preview" note.
+ */
+function plainArgs(args: ResourceValidationArgs): ResourceValidationArgs {
+    const props = plain(args.props);
+    return {
+        ...args,
+        props,
+        asType: ((resourceClass: unknown) =>
+            args.asType(resourceClass as never) === undefined ? undefined : props) as ResourceValidationArgs["asType"],
+        ...(args.provider !== undefined ? { provider: { ...args.provider, props: plain(args.provider.props) } } : {}),
+    };
+}
+
+/** The stack's resources with plain values, parents and dependencies pointing at the plain copies. */
+function plainStackArgs(args: StackValidationArgs): StackValidationArgs {
+    const copies = new Map<PolicyResource, PolicyResource>();
+    for (const r of args.resources) {
+        const props = plain(r.props);
+        copies.set(r, {
+            ...r,
+            props,
+            asType: ((resourceClass: unknown) =>
+                r.asType(resourceClass as never) === undefined ? undefined : props) as PolicyResource["asType"],
+            ...(r.provider !== undefined ? { provider: { ...r.provider, props: plain(r.provider.props) } } : {}),
+        });
+    }
+    const copyOf = (r: PolicyResource) => copies.get(r) ?? r;
+    for (const [original, copy] of copies) {
+        if (original.parent !== undefined) {
+            copy.parent = copyOf(original.parent);
+        }
+        copy.dependencies = original.dependencies.map(copyOf);
+        copy.propertyDependencies = Object.fromEntries(
+            Object.entries(original.propertyDependencies).map(([k, deps]) => [k, deps.map(copyOf)]),
+        );
+    }
+    return { ...args, resources: args.resources.map(copyOf) };
+}
+
 export function resourcePolicy(spec: ResourcePolicySpec): PackResourcePolicy {
     const types = new Set(spec.metadata.resourceTypes);
     const appliesTo = spec.appliesTo ?? ((type: string) => types.has(type));
@@ -132,7 +199,7 @@ export function resourcePolicy(spec: ResourcePolicySpec): PackResourcePolicy {
             if (!appliesTo(args.type)) {
                 args.notApplicable(`Policy only applies to resources of type ${[...types].join(", ")}`);
             }
-            spec.validate(args, report);
+            spec.validate(plainArgs(args), report);
         },
     });
 }
@@ -150,6 +217,6 @@ export interface StackPolicySpec {
 export function stackPolicy(spec: StackPolicySpec): PackStackPolicy {
     return withFramework({
         ...commonFields(spec),
-        validateStack: spec.validate,
+        validateStack: (args: StackValidationArgs, report: ReportViolation) => spec.validate(plainStackArgs(args), report),
     });
 }

@@ -50,13 +50,15 @@ export function isProtectedEnvironment(
 
 /**
  * True when `from` refers to `to` through property `property`: either the engine recorded that the property
- * depends on `to`, or the property's value (one value or a list) equals one of `to`'s identifiers.
+ * depends on `to` (known in a preview too), or the property's value (one value or a list) equals one of `to`'s
+ * known identifiers.
  */
 export function refersTo(from: PolicyResource, property: string, to: PolicyResource, identifiers: readonly string[]): boolean {
     if ((from.propertyDependencies[property] ?? []).some((dep) => dep.urn === to.urn)) {
         return true;
     }
-    const ids = identifiers.map((key) => to.props[key]).filter((v): v is string => typeof v === "string" && v !== "");
+    // Two unknown values are not the same value: only known identifiers are compared.
+    const ids = identifiers.map((key) => str(to.props[key])).filter((v): v is string => v !== undefined);
     const value = from.props[property];
     return strings(value).some((v) => ids.includes(v));
 }
