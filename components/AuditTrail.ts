@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AwsAccount } from "../lib/account";
 import { bucketPrefix } from "../lib/buckets";
 import { serviceTrustPolicy, toJson } from "../lib/iam";
 import { physicalName } from "../lib/naming";
@@ -17,6 +18,8 @@ import {
 import { declareSecureBucket, type SecureBucket } from "./secureBucket";
 
 export interface AuditTrailArgs {
+    /** The account and partition ARNs and policies are written for (stack config; never looked up: static stability). */
+    readonly account: AwsAccount;
     /** Pulumi stack name: part of the trail, bucket and log group names. */
     readonly stack: string;
     /** The trail's home region; must be the region of the provider passed in the options. */
@@ -97,13 +100,13 @@ export class AuditTrail extends pulumi.ComponentResource {
 
     constructor(name: string, args: AuditTrailArgs, opts: pulumi.ComponentResourceOptions) {
         super("healthcare:dr:AuditTrail", name, {}, opts);
+        const accountId = pulumi.output(args.account.accountId);
+        const partition = args.account.partition;
         const protect = args.protect ?? false;
         const stateful = { parent: this, protect, retainOnDelete: protect };
-        const identity = aws.getCallerIdentityOutput({}, { parent: this });
-        const partition = aws.getPartitionOutput({}, { parent: this });
         const trailName = physicalName(args.stack, ["audit"], 128);
         const arn = pulumi
-            .all([partition.partition, identity.accountId])
+            .all([partition, accountId])
             .apply(([p, accountId]) => trailArn({ partition: p, region: args.region, accountId, trailName }));
         const prefix = bucketPrefix(args.stack, ["audit-trail"]);
 
@@ -115,7 +118,7 @@ export class AuditTrail extends pulumi.ComponentResource {
                 lifecycleRules: trailLifecycleRules(args.retentionDays),
                 policy: (bucketArn) =>
                     pulumi
-                        .all([bucketArn, identity.accountId, arn])
+                        .all([bucketArn, accountId, arn])
                         .apply(([b, accountId, t]) => toJson(trailBucketPolicy({ bucketArn: b, accountId, trailArn: t }))),
                 objectLockRetentionDays: args.objectLockRetentionDays,
                 accessLogs:
@@ -127,7 +130,7 @@ export class AuditTrail extends pulumi.ComponentResource {
         );
 
         if (args.replica !== undefined) {
-            this.replicate(name, { ...args, replica: args.replica }, bucket, identity.accountId, protect);
+            this.replicate(name, { ...args, replica: args.replica }, bucket, accountId, protect);
         }
         if (args.backup !== undefined) {
             new aws.backup.Selection(

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AwsAccount } from "../lib/account";
 import { BACKUP_SERVICE_POLICIES, backupRules, VAULT_LOCK_GRACE_DAYS } from "../lib/backup";
 import { serviceTrustPolicy, toJson } from "../lib/iam";
 
@@ -14,6 +15,8 @@ export interface BackupRegionArgs {
 }
 
 export interface BackupPlanArgs {
+    /** The account and partition ARNs and policies are written for (stack config; never looked up: static stability). */
+    readonly account: AwsAccount;
     /** The primary region: the plan runs here and backs up its resources. */
     readonly primary: BackupRegionArgs;
     /** The DR region: every recovery point is copied to its vault. */
@@ -54,6 +57,8 @@ export class BackupPlan extends pulumi.ComponentResource {
 
     constructor(name: string, args: BackupPlanArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("healthcare:dr:BackupPlan", name, {}, opts);
+        const accountId = pulumi.output(args.account.accountId);
+        const partition = args.account.partition;
         const protect = args.protect ?? false;
         const lockVaults = args.lockVaults ?? false;
         const tags = (suffix: string) => ({ ...args.tags, Name: `${name}-${suffix}` });
@@ -100,13 +105,11 @@ export class BackupPlan extends pulumi.ComponentResource {
 
         // The role AWS Backup assumes to back up and restore, with the managed policies AWS documents for it.
         // @see https://docs.aws.amazon.com/aws-backup/latest/devguide/iam-service-roles.html
-        const identity = aws.getCallerIdentityOutput({}, { parent: this, provider: args.primary.provider });
-        const partition = aws.getPartitionOutput({}, { parent: this, provider: args.primary.provider });
         const role = new aws.iam.Role(
             `${name}-role`,
             {
                 description: "AWS Backup: back up and restore the healthcare-dr data tier",
-                assumeRolePolicy: identity.accountId.apply((accountId) => toJson(serviceTrustPolicy("backup.amazonaws.com", accountId))),
+                assumeRolePolicy: accountId.apply((accountId) => toJson(serviceTrustPolicy("backup.amazonaws.com", accountId))),
                 tags: tags("role"),
             },
             { parent: this, provider: args.primary.provider },
@@ -115,7 +118,7 @@ export class BackupPlan extends pulumi.ComponentResource {
             (policy) =>
                 new aws.iam.RolePolicyAttachment(
                     `${name}-${policy.split("/").pop()}`,
-                    { role: role.name, policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/${policy}` },
+                    { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}` },
                     { parent: this, provider: args.primary.provider },
                 ),
         );

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AwsAccount } from "../lib/account";
 import {
     activeRegionParameterName,
     FAILOVER_PARAMETERS,
@@ -27,6 +28,8 @@ export interface ZoneVpc {
 }
 
 export interface FailoverOrchestratorArgs {
+    /** The account and partition ARNs and policies are written for (stack config; never looked up: static stability). */
+    readonly account: AwsAccount;
     /** The stack name: part of every deterministic name (function, lock table, record). */
     readonly stack: string;
     /** `dev` or `prod`: selects the parameter path `/healthcare/<environment>/`. */
@@ -101,6 +104,8 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
 
     constructor(name: string, args: FailoverOrchestratorArgs, opts: pulumi.ComponentResourceOptions) {
         super("healthcare:dr:FailoverOrchestrator", name, {}, opts);
+        const accountId = pulumi.output(args.account.accountId);
+        const partition = args.account.partition;
         if (args.zoneVpcs.length === 0) {
             throw new pulumi.ResourceError("zoneVpcs must list at least the DR region's VPC: a private hosted zone needs a VPC", this);
         }
@@ -111,8 +116,6 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
         const topics = args.alertTopicArns ?? [];
         const tags = (suffix: string) => ({ ...args.tags, Name: physicalName(args.stack, ["failover", suffix], 255) });
         const parent = { parent: this };
-        const identity = aws.getCallerIdentityOutput({}, parent);
-        const partition = aws.getPartitionOutput({}, parent);
         const functionName = orchestratorFunctionName(args.stack);
 
         const deadLetterQueue = new aws.sqs.Queue(
@@ -232,7 +235,7 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             },
             parent,
         );
-        const globalClusterArn = pulumi.interpolate`arn:${partition.partition}:rds::${identity.accountId}:global-cluster:${args.globalClusterId}`;
+        const globalClusterArn = pulumi.interpolate`arn:${partition}:rds::${accountId}:global-cluster:${args.globalClusterId}`;
         const policy = new aws.iam.RolePolicy(
             `${name}-policy`,
             {
@@ -240,8 +243,8 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                 policy: pulumi
                     .all([
                         pulumi.all({
-                            p: partition.partition,
-                            accountId: identity.accountId,
+                            p: partition,
+                            accountId: accountId,
                             g: globalClusterArn,
                             primaryArn: args.primaryClusterArn,
                             drArn: args.drClusterArn,
@@ -391,11 +394,11 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             // receiving bus is needed.
             // @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html
             // @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html
-            const bus = pulumi.interpolate`arn:${partition.partition}:events:${args.drRegion}:${identity.accountId}:event-bus/default`;
+            const bus = pulumi.interpolate`arn:${partition}:events:${args.drRegion}:${accountId}:event-bus/default`;
             const forwardRole = new aws.iam.Role(
                 `${name}-forward`,
                 {
-                    assumeRolePolicy: identity.accountId.apply((id) => toJson(serviceTrustPolicy("events.amazonaws.com", id))),
+                    assumeRolePolicy: accountId.apply((id) => toJson(serviceTrustPolicy("events.amazonaws.com", id))),
                     description: `FailoverOrchestrator: forwards the health-check alarm from ${ROUTE53_METRICS_REGION} to the ${args.drRegion} event bus`,
                     tags: tags("forward"),
                 },

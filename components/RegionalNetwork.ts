@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AwsAccount } from "../lib/account";
 import { POSTGRES_PORT } from "../lib/database";
 import { toJson } from "../lib/iam";
 import { flowLogsDeliveryPolicy, flowLogsTrustPolicy } from "../lib/networkPolicy";
@@ -23,6 +24,8 @@ export const GATEWAY_ENDPOINTS = ["s3", "dynamodb"] as const;
 const HTTPS_PORT = 443;
 
 export interface RegionalNetworkArgs {
+    /** The account and partition ARNs and policies are written for (stack config; never looked up: static stability). */
+    readonly account: AwsAccount;
     /** The AWS region of the network; must be the region of the provider passed in the options. */
     readonly region: string;
     /** The VPC's IPv4 CIDR block, /16 to /22. */
@@ -84,6 +87,8 @@ export class RegionalNetwork extends pulumi.ComponentResource {
 
     constructor(name: string, args: RegionalNetworkArgs, opts: pulumi.ComponentResourceOptions) {
         super("healthcare:dr:RegionalNetwork", name, {}, opts);
+        const accountId = pulumi.output(args.account.accountId);
+        const partition = args.account.partition;
         const natMode = args.natGateways ?? "single";
         const interfaceServices = args.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS;
         const retentionInDays = args.flowLogRetentionDays ?? 365;
@@ -317,8 +322,6 @@ export class RegionalNetwork extends pulumi.ComponentResource {
 
         // Flow logs: every accepted and rejected connection, encrypted with the regional key.
         // @see https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-cwl.html
-        const identity = aws.getCallerIdentityOutput({}, parent);
-        const partition = aws.getPartitionOutput({}, parent);
         const flowLogGroup = new aws.cloudwatch.LogGroup(
             `${name}-flow-logs`,
             { kmsKeyId: args.kmsKeyArn, retentionInDays, tags: tags("flow-logs") },
@@ -329,7 +332,7 @@ export class RegionalNetwork extends pulumi.ComponentResource {
             {
                 description: `VPC Flow Logs delivery to CloudWatch Logs in ${args.region}`,
                 assumeRolePolicy: pulumi
-                    .all([partition.partition, identity.accountId])
+                    .all([partition, accountId])
                     .apply(([p, accountId]) => toJson(flowLogsTrustPolicy({ partition: p, accountId, region: args.region }))),
                 tags: tags("flow-logs"),
             },

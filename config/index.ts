@@ -6,7 +6,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import type { AwsAccount } from "../lib/account";
 import { resolveDataSet, type DataSet } from "../lib/buckets";
+import { defaultAvailabilityZones, partitionOf } from "../lib/regions";
 import type { Duration } from "../lib/duration";
 import type { FailoverMode } from "../lib/failover";
 import type { NatMode } from "../lib/subnets";
@@ -26,6 +28,8 @@ export interface StackConfig {
     readonly stack: string;
     /** `dev` or `prod`. */
     readonly environment: Environment;
+    /** The account (from `healthcare-dr:accountId`) and its partition (from the region codes): no call to AWS. */
+    readonly account: AwsAccount;
     readonly primaryRegion: string;
     readonly drRegion: string;
     /** Protection of stateful resources: Pulumi `protect`/`retainOnDelete`, AWS deletion protection, final snapshots. */
@@ -34,6 +38,10 @@ export interface StackConfig {
         readonly primaryCidr: string;
         readonly drCidr: string;
         readonly azCount: number;
+        /** The `azCount` availability zones used in the primary region, from the stack file or the region's default. */
+        readonly primaryAvailabilityZones: readonly string[];
+        /** The `azCount` availability zones used in the DR region. */
+        readonly drAvailabilityZones: readonly string[];
         /** NAT gateways of the primary region. Prod defaults to one per AZ, dev to a single one. */
         readonly primaryNatGateways: NatMode;
         /** NAT gateways of the DR region (pilot light). Defaults to a single one. */
@@ -182,10 +190,17 @@ function resolve(parsed: ParsedStackConfig, environment: Environment, stack: str
         project,
         stack,
         environment,
+        account: { accountId: parsed.accountId, partition: partitionOf(parsed.primaryRegion) },
         primaryRegion: parsed.primaryRegion,
         drRegion: parsed.drRegion,
         protect: parsed.protect ?? defaults.protect,
-        network: { ...parsed.network, primaryNatGateways: parsed.network.primaryNatGateways ?? defaults.primaryNatGateways },
+        network: {
+            ...parsed.network,
+            // Validated: listed or defaulted, at least azCount of them.
+            primaryAvailabilityZones: zonesOf(parsed.network.primaryAvailabilityZones, parsed.primaryRegion, parsed.network.azCount),
+            drAvailabilityZones: zonesOf(parsed.network.drAvailabilityZones, parsed.drRegion, parsed.network.azCount),
+            primaryNatGateways: parsed.network.primaryNatGateways ?? defaults.primaryNatGateways,
+        },
         database: { ...parsed.database, backupRetentionDays: parsed.database.backupRetentionDays ?? defaults.backupRetentionDays },
         objectives: parsed.objectives,
         alerts: { emails: parsed.alerts.emails },
@@ -196,6 +211,10 @@ function resolve(parsed: ParsedStackConfig, environment: Environment, stack: str
         buckets: parsed.buckets.map((dataSet) => resolveDataSet(dataSet, { objectLockByDefault: environment === "prod" })),
         tags: baseTags({ project, environment, stack, extra: parsed.tags }),
     };
+}
+
+function zonesOf(listed: readonly string[] | undefined, region: string, azCount: number): readonly string[] {
+    return (listed ?? defaultAvailabilityZones(region) ?? []).slice(0, azCount);
 }
 
 /** Turns one zod issue into one issue per offending key, named as the operator would write it. */

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { DURATION_FORMAT, parseDuration, type Duration } from "../lib/duration";
 import { isPrivate, overlaps, parseCidr } from "../lib/cidr";
-import { REGION_CODES } from "../lib/regions";
+import { defaultAvailabilityZones, isZoneOf, REGION_CODES } from "../lib/regions";
 import { NAT_MODES } from "../lib/subnets";
 import { MAX_STACK_TAGS, PROGRAM_TAG_KEYS, TAG_LIMITS } from "../lib/tags";
 import { FAILOVER_MODES } from "../lib/failover";
@@ -125,6 +125,19 @@ const tagValue = z
         error: "tag values may contain letters, digits, spaces and _ . : / = + - @ only",
     });
 
+/**
+ * An AWS account id: twelve digits. Quote it in YAML: an id with a leading zero read as a number loses the zero.
+ * @see https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html
+ */
+export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
+
+/** A list of availability-zone codes such as `[eu-west-2a, eu-west-2b]`; checked against the region below. */
+const zoneList = z
+    .array(z.string({ error: "must be availability-zone codes such as eu-west-2a" }), {
+        error: "must be a list of availability-zone codes such as [eu-west-2a, eu-west-2b, eu-west-2c]",
+    })
+    .optional();
+
 /** How NAT gateways are laid out in a region (see lib/subnets.ts). */
 const natMode = z.enum(NAT_MODES, { error: `must be one of ${NAT_MODES.join(", ")}` });
 
@@ -143,6 +156,13 @@ export const networkSchema = z.strictObject({
         .min(AZ_COUNT.min, { error: `must be at least ${AZ_COUNT.min}: an Aurora DB subnet group needs subnets in two availability zones` })
         .max(AZ_COUNT.max, { error: `must be at most ${AZ_COUNT.max}: the subnet plan has room for four availability zones per tier` })
         .default(3),
+    /**
+     * Availability zones of the primary region, in order; the first `azCount` are used. Default: `<region>a`, `b`,
+     * `c` (lib/regions.ts `defaultAvailabilityZones`); required in the regions that map zone codes per account.
+     */
+    primaryAvailabilityZones: zoneList,
+    /** Availability zones of the DR region, as `primaryAvailabilityZones`. */
+    drAvailabilityZones: zoneList,
     /** NAT gateways of the primary region: one per AZ (`perAz`), one (`single`) or none. Resolved per environment. */
     primaryNatGateways: natMode.optional(),
     /** NAT gateways of the DR region; a single NAT keeps the pilot light cheap. */
@@ -336,6 +356,13 @@ function whenValid(...paths: string[][]) {
 
 export const stackConfigSchema = z
     .strictObject({
+        /**
+         * The AWS account the stack deploys into. From config, not from `aws.getCallerIdentity`: an invoke calls one
+         * region's STS endpoint on every preview, which fails while that region is down.
+         */
+        accountId: z
+            .string({ error: "must be a 12-digit AWS account id, quoted in YAML (an id with a leading zero read as a number loses it)" })
+            .regex(ACCOUNT_ID_PATTERN, { error: 'must be a 12-digit AWS account id such as "123456789012" (digits only, quoted in YAML)' }),
         /** `dev` or `prod`; decides the protection defaults. Defaults to the stack name when that is `dev` or `prod`. */
         environment: z.enum(ENVIRONMENTS, { error: `must be one of ${ENVIRONMENTS.join(", ")}` }).optional(),
         /** Region of the primary (writer) stack. */
@@ -395,6 +422,24 @@ export const stackConfigSchema = z
     )
     .superRefine(
         (cfg, ctx) => {
+            for (const role of ["primary", "dr"] as const) {
+                const region = role === "primary" ? cfg.primaryRegion : cfg.drRegion;
+                const key = `${role}AvailabilityZones` as const;
+                for (const message of availabilityZoneProblems(region, cfg.network[key], cfg.network.azCount)) {
+                    ctx.addIssue({ code: "custom", path: ["network", key], message });
+                }
+            }
+        },
+        whenValid(
+            ["primaryRegion"],
+            ["drRegion"],
+            ["network", "azCount"],
+            ["network", "primaryAvailabilityZones"],
+            ["network", "drAvailabilityZones"],
+        ),
+    )
+    .superRefine(
+        (cfg, ctx) => {
             if (cfg.database.minCapacity > cfg.database.maxCapacity) {
                 ctx.addIssue({
                     code: "custom",
@@ -405,6 +450,31 @@ export const stackConfigSchema = z
         },
         whenValid(["database", "minCapacity"], ["database", "maxCapacity"]),
     );
+
+/**
+ * What is wrong with the availability zones of one region (`zones` as listed in the stack file, or `undefined`):
+ * zones of another region, duplicates, fewer than `azCount`, or none listed where the region has no default.
+ */
+export function availabilityZoneProblems(region: string, zones: readonly string[] | undefined, azCount: number): string[] {
+    const list = zones ?? defaultAvailabilityZones(region);
+    if (list === undefined) {
+        return [
+            `is required for ${region}: that region maps zone codes per account, so there is no safe default; list ${azCount} zones from \`aws ec2 describe-availability-zones --region ${region}\``,
+        ];
+    }
+    const problems: string[] = [];
+    const foreign = list.filter((zone) => !isZoneOf(zone, region));
+    if (foreign.length > 0) {
+        problems.push(`lists ${foreign.join(", ")}, not availability zones of ${region} (codes such as ${region}a)`);
+    }
+    if (new Set(list).size !== list.length) {
+        problems.push("lists the same zone twice");
+    }
+    if (list.length < azCount) {
+        problems.push(`lists ${list.length} zones, but network.azCount is ${azCount}; list at least ${azCount} or lower azCount`);
+    }
+    return problems;
+}
 
 /** The stack configuration as validated, before environment defaults are applied. */
 export type ParsedStackConfig = z.output<typeof stackConfigSchema>;

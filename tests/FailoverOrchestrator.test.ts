@@ -49,7 +49,7 @@ const T = {
     zone: "aws:route53/zone:Zone",
 };
 
-const MINIMAL = { "healthcare-dr:alerts": '{"emails":["oncall@example.org"]}' };
+const MINIMAL = { "healthcare-dr:accountId": "123456789012", "healthcare-dr:alerts": '{"emails":["oncall@example.org"]}' };
 
 /** What the orchestrator may declare in us-east-1: the detection path's control plane, nothing that stores data. */
 const US_EAST_1_TYPES: readonly string[] = [T.alarm, T.rule, T.target, T.role, T.policy];

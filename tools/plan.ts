@@ -2,7 +2,7 @@
  * The offline plan: runs the real program for one stack file under the AWS mocks, then prints what it would
  * declare, its outputs, its recovery objectives and the policy pack's verdict. No Pulumi CLI, no AWS account.
  *
- *   npm run plan -- --stack dev [--json] [--config-file PATH]
+ *   npm run plan -- --stack dev [--json] [--config-file PATH] [--region-down REGION]
  *
  * Exit status: 0 planned cleanly; 1 mandatory policy violations; 2 invalid stack config or usage; 3 the program
  * failed for another reason.
@@ -13,6 +13,10 @@ import { formatIssue, isConfigValidationError } from "../config";
 import { runProgram, StackFileError, stackFilePath } from "../tests/harness/program";
 import { buildPlanDocument, formatText, hasMandatoryViolations } from "./report";
 import { evaluatePolicies, readPackConfig } from "./policies";
+// --- region-down mode (issue 13) ---
+import { planRegionDown, RegionDownUsageError, type RegionDownPlan } from "../tests/harness/regionDown";
+import { formatRegionDown, regionDownDocument } from "./regionDownReport";
+// --- end region-down mode ---
 
 const USAGE = `Usage: npm run plan -- --stack NAME [--config-file PATH] [--policy-pack-config PATH] [--json]
 
@@ -20,6 +24,8 @@ const USAGE = `Usage: npm run plan -- --stack NAME [--config-file PATH] [--polic
   --config-file PATH          plan the stack file at PATH instead
   --policy-pack-config PATH   policy pack settings, the JSON file pulumi preview --policy-pack-config takes
   --json                      print the plan as one JSON document
+  --region-down REGION        plan with REGION unreachable: every invoke and API call to it fails; the plan must
+                              still succeed and change nothing there (the report lists what it leaves as deployed)
 `;
 
 export const EXIT = { ok: 0, violations: 1, invalid: 2, failed: 3 } as const;
@@ -29,6 +35,8 @@ interface PlanArgs {
     readonly configFile: string;
     readonly json: boolean;
     readonly packConfig?: string;
+    /** --region-down: the region to make unreachable. */
+    readonly regionDown?: string;
 }
 
 function parse(argv: readonly string[]): PlanArgs | string {
@@ -41,6 +49,7 @@ function parse(argv: readonly string[]): PlanArgs | string {
                 "config-file": { type: "string" },
                 "policy-pack-config": { type: "string" },
                 json: { type: "boolean", default: false },
+                "region-down": { type: "string" },
                 help: { type: "boolean", default: false },
             },
             strict: true,
@@ -59,7 +68,9 @@ function parse(argv: readonly string[]): PlanArgs | string {
         return `--stack is required (or a --config-file named Pulumi.NAME.yaml)\n\n${USAGE}`;
     }
     const packConfig = values["policy-pack-config"];
+    const regionDown = values["region-down"];
     return {
+        ...(regionDown !== undefined ? { regionDown } : {}),
         stack,
         configFile: configFile === undefined ? stackFilePath(stack) : path.resolve(configFile),
         json: values.json,
@@ -76,9 +87,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
 
     let run;
+    // --- region-down mode (issue 13) ---
+    let regionDown: RegionDownPlan | undefined;
+    // --- end region-down mode ---
     try {
-        run = await runProgram({ stack: args.stack, configFile: args.configFile });
+        if (args.regionDown !== undefined) {
+            regionDown = await planRegionDown({ stack: args.stack, configFile: args.configFile, region: args.regionDown });
+            run = regionDown.run;
+        } else {
+            run = await runProgram({ stack: args.stack, configFile: args.configFile });
+        }
     } catch (err) {
+        if (err instanceof RegionDownUsageError) {
+            process.stderr.write(`${err.message}\n`);
+            return EXIT.invalid;
+        }
         if (isConfigValidationError(err)) {
             process.stderr.write(`${args.configFile}: stack "${args.stack}" has ${err.issues.length} configuration error(s):\n`);
             for (const issue of err.issues) process.stderr.write(`  - ${formatIssue(issue)}\n`);
@@ -111,7 +134,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         policyCount: verdict.policyCount,
         policyPackRan: verdict.ran,
     });
-    process.stdout.write(args.json ? `${JSON.stringify(doc, null, 2)}\n` : formatText(doc));
+    // --- region-down mode (issue 13) ---
+    const down = regionDown === undefined ? undefined : regionDownDocument(regionDown);
+    const json = down === undefined ? doc : { ...doc, regionDown: down };
+    const text = down === undefined ? formatText(doc) : `${formatText(doc)}\n${formatRegionDown(down)}`;
+    // --- end region-down mode ---
+    process.stdout.write(args.json ? `${JSON.stringify(json, null, 2)}\n` : text);
     return hasMandatoryViolations(doc) ? EXIT.violations : EXIT.ok;
 }
 

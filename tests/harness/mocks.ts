@@ -6,7 +6,13 @@
  * - The region of a resource is the region of its explicit provider (or its own `region` input, which @pulumi/aws v7
  *   accepts). A resource on the default provider has no region: the tests treat that as a bug.
  * - Invokes (data sources) are answered per provider region. An invoke the mocks do not know fails loudly instead of
- *   returning an empty object that would make the program silently wrong.
+ *   returning an empty object that would make the program silently wrong. Every invoke is recorded (`invokes`).
+ * - A provider with `skipRequestingAccountId` does not know the account: for the resource types whose ARN the AWS
+ *   provider writes itself from the account id, the ARN comes back with an empty account field, as it does for real.
+ * - A region can be made unreachable (`unreachableRegions`), as during a regional outage: configuring its provider
+ *   with a network call on configure, every invoke through it, and every registration that would call its API
+ *   (a create, an update) fails as an unreachable endpoint does. A resource whose inputs equal its `baseline` state
+ *   (the deployed state) is not sent to the provider, as the engine does for an unchanged resource, and keeps it.
  */
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
@@ -309,6 +315,77 @@ export interface AwsMocksOptions {
     readonly accountId?: string;
     /** Availability zones per region; defaults to 3 (as in eu-west-1 and eu-west-2). */
     readonly zonesPerRegion?: Readonly<Record<string, number>>;
+    /** Regions whose AWS endpoints cannot be reached (a simulated regional outage). Defaults to none. */
+    readonly unreachableRegions?: readonly string[];
+    /**
+     * The deployed state: resources as a previous run registered them. A resource of an unreachable region whose
+     * inputs equal its baseline entry keeps that entry's id and state without a call to AWS. Defaults to none.
+     */
+    readonly baseline?: readonly BaselineResource[];
+}
+
+/** One resource of the deployed state, as `AwsMocksOptions.baseline` takes it. */
+export interface BaselineResource {
+    readonly type: string;
+    readonly name: string;
+    readonly region?: string;
+    readonly inputs: Readonly<Record<string, unknown>>;
+    readonly id?: string;
+    readonly state: Readonly<Record<string, unknown>>;
+}
+
+/** An invoke the program made, and the region of the provider it went through. */
+export interface RecordedInvoke {
+    readonly token: string;
+    readonly region: string | undefined;
+}
+
+/** The provider settings that make it configure without a network call (see program.ts). */
+export const NO_NETWORK_ON_CONFIGURE = ["skipCredentialsValidation", "skipRegionValidation", "skipRequestingAccountId"] as const;
+
+/**
+ * Resource types of this program whose `arn` the AWS provider builds from the account id it requested from STS;
+ * with `skipRequestingAccountId` the account field of that ARN is empty.
+ * @see https://registry.terraform.io/providers/hashicorp/aws/latest/docs#skip_requesting_account_id
+ */
+export const ARN_NEEDS_ACCOUNT_ID: readonly string[] = [
+    "aws:budgets/budget:Budget",
+    "aws:ec2/flowLog:FlowLog",
+    "aws:guardduty/detector:Detector",
+    "aws:ssm/parameter:Parameter",
+];
+
+/** The error an SDK call to an unreachable regional endpoint ends with. */
+export class UnreachableRegionError extends Error {
+    constructor(
+        readonly region: string,
+        readonly operation: string,
+    ) {
+        const host = `${serviceOf(operation)}.${region}.amazonaws.com`;
+        super(
+            `${operation}: request send failed, Post "https://${host}/": dial tcp: lookup ${host}: i/o timeout (region ${region} is unreachable)`,
+        );
+        this.name = "UnreachableRegionError";
+    }
+}
+
+function serviceOf(operation: string): string {
+    return /^aws:([^/]+)\//.exec(operation)?.[1] ?? (operation.startsWith("configure") ? "sts" : "unknown");
+}
+
+/** Inputs as JSON with keys sorted, to compare a registration with its baseline. */
+export function canonicalJson(value: unknown): string {
+    const sort = (v: unknown): unknown =>
+        Array.isArray(v)
+            ? v.map(sort)
+            : v !== null && typeof v === "object"
+              ? Object.fromEntries(
+                    Object.keys(v)
+                        .sort()
+                        .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+                )
+              : v;
+    return JSON.stringify(sort(value));
 }
 
 /** A provider reference is `urn::id`; the URN ends in the provider's name. */
@@ -325,10 +402,21 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     private readonly zonesPerRegion: Readonly<Record<string, number>>;
     /** Region of each provider, by provider name (the last segment of its URN). */
     private readonly providerRegions = new Map<string, string>();
+    /** Providers configured with `skipRequestingAccountId`, by name. */
+    private readonly providersWithoutAccount = new Set<string>();
+    private readonly unreachable: ReadonlySet<string>;
+    private readonly baseline = new Map<string, BaselineResource[]>();
+    /** Every invoke the program made, in order. */
+    readonly invokes: RecordedInvoke[] = [];
 
     constructor(options: AwsMocksOptions = {}) {
         this.account = options.accountId ?? MOCK_ACCOUNT_ID;
         this.zonesPerRegion = options.zonesPerRegion ?? {};
+        this.unreachable = new Set(options.unreachableRegions ?? []);
+        for (const resource of options.baseline ?? []) {
+            const key = baselineKey(resource.type, resource.name, resource.region);
+            this.baseline.set(key, [...(this.baseline.get(key) ?? []), resource]);
+        }
     }
 
     /** The region of the provider behind a provider reference, if it is one of ours. */
@@ -344,6 +432,15 @@ export class AwsMocks implements pulumi.runtime.Mocks {
             if (region !== "") {
                 this.providerRegions.set(args.name, region);
             }
+            const flag = (name: string) => inputs[name] === true || inputs[name] === "true";
+            if (flag("skipRequestingAccountId")) {
+                this.providersWithoutAccount.add(args.name);
+            }
+            // Configure validates credentials and requests the account id from the region's STS endpoint, unless told not to.
+            if (this.unreachable.has(region) && !NO_NETWORK_ON_CONFIGURE.every(flag)) {
+                const missing = NO_NETWORK_ON_CONFIGURE.filter((name) => !flag(name));
+                throw new UnreachableRegionError(region, `configure provider ${args.name} (set ${missing.join(", ")})`);
+            }
             return { id: `${args.name}-provider-id`, state: inputs };
         }
         if (args.custom === false) {
@@ -351,6 +448,9 @@ export class AwsMocks implements pulumi.runtime.Mocks {
             return { id: "", state: {} };
         }
         const region = str(inputs["region"], this.regionOfProvider(args.provider) ?? "us-east-1");
+        if (args.type.startsWith("aws:") && this.unreachable.has(region)) {
+            return this.unchangedOrUnreachable(args, inputs, region);
+        }
         const seed = `${args.type}::${args.name}::${region}`;
         let draws = 0;
         const ctx: ModelContext = {
@@ -363,14 +463,39 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         };
         const model = RESOURCE_MODELS[args.type] ?? genericModel;
         const { id, state } = model(ctx);
+        const providerName = providerUrn(args.provider)?.split("::").pop();
+        if (state !== undefined && typeof state["arn"] === "string" && ARN_NEEDS_ACCOUNT_ID.includes(args.type)) {
+            if (providerName !== undefined && this.providersWithoutAccount.has(providerName)) {
+                state["arn"] = state["arn"].replace(`:${this.account}:`, "::");
+            }
+        }
         return {
             id,
             state: { ...inputs, ...state, id, ...(args.type.startsWith("aws:") ? { region } : {}), tagsAll: inputs["tags"] ?? {} },
         };
     }
 
+    /**
+     * A registration in an unreachable region: the engine sends an unchanged resource to nobody and keeps its state;
+     * anything else (a create, an update) would call the region's API, and fails.
+     */
+    private unchangedOrUnreachable(args: MockArgs, inputs: Inputs, region: string): { id: string; state: Record<string, unknown> } {
+        const candidates = this.baseline.get(baselineKey(args.type, args.name, region)) ?? [];
+        const wanted = canonicalJson(unwrapSecretValues(inputs));
+        const same = candidates.find((c) => canonicalJson(c.inputs) === wanted);
+        if (same === undefined) {
+            const what = candidates.length === 0 ? "create" : "update";
+            throw new UnreachableRegionError(region, `${args.type} (${what} ${args.name})`);
+        }
+        return { id: same.id ?? "", state: { ...same.state } };
+    }
+
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
         const region = this.regionOfProvider(args.provider);
+        this.invokes.push({ token: args.token, region });
+        if (region !== undefined && this.unreachable.has(region)) {
+            throw new UnreachableRegionError(region, args.token);
+        }
         switch (args.token) {
             case "aws:index/getCallerIdentity:getCallerIdentity":
                 return { accountId: this.account, arn: MOCK_CALLER_ARN, userId: "AROAEXAMPLEROLEID:pulumi", id: this.account };
@@ -390,6 +515,28 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         }
     }
 }
+
+function baselineKey(type: string, name: string, region: string | undefined): string {
+    return `${type}::${name}::${region ?? ""}`;
+}
+
+/** Secret inputs reach the mocks wrapped by the SDK's RPC layer; compare their values. */
+function unwrapSecretValues(value: unknown): unknown {
+    if (rpc.isRpcSecret(value)) {
+        return unwrapSecretValues(rpc.unwrapRpcSecret(value));
+    }
+    if (Array.isArray(value)) {
+        return value.map(unwrapSecretValues);
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecretValues(v)]));
+    }
+    return value;
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports -- the SDK's secret wrapper helpers are not exported publicly */
+const rpc = require("@pulumi/pulumi/runtime/rpc") as { isRpcSecret(value: unknown): boolean; unwrapRpcSecret(value: unknown): unknown };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 function hexOf(seed: string, length: number): string {
     let out = "";
