@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "../lib/account";
 import { POSTGRES_PORT } from "../lib/database";
+import { endpointPolicyFor } from "../lib/endpointPolicy";
 import { toJson } from "../lib/iam";
 import { flowLogsDeliveryPolicy, flowLogsTrustPolicy } from "../lib/networkPolicy";
 import { natGatewayCount, natZoneFor, planSubnets, subnetsOfTier, type NatMode, type SubnetTier } from "../lib/subnets";
@@ -203,6 +204,9 @@ export class RegionalNetwork extends pulumi.ComponentResource {
         const dbSg = group("db-sg", "Aurora PostgreSQL: admits 5432 from the application and the orchestrator only");
         const endpointSg = group("endpoints-sg", "Interface VPC endpoints: admit HTTPS from the application and the orchestrator");
 
+        // No endpoint is left with the default policy (full access to any account's resources from the PHI subnets).
+        const endpointPolicy = (service: string) =>
+            toJson(endpointPolicyFor(service, { accountId: args.account.accountId, partition, region: args.region }));
         const gateways = GATEWAY_ENDPOINTS.map(
             (service) =>
                 new aws.ec2.VpcEndpoint(
@@ -212,6 +216,7 @@ export class RegionalNetwork extends pulumi.ComponentResource {
                         serviceName: `com.amazonaws.${args.region}.${service}`,
                         vpcEndpointType: "Gateway",
                         routeTableIds: privateTables.map((t) => t.id),
+                        policy: endpointPolicy(service),
                         tags: tags(`${service}-endpoint`),
                     },
                     parent,
@@ -224,6 +229,7 @@ export class RegionalNetwork extends pulumi.ComponentResource {
                     vpcId: vpc.id,
                     serviceName: `com.amazonaws.${args.region}.${service}`,
                     vpcEndpointType: "Interface",
+                    policy: endpointPolicy(service),
                     // The SDKs' default hostnames resolve to the endpoint, so no code needs to know it exists.
                     privateDnsEnabled: true,
                     subnetIds: subnets.private.map((s) => s.id),
@@ -277,10 +283,23 @@ export class RegionalNetwork extends pulumi.ComponentResource {
         ingress("endpoints-from-orchestrator", endpointSg, HTTPS_PORT, orchestratorSg, "HTTPS to AWS APIs from the orchestrator");
 
         egress("app-to-db", appSg, POSTGRES_PORT, { sg: dbSg }, "PostgreSQL to the database");
-        // The application may call third parties over HTTPS, through the NAT; AWS APIs resolve to the endpoints.
-        egress("app-to-https", appSg, HTTPS_PORT, { cidr: "0.0.0.0/0" }, "HTTPS to AWS APIs and third parties");
+        // The application reaches AWS APIs through the endpoints only (their policies keep it to this account's
+        // resources); it has no route to the internet's HTTPS. A workload that must call a third party gets its own
+        // group and rule, with the reason written there.
+        egress("app-to-endpoints", appSg, HTTPS_PORT, { sg: endpointSg }, "HTTPS to the interface endpoints");
+        gateways.forEach((gateway, i) =>
+            egress(
+                `app-to-${GATEWAY_ENDPOINTS[i]}`,
+                appSg,
+                HTTPS_PORT,
+                { prefixListId: gateway.prefixListId },
+                `HTTPS to ${GATEWAY_ENDPOINTS[i]} through its gateway endpoint`,
+            ),
+        );
         // The orchestrator reaches this region's AWS APIs through the endpoints; only where it must also reach the
-        // other region and Route 53 (the DR region) does it get HTTPS to the internet, through the NAT.
+        // other region and Route 53 (the DR region) does it get HTTPS to the internet, through the NAT. Why no narrower
+        // destination: an interface endpoint serves its own region only, Route 53's API has no endpoint in the
+        // region, and AWS publishes no managed prefix list for either API's addresses.
         if (args.orchestratorInternetEgress === true) {
             if ((args.natGateways ?? "single") === "none") {
                 throw new pulumi.ResourceError(

@@ -7,7 +7,7 @@ import { parseStackConfig } from "../config";
 import { HOURLY_SCHEDULE, VAULT_LOCK_GRACE_DAYS } from "../lib/backup";
 import { SECONDARY_FORBIDDEN_INPUTS, windowsOverlap } from "../lib/database";
 import { natGatewayCount, natZoneFor, planSubnets, SUBNET_TIERS } from "../lib/subnets";
-import { DEFAULT_INTERFACE_ENDPOINTS } from "../components/RegionalNetwork";
+import { DEFAULT_INTERFACE_ENDPOINTS, GATEWAY_ENDPOINTS } from "../components/RegionalNetwork";
 import { readStackFile, stackFilePath, type PlannedResource, type ProgramRun } from "./harness/program";
 import { planStack, resourceNamed, resourcesOfType, STACKS } from "./harness/stacks";
 
@@ -209,6 +209,45 @@ describe("RegionalNetwork", () => {
                     expect(open.map((r) => [r.inputs["ipProtocol"], r.inputs["fromPort"], r.inputs["toPort"]])).to.deep.equal(
                         role === "dr" ? [["tcp", 443, 443]] : [],
                     );
+                });
+
+                it("gives every VPC endpoint a policy limited to this account's identities and resources", async () => {
+                    const run = await planStack(stack);
+                    const endpoints = resourcesOfType(
+                        run,
+                        "aws:ec2/vpcEndpoint:VpcEndpoint",
+                        run.config[role === "primary" ? "primaryRegion" : "drRegion"],
+                    );
+                    expect(endpoints).to.have.length(GATEWAY_ENDPOINTS.length + DEFAULT_INTERFACE_ENDPOINTS.length);
+                    for (const endpoint of endpoints) {
+                        const policy = JSON.parse(str(endpoint, "policy")) as {
+                            Statement: { Principal?: unknown; Condition?: unknown; Resource: unknown }[];
+                        };
+                        const own = policy.Statement.find((st) => JSON.stringify(st.Condition ?? {}).includes("aws:ResourceAccount"));
+                        expect(own?.Condition, endpoint.name).to.deep.equal({
+                            StringEquals: {
+                                "aws:PrincipalAccount": run.config.account.accountId,
+                                "aws:ResourceAccount": run.config.account.accountId,
+                            },
+                        });
+                        for (const st of policy.Statement) expect(st.Principal, endpoint.name).to.not.equal(undefined);
+                        // Any statement without an account condition names its resources.
+                        for (const st of policy.Statement.filter((x) => x.Condition === undefined)) expect(st.Resource).to.not.equal("*");
+                    }
+                });
+
+                it("gives the application group no internet egress: the endpoints, the gateway prefix lists and the database", async () => {
+                    const run = await planStack(stack);
+                    const sgId = idOf(netNamed(run, role, "aws:ec2/securityGroup:SecurityGroup", "app-sg"));
+                    const rules = resourcesOfType(run, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter(
+                        (r) => r.inputs["securityGroupId"] === sgId,
+                    );
+                    expect(rules.filter((r) => r.inputs["cidrIpv4"] !== undefined || r.inputs["cidrIpv6"] !== undefined)).to.deep.equal([]);
+                    expect(rules.filter((r) => r.inputs["prefixListId"] !== undefined)).to.have.length(GATEWAY_ENDPOINTS.length);
+                    expect(rules.map((r) => r.inputs["referencedSecurityGroupId"]).filter((x) => x !== undefined)).to.have.members([
+                        idOf(netNamed(run, role, "aws:ec2/securityGroup:SecurityGroup", "endpoints-sg")),
+                        idOf(netNamed(run, role, "aws:ec2/securityGroup:SecurityGroup", "db-sg")),
+                    ]);
                 });
 
                 it("puts the DB subnet group over the isolated subnets only", async () => {
