@@ -466,8 +466,11 @@ function defineMonitoring(
             kmsKeyArn: primary.key.arn,
             dataBucketArns: storage.dataSets.flatMap((d) => [d.component.sourceBucketArn, d.component.replicaBucketArn]),
             retentionDays: config.logging.retentionDays,
-            // Prod: log files cannot be deleted or overwritten before the retention ends. Dev stays destroyable.
-            ...(config.environment === "prod" ? { objectLockRetentionDays: config.logging.retentionDays } : {}),
+            // Prod: log files cannot be deleted or overwritten before the retention ends, by anyone (COMPLIANCE: not even
+            // with s3:BypassGovernanceRetention). Dev stays destroyable.
+            ...(config.environment === "prod"
+                ? { objectLockRetentionDays: config.logging.retentionDays, objectLockMode: "COMPLIANCE" as const }
+                : {}),
             replica: { region: dr.name, provider: dr.provider, kmsKeyArn: dr.key.arn, accessLogBucket: storage.accessLogs.dr.bucketName },
             backup: { planId: data.backups.planId, roleArn: data.backups.roleArn },
             accessLogBucket: storage.accessLogs.primary.bucketName,

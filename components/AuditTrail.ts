@@ -15,7 +15,7 @@ import {
     trailLifecycleRules,
     trailLogsRolePolicy,
 } from "../lib/audit";
-import { declareSecureBucket, type SecureBucket } from "./secureBucket";
+import { declareSecureBucket, type SecureBucket, type ObjectLockMode } from "./secureBucket";
 
 export interface AuditTrailArgs {
     /** The account and partition ARNs and policies are written for (stack config; never looked up: static stability). */
@@ -35,11 +35,18 @@ export interface AuditTrailArgs {
     /** Days the CloudWatch log group and the bucket keep the trail's events (`healthcare-dr:logging.retentionDays`). */
     readonly retentionDays: number;
     /**
-     * Object Lock (governance mode) default retention of the log files, days: nobody without the bypass permission
-     * can delete or overwrite a log file before it ends.
+     * Object Lock default retention of the log files (and of their replica), days: no log file can be deleted or
+     * overwritten before it ends.
      * @default - no Object Lock (dev, so that the bucket can be destroyed)
      */
     readonly objectLockRetentionDays?: number;
+    /**
+     * Object Lock mode of the log files. `COMPLIANCE` in protected environments: an audit record that an admin with
+     * `s3:BypassGovernanceRetention` can delete is not immutable (HIPAA 164.312(b), 164.316(b)(2)(i)).
+     * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html#object-lock-retention-modes
+     * @default "GOVERNANCE"
+     */
+    readonly objectLockMode?: ObjectLockMode;
     /**
      * Where the log files are replicated (same rules, that region's key), so that the audit record survives the loss
      * of the home region and can be read while it is down.
@@ -121,6 +128,7 @@ export class AuditTrail extends pulumi.ComponentResource {
                         .all([bucketArn, accountId, arn])
                         .apply(([b, accountId, t]) => toJson(trailBucketPolicy({ bucketArn: b, accountId, trailArn: t }))),
                 objectLockRetentionDays: args.objectLockRetentionDays,
+                objectLockMode: args.objectLockMode ?? "GOVERNANCE",
                 accessLogs:
                     args.accessLogBucket !== undefined ? { targetBucket: args.accessLogBucket, targetPrefix: "audit-trail/" } : undefined,
                 protect,
@@ -217,6 +225,7 @@ export class AuditTrail extends pulumi.ComponentResource {
                 // Only replication writes here; TLS only, like every bucket.
                 policy: (bucketArn) => bucketArn.apply((arn) => toJson(policyDocument(transportStatements(arn)))),
                 objectLockRetentionDays: args.objectLockRetentionDays,
+                objectLockMode: args.objectLockMode ?? "GOVERNANCE",
                 accessLogs:
                     args.replica.accessLogBucket !== undefined
                         ? { targetBucket: args.replica.accessLogBucket, targetPrefix: "audit-trail-replica/" }

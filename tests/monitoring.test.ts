@@ -287,6 +287,12 @@ for (const stack of STACKS) {
                     r.name.startsWith("audit"),
                 );
                 expect(locks.length).to.equal(stack === "prod" ? 2 : 0); // the bucket and its DR replica
+                // Compliance mode: not even s3:BypassGovernanceRetention can delete an audit record before it expires.
+                for (const lock of locks) {
+                    expect(lock.inputs["rule"], lock.name).to.deep.equal({
+                        defaultRetention: { mode: "COMPLIANCE", days: run.config.logging.retentionDays },
+                    });
+                }
                 expect(bucket.inputs["forceDestroy"]).to.equal(!run.config.protect);
             });
 
