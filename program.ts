@@ -341,6 +341,7 @@ function defineDataTier(
     });
     const aurora = new AuroraPair("aurora", {
         stack: config.stack,
+        account: config.account,
         primary: side(primary),
         secondary: side(dr),
         engineVersion: config.database.engineVersion,

@@ -15,10 +15,12 @@ import { backupRules, HOURLY_SCHEDULE } from "../lib/backup";
 import { overlaps, parseCidr } from "../lib/cidr";
 import {
     BACKUP_WINDOW,
+    CLUSTER_PARAMETERS,
     globalClusterProblems,
     MAINTENANCE_WINDOW,
     parameterGroupFamily,
     replicaSecretArn,
+    statementLoggingProblems,
     windowProblems,
     windowsOverlap,
 } from "../lib/database";
@@ -224,4 +226,25 @@ describe("VPC endpoint policies (lib/endpointPolicy.ts)", () => {
             expect(JSON.stringify(doc).length).to.be.below(ENDPOINT_POLICY_MAX_CHARACTERS);
         }
     });
+});
+
+describe("PHI in the database log (lib/database.ts statementLoggingProblems)", () => {
+    const safe = CLUSTER_PARAMETERS.map(({ name, value }) => ({ name, value }));
+    const with_ = (name: string, value: string) => [...safe.filter((p) => p.name !== name), { name, value }];
+
+    it("accepts the program's parameters", () => {
+        expect(statementLoggingProblems(safe)).to.deep.equal([]);
+    });
+
+    for (const [name, value, pattern] of [
+        ["log_min_duration_statement", "1000", /literal values/],
+        ["log_statement", "all", /text of every statement/],
+        ["log_min_error_statement", "error", /failing statement/],
+        ["pgaudit.log_parameter", "1", /bind parameters/],
+        ["pgaudit.log", "ddl,write", /write/],
+    ] as const) {
+        it(`catches ${name} = ${value}`, () => {
+            expect(statementLoggingProblems(with_(name, value)).join("; ")).to.match(pattern);
+        });
+    }
 });

@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import { parseStackConfig } from "../config";
 import { HOURLY_SCHEDULE, VAULT_LOCK_GRACE_DAYS } from "../lib/backup";
-import { SECONDARY_FORBIDDEN_INPUTS, windowsOverlap } from "../lib/database";
+import { SECONDARY_FORBIDDEN_INPUTS, statementLoggingProblems, windowsOverlap } from "../lib/database";
 import { natGatewayCount, natZoneFor, planSubnets, SUBNET_TIERS } from "../lib/subnets";
 import { DEFAULT_INTERFACE_ENDPOINTS, GATEWAY_ENDPOINTS } from "../components/RegionalNetwork";
 import { readStackFile, stackFilePath, type PlannedResource, type ProgramRun } from "./harness/program";
@@ -364,6 +364,67 @@ describe("AuroraPair", () => {
                 }
             });
 
+            it("ignores the global cluster's engine version too, so an upgrade AWS forces is never undone", async () => {
+                const { global } = await clusters();
+                expect(global.options.ignoreChanges).to.include("engineVersion");
+            });
+
+            it("turns Enhanced Monitoring on, into an RDSOSMetrics group declared first with the region's key and the stack's retention", async () => {
+                const { run } = await clusters();
+                for (const role of ["primary", "secondary"] as const) {
+                    const region = role === "primary" ? run.config.primaryRegion : run.config.drRegion;
+                    const group = auroraNamed(run, "aws:cloudwatch/logGroup:LogGroup", `aurora-${role}-os-metrics`);
+                    expect(group.region).to.equal(region);
+                    expect(group.inputs["name"]).to.equal("RDSOSMetrics");
+                    expect(group.inputs["kmsKeyId"]).to.equal(keyArn(run, role === "primary" ? "primary" : "dr"));
+                    expect(group.inputs["retentionInDays"]).to.equal(run.config.logging.retentionDays);
+                    const monitoringRole = auroraNamed(run, "aws:iam/role:Role", `aurora-${role}-monitoring`);
+                    const trust = JSON.parse(str(monitoringRole, "assumeRolePolicy")) as {
+                        Statement: { Principal: unknown; Condition: unknown }[];
+                    };
+                    expect(trust.Statement[0]!.Principal).to.deep.equal({ Service: "monitoring.rds.amazonaws.com" });
+                    expect(trust.Statement[0]!.Condition).to.deep.equal({
+                        StringEquals: { "aws:SourceAccount": run.config.account.accountId },
+                    });
+                    const policy = JSON.parse(
+                        str(auroraNamed(run, "aws:iam/rolePolicy:RolePolicy", `aurora-${role}-monitoring`), "policy"),
+                    ) as {
+                        Statement: { Resource: string[] }[];
+                    };
+                    for (const resource of policy.Statement.flatMap((st) => st.Resource)) {
+                        expect(resource).to.match(
+                            new RegExp(`^arn:aws:logs:${region}:${run.config.account.accountId}:log-group:RDSOSMetrics:`),
+                        );
+                    }
+                    const instances = resourcesOfType(run, "aws:rds/clusterInstance:ClusterInstance", region);
+                    expect(instances.length).to.equal(role === "primary" ? 2 : run.config.database.drInstances);
+                    for (const instance of instances) {
+                        expect(instance.inputs["monitoringInterval"]).to.equal(60);
+                        expect(instance.inputs["monitoringRoleArn"]).to.equal(monitoringRole.state["arn"]);
+                        expect(instance.options.dependsOn).to.include(group.urn);
+                    }
+                }
+            });
+
+            it("masks patient identifiers in the database log groups (only logs:Unmask reveals them)", async () => {
+                const { run } = await clusters();
+                for (const role of ["primary", "secondary"]) {
+                    const group = auroraNamed(run, "aws:cloudwatch/logGroup:LogGroup", `aurora-${role}-postgresql`);
+                    const mask = auroraNamed(
+                        run,
+                        "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy",
+                        `aurora-${role}-postgresql-mask`,
+                    );
+                    expect(mask.region).to.equal(group.region);
+                    expect(mask.inputs["logGroupName"]).to.equal(group.state["name"]);
+                    const doc = JSON.parse(str(mask, "policyDocument")) as {
+                        Statement: { DataIdentifier: string[]; Operation: Record<string, unknown> }[];
+                    };
+                    expect(doc.Statement.map((st) => Object.keys(st.Operation)[0])).to.deep.equal(["Audit", "Deidentify"]);
+                    expect(doc.Statement[1]!.DataIdentifier).to.include("arn:aws:dataprotection::aws:data-identifier/NhsNumber-GB");
+                }
+            });
+
             it(`${stack === "prod" ? "protects" : "does not protect"} the clusters: deletion protection, final snapshot, Pulumi protect`, async () => {
                 const { run, global, primary, secondary } = await clusters();
                 const prod = stack === "prod";
@@ -433,7 +494,10 @@ describe("AuroraPair", () => {
                     const params = Object.fromEntries(
                         (group.inputs["parameters"] as { name: string; value: string }[]).map((p) => [p.name, p.value]),
                     );
-                    expect(params).to.include({ "rds.force_ssl": "1", log_connections: "1", log_statement: "ddl" });
+                    expect(params).to.include({ "rds.force_ssl": "1", log_connections: "1", "pgaudit.log_parameter": "0" });
+                    expect(params["shared_preload_libraries"]!.split(",")).to.include("pgaudit");
+                    // No statement text (patient data in its literals) reaches the exported log.
+                    expect(statementLoggingProblems(group.inputs["parameters"] as { name: string; value: string }[])).to.deep.equal([]);
                     expect(cluster.inputs["dbClusterParameterGroupName"]).to.equal(group.state["name"]);
                 }
             });
