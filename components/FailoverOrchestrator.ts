@@ -20,6 +20,8 @@ import { forwardToBusPolicy, orchestratorPolicy } from "../lib/failoverPolicy";
 import { serviceTrustPolicy, toJson } from "../lib/iam";
 import { physicalName } from "../lib/naming";
 import { bundleOrchestrator, LAMBDA_RUNTIME } from "../orchestrator/bundle";
+import { SignedLambdaCode } from "./SignedLambdaCode";
+import { tracingPolicy } from "../lib/tracing";
 
 /** A VPC the private hosted zone is associated with, so that applications there resolve the writer record. */
 export interface ZoneVpc {
@@ -288,7 +290,10 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                 description: `Promotes the ${args.drRegion} cluster of the ${args.stack} global database and repoints the writer`,
                 runtime: LAMBDA_RUNTIME,
                 handler: "index.handler",
-                code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleOrchestrator()) }),
+                ...this.signedCode(name, args),
+                // Active tracing: every invocation is traced, so a failover's timeline can be followed call by call.
+                // @see https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html
+                tracingConfig: { mode: "Active" },
                 role: role.arn,
                 timeout: ORCHESTRATOR_TIMEOUT_SECONDS,
                 memorySize: 256,
@@ -303,7 +308,7 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                 loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
                 tags: tags("function"),
             },
-            { ...parent, dependsOn: [policy, logGroup, activeRegion] },
+            { ...parent, dependsOn: [policy, this.allowTracing(name, role), logGroup, activeRegion] },
         );
         new aws.lambda.FunctionEventInvokeConfig(
             `${name}-async`,
@@ -467,6 +472,33 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             replicationLagAlarmName: this.replicationLagAlarmName,
             healthCheckId: this.healthCheckId,
         });
+    }
+    /**
+     * The function's code, signed: the bundle goes through AWS Signer at deploy, and the code-signing configuration
+     * (enforced) makes Lambda refuse any package the stack's profile did not sign.
+     */
+    private signedCode(
+        name: string,
+        args: FailoverOrchestratorArgs,
+    ): { s3Bucket: pulumi.Output<string>; s3Key: pulumi.Output<string>; codeSigningConfigArn: pulumi.Output<string> } {
+        const code = new SignedLambdaCode(
+            `${name}-code`,
+            {
+                stack: args.stack,
+                purpose: "failover",
+                archive: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleOrchestrator()) }),
+                kmsKeyArn: args.kmsKeyArn,
+                ...(args.protect !== undefined ? { protect: args.protect } : {}),
+                ...(args.tags !== undefined ? { tags: args.tags } : {}),
+            },
+            { parent: this },
+        );
+        return { s3Bucket: code.s3Bucket, s3Key: code.s3Key, codeSigningConfigArn: code.codeSigningConfigArn };
+    }
+
+    /** Lets the function send its traces to X-Ray (active tracing). */
+    private allowTracing(name: string, role: aws.iam.Role): aws.iam.RolePolicy {
+        return new aws.iam.RolePolicy(`${name}-tracing`, { role: role.id, policy: toJson(tracingPolicy()) }, { parent: this });
     }
 }
 

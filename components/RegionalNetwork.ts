@@ -9,11 +9,13 @@ import { natGatewayCount, natZoneFor, planSubnets, subnetsOfTier, type NatMode, 
 
 /**
  * AWS APIs the workloads of the private subnets reach through interface endpoints: the failover orchestrator
- * (RDS global cluster calls, its SNS alerts, SSM parameters, STS), the secret rotation function (Secrets Manager,
- * KMS), and every function's logs and metrics (CloudWatch Logs, CloudWatch).
+ * (RDS global cluster calls, its SNS alerts, SSM parameters, STS, and its X-Ray traces: active tracing sends them from
+ * the function's network interfaces), the secret rotation function (Secrets Manager, KMS), and every function's logs
+ * and metrics (CloudWatch Logs, CloudWatch).
  * @see https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html
+ * @see https://docs.aws.amazon.com/xray/latest/devguide/xray-security-vpc-endpoint.html
  */
-export const DEFAULT_INTERFACE_ENDPOINTS = ["rds", "secretsmanager", "kms", "sns", "ssm", "logs", "sts", "monitoring"] as const;
+export const DEFAULT_INTERFACE_ENDPOINTS = ["rds", "secretsmanager", "kms", "sns", "ssm", "logs", "sts", "monitoring", "xray"] as const;
 
 /**
  * Gateway endpoints (free, attached to route tables): S3 for the buckets, DynamoDB for the orchestrator's lock table.

@@ -156,6 +156,31 @@ export const RESOURCE_MODELS: Record<string, Model> = {
         const result = `Mock-${ctx.hex(Math.max(8, Number(ctx.inputs["length"] ?? 16) - 7))}!a`;
         return { id: "none", state: { result, bcryptHash: `$2a$10$${ctx.hex(53)}` } };
     },
+    "aws:s3/bucketObjectv2:BucketObjectv2": (ctx) => ({
+        id: str(ctx.inputs["key"], ctx.name),
+        state: { versionId: ctx.hex(32), etag: ctx.hex(32) },
+    }),
+    "aws:signer/signingProfile:SigningProfile": (ctx) => {
+        const name = str(ctx.inputs["name"], `${ctx.name.replace(/[^A-Za-z0-9_]/g, "_")}_${ctx.hex(6)}`);
+        const version = ctx.hex(10);
+        const profileArn = arn(ctx, "signer", `/signing-profiles/${name}`);
+        return { id: name, state: { name, arn: profileArn, version, versionArn: `${profileArn}/${version}`, status: "Active" } };
+    },
+    // The signed copy goes under the destination prefix, named by the job id, as Signer does.
+    "aws:signer/signingJob:SigningJob": (ctx) => {
+        const jobId = `${ctx.hex(8)}-${ctx.hex(4)}-${ctx.hex(4)}-${ctx.hex(4)}-${ctx.hex(12)}`;
+        const destination = (ctx.inputs["destination"] as { s3?: { bucket?: string; prefix?: string } } | undefined)?.s3;
+        return {
+            id: jobId,
+            state: {
+                jobId,
+                status: "Succeeded",
+                signedObjects: [
+                    { s3s: [{ bucket: str(destination?.bucket, "unknown"), key: `${destination?.prefix ?? ""}${jobId}.zip` }] },
+                ],
+            },
+        };
+    },
     "aws:ec2/flowLog:FlowLog": (ctx) => {
         const id = `fl-${ctx.hex(17)}`;
         return { id, state: { arn: arn(ctx, "ec2", `vpc-flow-log/${id}`) } };
