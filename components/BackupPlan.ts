@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "../lib/account";
-import { BACKUP_SERVICE_POLICIES, backupRules, VAULT_LOCK_GRACE_DAYS } from "../lib/backup";
+import { BACKUP_OPT_IN, BACKUP_SERVICE_POLICIES, backupRules, VAULT_LOCK_GRACE_DAYS } from "../lib/backup";
 import { serviceTrustPolicy, toJson } from "../lib/iam";
 
 /** One region's side of the backups. */
@@ -83,6 +83,7 @@ export class BackupPlan extends pulumi.ComponentResource {
         };
         const primaryVault = vault("primary", args.primary);
         const drVault = vault("dr", args.dr);
+        const optIn = [this.regionSettings(`${name}-primary`, args.primary), this.regionSettings(`${name}-dr`, args.dr)];
 
         let rules: ReturnType<typeof backupRules<pulumi.Output<string>>>;
         try {
@@ -126,8 +127,8 @@ export class BackupPlan extends pulumi.ComponentResource {
         new aws.backup.Selection(
             `${name}-data`,
             { planId: plan.id, iamRoleArn: role.arn, resources: args.resourceArns },
-            // The role is useless to AWS Backup until its policies are attached.
-            { parent: this, provider: args.primary.provider, dependsOn: attachments },
+            // The role is useless to AWS Backup until its policies are attached, and Aurora until it is opted in.
+            { parent: this, provider: args.primary.provider, dependsOn: [...attachments, ...optIn] },
         );
 
         this.primaryVaultArn = primaryVault.arn;
@@ -142,5 +143,14 @@ export class BackupPlan extends pulumi.ComponentResource {
             planArn: this.planArn,
             roleArn: this.roleArn,
         });
+    }
+
+    /** The region's AWS Backup service opt-in (lib/backup.ts `BACKUP_OPT_IN`): Aurora and S3 among them. */
+    private regionSettings(name: string, side: BackupRegionArgs): aws.backup.RegionSettings {
+        return new aws.backup.RegionSettings(
+            `${name}-opt-in`,
+            { resourceTypeOptInPreference: { ...BACKUP_OPT_IN } },
+            { parent: this, provider: side.provider },
+        );
     }
 }

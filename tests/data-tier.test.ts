@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { parseStackConfig } from "../config";
-import { HOURLY_SCHEDULE, VAULT_LOCK_GRACE_DAYS } from "../lib/backup";
+import { HOURLY_SCHEDULE, REQUIRED_BACKUP_OPT_IN, VAULT_LOCK_GRACE_DAYS } from "../lib/backup";
 import { SECONDARY_FORBIDDEN_INPUTS, statementLoggingProblems, windowsOverlap } from "../lib/database";
 import { natGatewayCount, natZoneFor, planSubnets, SUBNET_TIERS } from "../lib/subnets";
 import { DEFAULT_INTERFACE_ENDPOINTS, GATEWAY_ENDPOINTS } from "../components/RegionalNetwork";
@@ -637,6 +637,18 @@ describe("BackupPlan", () => {
                     expect(rule.copyActions).to.deep.equal([
                         { destinationVaultArn: drVault.state["arn"], lifecycle: { deleteAfter: days } },
                     ]);
+                }
+            });
+
+            it("opts Aurora and S3 in to AWS Backup in both regions, before the selection needs them", async () => {
+                const run = await planStack(stack);
+                const settings = backup(run, "aws:backup/regionSettings:RegionSettings");
+                expect(settings.map((r) => r.region)).to.have.members([run.config.primaryRegion, run.config.drRegion]);
+                const [selection] = backup(run, "aws:backup/selection:Selection");
+                for (const setting of settings) {
+                    const optIn = setting.inputs["resourceTypeOptInPreference"] as Record<string, boolean>;
+                    for (const type of REQUIRED_BACKUP_OPT_IN) expect(optIn[type], `${setting.region} ${type}`).to.equal(true);
+                    expect(selection!.options.dependsOn).to.include(setting.urn);
                 }
             });
 
