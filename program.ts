@@ -428,6 +428,7 @@ function defineMonitoring(
                     createAlarms: region.role === "dr",
                 },
                 rpoSeconds,
+                guardDuty: config.monitoring.guardDuty,
                 s3Replication: storage.dataSets.flatMap(({ name, component }): ReplicationRuleArgs[] => {
                     const dataSet = config.buckets.find((d) => d.name === name);
                     if (region.role === "primary") {

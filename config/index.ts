@@ -15,7 +15,15 @@ import type { NatMode } from "../lib/subnets";
 import { closest } from "../lib/suggest";
 import { baseTags } from "../lib/tags";
 import { ConfigValidationError, type ConfigIssue } from "./errors";
-import { DEFAULT_MONTHLY_BUDGET_USD, ENVIRONMENTS, NAMESPACE, stackConfigSchema, type Environment, type ParsedStackConfig } from "./schema";
+import {
+    DEFAULT_MONTHLY_BUDGET_USD,
+    ENVIRONMENTS,
+    NAMESPACE,
+    stackConfigSchema,
+    type Environment,
+    type GuardDutyMode,
+    type ParsedStackConfig,
+} from "./schema";
 
 export { ConfigValidationError, formatIssue, isConfigValidationError, type ConfigIssue } from "./errors";
 export { NAMESPACE, type Environment } from "./schema";
@@ -69,6 +77,8 @@ export interface StackConfig {
     readonly alarms: { readonly cpuPercent: number; readonly connectionsPercent: number; readonly freeLocalStorageMiB: number };
     /** The monthly AWS Budgets alert; prod defaults to 5000 USD, dev to 500. */
     readonly budget: { readonly monthlyUsd: number };
+    /** Account prerequisites: whether the stack creates the GuardDuty detectors or the account has them. */
+    readonly monitoring: { readonly guardDuty: GuardDutyMode };
     /** Data sets: one replicated bucket pair each (`healthcare-dr:buckets`). */
     readonly buckets: readonly DataSet[];
     /** Tags for every taggable resource: the program's own plus the stack file's. */
@@ -208,6 +218,7 @@ function resolve(parsed: ParsedStackConfig, environment: Environment, stack: str
         failover: { ...parsed.failover },
         alarms: { ...parsed.alarms },
         budget: { monthlyUsd: parsed.budget.monthlyUsd ?? DEFAULT_MONTHLY_BUDGET_USD[environment] },
+        monitoring: { ...parsed.monitoring },
         buckets: parsed.buckets.map((dataSet) => resolveDataSet(dataSet, { objectLockByDefault: environment === "prod" })),
         tags: baseTags({ project, environment, stack, extra: parsed.tags }),
     };

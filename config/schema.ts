@@ -277,6 +277,27 @@ export const alarmsSchema = z.strictObject({
         .default(1024),
 });
 
+/** Who owns the GuardDuty detector of each region: this stack (`create`) or the account already (`existing`). */
+export const GUARD_DUTY_MODES = ["create", "existing"] as const;
+export type GuardDutyMode = (typeof GUARD_DUTY_MODES)[number];
+
+/**
+ * Account prerequisites the stack adapts to, so that an account set up differently needs config, not code edits.
+ * @see https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_settingup.html
+ */
+export const monitoringSchema = z.strictObject({
+    /**
+     * `create`: the stack declares a GuardDuty detector (S3 and RDS protection) in each region. `existing`: the
+     * account has one already (GuardDuty allows one detector per account and region; an organisation's delegated
+     * administrator often manages it), and the stack only routes its findings.
+     */
+    guardDuty: z
+        .enum(GUARD_DUTY_MODES, {
+            error: "must be create or existing: create declares a GuardDuty detector in each region; existing uses the one the account already has (GuardDuty allows one per account and region, e.g. one your organisation's delegated administrator manages)",
+        })
+        .default("create"),
+});
+
 /** Default monthly cost budget in US dollars, per environment, when `budget.monthlyUsd` is not set. */
 export const DEFAULT_MONTHLY_BUDGET_USD: Readonly<Record<Environment, number>> = { dev: 500, prod: 5000 };
 
@@ -380,6 +401,7 @@ export const stackConfigSchema = z
         failover: failoverSchema.prefault({}),
         alarms: alarmsSchema.prefault({}),
         budget: budgetSchema.prefault({}),
+        monitoring: monitoringSchema.prefault({}),
         /** Data sets: each one a bucket in the primary region replicated to a bucket in the DR region. */
         buckets: z
             .array(dataSetSchema, { error: "must be a list of data sets, each with at least a name, e.g. [{ name: clinical-documents }]" })

@@ -68,6 +68,11 @@ const BAD_STACKS: ReadonlyArray<{ file: string; keys: string[]; message: RegExp 
     { file: "environment-unknown", keys: ["healthcare-dr:environment"], message: /one of dev, prod/ },
     { file: "log-retention-invalid", keys: ["healthcare-dr:logging.retentionDays"], message: /retention periods: 1, 3, 5, 7, 14, 30/ },
     { file: "protect-not-boolean", keys: ["healthcare-dr:protect"], message: /true or false/ },
+    {
+        file: "guardduty-unknown",
+        keys: ["healthcare-dr:monitoring.guardDuty"],
+        message: /must be create or existing.*one per account and region/,
+    },
     { file: "account-id-missing", keys: ["healthcare-dr:accountId"], message: /is required/ },
     { file: "account-id-unquoted", keys: ["healthcare-dr:accountId"], message: /12-digit AWS account id.*quoted in YAML/ },
     {

@@ -111,7 +111,19 @@ export const guardDutyEnabled = stackPolicy({
     name: "guardduty-enabled",
     description:
         "Every region where the stack keeps data (buckets, databases, tables, vaults, secrets, VPCs) has an enabled GuardDuty detector.",
-    remediationSteps: "Declare an aws.guardduty.Detector with enable: true in each such region (the RegionalMonitoring component does).",
+    remediationSteps:
+        "Declare an aws.guardduty.Detector with enable: true in each such region (the RegionalMonitoring component does), or, where the account's own detector is used (healthcare-dr:monitoring.guardDuty: existing), list the region in existingDetectorRegions.",
+    configSchema: {
+        properties: {
+            existingDetectorRegions: {
+                type: "array",
+                items: { type: "string" },
+                default: [],
+                description:
+                    "Regions whose GuardDuty detector exists outside the stack (one per account and region, e.g. managed by the organisation's delegated administrator): the stack attests to it with monitoring.guardDuty: existing.",
+            },
+        },
+    },
     metadata: {
         concern: "monitoring",
         hipaa: ["164.308(a)(1)(ii)(D)", "164.308(a)(5)(ii)(B)", "164.308(a)(6)(ii)", "164.312(b)"],
@@ -120,13 +132,16 @@ export const guardDutyEnabled = stackPolicy({
         awsConfig: ["guardduty-enabled-centralized"],
         docs: ["https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_settingup.html"],
     },
-    validate: ({ resources }, report) => {
-        const covered = new Set(
-            resources
+    validate: (args, report) => {
+        const { resources } = args;
+        const { existingDetectorRegions } = args.getConfig<{ existingDetectorRegions: string[] }>();
+        const covered = new Set([
+            ...existingDetectorRegions,
+            ...resources
                 .filter((r) => r.type === T.guardDutyDetector && r.props["enable"] !== false && r.props["enable"] !== "false")
                 .map((d) => regionOf(d.props, d.provider))
                 .filter((region): region is string => region !== undefined),
-        );
+        ]);
         const needed = new Map<string, string[]>();
         for (const r of resources.filter((x) => DATA_STORE_TYPES.includes(x.type))) {
             const region = regionOf(r.props, r.provider);

@@ -1282,6 +1282,12 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
             resources: [bucket("b"), res(T.guardDutyDetector, "p", { enable: false })],
             expect: [/No enabled GuardDuty detector in eu-west-2/],
         },
+        {
+            title: "a region whose detector exists outside the stack, attested in existingDetectorRegions, passes",
+            resources: [bucket("b"), bucket("r", { provider: "dr" }), res(T.guardDutyDetector, "p", { enable: true })],
+            config: { "guardduty-enabled": { existingDetectorRegions: ["eu-west-1"] } },
+            expect: [],
+        },
     ],
     "lambda-concurrency-limit": [
         {
