@@ -243,10 +243,39 @@ export const rdsEnhancedMonitoring = resourcePolicy({
     },
 });
 
+/**
+ * Active tracing samples and records every invocation of a function in AWS X-Ray, so that what a function did (each
+ * AWS call, its latency and error) can be reviewed afterwards: for the function that can promote the database, the
+ * record of a failover. Scanners (Checkov CKV_AWS_50, Security Hub Lambda) flag functions without it.
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html
+ */
+export const lambdaTracingActive = resourcePolicy({
+    name: "lambda-tracing-active",
+    description: "Lambda functions trace every invocation with AWS X-Ray (tracingConfig.mode Active).",
+    remediationSteps:
+        'Set tracingConfig: { mode: "Active" } on the function and allow its role xray:PutTraceSegments and xray:PutTelemetryRecords.',
+    metadata: {
+        concern: "monitoring",
+        hipaa: ["164.312(b)", "164.308(a)(1)(ii)(D)"],
+        checks: "tracingConfig.mode is Active",
+        resourceTypes: [T.lambdaFunction],
+        docs: ["https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html"],
+    },
+    validate: ({ name, type, props }, report) => {
+        const mode = str(get(props, "tracingConfig", "mode"));
+        if (mode !== "Active") {
+            report(
+                `${describe({ type, name })} is not traced (tracingConfig.mode is ${mode ?? "unset, PassThrough"}): set tracingConfig.mode to Active.`,
+            );
+        }
+    },
+});
+
 export const monitoringPolicies: readonly PackPolicy[] = [
     cloudWatchAlarmActions,
     guardDutyEnabled,
     lambdaConcurrency,
     lambdaDeadLetterQueue,
     rdsEnhancedMonitoring,
+    lambdaTracingActive,
 ];

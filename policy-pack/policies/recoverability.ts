@@ -10,7 +10,7 @@ import { describe, effectiveTags, isProtectedEnvironment, refersTo, regionOf } f
 import { bucketArn, bucketByArn, bucketsOf, configsOf, holdsPatientData, isVersioned, PATIENT_DATA_SCHEMA } from "./lib/s3";
 import { parsePolicyDocument } from "./lib/documents";
 import { T } from "./lib/types";
-import { arnRegion, get, isTrue, num, records, str, strings } from "./lib/values";
+import { arnRegion, get, isTrue, num, objectOf, records, str, strings } from "./lib/values";
 
 const CONTINGENCY = ["164.308(a)(7)(i)", "164.308(a)(7)(ii)(A)", "164.308(a)(7)(ii)(B)"] as const;
 
@@ -437,6 +437,83 @@ export const s3VersionLifecycle = stackPolicy({
     },
 });
 
+/**
+ * The AWS Backup opt-in type a selected resource ARN needs. Aurora and RDS clusters share the `rds:cluster` ARN, so
+ * the declared cluster's engine decides (Aurora unless it says otherwise).
+ */
+function optInTypeOf(arn: string, resources: readonly PolicyResource[]): string | undefined {
+    if (arn.startsWith("arn:aws:s3:::") || /^arn:[\w-]+:s3:::/.test(arn)) return "S3";
+    if (/:rds:[^:]*:[^:]*:cluster:/.test(arn)) {
+        const cluster = resources.find((r) => r.type === T.rdsCluster && str(r.props["arn"]) === arn);
+        const engine = cluster === undefined ? undefined : str(cluster.props["engine"]);
+        return engine === undefined || engine.startsWith("aurora") ? "Aurora" : "RDS";
+    }
+    if (/:rds:[^:]*:[^:]*:db:/.test(arn)) return "RDS";
+    if (/:dynamodb:/.test(arn)) return "DynamoDB";
+    if (/:elasticfilesystem:/.test(arn)) return "EFS";
+    return undefined;
+}
+
+/**
+ * AWS Backup honours an explicit resource assignment whatever the region's service opt-in, except where resource
+ * types share an ARN format: an Aurora cluster is backed up only when the Aurora opt-in is on, so an account that
+ * opted Aurora out gets no backups and no error. The stack declares the region settings of every region it backs up
+ * in (the selection's) and copies to (each copy action's destination vault), opting in each type it selects.
+ * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources-json.html
+ * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/API_UpdateRegionSettings.html
+ */
+export const backupRegionSettings = stackPolicy({
+    name: "backup-region-settings",
+    description:
+        "Every region the stack backs up in or copies backups to declares AWS Backup region settings opting in the resource types it selects (Aurora, S3...).",
+    remediationSteps:
+        "Declare an aws.backup.RegionSettings in each such region with resourceTypeOptInPreference true for the selected types (Aurora for Aurora clusters, S3 for buckets).",
+    metadata: {
+        concern: "recoverability",
+        hipaa: [...CONTINGENCY],
+        checks: "For each Selection: its region and its plan's copy-destination regions have a RegionSettings with every selected type opted in",
+        resourceTypes: [T.backupSelection, T.backupPlan, T.backupRegionSettings],
+        docs: ["https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources-json.html"],
+    },
+    validate: (args, report) => {
+        const settings = new Map(
+            args.resources
+                .filter((r) => r.type === T.backupRegionSettings)
+                .map((r) => [regionOf(r.props, r.provider), objectOf(r.props["resourceTypeOptInPreference"]) ?? {}] as const),
+        );
+        for (const selection of args.resources.filter((r) => r.type === T.backupSelection)) {
+            const types = [...new Set(strings(selection.props["resources"]).map((arn) => optInTypeOf(arn, args.resources)))].filter(
+                (t): t is string => t !== undefined,
+            );
+            const plan = args.resources.find((r) => r.type === T.backupPlan && refersTo(selection, "planId", r, ["id"]));
+            const copyRegions = records(plan?.props["rules"])
+                .flatMap((rule) => records(rule["copyActions"]))
+                .map((copy) => str(copy["destinationVaultArn"]))
+                .map((arn) => (arn === undefined ? undefined : arnRegion(arn)));
+            const regions = [...new Set([regionOf(selection.props, selection.provider), ...copyRegions])].filter(
+                (r): r is string => r !== undefined,
+            );
+            for (const region of regions) {
+                const optIn = settings.get(region);
+                if (optIn === undefined) {
+                    report(
+                        `${describe(selection)} backs up (or copies to) ${region}, which declares no AWS Backup region settings: declare an aws.backup.RegionSettings there opting in ${types.join(", ")}.`,
+                        selection.urn,
+                    );
+                    continue;
+                }
+                const missing = types.filter((t) => !isTrue(optIn[t]));
+                if (missing.length > 0) {
+                    report(
+                        `The AWS Backup region settings of ${region} do not opt in ${missing.join(", ")}, which ${describe(selection)} selects: an Aurora cluster is not backed up while Aurora is opted out.`,
+                        selection.urn,
+                    );
+                }
+            }
+        }
+    },
+});
+
 export const recoverabilityPolicies: readonly PackPolicy[] = [
     s3PatientDataReplicated,
     backupRetention,
@@ -445,4 +522,5 @@ export const recoverabilityPolicies: readonly PackPolicy[] = [
     globalDatabaseSecondary,
     backupVaultLocked,
     s3VersionLifecycle,
+    backupRegionSettings,
 ];
