@@ -31,7 +31,7 @@ export interface Region {
     readonly name: string;
     /** The explicit provider for this region; nothing in the program relies on the ambient region. */
     readonly provider: aws.Provider;
-    /** The availability zones used in this region, `azCount` of them, in AWS's order. */
+    /** The availability zones used in this region, `azCount` of them, from the stack file or the region's default (never looked up). */
     readonly availabilityZones: pulumi.Output<string[]>;
     /** The region's customer-managed key: everything stored in the region is encrypted with it. */
     readonly key: RegionalKey;
@@ -352,6 +352,7 @@ function defineDataTier(
         protect: config.protect,
         rotation: { subnetIds: primary.network.privateSubnetIds, securityGroupId: primary.network.orchestratorSecurityGroupId },
         logRetentionDays: config.logging.retentionDays,
+        osMetricsLogGroup: config.monitoring.osMetricsLogGroup,
         tags: config.tags,
     });
     const backups = new BackupPlan("backups", {

@@ -109,6 +109,12 @@ export interface AuroraPairArgs {
      * @default 365
      */
     readonly logRetentionDays?: number;
+    /**
+     * `create` declares each region's `RDSOSMetrics` log group (key, retention) before the instances; `existing`
+     * leaves it to the stack of the same account that declares it (one per account and region).
+     * @default "create"
+     */
+    readonly osMetricsLogGroup?: "create" | "existing";
     /** Tags for every taggable resource; each also gets a `Name`. @default {} */
     readonly tags?: Readonly<Record<string, string>>;
 }
@@ -317,7 +323,13 @@ export class AuroraPair extends pulumi.ComponentResource {
         );
 
         const instances = (side: AuroraRegionArgs, role: string, cluster: aws.rds.Cluster, identifier: string, count: number) => {
-            const monitoring = this.enhancedMonitoring(`${name}-${role}`, side, args.account, logRetentionDays, tags(`${role}-os-metrics`));
+            const monitoring = this.enhancedMonitoring(
+                `${name}-${role}`,
+                side,
+                args.account,
+                args.osMetricsLogGroup === "existing" ? undefined : logRetentionDays,
+                tags(`${role}-os-metrics`),
+            );
             return Array.from(
                 { length: count },
                 (_, i) =>
@@ -457,15 +469,19 @@ export class AuroraPair extends pulumi.ComponentResource {
         name: string,
         side: AuroraRegionArgs,
         account: AwsAccount,
-        retentionInDays: number,
+        /** `undefined`: the group exists already (another stack of the account declares it). */
+        retentionInDays: number | undefined,
         tags: Record<string, string>,
     ): { roleArn: pulumi.Output<string>; ready: pulumi.Resource[] } {
         const child = { parent: this, provider: side.provider };
-        const group = new aws.cloudwatch.LogGroup(
-            `${name}-os-metrics`,
-            { name: ENHANCED_MONITORING.logGroupName, kmsKeyId: side.kmsKeyArn, retentionInDays, tags },
-            child,
-        );
+        const group =
+            retentionInDays === undefined
+                ? undefined
+                : new aws.cloudwatch.LogGroup(
+                      `${name}-os-metrics`,
+                      { name: ENHANCED_MONITORING.logGroupName, kmsKeyId: side.kmsKeyArn, retentionInDays, tags },
+                      child,
+                  );
         const role = new aws.iam.Role(
             `${name}-monitoring`,
             {
@@ -487,7 +503,7 @@ export class AuroraPair extends pulumi.ComponentResource {
             },
             child,
         );
-        return { roleArn: role.arn, ready: [group, policy] };
+        return { roleArn: role.arn, ready: group === undefined ? [policy] : [group, policy] };
     }
 
     /**

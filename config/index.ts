@@ -77,8 +77,8 @@ export interface StackConfig {
     readonly alarms: { readonly cpuPercent: number; readonly connectionsPercent: number; readonly freeLocalStorageMiB: number };
     /** The monthly AWS Budgets alert; prod defaults to 5000 USD, dev to 500. */
     readonly budget: { readonly monthlyUsd: number };
-    /** Account prerequisites: whether the stack creates the GuardDuty detectors or the account has them. */
-    readonly monitoring: { readonly guardDuty: GuardDutyMode };
+    /** Account prerequisites: whether the stack creates the GuardDuty detectors and RDSOSMetrics groups, or the account has them. */
+    readonly monitoring: { readonly guardDuty: GuardDutyMode; readonly osMetricsLogGroup: GuardDutyMode };
     /** Data sets: one replicated bucket pair each (`healthcare-dr:buckets`). */
     readonly buckets: readonly DataSet[];
     /** Tags for every taggable resource: the program's own plus the stack file's. */

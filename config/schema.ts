@@ -277,9 +277,10 @@ export const alarmsSchema = z.strictObject({
         .default(1024),
 });
 
-/** Who owns the GuardDuty detector of each region: this stack (`create`) or the account already (`existing`). */
+/** Who owns an account-wide resource of each region: this stack (`create`) or the account already (`existing`). */
 export const GUARD_DUTY_MODES = ["create", "existing"] as const;
 export type GuardDutyMode = (typeof GUARD_DUTY_MODES)[number];
+export type OwnershipMode = GuardDutyMode;
 
 /**
  * Account prerequisites the stack adapts to, so that an account set up differently needs config, not code edits.
@@ -294,6 +295,16 @@ export const monitoringSchema = z.strictObject({
     guardDuty: z
         .enum(GUARD_DUTY_MODES, {
             error: "must be create or existing: create declares a GuardDuty detector in each region; existing uses the one the account already has (GuardDuty allows one per account and region, e.g. one your organisation's delegated administrator manages)",
+        })
+        .default("create"),
+    /**
+     * `create`: the stack declares each region's `RDSOSMetrics` log group (Enhanced Monitoring writes there) with the
+     * region's key and the stack's retention. `existing`: another stack of the account already declares it (one
+     * group per account and region), and this stack only writes to it.
+     */
+    osMetricsLogGroup: z
+        .enum(GUARD_DUTY_MODES, {
+            error: "must be create or existing: create declares the RDSOSMetrics log group of each region (KMS key, retention); existing leaves it to the stack of the same account that already declares it (one per account and region)",
         })
         .default("create"),
 });

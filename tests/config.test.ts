@@ -73,6 +73,11 @@ const BAD_STACKS: ReadonlyArray<{ file: string; keys: string[]; message: RegExp 
         keys: ["healthcare-dr:monitoring.guardDuty"],
         message: /must be create or existing.*one per account and region/,
     },
+    {
+        file: "os-metrics-log-group-unknown",
+        keys: ["healthcare-dr:monitoring.osMetricsLogGroup"],
+        message: /must be create or existing.*RDSOSMetrics.*one per account and region/,
+    },
     { file: "account-id-missing", keys: ["healthcare-dr:accountId"], message: /is required/ },
     { file: "account-id-unquoted", keys: ["healthcare-dr:accountId"], message: /12-digit AWS account id.*quoted in YAML/ },
     {

@@ -8,7 +8,7 @@ import { HOURLY_SCHEDULE, REQUIRED_BACKUP_OPT_IN, VAULT_LOCK_GRACE_DAYS } from "
 import { SECONDARY_FORBIDDEN_INPUTS, statementLoggingProblems, windowsOverlap } from "../lib/database";
 import { natGatewayCount, natZoneFor, planSubnets, SUBNET_TIERS } from "../lib/subnets";
 import { DEFAULT_INTERFACE_ENDPOINTS, GATEWAY_ENDPOINTS } from "../components/RegionalNetwork";
-import { readStackFile, stackFilePath, type PlannedResource, type ProgramRun } from "./harness/program";
+import { readStackFile, runProgram, stackFilePath, type PlannedResource, type ProgramRun } from "./harness/program";
 import { planStack, resourceNamed, resourcesOfType, STACKS } from "./harness/stacks";
 
 type Role = "primary" | "dr";
@@ -726,5 +726,25 @@ describe("data tier configuration", () => {
         expect(prodIssues.map((i) => i.key)).to.deep.equal(["healthcare-dr:database.drInstances"]);
         expect(prodIssues[0]!.message).to.match(/at least 1 in prod.*promote/);
         expect(issuesOf("dev", withKey("dev", "database", { drInstances: 0 }))).to.deep.equal([]);
+    });
+});
+
+describe("a second stack in the same account (monitoring.osMetricsLogGroup: existing)", function () {
+    this.timeout(60_000);
+
+    it("leaves RDSOSMetrics to the stack that declares it and still turns Enhanced Monitoring on", async () => {
+        const raw = readStackFile(stackFilePath("dev"));
+        const run = await runProgram({
+            stack: "dev",
+            rawConfig: { ...raw, "healthcare-dr:monitoring": JSON.stringify({ osMetricsLogGroup: "existing" }) },
+        });
+        const groups = resourcesOfType(run, "aws:cloudwatch/logGroup:LogGroup").filter((g) => g.inputs["name"] === "RDSOSMetrics");
+        expect(groups).to.deep.equal([]);
+        const instances = resourcesOfType(run, "aws:rds/clusterInstance:ClusterInstance");
+        expect(instances).to.not.be.empty;
+        for (const instance of instances) {
+            expect(instance.inputs["monitoringInterval"]).to.equal(60);
+            expect(instance.inputs["monitoringRoleArn"]).to.be.a("string");
+        }
     });
 });
