@@ -484,7 +484,13 @@ function defineMonitoring(
     );
     const budget = new MonthlyBudget(
         "budget",
-        { stack: config.stack, monthlyUsd: config.budget.monthlyUsd, emails: config.alerts.emails, tags: config.tags },
+        {
+            stack: config.stack,
+            accountId: config.account.accountId,
+            monthlyUsd: config.budget.monthlyUsd,
+            emails: config.alerts.emails,
+            tags: config.tags,
+        },
         // Budgets is global; the primary provider only carries the credentials.
         { providers: [primary.provider] },
     );

@@ -109,6 +109,17 @@ describe("static stability (a region down)", function () {
         expect((error as Error).message).to.match(/uses eu-west-2, eu-west-1, us-east-1/);
     });
 
+    it("refuses a budget without an explicit account when the provider does not request it, as the provider would", () => {
+        const mocks = new AwsMocks();
+        const stable = Object.fromEntries(NO_NETWORK_ON_CONFIGURE.map((f) => [f, true]));
+        mocks.newResource({ type: "pulumi:providers:aws", name: "primary", inputs: { region: "eu-west-2", ...stable } });
+        const provider = "urn:pulumi:test::healthcare-dr::pulumi:providers:aws::primary::primary-provider-id";
+        const budget = (inputs: Record<string, unknown>) => () =>
+            mocks.newResource({ type: "aws:budgets/budget:Budget", name: "b", inputs, provider, custom: true });
+        expect(budget({})).to.throw(/accountId is empty \(the provider has skipRequestingAccountId\)/);
+        expect(budget({ accountId: "123456789012" })).to.not.throw();
+    });
+
     describe("the unreachable-region mocks", () => {
         const provider = "urn:pulumi:test::healthcare-dr::pulumi:providers:aws::primary::primary-provider-id";
         const stable = Object.fromEntries(NO_NETWORK_ON_CONFIGURE.map((f) => [f, true]));

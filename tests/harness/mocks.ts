@@ -380,6 +380,12 @@ export const ARN_NEEDS_ACCOUNT_ID: readonly string[] = [
     "aws:ssm/parameter:Parameter",
 ];
 
+/**
+ * Inputs the provider defaults to the account id it requested: with `skipRequestingAccountId` they must be set.
+ * @see https://www.pulumi.com/registry/packages/aws/api-docs/budgets/budget/
+ */
+export const NEEDS_EXPLICIT_ACCOUNT_ID: Readonly<Record<string, string>> = { "aws:budgets/budget:Budget": "accountId" };
+
 /** The error an SDK call to an unreachable regional endpoint ends with. */
 export class UnreachableRegionError extends Error {
     constructor(
@@ -486,11 +492,19 @@ export class AwsMocks implements pulumi.runtime.Mocks {
             account: this.account,
             hex: (length) => hexOf(`${seed}#${draws++}`, length),
         };
+        const providerName = providerUrn(args.provider)?.split("::").pop();
+        const withoutAccount = providerName !== undefined && this.providersWithoutAccount.has(providerName);
+        const missing = NEEDS_EXPLICIT_ACCOUNT_ID[args.type];
+        if (withoutAccount && missing !== undefined && str(inputs[missing], "") === "") {
+            // The provider fills these in from the account id it requested; having skipped the request, it sends none.
+            throw new Error(
+                `creating ${args.type} ${args.name}: ${missing} is empty (the provider has skipRequestingAccountId): set ${missing} explicitly`,
+            );
+        }
         const model = RESOURCE_MODELS[args.type] ?? genericModel;
         const { id, state } = model(ctx);
-        const providerName = providerUrn(args.provider)?.split("::").pop();
         if (state !== undefined && typeof state["arn"] === "string" && ARN_NEEDS_ACCOUNT_ID.includes(args.type)) {
-            if (providerName !== undefined && this.providersWithoutAccount.has(providerName)) {
+            if (withoutAccount) {
                 state["arn"] = state["arn"].replace(`:${this.account}:`, "::");
             }
         }
