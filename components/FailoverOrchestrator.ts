@@ -246,7 +246,7 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                     .all([
                         pulumi.all({
                             p: partition,
-                            accountId: accountId,
+                            accountId,
                             g: globalClusterArn,
                             primaryArn: args.primaryClusterArn,
                             drArn: args.drClusterArn,
@@ -473,6 +473,7 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             healthCheckId: this.healthCheckId,
         });
     }
+
     /**
      * The function's code, signed: the bundle goes through AWS Signer at deploy, and the code-signing configuration
      * (enforced) makes Lambda refuse any package the stack's profile did not sign.
