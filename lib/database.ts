@@ -125,6 +125,7 @@ export function enhancedMonitoringPolicy(args: { partition: string; region: stri
  * `logs:Unmask`, which no role of this stack has: reading patient data out of the database logs is limited to whom
  * the organisation grants that one action.
  * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/mask-sensitive-log-data.html
+ * @see https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDataProtectionPolicy.html
  * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/protect-sensitive-log-data-types-health.html
  */
 export const LOG_DATA_IDENTIFIERS = ["NhsNumber-GB", "NationalInsuranceNumber-GB", "EmailAddress", "Address", "Name"] as const;

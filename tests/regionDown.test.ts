@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
+import { parse as parseYaml } from "yaml";
 import { availabilityZoneProblems } from "../config/schema";
 import { defaultAvailabilityZones, isZoneOf, partitionOf } from "../lib/regions";
 import { AwsMocks, ARN_NEEDS_ACCOUNT_ID, NO_NETWORK_ON_CONFIGURE, UnreachableRegionError } from "./harness/mocks";
@@ -211,5 +212,36 @@ describe("scripts/check-account.sh", () => {
         const other = check("999999999999");
         expect(other.status).to.equal(1);
         expect(other.stderr).to.match(/account 999999999999, but stack prod deploys into 123456789012/);
+    });
+});
+
+describe("the workflows take AWS credentials in a region chosen per run", () => {
+    const workflow = (file: string) =>
+        parseYaml(fs.readFileSync(path.join(PROJECT_ROOT, ".github", "workflows", file), "utf8")) as {
+            on: Record<string, { inputs?: Record<string, { type: string; options?: string[] }> } | null>;
+            env?: Record<string, string>;
+            jobs: Record<string, { steps?: { uses?: string; run?: string; with?: Record<string, string> }[] }>;
+        };
+    const credentialSteps = (doc: ReturnType<typeof workflow>) =>
+        Object.values(doc.jobs).flatMap((job) =>
+            (job.steps ?? []).filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials")),
+        );
+
+    it("deploy: a credentials-region input (both regions offered), used by every credentials step, then the account check", () => {
+        const doc = workflow("deploy.yml");
+        expect(doc.on["workflow_dispatch"]?.inputs?.["credentials-region"]?.options).to.have.members(["eu-west-2", "eu-west-1"]);
+        expect(doc.env?.["CREDENTIALS_REGION"]).to.match(/inputs\.credentials-region \|\| vars\.AWS_CREDENTIALS_REGION/);
+        const steps = credentialSteps(doc);
+        expect(steps).to.not.be.empty;
+        for (const step of steps) expect(step.with?.["aws-region"]).to.equal("${{ env.CREDENTIALS_REGION }}");
+        for (const job of Object.values(doc.jobs).filter((j) => (j.steps ?? []).some((s) => s.uses?.startsWith("aws-actions/")))) {
+            expect((job.steps ?? []).some((s) => s.run?.startsWith("bash scripts/check-account.sh") === true)).to.equal(true);
+        }
+    });
+
+    it("pull-request: the preview's credentials region comes from a variable, not a constant", () => {
+        for (const step of credentialSteps(workflow("pull-request.yml"))) {
+            expect(step.with?.["aws-region"]).to.match(/vars\.AWS_CREDENTIALS_REGION/);
+        }
     });
 });
