@@ -21,7 +21,6 @@ import type { StackConfig } from "./config";
 import { ROUTE53_METRICS_REGION } from "./lib/failover";
 import { physicalName } from "./lib/naming";
 import { recoveryBudget, type RecoveryBudget } from "./lib/recoveryBudget";
-import { describeRegion } from "./lib/regions";
 import { RULE_IDS } from "./lib/replication";
 
 /** One of the two regions, with the provider every resource in it must use. */
@@ -32,7 +31,7 @@ export interface Region {
     readonly name: string;
     /** The explicit provider for this region; nothing in the program relies on the ambient region. */
     readonly provider: aws.Provider;
-    /** The availability zones used in this region, `azCount` of them, in AWS's order. */
+    /** The availability zones used in this region, `azCount` of them, from the stack file or the region's default (never looked up). */
     readonly availabilityZones: pulumi.Output<string[]>;
     /** The region's customer-managed key: everything stored in the region is encrypted with it. */
     readonly key: RegionalKey;
@@ -141,7 +140,6 @@ export interface DatabaseOutputs {
 export function createProgram(config: StackConfig): ProgramOutputs {
     const primary = defineRegion(config, "primary", config.primaryRegion);
     const dr = defineRegion(config, "dr", config.drRegion);
-    const caller = aws.getCallerIdentityOutput({}, { provider: primary.provider });
     const alerts = defineAlerts(config, primary, dr);
     const storage = defineBuckets(config, primary, dr, alerts);
     const data = defineDataTier(
@@ -156,7 +154,7 @@ export function createProgram(config: StackConfig): ProgramOutputs {
         environment: config.environment,
         primaryRegion: config.primaryRegion,
         drRegion: config.drRegion,
-        accountId: caller.accountId,
+        accountId: pulumi.output(config.account.accountId),
         availabilityZones: { primary: primary.availabilityZones, dr: dr.availabilityZones },
         kmsKeyArns: { primary: primary.key.arn, dr: dr.key.arn },
         objectives: {
@@ -208,6 +206,7 @@ function defineBuckets(config: StackConfig, primary: Region, dr: Region, alerts:
             `${region.role}-access-logs`,
             {
                 stack: config.stack,
+                account: config.account,
                 role: region.role,
                 retentionDays: config.logging.retentionDays,
                 protect: config.protect,
@@ -220,6 +219,7 @@ function defineBuckets(config: StackConfig, primary: Region, dr: Region, alerts:
         name: dataSet.name,
         component: new ReplicatedBucket(dataSet.name, {
             stack: config.stack,
+            account: config.account,
             dataSet,
             primary,
             dr,
@@ -234,34 +234,28 @@ function defineBuckets(config: StackConfig, primary: Region, dr: Region, alerts:
 }
 
 function defineRegion(config: StackConfig, role: Region["role"], name: string): Region {
-    const provider = new aws.Provider(role, {
-        region: name as aws.Region,
-        // Belt and braces: every resource also sets its tags explicitly (the plan, tests and policies read those),
-        // and the provider adds them to anything AWS tags on our behalf.
-        defaultTags: { tags: { ...config.tags } },
-    });
-    const zones = aws.getAvailabilityZonesOutput(
-        // Only the region's own zones: Local Zones and Wavelength Zones are opt-in and lack Aurora.
-        { state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] },
-        { provider },
-    );
-    const availabilityZones = zones.names.apply((names) => {
-        if (names.length < config.network.azCount) {
-            throw new pulumi.RunError(
-                `healthcare-dr:network.azCount is ${config.network.azCount}, but ${describeRegion(name)} has only ${names.length} availability zones available to this account (${names.join(", ")}); lower azCount or choose another region`,
-            );
-        }
-        return names.slice(0, config.network.azCount);
-    });
+    const provider = regionalProvider(config, role, name);
+    // From the stack file (or the region's documented default), never `getAvailabilityZones`: that invoke calls the
+    // region's EC2 API on every preview and fails while the region is down. config/ checked the list.
+    const availabilityZones = pulumi.output([
+        ...(role === "primary" ? config.network.primaryAvailabilityZones : config.network.drAvailabilityZones),
+    ]);
     const key = new RegionalKey(
         `${role}-key`,
-        { region: name, alias: `alias/${physicalName(config.stack, [role, "data"])}`, protect: config.protect, tags: config.tags },
+        {
+            region: name,
+            account: config.account,
+            alias: `alias/${physicalName(config.stack, [role, "data"])}`,
+            protect: config.protect,
+            tags: config.tags,
+        },
         { providers: [provider] },
     );
     const network = new RegionalNetwork(
         `${role}-network`,
         {
             region: name,
+            account: config.account,
             cidr: role === "primary" ? config.network.primaryCidr : config.network.drCidr,
             availabilityZones,
             azCount: config.network.azCount,
@@ -278,6 +272,30 @@ function defineRegion(config: StackConfig, role: Region["role"], name: string): 
 }
 
 /**
+ * An explicit AWS provider that makes no network call when it is configured, so that `pulumi preview`/`up` works
+ * while its region (or any other) is down: no STS `GetCallerIdentity` to validate credentials or to learn the
+ * account id (the program takes it from config), no region-name check against the SDK's list. A resource of a
+ * reachable region is then planned and updated without touching the unreachable one.
+ * @see https://www.pulumi.com/registry/packages/aws/api-docs/provider/
+ * @see https://registry.terraform.io/providers/hashicorp/aws/latest/docs#skip_credentials_validation
+ */
+export function staticallyStableProviderArgs(config: StackConfig, region: string): aws.ProviderArgs {
+    return {
+        region: region as aws.Region,
+        skipCredentialsValidation: true,
+        skipRegionValidation: true,
+        skipRequestingAccountId: true,
+        // Belt and braces: every resource also sets its tags explicitly (the plan, tests and policies read those),
+        // and the provider adds them to anything AWS tags on our behalf.
+        defaultTags: { tags: { ...config.tags } },
+    };
+}
+
+function regionalProvider(config: StackConfig, role: Region["role"], name: string): aws.Provider {
+    return new aws.Provider(role, staticallyStableProviderArgs(config, name));
+}
+
+/**
  * The third provider, `global`, for us-east-1: Route 53 publishes health-check metrics there only, and a CloudWatch
  * alarm must be in its metric's region, so the alarm on the failover health check, the EventBridge rule and target
  * that forward it to the DR region, and their IAM role and policy are declared with it. Nothing else: nothing that
@@ -286,10 +304,7 @@ function defineRegion(config: StackConfig, role: Region["role"], name: string): 
  * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html
  */
 function defineGlobalProvider(config: StackConfig): aws.Provider {
-    return new aws.Provider("global", {
-        region: ROUTE53_METRICS_REGION,
-        defaultTags: { tags: { ...config.tags } },
-    });
+    return new aws.Provider("global", staticallyStableProviderArgs(config, ROUTE53_METRICS_REGION));
 }
 
 function networkOutputs(network: RegionalNetwork): NetworkOutputs {
@@ -326,6 +341,7 @@ function defineDataTier(
     });
     const aurora = new AuroraPair("aurora", {
         stack: config.stack,
+        account: config.account,
         primary: side(primary),
         secondary: side(dr),
         engineVersion: config.database.engineVersion,
@@ -336,9 +352,11 @@ function defineDataTier(
         protect: config.protect,
         rotation: { subnetIds: primary.network.privateSubnetIds, securityGroupId: primary.network.orchestratorSecurityGroupId },
         logRetentionDays: config.logging.retentionDays,
+        osMetricsLogGroup: config.monitoring.osMetricsLogGroup,
         tags: config.tags,
     });
     const backups = new BackupPlan("backups", {
+        account: config.account,
         primary: { region: primary.name, provider: primary.provider, kmsKeyArn: primary.key.arn },
         dr: { region: dr.name, provider: dr.provider, kmsKeyArn: dr.key.arn },
         retentionDays: config.database.backupRetentionDays,
@@ -364,6 +382,7 @@ function defineAlerts(config: StackConfig, primary: Region, dr: Region): AlertTo
     const side = (region: Region) => ({ region: region.name, provider: region.provider, kmsKeyArn: region.key.arn });
     return new AlertTopics("alerts", {
         stack: config.stack,
+        account: config.account,
         primary: side(primary),
         dr: side(dr),
         emails: config.alerts.emails,
@@ -410,6 +429,7 @@ function defineMonitoring(
                     createAlarms: region.role === "dr",
                 },
                 rpoSeconds,
+                guardDuty: config.monitoring.guardDuty,
                 s3Replication: storage.dataSets.flatMap(({ name, component }): ReplicationRuleArgs[] => {
                     const dataSet = config.buckets.find((d) => d.name === name);
                     if (region.role === "primary") {
@@ -444,12 +464,16 @@ function defineMonitoring(
         "audit",
         {
             stack: config.stack,
+            account: config.account,
             region: primary.name,
             kmsKeyArn: primary.key.arn,
             dataBucketArns: storage.dataSets.flatMap((d) => [d.component.sourceBucketArn, d.component.replicaBucketArn]),
             retentionDays: config.logging.retentionDays,
-            // Prod: log files cannot be deleted or overwritten before the retention ends. Dev stays destroyable.
-            ...(config.environment === "prod" ? { objectLockRetentionDays: config.logging.retentionDays } : {}),
+            // Prod: log files cannot be deleted or overwritten before the retention ends, by anyone (COMPLIANCE: not even
+            // with s3:BypassGovernanceRetention). Dev stays destroyable.
+            ...(config.environment === "prod"
+                ? { objectLockRetentionDays: config.logging.retentionDays, objectLockMode: "COMPLIANCE" as const }
+                : {}),
             replica: { region: dr.name, provider: dr.provider, kmsKeyArn: dr.key.arn, accessLogBucket: storage.accessLogs.dr.bucketName },
             backup: { planId: data.backups.planId, roleArn: data.backups.roleArn },
             accessLogBucket: storage.accessLogs.primary.bucketName,
@@ -460,7 +484,13 @@ function defineMonitoring(
     );
     const budget = new MonthlyBudget(
         "budget",
-        { stack: config.stack, monthlyUsd: config.budget.monthlyUsd, emails: config.alerts.emails, tags: config.tags },
+        {
+            stack: config.stack,
+            accountId: config.account.accountId,
+            monthlyUsd: config.budget.monthlyUsd,
+            emails: config.alerts.emails,
+            tags: config.tags,
+        },
         // Budgets is global; the primary provider only carries the credentials.
         { providers: [primary.provider] },
     );
@@ -492,6 +522,7 @@ function defineFailover(
         "failover",
         {
             stack: config.stack,
+            account: config.account,
             environment: config.environment,
             primaryRegion: primary.name,
             drRegion: dr.name,

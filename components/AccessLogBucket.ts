@@ -1,11 +1,13 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AwsAccount } from "../lib/account";
 import { DEFAULT_LIFECYCLE, accessLogLifecycleRules, bucketPrefix, stackBucketPrefix } from "../lib/buckets";
 import { toJson } from "../lib/iam";
 import { accessLogBucketPolicy } from "../lib/s3Policies";
 import { declareSecureBucket } from "./secureBucket";
 
 export interface AccessLogBucketArgs {
+    /** The account and partition ARNs and policies are written for (stack config; never looked up: static stability). */
+    readonly account: AwsAccount;
     /** Pulumi stack name: the bucket's name prefix, and the prefix of the buckets allowed to log here. */
     readonly stack: string;
     /** `primary` or `dr`: the region role, part of the bucket name. */
@@ -43,9 +45,9 @@ export class AccessLogBucket extends pulumi.ComponentResource {
 
     constructor(name: string, args: AccessLogBucketArgs, opts: pulumi.ComponentResourceOptions) {
         super("healthcare:dr:AccessLogBucket", name, {}, opts);
+        const accountId = pulumi.output(args.account.accountId);
+        const partition = args.account.partition;
         const protect = args.protect ?? false;
-        const identity = aws.getCallerIdentityOutput({}, { parent: this });
-        const partition = aws.getPartitionOutput({}, { parent: this });
         const prefix = bucketPrefix(args.stack, ["access-logs", args.role]);
 
         const { bucket } = declareSecureBucket(
@@ -55,7 +57,7 @@ export class AccessLogBucket extends pulumi.ComponentResource {
                 encryption: { kind: "s3" },
                 lifecycleRules: accessLogLifecycleRules(args.retentionDays, DEFAULT_LIFECYCLE),
                 policy: (bucketArn) =>
-                    pulumi.all([bucketArn, identity.accountId, partition.partition]).apply(([arn, accountId, p]) =>
+                    pulumi.all([bucketArn, accountId, partition]).apply(([arn, accountId, p]) =>
                         toJson(
                             accessLogBucketPolicy({
                                 bucketArn: arn,

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AwsAccount } from "../lib/account";
 import { alertTopicPolicy } from "../lib/alerting";
 import { toJson } from "../lib/iam";
 import { physicalName } from "../lib/naming";
@@ -15,6 +16,8 @@ export interface AlertRegionArgs {
 }
 
 export interface AlertTopicsArgs {
+    /** The account and partition ARNs and policies are written for (stack config; never looked up: static stability). */
+    readonly account: AwsAccount;
     /** Pulumi stack name: part of the topics' names (`hdr-<stack>-alerts`, the same in both regions). */
     readonly stack: string;
     /** The primary region. */
@@ -43,6 +46,7 @@ export class AlertTopics extends pulumi.ComponentResource {
 
     constructor(name: string, args: AlertTopicsArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("healthcare:dr:AlertTopics", name, {}, opts);
+        const accountId = pulumi.output(args.account.accountId);
         if (args.emails.length === 0) {
             throw new pulumi.ResourceError(
                 "AlertTopics needs at least one address in emails: an alarm nobody receives protects nobody.",
@@ -63,13 +67,12 @@ export class AlertTopics extends pulumi.ComponentResource {
                 },
                 child,
             );
-            const identity = aws.getCallerIdentityOutput({}, child);
             new aws.sns.TopicPolicy(
                 `${name}-${role}`,
                 {
                     arn: t.arn,
                     policy: pulumi
-                        .all([t.arn, identity.accountId])
+                        .all([t.arn, accountId])
                         .apply(([topicArn, accountId]) => toJson(alertTopicPolicy({ topicArn, accountId }))),
                 },
                 child,

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AwsAccount } from "../lib/account";
 import { bucketPrefix } from "../lib/buckets";
 import { serviceTrustPolicy, toJson } from "../lib/iam";
 import { physicalName } from "../lib/naming";
@@ -14,9 +15,11 @@ import {
     trailLifecycleRules,
     trailLogsRolePolicy,
 } from "../lib/audit";
-import { declareSecureBucket, type SecureBucket } from "./secureBucket";
+import { declareSecureBucket, type SecureBucket, type ObjectLockMode } from "./secureBucket";
 
 export interface AuditTrailArgs {
+    /** The account and partition ARNs and policies are written for (stack config; never looked up: static stability). */
+    readonly account: AwsAccount;
     /** Pulumi stack name: part of the trail, bucket and log group names. */
     readonly stack: string;
     /** The trail's home region; must be the region of the provider passed in the options. */
@@ -32,11 +35,18 @@ export interface AuditTrailArgs {
     /** Days the CloudWatch log group and the bucket keep the trail's events (`healthcare-dr:logging.retentionDays`). */
     readonly retentionDays: number;
     /**
-     * Object Lock (governance mode) default retention of the log files, days: nobody without the bypass permission
-     * can delete or overwrite a log file before it ends.
+     * Object Lock default retention of the log files (and of their replica), days: no log file can be deleted or
+     * overwritten before it ends.
      * @default - no Object Lock (dev, so that the bucket can be destroyed)
      */
     readonly objectLockRetentionDays?: number;
+    /**
+     * Object Lock mode of the log files. `COMPLIANCE` in protected environments: an audit record that an admin with
+     * `s3:BypassGovernanceRetention` can delete is not immutable (HIPAA 164.312(b), 164.316(b)(2)(i)).
+     * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html#object-lock-retention-modes
+     * @default "GOVERNANCE"
+     */
+    readonly objectLockMode?: ObjectLockMode;
     /**
      * Where the log files are replicated (same rules, that region's key), so that the audit record survives the loss
      * of the home region and can be read while it is down.
@@ -97,13 +107,13 @@ export class AuditTrail extends pulumi.ComponentResource {
 
     constructor(name: string, args: AuditTrailArgs, opts: pulumi.ComponentResourceOptions) {
         super("healthcare:dr:AuditTrail", name, {}, opts);
+        const accountId = pulumi.output(args.account.accountId);
+        const partition = args.account.partition;
         const protect = args.protect ?? false;
         const stateful = { parent: this, protect, retainOnDelete: protect };
-        const identity = aws.getCallerIdentityOutput({}, { parent: this });
-        const partition = aws.getPartitionOutput({}, { parent: this });
         const trailName = physicalName(args.stack, ["audit"], 128);
         const arn = pulumi
-            .all([partition.partition, identity.accountId])
+            .all([partition, accountId])
             .apply(([p, accountId]) => trailArn({ partition: p, region: args.region, accountId, trailName }));
         const prefix = bucketPrefix(args.stack, ["audit-trail"]);
 
@@ -115,9 +125,10 @@ export class AuditTrail extends pulumi.ComponentResource {
                 lifecycleRules: trailLifecycleRules(args.retentionDays),
                 policy: (bucketArn) =>
                     pulumi
-                        .all([bucketArn, identity.accountId, arn])
+                        .all([bucketArn, accountId, arn])
                         .apply(([b, accountId, t]) => toJson(trailBucketPolicy({ bucketArn: b, accountId, trailArn: t }))),
                 objectLockRetentionDays: args.objectLockRetentionDays,
+                objectLockMode: args.objectLockMode ?? "GOVERNANCE",
                 accessLogs:
                     args.accessLogBucket !== undefined ? { targetBucket: args.accessLogBucket, targetPrefix: "audit-trail/" } : undefined,
                 protect,
@@ -127,7 +138,7 @@ export class AuditTrail extends pulumi.ComponentResource {
         );
 
         if (args.replica !== undefined) {
-            this.replicate(name, { ...args, replica: args.replica }, bucket, identity.accountId, protect);
+            this.replicate(name, { ...args, replica: args.replica }, bucket, accountId, protect);
         }
         if (args.backup !== undefined) {
             new aws.backup.Selection(
@@ -214,6 +225,7 @@ export class AuditTrail extends pulumi.ComponentResource {
                 // Only replication writes here; TLS only, like every bucket.
                 policy: (bucketArn) => bucketArn.apply((arn) => toJson(policyDocument(transportStatements(arn)))),
                 objectLockRetentionDays: args.objectLockRetentionDays,
+                objectLockMode: args.objectLockMode ?? "GOVERNANCE",
                 accessLogs:
                     args.replica.accessLogBucket !== undefined
                         ? { targetBucket: args.replica.accessLogBucket, targetPrefix: "audit-trail-replica/" }

@@ -6,14 +6,19 @@ import {
     BACKUP_WINDOW,
     CLUSTER_PARAMETERS,
     clusterLogGroupName,
+    ENHANCED_MONITORING,
+    enhancedMonitoringPolicy,
     EXPORTED_LOGS,
     globalClusterProblems,
+    logDataProtectionPolicy,
     MAINTENANCE_WINDOW,
     parameterGroupFamily,
     POSTGRES_PORT,
     replicaSecretArn,
     windowProblems,
 } from "../lib/database";
+import type { AwsAccount } from "../lib/account";
+import { serviceTrustPolicy, toJson } from "../lib/iam";
 import { physicalName } from "../lib/naming";
 
 /**
@@ -46,6 +51,8 @@ export interface AuroraRegionArgs {
 }
 
 export interface AuroraPairArgs {
+    /** The account and partition policies are written for (stack config; never looked up: static stability). */
+    readonly account: AwsAccount;
     /** Stack name, for the deterministic identifiers of the clusters (`hdr-<stack>-aurora-<region>`). */
     readonly stack: string;
     /** The primary (writer) side. */
@@ -102,6 +109,12 @@ export interface AuroraPairArgs {
      * @default 365
      */
     readonly logRetentionDays?: number;
+    /**
+     * `create` declares each region's `RDSOSMetrics` log group (key, retention) before the instances; `existing`
+     * leaves it to the stack of the same account that declares it (one per account and region).
+     * @default "create"
+     */
+    readonly osMetricsLogGroup?: "create" | "existing";
     /** Tags for every taggable resource; each also gets a `Name`. @default {} */
     readonly tags?: Readonly<Record<string, string>>;
 }
@@ -194,7 +207,10 @@ export class AuroraPair extends pulumi.ComponentResource {
                 forceDestroy: !protect,
                 tags: tags("global"),
             },
-            { parent: this, provider: args.primary.provider, ...stateful },
+            // Like the members': AWS applies forced minor upgrades to the whole global database, and the stack file's
+            // older version must not read as a change to undo. Upgrades follow the README (secondaries first).
+            // @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-upgrade.html
+            { parent: this, provider: args.primary.provider, ...stateful, ignoreChanges: ["engineVersion"] },
         );
 
         // Credentials. Aurora cannot manage the master password in Secrets Manager (`manageMasterUserPassword`) for a
@@ -240,19 +256,20 @@ export class AuroraPair extends pulumi.ComponentResource {
         // regional key and the configured retention.
         // @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.CloudWatch.html
         const logGroups = (side: AuroraRegionArgs, role: string, identifier: string) =>
-            EXPORTED_LOGS.map(
-                (log) =>
-                    new aws.cloudwatch.LogGroup(
-                        `${name}-${role}-${log}`,
-                        {
-                            name: clusterLogGroupName(identifier, log),
-                            kmsKeyId: side.kmsKeyArn,
-                            retentionInDays: logRetentionDays,
-                            tags: tags(`${role}-${log}`),
-                        },
-                        { parent: this, provider: side.provider },
-                    ),
-            );
+            EXPORTED_LOGS.map((log) => {
+                const group = new aws.cloudwatch.LogGroup(
+                    `${name}-${role}-${log}`,
+                    {
+                        name: clusterLogGroupName(identifier, log),
+                        kmsKeyId: side.kmsKeyArn,
+                        retentionInDays: logRetentionDays,
+                        tags: tags(`${role}-${log}`),
+                    },
+                    { parent: this, provider: side.provider },
+                );
+                this.maskPatientData(`${name}-${role}-${log}`, group, side);
+                return group;
+            });
 
         const clusterSettings = (side: AuroraRegionArgs, role: string, identifier: string, kmsKeyId: pulumi.Output<string>) => ({
             clusterIdentifier: identifier,
@@ -305,8 +322,15 @@ export class AuroraPair extends pulumi.ComponentResource {
             },
         );
 
-        const instances = (side: AuroraRegionArgs, role: string, cluster: aws.rds.Cluster, identifier: string, count: number) =>
-            Array.from(
+        const instances = (side: AuroraRegionArgs, role: string, cluster: aws.rds.Cluster, identifier: string, count: number) => {
+            const monitoring = this.enhancedMonitoring(
+                `${name}-${role}`,
+                side,
+                args.account,
+                args.osMetricsLogGroup === "existing" ? undefined : logRetentionDays,
+                tags(`${role}-os-metrics`),
+            );
+            return Array.from(
                 { length: count },
                 (_, i) =>
                     new aws.rds.ClusterInstance(
@@ -328,11 +352,15 @@ export class AuroraPair extends pulumi.ComponentResource {
                             performanceInsightsEnabled: true,
                             performanceInsightsKmsKeyId: side.kmsKeyArn,
                             performanceInsightsRetentionPeriod: 7,
+                            monitoringInterval: ENHANCED_MONITORING.intervalSeconds,
+                            monitoringRoleArn: monitoring.roleArn,
                             tags: tags(`${role}-${i + 1}`),
                         },
-                        { parent: this, provider: side.provider },
+                        // RDSOSMetrics must exist (encrypted, expiring) before the first instance reports to it.
+                        { parent: this, provider: side.provider, dependsOn: monitoring.ready },
                     ),
             );
+        };
         const primaryMembers = instances(args.primary, "primary", primaryCluster, primaryIdentifier, primaryInstances);
 
         // A secondary is a cross-region replica: it must not carry master credentials or a database name (AWS
@@ -430,5 +458,63 @@ export class AuroraPair extends pulumi.ComponentResource {
             primarySecretArn: this.primarySecretArn,
             secondarySecretArn: this.secondarySecretArn,
         });
+    }
+
+    /**
+     * Enhanced Monitoring of one region: the `RDSOSMetrics` log group, declared before any instance so that RDS
+     * writes to it rather than creating an unencrypted group kept forever, and the role RDS publishes with, allowed
+     * to write to that group only. The group is the region's and the account's: one stack per account and region.
+     */
+    private enhancedMonitoring(
+        name: string,
+        side: AuroraRegionArgs,
+        account: AwsAccount,
+        /** `undefined`: the group exists already (another stack of the account declares it). */
+        retentionInDays: number | undefined,
+        tags: Record<string, string>,
+    ): { roleArn: pulumi.Output<string>; ready: pulumi.Resource[] } {
+        const child = { parent: this, provider: side.provider };
+        const group =
+            retentionInDays === undefined
+                ? undefined
+                : new aws.cloudwatch.LogGroup(
+                      `${name}-os-metrics`,
+                      { name: ENHANCED_MONITORING.logGroupName, kmsKeyId: side.kmsKeyArn, retentionInDays, tags },
+                      child,
+                  );
+        const role = new aws.iam.Role(
+            `${name}-monitoring`,
+            {
+                description: `Enhanced Monitoring of the Aurora instances in ${side.region}: writes OS metrics to RDSOSMetrics`,
+                // Confused-deputy protection: only on behalf of this account.
+                // @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Monitoring.OS.Enabling.html
+                assumeRolePolicy: toJson(serviceTrustPolicy("monitoring.rds.amazonaws.com", account.accountId)),
+                tags,
+            },
+            child,
+        );
+        const policy = new aws.iam.RolePolicy(
+            `${name}-monitoring`,
+            {
+                role: role.id,
+                policy: toJson(
+                    enhancedMonitoringPolicy({ partition: account.partition, region: side.region, accountId: account.accountId }),
+                ),
+            },
+            child,
+        );
+        return { roleArn: role.arn, ready: group === undefined ? [policy] : [group, policy] };
+    }
+
+    /**
+     * Masks patient identifiers in a database log group (CloudWatch Logs data protection): only principals allowed
+     * `logs:Unmask` see them, so reading PHI out of the logs is a permission of its own.
+     */
+    private maskPatientData(name: string, group: aws.cloudwatch.LogGroup, side: AuroraRegionArgs): void {
+        new aws.cloudwatch.LogDataProtectionPolicy(
+            `${name}-mask`,
+            { logGroupName: group.name, policyDocument: logDataProtectionPolicy(`${name}-mask`) },
+            { parent: this, provider: side.provider },
+        );
     }
 }

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BACKUP_SERVICE_POLICIES, backupRules, VAULT_LOCK_GRACE_DAYS } from "../lib/backup";
+import type { AwsAccount } from "../lib/account";
+import { BACKUP_OPT_IN, BACKUP_SERVICE_POLICIES, backupRules, VAULT_LOCK_GRACE_DAYS } from "../lib/backup";
 import { serviceTrustPolicy, toJson } from "../lib/iam";
 
 /** One region's side of the backups. */
@@ -14,6 +15,8 @@ export interface BackupRegionArgs {
 }
 
 export interface BackupPlanArgs {
+    /** The account and partition ARNs and policies are written for (stack config; never looked up: static stability). */
+    readonly account: AwsAccount;
     /** The primary region: the plan runs here and backs up its resources. */
     readonly primary: BackupRegionArgs;
     /** The DR region: every recovery point is copied to its vault. */
@@ -54,6 +57,8 @@ export class BackupPlan extends pulumi.ComponentResource {
 
     constructor(name: string, args: BackupPlanArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("healthcare:dr:BackupPlan", name, {}, opts);
+        const accountId = pulumi.output(args.account.accountId);
+        const partition = args.account.partition;
         const protect = args.protect ?? false;
         const lockVaults = args.lockVaults ?? false;
         const tags = (suffix: string) => ({ ...args.tags, Name: `${name}-${suffix}` });
@@ -78,6 +83,7 @@ export class BackupPlan extends pulumi.ComponentResource {
         };
         const primaryVault = vault("primary", args.primary);
         const drVault = vault("dr", args.dr);
+        const optIn = [this.regionSettings(`${name}-primary`, args.primary), this.regionSettings(`${name}-dr`, args.dr)];
 
         let rules: ReturnType<typeof backupRules<pulumi.Output<string>>>;
         try {
@@ -100,13 +106,11 @@ export class BackupPlan extends pulumi.ComponentResource {
 
         // The role AWS Backup assumes to back up and restore, with the managed policies AWS documents for it.
         // @see https://docs.aws.amazon.com/aws-backup/latest/devguide/iam-service-roles.html
-        const identity = aws.getCallerIdentityOutput({}, { parent: this, provider: args.primary.provider });
-        const partition = aws.getPartitionOutput({}, { parent: this, provider: args.primary.provider });
         const role = new aws.iam.Role(
             `${name}-role`,
             {
                 description: "AWS Backup: back up and restore the healthcare-dr data tier",
-                assumeRolePolicy: identity.accountId.apply((accountId) => toJson(serviceTrustPolicy("backup.amazonaws.com", accountId))),
+                assumeRolePolicy: accountId.apply((accountId) => toJson(serviceTrustPolicy("backup.amazonaws.com", accountId))),
                 tags: tags("role"),
             },
             { parent: this, provider: args.primary.provider },
@@ -115,7 +119,7 @@ export class BackupPlan extends pulumi.ComponentResource {
             (policy) =>
                 new aws.iam.RolePolicyAttachment(
                     `${name}-${policy.split("/").pop()}`,
-                    { role: role.name, policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/${policy}` },
+                    { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${policy}` },
                     { parent: this, provider: args.primary.provider },
                 ),
         );
@@ -123,8 +127,8 @@ export class BackupPlan extends pulumi.ComponentResource {
         new aws.backup.Selection(
             `${name}-data`,
             { planId: plan.id, iamRoleArn: role.arn, resources: args.resourceArns },
-            // The role is useless to AWS Backup until its policies are attached.
-            { parent: this, provider: args.primary.provider, dependsOn: attachments },
+            // The role is useless to AWS Backup until its policies are attached, and Aurora until it is opted in.
+            { parent: this, provider: args.primary.provider, dependsOn: [...attachments, ...optIn] },
         );
 
         this.primaryVaultArn = primaryVault.arn;
@@ -139,5 +143,14 @@ export class BackupPlan extends pulumi.ComponentResource {
             planArn: this.planArn,
             roleArn: this.roleArn,
         });
+    }
+
+    /** The region's AWS Backup service opt-in (lib/backup.ts `BACKUP_OPT_IN`): Aurora and S3 among them. */
+    private regionSettings(name: string, side: BackupRegionArgs): aws.backup.RegionSettings {
+        return new aws.backup.RegionSettings(
+            `${name}-opt-in`,
+            { resourceTypeOptInPreference: { ...BACKUP_OPT_IN } },
+            { parent: this, provider: side.provider },
+        );
     }
 }

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AwsAccount } from "../lib/account";
 import {
     activeRegionParameterName,
     DETECTION_WINDOW_SECONDS,
@@ -23,6 +24,8 @@ import { forwardToBusPolicy, orchestratorPolicy } from "../lib/failoverPolicy";
 import { serviceTrustPolicy, toJson } from "../lib/iam";
 import { physicalName } from "../lib/naming";
 import { bundleOrchestrator, LAMBDA_RUNTIME } from "../orchestrator/bundle";
+import { SignedLambdaCode } from "./SignedLambdaCode";
+import { tracingPolicy } from "../lib/tracing";
 
 /** A VPC the private hosted zone is associated with, so that applications there resolve the writer record. */
 export interface ZoneVpc {
@@ -31,6 +34,8 @@ export interface ZoneVpc {
 }
 
 export interface FailoverOrchestratorArgs {
+    /** The account and partition ARNs and policies are written for (stack config; never looked up: static stability). */
+    readonly account: AwsAccount;
     /** The stack name: part of every deterministic name (function, lock table, record). */
     readonly stack: string;
     /** `dev` or `prod`: selects the parameter path `/healthcare/<environment>/`. */
@@ -111,6 +116,8 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
 
     constructor(name: string, args: FailoverOrchestratorArgs, opts: pulumi.ComponentResourceOptions) {
         super("healthcare:dr:FailoverOrchestrator", name, {}, opts);
+        const accountId = pulumi.output(args.account.accountId);
+        const partition = args.account.partition;
         if (args.zoneVpcs.length === 0) {
             throw new pulumi.ResourceError("zoneVpcs must list at least the DR region's VPC: a private hosted zone needs a VPC", this);
         }
@@ -126,8 +133,6 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
         const topics = args.alertTopicArns ?? [];
         const tags = (suffix: string) => ({ ...args.tags, Name: physicalName(args.stack, ["failover", suffix], 255) });
         const parent = { parent: this };
-        const identity = aws.getCallerIdentityOutput({}, parent);
-        const partition = aws.getPartitionOutput({}, parent);
         const functionName = orchestratorFunctionName(args.stack);
 
         const deadLetterQueue = new aws.sqs.Queue(
@@ -255,7 +260,7 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             },
             parent,
         );
-        const globalClusterArn = pulumi.interpolate`arn:${partition.partition}:rds::${identity.accountId}:global-cluster:${args.globalClusterId}`;
+        const globalClusterArn = pulumi.interpolate`arn:${partition}:rds::${accountId}:global-cluster:${args.globalClusterId}`;
         const policy = new aws.iam.RolePolicy(
             `${name}-policy`,
             {
@@ -263,8 +268,8 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                 policy: pulumi
                     .all([
                         pulumi.all({
-                            p: partition.partition,
-                            accountId: identity.accountId,
+                            p: partition,
+                            accountId,
                             g: globalClusterArn,
                             primaryArn: args.primaryClusterArn,
                             drArn: args.drClusterArn,
@@ -310,7 +315,10 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                 description: `Promotes the ${args.drRegion} cluster of the ${args.stack} global database and repoints the writer`,
                 runtime: LAMBDA_RUNTIME,
                 handler: "index.handler",
-                code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleOrchestrator()) }),
+                ...this.signedCode(name, args),
+                // Active tracing: every invocation is traced, so a failover's timeline can be followed call by call.
+                // @see https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html
+                tracingConfig: { mode: "Active" },
                 role: role.arn,
                 timeout: ORCHESTRATOR_TIMEOUT_SECONDS,
                 memorySize: 256,
@@ -326,7 +334,7 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                 loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
                 tags: tags("function"),
             },
-            { ...parent, dependsOn: [policy, logGroup, activeRegion] },
+            { ...parent, dependsOn: [policy, this.allowTracing(name, role), logGroup, activeRegion] },
         );
         new aws.lambda.FunctionEventInvokeConfig(
             `${name}-async`,
@@ -417,11 +425,11 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             // receiving bus is needed.
             // @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html
             // @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html
-            const bus = pulumi.interpolate`arn:${partition.partition}:events:${args.drRegion}:${identity.accountId}:event-bus/default`;
+            const bus = pulumi.interpolate`arn:${partition}:events:${args.drRegion}:${accountId}:event-bus/default`;
             const forwardRole = new aws.iam.Role(
                 `${name}-forward`,
                 {
-                    assumeRolePolicy: identity.accountId.apply((id) => toJson(serviceTrustPolicy("events.amazonaws.com", id))),
+                    assumeRolePolicy: accountId.apply((id) => toJson(serviceTrustPolicy("events.amazonaws.com", id))),
                     description: `FailoverOrchestrator: forwards the health-check alarm from ${ROUTE53_METRICS_REGION} to the ${args.drRegion} event bus`,
                     tags: tags("forward"),
                 },
@@ -490,6 +498,34 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             replicationLagAlarmName: this.replicationLagAlarmName,
             healthCheckId: this.healthCheckId,
         });
+    }
+
+    /**
+     * The function's code, signed: the bundle goes through AWS Signer at deploy, and the code-signing configuration
+     * (enforced) makes Lambda refuse any package the stack's profile did not sign.
+     */
+    private signedCode(
+        name: string,
+        args: FailoverOrchestratorArgs,
+    ): { s3Bucket: pulumi.Output<string>; s3Key: pulumi.Output<string>; codeSigningConfigArn: pulumi.Output<string> } {
+        const code = new SignedLambdaCode(
+            `${name}-code`,
+            {
+                stack: args.stack,
+                purpose: "failover",
+                archive: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleOrchestrator()) }),
+                kmsKeyArn: args.kmsKeyArn,
+                ...(args.protect !== undefined ? { protect: args.protect } : {}),
+                ...(args.tags !== undefined ? { tags: args.tags } : {}),
+            },
+            { parent: this },
+        );
+        return { s3Bucket: code.s3Bucket, s3Key: code.s3Key, codeSigningConfigArn: code.codeSigningConfigArn };
+    }
+
+    /** Lets the function send its traces to X-Ray (active tracing). */
+    private allowTracing(name: string, role: aws.iam.Role): aws.iam.RolePolicy {
+        return new aws.iam.RolePolicy(`${name}-tracing`, { role: role.id, policy: toJson(tracingPolicy()) }, { parent: this });
     }
 }
 

@@ -6,6 +6,12 @@ import { physicalName } from "../lib/naming";
 export interface MonthlyBudgetArgs {
     /** Pulumi stack name: part of the budget's name. */
     readonly stack: string;
+    /**
+     * The account the budget belongs to. Given explicitly: the provider does not request the account id
+     * (`skipRequestingAccountId`, static stability), and the budget would otherwise be created for an empty one.
+     * @see https://www.pulumi.com/registry/packages/aws/api-docs/budgets/budget/
+     */
+    readonly accountId: string;
     /** The month's amount in USD (`healthcare-dr:budget.monthlyUsd`). */
     readonly monthlyUsd: number;
     /** Who is emailed (`healthcare-dr:alerts.emails`); 1 to 10 addresses. */
@@ -41,6 +47,7 @@ export class MonthlyBudget extends pulumi.ComponentResource {
             name,
             {
                 name: budgetName,
+                accountId: args.accountId,
                 budgetType: "COST",
                 timeUnit: "MONTHLY",
                 limitAmount: args.monthlyUsd.toFixed(2),

@@ -1,9 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AwsAccount } from "../lib/account";
 import { toJson } from "../lib/iam";
 import { regionalKeyPolicy } from "../lib/keyPolicy";
 
 export interface RegionalKeyArgs {
+    /** The account and partition ARNs and policies are written for (stack config; never looked up: static stability). */
+    readonly account: AwsAccount;
     /** The AWS region of the key; must be the region of the provider passed in the options. */
     readonly region: string;
     /** Alias of the key, e.g. `alias/hdr-prod-data`. */
@@ -33,9 +36,9 @@ export class RegionalKey extends pulumi.ComponentResource {
 
     constructor(name: string, args: RegionalKeyArgs, opts: pulumi.ComponentResourceOptions) {
         super("healthcare:dr:RegionalKey", name, {}, opts);
+        const accountId = pulumi.output(args.account.accountId);
+        const partition = args.account.partition;
         const protect = args.protect ?? false;
-        const identity = aws.getCallerIdentityOutput({}, { parent: this });
-        const partition = aws.getPartitionOutput({}, { parent: this });
 
         const key = new aws.kms.Key(
             name,
@@ -45,7 +48,7 @@ export class RegionalKey extends pulumi.ComponentResource {
                 // 30 days (the maximum) gives time to notice and cancel a deletion in prod.
                 deletionWindowInDays: protect ? 30 : 7,
                 policy: pulumi
-                    .all([partition.partition, identity.accountId])
+                    .all([partition, accountId])
                     .apply(([p, accountId]) => toJson(regionalKeyPolicy({ partition: p, accountId, region: args.region }))),
                 tags: { ...args.tags, Name: args.alias.replace(/^alias\//, "") },
             },

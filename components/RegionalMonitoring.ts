@@ -80,6 +80,12 @@ export interface RegionalMonitoringArgs {
         readonly deadLetterQueueName?: pulumi.Input<string>;
         readonly createAlarms: boolean;
     };
+    /**
+     * `create` declares the region's GuardDuty detector; `existing` leaves the account's own detector alone (one per
+     * account and region) and only routes its high-severity findings.
+     * @default "create"
+     */
+    readonly guardDuty?: "create" | "existing";
     /** Tags for every taggable resource; each also gets a `Name`. @default {} */
     readonly tags?: Readonly<Record<string, string>>;
 }
@@ -95,29 +101,14 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
     public readonly dashboardName: pulumi.Output<string>;
     /** Names of the alarms created here, by key (e.g. `db-writer-cpu`). */
     public readonly alarmNames: pulumi.Output<Record<string, string>>;
-    /** Id of the region's GuardDuty detector. */
-    public readonly detectorId: pulumi.Output<string>;
+    /** Id of the region's GuardDuty detector; `undefined` when the account's existing detector is used. */
+    public readonly detectorId: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: RegionalMonitoringArgs, opts: pulumi.ComponentResourceOptions) {
         super("healthcare:dr:RegionalMonitoring", name, {}, opts);
         const tags = (suffix: string) => ({ ...args.tags, Name: physicalName(args.stack, [args.role, suffix], 255) });
 
-        // GuardDuty, with the protection plans as detector features (the detector's `datasources` block is deprecated).
-        // @see https://docs.aws.amazon.com/guardduty/latest/ug/s3-protection.html
-        // @see https://docs.aws.amazon.com/guardduty/latest/ug/rds-protection.html
-        // @see https://docs.aws.amazon.com/guardduty/latest/APIReference/API_DetectorFeatureConfiguration.html
-        const detector = new aws.guardduty.Detector(
-            `${name}-guardduty`,
-            { enable: true, findingPublishingFrequency: "FIFTEEN_MINUTES", tags: tags("guardduty") },
-            { parent: this },
-        );
-        for (const feature of ["S3_DATA_EVENTS", "RDS_LOGIN_EVENTS"]) {
-            new aws.guardduty.DetectorFeature(
-                `${name}-${feature.toLowerCase().replace(/_/g, "-")}`,
-                { detectorId: detector.id, name: feature, status: "ENABLED" },
-                { parent: this },
-            );
-        }
+        const detector = (args.guardDuty ?? "create") === "create" ? this.guardDutyDetector(name, tags) : undefined;
         this.rule("guardduty-high-severity", guardDutyHighSeverityPattern(), RUNBOOK_SECTIONS.guardDutyFinding, name, args, tags);
         this.rule("backup-job-failed", backupFailurePattern(), RUNBOOK_SECTIONS.backupJobFailed, name, args, tags);
 
@@ -201,8 +192,30 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
 
         this.dashboardName = dashboard.dashboardName;
         this.alarmNames = pulumi.output(names);
-        this.detectorId = detector.id;
+        this.detectorId = detector === undefined ? pulumi.output(undefined) : detector.id;
         this.registerOutputs({ dashboardName: this.dashboardName, alarmNames: this.alarmNames, detectorId: this.detectorId });
+    }
+
+    /**
+     * GuardDuty, with the protection plans as detector features (the detector's `datasources` block is deprecated).
+     * @see https://docs.aws.amazon.com/guardduty/latest/ug/s3-protection.html
+     * @see https://docs.aws.amazon.com/guardduty/latest/ug/rds-protection.html
+     * @see https://docs.aws.amazon.com/guardduty/latest/APIReference/API_DetectorFeatureConfiguration.html
+     */
+    private guardDutyDetector(name: string, tags: (suffix: string) => Record<string, string>): aws.guardduty.Detector {
+        const detector = new aws.guardduty.Detector(
+            `${name}-guardduty`,
+            { enable: true, findingPublishingFrequency: "FIFTEEN_MINUTES", tags: tags("guardduty") },
+            { parent: this },
+        );
+        for (const feature of ["S3_DATA_EVENTS", "RDS_LOGIN_EVENTS"]) {
+            new aws.guardduty.DetectorFeature(
+                `${name}-${feature.toLowerCase().replace(/_/g, "-")}`,
+                { detectorId: detector.id, name: feature, status: "ENABLED" },
+                { parent: this },
+            );
+        }
+        return detector;
     }
 
     /** An EventBridge rule on the default bus, delivering matching events to the region's alert topic. */

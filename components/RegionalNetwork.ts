@@ -1,17 +1,21 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AwsAccount } from "../lib/account";
 import { POSTGRES_PORT } from "../lib/database";
+import { endpointPolicyFor } from "../lib/endpointPolicy";
 import { toJson } from "../lib/iam";
 import { flowLogsDeliveryPolicy, flowLogsTrustPolicy } from "../lib/networkPolicy";
 import { natGatewayCount, natZoneFor, planSubnets, subnetsOfTier, type NatMode, type SubnetTier } from "../lib/subnets";
 
 /**
  * AWS APIs the workloads of the private subnets reach through interface endpoints: the failover orchestrator
- * (RDS global cluster calls, its SNS alerts, SSM parameters, STS), the secret rotation function (Secrets Manager,
- * KMS), and every function's logs and metrics (CloudWatch Logs, CloudWatch).
+ * (RDS global cluster calls, its SNS alerts, SSM parameters, STS, and its X-Ray traces: active tracing sends them from
+ * the function's network interfaces), the secret rotation function (Secrets Manager, KMS), and every function's logs
+ * and metrics (CloudWatch Logs, CloudWatch).
  * @see https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html
+ * @see https://docs.aws.amazon.com/xray/latest/devguide/xray-security-vpc-endpoint.html
  */
-export const DEFAULT_INTERFACE_ENDPOINTS = ["rds", "secretsmanager", "kms", "sns", "ssm", "logs", "sts", "monitoring"] as const;
+export const DEFAULT_INTERFACE_ENDPOINTS = ["rds", "secretsmanager", "kms", "sns", "ssm", "logs", "sts", "monitoring", "xray"] as const;
 
 /**
  * Gateway endpoints (free, attached to route tables): S3 for the buckets, DynamoDB for the orchestrator's lock table.
@@ -23,6 +27,8 @@ export const GATEWAY_ENDPOINTS = ["s3", "dynamodb"] as const;
 const HTTPS_PORT = 443;
 
 export interface RegionalNetworkArgs {
+    /** The account and partition ARNs and policies are written for (stack config; never looked up: static stability). */
+    readonly account: AwsAccount;
     /** The AWS region of the network; must be the region of the provider passed in the options. */
     readonly region: string;
     /** The VPC's IPv4 CIDR block, /16 to /22. */
@@ -84,6 +90,8 @@ export class RegionalNetwork extends pulumi.ComponentResource {
 
     constructor(name: string, args: RegionalNetworkArgs, opts: pulumi.ComponentResourceOptions) {
         super("healthcare:dr:RegionalNetwork", name, {}, opts);
+        const accountId = pulumi.output(args.account.accountId);
+        const partition = args.account.partition;
         const natMode = args.natGateways ?? "single";
         const interfaceServices = args.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS;
         const retentionInDays = args.flowLogRetentionDays ?? 365;
@@ -198,6 +206,9 @@ export class RegionalNetwork extends pulumi.ComponentResource {
         const dbSg = group("db-sg", "Aurora PostgreSQL: admits 5432 from the application and the orchestrator only");
         const endpointSg = group("endpoints-sg", "Interface VPC endpoints: admit HTTPS from the application and the orchestrator");
 
+        // No endpoint is left with the default policy (full access to any account's resources from the PHI subnets).
+        const endpointPolicy = (service: string) =>
+            toJson(endpointPolicyFor(service, { accountId: args.account.accountId, partition, region: args.region }));
         const gateways = GATEWAY_ENDPOINTS.map(
             (service) =>
                 new aws.ec2.VpcEndpoint(
@@ -207,6 +218,7 @@ export class RegionalNetwork extends pulumi.ComponentResource {
                         serviceName: `com.amazonaws.${args.region}.${service}`,
                         vpcEndpointType: "Gateway",
                         routeTableIds: privateTables.map((t) => t.id),
+                        policy: endpointPolicy(service),
                         tags: tags(`${service}-endpoint`),
                     },
                     parent,
@@ -219,6 +231,7 @@ export class RegionalNetwork extends pulumi.ComponentResource {
                     vpcId: vpc.id,
                     serviceName: `com.amazonaws.${args.region}.${service}`,
                     vpcEndpointType: "Interface",
+                    policy: endpointPolicy(service),
                     // The SDKs' default hostnames resolve to the endpoint, so no code needs to know it exists.
                     privateDnsEnabled: true,
                     subnetIds: subnets.private.map((s) => s.id),
@@ -272,10 +285,23 @@ export class RegionalNetwork extends pulumi.ComponentResource {
         ingress("endpoints-from-orchestrator", endpointSg, HTTPS_PORT, orchestratorSg, "HTTPS to AWS APIs from the orchestrator");
 
         egress("app-to-db", appSg, POSTGRES_PORT, { sg: dbSg }, "PostgreSQL to the database");
-        // The application may call third parties over HTTPS, through the NAT; AWS APIs resolve to the endpoints.
-        egress("app-to-https", appSg, HTTPS_PORT, { cidr: "0.0.0.0/0" }, "HTTPS to AWS APIs and third parties");
+        // The application reaches AWS APIs through the endpoints only (their policies keep it to this account's
+        // resources); it has no route to the internet's HTTPS. A workload that must call a third party gets its own
+        // group and rule, with the reason written there.
+        egress("app-to-endpoints", appSg, HTTPS_PORT, { sg: endpointSg }, "HTTPS to the interface endpoints");
+        gateways.forEach((gateway, i) =>
+            egress(
+                `app-to-${GATEWAY_ENDPOINTS[i]}`,
+                appSg,
+                HTTPS_PORT,
+                { prefixListId: gateway.prefixListId },
+                `HTTPS to ${GATEWAY_ENDPOINTS[i]} through its gateway endpoint`,
+            ),
+        );
         // The orchestrator reaches this region's AWS APIs through the endpoints; only where it must also reach the
-        // other region and Route 53 (the DR region) does it get HTTPS to the internet, through the NAT.
+        // other region and Route 53 (the DR region) does it get HTTPS to the internet, through the NAT. Why no narrower
+        // destination: an interface endpoint serves its own region only, Route 53's API has no endpoint in the
+        // region, and AWS publishes no managed prefix list for either API's addresses.
         if (args.orchestratorInternetEgress === true) {
             if ((args.natGateways ?? "single") === "none") {
                 throw new pulumi.ResourceError(
@@ -317,8 +343,6 @@ export class RegionalNetwork extends pulumi.ComponentResource {
 
         // Flow logs: every accepted and rejected connection, encrypted with the regional key.
         // @see https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-cwl.html
-        const identity = aws.getCallerIdentityOutput({}, parent);
-        const partition = aws.getPartitionOutput({}, parent);
         const flowLogGroup = new aws.cloudwatch.LogGroup(
             `${name}-flow-logs`,
             { kmsKeyId: args.kmsKeyArn, retentionInDays, tags: tags("flow-logs") },
@@ -329,7 +353,7 @@ export class RegionalNetwork extends pulumi.ComponentResource {
             {
                 description: `VPC Flow Logs delivery to CloudWatch Logs in ${args.region}`,
                 assumeRolePolicy: pulumi
-                    .all([partition.partition, identity.accountId])
+                    .all([partition, accountId])
                     .apply(([p, accountId]) => toJson(flowLogsTrustPolicy({ partition: p, accountId, region: args.region }))),
                 tags: tags("flow-logs"),
             },

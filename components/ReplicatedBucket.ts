@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AwsAccount } from "../lib/account";
 import { accessLogPrefix, bucketPrefix, dataLifecycleRules, type DataSet } from "../lib/buckets";
 import { serviceTrustPolicy, toJson } from "../lib/iam";
 import { RULE_IDS, replicationAlarms, replicationRule } from "../lib/replication";
@@ -17,6 +18,8 @@ export interface BucketRegion {
 }
 
 export interface ReplicatedBucketArgs {
+    /** The account and partition ARNs and policies are written for (stack config; never looked up: static stability). */
+    readonly account: AwsAccount;
     /** Pulumi stack name, the start of every bucket name (`hdr-<stack>-`). */
     readonly stack: string;
     /** The data set: its name, lifecycle, Object Lock retention and whether to replicate back for failback. */
@@ -65,11 +68,11 @@ export class ReplicatedBucket extends pulumi.ComponentResource {
 
     constructor(name: string, args: ReplicatedBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("healthcare:dr:ReplicatedBucket", name, {}, opts);
+        const accountId = pulumi.output(args.account.accountId);
         const { dataSet, primary, dr } = args;
         const protect = args.protect ?? false;
         const tags = args.tags ?? {};
         const objectLock = dataSet.objectLockRetentionDays !== undefined;
-        const identity = aws.getCallerIdentityOutput({}, { parent: this, provider: primary.provider });
 
         const declareDataBucket = (role: "source" | "replica", region: BucketRegion, regionRole: "primary" | "dr"): SecureBucket => {
             const prefix = bucketPrefix(args.stack, [dataSet.name, regionRole === "primary" ? "pri" : "dr"]);
@@ -99,7 +102,7 @@ export class ReplicatedBucket extends pulumi.ComponentResource {
             from: { bucket: source, region: primary },
             to: { bucket: replica, region: dr },
             objectLock,
-            accountId: identity.accountId,
+            accountId,
             rpoSeconds: args.rpoSeconds,
             route: `${dataSet.name} from ${primary.name} to ${dr.name}`,
             alarmActions: args.alarmActions?.primary ?? [],
@@ -111,7 +114,7 @@ export class ReplicatedBucket extends pulumi.ComponentResource {
                   from: { bucket: replica, region: dr },
                   to: { bucket: source, region: primary },
                   objectLock,
-                  accountId: identity.accountId,
+                  accountId,
                   rpoSeconds: args.rpoSeconds,
                   route: `${dataSet.name} from ${dr.name} back to ${primary.name}`,
                   alarmActions: args.alarmActions?.dr ?? [],

@@ -7,6 +7,9 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 
+/** S3 Object Lock retention modes. */
+export type ObjectLockMode = "GOVERNANCE" | "COMPLIANCE";
+
 /** How objects are encrypted at rest by default. */
 export type BucketEncryption =
     /** SSE-KMS with the region's customer-managed key and an S3 Bucket Key (fewer KMS calls, lower cost). */
@@ -23,8 +26,15 @@ export interface SecureBucketArgs {
     readonly lifecycleRules: aws.types.input.s3.BucketLifecycleConfigurationRule[];
     /** The bucket policy, given the bucket's ARN. */
     readonly policy: (bucketArn: pulumi.Output<string>) => pulumi.Input<string>;
-    /** Object Lock default retention (governance mode) in days; `undefined` for no Object Lock. */
+    /** Object Lock default retention in days; `undefined` for no Object Lock. */
     readonly objectLockRetentionDays: number | undefined;
+    /**
+     * Object Lock retention mode. `GOVERNANCE`: a principal with `s3:BypassGovernanceRetention` can still delete or
+     * shorten the retention. `COMPLIANCE`: nobody can, the root user included, until the retention ends.
+     * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html#object-lock-retention-modes
+     * @default "GOVERNANCE"
+     */
+    readonly objectLockMode?: ObjectLockMode;
     /** Where server access logs go; `undefined` for none (the log buckets themselves). */
     readonly accessLogs: { readonly targetBucket: pulumi.Input<string>; readonly targetPrefix: string } | undefined;
     /** Pulumi `protect` and `retainOnDelete` on the bucket; without it the bucket is emptied on destroy. */
@@ -123,7 +133,10 @@ export function declareSecureBucket(
     const objectLock = locked
         ? new aws.s3.BucketObjectLockConfiguration(
               name,
-              { bucket: bucket.id, rule: { defaultRetention: { mode: "GOVERNANCE", days: args.objectLockRetentionDays } } },
+              {
+                  bucket: bucket.id,
+                  rule: { defaultRetention: { mode: args.objectLockMode ?? "GOVERNANCE", days: args.objectLockRetentionDays } },
+              },
               { ...child, dependsOn: [versioning] },
           )
         : undefined;

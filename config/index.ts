@@ -6,14 +6,24 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import type { AwsAccount } from "../lib/account";
 import { resolveDataSet, type DataSet } from "../lib/buckets";
+import { defaultAvailabilityZones, partitionOf } from "../lib/regions";
 import type { Duration } from "../lib/duration";
 import type { FailoverMode } from "../lib/failover";
 import type { NatMode } from "../lib/subnets";
 import { closest } from "../lib/suggest";
 import { baseTags } from "../lib/tags";
 import { ConfigValidationError, type ConfigIssue } from "./errors";
-import { DEFAULT_MONTHLY_BUDGET_USD, ENVIRONMENTS, NAMESPACE, stackConfigSchema, type Environment, type ParsedStackConfig } from "./schema";
+import {
+    DEFAULT_MONTHLY_BUDGET_USD,
+    ENVIRONMENTS,
+    NAMESPACE,
+    stackConfigSchema,
+    type Environment,
+    type GuardDutyMode,
+    type ParsedStackConfig,
+} from "./schema";
 
 export { ConfigValidationError, formatIssue, isConfigValidationError, type ConfigIssue } from "./errors";
 export { NAMESPACE, type Environment } from "./schema";
@@ -26,6 +36,8 @@ export interface StackConfig {
     readonly stack: string;
     /** `dev` or `prod`. */
     readonly environment: Environment;
+    /** The account (from `healthcare-dr:accountId`) and its partition (from the region codes): no call to AWS. */
+    readonly account: AwsAccount;
     readonly primaryRegion: string;
     readonly drRegion: string;
     /** Protection of stateful resources: Pulumi `protect`/`retainOnDelete`, AWS deletion protection, final snapshots. */
@@ -34,6 +46,10 @@ export interface StackConfig {
         readonly primaryCidr: string;
         readonly drCidr: string;
         readonly azCount: number;
+        /** The `azCount` availability zones used in the primary region, from the stack file or the region's default. */
+        readonly primaryAvailabilityZones: readonly string[];
+        /** The `azCount` availability zones used in the DR region. */
+        readonly drAvailabilityZones: readonly string[];
         /** NAT gateways of the primary region. Prod defaults to one per AZ, dev to a single one. */
         readonly primaryNatGateways: NatMode;
         /** NAT gateways of the DR region (pilot light). Defaults to a single one. */
@@ -67,6 +83,8 @@ export interface StackConfig {
     readonly alarms: { readonly cpuPercent: number; readonly connectionsPercent: number; readonly freeLocalStorageMiB: number };
     /** The monthly AWS Budgets alert; prod defaults to 5000 USD, dev to 500. */
     readonly budget: { readonly monthlyUsd: number };
+    /** Account prerequisites: whether the stack creates the GuardDuty detectors and RDSOSMetrics groups, or the account has them. */
+    readonly monitoring: { readonly guardDuty: GuardDutyMode; readonly osMetricsLogGroup: GuardDutyMode };
     /** Data sets: one replicated bucket pair each (`healthcare-dr:buckets`). */
     readonly buckets: readonly DataSet[];
     /** Tags for every taggable resource: the program's own plus the stack file's. */
@@ -188,10 +206,17 @@ function resolve(parsed: ParsedStackConfig, environment: Environment, stack: str
         project,
         stack,
         environment,
+        account: { accountId: parsed.accountId, partition: partitionOf(parsed.primaryRegion) },
         primaryRegion: parsed.primaryRegion,
         drRegion: parsed.drRegion,
         protect: parsed.protect ?? defaults.protect,
-        network: { ...parsed.network, primaryNatGateways: parsed.network.primaryNatGateways ?? defaults.primaryNatGateways },
+        network: {
+            ...parsed.network,
+            // Validated: listed or defaulted, at least azCount of them.
+            primaryAvailabilityZones: zonesOf(parsed.network.primaryAvailabilityZones, parsed.primaryRegion, parsed.network.azCount),
+            drAvailabilityZones: zonesOf(parsed.network.drAvailabilityZones, parsed.drRegion, parsed.network.azCount),
+            primaryNatGateways: parsed.network.primaryNatGateways ?? defaults.primaryNatGateways,
+        },
         database: { ...parsed.database, backupRetentionDays: parsed.database.backupRetentionDays ?? defaults.backupRetentionDays },
         objectives: parsed.objectives,
         alerts: { emails: parsed.alerts.emails },
@@ -199,9 +224,14 @@ function resolve(parsed: ParsedStackConfig, environment: Environment, stack: str
         failover: { ...parsed.failover },
         alarms: { ...parsed.alarms },
         budget: { monthlyUsd: parsed.budget.monthlyUsd ?? DEFAULT_MONTHLY_BUDGET_USD[environment] },
+        monitoring: { ...parsed.monitoring },
         buckets: parsed.buckets.map((dataSet) => resolveDataSet(dataSet, { objectLockByDefault: environment === "prod" })),
         tags: baseTags({ project, environment, stack, extra: parsed.tags }),
     };
+}
+
+function zonesOf(listed: readonly string[] | undefined, region: string, azCount: number): readonly string[] {
+    return (listed ?? defaultAvailabilityZones(region) ?? []).slice(0, azCount);
 }
 
 /** Turns one zod issue into one issue per offending key, named as the operator would write it. */

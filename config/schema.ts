@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { DURATION_FORMAT, parseDuration, type Duration } from "../lib/duration";
 import { isPrivate, overlaps, parseCidr } from "../lib/cidr";
-import { REGION_CODES } from "../lib/regions";
+import { defaultAvailabilityZones, isZoneOf, REGION_CODES } from "../lib/regions";
 import { NAT_MODES } from "../lib/subnets";
 import { MAX_STACK_TAGS, PROGRAM_TAG_KEYS, TAG_LIMITS } from "../lib/tags";
 import { DETECTION_WINDOW_SECONDS, FAILOVER_MODES, FAILOVER_SIGNALS, MAX_EVENT_AGE_SECONDS, QUORUM } from "../lib/failover";
@@ -131,6 +131,19 @@ const tagValue = z
         error: "tag values may contain letters, digits, spaces and _ . : / = + - @ only",
     });
 
+/**
+ * An AWS account id: twelve digits. Quote it in YAML: an id with a leading zero read as a number loses the zero.
+ * @see https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html
+ */
+export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
+
+/** A list of availability-zone codes such as `[eu-west-2a, eu-west-2b]`; checked against the region below. */
+const zoneList = z
+    .array(z.string({ error: "must be availability-zone codes such as eu-west-2a" }), {
+        error: "must be a list of availability-zone codes such as [eu-west-2a, eu-west-2b, eu-west-2c]",
+    })
+    .optional();
+
 /** How NAT gateways are laid out in a region (see lib/subnets.ts). */
 const natMode = z.enum(NAT_MODES, { error: `must be one of ${NAT_MODES.join(", ")}` });
 
@@ -149,6 +162,13 @@ export const networkSchema = z.strictObject({
         .min(AZ_COUNT.min, { error: `must be at least ${AZ_COUNT.min}: an Aurora DB subnet group needs subnets in two availability zones` })
         .max(AZ_COUNT.max, { error: `must be at most ${AZ_COUNT.max}: the subnet plan has room for four availability zones per tier` })
         .default(3),
+    /**
+     * Availability zones of the primary region, in order; the first `azCount` are used. Default: `<region>a`, `b`,
+     * `c` (lib/regions.ts `defaultAvailabilityZones`); required in the regions that map zone codes per account.
+     */
+    primaryAvailabilityZones: zoneList,
+    /** Availability zones of the DR region, as `primaryAvailabilityZones`. */
+    drAvailabilityZones: zoneList,
     /** NAT gateways of the primary region: one per AZ (`perAz`), one (`single`) or none. Resolved per environment. */
     primaryNatGateways: natMode.optional(),
     /** NAT gateways of the DR region; a single NAT keeps the pilot light cheap. */
@@ -284,6 +304,38 @@ export const alarmsSchema = z.strictObject({
         .default(1024),
 });
 
+/** Who owns an account-wide resource of each region: this stack (`create`) or the account already (`existing`). */
+export const GUARD_DUTY_MODES = ["create", "existing"] as const;
+export type GuardDutyMode = (typeof GUARD_DUTY_MODES)[number];
+export type OwnershipMode = GuardDutyMode;
+
+/**
+ * Account prerequisites the stack adapts to, so that an account set up differently needs config, not code edits.
+ * @see https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_settingup.html
+ */
+export const monitoringSchema = z.strictObject({
+    /**
+     * `create`: the stack declares a GuardDuty detector (S3 and RDS protection) in each region. `existing`: the
+     * account has one already (GuardDuty allows one detector per account and region; an organisation's delegated
+     * administrator often manages it), and the stack only routes its findings.
+     */
+    guardDuty: z
+        .enum(GUARD_DUTY_MODES, {
+            error: "must be create or existing: create declares a GuardDuty detector in each region; existing uses the one the account already has (GuardDuty allows one per account and region, e.g. one your organisation's delegated administrator manages)",
+        })
+        .default("create"),
+    /**
+     * `create`: the stack declares each region's `RDSOSMetrics` log group (Enhanced Monitoring writes there) with the
+     * region's key and the stack's retention. `existing`: another stack of the account already declares it (one
+     * group per account and region), and this stack only writes to it.
+     */
+    osMetricsLogGroup: z
+        .enum(GUARD_DUTY_MODES, {
+            error: "must be create or existing: create declares the RDSOSMetrics log group of each region (KMS key, retention); existing leaves it to the stack of the same account that already declares it (one per account and region)",
+        })
+        .default("create"),
+});
+
 /** Default monthly cost budget in US dollars, per environment, when `budget.monthlyUsd` is not set. */
 export const DEFAULT_MONTHLY_BUDGET_USD: Readonly<Record<Environment, number>> = { dev: 500, prod: 5000 };
 
@@ -363,6 +415,13 @@ function whenValid(...paths: string[][]) {
 
 export const stackConfigSchema = z
     .strictObject({
+        /**
+         * The AWS account the stack deploys into. From config, not from `aws.getCallerIdentity`: an invoke calls one
+         * region's STS endpoint on every preview, which fails while that region is down.
+         */
+        accountId: z
+            .string({ error: "must be a 12-digit AWS account id, quoted in YAML (an id with a leading zero read as a number loses it)" })
+            .regex(ACCOUNT_ID_PATTERN, { error: 'must be a 12-digit AWS account id such as "123456789012" (digits only, quoted in YAML)' }),
         /** `dev` or `prod`; decides the protection defaults. Defaults to the stack name when that is `dev` or `prod`. */
         environment: z.enum(ENVIRONMENTS, { error: `must be one of ${ENVIRONMENTS.join(", ")}` }).optional(),
         /** Region of the primary (writer) stack. */
@@ -380,6 +439,7 @@ export const stackConfigSchema = z
         failover: failoverSchema.prefault({}),
         alarms: alarmsSchema.prefault({}),
         budget: budgetSchema.prefault({}),
+        monitoring: monitoringSchema.prefault({}),
         /** Data sets: each one a bucket in the primary region replicated to a bucket in the DR region. */
         buckets: z
             .array(dataSetSchema, { error: "must be a list of data sets, each with at least a name, e.g. [{ name: clinical-documents }]" })
@@ -422,6 +482,24 @@ export const stackConfigSchema = z
     )
     .superRefine(
         (cfg, ctx) => {
+            for (const role of ["primary", "dr"] as const) {
+                const region = role === "primary" ? cfg.primaryRegion : cfg.drRegion;
+                const key = `${role}AvailabilityZones` as const;
+                for (const message of availabilityZoneProblems(region, cfg.network[key], cfg.network.azCount)) {
+                    ctx.addIssue({ code: "custom", path: ["network", key], message });
+                }
+            }
+        },
+        whenValid(
+            ["primaryRegion"],
+            ["drRegion"],
+            ["network", "azCount"],
+            ["network", "primaryAvailabilityZones"],
+            ["network", "drAvailabilityZones"],
+        ),
+    )
+    .superRefine(
+        (cfg, ctx) => {
             if (cfg.database.minCapacity > cfg.database.maxCapacity) {
                 ctx.addIssue({
                     code: "custom",
@@ -432,6 +510,31 @@ export const stackConfigSchema = z
         },
         whenValid(["database", "minCapacity"], ["database", "maxCapacity"]),
     );
+
+/**
+ * What is wrong with the availability zones of one region (`zones` as listed in the stack file, or `undefined`):
+ * zones of another region, duplicates, fewer than `azCount`, or none listed where the region has no default.
+ */
+export function availabilityZoneProblems(region: string, zones: readonly string[] | undefined, azCount: number): string[] {
+    const list = zones ?? defaultAvailabilityZones(region);
+    if (list === undefined) {
+        return [
+            `is required for ${region}: that region maps zone codes per account, so there is no safe default; list ${azCount} zones from \`aws ec2 describe-availability-zones --region ${region}\``,
+        ];
+    }
+    const problems: string[] = [];
+    const foreign = list.filter((zone) => !isZoneOf(zone, region));
+    if (foreign.length > 0) {
+        problems.push(`lists ${foreign.join(", ")}, not availability zones of ${region} (codes such as ${region}a)`);
+    }
+    if (new Set(list).size !== list.length) {
+        problems.push("lists the same zone twice");
+    }
+    if (list.length < azCount) {
+        problems.push(`lists ${list.length} zones, but network.azCount is ${azCount}; list at least ${azCount} or lower azCount`);
+    }
+    return problems;
+}
 
 /** The stack configuration as validated, before environment defaults are applied. */
 export type ParsedStackConfig = z.output<typeof stackConfigSchema>;

@@ -79,3 +79,39 @@ export const BACKUP_SERVICE_POLICIES = [
     "AWSBackupServiceRolePolicyForS3Backup",
     "AWSBackupServiceRolePolicyForS3Restore",
 ] as const;
+
+/** Resource types this stack asks AWS Backup to protect: the Aurora clusters and the S3 buckets. */
+export const REQUIRED_BACKUP_OPT_IN = ["Aurora", "S3"] as const;
+
+/**
+ * The AWS Backup service opt-in of each region. A selection that names a resource ARN is backed up whatever the
+ * opt-in, except where resource types share an ARN format: Aurora and RDS clusters are both `rds:cluster`, and
+ * Aurora is backed up only when the Aurora opt-in is on. An account that opted Aurora out would get no backups and
+ * no error, so the stack declares the settings in both regions (the DR vault's region restores there). Every type
+ * the provider documents is listed, opted in: the resource manages the whole map (a type left out would show as a
+ * change on every preview), and opting in protects nothing by itself; only a plan's selection does.
+ * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources-json.html
+ * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/API_UpdateRegionSettings.html
+ * @see https://www.pulumi.com/registry/packages/aws/api-docs/backup/regionsettings/
+ */
+export const BACKUP_OPT_IN: Readonly<Record<string, boolean>> = Object.fromEntries(
+    [
+        "Aurora",
+        "CloudFormation",
+        "DocumentDB",
+        "DSQL",
+        "DynamoDB",
+        "EBS",
+        "EC2",
+        "EFS",
+        "FSx",
+        "Neptune",
+        "Redshift",
+        "Redshift Serverless",
+        "RDS",
+        "S3",
+        "SAP HANA on Amazon EC2",
+        "Storage Gateway",
+        "VirtualMachine",
+    ].map((type) => [type, true]),
+);

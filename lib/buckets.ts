@@ -23,7 +23,12 @@ export interface DataSet {
     /** Replicate the DR bucket back to the primary (for failback) as well. */
     readonly reverseReplication: boolean;
     readonly lifecycle: LifecycleSettings;
-    /** Object Lock default retention in governance mode, in days; `undefined` leaves Object Lock off. */
+    /**
+     * Object Lock default retention in governance mode, in days; `undefined` leaves Object Lock off. Governance, not
+     * compliance, on purpose: patient data must stay correctable and erasable (a record uploaded to the wrong patient,
+     * a retention period that ends), which a compliance lock makes impossible for everyone until it expires; the
+     * audit trail, which nobody may ever alter, is locked in compliance mode in prod (AuditTrail).
+     */
     readonly objectLockRetentionDays: number | undefined;
 }
 

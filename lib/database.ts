@@ -3,6 +3,7 @@
  * maintenance windows, names derived from cluster identifiers, and the checks on a pair of clusters that AWS would
  * otherwise only reject at deploy time (or, worse, accept and break a failover).
  */
+import { policyDocument, type PolicyDocument } from "./iam";
 
 /** The Aurora engine of both clusters and the global cluster. */
 export const AURORA_ENGINE = "aurora-postgresql";
@@ -30,21 +31,116 @@ export interface ClusterParameter {
 }
 
 /**
- * Cluster parameters of both regions. TLS is forced (HIPAA transmission security); connections, disconnections,
- * DDL, lock waits and slow statements are logged to the `postgresql` log, which is exported to CloudWatch Logs.
- * All of them are dynamic, so applying them never needs a reboot.
+ * Cluster parameters of both regions. TLS is forced (HIPAA transmission security); connections, disconnections and
+ * lock waits are logged to the `postgresql` log, which is exported to CloudWatch Logs. Nothing that writes the text
+ * of a statement, which carries patient data in its literals, reaches that log: no slow-statement logging
+ * (`log_min_duration_statement` off; Performance Insights and `pg_stat_statements` show slow queries with their
+ * constants normalised), no statement text with errors (`log_min_error_statement` at `panic`), no `log_statement`.
+ * pgAudit records schema and role changes (`ddl`, `role`) without bind parameters (`log_parameter` off).
+ * `shared_preload_libraries` is static: a new value applies at the next reboot; every other parameter is dynamic.
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Security.html#AuroraPostgreSQL.Security.SSL.Requiring
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_LogAccess.Concepts.PostgreSQL.html
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Appendix.PostgreSQL.CommonDBATasks.pgaudit.basic-setup.html
+ * @see https://www.postgresql.org/docs/current/runtime-config-logging.html
  */
 export const CLUSTER_PARAMETERS: readonly ClusterParameter[] = [
     { name: "rds.force_ssl", value: "1", applyMethod: "immediate" },
     { name: "log_connections", value: "1", applyMethod: "immediate" },
     { name: "log_disconnections", value: "1", applyMethod: "immediate" },
-    { name: "log_statement", value: "ddl", applyMethod: "immediate" },
     { name: "log_lock_waits", value: "1", applyMethod: "immediate" },
-    // Statements slower than one second, in milliseconds.
-    { name: "log_min_duration_statement", value: "1000", applyMethod: "immediate" },
+    { name: "log_statement", value: "none", applyMethod: "immediate" },
+    { name: "log_min_duration_statement", value: "-1", applyMethod: "immediate" },
+    { name: "log_min_error_statement", value: "panic", applyMethod: "immediate" },
+    { name: "shared_preload_libraries", value: "pg_stat_statements,pgaudit", applyMethod: "pending-reboot" },
+    { name: "pgaudit.log", value: "ddl,role", applyMethod: "immediate" },
+    { name: "pgaudit.log_parameter", value: "0", applyMethod: "immediate" },
+    { name: "pgaudit.role", value: "rds_pgaudit", applyMethod: "immediate" },
 ];
+
+/**
+ * Why a set of cluster parameters would write statement text (patient data) to the exported log; empty when none.
+ * The values that leak: slow-statement logging on, statement logging beyond `none`/`ddl`, pgAudit logging bind
+ * parameters or data access classes (`read`, `write`, `all`, which log each statement with its literals), and the
+ * text of a failing statement (`log_min_error_statement` below `panic`).
+ */
+export function statementLoggingProblems(parameters: readonly { readonly name: string; readonly value: string }[]): string[] {
+    const get = (name: string) => parameters.find((p) => p.name === name)?.value;
+    const problems: string[] = [];
+    const slow = get("log_min_duration_statement");
+    if (slow === undefined || Number(slow) >= 0) {
+        problems.push(
+            `log_min_duration_statement is ${slow ?? "unset (on in some engines' defaults)"}; set -1: slow statements are logged with their literal values`,
+        );
+    }
+    const statement = get("log_statement");
+    if (statement !== undefined && !["none", "ddl"].includes(statement)) {
+        problems.push(`log_statement is ${statement}; set none: it logs the text of every statement`);
+    }
+    if (get("log_min_error_statement") !== "panic") {
+        problems.push(
+            `log_min_error_statement is ${get("log_min_error_statement") ?? "unset (error)"}; set panic: a failing statement is logged with its text`,
+        );
+    }
+    if (get("pgaudit.log_parameter") !== "0") {
+        problems.push("pgaudit.log_parameter must be 0: bind parameters carry patient data");
+    }
+    const classes = (get("pgaudit.log") ?? "").split(",").map((c) => c.trim().toLowerCase());
+    const leaking = classes.filter((c) => ["read", "write", "all", "misc"].includes(c));
+    if (leaking.length > 0) {
+        problems.push(`pgaudit.log includes ${leaking.join(", ")}; those classes log statements with their literals`);
+    }
+    return problems;
+}
+
+/**
+ * Enhanced Monitoring: OS metrics every 60 seconds (allowed: 0, 1, 5, 10, 15, 30, 60), written by RDS to the log
+ * group `RDSOSMetrics` of the region. RDS creates that group unencrypted and kept forever unless it exists; the
+ * program declares it first, with the region's key and the stack's retention. One group per account and region.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Monitoring.OS.Enabling.html
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Monitoring.OS.CloudWatchLogs.html
+ */
+export const ENHANCED_MONITORING = { logGroupName: "RDSOSMetrics", intervalSeconds: 60 } as const;
+
+/**
+ * What the Enhanced Monitoring role may do: write streams to `RDSOSMetrics` of its region, nothing else. AWS's
+ * managed policy (AmazonRDSEnhancedMonitoringRole) also lets RDS create and set the retention of any `RDS*` group;
+ * the group exists already, with the retention the stack chose.
+ * @see https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonRDSEnhancedMonitoringRole.html
+ */
+export function enhancedMonitoringPolicy(args: { partition: string; region: string; accountId: string }): PolicyDocument {
+    const group = `arn:${args.partition}:logs:${args.region}:${args.accountId}:log-group:${ENHANCED_MONITORING.logGroupName}`;
+    return policyDocument([
+        {
+            Sid: "WriteOsMetricsToItsGroup",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents"],
+            Resource: [`${group}:*`, `${group}:log-stream:*`],
+        },
+    ]);
+}
+
+/**
+ * The data protection policy of the database log groups: audits and masks patient identifiers that still reach
+ * the log (a name or an NHS number in an error message). Masked values are shown only to principals allowed
+ * `logs:Unmask`, which no role of this stack has: reading patient data out of the database logs is limited to whom
+ * the organisation grants that one action.
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/mask-sensitive-log-data.html
+ * @see https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutDataProtectionPolicy.html
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/protect-sensitive-log-data-types-health.html
+ */
+export const LOG_DATA_IDENTIFIERS = ["NhsNumber-GB", "NationalInsuranceNumber-GB", "EmailAddress", "Address", "Name"] as const;
+
+export function logDataProtectionPolicy(name: string): string {
+    const identifiers = LOG_DATA_IDENTIFIERS.map((id) => `arn:aws:dataprotection::aws:data-identifier/${id}`);
+    return JSON.stringify({
+        Name: name,
+        Version: "2021-06-01",
+        Statement: [
+            { Sid: "audit", DataIdentifier: identifiers, Operation: { Audit: { FindingsDestination: {} } } },
+            { Sid: "redact", DataIdentifier: identifiers, Operation: { Deidentify: { MaskConfig: {} } } },
+        ],
+    });
+}
 
 /**
  * Logs Aurora PostgreSQL can export to CloudWatch Logs.

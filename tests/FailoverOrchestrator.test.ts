@@ -55,7 +55,7 @@ const T = {
     zone: "aws:route53/zone:Zone",
 };
 
-const MINIMAL = { "healthcare-dr:alerts": '{"emails":["oncall@example.org"]}' };
+const MINIMAL = { "healthcare-dr:accountId": "123456789012", "healthcare-dr:alerts": '{"emails":["oncall@example.org"]}' };
 
 /** What the orchestrator may declare in us-east-1: the detection path's control plane, nothing that stores data. */
 const US_EAST_1_TYPES: readonly string[] = [T.alarm, T.rule, T.target, T.role, T.policy];
@@ -75,7 +75,38 @@ describe("FailoverOrchestrator", () => {
                     reservedConcurrentExecutions: ORCHESTRATOR_RESERVED_CONCURRENCY,
                     timeout: ORCHESTRATOR_TIMEOUT_SECONDS,
                 });
-                expect(fn.inputs["code"]).to.not.equal(undefined);
+            });
+
+            it("deploys only code signed by the stack's Signer profile (enforced) and traces every invocation with X-Ray", async () => {
+                const run = await planStack(stack);
+                const fn = resourceNamed(run, T.fn, "failover-function");
+                expect(fn.inputs["code"]).to.equal(undefined);
+                expect(fn.inputs["tracingConfig"]).to.deep.equal({ mode: "Active" });
+                const job = resourceNamed(run, "aws:signer/signingJob:SigningJob", "failover-code-signing");
+                const signed = (job.state["signedObjects"] as { s3s: { bucket: string; key: string }[] }[])[0]!.s3s[0]!;
+                expect(fn.inputs).to.include({ s3Bucket: signed.bucket, s3Key: signed.key });
+                const profile = resourceNamed(run, "aws:signer/signingProfile:SigningProfile", "failover-code-profile");
+                expect(profile.inputs["platformId"]).to.equal("AWSLambda-SHA384-ECDSA");
+                expect(profile.inputs["name"]).to.match(/^[A-Za-z0-9_]{2,64}$/);
+                expect(job.inputs["profileName"]).to.equal(profile.state["name"]);
+                const unsigned = resourceNamed(run, "aws:s3/bucketObjectv2:BucketObjectv2", "failover-code-unsigned");
+                expect(job.inputs["source"]).to.deep.equal({
+                    s3: {
+                        bucket: unsigned.inputs["bucket"],
+                        key: unsigned.state["key"] ?? unsigned.inputs["key"],
+                        version: unsigned.state["versionId"],
+                    },
+                });
+                const config = resourceNamed(run, "aws:lambda/codeSigningConfig:CodeSigningConfig", "failover-code-config");
+                expect(config.inputs["policies"]).to.deep.equal({ untrustedArtifactOnDeployment: "Enforce" });
+                expect(config.inputs["allowedPublishers"]).to.deep.equal({ signingProfileVersionArns: [profile.state["versionArn"]] });
+                expect(fn.inputs["codeSigningConfigArn"]).to.equal(config.state["arn"]);
+                for (const r of [profile, job, unsigned, config]) expect(r.region, r.name).to.equal(run.config.drRegion);
+                const tracing = JSON.parse(resourceNamed(run, T.policy, "failover-tracing").inputs["policy"] as string) as {
+                    Statement: { Action: string[]; Resource: string }[];
+                };
+                expect(tracing.Statement.flatMap((st) => st.Action)).to.deep.equal(["xray:PutTraceSegments", "xray:PutTelemetryRecords"]);
+                expect(fn.options.dependsOn).to.include(resourceNamed(run, T.policy, "failover-tracing").urn);
             });
 
             it("encrypts the environment with the DR key and names the lock table and environment in it", async () => {

@@ -424,7 +424,7 @@ describe("audit trail policies (lib/audit.ts)", () => {
 });
 
 describe("config: alarms and budget", () => {
-    const base = { "healthcare-dr:alerts": '{"emails":["a@example.org"]}' };
+    const base = { "healthcare-dr:accountId": "123456789012", "healthcare-dr:alerts": '{"emails":["a@example.org"]}' };
     const parse = (extra: Record<string, string>, stack = "dev") => parseStackConfig({ ...base, ...extra }, stack);
 
     it("defaults the thresholds to 80% CPU, 80% of max connections, 1024 MiB free local storage", () => {

@@ -157,7 +157,7 @@ describe("replicationAlarms", () => {
 });
 
 describe("healthcare-dr:buckets (stack config)", () => {
-    const base = { "healthcare-dr:alerts": JSON.stringify({ emails: ["oncall@example.org"] }) };
+    const base = { "healthcare-dr:accountId": "123456789012", "healthcare-dr:alerts": JSON.stringify({ emails: ["oncall@example.org"] }) };
     const parse = (buckets: unknown, stack = "dev") =>
         parseStackConfig({ ...base, ...(buckets !== undefined ? { "healthcare-dr:buckets": JSON.stringify(buckets) } : {}) }, stack);
     const issuesOf = (buckets: unknown) => {

@@ -68,6 +68,33 @@ const BAD_STACKS: ReadonlyArray<{ file: string; keys: string[]; message: RegExp 
     { file: "environment-unknown", keys: ["healthcare-dr:environment"], message: /one of dev, prod/ },
     { file: "log-retention-invalid", keys: ["healthcare-dr:logging.retentionDays"], message: /retention periods: 1, 3, 5, 7, 14, 30/ },
     { file: "protect-not-boolean", keys: ["healthcare-dr:protect"], message: /true or false/ },
+    {
+        file: "guardduty-unknown",
+        keys: ["healthcare-dr:monitoring.guardDuty"],
+        message: /must be create or existing.*one per account and region/,
+    },
+    {
+        file: "os-metrics-log-group-unknown",
+        keys: ["healthcare-dr:monitoring.osMetricsLogGroup"],
+        message: /must be create or existing.*RDSOSMetrics.*one per account and region/,
+    },
+    { file: "account-id-missing", keys: ["healthcare-dr:accountId"], message: /is required/ },
+    { file: "account-id-unquoted", keys: ["healthcare-dr:accountId"], message: /12-digit AWS account id.*quoted in YAML/ },
+    {
+        file: "az-other-region",
+        keys: ["healthcare-dr:network.primaryAvailabilityZones"],
+        message: /eu-west-1b, not availability zones of eu-west-2/,
+    },
+    {
+        file: "az-fewer-than-count",
+        keys: ["healthcare-dr:network.drAvailabilityZones"],
+        message: /lists 2 zones, but network\.azCount is 3/,
+    },
+    {
+        file: "az-no-default",
+        keys: ["healthcare-dr:network.drAvailabilityZones"],
+        message: /required for us-west-1.*describe-availability-zones/,
+    },
 ];
 
 describe("stack configuration", () => {
@@ -122,19 +149,33 @@ describe("stack configuration", () => {
 
         it("lets a stack file override the environment's protection default", () => {
             const result = parseStackConfig(
-                { "healthcare-dr:protect": "true", "healthcare-dr:alerts": '{"emails":["a@example.org"]}' },
+                {
+                    "healthcare-dr:accountId": "123456789012",
+                    "healthcare-dr:protect": "true",
+                    "healthcare-dr:alerts": '{"emails":["a@example.org"]}',
+                },
                 "dev",
             );
             expect(result.ok && result.config.protect).to.equal(true);
         });
 
         it("ignores other namespaces such as aws:region (the program uses explicit providers)", () => {
-            const result = parseStackConfig({ "aws:region": "us-east-1", "healthcare-dr:alerts": '{"emails":["a@example.org"]}' }, "dev");
+            const result = parseStackConfig(
+                {
+                    "aws:region": "us-east-1",
+                    "healthcare-dr:accountId": "123456789012",
+                    "healthcare-dr:alerts": '{"emails":["a@example.org"]}',
+                },
+                "dev",
+            );
             expect(result.ok).to.equal(true);
         });
 
         it("requires the environment when the stack name does not give it", () => {
-            const result = parseStackConfig({ "healthcare-dr:alerts": '{"emails":["a@example.org"]}' }, "qa-eu");
+            const result = parseStackConfig(
+                { "healthcare-dr:accountId": "123456789012", "healthcare-dr:alerts": '{"emails":["a@example.org"]}' },
+                "qa-eu",
+            );
             expect(result.ok).to.equal(false);
             expect(!result.ok && result.issues.map((i) => i.key)).to.deep.equal(["healthcare-dr:environment"]);
             expect(!result.ok && result.issues[0]!.message).to.match(/stack name "qa-eu" is neither dev nor prod/);

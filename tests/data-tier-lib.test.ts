@@ -3,15 +3,24 @@
  * No mocks: these are plain functions.
  */
 import { expect } from "chai";
+import {
+    accountEndpointPolicy,
+    awsOwnedBucketArns,
+    endpointPolicyFor,
+    ENDPOINT_POLICY_MAX_CHARACTERS,
+    s3EndpointPolicy,
+} from "../lib/endpointPolicy";
 import * as fc from "fast-check";
 import { backupRules, HOURLY_SCHEDULE } from "../lib/backup";
 import { overlaps, parseCidr } from "../lib/cidr";
 import {
     BACKUP_WINDOW,
+    CLUSTER_PARAMETERS,
     globalClusterProblems,
     MAINTENANCE_WINDOW,
     parameterGroupFamily,
     replicaSecretArn,
+    statementLoggingProblems,
     windowProblems,
     windowsOverlap,
 } from "../lib/database";
@@ -187,6 +196,55 @@ describe("backupRules", () => {
     for (const days of [0, 36, 7.5]) {
         it(`refuses a retention of ${days} days`, () => {
             expect(() => backupRules({ retentionDays: days, copyToVaultArn: "x" })).to.throw(/retentionDays.*1 to 35/);
+        });
+    }
+});
+
+describe("VPC endpoint policies (lib/endpointPolicy.ts)", () => {
+    const args = { accountId: "123456789012", partition: "aws", region: "eu-west-2" };
+
+    it("lets through this account's identities on this account's resources, and AWS services on its behalf", () => {
+        const doc = accountEndpointPolicy(args);
+        expect(doc.Statement.map((s) => s.Condition)).to.deep.equal([
+            { StringEquals: { "aws:PrincipalAccount": "123456789012", "aws:ResourceAccount": "123456789012" } },
+            { Bool: { "aws:PrincipalIsAWSService": "true" } },
+        ]);
+    });
+
+    it("adds reads of the named AWS-owned buckets to the S3 endpoint, and nothing of another account", () => {
+        const doc = s3EndpointPolicy(args);
+        const aws = doc.Statement.find((s) => s.Sid === "ReadNamedAwsOwnedBuckets")!;
+        expect(aws.Action).to.equal("s3:GetObject");
+        expect(aws.Resource).to.deep.equal(awsOwnedBucketArns("aws", "eu-west-2"));
+        expect(aws.Resource).to.include("arn:aws:s3:::prod-eu-west-2-starport-layer-bucket/*");
+        expect(endpointPolicyFor("kms", args)).to.deep.equal(accountEndpointPolicy(args));
+    });
+
+    it("stays a valid endpoint policy: a Principal in every statement, within 20,480 characters", () => {
+        for (const doc of [s3EndpointPolicy(args), accountEndpointPolicy(args)]) {
+            expect(doc.Statement.every((s) => s.Principal !== undefined)).to.equal(true);
+            expect(JSON.stringify(doc).length).to.be.below(ENDPOINT_POLICY_MAX_CHARACTERS);
+        }
+    });
+});
+
+describe("PHI in the database log (lib/database.ts statementLoggingProblems)", () => {
+    const safe = CLUSTER_PARAMETERS.map(({ name, value }) => ({ name, value }));
+    const with_ = (name: string, value: string) => [...safe.filter((p) => p.name !== name), { name, value }];
+
+    it("accepts the program's parameters", () => {
+        expect(statementLoggingProblems(safe)).to.deep.equal([]);
+    });
+
+    for (const [name, value, pattern] of [
+        ["log_min_duration_statement", "1000", /literal values/],
+        ["log_statement", "all", /text of every statement/],
+        ["log_min_error_statement", "error", /failing statement/],
+        ["pgaudit.log_parameter", "1", /bind parameters/],
+        ["pgaudit.log", "ddl,write", /write/],
+    ] as const) {
+        it(`catches ${name} = ${value}`, () => {
+            expect(statementLoggingProblems(with_(name, value)).join("; ")).to.match(pattern);
         });
     }
 });

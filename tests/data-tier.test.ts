@@ -4,11 +4,11 @@
  */
 import { expect } from "chai";
 import { parseStackConfig } from "../config";
-import { HOURLY_SCHEDULE, VAULT_LOCK_GRACE_DAYS } from "../lib/backup";
-import { SECONDARY_FORBIDDEN_INPUTS, windowsOverlap } from "../lib/database";
+import { HOURLY_SCHEDULE, REQUIRED_BACKUP_OPT_IN, VAULT_LOCK_GRACE_DAYS } from "../lib/backup";
+import { SECONDARY_FORBIDDEN_INPUTS, statementLoggingProblems, windowsOverlap } from "../lib/database";
 import { natGatewayCount, natZoneFor, planSubnets, SUBNET_TIERS } from "../lib/subnets";
-import { DEFAULT_INTERFACE_ENDPOINTS } from "../components/RegionalNetwork";
-import { readStackFile, stackFilePath, type PlannedResource, type ProgramRun } from "./harness/program";
+import { DEFAULT_INTERFACE_ENDPOINTS, GATEWAY_ENDPOINTS } from "../components/RegionalNetwork";
+import { readStackFile, runProgram, stackFilePath, type PlannedResource, type ProgramRun } from "./harness/program";
 import { planStack, resourceNamed, resourcesOfType, STACKS } from "./harness/stacks";
 
 type Role = "primary" | "dr";
@@ -211,6 +211,45 @@ describe("RegionalNetwork", () => {
                     );
                 });
 
+                it("gives every VPC endpoint a policy limited to this account's identities and resources", async () => {
+                    const run = await planStack(stack);
+                    const endpoints = resourcesOfType(
+                        run,
+                        "aws:ec2/vpcEndpoint:VpcEndpoint",
+                        run.config[role === "primary" ? "primaryRegion" : "drRegion"],
+                    );
+                    expect(endpoints).to.have.length(GATEWAY_ENDPOINTS.length + DEFAULT_INTERFACE_ENDPOINTS.length);
+                    for (const endpoint of endpoints) {
+                        const policy = JSON.parse(str(endpoint, "policy")) as {
+                            Statement: { Principal?: unknown; Condition?: unknown; Resource: unknown }[];
+                        };
+                        const own = policy.Statement.find((st) => JSON.stringify(st.Condition ?? {}).includes("aws:ResourceAccount"));
+                        expect(own?.Condition, endpoint.name).to.deep.equal({
+                            StringEquals: {
+                                "aws:PrincipalAccount": run.config.account.accountId,
+                                "aws:ResourceAccount": run.config.account.accountId,
+                            },
+                        });
+                        for (const st of policy.Statement) expect(st.Principal, endpoint.name).to.not.equal(undefined);
+                        // Any statement without an account condition names its resources.
+                        for (const st of policy.Statement.filter((x) => x.Condition === undefined)) expect(st.Resource).to.not.equal("*");
+                    }
+                });
+
+                it("gives the application group no internet egress: the endpoints, the gateway prefix lists and the database", async () => {
+                    const run = await planStack(stack);
+                    const sgId = idOf(netNamed(run, role, "aws:ec2/securityGroup:SecurityGroup", "app-sg"));
+                    const rules = resourcesOfType(run, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter(
+                        (r) => r.inputs["securityGroupId"] === sgId,
+                    );
+                    expect(rules.filter((r) => r.inputs["cidrIpv4"] !== undefined || r.inputs["cidrIpv6"] !== undefined)).to.deep.equal([]);
+                    expect(rules.filter((r) => r.inputs["prefixListId"] !== undefined)).to.have.length(GATEWAY_ENDPOINTS.length);
+                    expect(rules.map((r) => r.inputs["referencedSecurityGroupId"]).filter((x) => x !== undefined)).to.have.members([
+                        idOf(netNamed(run, role, "aws:ec2/securityGroup:SecurityGroup", "endpoints-sg")),
+                        idOf(netNamed(run, role, "aws:ec2/securityGroup:SecurityGroup", "db-sg")),
+                    ]);
+                });
+
                 it("puts the DB subnet group over the isolated subnets only", async () => {
                     const run = await planStack(stack);
                     const group = netNamed(run, role, "aws:rds/subnetGroup:SubnetGroup", "db");
@@ -325,6 +364,67 @@ describe("AuroraPair", () => {
                 }
             });
 
+            it("ignores the global cluster's engine version too, so an upgrade AWS forces is never undone", async () => {
+                const { global } = await clusters();
+                expect(global.options.ignoreChanges).to.include("engineVersion");
+            });
+
+            it("turns Enhanced Monitoring on, into an RDSOSMetrics group declared first with the region's key and the stack's retention", async () => {
+                const { run } = await clusters();
+                for (const role of ["primary", "secondary"] as const) {
+                    const region = role === "primary" ? run.config.primaryRegion : run.config.drRegion;
+                    const group = auroraNamed(run, "aws:cloudwatch/logGroup:LogGroup", `aurora-${role}-os-metrics`);
+                    expect(group.region).to.equal(region);
+                    expect(group.inputs["name"]).to.equal("RDSOSMetrics");
+                    expect(group.inputs["kmsKeyId"]).to.equal(keyArn(run, role === "primary" ? "primary" : "dr"));
+                    expect(group.inputs["retentionInDays"]).to.equal(run.config.logging.retentionDays);
+                    const monitoringRole = auroraNamed(run, "aws:iam/role:Role", `aurora-${role}-monitoring`);
+                    const trust = JSON.parse(str(monitoringRole, "assumeRolePolicy")) as {
+                        Statement: { Principal: unknown; Condition: unknown }[];
+                    };
+                    expect(trust.Statement[0]!.Principal).to.deep.equal({ Service: "monitoring.rds.amazonaws.com" });
+                    expect(trust.Statement[0]!.Condition).to.deep.equal({
+                        StringEquals: { "aws:SourceAccount": run.config.account.accountId },
+                    });
+                    const policy = JSON.parse(
+                        str(auroraNamed(run, "aws:iam/rolePolicy:RolePolicy", `aurora-${role}-monitoring`), "policy"),
+                    ) as {
+                        Statement: { Resource: string[] }[];
+                    };
+                    for (const resource of policy.Statement.flatMap((st) => st.Resource)) {
+                        expect(resource).to.match(
+                            new RegExp(`^arn:aws:logs:${region}:${run.config.account.accountId}:log-group:RDSOSMetrics:`),
+                        );
+                    }
+                    const instances = resourcesOfType(run, "aws:rds/clusterInstance:ClusterInstance", region);
+                    expect(instances.length).to.equal(role === "primary" ? 2 : run.config.database.drInstances);
+                    for (const instance of instances) {
+                        expect(instance.inputs["monitoringInterval"]).to.equal(60);
+                        expect(instance.inputs["monitoringRoleArn"]).to.equal(monitoringRole.state["arn"]);
+                        expect(instance.options.dependsOn).to.include(group.urn);
+                    }
+                }
+            });
+
+            it("masks patient identifiers in the database log groups (only logs:Unmask reveals them)", async () => {
+                const { run } = await clusters();
+                for (const role of ["primary", "secondary"]) {
+                    const group = auroraNamed(run, "aws:cloudwatch/logGroup:LogGroup", `aurora-${role}-postgresql`);
+                    const mask = auroraNamed(
+                        run,
+                        "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy",
+                        `aurora-${role}-postgresql-mask`,
+                    );
+                    expect(mask.region).to.equal(group.region);
+                    expect(mask.inputs["logGroupName"]).to.equal(group.state["name"]);
+                    const doc = JSON.parse(str(mask, "policyDocument")) as {
+                        Statement: { DataIdentifier: string[]; Operation: Record<string, unknown> }[];
+                    };
+                    expect(doc.Statement.map((st) => Object.keys(st.Operation)[0])).to.deep.equal(["Audit", "Deidentify"]);
+                    expect(doc.Statement[1]!.DataIdentifier).to.include("arn:aws:dataprotection::aws:data-identifier/NhsNumber-GB");
+                }
+            });
+
             it(`${stack === "prod" ? "protects" : "does not protect"} the clusters: deletion protection, final snapshot, Pulumi protect`, async () => {
                 const { run, global, primary, secondary } = await clusters();
                 const prod = stack === "prod";
@@ -394,7 +494,10 @@ describe("AuroraPair", () => {
                     const params = Object.fromEntries(
                         (group.inputs["parameters"] as { name: string; value: string }[]).map((p) => [p.name, p.value]),
                     );
-                    expect(params).to.include({ "rds.force_ssl": "1", log_connections: "1", log_statement: "ddl" });
+                    expect(params).to.include({ "rds.force_ssl": "1", log_connections: "1", "pgaudit.log_parameter": "0" });
+                    expect(params["shared_preload_libraries"]!.split(",")).to.include("pgaudit");
+                    // No statement text (patient data in its literals) reaches the exported log.
+                    expect(statementLoggingProblems(group.inputs["parameters"] as { name: string; value: string }[])).to.deep.equal([]);
                     expect(cluster.inputs["dbClusterParameterGroupName"]).to.equal(group.state["name"]);
                 }
             });
@@ -537,6 +640,18 @@ describe("BackupPlan", () => {
                 }
             });
 
+            it("opts Aurora and S3 in to AWS Backup in both regions, before the selection needs them", async () => {
+                const run = await planStack(stack);
+                const settings = backup(run, "aws:backup/regionSettings:RegionSettings");
+                expect(settings.map((r) => r.region)).to.have.members([run.config.primaryRegion, run.config.drRegion]);
+                const [selection] = backup(run, "aws:backup/selection:Selection");
+                for (const setting of settings) {
+                    const optIn = setting.inputs["resourceTypeOptInPreference"] as Record<string, boolean>;
+                    for (const type of REQUIRED_BACKUP_OPT_IN) expect(optIn[type], `${setting.region} ${type}`).to.equal(true);
+                    expect(selection!.options.dependsOn).to.include(setting.urn);
+                }
+            });
+
             it("selects the primary Aurora cluster and the primary buckets", async () => {
                 const run = await planStack(stack);
                 const [selection] = backup(run, "aws:backup/selection:Selection");
@@ -611,5 +726,25 @@ describe("data tier configuration", () => {
         expect(prodIssues.map((i) => i.key)).to.deep.equal(["healthcare-dr:database.drInstances"]);
         expect(prodIssues[0]!.message).to.match(/at least 1 in prod.*promote/);
         expect(issuesOf("dev", withKey("dev", "database", { drInstances: 0 }))).to.deep.equal([]);
+    });
+});
+
+describe("a second stack in the same account (monitoring.osMetricsLogGroup: existing)", function () {
+    this.timeout(60_000);
+
+    it("leaves RDSOSMetrics to the stack that declares it and still turns Enhanced Monitoring on", async () => {
+        const raw = readStackFile(stackFilePath("dev"));
+        const run = await runProgram({
+            stack: "dev",
+            rawConfig: { ...raw, "healthcare-dr:monitoring": JSON.stringify({ osMetricsLogGroup: "existing" }) },
+        });
+        const groups = resourcesOfType(run, "aws:cloudwatch/logGroup:LogGroup").filter((g) => g.inputs["name"] === "RDSOSMetrics");
+        expect(groups).to.deep.equal([]);
+        const instances = resourcesOfType(run, "aws:rds/clusterInstance:ClusterInstance");
+        expect(instances).to.not.be.empty;
+        for (const instance of instances) {
+            expect(instance.inputs["monitoringInterval"]).to.equal(60);
+            expect(instance.inputs["monitoringRoleArn"]).to.be.a("string");
+        }
     });
 });

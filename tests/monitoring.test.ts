@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { databaseAlarms, replicationLagAlarm } from "../lib/alarms";
 import { metricRow } from "../lib/dashboard";
-import type { PlannedResource, ProgramRun } from "./harness/program";
+import { evaluatePolicies } from "../tools/policies";
+import { readStackFile, runProgram, stackFilePath, type PlannedResource, type ProgramRun } from "./harness/program";
 import { componentOf, planStack, resourceNamed, resourcesOfType, STACKS } from "./harness/stacks";
 
 const T = {
@@ -287,6 +288,12 @@ for (const stack of STACKS) {
                     r.name.startsWith("audit"),
                 );
                 expect(locks.length).to.equal(stack === "prod" ? 2 : 0); // the bucket and its DR replica
+                // Compliance mode: not even s3:BypassGovernanceRetention can delete an audit record before it expires.
+                for (const lock of locks) {
+                    expect(lock.inputs["rule"], lock.name).to.deep.equal({
+                        defaultRetention: { mode: "COMPLIANCE", days: run.config.logging.retentionDays },
+                    });
+                }
                 expect(bucket.inputs["forceDestroy"]).to.equal(!run.config.protect);
             });
 
@@ -343,3 +350,27 @@ for (const stack of STACKS) {
         });
     });
 }
+
+describe("an account whose GuardDuty detectors already exist (monitoring.guardDuty: existing)", function () {
+    this.timeout(60_000);
+
+    it("declares no detector, still routes high-severity findings in both regions, and passes the pack once attested", async () => {
+        const raw = readStackFile(stackFilePath("dev"));
+        const run = await runProgram({
+            stack: "dev",
+            rawConfig: { ...raw, "healthcare-dr:monitoring": JSON.stringify({ guardDuty: "existing" }) },
+        });
+        expect(resourcesOfType(run, T.detector)).to.deep.equal([]);
+        expect(resourcesOfType(run, "aws:guardduty/detectorFeature:DetectorFeature")).to.deep.equal([]);
+        const findings = resourcesOfType(run, "aws:cloudwatch/eventRule:EventRule").filter((r) =>
+            r.name.endsWith("guardduty-high-severity"),
+        );
+        expect(findings.map((r) => r.region)).to.have.members([run.config.primaryRegion, run.config.drRegion]);
+        const unattested = await evaluatePolicies(run);
+        expect(unattested.violations.map((v) => v.policyName)).to.deep.equal(["guardduty-enabled", "guardduty-enabled"]);
+        const attested = await evaluatePolicies(run, {
+            "guardduty-enabled": { existingDetectorRegions: [run.config.primaryRegion, run.config.drRegion] },
+        });
+        expect(attested.violations).to.deep.equal([]);
+    });
+});

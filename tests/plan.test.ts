@@ -159,6 +159,18 @@ describe("the offline plan", () => {
             }
         });
 
+        it("--region-down: plans with the region unreachable, 0 changes there, and lists what it leaves alone", () => {
+            const { status, stdout } = plan("--stack", "dev", "--region-down", "eu-west-2");
+            expect(status).to.equal(0);
+            expect(stdout).to.match(/\nRegion down: eu-west-2 unreachable/);
+            expect(stdout).to.match(/\n {2}eu-west-2 +0 changes \(0 create, 0 update, 0 delete\), \d+ unchanged\n/);
+            expect(stdout).to.include("invokes made by the program: 0");
+            expect(stdout).to.match(/Not touched in eu-west-2 \(left as deployed; pulumi up makes no call for them\): \d+\n {4}aws:/);
+            const wrong = plan("--stack", "dev", "--region-down", "eu-central-1");
+            expect(wrong.status).to.equal(2);
+            expect(wrong.stderr).to.match(/the stack uses eu-west-2, eu-west-1, us-east-1/);
+        });
+
         it("exits 2 with usage for unknown options and missing files", () => {
             expect(plan("--stack", "dev", "--colour").status).to.equal(2);
             const missing = plan("--stack", "nowhere");

@@ -30,8 +30,8 @@ describe("policy pack over the planned stacks", function () {
 
     for (const stack of STACKS) {
         describe(`${stack} stack`, () => {
-            it("has zero mandatory violations", async () => {
-                const violations = (await runPolicies(await planStack(stack))).filter((v) => v.enforcementLevel === "mandatory");
+            it("has zero violations, advisory included", async () => {
+                const violations = await runPolicies(await planStack(stack));
                 expect(violations, describeViolations(violations)).to.deep.equal([]);
             });
         });
@@ -197,6 +197,21 @@ const BREAKS: Readonly<Record<string, { readonly type: string; readonly name?: R
         type: T.bucketOwnershipControls,
         name: /clinical/,
         mutate: (p) => ({ ...p, rule: { objectOwnership: "ObjectWriter" } }),
+    },
+    "vpc-endpoint-policy-restricted": { type: T.vpcEndpoint, mutate: ({ policy: _drop, ...p }) => p },
+    "audit-log-object-lock-compliance": {
+        type: T.bucketObjectLock,
+        name: /^audit$/,
+        mutate: (p) => ({ ...p, rule: { defaultRetention: { mode: "GOVERNANCE", days: 365 } } }),
+    },
+    "lambda-tracing-active": { type: T.lambdaFunction, mutate: (p) => ({ ...p, tracingConfig: { mode: "PassThrough" } }) },
+    "lambda-code-signing-enforced": {
+        type: T.lambdaCodeSigningConfig,
+        mutate: (p) => ({ ...p, policies: { untrustedArtifactOnDeployment: "Warn" } }),
+    },
+    "backup-region-settings": {
+        type: T.backupRegionSettings,
+        mutate: (p) => ({ ...p, resourceTypeOptInPreference: { ...(p["resourceTypeOptInPreference"] as object), Aurora: false } }),
     },
     "s3-versioned-bucket-lifecycle": {
         type: T.bucketLifecycle,

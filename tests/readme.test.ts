@@ -38,6 +38,7 @@ describe("README", () => {
             failover: schema.failoverSchema,
             alarms: schema.alarmsSchema,
             budget: schema.budgetSchema,
+            monitoring: schema.monitoringSchema,
             "buckets[]": schema.dataSetSchema,
         };
         const keys = Object.keys(schema.stackConfigSchema.shape).flatMap((key) => {

@@ -3,8 +3,9 @@
  * trail with log-file validation, flow logs on every VPC, log groups kept long enough, database logs exported.
  */
 import { decidedAfterUpdate, resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
-import { describe, refersTo } from "./lib/resources";
-import { bucketsOf, configsOf, holdsPatientData, PATIENT_DATA_SCHEMA } from "./lib/s3";
+import type { PolicyResource } from "@pulumi/policy";
+import { describe, effectiveTags, isProtectedEnvironment, refersTo } from "./lib/resources";
+import { bucketsOf, configsOf, holdsPatientData, PATIENT_DATA_SCHEMA, replicationTargets } from "./lib/s3";
 import { T } from "./lib/types";
 import { get, isOnByDefault, isSet, isTrue, isUnknown, num, records, str, strings } from "./lib/values";
 
@@ -258,6 +259,71 @@ export const cloudTrailS3DataEvents = stackPolicy({
     },
 });
 
+/** The mode of a bucket's Object Lock default retention, from its configuration resource or the bucket's inline block. */
+function objectLockModeOf(bucket: PolicyResource, resources: readonly PolicyResource[]): string | undefined {
+    const config = configsOf(bucket, resources, [T.bucketObjectLock, T.bucketObjectLockV2])[0];
+    const rule = config !== undefined ? get(config.props, "rule") : get(bucket.props, "objectLockConfiguration", "rule");
+    return str(get(rule, "defaultRetention", "mode"));
+}
+
+/**
+ * The audit trail must be immutable where it matters most: a log file in a GOVERNANCE-mode bucket can be deleted or
+ * its retention shortened by any administrator with `s3:BypassGovernanceRetention`; in COMPLIANCE mode nobody can,
+ * the root user included, until the retention ends. In protected environments (prod) every bucket a CloudTrail trail
+ * delivers to, and every bucket that bucket replicates to, has Object Lock in COMPLIANCE mode.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html#object-lock-retention-modes
+ * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/best-practices-security.html
+ */
+export const auditLogObjectLockCompliance = stackPolicy({
+    name: "audit-log-object-lock-compliance",
+    description:
+        "In protected environments (prod), the buckets holding the CloudTrail audit trail (and their replicas) have Object Lock in COMPLIANCE mode, which no administrator can bypass.",
+    remediationSteps:
+        "Create the trail bucket with objectLockEnabled: true and declare an aws.s3.BucketObjectLockConfiguration with rule.defaultRetention.mode COMPLIANCE (same for its replica).",
+    configSchema: {
+        properties: {
+            protectedEnvironments: {
+                type: "array",
+                items: { type: "string" },
+                default: ["prod"],
+                description: "Environment tag values (or stack names) whose audit buckets must be locked in compliance mode.",
+            },
+        },
+    },
+    metadata: {
+        concern: "audit",
+        hipaa: ["164.312(b)", "164.312(c)(1)"],
+        checks: "In protected environments: each Trail's s3BucketName bucket and its replication destinations have an Object Lock default retention in COMPLIANCE mode",
+        resourceTypes: [T.trail, T.bucket, T.bucketObjectLock, T.bucketReplication],
+        docs: ["https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html"],
+    },
+    validate: (args, report) => {
+        const { protectedEnvironments } = args.getConfig<{ protectedEnvironments: string[] }>();
+        const buckets = bucketsOf(args.resources);
+        for (const trail of args.resources.filter((r) => r.type === T.trail)) {
+            if (!isProtectedEnvironment(trail.urn, effectiveTags(trail.props, trail.provider), protectedEnvironments)) {
+                continue;
+            }
+            const home = buckets.filter((b) => refersTo(trail, "s3BucketName", b, ["bucket", "id"]));
+            // Each destination: the bucket its ARN names or, at preview, the buckets its rules depend on (all held to it).
+            const replicas = home.flatMap((b) =>
+                replicationTargets(b, args.resources)
+                    .candidates.flat()
+                    .filter((x) => !home.includes(x)),
+            );
+            for (const bucket of [...home, ...replicas]) {
+                const mode = objectLockModeOf(bucket, args.resources);
+                if (mode !== "COMPLIANCE") {
+                    report(
+                        `${describe(bucket)} holds ${describe(trail)}'s audit log in a protected environment with ${mode === undefined ? "no Object Lock" : `Object Lock in ${mode} mode, which s3:BypassGovernanceRetention bypasses`}: lock it in COMPLIANCE mode.`,
+                        bucket.urn,
+                    );
+                }
+            }
+        }
+    },
+});
+
 export const auditPolicies: readonly PackPolicy[] = [
     cloudTrailMultiRegion,
     cloudTrailConfiguration,
@@ -266,4 +332,5 @@ export const auditPolicies: readonly PackPolicy[] = [
     rdsLogExports,
     s3AccessLogging,
     cloudTrailS3DataEvents,
+    auditLogObjectLockCompliance,
 ];

@@ -188,4 +188,47 @@ export const secretsRotation = stackPolicy({
     },
 });
 
-export const configurationPolicies: readonly PackPolicy[] = [lambdaInsideVpc, lambdaRuntimeSupported, secretsRotation];
+/**
+ * Code signing makes Lambda refuse, at deploy, code that a trusted AWS Signer profile did not sign or that was altered
+ * since: with `untrustedArtifactOnDeployment: Enforce`, nobody can slip a package into a function (the one that can
+ * promote the database, here) by uploading it. Container-image functions are not applicable (Lambda signs zip
+ * packages only). A code-signing configuration the stack declares must enforce; one it only names is trusted.
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html
+ */
+export const lambdaCodeSigning = stackPolicy({
+    name: "lambda-code-signing-enforced",
+    description:
+        "Lambda functions (zip packages) have a code-signing configuration, and every code-signing configuration of the stack enforces it (untrustedArtifactOnDeployment Enforce).",
+    remediationSteps:
+        'Declare an aws.lambda.CodeSigningConfig with allowedPublishers.signingProfileVersionArns (an aws.signer.SigningProfile) and policies.untrustedArtifactOnDeployment "Enforce", set the function\'s codeSigningConfigArn, and deploy the package signed (aws.signer.SigningJob).',
+    metadata: {
+        concern: "secure-configuration",
+        hipaa: ["164.312(c)(1)", "164.308(a)(5)(ii)(B)"],
+        checks: "Each zip Function has codeSigningConfigArn; each CodeSigningConfig has untrustedArtifactOnDeployment Enforce",
+        resourceTypes: [T.lambdaFunction, T.lambdaCodeSigningConfig],
+        docs: ["https://docs.aws.amazon.com/lambda/latest/dg/configuration-codesigning.html"],
+    },
+    validate: (args, report) => {
+        for (const config of args.resources.filter((r) => r.type === T.lambdaCodeSigningConfig)) {
+            const policy = str(get(config.props, "policies", "untrustedArtifactOnDeployment")) ?? "Warn";
+            if (policy !== "Enforce") {
+                report(
+                    `${describe(config)} only warns on unsigned code (untrustedArtifactOnDeployment ${policy}): set policies.untrustedArtifactOnDeployment to Enforce.`,
+                    config.urn,
+                );
+            }
+        }
+        for (const fn of args.resources.filter((r) => r.type === T.lambdaFunction && str(r.props["packageType"]) !== "Image")) {
+            const named =
+                str(fn.props["codeSigningConfigArn"]) !== undefined || (fn.propertyDependencies["codeSigningConfigArn"] ?? []).length > 0;
+            if (!named) {
+                report(
+                    `${describe(fn)} has no code-signing configuration: set codeSigningConfigArn to an enforcing aws.lambda.CodeSigningConfig.`,
+                    fn.urn,
+                );
+            }
+        }
+    },
+});
+
+export const configurationPolicies: readonly PackPolicy[] = [lambdaInsideVpc, lambdaRuntimeSupported, secretsRotation, lambdaCodeSigning];

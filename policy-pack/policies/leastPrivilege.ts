@@ -1,9 +1,11 @@
 /**
  * Least privilege (HIPAA 164.308(a)(3), 164.308(a)(4), 164.312(a)(1)): no IAM statement allows a wildcard action,
- * and no AWS-managed administrator policy is attached to anything.
+ * no AWS-managed administrator policy is attached to anything, and no VPC endpoint lets the private subnets reach
+ * other accounts' resources.
  */
-import { leastPrivilegeProblems, parsePolicyDocument } from "./lib/documents";
+import { leastPrivilegeProblems, parsePolicyDocument, type Statement } from "./lib/documents";
 import { decidedAtUpdate, resourcePolicy, type PackPolicy } from "./lib/policy";
+import { describe } from "./lib/resources";
 import { T } from "./lib/types";
 import { records, str, strings, type Props } from "./lib/values";
 
@@ -137,4 +139,67 @@ export const noAdminManagedPolicies = resourcePolicy({
     },
 });
 
-export const leastPrivilegePolicies: readonly PackPolicy[] = [noWildcardActions, noAdminManagedPolicies];
+/** Condition keys that bound an endpoint statement to an account's (or organisation's) resources, or to AWS services. */
+const PERIMETER_KEYS = ["aws:resourceaccount", "aws:resourceorgid", "aws:resourceorgpaths", "aws:principalisawsservice"];
+
+/** True when a statement's conditions name one of the perimeter keys (any operator). */
+function boundedByPerimeter(statement: Statement): boolean {
+    return Object.values(statement.condition).some(
+        (block) =>
+            typeof block === "object" && block !== null && Object.keys(block).some((key) => PERIMETER_KEYS.includes(key.toLowerCase())),
+    );
+}
+
+/**
+ * Without a policy, a VPC endpoint allows full access to its service, to any account's resources: from the PHI
+ * subnets, `s3:PutObject` to another account's bucket leaves through the S3 gateway endpoint. Every endpoint needs a
+ * policy, with a Principal in every statement (AWS requires it), whose Allow statements on every resource (`*`) are
+ * bounded to the account's or organisation's resources (`aws:ResourceAccount`, `aws:ResourceOrgID`) or to AWS
+ * services acting on its behalf; statements on named resources (AWS-owned buckets) pass.
+ * @see https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html
+ * @see https://github.com/aws-samples/data-perimeter-policy-examples/tree/main/vpc_endpoint_policies
+ */
+export const vpcEndpointPolicyRestricted = resourcePolicy({
+    name: "vpc-endpoint-policy-restricted",
+    description:
+        "Every VPC endpoint has a policy that limits it to this account's (or organisation's) resources and named AWS-owned resources: no Allow on every resource without an aws:ResourceAccount/aws:ResourceOrgID condition.",
+    remediationSteps:
+        'Set policy on the endpoint: Allow Principal {"AWS":"*"} Action "*" Resource "*" with Condition StringEquals aws:PrincipalAccount and aws:ResourceAccount = your account, plus statements naming the AWS-owned resources the workloads need (lib/endpointPolicy.ts).',
+    metadata: {
+        concern: "least-privilege",
+        hipaa: ["164.312(a)(1)", "164.312(e)(1)", "164.308(a)(4)(ii)(B)"],
+        checks: "VpcEndpoint policy is set, every statement has a Principal, and every Allow on Resource * carries an account/organisation or AWS-service condition",
+        resourceTypes: [T.vpcEndpoint],
+        docs: ["https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html"],
+    },
+    validate: ({ name, type, props }, report) => {
+        const label = describe({ type, name });
+        const policy = props["policy"];
+        if (policy === undefined || policy === null || policy === "") {
+            report(
+                `${label} has no policy, so it allows full access to any account's resources: set a policy limited to this account's resources.`,
+            );
+            return;
+        }
+        const parsed = parsePolicyDocument(policy);
+        if (!parsed.ok) {
+            report(`${label}'s policy ${parsed.error}.`);
+            return;
+        }
+        parsed.statements.forEach((statement, i) => {
+            const sid = statement.sid ?? `Statement[${i}]`;
+            if (statement.raw["Principal"] === undefined) {
+                report(`${label}'s policy statement ${sid} has no Principal; an endpoint policy needs one in every statement.`);
+            }
+            const resources = strings(statement.raw["Resource"]);
+            const everything = resources.length === 0 || resources.includes("*");
+            if (statement.effect === "Allow" && everything && !boundedByPerimeter(statement)) {
+                report(
+                    `${label}'s policy statement ${sid} allows every resource with no aws:ResourceAccount (or aws:ResourceOrgID) condition: bound it to this account's resources, or name the resources.`,
+                );
+            }
+        });
+    },
+});
+
+export const leastPrivilegePolicies: readonly PackPolicy[] = [noWildcardActions, noAdminManagedPolicies, vpcEndpointPolicyRestricted];

@@ -112,7 +112,19 @@ export const guardDutyEnabled = stackPolicy({
     name: "guardduty-enabled",
     description:
         "Every region where the stack keeps data (buckets, databases, tables, vaults, secrets, VPCs) has an enabled GuardDuty detector.",
-    remediationSteps: "Declare an aws.guardduty.Detector with enable: true in each such region (the RegionalMonitoring component does).",
+    remediationSteps:
+        "Declare an aws.guardduty.Detector with enable: true in each such region (the RegionalMonitoring component does), or, where the account's own detector is used (healthcare-dr:monitoring.guardDuty: existing), list the region in existingDetectorRegions.",
+    configSchema: {
+        properties: {
+            existingDetectorRegions: {
+                type: "array",
+                items: { type: "string" },
+                default: [],
+                description:
+                    "Regions whose GuardDuty detector exists outside the stack (one per account and region, e.g. managed by the organisation's delegated administrator): the stack attests to it with monitoring.guardDuty: existing.",
+            },
+        },
+    },
     metadata: {
         concern: "monitoring",
         hipaa: ["164.308(a)(1)(ii)(D)", "164.308(a)(5)(ii)(B)", "164.308(a)(6)(ii)", "164.312(b)"],
@@ -121,13 +133,16 @@ export const guardDutyEnabled = stackPolicy({
         awsConfig: ["guardduty-enabled-centralized"],
         docs: ["https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_settingup.html"],
     },
-    validate: ({ resources }, report) => {
-        const covered = new Set(
-            resources
+    validate: (args, report) => {
+        const { resources } = args;
+        const { existingDetectorRegions } = args.getConfig<{ existingDetectorRegions: string[] }>();
+        const covered = new Set([
+            ...existingDetectorRegions,
+            ...resources
                 .filter((r) => r.type === T.guardDutyDetector && isOnByDefault(r.props["enable"]))
                 .map((d) => regionOf(d.props, d.provider))
                 .filter((region): region is string => region !== undefined),
-        );
+        ]);
         const needed = new Map<string, string[]>();
         for (const r of resources.filter((x) => DATA_STORE_TYPES.includes(x.type))) {
             const region = regionOf(r.props, r.provider);
@@ -230,10 +245,39 @@ export const rdsEnhancedMonitoring = resourcePolicy({
     },
 });
 
+/**
+ * Active tracing samples and records every invocation of a function in AWS X-Ray, so that what a function did (each
+ * AWS call, its latency and error) can be reviewed afterwards: for the function that can promote the database, the
+ * record of a failover. Scanners (Checkov CKV_AWS_50, Security Hub Lambda) flag functions without it.
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html
+ */
+export const lambdaTracingActive = resourcePolicy({
+    name: "lambda-tracing-active",
+    description: "Lambda functions trace every invocation with AWS X-Ray (tracingConfig.mode Active).",
+    remediationSteps:
+        'Set tracingConfig: { mode: "Active" } on the function and allow its role xray:PutTraceSegments and xray:PutTelemetryRecords.',
+    metadata: {
+        concern: "monitoring",
+        hipaa: ["164.312(b)", "164.308(a)(1)(ii)(D)"],
+        checks: "tracingConfig.mode is Active",
+        resourceTypes: [T.lambdaFunction],
+        docs: ["https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html"],
+    },
+    validate: ({ name, type, props }, report) => {
+        const mode = str(get(props, "tracingConfig", "mode"));
+        if (mode !== "Active") {
+            report(
+                `${describe({ type, name })} is not traced (tracingConfig.mode is ${mode ?? "unset, PassThrough"}): set tracingConfig.mode to Active.`,
+            );
+        }
+    },
+});
+
 export const monitoringPolicies: readonly PackPolicy[] = [
     cloudWatchAlarmActions,
     guardDutyEnabled,
     lambdaConcurrency,
     lambdaDeadLetterQueue,
     rdsEnhancedMonitoring,
+    lambdaTracingActive,
 ];

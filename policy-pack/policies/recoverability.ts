@@ -7,57 +7,21 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
 import { describe, effectiveTags, isProtectedEnvironment, refersTo, regionOf } from "./lib/resources";
-import { bucketArn, bucketByArn, bucketsOf, configsOf, holdsPatientData, isVersioned, PATIENT_DATA_SCHEMA } from "./lib/s3";
+import {
+    bucketArn,
+    bucketsOf,
+    configsOf,
+    holdsPatientData,
+    isVersioned,
+    PATIENT_DATA_SCHEMA,
+    replicasOf,
+    replicationTargets,
+} from "./lib/s3";
 import { parsePolicyDocument } from "./lib/documents";
 import { T } from "./lib/types";
-import { arnRegion, get, isTrue, isUnknown, num, records, str, strings } from "./lib/values";
+import { arnRegion, get, isTrue, isUnknown, num, objectOf, records, str, strings } from "./lib/values";
 
 const CONTINGENCY = ["164.308(a)(7)(i)", "164.308(a)(7)(ii)(A)", "164.308(a)(7)(ii)(B)"] as const;
-
-/** Where the enabled replication rules of a bucket copy to. */
-interface ReplicationTargets {
-    /**
-     * Per destination, the buckets of the stack it can be: the one whose ARN it names, or, when the ARN is unknown at
-     * preview (a bucket not created yet), the buckets the rules depend on, as the engine records them.
-     */
-    readonly candidates: readonly (readonly PolicyResource[])[];
-    /** Destination ARNs of buckets the stack does not declare. */
-    readonly undeclared: readonly string[];
-}
-
-function replicationTargets(bucket: PolicyResource, resources: readonly PolicyResource[]): ReplicationTargets {
-    const candidates: PolicyResource[][] = [];
-    const undeclared: string[] = [];
-    const visit = (rules: unknown, dependencies: readonly PolicyResource[]) => {
-        for (const rule of records(rules).filter((r) => r["status"] === "Enabled")) {
-            const destination = get(rule, "destination", "bucket");
-            const arn = str(destination);
-            const declared = arn !== undefined ? bucketByArn(resources, arn) : undefined;
-            if (isUnknown(destination)) {
-                candidates.push(bucketsOf(dependencies));
-            } else if (declared !== undefined) {
-                candidates.push([declared]);
-            } else if (arn !== undefined) {
-                undeclared.push(arn);
-            }
-        }
-    };
-    for (const config of configsOf(bucket, resources, [T.bucketReplication])) {
-        visit(config.props["rules"], config.propertyDependencies["rules"] ?? []);
-    }
-    const inline = bucket.props["replicationConfiguration"];
-    if (inline !== undefined) {
-        visit(get(inline, "rules"), bucket.propertyDependencies["replicationConfiguration"] ?? []);
-    }
-    return { candidates, undeclared };
-}
-
-/** The buckets that are certainly a replication destination of `bucket` (one candidate only). */
-function replicasOf(bucket: PolicyResource, resources: readonly PolicyResource[]): PolicyResource[] {
-    return replicationTargets(bucket, resources)
-        .candidates.filter((c) => c.length === 1)
-        .map((c) => c[0]!);
-}
 
 export const s3PatientDataReplicated = stackPolicy({
     name: "s3-patient-data-versioned-replicated",
@@ -285,34 +249,7 @@ export const backupSelectionCoverage = stackPolicy({
             }
             return buckets.filter((b) => b !== target && replicasOf(b, args.resources).includes(target));
         };
-        const copyRegionsOf = (selection: PolicyResource): string[] => {
-            const planId = str(selection.props["planId"]);
-            const plan = args.resources.find(
-                (r) =>
-                    r.type === T.backupPlan &&
-                    (refersTo(selection, "planId", r, ["id"]) || (planId !== undefined && str(r.props["id"]) === planId)),
-            );
-            const rules = records(plan?.props["rules"]);
-            const destinations = rules.flatMap((rule) => records(rule["copyActions"])).map((copy) => copy["destinationVaultArn"]);
-            const known = destinations
-                .map((vaultArn) => str(vaultArn))
-                .map((vaultArn) => (vaultArn === undefined ? undefined : arnRegion(vaultArn)))
-                .filter((region): region is string => region !== undefined);
-            if (plan === undefined || !destinations.some(isUnknown)) {
-                return known;
-            }
-            // A destination vault unknown at preview is a vault of the stack the rules depend on. The rules' target
-            // vault is one too, always in the plan's own region (a plan backs up into a vault of its region), so
-            // only vaults of other regions are taken for copies: a same-region copy is not counted before it exists.
-            const planRegion = regionOf(plan.props, plan.provider);
-            return [
-                ...known,
-                ...(plan.propertyDependencies["rules"] ?? [])
-                    .filter((v) => v.type === T.backupVault)
-                    .map((v) => regionOf(v.props, v.provider))
-                    .filter((r): r is string => r !== undefined && r !== planRegion),
-            ];
-        };
+        const copyRegionsOf = (selection: PolicyResource): string[] => copyRegionsOfSelection(selection, args.resources);
         const targets = [...clusters, ...buckets.filter((b) => holdsPatientData(b, patientDataClassifications, args.resources))];
         for (const target of targets) {
             if (selectionsCovering(target).length > 0) {
@@ -331,6 +268,39 @@ export const backupSelectionCoverage = stackPolicy({
         }
     },
 });
+
+/**
+ * The regions a selection's plan copies its recovery points to: each copy action's destination vault, and at preview
+ * (when a vault's ARN is not known yet) the vaults of other regions the plan's rules depend on.
+ */
+function copyRegionsOfSelection(selection: PolicyResource, resources: readonly PolicyResource[]): string[] {
+    const planId = str(selection.props["planId"]);
+    const plan = resources.find(
+        (r) =>
+            r.type === T.backupPlan &&
+            (refersTo(selection, "planId", r, ["id"]) || (planId !== undefined && str(r.props["id"]) === planId)),
+    );
+    const rules = records(plan?.props["rules"]);
+    const destinations = rules.flatMap((rule) => records(rule["copyActions"])).map((copy) => copy["destinationVaultArn"]);
+    const known = destinations
+        .map((vaultArn) => str(vaultArn))
+        .map((vaultArn) => (vaultArn === undefined ? undefined : arnRegion(vaultArn)))
+        .filter((region): region is string => region !== undefined);
+    if (plan === undefined || !destinations.some(isUnknown)) {
+        return known;
+    }
+    // A destination vault unknown at preview is a vault of the stack the rules depend on. The rules' target
+    // vault is one too, always in the plan's own region (a plan backs up into a vault of its region), so
+    // only vaults of other regions are taken for copies: a same-region copy is not counted before it exists.
+    const planRegion = regionOf(plan.props, plan.provider);
+    return [
+        ...known,
+        ...(plan.propertyDependencies["rules"] ?? [])
+            .filter((v) => v.type === T.backupVault)
+            .map((v) => regionOf(v.props, v.provider))
+            .filter((r): r is string => r !== undefined && r !== planRegion),
+    ];
+}
 
 /** Stateful resource types whose loss loses data, and the AWS deletion-protection flag each has (if any). */
 const STATEFUL: Readonly<Record<string, string | undefined>> = {
@@ -530,6 +500,101 @@ export const s3VersionLifecycle = stackPolicy({
     },
 });
 
+/**
+ * The AWS Backup opt-in type a selected resource ARN needs. Aurora and RDS clusters share the `rds:cluster` ARN, so
+ * the declared cluster's engine decides (Aurora unless it says otherwise).
+ */
+function optInTypeOf(arn: string, resources: readonly PolicyResource[]): string | undefined {
+    if (arn.startsWith("arn:aws:s3:::") || /^arn:[\w-]+:s3:::/.test(arn)) return "S3";
+    if (/:rds:[^:]*:[^:]*:cluster:/.test(arn)) {
+        const cluster = resources.find((r) => r.type === T.rdsCluster && str(r.props["arn"]) === arn);
+        const engine = cluster === undefined ? undefined : str(cluster.props["engine"]);
+        return engine === undefined || engine.startsWith("aurora") ? "Aurora" : "RDS";
+    }
+    if (/:rds:[^:]*:[^:]*:db:/.test(arn)) return "RDS";
+    if (/:dynamodb:/.test(arn)) return "DynamoDB";
+    if (/:elasticfilesystem:/.test(arn)) return "EFS";
+    return undefined;
+}
+
+/** The opt-in type of a resource the selection refers to (at preview, when its ARN is not known yet). */
+function optInTypeOfResource(resource: PolicyResource): string | undefined {
+    switch (resource.type) {
+        case T.rdsCluster: {
+            const engine = str(resource.props["engine"]);
+            return engine === undefined || engine.startsWith("aurora") ? "Aurora" : "RDS";
+        }
+        case T.rdsInstance:
+            return "RDS";
+        case T.bucket:
+        case T.bucketV2:
+            return "S3";
+        case T.dynamoTable:
+            return "DynamoDB";
+        default:
+            return undefined;
+    }
+}
+
+/**
+ * AWS Backup honours an explicit resource assignment whatever the region's service opt-in, except where resource
+ * types share an ARN format: an Aurora cluster is backed up only when the Aurora opt-in is on, so an account that
+ * opted Aurora out gets no backups and no error. The stack declares the region settings of every region it backs up
+ * in (the selection's) and copies to (each copy action's destination vault), opting in each type it selects.
+ * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources-json.html
+ * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/API_UpdateRegionSettings.html
+ */
+export const backupRegionSettings = stackPolicy({
+    name: "backup-region-settings",
+    description:
+        "Every region the stack backs up in or copies backups to declares AWS Backup region settings opting in the resource types it selects (Aurora, S3...).",
+    remediationSteps:
+        "Declare an aws.backup.RegionSettings in each such region with resourceTypeOptInPreference true for the selected types (Aurora for Aurora clusters, S3 for buckets).",
+    metadata: {
+        concern: "recoverability",
+        hipaa: [...CONTINGENCY],
+        checks: "For each Selection: its region and its plan's copy-destination regions have a RegionSettings with every selected type opted in",
+        resourceTypes: [T.backupSelection, T.backupPlan, T.backupRegionSettings],
+        docs: ["https://docs.aws.amazon.com/aws-backup/latest/devguide/assigning-resources-json.html"],
+    },
+    validate: (args, report) => {
+        const settings = new Map(
+            args.resources
+                .filter((r) => r.type === T.backupRegionSettings)
+                .map((r) => [regionOf(r.props, r.provider), objectOf(r.props["resourceTypeOptInPreference"]) ?? {}] as const),
+        );
+        for (const selection of args.resources.filter((r) => r.type === T.backupSelection)) {
+            // At preview the selected ARNs are unknown: the resources the selection's list depends on say what it selects.
+            const selected = [
+                ...strings(selection.props["resources"]).map((arn) => optInTypeOf(arn, args.resources)),
+                ...(selection.propertyDependencies["resources"] ?? []).map((r) => optInTypeOfResource(r)),
+            ];
+            const types = [...new Set(selected)].filter((t): t is string => t !== undefined);
+            const copyRegions = copyRegionsOfSelection(selection, args.resources);
+            const regions = [...new Set([regionOf(selection.props, selection.provider), ...copyRegions])].filter(
+                (r): r is string => r !== undefined,
+            );
+            for (const region of regions) {
+                const optIn = settings.get(region);
+                if (optIn === undefined) {
+                    report(
+                        `${describe(selection)} backs up (or copies to) ${region}, which declares no AWS Backup region settings: declare an aws.backup.RegionSettings there opting in ${types.join(", ")}.`,
+                        selection.urn,
+                    );
+                    continue;
+                }
+                const missing = types.filter((t) => !isTrue(optIn[t]));
+                if (missing.length > 0) {
+                    report(
+                        `The AWS Backup region settings of ${region} do not opt in ${missing.join(", ")}, which ${describe(selection)} selects: an Aurora cluster is not backed up while Aurora is opted out.`,
+                        selection.urn,
+                    );
+                }
+            }
+        }
+    },
+});
+
 export const recoverabilityPolicies: readonly PackPolicy[] = [
     s3PatientDataReplicated,
     backupRetention,
@@ -538,4 +603,5 @@ export const recoverabilityPolicies: readonly PackPolicy[] = [
     globalDatabaseSecondary,
     backupVaultLocked,
     s3VersionLifecycle,
+    backupRegionSettings,
 ];

@@ -1329,6 +1329,12 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
             resources: [bucket("b"), res(T.guardDutyDetector, "p", { enable: false })],
             expect: [/No enabled GuardDuty detector in eu-west-2/],
         },
+        {
+            title: "a region whose detector exists outside the stack, attested in existingDetectorRegions, passes",
+            resources: [bucket("b"), bucket("r", { provider: "dr" }), res(T.guardDutyDetector, "p", { enable: true })],
+            config: { "guardduty-enabled": { existingDetectorRegions: ["eu-west-1"] } },
+            expect: [],
+        },
     ],
     "lambda-concurrency-limit": [
         {
@@ -1610,6 +1616,173 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
             ],
             expect: [/The bucket policy does not deny requests without TLS/],
             atPreview: "deferred",
+        },
+    ],
+    "vpc-endpoint-policy-restricted": [
+        {
+            title: "an endpoint limited to the account's resources, plus named AWS-owned buckets, passes",
+            resources: [
+                res(T.vpcEndpoint, "s3", {
+                    vpcEndpointType: "Gateway",
+                    policy: JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            {
+                                Effect: "Allow",
+                                Principal: { AWS: "*" },
+                                Action: "*",
+                                Resource: "*",
+                                Condition: {
+                                    StringEquals: { "aws:PrincipalAccount": "123456789012", "aws:ResourceAccount": "123456789012" },
+                                },
+                            },
+                            {
+                                Effect: "Allow",
+                                Principal: { AWS: "*" },
+                                Action: "s3:GetObject",
+                                Resource: ["arn:aws:s3:::prod-eu-west-2-starport-layer-bucket/*"],
+                            },
+                        ],
+                    }),
+                }),
+            ],
+            expect: [],
+        },
+        {
+            title: "an endpoint with no policy (full access to any account)",
+            resources: [res(T.vpcEndpoint, "kms", { vpcEndpointType: "Interface" })],
+            expect: [/VpcEndpoint "kms" has no policy, so it allows full access to any account's resources/],
+        },
+        {
+            title: "an Allow on every resource without an account condition, and a statement without a Principal",
+            resources: [
+                res(T.vpcEndpoint, "s3", {
+                    policy: {
+                        Statement: [
+                            { Effect: "Allow", Principal: "*", Action: "s3:*", Resource: "*" },
+                            { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" },
+                        ],
+                    },
+                }),
+            ],
+            expect: [/Statement\[0\] allows every resource with no aws:ResourceAccount/, /Statement\[1\] has no Principal/],
+        },
+    ],
+    "audit-log-object-lock-compliance": [
+        {
+            title: "a prod trail bucket and its replica locked in COMPLIANCE mode pass",
+            resources: [
+                res(T.trail, "trail", { s3BucketName: "audit" }),
+                bucket("audit"),
+                bucket("audit-replica", { provider: "dr" }),
+                replicating("audit", "audit-replica"),
+                res(T.bucketObjectLock, "audit", { bucket: "audit", rule: { defaultRetention: { mode: "COMPLIANCE", days: 365 } } }),
+                res(
+                    T.bucketObjectLock,
+                    "audit-replica",
+                    { bucket: "audit-replica", rule: { defaultRetention: { mode: "COMPLIANCE", days: 365 } } },
+                    { provider: "dr" },
+                ),
+            ],
+            expect: [],
+        },
+        {
+            title: "a prod trail bucket in GOVERNANCE mode and a replica with no lock",
+            resources: [
+                res(T.trail, "trail", { s3BucketName: "audit" }),
+                bucket("audit"),
+                bucket("audit-replica", { provider: "dr" }),
+                replicating("audit", "audit-replica"),
+                res(T.bucketObjectLock, "audit", { bucket: "audit", rule: { defaultRetention: { mode: "GOVERNANCE", days: 365 } } }),
+            ],
+            expect: [
+                /Bucket "audit" holds Trail "trail"'s audit log .* GOVERNANCE mode, which s3:BypassGovernanceRetention bypasses/,
+                /Bucket "audit-replica" .* no Object Lock/,
+            ],
+        },
+        {
+            title: "a dev trail bucket without Object Lock passes (dev stays destroyable)",
+            resources: [
+                res(T.trail, "trail", { s3BucketName: "audit", tags: { Environment: "dev" } }, { stack: "dev" }),
+                res(T.bucket, "audit", { bucket: "audit", tags: { Environment: "dev" } }, { stack: "dev" }),
+            ],
+            expect: [],
+        },
+    ],
+    "lambda-tracing-active": [
+        {
+            title: "active tracing passes",
+            resources: [res(T.lambdaFunction, "f", { role: "r", tracingConfig: { mode: "Active" } })],
+            expect: [],
+        },
+        {
+            title: "no tracing config",
+            resources: [res(T.lambdaFunction, "f", { role: "r" })],
+            expect: [/Function "f" is not traced \(tracingConfig.mode is unset, PassThrough\)/],
+        },
+        {
+            title: "PassThrough tracing",
+            resources: [res(T.lambdaFunction, "f", { role: "r", tracingConfig: { mode: "PassThrough" } })],
+            expect: [/tracingConfig.mode is PassThrough/],
+        },
+    ],
+    "lambda-code-signing-enforced": [
+        {
+            title: "a function with an enforcing code-signing configuration passes",
+            resources: [
+                res(T.lambdaCodeSigningConfig, "csc", { policies: { untrustedArtifactOnDeployment: "Enforce" } }),
+                res(T.lambdaFunction, "f", { role: "r", codeSigningConfigArn: "arn:aws:lambda:eu-west-2:1:code-signing-config:csc-1" }),
+            ],
+            expect: [],
+        },
+        {
+            title: "a container-image function is not applicable",
+            resources: [res(T.lambdaFunction, "f", { role: "r", packageType: "Image", imageUri: "x" })],
+            expect: [],
+        },
+        {
+            title: "a function without code signing",
+            resources: [res(T.lambdaFunction, "f", { role: "r" })],
+            expect: [/Function "f" has no code-signing configuration/],
+        },
+        {
+            title: "a configuration that only warns",
+            resources: [
+                res(T.lambdaCodeSigningConfig, "csc", { policies: { untrustedArtifactOnDeployment: "Warn" } }),
+                res(T.lambdaFunction, "f", { role: "r", codeSigningConfigArn: "arn:aws:lambda:eu-west-2:1:code-signing-config:csc-1" }),
+            ],
+            expect: [/CodeSigningConfig "csc" only warns on unsigned code/],
+        },
+    ],
+    "backup-region-settings": [
+        {
+            title: "Aurora and S3 opted in where the selection runs and where copies go passes",
+            resources: [
+                planCopyingTo(DR_VAULT),
+                res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: [clusterArn("db"), "arn:aws:s3:::b"] }),
+                res(T.backupRegionSettings, "primary", { resourceTypeOptInPreference: { Aurora: true, S3: true } }),
+                res(T.backupRegionSettings, "dr", { resourceTypeOptInPreference: { Aurora: true, S3: true } }, { provider: "dr" }),
+            ],
+            expect: [],
+        },
+        {
+            title: "Aurora opted out in the selection's region",
+            resources: [
+                planCopyingTo(DR_VAULT),
+                selecting(clusterArn("db")),
+                res(T.backupRegionSettings, "primary", { resourceTypeOptInPreference: { Aurora: false, S3: true } }),
+                res(T.backupRegionSettings, "dr", { resourceTypeOptInPreference: { Aurora: true, S3: true } }, { provider: "dr" }),
+            ],
+            expect: [/region settings of eu-west-2 do not opt in Aurora, which Selection "s" selects/],
+        },
+        {
+            title: "no region settings in the copy destination's region",
+            resources: [
+                planCopyingTo(DR_VAULT),
+                selecting("arn:aws:s3:::b"),
+                res(T.backupRegionSettings, "primary", { resourceTypeOptInPreference: { Aurora: true, S3: true } }),
+            ],
+            expect: [/Selection "s" backs up \(or copies to\) eu-west-1, which declares no AWS Backup region settings/],
         },
     ],
     "s3-versioned-bucket-lifecycle": [

@@ -6,11 +6,17 @@
  * - The region of a resource is the region of its explicit provider (or its own `region` input, which @pulumi/aws v7
  *   accepts). A resource on the default provider has no region: the tests treat that as a bug.
  * - Invokes (data sources) are answered per provider region. An invoke the mocks do not know fails loudly instead of
- *   returning an empty object that would make the program silently wrong.
+ *   returning an empty object that would make the program silently wrong. Every invoke is recorded (`invokes`).
  * - In preview mode (a first `pulumi preview`: nothing exists yet) a new resource has no id, and everything the
  *   provider computes (ARNs, ids, endpoints, `tagsAll`...) is unknown: its state is its inputs plus the engine's
  *   unknown sentinel for each computed output, as the engine hands it to the program and to the policy analyzer.
  *   Invokes still answer: the engine runs them in a preview too.
+ * - A provider with `skipRequestingAccountId` does not know the account: for the resource types whose ARN the AWS
+ *   provider writes itself from the account id, the ARN comes back with an empty account field, as it does for real.
+ * - A region can be made unreachable (`unreachableRegions`), as during a regional outage: configuring its provider
+ *   with a network call on configure, every invoke through it, and every registration that would call its API
+ *   (a create, an update) fails as an unreachable endpoint does. A resource whose inputs equal its `baseline` state
+ *   (the deployed state) is not sent to the provider, as the engine does for an unchanged resource, and keeps it.
  */
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
@@ -159,6 +165,31 @@ export const RESOURCE_MODELS: Record<string, Model> = {
         // Deterministic, and long enough to look like what the program asked for.
         const result = `Mock-${ctx.hex(Math.max(8, Number(ctx.inputs["length"] ?? 16) - 7))}!a`;
         return { id: "none", state: { result, bcryptHash: `$2a$10$${ctx.hex(53)}` } };
+    },
+    "aws:s3/bucketObjectv2:BucketObjectv2": (ctx) => ({
+        id: str(ctx.inputs["key"], ctx.name),
+        state: { versionId: ctx.hex(32), etag: ctx.hex(32) },
+    }),
+    "aws:signer/signingProfile:SigningProfile": (ctx) => {
+        const name = str(ctx.inputs["name"], `${ctx.name.replace(/[^A-Za-z0-9_]/g, "_")}_${ctx.hex(6)}`);
+        const version = ctx.hex(10);
+        const profileArn = arn(ctx, "signer", `/signing-profiles/${name}`);
+        return { id: name, state: { name, arn: profileArn, version, versionArn: `${profileArn}/${version}`, status: "Active" } };
+    },
+    // The signed copy goes under the destination prefix, named by the job id, as Signer does.
+    "aws:signer/signingJob:SigningJob": (ctx) => {
+        const jobId = `${ctx.hex(8)}-${ctx.hex(4)}-${ctx.hex(4)}-${ctx.hex(4)}-${ctx.hex(12)}`;
+        const destination = (ctx.inputs["destination"] as { s3?: { bucket?: string; prefix?: string } } | undefined)?.s3;
+        return {
+            id: jobId,
+            state: {
+                jobId,
+                status: "Succeeded",
+                signedObjects: [
+                    { s3s: [{ bucket: str(destination?.bucket, "unknown"), key: `${destination?.prefix ?? ""}${jobId}.zip` }] },
+                ],
+            },
+        };
     },
     "aws:ec2/flowLog:FlowLog": (ctx) => {
         const id = `fl-${ctx.hex(17)}`;
@@ -321,6 +352,83 @@ export interface AwsMocksOptions {
     readonly zonesPerRegion?: Readonly<Record<string, number>>;
     /** Answer as in a first preview: new resources have no id and unknown computed outputs. Defaults to false. */
     readonly preview?: boolean;
+    /** Regions whose AWS endpoints cannot be reached (a simulated regional outage). Defaults to none. */
+    readonly unreachableRegions?: readonly string[];
+    /**
+     * The deployed state: resources as a previous run registered them. A resource of an unreachable region whose
+     * inputs equal its baseline entry keeps that entry's id and state without a call to AWS. Defaults to none.
+     */
+    readonly baseline?: readonly BaselineResource[];
+}
+
+/** One resource of the deployed state, as `AwsMocksOptions.baseline` takes it. */
+export interface BaselineResource {
+    readonly type: string;
+    readonly name: string;
+    readonly region?: string;
+    readonly inputs: Readonly<Record<string, unknown>>;
+    readonly id?: string;
+    readonly state: Readonly<Record<string, unknown>>;
+}
+
+/** An invoke the program made, and the region of the provider it went through. */
+export interface RecordedInvoke {
+    readonly token: string;
+    readonly region: string | undefined;
+}
+
+/** The provider settings that make it configure without a network call (see program.ts). */
+export const NO_NETWORK_ON_CONFIGURE = ["skipCredentialsValidation", "skipRegionValidation", "skipRequestingAccountId"] as const;
+
+/**
+ * Resource types of this program whose `arn` the AWS provider builds from the account id it requested from STS;
+ * with `skipRequestingAccountId` the account field of that ARN is empty.
+ * @see https://registry.terraform.io/providers/hashicorp/aws/latest/docs#skip_requesting_account_id
+ */
+export const ARN_NEEDS_ACCOUNT_ID: readonly string[] = [
+    "aws:budgets/budget:Budget",
+    "aws:ec2/flowLog:FlowLog",
+    "aws:guardduty/detector:Detector",
+    "aws:ssm/parameter:Parameter",
+];
+
+/**
+ * Inputs the provider defaults to the account id it requested: with `skipRequestingAccountId` they must be set.
+ * @see https://www.pulumi.com/registry/packages/aws/api-docs/budgets/budget/
+ */
+export const NEEDS_EXPLICIT_ACCOUNT_ID: Readonly<Record<string, string>> = { "aws:budgets/budget:Budget": "accountId" };
+
+/** The error an SDK call to an unreachable regional endpoint ends with. */
+export class UnreachableRegionError extends Error {
+    constructor(
+        readonly region: string,
+        readonly operation: string,
+    ) {
+        const host = `${serviceOf(operation)}.${region}.amazonaws.com`;
+        super(
+            `${operation}: request send failed, Post "https://${host}/": dial tcp: lookup ${host}: i/o timeout (region ${region} is unreachable)`,
+        );
+        this.name = "UnreachableRegionError";
+    }
+}
+
+function serviceOf(operation: string): string {
+    return /^aws:([^/]+)\//.exec(operation)?.[1] ?? (operation.startsWith("configure") ? "sts" : "unknown");
+}
+
+/** Inputs as JSON with keys sorted, to compare a registration with its baseline. */
+export function canonicalJson(value: unknown): string {
+    const sort = (v: unknown): unknown =>
+        Array.isArray(v)
+            ? v.map(sort)
+            : v !== null && typeof v === "object"
+              ? Object.fromEntries(
+                    Object.keys(v)
+                        .sort()
+                        .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+                )
+              : v;
+    return JSON.stringify(sort(value));
 }
 
 /** A provider reference is `urn::id`; the URN ends in the provider's name. */
@@ -338,11 +446,22 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     private readonly preview: boolean;
     /** Region of each provider, by provider name (the last segment of its URN). */
     private readonly providerRegions = new Map<string, string>();
+    /** Providers configured with `skipRequestingAccountId`, by name. */
+    private readonly providersWithoutAccount = new Set<string>();
+    private readonly unreachable: ReadonlySet<string>;
+    private readonly baseline = new Map<string, BaselineResource[]>();
+    /** Every invoke the program made, in order. */
+    readonly invokes: RecordedInvoke[] = [];
 
     constructor(options: AwsMocksOptions = {}) {
         this.account = options.accountId ?? MOCK_ACCOUNT_ID;
         this.zonesPerRegion = options.zonesPerRegion ?? {};
         this.preview = options.preview ?? false;
+        this.unreachable = new Set(options.unreachableRegions ?? []);
+        for (const resource of options.baseline ?? []) {
+            const key = baselineKey(resource.type, resource.name, resource.region);
+            this.baseline.set(key, [...(this.baseline.get(key) ?? []), resource]);
+        }
     }
 
     /** The region of the provider behind a provider reference, if it is one of ours. */
@@ -358,6 +477,15 @@ export class AwsMocks implements pulumi.runtime.Mocks {
             if (region !== "") {
                 this.providerRegions.set(args.name, region);
             }
+            const flag = (name: string) => inputs[name] === true || inputs[name] === "true";
+            if (flag("skipRequestingAccountId")) {
+                this.providersWithoutAccount.add(args.name);
+            }
+            // Configure validates credentials and requests the account id from the region's STS endpoint, unless told not to.
+            if (this.unreachable.has(region) && !NO_NETWORK_ON_CONFIGURE.every(flag)) {
+                const missing = NO_NETWORK_ON_CONFIGURE.filter((name) => !flag(name));
+                throw new UnreachableRegionError(region, `configure provider ${args.name} (set ${missing.join(", ")})`);
+            }
             return { id: `${args.name}-provider-id`, state: inputs };
         }
         if (args.custom === false) {
@@ -365,6 +493,9 @@ export class AwsMocks implements pulumi.runtime.Mocks {
             return { id: "", state: {} };
         }
         const region = str(inputs["region"], this.regionOfProvider(args.provider) ?? "us-east-1");
+        if (args.type.startsWith("aws:") && this.unreachable.has(region)) {
+            return this.unchangedOrUnreachable(args, inputs, region);
+        }
         const seed = `${args.type}::${args.name}::${region}`;
         let draws = 0;
         const ctx: ModelContext = {
@@ -375,8 +506,22 @@ export class AwsMocks implements pulumi.runtime.Mocks {
             account: this.account,
             hex: (length) => hexOf(`${seed}#${draws++}`, length),
         };
+        const providerName = providerUrn(args.provider)?.split("::").pop();
+        const withoutAccount = providerName !== undefined && this.providersWithoutAccount.has(providerName);
+        const missing = NEEDS_EXPLICIT_ACCOUNT_ID[args.type];
+        if (withoutAccount && missing !== undefined && str(inputs[missing], "") === "") {
+            // The provider fills these in from the account id it requested; having skipped the request, it sends none.
+            throw new Error(
+                `creating ${args.type} ${args.name}: ${missing} is empty (the provider has skipRequestingAccountId): set ${missing} explicitly`,
+            );
+        }
         const model = RESOURCE_MODELS[args.type] ?? genericModel;
         const { id, state } = model(ctx);
+        if (state !== undefined && typeof state["arn"] === "string" && ARN_NEEDS_ACCOUNT_ID.includes(args.type)) {
+            if (withoutAccount) {
+                state["arn"] = state["arn"].replace(`:${this.account}:`, "::");
+            }
+        }
         const computed = { ...state, ...(args.type.startsWith("aws:") ? { region } : {}), tagsAll: inputs["tags"] ?? {} };
         if (this.preview) {
             return { id: "", state: previewState(inputs, computed) };
@@ -384,8 +529,27 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         return { id, state: { ...inputs, ...computed, id } };
     }
 
+    /**
+     * A registration in an unreachable region: the engine sends an unchanged resource to nobody and keeps its state;
+     * anything else (a create, an update) would call the region's API, and fails.
+     */
+    private unchangedOrUnreachable(args: MockArgs, inputs: Inputs, region: string): { id: string; state: Record<string, unknown> } {
+        const candidates = this.baseline.get(baselineKey(args.type, args.name, region)) ?? [];
+        const wanted = canonicalJson(unwrapSecretValues(inputs));
+        const same = candidates.find((c) => canonicalJson(c.inputs) === wanted);
+        if (same === undefined) {
+            const what = candidates.length === 0 ? "create" : "update";
+            throw new UnreachableRegionError(region, `${args.type} (${what} ${args.name})`);
+        }
+        return { id: same.id ?? "", state: { ...same.state } };
+    }
+
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
         const region = this.regionOfProvider(args.provider);
+        this.invokes.push({ token: args.token, region });
+        if (region !== undefined && this.unreachable.has(region)) {
+            throw new UnreachableRegionError(region, args.token);
+        }
         switch (args.token) {
             case "aws:index/getCallerIdentity:getCallerIdentity":
                 return { accountId: this.account, arn: MOCK_CALLER_ARN, userId: "AROAEXAMPLEROLEID:pulumi", id: this.account };
@@ -420,6 +584,28 @@ export function previewState(inputs: Inputs, computed: Inputs): Inputs {
     }
     return out;
 }
+
+function baselineKey(type: string, name: string, region: string | undefined): string {
+    return `${type}::${name}::${region ?? ""}`;
+}
+
+/** Secret inputs reach the mocks wrapped by the SDK's RPC layer; compare their values. */
+function unwrapSecretValues(value: unknown): unknown {
+    if (rpc.isRpcSecret(value)) {
+        return unwrapSecretValues(rpc.unwrapRpcSecret(value));
+    }
+    if (Array.isArray(value)) {
+        return value.map(unwrapSecretValues);
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecretValues(v)]));
+    }
+    return value;
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports -- the SDK's secret wrapper helpers are not exported publicly */
+const rpc = require("@pulumi/pulumi/runtime/rpc") as { isRpcSecret(value: unknown): boolean; unwrapRpcSecret(value: unknown): unknown };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 function hexOf(seed: string, length: number): string {
     let out = "";

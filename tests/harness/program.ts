@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import type * as ConfigModule from "../../config";
 import type { StackConfig } from "../../config";
-import { AwsMocks, UNKNOWN, type AwsMocksOptions } from "./mocks";
+import { AwsMocks, UNKNOWN, type AwsMocksOptions, type RecordedInvoke } from "./mocks";
 
 /** The project root: where `Pulumi.yaml` and the stack files live. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
@@ -66,6 +66,8 @@ export interface ProgramRun {
     readonly outputs: Readonly<Record<string, unknown>>;
     /** Every warning printed while the program ran (Pulumi log warnings, deprecation notices...). */
     readonly warnings: readonly string[];
+    /** Every invoke (data source call) the program made, with its provider's region. */
+    readonly invokes: readonly RecordedInvoke[];
 }
 
 export interface RunOptions {
@@ -218,7 +220,16 @@ async function runOnce(options: RunOptions): Promise<ProgramRun> {
             throw failures[0];
         }
         const { loadStackConfig } = require(path.join(PROJECT_ROOT, "config")) as typeof ConfigModule; // eslint-disable-line @typescript-eslint/no-require-imports
-        return { project: PROJECT_NAME, stack: options.stack, preview, config: loadStackConfig(), resources, outputs, warnings };
+        return {
+            project: PROJECT_NAME,
+            stack: options.stack,
+            preview,
+            config: loadStackConfig(),
+            resources,
+            outputs,
+            warnings,
+            invokes: [...mocks.invokes],
+        };
     } finally {
         Error.prepareStackTrace = prepareStackTrace;
         console.warn = originalWarn;

@@ -6,7 +6,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { effectiveTags, refersTo } from "./resources";
 import { BUCKET_TYPES, T } from "./types";
-import { get, isTrue, str } from "./values";
+import { get, isTrue, isUnknown, records, str } from "./values";
 
 export function bucketsOf(resources: readonly PolicyResource[]): PolicyResource[] {
     return resources.filter((r) => (BUCKET_TYPES as readonly string[]).includes(r.type));
@@ -92,4 +92,49 @@ export function holdsPatientData(
     }
     const value = effectiveTags(bucket.props, bucket.provider)["DataClassification"];
     return value !== undefined && classifications.includes(value);
+}
+
+/** Where the enabled replication rules of a bucket copy to. */
+export interface ReplicationTargets {
+    /**
+     * Per destination, the buckets of the stack it can be: the one whose ARN it names, or, when the ARN is unknown at
+     * preview (a bucket not created yet), the buckets the rules depend on, as the engine records them.
+     */
+    readonly candidates: readonly (readonly PolicyResource[])[];
+    /** Destination ARNs of buckets the stack does not declare. */
+    readonly undeclared: readonly string[];
+}
+
+export function replicationTargets(bucket: PolicyResource, resources: readonly PolicyResource[]): ReplicationTargets {
+    const candidates: PolicyResource[][] = [];
+    const undeclared: string[] = [];
+    const visit = (rules: unknown, dependencies: readonly PolicyResource[]) => {
+        for (const rule of records(rules).filter((r) => r["status"] === "Enabled")) {
+            const destination = get(rule, "destination", "bucket");
+            const arn = str(destination);
+            const declared = arn !== undefined ? bucketByArn(resources, arn) : undefined;
+            if (isUnknown(destination)) {
+                candidates.push(bucketsOf(dependencies));
+            } else if (declared !== undefined) {
+                candidates.push([declared]);
+            } else if (arn !== undefined) {
+                undeclared.push(arn);
+            }
+        }
+    };
+    for (const config of configsOf(bucket, resources, [T.bucketReplication])) {
+        visit(config.props["rules"], config.propertyDependencies["rules"] ?? []);
+    }
+    const inline = bucket.props["replicationConfiguration"];
+    if (inline !== undefined) {
+        visit(get(inline, "rules"), bucket.propertyDependencies["replicationConfiguration"] ?? []);
+    }
+    return { candidates, undeclared };
+}
+
+/** The buckets that are certainly a replication destination of `bucket` (one candidate only). */
+export function replicasOf(bucket: PolicyResource, resources: readonly PolicyResource[]): PolicyResource[] {
+    return replicationTargets(bucket, resources)
+        .candidates.filter((c) => c.length === 1)
+        .map((c) => c[0]!);
 }
