@@ -75,21 +75,23 @@ describe("FailoverOrchestrator under injected faults", function () {
         confirm: confirmationOf(config.stack, "failover", config.drRegion),
     };
 
+    /**
+     * SDK timeouts: relaxed enough that a slow answer on a busy machine is never read as an outage (which would turn a
+     * healthy-primary case into a failover), and short ones only for the cases that hang on purpose.
+     */
+    const RELAXED = { probeTimeoutMs: 3_000, requestTimeoutMs: 5_000 };
+    const SHORT = { probeTimeoutMs: 250, requestTimeoutMs: 1_500 };
+
     /** The real handler, every call through the proxy, with short SDK timeouts so that hangs are cut quickly. */
     function invoke(
         event: unknown = replicationLagAlarmEvent(topology, new Date(clock.now() - 5_000).toISOString()),
         requestId = "req-1",
         at = clock,
+        timeouts: { probeTimeoutMs: number; requestTimeoutMs: number } = RELAXED,
     ) {
         const handler = createHandler({
             env: topology.lambdaEnv,
-            clients: createClients({
-                endpointFor: () => proxy.url,
-                credentials: MOTO_CREDENTIALS,
-                probeTimeoutMs: 200,
-                requestTimeoutMs: 500,
-                maxAttempts: 2,
-            }),
+            clients: createClients({ endpointFor: () => proxy.url, credentials: MOTO_CREDENTIALS, ...timeouts, maxAttempts: 2 }),
             now: at.now,
             sleep: at.sleep,
             logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
@@ -299,7 +301,7 @@ describe("FailoverOrchestrator under injected faults", function () {
         it("a primary RDS API that accepts the connection and never answers is cut at the call timeout: the failover goes on", async () => {
             proxy.setRules([{ region: config.primaryRegion, fault: { kind: "hang" } }]);
             const started = Date.now();
-            expect(await outcome(invoke())).to.equal("completed");
+            expect(await outcome(invoke(undefined, "req-1", clock, SHORT))).to.equal("completed");
             expect(Date.now() - started, "real time, with the SDK throwing on its request timeout").to.be.below(20_000);
             expect(promotions()).to.equal(1);
             expect(await pointersAt()).to.equal("dr");
@@ -308,7 +310,7 @@ describe("FailoverOrchestrator under injected faults", function () {
         it("a hung Route 53 change fails the run at its deadline, loudly, within the function's time; a re-run finishes", async () => {
             proxy.setRules([PRIMARY_DOWN, { service: "route53", action: "ChangeResourceRecordSets", times: 2, fault: { kind: "hang" } }]);
             const started = Date.now();
-            expect(await outcome(invoke())).to.match(/^threw OrchestrationError: .*failed at repoint/);
+            expect(await outcome(invoke(undefined, "req-1", clock, SHORT))).to.match(/^threw OrchestrationError: .*failed at repoint/);
             expect(Date.now() - started).to.be.below(20_000);
             expect((await summaries()).some((m) => m.startsWith(`failover to ${config.drRegion} failed at repoint`))).to.be.true;
             // The next invocation resumes after act: no second promotion.
