@@ -188,7 +188,11 @@ export class AuditTrail extends pulumi.ComponentResource {
                 // CloudTrail wants the log group ARN with the `:*` suffix.
                 cloudWatchLogsGroupArn: pulumi.interpolate`${logGroup.arn}:*`,
                 cloudWatchLogsRoleArn: role.arn,
-                advancedEventSelectors: pulumi.output(args.dataBucketArns ?? []).apply((arns) => trailEventSelectors(arns)),
+                // Built around the ARNs, not over them: a first preview knows every selector but the prefixes.
+                advancedEventSelectors: trailEventSelectors<pulumi.Input<string>>(
+                    args.dataBucketArns ?? [],
+                    (arn) => pulumi.interpolate`${arn}/`,
+                ),
                 tags: { ...args.tags, Name: trailName },
             },
             // CloudTrail checks the bucket policy and the role when the trail is created.

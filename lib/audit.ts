@@ -58,15 +58,15 @@ export function trailLogsRolePolicy(args: { logGroupArn: string }): PolicyDocume
     ]);
 }
 
-/** A field selector of an advanced event selector. */
-export interface FieldSelector {
+/** A field selector of an advanced event selector; `A` is a plain ARN, or a value not known yet (a Pulumi Input). */
+export interface FieldSelector<A = string> {
     readonly field: string;
     readonly equals?: string[];
-    readonly startsWiths?: string[];
+    readonly startsWiths?: A[];
 }
-export interface AdvancedEventSelector {
+export interface AdvancedEventSelector<A = string> {
     readonly name: string;
-    readonly fieldSelectors: FieldSelector[];
+    readonly fieldSelectors: FieldSelector<A>[];
 }
 
 /**
@@ -76,8 +76,15 @@ export interface AdvancedEventSelector {
  * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html
  * @see https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_AdvancedFieldSelector.html
  */
-export function trailEventSelectors(bucketArns: readonly string[]): AdvancedEventSelector[] {
-    const selectors: AdvancedEventSelector[] = [
+export function trailEventSelectors(bucketArns: readonly string[]): AdvancedEventSelector[];
+/**
+ * The same selectors over ARNs not known yet: only the prefixes wait for them, so that the selectors' shape (data
+ * events, S3 objects) is known in a first preview and the policy pack can decide on it then.
+ */
+export function trailEventSelectors<A>(bucketArns: readonly A[], prefixOf: (arn: A) => A): AdvancedEventSelector<A>[];
+export function trailEventSelectors<A>(bucketArns: readonly A[], prefixOf?: (arn: A) => A): AdvancedEventSelector<A>[] {
+    const slash = prefixOf ?? ((arn: A) => `${String(arn)}/` as A);
+    const selectors: AdvancedEventSelector<A>[] = [
         { name: "All management events", fieldSelectors: [{ field: "eventCategory", equals: ["Management"] }] },
     ];
     if (bucketArns.length > 0) {
@@ -87,7 +94,7 @@ export function trailEventSelectors(bucketArns: readonly string[]): AdvancedEven
                 { field: "eventCategory", equals: ["Data"] },
                 { field: "resources.type", equals: ["AWS::S3::Object"] },
                 // A trailing slash, so that a bucket whose name extends another's is not logged by mistake.
-                { field: "resources.ARN", startsWiths: bucketArns.map((arn) => `${arn}/`) },
+                { field: "resources.ARN", startsWiths: bucketArns.map(slash) },
             ],
         });
     }

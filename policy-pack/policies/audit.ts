@@ -222,7 +222,7 @@ function basicSelectorLogsS3Objects(selector: Record<string, unknown>): boolean 
 export const cloudTrailS3DataEvents = stackPolicy({
     name: "cloudtrail-s3-data-events",
     description:
-        "A logging CloudTrail trail of the stack records S3 data events (object-level API calls). Event selectors built from ARNs of buckets not created yet are unknown in a first preview: a stack without a logging trail is caught then, the selectors when pulumi up is over.",
+        "A logging CloudTrail trail of the stack records S3 data events (object-level API calls). Decided in a first preview too: only the selectors' bucket prefixes wait for the buckets, not the selectors themselves.",
     remediationSteps:
         'Add an advancedEventSelectors entry with eventCategory equals ["Data"] and resources.type equals ["AWS::S3::Object"] (narrowed by resources.ARN startsWith the patient-data buckets) to the trail.',
     metadata: {
@@ -231,8 +231,6 @@ export const cloudTrailS3DataEvents = stackPolicy({
         checks: "At least one trail with enableLogging not false has an event selector for AWS::S3::Object data events",
         resourceTypes: [T.trail],
         awsConfig: ["cloudtrail-s3-dataevents-enabled"],
-        atPreview:
-            "Event selectors narrowed to the ARNs of buckets not created yet are one unknown value in a first preview. A stack without a logging trail is caught at preview; the selectors are judged when pulumi up is over, after the trail exists (a stack policy runs then; the rule is about the stack's trails together, so no resource policy can take it over).",
         docs: ["https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html"],
     },
     validate: ({ resources, notApplicable }, report) => {
@@ -242,7 +240,8 @@ export const cloudTrailS3DataEvents = stackPolicy({
                 records(t.props["advancedEventSelectors"]).some(advancedSelectorLogsS3Objects) ||
                 records(t.props["eventSelectors"]).some(basicSelectorLogsS3Objects),
         );
-        // Selectors narrowed to the ARNs of buckets not created yet are one unknown value at preview.
+        // A program that builds its whole selector list from values not known yet leaves the rule to pulumi up. This
+        // program builds the selectors around the ARNs (components/AuditTrail.ts), so a first preview decides it.
         const unknown = trails.filter((t) => isUnknown(t.props["advancedEventSelectors"]) || isUnknown(t.props["eventSelectors"]));
         if (!logsS3 && unknown.length > 0) {
             notApplicable(
