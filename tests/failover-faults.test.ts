@@ -12,6 +12,7 @@ import { expect } from "chai";
 import { parseStackConfig, type StackConfig } from "../config";
 import { confirmationOf, LOCK_LEASE_SECONDS } from "../lib/failover";
 import { startHandlerInChild } from "../orchestrator/local/childRun";
+import { VirtualClock } from "../orchestrator/local/virtualClock";
 import { startFaultProxy, type FaultProxy, type FaultRule } from "../orchestrator/local/faultProxy";
 import type { MotoServer } from "../orchestrator/local/moto";
 import { createTopology, drainQueue, MOTO_CREDENTIALS, publishPairMetrics, type Topology } from "../orchestrator/local/topology";
@@ -29,18 +30,6 @@ function devConfig(): StackConfig {
         throw new Error(JSON.stringify(parsed.issues));
     }
     return parsed.config;
-}
-
-/** A virtual clock: the detection window and the polls take no real time; AWS calls do. */
-class VirtualClock {
-    constructor(private offset = 0) {}
-    readonly now = () => Date.now() + this.offset;
-    readonly sleep = async (ms: number) => {
-        this.offset += ms;
-    };
-    get offsetMs(): number {
-        return this.offset;
-    }
 }
 
 describe("FailoverOrchestrator under injected faults", function () {

@@ -9,6 +9,7 @@ import { expect } from "chai";
 import { parseStackConfig, type StackConfig } from "../config";
 import { activeRegionParameterName, confirmationOf } from "../lib/failover";
 import { freePort, type MotoServer } from "../orchestrator/local/moto";
+import { VirtualClock } from "../orchestrator/local/virtualClock";
 import {
     createTopology,
     drainQueue,
@@ -33,21 +34,6 @@ function devConfig(): StackConfig {
         throw new Error(JSON.stringify(parsed.issues));
     }
     return parsed.config;
-}
-
-/**
- * A virtual clock shared by the invocations of one test: sleeps (the detection window, the polls) jump it forward,
- * so a 60 s window takes no real time, while every AWS call still goes to moto for real.
- */
-class VirtualClock {
-    private offset = 0;
-    readonly now = () => Date.now() + this.offset;
-    readonly sleep = async (ms: number) => {
-        this.offset += ms;
-    };
-    advance(ms: number): void {
-        this.offset += ms;
-    }
 }
 
 describe("FailoverOrchestrator against moto", function () {

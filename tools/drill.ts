@@ -31,6 +31,7 @@ import { recoveryBudget, type RecoveryBudget } from "../lib/recoveryBudget";
 import { startHandlerInChild } from "../orchestrator/local/childRun";
 import { startFaultProxy, type FaultProxy, type FaultRule, type ProxiedCall } from "../orchestrator/local/faultProxy";
 import { motoUnavailableReason, startMoto, type MotoServer } from "../orchestrator/local/moto";
+import { VirtualClock } from "../orchestrator/local/virtualClock";
 import { createTopology, drainQueue, MOTO_CREDENTIALS, publishPairMetrics, type Topology } from "../orchestrator/local/topology";
 import { normalise, readParameter, readRecord } from "../orchestrator/src/aws";
 import { createClients, type AwsClients } from "../orchestrator/src/clients";
@@ -118,21 +119,6 @@ export interface DrillReport {
         readonly configuredRtoSeconds: number;
     };
     readonly ok: boolean;
-}
-
-/** A virtual clock: sleeps jump it forward; AWS calls take their real time. */
-class VirtualClock {
-    private offset: number;
-    constructor(offsetMs = 0) {
-        this.offset = offsetMs;
-    }
-    readonly now = (): number => Date.now() + this.offset;
-    readonly sleep = async (ms: number): Promise<void> => {
-        this.offset += ms;
-    };
-    get offsetMs(): number {
-        return this.offset;
-    }
 }
 
 /** Everything one scenario works with. */
