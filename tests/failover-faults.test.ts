@@ -15,12 +15,18 @@ import { startHandlerInChild } from "../orchestrator/local/childRun";
 import { VirtualClock } from "../orchestrator/local/virtualClock";
 import { startFaultProxy, type FaultProxy, type FaultRule } from "../orchestrator/local/faultProxy";
 import type { MotoServer } from "../orchestrator/local/moto";
-import { createTopology, drainQueue, MOTO_CREDENTIALS, publishPairMetrics, type Topology } from "../orchestrator/local/topology";
-import { normalise, readParameter, readRecord } from "../orchestrator/src/aws";
+import {
+    createTopology,
+    drainQueue,
+    MOTO_CREDENTIALS,
+    pointersAt,
+    publishPairMetrics,
+    type Topology,
+} from "../orchestrator/local/topology";
 import { createClients } from "../orchestrator/src/clients";
 import { createHandler } from "../orchestrator/src/handler";
 import type { RunResult } from "../orchestrator/src/orchestrate";
-import { replicationLagAlarmEvent } from "../tools/drill";
+import { promotions as acceptedPromotions, replicationLagAlarmEvent } from "../tools/drill";
 import { readStackFile, stackFilePath } from "./harness/program";
 import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
 
@@ -98,20 +104,8 @@ describe("FailoverOrchestrator under injected faults", function () {
         }
     }
 
-    /** Promotions AWS accepted (a refused or dropped call does not count as one, but is still a call). */
-    const promotions = () =>
-        proxy.calls.filter((c) => /^(FailoverGlobalCluster|SwitchoverGlobalCluster)$/.test(c.action) && (c.upstreamStatus ?? 500) < 300)
-            .length;
-
-    /** Where the writer record and active-region point, read from moto directly. */
-    async function pointersAt(): Promise<string> {
-        const direct = createClients({ endpointFor: () => moto.url, credentials: MOTO_CREDENTIALS });
-        const record = await readRecord(direct.route53(), topology.hostedZoneId, topology.recordName);
-        const active = await readParameter(direct.ssm(config.drRegion), `/healthcare/${config.environment}/active-region`);
-        const r = record === normalise(topology.drEndpoint) ? "dr" : record === normalise(topology.primaryEndpoint) ? "primary" : "?";
-        const a = active === config.drRegion ? "dr" : active === config.primaryRegion ? "primary" : "?";
-        return r === a ? r : `split (record ${r}, active-region ${a})`;
-    }
+    const promotions = () => acceptedPromotions(proxy);
+    const pointers = () => pointersAt(moto.url, topology);
 
     const messages = () => drainQueue(moto.url, config.drRegion, topology.queueUrl);
     /** The first line of each message published: its summary. */
@@ -205,7 +199,7 @@ describe("FailoverOrchestrator under injected faults", function () {
                 expect(await outcome(invoke())).to.equal("refused");
                 expect(promotions()).to.equal(0);
                 expect(proxy.count({ action: /^(ChangeResourceRecordSets|PutParameter)$/ })).to.equal(0);
-                expect(await pointersAt()).to.equal("primary");
+                expect(await pointers()).to.equal("primary");
                 const sent = await summaries();
                 expect(sent).to.have.length(1);
                 expect(sent[0]).to.match(/^not failing over: [012] of 3 signals say the primary is down/);
@@ -224,7 +218,7 @@ describe("FailoverOrchestrator under injected faults", function () {
             );
             expect(await outcome(invoke())).to.equal("refused");
             expect(await outcome(invoke({ ...FAILOVER, force: true }, "req-2"))).to.equal("refused");
-            expect(await pointersAt()).to.equal("primary");
+            expect(await pointers()).to.equal("primary");
             expect(proxy.count({ action: /^(ChangeResourceRecordSets|PutParameter|RemoveFromGlobalCluster)$/ })).to.equal(0);
         });
 
@@ -242,7 +236,7 @@ describe("FailoverOrchestrator under injected faults", function () {
             expect(result.outcome).to.equal("failed");
             expect(result.message).to.match(/failed at act: InvalidGlobalClusterStateFault.*never detaches on its own/);
             expect(proxy.count({ action: "RemoveFromGlobalCluster" })).to.equal(0);
-            expect(await pointersAt()).to.equal("primary");
+            expect(await pointers()).to.equal("primary");
             const sent = await summaries();
             expect(sent).to.have.length(2);
             expect(sent[0]).to.match(/^unplanned failover: 2 of 3 signals/);
@@ -281,7 +275,7 @@ describe("FailoverOrchestrator under injected faults", function () {
                 expect(result.outcome).to.equal("refused");
                 expect(result.message).to.match(reason);
                 expect(promotions()).to.equal(0);
-                expect(await pointersAt()).to.equal("primary");
+                expect(await pointers()).to.equal("primary");
             });
         }
     });
@@ -293,7 +287,7 @@ describe("FailoverOrchestrator under injected faults", function () {
             expect(await outcome(invoke(undefined, "req-1", clock, SHORT))).to.equal("completed");
             expect(Date.now() - started, "real time, with the SDK throwing on its request timeout").to.be.below(20_000);
             expect(promotions()).to.equal(1);
-            expect(await pointersAt()).to.equal("dr");
+            expect(await pointers()).to.equal("dr");
         });
 
         it("a hung Route 53 change fails the run at its deadline, loudly, within the function's time; a re-run finishes", async () => {
@@ -305,7 +299,7 @@ describe("FailoverOrchestrator under injected faults", function () {
             // The next invocation resumes after act: no second promotion.
             expect(await outcome(invoke(undefined, "req-2"))).to.equal("completed");
             expect(promotions()).to.equal(1);
-            expect(await pointersAt()).to.equal("dr");
+            expect(await pointers()).to.equal("dr");
         });
     });
 
@@ -320,7 +314,7 @@ describe("FailoverOrchestrator under injected faults", function () {
             proxy.setRules([PRIMARY_DOWN, { service: "rds", action: "FailoverGlobalCluster", fault: { kind: "drop-response" } }]);
             expect(await outcome(invoke())).to.equal("completed");
             expect(proxy.count({ action: "FailoverGlobalCluster" })).to.equal(1);
-            expect(await pointersAt()).to.equal("dr");
+            expect(await pointers()).to.equal("dr");
         });
 
         it("a notification whose answer was lost is not sent again: one started and one completed message", async () => {
@@ -356,7 +350,7 @@ describe("FailoverOrchestrator under injected faults", function () {
                 const rerun = await invoke(replicationLagAlarmEvent(topology, new Date(later.now()).toISOString()), "req-next", later);
                 expect(rerun.outcome).to.equal("completed");
                 expect(promotions()).to.equal(1);
-                expect(await pointersAt()).to.equal("dr");
+                expect(await pointers()).to.equal("dr");
                 const sent = await summaries();
                 expect(sent.filter((m) => m.startsWith("unplanned failover")).length).to.be.at.most(1);
                 expect(sent.filter((m) => / completed | failed at /.test(m))).to.deep.equal([

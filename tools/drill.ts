@@ -32,8 +32,14 @@ import { startHandlerInChild } from "../orchestrator/local/childRun";
 import { startFaultProxy, type FaultProxy, type FaultRule, type ProxiedCall } from "../orchestrator/local/faultProxy";
 import { motoUnavailableReason, startMoto, type MotoServer } from "../orchestrator/local/moto";
 import { VirtualClock } from "../orchestrator/local/virtualClock";
-import { createTopology, drainQueue, MOTO_CREDENTIALS, publishPairMetrics, type Topology } from "../orchestrator/local/topology";
-import { normalise, readParameter, readRecord } from "../orchestrator/src/aws";
+import {
+    createTopology,
+    drainQueue,
+    MOTO_CREDENTIALS,
+    pointersAt,
+    publishPairMetrics,
+    type Topology,
+} from "../orchestrator/local/topology";
 import { createClients, type AwsClients } from "../orchestrator/src/clients";
 import { createHandler } from "../orchestrator/src/handler";
 import type { RunResult } from "../orchestrator/src/orchestrate";
@@ -195,20 +201,11 @@ async function invokeInProcess(
     }
 }
 
-/** Where the writer record and active-region point: `dr`, `primary`, or `split` when they disagree. */
-async function pointers(bench: Bench): Promise<string> {
-    const { topology, config, moto } = bench;
-    const direct = createClients({ endpointFor: () => moto.url, credentials: MOTO_CREDENTIALS });
-    const record = await readRecord(direct.route53(), topology.hostedZoneId, topology.recordName);
-    const active = await readParameter(direct.ssm(config.drRegion), `/healthcare/${config.environment}/active-region`);
-    const recordAt =
-        record === normalise(topology.drEndpoint) ? "dr" : record === normalise(topology.primaryEndpoint) ? "primary" : "unknown";
-    const activeAt = active === config.drRegion ? "dr" : active === config.primaryRegion ? "primary" : "unknown";
-    return recordAt === activeAt ? recordAt : "split";
-}
-
-/** Promotions AWS accepted: switchover and failover calls that reached it and were answered with success. */
-function promotions(proxy: FaultProxy): number {
+/**
+ * Promotions AWS accepted: switchover and failover calls that reached it and were answered with success (a refused or
+ * dropped call is a call, not a promotion).
+ */
+export function promotions(proxy: Pick<FaultProxy, "calls">): number {
     return proxy.calls.filter(
         (c) =>
             c.service === "rds" &&
@@ -423,7 +420,7 @@ async function crashResume(bench: Bench, options: DrillOptions): Promise<Awaited
         const rerun = await invokeInProcess(fresh, later, "drill-next", triggerEvent(fresh, later.now()));
         const state = {
             promotions: promotions(bench.proxy),
-            pointersAt: await pointers(fresh),
+            pointersAt: await pointersAt(bench.moto.url, topology),
             notifications: await countNotifications(fresh),
         };
         const after = `write ${k} of ${writes.length} (${writes[k - 1]})${outcome.exit === "killed" ? "" : `, but the child ${outcome.exit}: ${JSON.stringify("result" in outcome ? outcome.result : "error" in outcome ? outcome.error : "").slice(0, 200)}`}`;
@@ -481,7 +478,11 @@ export async function runDrill(config: StackConfig, options: DrillOptions = {}):
                           pointersAt: out.crashes.every((c) => c.pointersAt === "dr") ? "dr" : "mixed",
                           notifications: Math.max(0, ...out.crashes.map((c) => c.notifications)),
                       }
-                    : { promotions: promotions(proxy), pointersAt: await pointers(bench), notifications: await countNotifications(bench) };
+                    : {
+                          promotions: promotions(proxy),
+                          pointersAt: await pointersAt(moto.url, topology),
+                          notifications: await countNotifications(bench),
+                      };
             const problems = [...(out.crashes !== undefined ? [] : judge(definition.expected, state)), ...(out.extraProblems ?? [])];
             const { extraProblems: _extra, ...rest } = out;
             reports.push({

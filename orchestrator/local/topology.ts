@@ -32,6 +32,8 @@ import {
     type FailoverMode,
 } from "../../lib/failover";
 import { physicalName } from "../../lib/naming";
+import { normalise, readParameter, readRecord } from "../src/aws";
+import { createClients } from "../src/clients";
 
 export const MOTO_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" } as const;
 
@@ -283,6 +285,19 @@ export async function publishPairMetrics(
         await put(topology.primaryRegion, "ServerlessDatabaseCapacity", id(topology.primaryClusterArn), 2);
     }
     await put(topology.drRegion, "AuroraGlobalDBReplicationLag", id(topology.drClusterArn), options.lagMs ?? 120);
+}
+
+/**
+ * Where the writer record and `active-region` point, read from moto directly: `dr`, `primary`, or `split (...)` when
+ * they disagree (a split brain in the making).
+ */
+export async function pointersAt(endpoint: string, topology: Topology): Promise<string> {
+    const direct = createClients({ endpointFor: () => endpoint, credentials: MOTO_CREDENTIALS });
+    const record = await readRecord(direct.route53(), topology.hostedZoneId, topology.recordName);
+    const active = await readParameter(direct.ssm(topology.drRegion), activeRegionParameterName(topology.environment));
+    const r = record === normalise(topology.drEndpoint) ? "dr" : record === normalise(topology.primaryEndpoint) ? "primary" : "?";
+    const a = active === topology.drRegion ? "dr" : active === topology.primaryRegion ? "primary" : "?";
+    return r === a ? r : `split (record ${r}, active-region ${a})`;
 }
 
 /** SQS through its JSON protocol (the project has no SQS client; moto reads the region from the credential scope). */
