@@ -135,8 +135,9 @@ describe("FailoverOrchestrator under injected faults", function () {
                     ]);
                 },
             ],
-            [
-                "a primary in failing-over, replication stopped",
+            // Transitional statuses are not failures, even with replication stopped.
+            ...(["failing-over", "update-iam-db-auth"] as const).map((status): [string, () => Promise<void>] => [
+                `a primary in ${status}, replication stopped`,
                 async () => {
                     await publishPairMetrics(moto.url, topology, { now: clock.now(), lagMs: 600_000 });
                     proxy.setRules([
@@ -146,29 +147,12 @@ describe("FailoverOrchestrator under injected faults", function () {
                             action: "DescribeDBClusters",
                             fault: {
                                 kind: "rewrite",
-                                replace: (b) => b.replace("<Status>available</Status>", "<Status>failing-over</Status>"),
+                                replace: (b) => b.replace("<Status>available</Status>", `<Status>${status}</Status>`),
                             },
                         },
                     ]);
                 },
-            ],
-            [
-                "a primary in update-iam-db-auth, replication stopped",
-                async () => {
-                    await publishPairMetrics(moto.url, topology, { now: clock.now(), lagMs: 600_000 });
-                    proxy.setRules([
-                        {
-                            service: "rds",
-                            region: config.primaryRegion,
-                            action: "DescribeDBClusters",
-                            fault: {
-                                kind: "rewrite",
-                                replace: (b) => b.replace("<Status>available</Status>", "<Status>update-iam-db-auth</Status>"),
-                            },
-                        },
-                    ]);
-                },
-            ],
+            ]),
             [
                 "a 50% flaky network to the primary region",
                 async () => {
