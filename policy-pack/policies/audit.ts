@@ -4,7 +4,7 @@
  */
 import { decidedAfterUpdate, resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
 import type { PolicyResource } from "@pulumi/policy";
-import { describe, effectiveTags, isProtectedEnvironment, refersTo } from "./lib/resources";
+import { describe, effectiveTags, isProtectedEnvironment, protectedEnvironmentsSchema, refersTo } from "./lib/resources";
 import { bucketsOf, configsOf, holdsPatientData, PATIENT_DATA_SCHEMA, replicationTargets } from "./lib/s3";
 import { T } from "./lib/types";
 import { get, isOnByDefault, isSet, isTrue, isUnknown, num, records, str, strings } from "./lib/values";
@@ -279,16 +279,7 @@ export const auditLogObjectLockCompliance = stackPolicy({
         "In protected environments (prod), the buckets holding the CloudTrail audit trail (and their replicas) have Object Lock in COMPLIANCE mode, which no administrator can bypass.",
     remediationSteps:
         "Create the trail bucket with objectLockEnabled: true and declare an aws.s3.BucketObjectLockConfiguration with rule.defaultRetention.mode COMPLIANCE (same for its replica).",
-    configSchema: {
-        properties: {
-            protectedEnvironments: {
-                type: "array",
-                items: { type: "string" },
-                default: ["prod"],
-                description: "Environment tag values (or stack names) whose audit buckets must be locked in compliance mode.",
-            },
-        },
-    },
+    configSchema: protectedEnvironmentsSchema("audit buckets must be locked in compliance mode"),
     metadata: {
         concern: "audit",
         hipaa: ["164.312(b)", "164.312(c)(1)"],

@@ -6,7 +6,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
-import { describe, effectiveTags, isProtectedEnvironment, refersTo, regionOf } from "./lib/resources";
+import { describe, effectiveTags, isProtectedEnvironment, protectedEnvironmentsSchema, refersTo, regionOf } from "./lib/resources";
 import {
     bucketArn,
     bucketsOf,
@@ -320,16 +320,7 @@ export const deletionProtection = resourcePolicy({
     description: "In protected environments (prod), stateful resources have AWS deletion protection and Pulumi `protect`.",
     remediationSteps:
         "Set deletionProtection (or deletionProtectionEnabled) to true and the resource option protect: true (healthcare-dr:protect).",
-    configSchema: {
-        properties: {
-            protectedEnvironments: {
-                type: "array",
-                items: { type: "string" },
-                default: ["prod"],
-                description: "Environment tag values (or stack names) whose stateful resources must be protected.",
-            },
-        },
-    },
+    configSchema: protectedEnvironmentsSchema("stateful resources must be protected"),
     metadata: {
         concern: "recoverability",
         hipaa: ["164.308(a)(7)(i)", "164.312(c)(1)"],
@@ -413,16 +404,7 @@ export const backupVaultLocked = stackPolicy({
         "In protected environments (prod), every Backup vault has a Vault Lock (or an access policy denying everyone recovery-point deletion), so recovery points cannot be deleted by hand.",
     remediationSteps:
         "Declare an aws.backup.VaultLockConfiguration for the vault (backupVaultName, minRetentionDays, changeableForDays for compliance mode), or an aws.backup.VaultPolicy denying Principal * backup:DeleteRecoveryPoint, backup:UpdateRecoveryPointLifecycle and backup:PutBackupVaultAccessPolicy.",
-    configSchema: {
-        properties: {
-            protectedEnvironments: {
-                type: "array",
-                items: { type: "string" },
-                default: ["prod"],
-                description: "Environment tag values (or stack names) whose vaults must be locked.",
-            },
-        },
-    },
+    configSchema: protectedEnvironmentsSchema("vaults must be locked"),
     metadata: {
         concern: "recoverability",
         hipaa: [...CONTINGENCY, "164.312(c)(1)"],

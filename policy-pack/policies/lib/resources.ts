@@ -3,7 +3,7 @@
  * environment, and how one resource refers to another in a stack (by property dependency, as the engine records it,
  * or by the value of an id, name or ARN).
  */
-import type { PolicyProviderResource, PolicyResource } from "@pulumi/policy";
+import type { PolicyConfigSchema, PolicyProviderResource, PolicyResource } from "@pulumi/policy";
 import { get, isRecord, objectOf, stackOfUrn, str, strings, type Props } from "./values";
 
 /** The type token of the AWS provider resource. */
@@ -46,6 +46,24 @@ export function isProtectedEnvironment(
 ): boolean {
     const environment = tags["Environment"] ?? stackOfUrn(urn);
     return environment !== undefined && protectedEnvironments.includes(environment);
+}
+
+/**
+ * The config setting of the policies that apply in protected environments only (`isProtectedEnvironment`):
+ * `protectedEnvironments`, default `["prod"]`. `whose` finishes the description: "Environment tag values (or stack
+ * names) whose ...".
+ */
+export function protectedEnvironmentsSchema(whose: string): PolicyConfigSchema {
+    return {
+        properties: {
+            protectedEnvironments: {
+                type: "array",
+                items: { type: "string" },
+                default: ["prod"],
+                description: `Environment tag values (or stack names) whose ${whose}.`,
+            },
+        },
+    };
 }
 
 /**
