@@ -1,6 +1,6 @@
 """
 moto server with the two Aurora global database actions moto 5.2.5 lacks: FailoverGlobalCluster and
-SwitchoverGlobalCluster, and a fix of RemoveFromGlobalCluster (see below). Used by the integration tests and by the drill (npm run drill) to exercise the managed
+SwitchoverGlobalCluster, a fix of RemoveFromGlobalCluster, and atomic DynamoDB item writes (see below). Used by the integration tests and by the drill (npm run drill) to exercise the managed
 failover path end to end. Usage: server.py [moto_server arguments], e.g. server.py -H 127.0.0.1 -p 5123.
 
 What it implements, after the AWS API reference:
@@ -18,9 +18,12 @@ What it implements, after the AWS API reference:
   https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html).
 """
 
+import functools
 import sys
+import threading
 
 from moto.core.responses import ActionResult
+from moto.dynamodb.models import DynamoDBBackend
 from moto.rds.exceptions import DBClusterNotFoundError, RDSClientError
 from moto.rds.models import GlobalCluster, RDSBackend
 from moto.rds.responses import RDSResponse
@@ -128,6 +131,25 @@ def describe_global_clusters(self: RDSBackend) -> list:
             global_cluster.failover_state = None
     return _describe(self)
 
+
+# DynamoDB evaluates a condition and applies the write as one atomic step per item; moto's server handles requests
+# on several threads and does not, so two concurrent conditional writes could both succeed (two lock holders) and
+# two concurrent ADDs could both read the old count. One lock around moto's item writes restores the atomicity the
+# orchestrator's lock relies on. https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html
+_ITEM_WRITES = threading.Lock()
+
+
+def _atomic(method):
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with _ITEM_WRITES:
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+for _name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+    setattr(DynamoDBBackend, _name, _atomic(getattr(DynamoDBBackend, _name)))
 
 RDSResponse.failover_global_cluster = failover_global_cluster
 RDSResponse.switchover_global_cluster = switchover_global_cluster
