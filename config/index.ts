@@ -40,6 +40,8 @@ export interface StackConfig {
     readonly account: AwsAccount;
     readonly primaryRegion: string;
     readonly drRegion: string;
+    /** The writer's region as the deploy knows it (`healthcare-dr:activeRegion`, default `primaryRegion`). */
+    readonly activeRegion: string;
     /** Protection of stateful resources: Pulumi `protect`/`retainOnDelete`, AWS deletion protection, final snapshots. */
     readonly protect: boolean;
     readonly network: {
@@ -209,6 +211,7 @@ function resolve(parsed: ParsedStackConfig, environment: Environment, stack: str
         account: { accountId: parsed.accountId, partition: partitionOf(parsed.primaryRegion) },
         primaryRegion: parsed.primaryRegion,
         drRegion: parsed.drRegion,
+        activeRegion: parsed.activeRegion ?? parsed.primaryRegion,
         protect: parsed.protect ?? defaults.protect,
         network: {
             ...parsed.network,

@@ -428,6 +428,13 @@ export const stackConfigSchema = z
         primaryRegion: region.default("eu-west-2"),
         /** Region of the disaster-recovery stack. */
         drRegion: region.default("eu-west-1"),
+        /**
+         * The region whose cluster is the database writer, as far as the deploy knows: `primaryRegion` (the default)
+         * or `drRegion`. Nothing at run time waits for it (the orchestrators and the global writer endpoint follow the
+         * live writer); it places what must sit with the writer (the `rds.global_db_rpo` ceiling, the first value of
+         * the pointers). Flipped by a human after a failover or failback; a flip is an update, never a replacement.
+         */
+        activeRegion: region.optional(),
         /** Protect stateful resources from deletion (Pulumi protect, AWS deletion protection, final snapshots). */
         protect: flag.optional(),
         network: networkSchema.prefault({}),
@@ -465,6 +472,18 @@ export const stackConfigSchema = z
             }
         },
         whenValid(["primaryRegion"], ["drRegion"]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            if (cfg.activeRegion !== undefined && cfg.activeRegion !== cfg.primaryRegion && cfg.activeRegion !== cfg.drRegion) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["activeRegion"],
+                    message: `must be primaryRegion (${cfg.primaryRegion}) or drRegion (${cfg.drRegion}): the writer is always one of the two clusters`,
+                });
+            }
+        },
+        whenValid(["primaryRegion"], ["drRegion"], ["activeRegion"]),
     )
     .superRefine(
         (cfg, ctx) => {

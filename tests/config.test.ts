@@ -37,6 +37,11 @@ const BAD_STACKS: ReadonlyArray<{ file: string; keys: string[]; message: RegExp 
     { file: "unknown-region", keys: ["healthcare-dr:primaryRegion"], message: /not an AWS region.*eu-west-1/ },
     { file: "region-underscores", keys: ["healthcare-dr:drRegion"], message: /did you mean eu-west-1\?/ },
     { file: "identical-regions", keys: ["healthcare-dr:drRegion"], message: /must differ from primaryRegion/ },
+    {
+        file: "active-region-other",
+        keys: ["healthcare-dr:activeRegion"],
+        message: /must be primaryRegion \(eu-west-2\) or drRegion \(eu-west-1\)/,
+    },
     { file: "cidr-malformed", keys: ["healthcare-dr:network.primaryCidr"], message: /not an IPv4 CIDR block/ },
     { file: "cidr-host-bits", keys: ["healthcare-dr:network.drCidr"], message: /no host bits set/ },
     { file: "cidr-public", keys: ["healthcare-dr:network.primaryCidr"], message: /RFC 1918/ },
@@ -132,6 +137,7 @@ describe("stack configuration", () => {
             const config = valid(minimal);
             expect(config.primaryRegion).to.equal("eu-west-2");
             expect(config.drRegion).to.equal("eu-west-1");
+            expect(config.activeRegion, "the writer is at home until a failover").to.equal("eu-west-2");
             expect(config.network).to.deep.include({ primaryCidr: "10.10.0.0/16", drCidr: "10.20.0.0/16", azCount: 3 });
             expect(config.objectives.rto).to.deep.equal({ text: "1h", seconds: 3600 });
             expect(config.objectives.rpo).to.deep.equal({ text: "15m", seconds: 900 });
