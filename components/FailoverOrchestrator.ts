@@ -206,10 +206,11 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
         parameter(P.stack, args.stack);
         parameter(P.mode, mode);
         parameter(P.globalClusterId, args.globalClusterId);
-        parameter(P.primaryRegion, args.primaryRegion);
-        parameter(P.primaryClusterArn, args.primaryClusterArn);
-        parameter(P.drRegion, args.drRegion);
-        parameter(P.drClusterArn, args.drClusterArn);
+        // The function runs in the DR region: its own region and cluster, and the peer (the primary) whose loss it detects.
+        parameter(P.region, args.drRegion);
+        parameter(P.clusterArn, args.drClusterArn);
+        parameter(P.peerRegion, args.primaryRegion);
+        parameter(P.peerClusterArn, args.primaryClusterArn);
         parameter(P.hostedZoneId, zone.zoneId);
         parameter(P.recordName, record.fqdn);
         parameter(P.recordTtl, String(ttl));
@@ -288,10 +289,11 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                                 partition: v.p,
                                 accountId: v.accountId,
                                 region: args.drRegion,
+                                peerRegion: args.primaryRegion,
                                 globalClusterArn: v.g,
-                                primaryClusterArn: v.primaryArn,
-                                drClusterArn: v.drArn,
-                                drClusterIdentifier: v.drId,
+                                clusterArn: v.drArn,
+                                clusterIdentifier: v.drId,
+                                peerClusterArn: v.primaryArn,
                                 hostedZoneId: v.zoneId,
                                 recordName: writerRecordName(args.stack),
                                 parameterPath: failoverParameterPath(args.environment),

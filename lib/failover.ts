@@ -35,10 +35,14 @@ export const FAILOVER_PARAMETERS = {
     stack: "stack",
     mode: "mode",
     globalClusterId: "global-cluster-id",
-    primaryRegion: "primary-region",
-    primaryClusterArn: "primary-cluster-arn",
-    drRegion: "dr-region",
-    drClusterArn: "dr-cluster-arn",
+    /** This function's own region: the only region it ever promotes (each region has its own copy of the parameters). */
+    region: "region",
+    /** The ARN of its own region's cluster, the one it promotes. */
+    clusterArn: "cluster-arn",
+    /** The other region of the pair: the one whose loss this function detects. */
+    peerRegion: "peer-region",
+    /** The ARN of the peer region's cluster. */
+    peerClusterArn: "peer-cluster-arn",
     hostedZoneId: "hosted-zone-id",
     recordName: "record-name",
     recordTtl: "record-ttl",
@@ -46,33 +50,32 @@ export const FAILOVER_PARAMETERS = {
     topicArns: "topic-arns",
     /** The names of the alarms allowed to start the orchestrator (a StringList); any other alarm is rejected. */
     alarmNames: "alarm-names",
-    /** Seconds over which each signal of a lost primary must hold before an unplanned failover (DETECTION). */
+    /** Seconds over which each signal of a lost peer writer must hold before an unplanned failover (DETECTION). */
     detectionWindowSeconds: "detection-window-seconds",
-    /** How many independent signals must say "the primary is down" before an unplanned failover. */
+    /** How many independent signals must say "the peer writer is down" before an unplanned failover. */
     quorum: "quorum",
     /** Alarm events older than this many seconds are rejected (a stale alarm is no evidence). */
     maxEventAgeSeconds: "max-event-age-seconds",
-    /** The replication lag (seconds) above which the replication signal counts as "the primary is down". */
+    /** The replication lag (seconds) above which the replication signal counts as "the peer writer is down". */
     replicationLagThresholdSeconds: "replication-lag-threshold-seconds",
 } as const;
 
 /**
- * The independent signals that a primary region is lost. Each is read several times over the detection window and
- * must hold over all of it; an unplanned failover needs `quorum` of them (config `failover.quorum`).
- * - `primary-rds-api`: the primary region's RDS API, and the primary cluster's state there. Reached through the
- *   DR region's NAT gateway, like the control probe (Route 53) that tells "the primary is down" from "this function
- *   cannot reach anything". Transitional statuses (failing-over, modifying, upgrading, backing-up, ...) are not
- *   failures.
- * - `replication-lag`: `AuroraGlobalDBReplicationLag` of the DR cluster, read from CloudWatch in the DR region:
- *   missing, or above the threshold, over the window. Data-plane evidence: storage replication stops when the
- *   primary's storage stops.
- * - `primary-metrics`: `ServerlessDatabaseCapacity` of the primary cluster, read from CloudWatch in the primary
- *   region: a Serverless v2 cluster publishes it every minute while it runs, whatever its load. A different service
- *   than the RDS API, so an RDS control-plane outage alone (the database still serving) is not read as a lost
- *   primary.
+ * The independent signals that the peer region, which holds the writer, is lost (as seen by the function in the other
+ * region, whose cluster is a secondary). Each is read several times over the detection window and must hold over all
+ * of it; an unplanned failover needs `quorum` of them (config `failover.quorum`).
+ * - `peer-rds-api`: the peer region's RDS API, and the peer cluster's state there. Reached through this region's NAT
+ *   gateway, like the control probe (Route 53) that tells "the peer is down" from "this function cannot reach
+ *   anything". Transitional statuses (failing-over, modifying, upgrading, backing-up, ...) are not failures.
+ * - `replication-lag`: `AuroraGlobalDBReplicationLag` of this region's own cluster (published for a secondary), read
+ *   from CloudWatch in this region: missing, or above the threshold, over the window. Data-plane evidence: storage
+ *   replication stops when the writer's storage stops.
+ * - `peer-metrics`: `ServerlessDatabaseCapacity` of the peer cluster, read from CloudWatch in the peer region: a
+ *   Serverless v2 cluster publishes it every minute while it runs, whatever its load. A different service than the
+ *   RDS API, so an RDS control-plane outage alone (the database still serving) is not read as a lost writer.
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.AuroraMonitoring.Metrics.html
  */
-export const FAILOVER_SIGNALS = ["primary-rds-api", "replication-lag", "primary-metrics"] as const;
+export const FAILOVER_SIGNALS = ["peer-rds-api", "replication-lag", "peer-metrics"] as const;
 export type FailoverSignal = (typeof FAILOVER_SIGNALS)[number];
 
 /** Bounds of the detection window: several probes spread over at least 30 s, and well inside the function's time. */
@@ -131,9 +134,36 @@ export const FAILOVER_METRICS_NAMESPACE = "HealthcareDR/Failover";
 /** The run's lock lease: short, renewed while the run is alive, so that a crashed holder blocks others briefly. */
 export const LOCK_LEASE_SECONDS = 60;
 
-/** The parameter applications read to learn which region holds the writer: `/healthcare/<environment>/active-region`. */
+/**
+ * The parameter applications read to learn which region holds the writer: `/healthcare/<environment>/active-region`.
+ * The same name in each region (SSM parameters are regional): a run sets its own region's copy (a required step) and
+ * the peer region's (best effort, within PEER_WRITE_DEADLINE_SECONDS: the peer region may be the one that is down).
+ */
 export function activeRegionParameterName(environment: string): string {
     return parameterPath(environment, "active-region");
+}
+
+/**
+ * The longest the best-effort write of the peer region's `active-region` may take, in seconds. It never fails or
+ * blocks a run: a failure is reported in the final message, with the command that sets it by hand.
+ */
+export const PEER_WRITE_DEADLINE_SECONDS = 5;
+
+/**
+ * The replication-lag alarm of a region's orchestrator, on its own cluster's `AuroraGlobalDBReplicationLag`. The same
+ * name in each region (CloudWatch alarm names are regional).
+ */
+export function replicationLagAlarmName(stack: string): string {
+    return physicalName(stack, ["failover", "replication-lag"], 255);
+}
+
+/**
+ * The us-east-1 (ROUTE53_METRICS_REGION) alarm on the Route 53 health check of `watchedRegion`'s cluster liveness,
+ * forwarded to the OTHER region's event bus, whose orchestrator it may start: e.g. `hdr-prod-failover-eu-west-2-down`
+ * wakes the eu-west-1 function. Its events arrive with `region: us-east-1`.
+ */
+export function peerDownAlarmName(stack: string, watchedRegion: string): string {
+    return physicalName(stack, ["failover", watchedRegion, "down"], 255);
 }
 
 /** The lock table: a deterministic name, so that operators can find it during an incident. */

@@ -9,19 +9,23 @@ import { policyDocument, type PolicyDocument, type PolicyStatement } from "./iam
 export interface OrchestratorPolicyArgs {
     readonly partition: string;
     readonly accountId: string;
-    /** The DR region, where the function, its parameters, lock table, queue and topics live. */
+    /** The function's own region, where its parameters, lock table, queue and topics live: the only one it promotes. */
     readonly region: string;
+    /** The other region of the pair, whose cluster it probes and whose `active-region` copy it sets (best effort). */
+    readonly peerRegion: string;
     readonly globalClusterArn: string;
-    readonly primaryClusterArn: string;
-    readonly drClusterArn: string;
-    /** The DR cluster's identifier: its instances are `<identifier>-<n>` (components/AuroraPair.ts). */
-    readonly drClusterIdentifier: string;
+    /** Its own region's cluster: the only cluster it may promote. */
+    readonly clusterArn: string;
+    /** Its own cluster's identifier: its instances are `<identifier>-<n>` (components/AuroraPair.ts). */
+    readonly clusterIdentifier: string;
+    /** The peer region's cluster: described (a signal), never promoted. */
+    readonly peerClusterArn: string;
     readonly hostedZoneId: string;
     /** The writer record's name, as Route 53 normalises it (lower case, no trailing dot). */
     readonly recordName: string;
     /** `/healthcare/<environment>/failover`. */
     readonly parameterPath: string;
-    /** `/healthcare/<environment>/active-region`. */
+    /** `/healthcare/<environment>/active-region` (the same name in each region). */
     readonly activeRegionParameter: string;
     readonly lockTableArn: string;
     readonly deadLetterQueueArn: string;
@@ -31,32 +35,46 @@ export interface OrchestratorPolicyArgs {
 }
 
 /**
- * The RDS actions the failover needs, on the global cluster and its two member clusters. Not
+ * The RDS actions that promote a cluster, on the global cluster and the function's own cluster (the target). Not
  * `rds:RemoveFromGlobalCluster`: the function never detaches a cluster (that is a break-glass decision for a human).
+ * SwitchoverGlobalCluster is also the failback: AWS intends it "to fall back to the original primary after a global
+ * database failover".
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_SwitchoverGlobalCluster.html
  */
-export const RDS_FAILOVER_ACTIONS = ["rds:DescribeGlobalClusters", "rds:FailoverGlobalCluster", "rds:SwitchoverGlobalCluster"] as const;
+export const RDS_PROMOTION_ACTIONS = ["rds:FailoverGlobalCluster", "rds:SwitchoverGlobalCluster"] as const;
+
+/** Every RDS action the function calls: the promotion, and the reads of the global cluster, the clusters, its instances. */
+export const RDS_FAILOVER_ACTIONS = ["rds:DescribeGlobalClusters", ...RDS_PROMOTION_ACTIONS] as const;
 
 export function orchestratorPolicy(a: OrchestratorPolicyArgs): PolicyDocument {
-    const ssmArn = (name: string) => `arn:${a.partition}:ssm:${a.region}:${a.accountId}:parameter${name}`;
+    const ssmArn = (region: string, name: string) => `arn:${a.partition}:ssm:${region}:${a.accountId}:parameter${name}`;
     const statements: PolicyStatement[] = [
         {
-            Sid: "PromoteTheDrClusterOfThisGlobalDatabase",
+            // Only its own region's cluster is ever a target: the peer region's function promotes the peer cluster.
+            Sid: "PromoteOwnRegionsClusterOnly",
             Effect: "Allow",
-            Action: [...RDS_FAILOVER_ACTIONS],
-            Resource: [a.globalClusterArn, a.primaryClusterArn, a.drClusterArn],
+            Action: [...RDS_PROMOTION_ACTIONS],
+            Resource: [a.globalClusterArn, a.clusterArn],
         },
         {
+            Sid: "ReadTheGlobalCluster",
+            Effect: "Allow",
+            Action: ["rds:DescribeGlobalClusters"],
+            Resource: [a.globalClusterArn],
+        },
+        {
+            // Its own cluster (role, readiness, endpoint) and the peer's (the peer-rds-api signal).
             Sid: "ReadBothClusters",
             Effect: "Allow",
             Action: ["rds:DescribeDBClusters"],
-            Resource: [a.primaryClusterArn, a.drClusterArn],
+            Resource: [a.clusterArn, a.peerClusterArn],
         },
         {
-            // The readiness check: at least one available instance of the DR cluster.
-            Sid: "ReadTheDrInstances",
+            // The readiness check: at least one available instance of its own cluster.
+            Sid: "ReadOwnInstances",
             Effect: "Allow",
             Action: ["rds:DescribeDBInstances"],
-            Resource: [`arn:${a.partition}:rds:${a.region}:${a.accountId}:db:${a.drClusterIdentifier}-*`],
+            Resource: [`arn:${a.partition}:rds:${a.region}:${a.accountId}:db:${a.clusterIdentifier}-*`],
         },
         {
             // The replication-lag and capacity signals. GetMetricData has no resource-level permission.
@@ -91,13 +109,20 @@ export function orchestratorPolicy(a: OrchestratorPolicyArgs): PolicyDocument {
             Sid: "ReadOwnConfiguration",
             Effect: "Allow",
             Action: ["ssm:GetParametersByPath"],
-            Resource: [ssmArn(a.parameterPath), ssmArn(`${a.parameterPath}/*`)],
+            Resource: [ssmArn(a.region, a.parameterPath), ssmArn(a.region, `${a.parameterPath}/*`)],
         },
         {
-            Sid: "ReadAndSetTheActiveRegion",
+            Sid: "ReadAndSetOwnActiveRegion",
             Effect: "Allow",
             Action: ["ssm:GetParameter", "ssm:PutParameter"],
-            Resource: [ssmArn(a.activeRegionParameter)],
+            Resource: [ssmArn(a.region, a.activeRegionParameter)],
+        },
+        {
+            // The peer region's copy is set best effort (that region may be the one that is down), never read.
+            Sid: "SetThePeerRegionsActiveRegion",
+            Effect: "Allow",
+            Action: ["ssm:PutParameter"],
+            Resource: [ssmArn(a.peerRegion, a.activeRegionParameter)],
         },
         {
             Sid: "TakeTheFailoverLock",
@@ -119,9 +144,9 @@ export function orchestratorPolicy(a: OrchestratorPolicyArgs): PolicyDocument {
             Resource: [`${a.logGroupArn}:*`],
         },
         {
-            // The environment, the queue and the topics are encrypted with the DR region's key, which is also the DR
+            // The environment, the queue and the topics are encrypted with its own region's key, which is also its own
             // cluster's: DescribeKey is the readiness check that it is enabled.
-            Sid: "UseTheDrKey",
+            Sid: "UseOwnRegionsKey",
             Effect: "Allow",
             Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
             Resource: [a.kmsKeyArn],
@@ -149,7 +174,7 @@ export function orchestratorPolicy(a: OrchestratorPolicyArgs): PolicyDocument {
     return policyDocument(statements);
 }
 
-/** The trust and permission of the role EventBridge uses to forward an alarm to the DR region's default bus. */
+/** The permission of the role EventBridge uses to forward an alarm to another region's default bus. */
 export function forwardToBusPolicy(eventBusArn: string): PolicyDocument {
-    return policyDocument([{ Sid: "ForwardAlarmToDrRegion", Effect: "Allow", Action: ["events:PutEvents"], Resource: [eventBusArn] }]);
+    return policyDocument([{ Sid: "ForwardAlarmToRegion", Effect: "Allow", Action: ["events:PutEvents"], Resource: [eventBusArn] }]);
 }

@@ -19,7 +19,6 @@ import {
     ROUTE53_METRICS_REGION,
     writerRecordName,
 } from "../lib/failover";
-import { forwardToBusPolicy, orchestratorPolicy, RDS_FAILOVER_ACTIONS } from "../lib/failoverPolicy";
 import { actionsOf, isWildcardAction, type PolicyDocument } from "../lib/iam";
 import {
     AURORA_PROMOTION_SECONDS,
@@ -326,90 +325,16 @@ describe("FailoverOrchestrator", () => {
                         expect(statement.Sid).to.match(/NoResourceLevelPermission/);
                     }
                 }
-                const rds = doc.Statement.find((s) => s.Sid === "PromoteTheDrClusterOfThisGlobalDatabase")!;
+                const rds = doc.Statement.find((s) => s.Sid === "PromoteOwnRegionsClusterOnly")!;
                 const ids = auroraIdentifiers(stack, run.config.primaryRegion, run.config.drRegion);
                 expect(rds.Resource).to.deep.equal([
                     `arn:aws:rds::123456789012:global-cluster:${ids.global}`,
-                    `arn:aws:rds:${run.config.primaryRegion}:123456789012:cluster:${ids.primary}`,
                     `arn:aws:rds:${run.config.drRegion}:123456789012:cluster:${ids.dr}`,
                 ]);
                 expect(doc.Statement.find((s) => s.Sid === "NotifyOnCall")?.Resource).to.have.length(1);
             });
         });
     }
-});
-
-describe("the orchestrator's IAM policy", () => {
-    const args = {
-        partition: "aws",
-        accountId: "123456789012",
-        region: "eu-west-1",
-        globalClusterArn: "arn:aws:rds::123456789012:global-cluster:g",
-        primaryClusterArn: "arn:aws:rds:eu-west-2:123456789012:cluster:p",
-        drClusterArn: "arn:aws:rds:eu-west-1:123456789012:cluster:d",
-        drClusterIdentifier: "d",
-        hostedZoneId: "Z1",
-        recordName: "Writer.DB.dev.healthcare.internal.",
-        parameterPath: "/healthcare/dev/failover",
-        activeRegionParameter: "/healthcare/dev/active-region",
-        lockTableArn: "arn:aws:dynamodb:eu-west-1:123456789012:table/t",
-        deadLetterQueueArn: "arn:aws:sqs:eu-west-1:123456789012:q",
-        logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/f",
-        kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
-        topicArns: [],
-    };
-    it("names the three managed global-database actions, on the global cluster and its two clusters only: never a detach", () => {
-        const s = orchestratorPolicy(args).Statement[0]!;
-        expect(s.Action).to.deep.equal(["rds:DescribeGlobalClusters", "rds:FailoverGlobalCluster", "rds:SwitchoverGlobalCluster"]);
-        expect(s.Action).to.deep.equal([...RDS_FAILOVER_ACTIONS]);
-        expect(s.Resource).to.deep.equal([args.globalClusterArn, args.primaryClusterArn, args.drClusterArn]);
-        const all = orchestratorPolicy(args).Statement.flatMap((x) => actionsOf(x));
-        expect(all).to.not.include("rds:RemoveFromGlobalCluster");
-    });
-    it("reads the DR cluster's instances and key state for the readiness check, and the signal metrics", () => {
-        const doc = orchestratorPolicy(args);
-        expect(doc.Statement.find((x) => x.Sid === "ReadTheDrInstances")?.Resource).to.deep.equal([
-            "arn:aws:rds:eu-west-1:123456789012:db:d-*",
-        ]);
-        expect(doc.Statement.find((x) => x.Sid === "UseTheDrKey")?.Action).to.include("kms:DescribeKey");
-        expect(doc.Statement.find((x) => x.Sid === "ReadSignalMetricsNoResourceLevelPermission")).to.deep.include({
-            Action: ["cloudwatch:GetMetricData"],
-            Resource: "*",
-        });
-    });
-    it("limits record changes to UPSERT of the one CNAME, with the name normalised as Route 53 requires", () => {
-        const s = orchestratorPolicy(args).Statement.find((x) => x.Sid === "RepointTheWriterRecordOnly")!;
-        expect(s.Resource).to.deep.equal(["arn:aws:route53:::hostedzone/Z1"]);
-        expect(s.Condition?.["ForAllValues:StringEquals"]).to.deep.equal({
-            "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["writer.db.dev.healthcare.internal"],
-            "route53:ChangeResourceRecordSetsRecordTypes": ["CNAME"],
-            "route53:ChangeResourceRecordSetsActions": ["UPSERT"],
-        });
-    });
-    it("reads only its own parameter path and writes only active-region", () => {
-        const doc = orchestratorPolicy(args);
-        expect(doc.Statement.find((x) => x.Sid === "ReadOwnConfiguration")?.Resource).to.deep.equal([
-            "arn:aws:ssm:eu-west-1:123456789012:parameter/healthcare/dev/failover",
-            "arn:aws:ssm:eu-west-1:123456789012:parameter/healthcare/dev/failover/*",
-        ]);
-        expect(doc.Statement.find((x) => x.Sid === "ReadAndSetTheActiveRegion")?.Resource).to.deep.equal([
-            "arn:aws:ssm:eu-west-1:123456789012:parameter/healthcare/dev/active-region",
-        ]);
-    });
-    it("lets the forwarding role put events on the one bus it is given, and nothing else", () => {
-        const bus = "arn:aws:events:eu-west-1:123456789012:event-bus/default";
-        expect(forwardToBusPolicy(bus).Statement).to.deep.equal([
-            { Sid: "ForwardAlarmToDrRegion", Effect: "Allow", Action: ["events:PutEvents"], Resource: [bus] },
-        ]);
-    });
-    it("grants sns:Publish only when there are topics", () => {
-        expect(orchestratorPolicy(args).Statement.some((s) => s.Sid === "NotifyOnCall")).to.be.false;
-        expect(
-            orchestratorPolicy({ ...args, topicArns: ["arn:aws:sns:eu-west-1:123456789012:a"] }).Statement.find(
-                (s) => s.Sid === "NotifyOnCall",
-            )?.Resource,
-        ).to.deep.equal(["arn:aws:sns:eu-west-1:123456789012:a"]);
-    });
 });
 
 describe("the recovery budget", () => {

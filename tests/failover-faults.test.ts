@@ -186,7 +186,7 @@ describe("FailoverOrchestrator under injected faults", function () {
                 expect(await pointers()).to.equal("primary");
                 const sent = await summaries();
                 expect(sent).to.have.length(1);
-                expect(sent[0]).to.match(/^not failing over: [012] of 3 signals say the primary is down/);
+                expect(sent[0]).to.match(/^not failing over: [012] of 3 signals say the writer in eu-west-2 is down/);
             });
         }
     });

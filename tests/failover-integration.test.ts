@@ -150,7 +150,7 @@ describe("FailoverOrchestrator against moto", function () {
         expect(state.activeRegion).to.equal(config.drRegion);
         expect(state.messages).to.have.length(2);
         expect(state.messages[0]).to.match(
-            /^unplanned failover: 2 of 3 signals say the primary is down \(quorum 2\) over 60 s and 4 rounds: primary-rds-api down, replication-lag unknown, primary-metrics down/,
+            /^unplanned failover: 2 of 3 signals say the writer in eu-west-2 is down \(quorum 2\) over 60 s and 4 rounds: peer-rds-api down, replication-lag unknown, peer-metrics down/,
         );
         const machine = JSON.parse(state.messages[1]!.split("--- machine-readable ---\n")[1]!) as { timeline: { name: string }[] };
         expect(machine.timeline.map((s) => s.name)).to.include.members(["assess", "lock", "act", "wait-for-writer", "repoint", "verify"]);
@@ -193,7 +193,7 @@ describe("FailoverOrchestrator against moto", function () {
         expect(state.record).to.equal(normalise(topology.primaryEndpoint));
         expect(state.activeRegion).to.equal(config.primaryRegion);
         expect(state.messages).to.have.length(1);
-        expect(state.messages[0]).to.match(/0 of 3 signals say the primary is down/);
+        expect(state.messages[0]).to.match(/0 of 3 signals say the writer in eu-west-2 is down/);
     });
 
     it("a dry run reads everything and changes nothing", async () => {

@@ -40,6 +40,7 @@ import {
     ORCHESTRATOR_TIMEOUT_SECONDS,
     orchestrationDeadlineSeconds,
     orchestratorEnvironment,
+    peerDownAlarmName,
     DETECTION_WINDOW_SECONDS,
     WRITER_POLL_SECONDS,
 } from "../lib/failover";
@@ -140,10 +141,10 @@ const PARAMETERS = (): Record<string, string> => ({
     [FAILOVER_PARAMETERS.stack]: "dev",
     [FAILOVER_PARAMETERS.mode]: sim.mode,
     [FAILOVER_PARAMETERS.globalClusterId]: GLOBAL,
-    [FAILOVER_PARAMETERS.primaryRegion]: PRIMARY.region,
-    [FAILOVER_PARAMETERS.primaryClusterArn]: arnOf(PRIMARY),
-    [FAILOVER_PARAMETERS.drRegion]: DR.region,
-    [FAILOVER_PARAMETERS.drClusterArn]: arnOf(DR),
+    [FAILOVER_PARAMETERS.region]: DR.region,
+    [FAILOVER_PARAMETERS.clusterArn]: arnOf(DR),
+    [FAILOVER_PARAMETERS.peerRegion]: PRIMARY.region,
+    [FAILOVER_PARAMETERS.peerClusterArn]: arnOf(PRIMARY),
     [FAILOVER_PARAMETERS.hostedZoneId]: "Z0123456789",
     [FAILOVER_PARAMETERS.recordName]: RECORD,
     [FAILOVER_PARAMETERS.recordTtl]: "30",
@@ -317,7 +318,8 @@ const manualEvent = (action: "switchover" | "failover", extra: Record<string, un
 const FAILOVER = manualEvent("failover");
 const SWITCHOVER = manualEvent("switchover");
 const LAG_ALARM = "hdr-dev-failover-replication-lag";
-const HEALTH_ALARM = "hdr-dev-failover-health-check";
+/** The us-east-1 alarm on the primary region's health check, forwarded to the DR region's function. */
+const HEALTH_ALARM = peerDownAlarmName("dev", PRIMARY.region);
 const alarm = (state = "ALARM", extra: Record<string, unknown> = {}) => ({
     version: "0",
     id: "e-1",
@@ -527,20 +529,21 @@ describe("FailoverOrchestrator runtime", () => {
 
     describe("decisions", () => {
         const evidence = (down: number, extra: Partial<Evidence> = {}): Evidence => ({
+            peerRegion: PRIMARY.region,
             signals: [],
             down,
             quorum: 2,
             quorumMet: down >= 2,
-            primaryAnswered: down === 0,
-            primaryServing: down === 0,
+            peerAnswered: down === 0,
+            peerServing: down === 0,
             spanMs: 60_000,
             rounds: 4,
             ...extra,
         });
         const ready: Readiness = { ready: true, problems: [], facts: {} as ReadinessFacts };
         const world = (w: Partial<World>): World => ({
-            drRole: "secondary",
-            pointersAtDr: false,
+            role: "secondary",
+            pointersAtSelf: false,
             openRun: false,
             readiness: ready,
             evidence: evidence(3),
@@ -564,7 +567,7 @@ describe("FailoverOrchestrator runtime", () => {
             resources: [],
             time: "",
         });
-        const auto = { mode: "automatic" as const, stack: "dev", drRegion: DR.region };
+        const auto = { mode: "automatic" as const, stack: "dev", region: DR.region };
         const manualMode = { ...auto, mode: "manual" as const };
         const cases: [string, OrchestratorRequest, World, typeof auto | typeof manualMode, string, RegExp?][] = [
             ["an alarm back to OK is ignored", alarmRequest("OK"), world({}), auto, "ignore"],
@@ -630,22 +633,15 @@ describe("FailoverOrchestrator runtime", () => {
             [
                 "a DR writer with the pointers on it is already active",
                 manual("failover"),
-                world({ drRole: "writer", pointersAtDr: true }),
+                world({ role: "writer", pointersAtSelf: true }),
                 auto,
                 "already-active",
             ],
-            [
-                "a DR writer with stale pointers is repointed",
-                manual("failover"),
-                world({ drRole: "writer" }),
-                auto,
-                "proceed",
-                /repointing/,
-            ],
+            ["a DR writer with stale pointers is repointed", manual("failover"), world({ role: "writer" }), auto, "proceed", /repointing/],
             [
                 "a DR writer whose run never finished is finished",
                 alarmRequest(),
-                world({ drRole: "writer", pointersAtDr: true, openRun: true }),
+                world({ role: "writer", pointersAtSelf: true, openRun: true }),
                 auto,
                 "proceed",
                 /finishing the run/,
@@ -653,7 +649,7 @@ describe("FailoverOrchestrator runtime", () => {
             [
                 "a DR cluster outside the global cluster is never pointed at (split brain), even with the quorum met",
                 manual("failover", true),
-                world({ drRole: "not-member" }),
+                world({ role: "not-member" }),
                 auto,
                 "refuse",
                 /not a member of the global cluster.*break-glass/,
@@ -661,11 +657,11 @@ describe("FailoverOrchestrator runtime", () => {
             [
                 "a detached DR cluster is refused while the primary is healthy",
                 alarmRequest(),
-                world({ drRole: "not-member", evidence: evidence(0) }),
+                world({ role: "not-member", evidence: evidence(0) }),
                 auto,
                 "refuse",
             ],
-            ["a promotion under way is waited for", manual("failover"), world({ drRole: "promoting" }), auto, "proceed", /under way/],
+            ["a promotion under way is waited for", manual("failover"), world({ role: "promoting" }), auto, "proceed", /under way/],
         ];
         for (const [what, request, w, ctx, kind, reason] of cases) {
             it(what, () => {
@@ -677,8 +673,8 @@ describe("FailoverOrchestrator runtime", () => {
             });
         }
         it("does not promote again when the DR cluster is already the writer or promoting", () => {
-            for (const drRole of ["writer", "promoting"] as const) {
-                const decision = decide(manual("failover"), world({ drRole }), auto);
+            for (const role of ["writer", "promoting"] as const) {
+                const decision = decide(manual("failover"), world({ role }), auto);
                 expect(decision.kind === "proceed" ? decision.promote : true).to.equal(false);
             }
         });
@@ -690,16 +686,16 @@ describe("FailoverOrchestrator runtime", () => {
             api: "down" | "up" | "unknown",
             lag: "down" | "up" | "unknown",
             metricsVerdict: "down" | "up" | "unknown",
-            primaryStatus?: string,
+            peerStatus?: string,
         ): Round => ({
             at,
             control: true,
             readings: {
-                "primary-rds-api": { verdict: api, detail: "" },
+                "peer-rds-api": { verdict: api, detail: "" },
                 "replication-lag": { verdict: lag, detail: "" },
-                "primary-metrics": { verdict: metricsVerdict, detail: "" },
+                "peer-metrics": { verdict: metricsVerdict, detail: "" },
             },
-            ...(primaryStatus !== undefined ? { primaryStatus } : {}),
+            ...(peerStatus !== undefined ? { peerStatus } : {}),
         });
         it("combines readings: down only when every reading is down; one up is up; otherwise unknown", () => {
             expect(combine(["down", "down", "down"])).to.equal("down");
@@ -709,9 +705,9 @@ describe("FailoverOrchestrator runtime", () => {
         });
         it("meets the quorum only with enough signals down over the whole window", () => {
             const rounds = [0, 20_000, 40_000, 60_000].map((t) => round(t, "down", "down", "up"));
-            expect(evaluate(rounds, 2, 60_000)).to.include({ down: 2, quorumMet: true, spanMs: 60_000 });
-            expect(evaluate(rounds, 3, 60_000).quorumMet).to.be.false;
-            expect(evaluate(rounds.slice(0, 2), 2, 60_000).quorumMet, "a window cut short").to.be.false;
+            expect(evaluate(rounds, 2, PRIMARY.region, 60_000)).to.include({ down: 2, quorumMet: true, spanMs: 60_000 });
+            expect(evaluate(rounds, 3, PRIMARY.region, 60_000).quorumMet).to.be.false;
+            expect(evaluate(rounds.slice(0, 2), 2, PRIMARY.region, 60_000).quorumMet, "a window cut short").to.be.false;
         });
         it("a single good reading in the window keeps the primary up (a brownout is not an outage)", () => {
             const rounds = [
@@ -719,12 +715,13 @@ describe("FailoverOrchestrator runtime", () => {
                 round(20_000, "up", "down", "down", "available"),
                 round(40_000, "down", "down", "down"),
             ];
-            expect(evaluate(rounds, 3, 40_000)).to.include({ down: 2, quorumMet: false });
+            expect(evaluate(rounds, 3, PRIMARY.region, 40_000)).to.include({ down: 2, quorumMet: false });
         });
     });
 
     describe("readiness", () => {
         const facts = (f: Partial<ReadinessFacts>): ReadinessFacts => ({
+            region: DR.region,
             member: true,
             status: "available",
             engineVersion: "16.6",
@@ -753,12 +750,13 @@ describe("FailoverOrchestrator runtime", () => {
         it("re-checks before acting: readiness, the primary for a switchover, the quorum for an unforced failover", () => {
             const ok: Readiness = { ready: true, problems: [], facts: facts({}) };
             const round = (down: number, serving: boolean, answered = serving): Evidence => ({
+                peerRegion: PRIMARY.region,
                 signals: [],
                 down,
                 quorum: 2,
                 quorumMet: false,
-                primaryAnswered: answered,
-                primaryServing: serving,
+                peerAnswered: answered,
+                peerServing: serving,
                 spanMs: 0,
                 rounds: 1,
             });
@@ -768,7 +766,7 @@ describe("FailoverOrchestrator runtime", () => {
             );
             expect(recheckProblem("failover", false, ok, round(1, false))).to.match(/no longer looks lost/);
             expect(recheckProblem("failover", true, ok, round(0, true))).to.equal(undefined);
-            expect(recheckProblem("switchover", false, ok, round(0, false))).to.match(/needs the primary serving/);
+            expect(recheckProblem("switchover", false, ok, round(0, false))).to.match(/needs the writer in eu-west-2 serving/);
             expect(recheckProblem("failover", true, { ...ok, ready: false, problems: ["x"] }, round(3, false))).to.match(/no longer ready/);
         });
     });
@@ -917,7 +915,7 @@ describe("FailoverOrchestrator runtime", () => {
             );
         });
         it("refuses a cluster ARN outside its configured region", () => {
-            expect(() => parseRuntimeConfig({ ...PARAMETERS(), "primary-cluster-arn": arnOf(DR) }, "dev", "t")).to.throw(
+            expect(() => parseRuntimeConfig({ ...PARAMETERS(), "peer-cluster-arn": arnOf(DR) }, "dev", "t")).to.throw(
                 ConfigurationError,
                 /is not in eu-west-2/,
             );
@@ -995,7 +993,7 @@ describe("FailoverOrchestrator runtime", () => {
             expect(result.outcome).to.equal("completed");
             expect(rds.commandCalls(FailoverGlobalClusterCommand)).to.have.length(1);
             expect(result.timeline.find((s) => s.name === "act")?.detail).to.match(
-                /answered TimeoutError, but the global cluster shows the DR cluster promoting/,
+                /answered TimeoutError, but the global cluster shows the eu-west-1 cluster promoting/,
             );
         });
 
@@ -1030,7 +1028,7 @@ describe("FailoverOrchestrator runtime", () => {
             sim.promotionAfter = Infinity;
             const err = await rejection(handler()(FAILOVER, context()));
             expect(err.message).to.match(
-                /failed at wait-for-writer: WaitTimeout: the DR cluster did not become the available writer in time/,
+                /failed at wait-for-writer: WaitTimeout: the eu-west-1 cluster did not become the available writer in time/,
             );
             expect(sim.lock).to.include({ state: "failed" });
             expect(sim.lock?.steps).to.include("act");
@@ -1085,17 +1083,17 @@ describe("FailoverOrchestrator runtime", () => {
             [
                 "a primary in failing-over (a transition, not a failure) with replication stopped",
                 () => Object.assign(sim, { primary: "failing-over", primaryMetrics: "present" }),
-                /primary-rds-api up/,
+                /peer-rds-api up/,
             ],
             [
                 "a primary in update-iam-db-auth with replication stopped",
                 () => Object.assign(sim, { primary: "update-iam-db-auth", primaryMetrics: "present" }),
-                /primary-rds-api up/,
+                /peer-rds-api up/,
             ],
             [
                 "a brownout: the primary's RDS API answers 503 every other call",
                 () => Object.assign(sim, { primary: "flaky", primaryMetrics: "present" }),
-                /primary-rds-api up/,
+                /peer-rds-api up/,
             ],
             [
                 "two failed probes then a good one",
@@ -1109,17 +1107,17 @@ describe("FailoverOrchestrator runtime", () => {
                         return { DBClusters: [{ Status: "available", Endpoint: endpointOf(PRIMARY) }] };
                     });
                 },
-                /primary-rds-api up/,
+                /peer-rds-api up/,
             ],
             [
                 "this function cannot reach anything (its NAT is down): the control probe fails too",
                 () => Object.assign(sim, { route53Down: true }),
-                /primary-rds-api unknown.*primary-metrics unknown/,
+                /peer-rds-api unknown.*peer-metrics unknown/,
             ],
             [
                 "throttling of the primary's API",
                 () => Object.assign(sim, { primary: "throttled", primaryMetrics: "present" }),
-                /primary-rds-api unknown/,
+                /peer-rds-api unknown/,
             ],
         ];
         for (const [what, arrange, reason] of refusedCases) {
@@ -1163,7 +1161,7 @@ describe("FailoverOrchestrator runtime", () => {
             const err = await handler()(FAILOVER, context());
             expect(err.outcome).to.equal("failed");
             expect(err.message).to.match(
-                /failed at act: RecheckFailed: re-checked immediately before acting, nothing was started: the primary no longer looks lost/,
+                /failed at act: RecheckFailed: re-checked immediately before acting, nothing was started: the writer in eu-west-2 no longer looks lost/,
             );
             expect(rds.commandCalls(FailoverGlobalClusterCommand)).to.have.length(0);
             expect(route53.commandCalls(ChangeResourceRecordSetsCommand)).to.have.length(0);
@@ -1391,7 +1389,7 @@ describe("FailoverOrchestrator runtime", () => {
             });
             const result = await handler()(FAILOVER, context());
             expect(result.outcome).to.equal("completed");
-            expect(result.evidence?.signals.find((x) => x.signal === "primary-rds-api")?.verdict).to.equal("down");
+            expect(result.evidence?.signals.find((x) => x.signal === "peer-rds-api")?.verdict).to.equal("down");
         });
     });
 
@@ -1421,9 +1419,17 @@ describe("FailoverOrchestrator runtime", () => {
             expect(rds.commandCalls(FailoverGlobalClusterCommand)).to.have.length(0);
         });
 
-        it("a repeated alarm after a completed failover changes nothing and stays quiet", async () => {
+        it("a repeated alarm after a completed failover changes nothing and stays quiet: not needed", async () => {
             Object.assign(sim, { drWriter: true, record: endpointOf(DR), activeRegion: DR.region });
             const result = await handler()(alarm(), context());
+            expect(result.outcome).to.equal("not-needed");
+            expect(result.message).to.match(/eu-west-1 cluster is already the writer/);
+            expect(writes()).to.equal(0);
+        });
+
+        it("a manual request for the region that already holds the writer is answered already-active, quietly", async () => {
+            Object.assign(sim, { drWriter: true, record: endpointOf(DR), activeRegion: DR.region });
+            const result = await handler()(SWITCHOVER, context());
             expect(result.outcome).to.equal("already-active");
             expect(writes()).to.equal(0);
         });

@@ -16,7 +16,7 @@ import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, type Ro
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import type { ClusterRef } from "./config";
-import { IN_FLIGHT_FAILOVER_STATUSES, type DrRole } from "./decide";
+import { IN_FLIGHT_FAILOVER_STATUSES, type Role } from "./decide";
 import { errorCode } from "./errors";
 
 /** Per-call options: the abort signal that bounds the call. */
@@ -60,18 +60,20 @@ export function isInFlight(view: GlobalClusterView): boolean {
 }
 
 /**
- * The DR cluster's role, from the global cluster's members and any operation under way. Pure. A cluster that is not
- * a member of this global cluster (detached, or never joined) is `not-member`: never a writer to point at.
+ * The role of the cluster `arn` (the function's own), from the global cluster's members and any operation under way.
+ * Pure. A cluster that is not a member of this global cluster (detached, or never joined) is `not-member`: never a
+ * writer to point at. The writer while a move to another member is under way is `demoting`.
  */
-export function drRoleOf(view: GlobalClusterView, drArn: string): DrRole {
-    const member = view.members.find((m) => m.arn === drArn);
+export function roleOf(view: GlobalClusterView, arn: string): Role {
+    const member = view.members.find((m) => m.arn === arn);
     if (member === undefined) {
         return "not-member";
     }
+    const inFlight = isInFlight(view);
     if (member.isWriter) {
-        return "writer";
+        return inFlight && view.failover?.toArn !== undefined && view.failover.toArn !== arn ? "demoting" : "writer";
     }
-    return isInFlight(view) && (view.failover?.toArn === undefined || view.failover.toArn === drArn) ? "promoting" : "secondary";
+    return inFlight && (view.failover?.toArn === undefined || view.failover.toArn === arn) ? "promoting" : "secondary";
 }
 
 export interface ClusterView {

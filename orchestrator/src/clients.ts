@@ -17,13 +17,18 @@ export interface AwsClients {
      * the global cluster back and decides itself, rather than the SDK sending the call again.
      */
     rdsOnce(region: string): RDSClient;
-    /** The probe of the primary region: short timeouts and few retries, because an unreachable region is the answer. */
+    /** The probe of the peer region: short timeouts and few retries, because an unreachable region is the answer. */
     rdsProbe(region: string): RDSClient;
-    /** CloudWatch of a region; the primary region's is a probe (short timeouts, few retries) like `rdsProbe`. */
+    /** CloudWatch of a region; the peer region's is a probe (short timeouts, few retries) like `rdsProbe`. */
     cloudwatch(region: string): CloudWatchClient;
     cloudwatchProbe(region: string): CloudWatchClient;
     route53(): Route53Client;
     ssm(region: string): SSMClient;
+    /**
+     * SSM without SDK retries, for the best-effort write of the peer region's `active-region`: one attempt within its
+     * short deadline, so that a region that is down costs no backoff.
+     */
+    ssmOnce(region: string): SSMClient;
     /** SNS without SDK retries: a publish whose answer was lost must not be sent twice (at most one message each). */
     sns(region: string): SNSClient;
     dynamodb(region: string): DynamoDBClient;
@@ -37,7 +42,7 @@ export interface ClientOptions {
     readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
     /** Per-request timeout of ordinary calls, ms. @default 10000 */
     readonly requestTimeoutMs?: number;
-    /** Per-request timeout of the primary-region probe, ms. @default 5000 */
+    /** Per-request timeout of the peer-region probe, ms. @default 5000 */
     readonly probeTimeoutMs?: number;
     /** SDK attempts per call (with the SDK's exponential backoff and throttling handling). @default 5 */
     readonly maxAttempts?: number;
@@ -87,6 +92,7 @@ export function createClients(options: ClientOptions = {}): AwsClients {
             memo(`cloudwatch-probe:${region}`, () => new CloudWatchClient(common(region, options.probeTimeoutMs ?? 5_000, 2))),
         route53: () => memo("route53", () => new Route53Client(common(ROUTE53_SIGNING_REGION, timeout, attempts))),
         ssm: (region) => memo(`ssm:${region}`, () => new SSMClient(common(region, timeout, attempts))),
+        ssmOnce: (region) => memo(`ssm-once:${region}`, () => new SSMClient(common(region, timeout, 1))),
         sns: (region) => memo(`sns:${region}`, () => new SNSClient(common(region, timeout, 1))),
         dynamodb: (region) => memo(`dynamodb:${region}`, () => new DynamoDBClient(common(region, timeout, attempts))),
         kms: (region) => memo(`kms:${region}`, () => new KMSClient(common(region, timeout, attempts))),

@@ -1,6 +1,10 @@
 /**
  * The orchestrator's configuration, read from SSM Parameter Store under `/healthcare/<environment>/failover/` at
  * every invocation (a handful of parameters, one paginated call), so that it is never stale after a deploy.
+ *
+ * Each region of the pair runs its own function with its own copy of the parameters: `region`/`cluster-arn` name the
+ * function's own region and cluster (the only one it ever promotes), `peer-region`/`peer-cluster-arn` the other one
+ * (whose loss it detects). The copies are the same with self and peer swapped.
  */
 import { GetParametersByPathCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { z } from "zod";
@@ -27,8 +31,10 @@ export interface RuntimeConfig {
     readonly stack: string;
     readonly mode: FailoverMode;
     readonly globalClusterId: string;
-    readonly primary: ClusterRef;
-    readonly dr: ClusterRef;
+    /** This function's own region and cluster: the only cluster it promotes. */
+    readonly self: ClusterRef;
+    /** The other region of the pair and its cluster: the writer whose loss this function detects. */
+    readonly peer: ClusterRef;
     readonly hostedZoneId: string;
     readonly recordName: string;
     readonly recordTtl: number;
@@ -39,7 +45,7 @@ export interface RuntimeConfig {
     readonly accountId: string;
     /** The alarms allowed to start the orchestrator. */
     readonly alarmNames: readonly string[];
-    /** Seconds over which the signals of a lost primary must hold. */
+    /** Seconds over which the signals of a lost peer writer must hold. */
     readonly detectionWindowSeconds: number;
     /** Signals needed for an unplanned failover. */
     readonly quorum: number;
@@ -63,10 +69,10 @@ const parametersSchema = z.object({
     [P.stack]: z.string().min(1),
     [P.mode]: z.enum(FAILOVER_MODES, { error: `must be one of ${FAILOVER_MODES.join(", ")}` }),
     [P.globalClusterId]: z.string().min(1),
-    [P.primaryRegion]: z.string().min(1),
-    [P.primaryClusterArn]: z.string().regex(CLUSTER_ARN, { error: "must be an Aurora cluster ARN" }),
-    [P.drRegion]: z.string().min(1),
-    [P.drClusterArn]: z.string().regex(CLUSTER_ARN, { error: "must be an Aurora cluster ARN" }),
+    [P.region]: z.string().min(1),
+    [P.clusterArn]: z.string().regex(CLUSTER_ARN, { error: "must be an Aurora cluster ARN" }),
+    [P.peerRegion]: z.string().min(1),
+    [P.peerClusterArn]: z.string().regex(CLUSTER_ARN, { error: "must be an Aurora cluster ARN" }),
     [P.hostedZoneId]: z.string().min(1),
     [P.recordName]: z.string().min(1),
     [P.recordTtl]: z.coerce.number().int().min(0),
@@ -101,22 +107,22 @@ export function parseRuntimeConfig(values: Readonly<Record<string, string>>, env
         }
         return { region, arn, identifier: match[3]! };
     };
-    const primary = cluster(v[P.primaryRegion], v[P.primaryClusterArn], P.primaryClusterArn);
-    const dr = cluster(v[P.drRegion], v[P.drClusterArn], P.drClusterArn);
-    if (primary.region === dr.region) {
-        throw new ConfigurationError(`${path}/${P.drRegion} must differ from ${P.primaryRegion} (${primary.region})`);
+    const self = cluster(v[P.region], v[P.clusterArn], P.clusterArn);
+    const peer = cluster(v[P.peerRegion], v[P.peerClusterArn], P.peerClusterArn);
+    if (self.region === peer.region) {
+        throw new ConfigurationError(`${path}/${P.peerRegion} must differ from ${P.region} (${self.region})`);
     }
-    const accountId = CLUSTER_ARN.exec(primary.arn)![2]!;
-    if (CLUSTER_ARN.exec(dr.arn)![2] !== accountId) {
-        throw new ConfigurationError(`${path}/${P.drClusterArn}: the DR cluster is not in the primary cluster's account ${accountId}`);
+    const accountId = CLUSTER_ARN.exec(self.arn)![2]!;
+    if (CLUSTER_ARN.exec(peer.arn)![2] !== accountId) {
+        throw new ConfigurationError(`${path}/${P.peerClusterArn}: the peer cluster is not in this cluster's account ${accountId}`);
     }
     return {
         environment,
         stack: v[P.stack],
         mode: v[P.mode],
         globalClusterId: v[P.globalClusterId],
-        primary,
-        dr,
+        self,
+        peer,
         hostedZoneId: v[P.hostedZoneId],
         recordName: v[P.recordName].replace(/\.$/, ""),
         recordTtl: v[P.recordTtl],

@@ -1,9 +1,10 @@
 /**
  * The events the orchestrator accepts, validated in two passes before anything changes:
  * 1. `parseEvent`, before any AWS call: the shape. A malformed event is rejected with an error naming every problem.
- * 2. `admit`, once the configuration is read (reads only): the event must be for this stack. An alarm must be one of
- *    this stack's alarms, from the clusters' account and the expected region, and recent; a manual request must name
- *    the stack, the action and the target region, and confirm them by repeating them.
+ * 2. `admit`, once the configuration is read (reads only): the event must be for this stack and this function. An
+ *    alarm must be one of the alarms of this region's function (`alarm-names`), from the clusters' account and this
+ *    region or us-east-1, and recent; a manual request must name the stack, the action and the target region (this
+ *    function's own region: it promotes no other), and confirm them by repeating them.
  * Anything else is rejected with the reason, and no AWS write is made.
  *
  * - A CloudWatch alarm state change, as EventBridge delivers it (`source: aws.cloudwatch`). Only the envelope's own
@@ -60,7 +61,7 @@ export const manualRequestSchema = z
         path: ["confirm"],
     })
     .refine((r) => !(r.force && r.action === "switchover"), {
-        error: "force applies to a failover only: a switchover always needs a healthy primary",
+        error: "force applies to a failover only: a switchover always needs the current writer healthy",
         path: ["force"],
     });
 
@@ -139,9 +140,9 @@ export function admit(request: OrchestratorRequest, config: RuntimeConfig, now: 
         if (request.stack !== config.stack) {
             problems.push(`stack is "${request.stack}", but this orchestrator serves stack "${config.stack}"`);
         }
-        if (request.targetRegion !== config.dr.region) {
+        if (request.targetRegion !== config.self.region) {
             problems.push(
-                `targetRegion is "${request.targetRegion}", but this orchestrator promotes ${config.dr.region} only (the region it runs in)`,
+                `targetRegion is "${request.targetRegion}", but this orchestrator promotes ${config.self.region} only (the region it runs in); ${request.targetRegion}'s own orchestrator promotes ${request.targetRegion}`,
             );
         }
     } else {
@@ -151,7 +152,8 @@ export function admit(request: OrchestratorRequest, config: RuntimeConfig, now: 
         if (request.account !== config.accountId) {
             problems.push(`the event is from account ${request.account}, not ${config.accountId}`);
         }
-        const regions = [config.dr.region, ROUTE53_METRICS_REGION];
+        // Its own lag alarm is in its own region; the alarm on the peer's health check is in us-east-1, forwarded here.
+        const regions = [config.self.region, ROUTE53_METRICS_REGION];
         if (!regions.includes(request.alarmRegion)) {
             problems.push(`the alarm is in ${request.alarmRegion}; this stack's failover alarms are in ${regions.join(" or ")}`);
         }

@@ -1,11 +1,17 @@
 /**
  * One run of the orchestrator: assess, lock, notify-start, act, wait-for-writer, repoint, verify, notify, release.
  *
- * - Assess reads the world (global cluster, DR cluster, pointers, the run record), the DR cluster's readiness and,
- *   for an unplanned failover, the signals over the whole detection window (signals.ts); decide.ts decides.
+ * - The function runs in each region of the pair and only ever promotes its own region's cluster: a failover to it,
+ *   or a failback to it (a switchover, after a failover went the other way), are the same run.
+ * - Assess reads the world (global cluster, its own cluster, pointers, the run record), its own cluster's readiness
+ *   and, for an unplanned failover, the signals of the peer over the whole detection window (signals.ts); decide.ts
+ *   decides.
  * - Every step has a deadline (STEP_DEADLINE_SECONDS) inside the run's budget, which keeps NOTIFY_RESERVE_SECONDS
  *   of the function's time for the failure notification and the release of the lock. A step that runs out fails
  *   the run loudly.
+ * - The repoint step sets the writer record and its own region's `active-region` (required), then the peer region's
+ *   copy (best effort, within PEER_WRITE_DEADLINE_SECONDS: the peer may be the region that is down); a failure of the
+ *   latter is reported in the final message, and never fails or blocks the run.
  * - Every step is idempotent and recorded in the run record when it completes, so a run that takes over from a
  *   crashed or failed run resumes after the last completed step, and a run whose pointers already name the new
  *   writer still verifies, notifies and releases.
@@ -17,6 +23,7 @@ import {
     failoverCommand,
     LOCK_LEASE_SECONDS,
     NOTIFY_RESERVE_SECONDS,
+    PEER_WRITE_DEADLINE_SECONDS,
     PROBES_PER_WINDOW,
     STEP_DEADLINE_SECONDS,
     WRITER_POLL_SECONDS,
@@ -25,12 +32,12 @@ import {
 import {
     describeCluster,
     describeGlobalCluster,
-    drRoleOf,
     isInFlight,
     normalise,
     publish,
     readParameter,
     readRecord,
+    roleOf,
     startFailover,
     startSwitchover,
     upsertRecord,
@@ -41,7 +48,7 @@ import {
 import type { AwsClients } from "./clients";
 import type { RuntimeConfig } from "./config";
 import { Deadline, sleepWithin } from "./deadline";
-import { decide, evidenceFor, needs, type Decision, type World } from "./decide";
+import { decide, evidenceFor, needs, type Decision, type DecisionContext, type World } from "./decide";
 import type { OrchestratorRequest } from "./events";
 import { errorCode, errorMessage, isRefusal } from "./errors";
 import { FailoverLock, isOpen, LockHeldError, recordRefusal, type LockRecord, type Notification, type PromotionPath } from "./lock";
@@ -83,7 +90,7 @@ export interface RunContext {
     readonly remainingMs: () => number;
 }
 
-export type Outcome = "completed" | "already-active" | "refused" | "locked" | "notified" | "ignored" | "dry-run" | "failed";
+export type Outcome = "completed" | "already-active" | "not-needed" | "refused" | "locked" | "notified" | "ignored" | "dry-run" | "failed";
 
 /** Failures a retry of the same event cannot change: AWS's refusal, a failed re-check, no promotion under way. */
 export function isFinal(error: unknown): boolean {
@@ -100,6 +107,8 @@ export interface RunResult {
     readonly runId?: string;
     /** The region the writer pointers name at the end of the run. */
     readonly activeRegion?: string;
+    /** Why the peer region's copy of `active-region` could not be set, when it could not (best effort). */
+    readonly peerActiveRegionProblem?: string;
     /** The signals that justified the decision, when they were read. */
     readonly evidence?: Evidence;
     readonly timeline: readonly TimelineEntry[];
@@ -121,7 +130,8 @@ export class OrchestrationError extends Error {
 /** The world as the assess step reads it. */
 interface Observed {
     readonly global: GlobalClusterView;
-    readonly dr: ClusterView;
+    /** The function's own region's cluster. */
+    readonly own: ClusterView;
     readonly record: string | undefined;
     readonly activeRegion: string | undefined;
     readonly lock: LockRecord | undefined;
@@ -147,6 +157,8 @@ class Run {
     private readonly lastResort: Deadline;
     private readonly lock: FailoverLock;
     private evidence: Evidence | undefined;
+    /** Set when the best-effort write of the peer region's `active-region` failed. */
+    private peerProblem: string | undefined;
 
     constructor(
         private readonly request: OrchestratorRequest,
@@ -160,7 +172,7 @@ class Run {
         this.lastResort = new Deadline(deps.now, end, "the function's time");
         this.budget = new Deadline(deps.now, end - NOTIFY_RESERVE_SECONDS * 1000, "the run's time");
         this.lock = new FailoverLock(
-            deps.clients.dynamodb(config.dr.region),
+            deps.clients.dynamodb(config.self.region),
             config.lockTable,
             config.globalClusterId,
             this.dryRun ? "dry-run" : context.requestId,
@@ -208,8 +220,8 @@ class Run {
         if (needs(this.request, observed.world, this.config.mode) === "nothing") {
             return observed;
         }
-        const readiness = await checkReadiness(this.config, this.deps.clients, deadline, observed.global, observed.dr);
-        // A DR cluster that cannot take the writer refuses at once: no window is read for a failover that cannot run.
+        const readiness = await checkReadiness(this.config, this.deps.clients, deadline, observed.global, observed.own);
+        // A cluster that cannot take the writer refuses at once: no window is read for a failover that cannot run.
         const evidence = readiness.ready ? await this.gather(evidenceFor(this.request), deadline) : undefined;
         return { ...observed, world: { ...observed.world, readiness, ...(evidence !== undefined ? { evidence } : {}) } };
     }
@@ -225,17 +237,18 @@ class Run {
         return evidence;
     }
 
-    /** Reads the global cluster, the DR cluster, the two pointers and the run record. */
+    /** Reads the global cluster, its own cluster, the two pointers and the run record. */
     private async observe(deadline: Deadline): Promise<Observed> {
         const { clients } = this.deps;
-        const rds = clients.rds(this.config.dr.region);
-        const [global, dr, record, activeRegion, lock] = await Promise.all([
+        const { self } = this.config;
+        const rds = clients.rds(self.region);
+        const [global, own, record, activeRegion, lock] = await Promise.all([
             deadline.call("DescribeGlobalClusters", (abortSignal) =>
                 describeGlobalCluster(rds, this.config.globalClusterId, { abortSignal }),
             ),
-            deadline.call("DescribeDBClusters", (abortSignal) => describeCluster(rds, this.config.dr, { abortSignal })),
+            deadline.call("DescribeDBClusters", (abortSignal) => describeCluster(rds, self, { abortSignal })),
             // Route 53's API is reached through the NAT gateway and served from us-east-1: when it cannot be read, the
-            // record counts as not pointing at the DR cluster (a repoint is then attempted, and fails loudly).
+            // record counts as not pointing at this cluster (a repoint is then attempted, and fails loudly).
             deadline
                 .call("ListResourceRecordSets", (abortSignal) =>
                     readRecord(clients.route53(), this.config.hostedZoneId, this.config.recordName, { abortSignal }),
@@ -245,21 +258,21 @@ class Run {
                     return undefined;
                 }),
             deadline.call("GetParameter", (abortSignal) =>
-                readParameter(clients.ssm(this.config.dr.region), this.config.activeRegionParameter, { abortSignal }),
+                readParameter(clients.ssm(self.region), this.config.activeRegionParameter, { abortSignal }),
             ),
             this.lock.read(deadline),
         ]);
-        if (dr === undefined) {
-            throw Object.assign(new Error(`the DR cluster ${this.config.dr.arn} does not exist`), { name: "DBClusterNotFoundFault" });
+        if (own === undefined) {
+            throw Object.assign(new Error(`the ${self.region} cluster ${self.arn} does not exist`), { name: "DBClusterNotFoundFault" });
         }
-        const pointersAtDr = record === normalise(dr.endpoint) && activeRegion === this.config.dr.region;
+        const pointersAtSelf = record === normalise(own.endpoint) && activeRegion === self.region;
         return {
             global,
-            dr,
+            own,
             record,
             activeRegion,
             lock,
-            world: { drRole: drRoleOf(global, this.config.dr.arn), pointersAtDr, openRun: isOpen(lock, this.config.dr.region) },
+            world: { role: roleOf(global, self.arn), pointersAtSelf, openRun: isOpen(lock, self.region) },
         };
     }
 
@@ -273,8 +286,9 @@ class Run {
                   ? "notified"
                   : decision.kind === "refuse"
                     ? "refused"
-                    : "already-active";
-        // On-call hears about an alarm that did not start a failover; a repeated alarm after a failover stays quiet.
+                    : decision.kind;
+        // On-call hears about an alarm that did not start a failover; an alarm while this region already holds the
+        // writer (a repeated alarm after a failover, the lag alarm of a writer) stays quiet: a normal condition.
         if (decision.kind === "notify-only" || decision.kind === "refuse") {
             if (decision.kind === "refuse") {
                 this.deps.logger.warn("refused", { reason: decision.reason });
@@ -282,8 +296,8 @@ class Run {
             await this.notify(
                 "notify",
                 decision.kind === "notify-only"
-                    ? `[${this.config.stack}] ALARM: primary region at risk - failover needs your command`
-                    : `[${this.config.stack}] ${this.action()} to ${this.config.dr.region} refused`,
+                    ? `[${this.config.stack}] ALARM: ${this.config.peer.region} at risk - failover to ${this.config.self.region} needs your command`
+                    : `[${this.config.stack}] ${this.action()} to ${this.config.self.region} refused`,
                 decision.reason,
                 this.lastResort,
             );
@@ -299,7 +313,7 @@ class Run {
         let lockFailure: unknown;
         try {
             await this.step("lock", STEP_DEADLINE_SECONDS.lock, async (deadline) => {
-                const taken = await this.lock.acquire(decision.action, config.dr.region, deadline);
+                const taken = await this.lock.acquire(decision.action, config.self.region, deadline);
                 const resumed = taken.record.steps;
                 // Read again under the lock: a run that finished just before we took it may have done everything.
                 const again = await this.observe(deadline);
@@ -328,7 +342,7 @@ class Run {
             if (this.lock.current?.notified.includes("start") === true) {
                 await this.notify(
                     "notify",
-                    `[${config.stack}] ${decision.action} to ${config.dr.region} stopped`,
+                    `[${config.stack}] ${decision.action} to ${config.self.region} stopped`,
                     current.reason,
                     this.lastResort,
                     "end",
@@ -336,10 +350,14 @@ class Run {
             }
             await this.lock.release("completed", this.lastResort);
             this.timeline.note("release", "done", "lock released");
-            return this.result(current.kind === "already-active" ? "already-active" : "refused", current.reason, {
-                action: decision.action,
-                activeRegion: observed.activeRegion ?? "",
-            });
+            return this.result(
+                current.kind === "already-active" || current.kind === "not-needed" ? current.kind : "refused",
+                current.reason,
+                {
+                    action: decision.action,
+                    activeRegion: observed.activeRegion ?? "",
+                },
+            );
         }
         const action = this.lock.current?.action ?? current.action;
         const promote = current.promote;
@@ -348,7 +366,7 @@ class Run {
         try {
             await this.notify(
                 "notify-start",
-                `[${config.stack}] ${action} to ${config.dr.region} started`,
+                `[${config.stack}] ${action} to ${config.self.region} started`,
                 current.reason,
                 this.budget,
                 "start",
@@ -368,7 +386,7 @@ class Run {
             await this.step("wait-for-writer", STEP_DEADLINE_SECONDS["wait-for-writer"], async (deadline) => {
                 const cluster = await this.waitForWriter(deadline);
                 await this.lock.completeStep("wait-for-writer", deadline);
-                return `${config.dr.identifier} is the writer (${cluster.status}) at ${cluster.endpoint}`;
+                return `${config.self.identifier} is the writer (${cluster.status}) at ${cluster.endpoint}`;
             });
 
             failedStep = "repoint";
@@ -382,14 +400,18 @@ class Run {
             await this.step("verify", STEP_DEADLINE_SECONDS.verify, async (deadline) => {
                 await this.verify(deadline);
                 await this.lock.completeStep("verify", deadline);
-                return `writer ${config.dr.identifier} in ${config.dr.region}; record and ${config.activeRegionParameter} point at it`;
+                return `writer ${config.self.identifier} in ${config.self.region}; record and ${config.activeRegionParameter} point at it`;
             });
         } catch (error) {
             return this.fail(action, failedStep, error);
         }
 
-        const done = `${action} to ${config.dr.region} completed (managed)`;
-        await this.notify("notify", `[${config.stack}] ${done}`, done, this.lastResort, "end");
+        const done = `${action} to ${config.self.region} completed (managed)`;
+        const summary =
+            this.peerProblem === undefined
+                ? done
+                : `${done}\nThe ${config.peer.region} copy of ${config.activeRegionParameter} could not be set (${this.peerProblem}); once that region answers, set it: ${peerParameterCommand(config)}`;
+        await this.notify("notify", `[${config.stack}] ${done}`, summary, this.lastResort, "end");
         // The release may use the reserve: a run that got this far must not keep the lock for its whole lease.
         const release = this.lastResort.child("step release", STEP_DEADLINE_SECONDS.release * 1000);
         await this.timeline.step("release", async () => {
@@ -397,10 +419,11 @@ class Run {
             return { outcome: "done", detail: "lock released" };
         });
         await this.after("release");
-        return this.result("completed", done, {
+        return this.result("completed", summary, {
             action,
             path: "managed",
-            activeRegion: config.dr.region,
+            activeRegion: config.self.region,
+            ...(this.peerProblem !== undefined ? { peerActiveRegionProblem: this.peerProblem } : {}),
             ...(runId !== undefined ? { runId } : {}),
         });
     }
@@ -411,7 +434,7 @@ class Run {
         deps.logger.warn("refused by the failover lock", { holder: error.holder, runId: error.runId, expiresAt: error.expiresAt });
         deps.metric?.("LockRefusals", 1);
         const first = await recordRefusal(
-            deps.clients.dynamodb(config.dr.region),
+            deps.clients.dynamodb(config.self.region),
             config.lockTable,
             config.globalClusterId,
             error.runId,
@@ -434,13 +457,13 @@ class Run {
     /** Starts the promotion, after reading the readiness and the signals once more. */
     private async act(action: FailoverAction, deadline: Deadline): Promise<string> {
         const { config, deps } = this;
-        const rds = deps.clients.rds(config.dr.region);
+        const rds = deps.clients.rds(config.self.region);
         const now = await this.observe(deadline);
-        if (now.world.drRole === "writer" || now.world.drRole === "promoting") {
+        if (now.world.role === "writer" || now.world.role === "promoting") {
             await this.lock.completeStep("act", deadline, "managed");
-            return `the DR cluster is already ${now.world.drRole}: nothing to start`;
+            return `the ${config.self.region} cluster is already ${now.world.role}: nothing to start`;
         }
-        const readiness = await checkReadiness(config, deps.clients, deadline, now.global, now.dr);
+        const readiness = await checkReadiness(config, deps.clients, deadline, now.global, now.own);
         const round = await this.gather("round", deadline);
         const problem = recheckProblem(action, this.forced(), readiness, round);
         if (problem !== undefined) {
@@ -451,12 +474,12 @@ class Run {
         // The path is recorded before the call, so that a crash right after it is resumed by waiting, not by a second call.
         await this.lock.completeStep("act-started", deadline, "managed");
         // Sent once: a lost answer is read back below, never retried blindly.
-        const once = deps.clients.rdsOnce(config.dr.region);
+        const once = deps.clients.rdsOnce(config.self.region);
         try {
             await deadline.call(action === "switchover" ? "SwitchoverGlobalCluster" : "FailoverGlobalCluster", (abortSignal) =>
                 action === "switchover"
-                    ? startSwitchover(once, config.globalClusterId, config.dr, { abortSignal })
-                    : startFailover(once, config.globalClusterId, config.dr, { abortSignal }),
+                    ? startSwitchover(once, config.globalClusterId, config.self, { abortSignal })
+                    : startFailover(once, config.globalClusterId, config.self, { abortSignal }),
             );
         } catch (error) {
             // The call may have taken effect with its answer lost, or AWS refused it because an operation (ours) is
@@ -464,7 +487,7 @@ class Run {
             const view = await deadline.call("DescribeGlobalClusters", (abortSignal) =>
                 describeGlobalCluster(rds, config.globalClusterId, { abortSignal }),
             );
-            const role = drRoleOf(view, config.dr.arn);
+            const role = roleOf(view, config.self.arn);
             if (role !== "writer" && role !== "promoting") {
                 const hint = isRefusal(error)
                     ? " AWS refused the managed path; the orchestrator never detaches on its own: detach-and-promote is a break-glass decision for a human (README: Failover)."
@@ -472,18 +495,18 @@ class Run {
                 throw Object.assign(new Error(`${errorMessage(error).replace(/\.$/, "")}.${hint}`), { name: errorCode(error) });
             }
             await this.lock.completeStep("act", deadline, "managed");
-            return `${action} call answered ${errorCode(error)}, but the global cluster shows the DR cluster ${role}: the call took effect`;
+            return `${action} call answered ${errorCode(error)}, but the global cluster shows the ${config.self.region} cluster ${role}: the call took effect`;
         }
         await this.lock.completeStep("act", deadline, "managed");
         return action === "switchover"
-            ? `SwitchoverGlobalCluster ${config.globalClusterId} -> ${config.dr.arn}`
-            : `FailoverGlobalCluster ${config.globalClusterId} -> ${config.dr.arn} (AllowDataLoss)`;
+            ? `SwitchoverGlobalCluster ${config.globalClusterId} -> ${config.self.arn}`
+            : `FailoverGlobalCluster ${config.globalClusterId} -> ${config.self.arn} (AllowDataLoss)`;
     }
 
-    /** Polls until the DR cluster is the available writer, at most every WRITER_POLL_SECONDS, within the deadline. */
+    /** Polls until its own cluster is the available writer, at most every WRITER_POLL_SECONDS, within the deadline. */
     private async waitForWriter(deadline: Deadline): Promise<ClusterView> {
         const { config, deps } = this;
-        const rds = deps.clients.rds(config.dr.region);
+        const rds = deps.clients.rds(config.self.region);
         const interval = Math.min(deps.poll.intervalMs, WRITER_POLL_SECONDS * 1000);
         let last = "not read";
         for (;;) {
@@ -493,15 +516,17 @@ class Run {
                     deadline.call("DescribeGlobalClusters", (abortSignal) =>
                         describeGlobalCluster(rds, config.globalClusterId, { abortSignal }),
                     ),
-                    deadline.call("DescribeDBClusters", (abortSignal) => describeCluster(rds, config.dr, { abortSignal })),
+                    deadline.call("DescribeDBClusters", (abortSignal) => describeCluster(rds, config.self, { abortSignal })),
                 ]);
-                const role = drRoleOf(global, config.dr.arn);
+                const role = roleOf(global, config.self.arn);
                 if (role === "writer" && cluster?.status === "available" && !isInFlight(global)) {
                     return cluster;
                 }
-                if ((role === "secondary" && !isInFlight(global)) || role === "not-member") {
+                if ((role === "secondary" && !isInFlight(global)) || role === "not-member" || role === "demoting") {
                     throw Object.assign(
-                        new Error(`no promotion of the DR cluster is under way (it is ${role}): the act step did not take effect`),
+                        new Error(
+                            `no promotion of the ${config.self.region} cluster is under way (it is ${role}): the act step did not take effect`,
+                        ),
                         {
                             name: "NoPromotion",
                         },
@@ -517,7 +542,9 @@ class Run {
             }
             if (!(await sleepWithin(deadline, interval, deps.sleep)) || deadline.remainingMs() <= 0) {
                 throw Object.assign(
-                    new Error(`the DR cluster did not become the available writer in time (${last}); a re-run keeps waiting`),
+                    new Error(
+                        `the ${config.self.region} cluster did not become the available writer in time (${last}); a re-run keeps waiting`,
+                    ),
                     { name: "WaitTimeout" },
                 );
             }
@@ -526,11 +553,12 @@ class Run {
 
     private async repoint(action: FailoverAction, deadline: Deadline): Promise<string> {
         const { config, deps } = this;
+        const { self } = config;
         const cluster = await deadline.call("DescribeDBClusters", (abortSignal) =>
-            describeCluster(deps.clients.rds(config.dr.region), config.dr, { abortSignal }),
+            describeCluster(deps.clients.rds(self.region), self, { abortSignal }),
         );
         if (cluster === undefined || cluster.endpoint === "") {
-            throw new Error(`the DR cluster ${config.dr.identifier} has no endpoint to point at`);
+            throw new Error(`the ${self.region} cluster ${self.identifier} has no endpoint to point at`);
         }
         await deadline.call("ChangeResourceRecordSets", (abortSignal) =>
             upsertRecord(
@@ -539,27 +567,51 @@ class Run {
                 config.recordName,
                 cluster.endpoint,
                 config.recordTtl,
-                `${action} to ${config.dr.region}`,
+                `${action} to ${self.region}`,
                 { abortSignal },
             ),
         );
         await deadline.call("PutParameter", (abortSignal) =>
-            writeParameter(deps.clients.ssm(config.dr.region), config.activeRegionParameter, config.dr.region, { abortSignal }),
+            writeParameter(deps.clients.ssm(self.region), config.activeRegionParameter, self.region, { abortSignal }),
         );
-        return `${config.recordName} CNAME ${cluster.endpoint} (TTL ${config.recordTtl} s); ${config.activeRegionParameter} = ${config.dr.region}`;
+        const peer = await this.setPeerActiveRegion(deadline);
+        return `${config.recordName} CNAME ${cluster.endpoint} (TTL ${config.recordTtl} s); ${config.activeRegionParameter} = ${self.region}; ${peer}`;
+    }
+
+    /**
+     * Sets the peer region's copy of `active-region`, best effort: one attempt (no SDK retries) within
+     * PEER_WRITE_DEADLINE_SECONDS. The peer may be the region that is down; its failure is remembered for the final
+     * message and never fails the run.
+     */
+    private async setPeerActiveRegion(within: Deadline): Promise<string> {
+        const { config, deps } = this;
+        const { peer, self } = config;
+        const deadline = within.child(`the ${peer.region} active-region`, PEER_WRITE_DEADLINE_SECONDS * 1000);
+        try {
+            await deadline.call(`PutParameter in ${peer.region}`, (abortSignal) =>
+                writeParameter(deps.clients.ssmOnce(peer.region), config.activeRegionParameter, self.region, { abortSignal }),
+            );
+            this.peerProblem = undefined;
+            return `its ${peer.region} copy = ${self.region}`;
+        } catch (error) {
+            this.peerProblem = `${errorCode(error)}: ${errorMessage(error)}`.slice(0, 300);
+            deps.logger.warn("the peer region's active-region could not be set", { region: peer.region, code: errorCode(error) });
+            return `its ${peer.region} copy could not be set (${this.peerProblem}): best effort, reported at the end`;
+        }
     }
 
     private async verify(deadline: Deadline): Promise<void> {
+        const { self } = this.config;
         const now = await this.observe(deadline);
         const problems: string[] = [];
-        if (now.world.drRole !== "writer") {
-            problems.push(`the DR cluster is ${now.world.drRole}, not the writer`);
+        if (now.world.role !== "writer") {
+            problems.push(`the ${self.region} cluster is ${now.world.role}, not the writer`);
         }
-        if (now.record !== normalise(now.dr.endpoint)) {
-            problems.push(`${this.config.recordName} points at ${now.record ?? "nothing"}, not ${now.dr.endpoint}`);
+        if (now.record !== normalise(now.own.endpoint)) {
+            problems.push(`${this.config.recordName} points at ${now.record ?? "nothing"}, not ${now.own.endpoint}`);
         }
-        if (now.activeRegion !== this.config.dr.region) {
-            problems.push(`${this.config.activeRegionParameter} is ${now.activeRegion ?? "unset"}, not ${this.config.dr.region}`);
+        if (now.activeRegion !== self.region) {
+            problems.push(`${this.config.activeRegionParameter} is ${now.activeRegion ?? "unset"}, not ${self.region}`);
         }
         if (problems.length > 0) {
             throw new Error(`verification failed: ${problems.join("; ")}`);
@@ -574,15 +626,15 @@ class Run {
      */
     private async fail(action: FailoverAction, step: StepName, error: unknown): Promise<RunResult> {
         const { config, deps } = this;
-        const message = `${action} to ${config.dr.region} failed at ${step}: ${errorCode(error)}: ${errorMessage(error)}`.replace(
+        const message = `${action} to ${config.self.region} failed at ${step}: ${errorCode(error)}: ${errorMessage(error)}`.replace(
             /\.$/,
             "",
         );
         deps.logger.error("orchestration failed", { step, error: errorMessage(error), code: errorCode(error) });
         await this.notify(
             "notify",
-            `[${config.stack}] ${action} to ${config.dr.region} FAILED at ${step}`,
-            `${message}. A re-run resumes after the last completed step: ${failoverCommand(config.stack, config.dr.region, action)}`,
+            `[${config.stack}] ${action} to ${config.self.region} FAILED at ${step}`,
+            `${message}. A re-run resumes after the last completed step: ${failoverCommand(config.stack, config.self.region, action)}`,
             this.lastResort,
             "end",
         );
@@ -615,13 +667,13 @@ class Run {
             !decision.promote
                 ? decision.reason
                 : decision.action === "switchover"
-                  ? `would re-check, then call SwitchoverGlobalCluster ${config.globalClusterId} -> ${config.dr.arn}`
-                  : `would re-check, then call FailoverGlobalCluster ${config.globalClusterId} -> ${config.dr.arn} with AllowDataLoss`,
+                  ? `would re-check, then call SwitchoverGlobalCluster ${config.globalClusterId} -> ${config.self.arn}`
+                  : `would re-check, then call FailoverGlobalCluster ${config.globalClusterId} -> ${config.self.arn} with AllowDataLoss`,
         );
-        note("wait-for-writer", `would wait until ${config.dr.identifier} is the available writer`);
+        note("wait-for-writer", `would wait until ${config.self.identifier} is the available writer`);
         note(
             "repoint",
-            `would set ${config.recordName} CNAME ${observed.dr.endpoint} (now ${observed.record ?? "unset"}) and ${config.activeRegionParameter} = ${config.dr.region} (now ${observed.activeRegion ?? "unset"})`,
+            `would set ${config.recordName} CNAME ${observed.own.endpoint} (now ${observed.record ?? "unset"}) and ${config.activeRegionParameter} = ${config.self.region} (now ${observed.activeRegion ?? "unset"}), then its ${config.peer.region} copy (best effort)`,
         );
         note("verify", "would read back the writer, the record and the parameter");
         note("notify", `would publish the result to ${config.topicArns.length} topic(s)`);
@@ -698,7 +750,7 @@ class Run {
                     `publishing to ${topic}`,
                     () =>
                         deadline.call("Publish", (abortSignal) =>
-                            publish(deps.clients.sns(config.dr.region), topic, subject, message, { abortSignal }),
+                            publish(deps.clients.sns(config.self.region), topic, subject, message, { abortSignal }),
                         ),
                     failures,
                 );
@@ -728,8 +780,8 @@ class Run {
         return this.request.kind === "manual" && this.request.force;
     }
 
-    private decisionContext() {
-        return { mode: this.config.mode, stack: this.config.stack, drRegion: this.config.dr.region };
+    private decisionContext(): DecisionContext {
+        return { mode: this.config.mode, stack: this.config.stack, region: this.config.self.region };
     }
 
     private result(outcome: Outcome, message: string, extra: Partial<RunResult> = {}): RunResult {
@@ -749,31 +801,36 @@ class Run {
 
 /**
  * What the re-check immediately before the act step found wrong, if anything. Pure. Readiness always; a switchover
- * needs the primary serving; an unforced failover needs the quorum again in this last round.
+ * needs the peer (the writer) serving; an unforced failover needs the quorum again in this last round.
  */
 export function recheckProblem(action: FailoverAction, forced: boolean, readiness: Readiness, round: Evidence): string | undefined {
     if (!readiness.ready) {
-        return `the DR cluster is no longer ready: ${readiness.problems.join("; ")}`;
+        return `the ${readiness.facts.region} cluster is no longer ready: ${readiness.problems.join("; ")}`;
     }
-    if (action === "switchover" && !round.primaryServing) {
-        return `a switchover needs the primary serving, but it is ${round.primaryStatus ?? "not answering"}`;
+    if (action === "switchover" && !round.peerServing) {
+        return `a switchover needs the writer in ${round.peerRegion} serving, but it is ${round.peerStatus ?? "not answering"}`;
     }
-    if (action === "failover" && !forced && (round.down < round.quorum || round.primaryAnswered)) {
-        return `the primary no longer looks lost: ${describeEvidence(round)}`;
+    if (action === "failover" && !forced && (round.down < round.quorum || round.peerAnswered)) {
+        return `the writer in ${round.peerRegion} no longer looks lost: ${describeEvidence(round)}`;
     }
     return undefined;
 }
 
+/** The command that sets the peer region's `active-region` by hand, when the best-effort write failed. Pure. */
+export function peerParameterCommand(config: Pick<RuntimeConfig, "activeRegionParameter" | "self" | "peer">): string {
+    return `aws ssm put-parameter --region ${config.peer.region} --name ${config.activeRegionParameter} --value ${config.self.region} --overwrite`;
+}
+
 function describeWorld(o: Observed): string {
     const parts = [
-        `DR cluster ${o.world.drRole} (${o.dr.status})`,
+        `own cluster ${o.world.role} (${o.own.status})`,
         `global cluster ${o.global.failover?.status ?? o.global.status}`,
         `record -> ${o.record ?? "unset"}`,
         `active-region ${o.activeRegion ?? "unset"}`,
         o.lock !== undefined ? `last run ${o.lock.runId} ${o.lock.state}` : "no run record",
     ];
     if (o.world.readiness !== undefined) {
-        parts.push(o.world.readiness.ready ? "DR ready" : `DR not ready: ${o.world.readiness.problems.join("; ")}`);
+        parts.push(o.world.readiness.ready ? "ready" : `not ready: ${o.world.readiness.problems.join("; ")}`);
     }
     if (o.world.evidence !== undefined) {
         parts.push(describeEvidence(o.world.evidence));
@@ -786,7 +843,7 @@ export function messageFor(config: RuntimeConfig, summary: string, timeline: Tim
     return [
         summary,
         "",
-        `Stack ${config.stack}; global cluster ${config.globalClusterId}; primary ${config.primary.region}; DR ${config.dr.region}.`,
+        `Stack ${config.stack}; global cluster ${config.globalClusterId}; the orchestrator of ${config.self.region} (peer ${config.peer.region}).`,
         "",
         "Timeline:",
         timeline.format(),

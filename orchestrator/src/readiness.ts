@@ -1,5 +1,6 @@
 /**
- * Is the DR cluster ready to take the writer? Checked before any promotion, switchover or failover alike: a managed
+ * Is this region's cluster ready to take the writer? Checked before any promotion (a failover, a switchover, a
+ * failback alike: it is the same check whichever region the function runs in): a managed
  * failover against a cluster that cannot take it fails half way, or not at all, while the run has already told
  * everyone it started. Not ready means: refuse, page with the reasons, change nothing.
  *
@@ -11,13 +12,15 @@
  * - its KMS key `Enabled`: a cluster whose key is disabled cannot open its storage.
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html
  */
-import { describeInstances, drRoleOf, keyState, type ClusterView, type GlobalClusterView } from "./aws";
+import { describeInstances, keyState, roleOf, type ClusterView, type GlobalClusterView } from "./aws";
 import type { AwsClients } from "./clients";
 import type { RuntimeConfig } from "./config";
 import type { Deadline } from "./deadline";
 import { errorCode } from "./errors";
 
 export interface ReadinessFacts {
+    /** The cluster's region, for the messages. */
+    readonly region: string;
     readonly member: boolean;
     readonly status: string;
     readonly engineVersion?: string;
@@ -33,31 +36,32 @@ export interface Readiness {
     readonly facts: ReadinessFacts;
 }
 
-/** The reasons the DR cluster cannot take the writer; empty when it can. Pure. */
+/** The reasons this region's cluster cannot take the writer; empty when it can. Pure. */
 export function readinessProblems(facts: ReadinessFacts): string[] {
     const problems: string[] = [];
+    const it = `the ${facts.region} cluster`;
     if (!facts.member) {
-        problems.push("the DR cluster is not a member of this global cluster (detached or never joined)");
+        problems.push(`${it} is not a member of this global cluster (detached or never joined)`);
     }
     if (facts.status !== "available") {
-        problems.push(`the DR cluster is ${facts.status}, not available`);
+        problems.push(`${it} is ${facts.status}, not available`);
     }
     if (facts.globalEngineVersion === undefined || facts.engineVersion === undefined) {
         problems.push("the engine versions could not be read");
     } else if (facts.engineVersion !== facts.globalEngineVersion) {
         problems.push(
-            `the DR cluster runs ${facts.engineVersion} and the global database ${facts.globalEngineVersion}: AWS refuses a managed failover across engine versions`,
+            `${it} runs ${facts.engineVersion} and the global database ${facts.globalEngineVersion}: AWS refuses a managed failover across engine versions`,
         );
     }
     if (!facts.instances.some((i) => i.status === "available")) {
         problems.push(
             facts.instances.length === 0
-                ? "the DR cluster has no DB instance to promote"
-                : `no DB instance of the DR cluster is available (${facts.instances.map((i) => `${i.id} ${i.status}`).join(", ")})`,
+                ? `${it} has no DB instance to promote`
+                : `no DB instance of ${it} is available (${facts.instances.map((i) => `${i.id} ${i.status}`).join(", ")})`,
         );
     }
     if (facts.keyState !== "Enabled") {
-        problems.push(`the DR cluster's KMS key is ${facts.keyState}, not Enabled`);
+        problems.push(`${it}'s KMS key is ${facts.keyState}, not Enabled`);
     }
     return problems;
 }
@@ -67,21 +71,23 @@ export async function checkReadiness(
     clients: AwsClients,
     deadline: Deadline,
     global: GlobalClusterView,
-    dr: ClusterView,
+    own: ClusterView,
 ): Promise<Readiness> {
-    const rds = clients.rds(config.dr.region);
+    const { self } = config;
+    const rds = clients.rds(self.region);
     const [instances, key] = await Promise.all([
-        deadline.call("DescribeDBInstances", (abortSignal) => describeInstances(rds, dr.instances, { abortSignal })),
-        dr.kmsKeyId === undefined
+        deadline.call("DescribeDBInstances", (abortSignal) => describeInstances(rds, own.instances, { abortSignal })),
+        own.kmsKeyId === undefined
             ? Promise.resolve("none")
             : deadline
-                  .call("DescribeKey", (abortSignal) => keyState(clients.kms(config.dr.region), dr.kmsKeyId!, { abortSignal }))
+                  .call("DescribeKey", (abortSignal) => keyState(clients.kms(self.region), own.kmsKeyId!, { abortSignal }))
                   .catch((error: unknown) => `unreadable (${errorCode(error)})`),
     ]);
     const facts: ReadinessFacts = {
-        member: drRoleOf(global, config.dr.arn) !== "not-member",
-        status: dr.status,
-        ...(dr.engineVersion !== undefined ? { engineVersion: dr.engineVersion } : {}),
+        region: self.region,
+        member: roleOf(global, self.arn) !== "not-member",
+        status: own.status,
+        ...(own.engineVersion !== undefined ? { engineVersion: own.engineVersion } : {}),
         ...(global.engineVersion !== undefined ? { globalEngineVersion: global.engineVersion } : {}),
         instances,
         keyState: key,

@@ -1,15 +1,16 @@
 /**
- * The evidence that the primary region is lost. A single probe, a timeout or a transitional status is not evidence:
- * each signal (lib/failover.ts FAILOVER_SIGNALS) is read PROBES_PER_WINDOW times spread over the detection window,
- * and says "down" only when every reading over the window says so. One reading that the primary is serving makes it
- * "up"; anything else (throttling, this function unable to reach anything) is "unknown". An unplanned failover
- * needs `quorum` signals "down", and no reading in which the primary's own RDS API answered that it is there (a
- * veto: two CloudWatch reads share a cause, and missing metric data may be CloudWatch's delay, so it is "unknown");
- * the same signals are read again immediately before the act step.
+ * The evidence that the peer region, which holds the writer, is lost, as the function in the other region sees it
+ * (every name here is from the function's side: "own" is its region, "peer" the other). A single probe, a timeout or
+ * a transitional status is not evidence: each signal (lib/failover.ts FAILOVER_SIGNALS) is read PROBES_PER_WINDOW
+ * times spread over the detection window, and says "down" only when every reading over the window says so. One
+ * reading that the peer is serving makes it "up"; anything else (throttling, this function unable to reach anything)
+ * is "unknown". An unplanned failover needs `quorum` signals "down", and no reading in which the peer's own RDS API
+ * answered that its cluster is there (a veto: two CloudWatch reads share a cause, and missing metric data may be
+ * CloudWatch's delay, so it is "unknown"); the same signals are read again immediately before the act step.
  *
- * The control probe tells "the primary is down" from "I cannot reach anything": it goes out the same way as the
- * probes of the primary region (the DR region's NAT gateway) to Route 53. A probe of the primary that fails in a
- * round where the control probe failed too says nothing about the primary.
+ * The control probe tells "the peer is down" from "I cannot reach anything": it goes out the same way as the probes
+ * of the peer region (this region's NAT gateway) to Route 53. A probe of the peer that fails in a round where the
+ * control probe failed too says nothing about the peer.
  */
 import { FAILOVER_SIGNALS, REPLICATION_LAG_ALARM, type FailoverSignal } from "../../lib/failover";
 import { clusterMetric, describeCluster, readRecord } from "./aws";
@@ -21,8 +22,8 @@ import { errorCode, errorMessage, isThrottling } from "./errors";
 export type Verdict = "down" | "up" | "unknown";
 
 /**
- * Aurora cluster statuses in which the primary still serves, or is in a transition that is not a failure (a
- * failover or a maintenance under way): none of them is evidence of a lost primary.
+ * Aurora cluster statuses in which the writer still serves, or is in a transition that is not a failure (a
+ * failover or a maintenance under way): none of them is evidence of a lost writer.
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/accessing-monitoring.html#Aurora.Status
  */
 export const NOT_FAILED_CLUSTER_STATUSES = [
@@ -45,7 +46,7 @@ export const NOT_FAILED_CLUSTER_STATUSES = [
     "switching-over",
 ] as const;
 
-/** Statuses in which the primary serves writes (a switchover needs one). */
+/** Statuses in which the writer serves writes (a switchover needs one). */
 export const SERVING_CLUSTER_STATUSES = [
     "available",
     "backing-up",
@@ -72,8 +73,8 @@ export interface Round {
     readonly at: number;
     readonly control: boolean;
     readonly readings: Readonly<Record<FailoverSignal, Reading>>;
-    /** The primary cluster's status, when its region answered. */
-    readonly primaryStatus?: string;
+    /** The peer cluster's status, when its region answered. */
+    readonly peerStatus?: string;
 }
 
 export interface SignalSummary {
@@ -84,19 +85,21 @@ export interface SignalSummary {
 }
 
 export interface Evidence {
+    /** The region whose loss the signals are about: the peer of the function that read them. */
+    readonly peerRegion: string;
     readonly signals: readonly SignalSummary[];
     readonly down: number;
     readonly quorum: number;
     /** True when at least `quorum` signals say "down" over the whole window. */
     readonly quorumMet: boolean;
     /**
-     * True when the primary region's RDS API answered, in any round, that the primary cluster exists in a status that
-     * is not a failure: the primary is there, whatever the other signals say, so an unplanned failover is vetoed.
+     * True when the peer region's RDS API answered, in any round, that the peer cluster exists in a status that is not
+     * a failure: the peer is there, whatever the other signals say, so an unplanned failover is vetoed.
      */
-    readonly primaryAnswered: boolean;
-    /** True when the primary cluster answered as serving writes in the last round. */
-    readonly primaryServing: boolean;
-    readonly primaryStatus?: string;
+    readonly peerAnswered: boolean;
+    /** True when the peer cluster answered as serving writes in the last round. */
+    readonly peerServing: boolean;
+    readonly peerStatus?: string;
     /** Milliseconds between the first and the last round. */
     readonly spanMs: number;
     readonly rounds: number;
@@ -123,24 +126,25 @@ export function combine(readings: readonly Verdict[]): Verdict {
  * The evidence from the rounds read. Pure. The quorum is met only when the rounds span `requiredSpanMs` (the whole
  * detection window): a window cut short by a deadline is not enough evidence.
  */
-export function evaluate(rounds: readonly Round[], quorum: number, requiredSpanMs = 0): Evidence {
+export function evaluate(rounds: readonly Round[], quorum: number, peerRegion: string, requiredSpanMs = 0): Evidence {
     const signals = FAILOVER_SIGNALS.map((signal) => ({
         signal,
         verdict: combine(rounds.map((r) => r.readings[signal].verdict)),
         readings: rounds.map((r) => `${new Date(r.at).toISOString()} ${r.readings[signal].verdict}: ${r.readings[signal].detail}`),
     }));
     const down = signals.filter((s) => s.verdict === "down").length;
-    const primaryAnswered = rounds.some((r) => r.readings["primary-rds-api"].verdict === "up");
+    const peerAnswered = rounds.some((r) => r.readings["peer-rds-api"].verdict === "up");
     const last = rounds[rounds.length - 1];
     const spanMs = rounds.length > 1 ? last!.at - rounds[0]!.at : 0;
     return {
+        peerRegion,
         signals,
         down,
         quorum,
-        quorumMet: down >= quorum && !primaryAnswered && rounds.length > 0 && spanMs >= requiredSpanMs,
-        primaryAnswered,
-        primaryServing: last?.primaryStatus !== undefined && (SERVING_CLUSTER_STATUSES as readonly string[]).includes(last.primaryStatus),
-        ...(last?.primaryStatus !== undefined ? { primaryStatus: last.primaryStatus } : {}),
+        quorumMet: down >= quorum && !peerAnswered && rounds.length > 0 && spanMs >= requiredSpanMs,
+        peerAnswered,
+        peerServing: last?.peerStatus !== undefined && (SERVING_CLUSTER_STATUSES as readonly string[]).includes(last.peerStatus),
+        ...(last?.peerStatus !== undefined ? { peerStatus: last.peerStatus } : {}),
         spanMs,
         rounds: rounds.length,
     };
@@ -175,7 +179,7 @@ export async function gatherEvidence(
         }
         rounds.push(await probeRound(config, deps, deadline, deps.now()));
     }
-    return evaluate(rounds, config.quorum, options.probes > 1 ? options.windowSeconds * 1000 : 0);
+    return evaluate(rounds, config.quorum, config.peer.region, options.probes > 1 ? options.windowSeconds * 1000 : 0);
 }
 
 /** One round: the three signals and the control probe, read at the same time. */
@@ -187,9 +191,9 @@ export async function probeRound(
 ): Promise<Round> {
     const [control, api, lag, metrics] = await Promise.all([
         controlProbe(config, deps, deadline),
-        primaryApi(config, deps, deadline),
+        peerApi(config, deps, deadline),
         replicationLag(config, deps, deadline, at),
-        primaryMetrics(config, deps, deadline, at),
+        peerMetrics(config, deps, deadline, at),
     ]);
     const reachable = (r: Outcome): Reading =>
         r.kind === "unreachable"
@@ -200,8 +204,8 @@ export async function probeRound(
     return {
         at,
         control,
-        readings: { "primary-rds-api": reachable(api), "replication-lag": lag, "primary-metrics": reachable(metrics) },
-        ...(api.kind === "answered" && api.status !== undefined ? { primaryStatus: api.status } : {}),
+        readings: { "peer-rds-api": reachable(api), "replication-lag": lag, "peer-metrics": reachable(metrics) },
+        ...(api.kind === "answered" && api.status !== undefined ? { peerStatus: api.status } : {}),
     };
 }
 
@@ -233,39 +237,40 @@ async function controlProbe(config: RuntimeConfig, deps: SignalDependencies, dea
     }
 }
 
-async function primaryApi(config: RuntimeConfig, deps: SignalDependencies, deadline: Deadline): Promise<Outcome> {
+async function peerApi(config: RuntimeConfig, deps: SignalDependencies, deadline: Deadline): Promise<Outcome> {
+    const { peer } = config;
     try {
-        const cluster = await deadline.call(`DescribeDBClusters in ${config.primary.region}`, (abortSignal) =>
-            describeCluster(deps.clients.rdsProbe(config.primary.region), config.primary, { abortSignal }),
+        const cluster = await deadline.call(`DescribeDBClusters in ${peer.region}`, (abortSignal) =>
+            describeCluster(deps.clients.rdsProbe(peer.region), peer, { abortSignal }),
         );
         if (cluster === undefined) {
             return {
                 kind: "answered",
-                reading: { verdict: "down", detail: `the primary cluster ${config.primary.identifier} does not exist` },
+                reading: { verdict: "down", detail: `the ${peer.region} cluster ${peer.identifier} does not exist` },
             };
         }
         const failed = !(NOT_FAILED_CLUSTER_STATUSES as readonly string[]).includes(cluster.status);
         return {
             kind: "answered",
             status: cluster.status,
-            reading: { verdict: failed ? "down" : "up", detail: `the primary cluster is ${cluster.status}` },
+            reading: { verdict: failed ? "down" : "up", detail: `the ${peer.region} cluster is ${cluster.status}` },
         };
     } catch (error) {
         const reason = unreachableReason(error);
         if (reason === undefined) {
-            return { kind: "answered", reading: { verdict: "unknown", detail: `the primary's RDS API answered ${errorCode(error)}` } };
+            return { kind: "answered", reading: { verdict: "unknown", detail: `the ${peer.region} RDS API answered ${errorCode(error)}` } };
         }
-        return { kind: "unreachable", detail: `the primary's RDS API did not answer (${reason})` };
+        return { kind: "unreachable", detail: `the ${peer.region} RDS API did not answer (${reason})` };
     }
 }
 
 async function replicationLag(config: RuntimeConfig, deps: SignalDependencies, deadline: Deadline, at: number): Promise<Reading> {
     try {
-        const points = await deadline.call(`GetMetricData in ${config.dr.region}`, (abortSignal) =>
+        const points = await deadline.call(`GetMetricData in ${config.self.region}`, (abortSignal) =>
             clusterMetric(
-                deps.clients.cloudwatch(config.dr.region),
+                deps.clients.cloudwatch(config.self.region),
                 "AuroraGlobalDBReplicationLag",
-                config.dr.identifier,
+                config.self.identifier,
                 { start: new Date(at - METRIC_LOOKBACK_SECONDS * 1000), end: new Date(at) },
                 { abortSignal },
             ),
@@ -280,17 +285,18 @@ async function replicationLag(config: RuntimeConfig, deps: SignalDependencies, d
             ? { verdict: "down", detail: `replication lag ${Math.round(latest.value)} ms, above ${thresholdMs} ms` }
             : { verdict: "up", detail: `replication lag ${Math.round(latest.value)} ms` };
     } catch (error) {
-        return { verdict: "unknown", detail: `the DR region's CloudWatch answered ${errorCode(error)}` };
+        return { verdict: "unknown", detail: `the ${config.self.region} CloudWatch answered ${errorCode(error)}` };
     }
 }
 
-async function primaryMetrics(config: RuntimeConfig, deps: SignalDependencies, deadline: Deadline, at: number): Promise<Outcome> {
+async function peerMetrics(config: RuntimeConfig, deps: SignalDependencies, deadline: Deadline, at: number): Promise<Outcome> {
+    const { peer } = config;
     try {
-        const points = await deadline.call(`GetMetricData in ${config.primary.region}`, (abortSignal) =>
+        const points = await deadline.call(`GetMetricData in ${peer.region}`, (abortSignal) =>
             clusterMetric(
-                deps.clients.cloudwatchProbe(config.primary.region),
+                deps.clients.cloudwatchProbe(peer.region),
                 "ServerlessDatabaseCapacity",
-                config.primary.identifier,
+                peer.identifier,
                 { start: new Date(at - METRIC_LOOKBACK_SECONDS * 1000), end: new Date(at) },
                 { abortSignal },
             ),
@@ -299,26 +305,32 @@ async function primaryMetrics(config: RuntimeConfig, deps: SignalDependencies, d
             ? {
                   kind: "answered",
                   // Missing data may be CloudWatch's own delay: not evidence either way.
-                  reading: { verdict: "unknown", detail: `the primary cluster published no capacity for ${METRIC_LOOKBACK_SECONDS} s` },
+                  reading: {
+                      verdict: "unknown",
+                      detail: `the ${peer.region} cluster published no capacity for ${METRIC_LOOKBACK_SECONDS} s`,
+                  },
               }
-            : { kind: "answered", reading: { verdict: "up", detail: `the primary cluster published capacity ${points[0]!.value} ACU` } };
+            : {
+                  kind: "answered",
+                  reading: { verdict: "up", detail: `the ${peer.region} cluster published capacity ${points[0]!.value} ACU` },
+              };
     } catch (error) {
         const reason = unreachableReason(error);
         if (reason === undefined) {
             return {
                 kind: "answered",
-                reading: { verdict: "unknown", detail: `the primary region's CloudWatch answered ${errorCode(error)}` },
+                reading: { verdict: "unknown", detail: `the ${peer.region} CloudWatch answered ${errorCode(error)}` },
             };
         }
-        return { kind: "unreachable", detail: `the primary region's CloudWatch did not answer (${reason})` };
+        return { kind: "unreachable", detail: `the ${peer.region} CloudWatch did not answer (${reason})` };
     }
 }
 
 /** A line per signal, for the decision's reason and the notifications. Pure. */
 export function describeEvidence(evidence: Evidence): string {
-    return `${evidence.down} of ${evidence.signals.length} signals say the primary is down (quorum ${evidence.quorum}) over ${Math.round(evidence.spanMs / 1000)} s and ${evidence.rounds} rounds: ${evidence.signals
+    return `${evidence.down} of ${evidence.signals.length} signals say the writer in ${evidence.peerRegion} is down (quorum ${evidence.quorum}) over ${Math.round(evidence.spanMs / 1000)} s and ${evidence.rounds} rounds: ${evidence.signals
         .map((s) => `${s.signal} ${s.verdict}`)
         .join(
             ", ",
-        )}${evidence.primaryAnswered && evidence.down >= evidence.quorum ? "; vetoed: the primary's own RDS API answered that it is there" : ""}`;
+        )}${evidence.peerAnswered && evidence.down >= evidence.quorum ? `; vetoed: the ${evidence.peerRegion} RDS API answered that its cluster is there` : ""}`;
 }
