@@ -85,7 +85,7 @@ describe("FailoverOrchestrator under injected faults", function () {
         timeouts: { probeTimeoutMs: number; requestTimeoutMs: number } = RELAXED,
     ) {
         const handler = createHandler({
-            env: topology.lambdaEnv,
+            env: topology.cells.dr.lambdaEnv,
             clients: createClients({ endpointFor: () => proxy.url, credentials: MOTO_CREDENTIALS, ...timeouts, maxAttempts: 2 }),
             now: at.now,
             sleep: at.sleep,
@@ -107,7 +107,7 @@ describe("FailoverOrchestrator under injected faults", function () {
     const promotions = () => acceptedPromotions(proxy);
     const pointers = () => pointersAt(moto.url, topology);
 
-    const messages = () => drainQueue(moto.url, config.drRegion, topology.queueUrl);
+    const messages = () => drainQueue(moto.url, config.drRegion, topology.cells.dr.queueUrl);
     /** The first line of each message published: its summary. */
     const summaries = async () => (await messages()).map((m) => m.split("\n")[0]!);
     const healthy = () => publishPairMetrics(moto.url, topology, { now: clock.now() });
@@ -245,7 +245,7 @@ describe("FailoverOrchestrator under injected faults", function () {
                 "the DR cluster's key disabled",
                 async () => {
                     await new KMSClient({ region: config.drRegion, endpoint: moto.url, credentials: MOTO_CREDENTIALS }).send(
-                        new DisableKeyCommand({ KeyId: topology.drKeyId }),
+                        new DisableKeyCommand({ KeyId: topology.cells.dr.keyId }),
                     );
                 },
                 /KMS key is Disabled/,
@@ -321,7 +321,7 @@ describe("FailoverOrchestrator under injected faults", function () {
             it(`killed ${what}: the next invocation finishes the run, one promotion, each message at most once`, async () => {
                 proxy.setRules([PRIMARY_DOWN, { action, times: 1, fault: { kind: "kill", after: true } }]);
                 const child = startHandlerInChild({
-                    env: { ...topology.lambdaEnv, HDR_TEST_ENDPOINT_URL: proxy.url },
+                    env: { ...topology.cells.dr.lambdaEnv, HDR_TEST_ENDPOINT_URL: proxy.url },
                     event: replicationLagAlarmEvent(topology, new Date().toISOString()),
                     requestId: "req-killed",
                     virtualClock: { offsetMs: 0 },

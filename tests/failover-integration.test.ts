@@ -4,7 +4,7 @@
  * the function, and the end state is read back from moto. The primary region's loss is simulated by pointing its
  * endpoint at a port where nothing listens.
  */
-import { DescribeGlobalClustersCommand, RDSClient } from "@aws-sdk/client-rds";
+import { DescribeGlobalClustersCommand, RDSClient, type GlobalCluster } from "@aws-sdk/client-rds";
 import { expect } from "chai";
 import { parseStackConfig, type StackConfig } from "../config";
 import { activeRegionParameterName, confirmationOf } from "../lib/failover";
@@ -15,11 +15,13 @@ import {
     drainQueue,
     MOTO_CREDENTIALS,
     publishPairMetrics,
+    type Side,
     type Topology,
     type TopologyOptions,
 } from "../orchestrator/local/topology";
 import { normalise, readParameter, readRecord } from "../orchestrator/src/aws";
 import { createClients, type AwsClients } from "../orchestrator/src/clients";
+import { InvalidEventError } from "../orchestrator/src/events";
 import { createHandler } from "../orchestrator/src/handler";
 import type { RunResult } from "../orchestrator/src/orchestrate";
 import { STEP_NAMES, type StepName } from "../orchestrator/src/timeline";
@@ -53,20 +55,36 @@ describe("FailoverOrchestrator against moto", function () {
 
     /** Clients for the world where the primary region is `up` or lost, counting the RDS commands sent. */
     function clientsFor(primaryUp: boolean, commands: string[] = []): AwsClients {
+        return clientsLosing(primaryUp ? undefined : config.primaryRegion, commands);
+    }
+
+    /**
+     * Clients for the world where `lost` (a region) does not answer, counting the RDS commands either region's function
+     * sends and recording every FailoverState the global cluster reported (what AWS said of the move under way).
+     */
+    function clientsLosing(lost: string | undefined, commands: string[] = [], failoverStates: Record<string, unknown>[] = []): AwsClients {
         const clients = createClients({
-            endpointFor: (region) => (region === config.primaryRegion && !primaryUp ? deadEndpoint : moto.url),
+            endpointFor: (region) => (region === lost ? deadEndpoint : moto.url),
             credentials: MOTO_CREDENTIALS,
             probeTimeoutMs: 1_000,
             maxAttempts: 1,
         });
-        for (const rds of [clients.rds(config.drRegion), clients.rdsOnce(config.drRegion)]) {
-            rds.middlewareStack.add(
-                (next, context) => async (args) => {
-                    commands.push(String(context.commandName));
-                    return next(args);
-                },
-                { step: "initialize", name: "countCommands" },
-            );
+        for (const region of [config.primaryRegion, config.drRegion]) {
+            for (const rds of [clients.rds(region), clients.rdsOnce(region)]) {
+                rds.middlewareStack.add(
+                    (next, context) => async (args) => {
+                        commands.push(String(context.commandName));
+                        const out = await next(args);
+                        for (const g of (out.output as { GlobalClusters?: GlobalCluster[] }).GlobalClusters ?? []) {
+                            if (g.FailoverState !== undefined) {
+                                failoverStates.push({ ...g.FailoverState });
+                            }
+                        }
+                        return out;
+                    },
+                    { step: "initialize", name: "countCommands" },
+                );
+            }
         }
         return clients;
     }
@@ -85,11 +103,12 @@ describe("FailoverOrchestrator against moto", function () {
         topology: Topology,
         clients: AwsClients,
         event: unknown,
-        options: { requestId?: string; afterStep?: (s: StepName) => Promise<void> | void; clock?: VirtualClock } = {},
+        options: { requestId?: string; afterStep?: (s: StepName) => Promise<void> | void; clock?: VirtualClock; side?: Side } = {},
     ): Promise<RunResult> {
         const own = options.clock ?? clock;
         const handler = createHandler({
-            env: topology.lambdaEnv,
+            // The function of the DR region unless told otherwise: each region runs its own.
+            env: topology.cells[options.side ?? "dr"].lambdaEnv,
             clients,
             now: own.now,
             sleep: own.sleep,
@@ -115,12 +134,23 @@ describe("FailoverOrchestrator against moto", function () {
         const global = (
             await rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: topology.globalClusterId }))
         ).GlobalClusters!.find((g) => g.GlobalClusterIdentifier === topology.globalClusterId)!;
-        const dr = global.GlobalClusterMembers?.find((m) => m.DBClusterArn === topology.drClusterArn);
+        const role = (arn: string) => {
+            const member = global.GlobalClusterMembers?.find((m) => m.DBClusterArn === arn);
+            return member === undefined ? "standalone" : member.IsWriter === true ? "writer" : "secondary";
+        };
+        const activeRegionIn = (region: string) => readParameter(clients.ssm(region), activeRegionParameterName(config.environment));
         return {
-            drRole: dr === undefined ? "standalone" : dr.IsWriter === true ? "writer" : "secondary",
+            drRole: role(topology.drClusterArn),
+            primaryRole: role(topology.primaryClusterArn),
             record: await readRecord(clients.route53(), topology.hostedZoneId, topology.recordName),
-            activeRegion: await readParameter(clients.ssm(config.drRegion), activeRegionParameterName(config.environment)),
-            messages: await drainQueue(moto.url, config.drRegion, topology.queueUrl),
+            /** The DR region's copy of active-region. */
+            activeRegion: await activeRegionIn(config.drRegion),
+            /** The primary region's copy. */
+            primaryActiveRegion: await activeRegionIn(config.primaryRegion),
+            /** What the DR region's function published. */
+            messages: await drainQueue(moto.url, config.drRegion, topology.cells.dr.queueUrl),
+            /** What the primary region's function published. */
+            primaryMessages: await drainQueue(moto.url, config.primaryRegion, topology.cells.primary.queueUrl),
         };
     }
 
@@ -298,5 +328,132 @@ describe("FailoverOrchestrator against moto", function () {
             expect(retry.timeline.find((s) => s.name === "lock")?.detail).to.match(/resuming after act/);
             expect(commands.filter((c) => c === "FailoverGlobalClusterCommand")).to.have.length(1);
         });
+    });
+
+    describe("the other direction: the home region's function", () => {
+        const home = (action: "switchover" | "failover") => ({
+            stack: config.stack,
+            action,
+            targetRegion: config.primaryRegion,
+            confirm: confirmationOf(config.stack, action, config.primaryRegion),
+        });
+
+        it("fails back after a failover: a switchover to its own cluster, no data loss, the record and both active-region copies home", async () => {
+            const topology = await fresh({ writer: "dr" });
+            await publishPairMetrics(moto.url, topology, { now: clock.now(), writer: "dr" });
+            const commands: string[] = [];
+            const states: Record<string, unknown>[] = [];
+            const result = await invoke(topology, clientsLosing(undefined, commands, states), home("switchover"), { side: "primary" });
+            expect(result.outcome, result.message).to.equal("completed");
+            expect(result.message).to.equal(`switchover to ${config.primaryRegion} completed (managed)`);
+            expect(commands.filter((c) => c === "SwitchoverGlobalClusterCommand")).to.have.length(1);
+            expect(commands).to.not.include("FailoverGlobalClusterCommand");
+            // What AWS reported of the move while it ran: towards the home cluster, and no data loss allowed.
+            expect(states).to.not.be.empty;
+            for (const state of states) {
+                expect(state).to.include({ ToDbClusterArn: topology.primaryClusterArn, IsDataLossAllowed: false });
+            }
+            const state = await endState(topology);
+            expect(state).to.deep.include({
+                primaryRole: "writer",
+                drRole: "secondary",
+                record: normalise(topology.primaryEndpoint),
+                primaryActiveRegion: config.primaryRegion,
+                activeRegion: config.primaryRegion,
+            });
+            expect(state.primaryMessages.map((m) => m.split("\n")[0])).to.deep.equal([
+                "planned switchover: the writer in eu-west-1 is serving, no data will be lost",
+                `switchover to ${config.primaryRegion} completed (managed)`,
+            ]);
+            expect(state.messages, "the DR region's function was not involved").to.have.length(0);
+        });
+
+        it("answers already-active when its own region is the writer, and refuses a request for the other region, changing nothing", async () => {
+            const topology = await fresh();
+            await healthy(topology);
+            const commands: string[] = [];
+            for (const action of ["switchover", "failover"] as const) {
+                const result = await invoke(topology, clientsLosing(undefined, commands), home(action), { side: "primary" });
+                expect(result.outcome).to.equal("already-active");
+                expect(result.message).to.match(/the eu-west-2 cluster is already the writer/);
+            }
+            const elsewhere = await invoke(topology, clientsLosing(undefined, commands), FAILOVER, { side: "primary" }).then(
+                () => undefined,
+                (error: unknown) => error,
+            );
+            expect(elsewhere).to.be.instanceOf(InvalidEventError);
+            expect((elsewhere as Error).message).to.match(/promotes eu-west-2 only.*eu-west-1's own orchestrator promotes eu-west-1/);
+            expect(commands).to.not.include.members(["SwitchoverGlobalClusterCommand", "FailoverGlobalClusterCommand"]);
+            const state = await endState(topology);
+            expect(state).to.deep.include({ primaryRole: "writer", record: normalise(topology.primaryEndpoint) });
+            expect([...state.messages, ...state.primaryMessages]).to.have.length(0);
+        });
+
+        it("fails over home when the DR region, holding the writer, is lost: started by the forwarded health-check alarm", async () => {
+            const topology = await fresh({ writer: "dr" });
+            const commands: string[] = [];
+            const alarm = {
+                version: "0",
+                id: "reverse",
+                "detail-type": "CloudWatch Alarm State Change",
+                source: "aws.cloudwatch",
+                account: topology.primaryClusterArn.split(":")[4],
+                time: new Date(clock.now() - 5_000).toISOString(),
+                region: "us-east-1",
+                resources: [
+                    `arn:aws:cloudwatch:us-east-1:${topology.primaryClusterArn.split(":")[4]}:alarm:${topology.cells.primary.peerDownAlarmName}`,
+                ],
+                detail: { alarmName: topology.cells.primary.peerDownAlarmName, state: { value: "ALARM", reason: "health check" } },
+            };
+            const result = await invoke(topology, clientsLosing(config.drRegion, commands), alarm, { side: "primary" });
+            expect(result.outcome, result.message).to.equal("completed");
+            expect(commands.filter((c) => c === "FailoverGlobalClusterCommand")).to.have.length(1);
+            // The DR region's copy cannot be written while that region is down: reported, not fatal.
+            expect(result.peerActiveRegionProblem).to.match(/ECONNREFUSED|connect/i);
+            const state = await endState(topology);
+            expect(state).to.deep.include({
+                primaryRole: "writer",
+                record: normalise(topology.primaryEndpoint),
+                primaryActiveRegion: config.primaryRegion,
+                activeRegion: config.drRegion,
+            });
+            expect(state.primaryMessages[1]).to.match(/could not be set.*aws ssm put-parameter --region eu-west-1/);
+        });
+
+        for (const step of ["act", "repoint"] as const) {
+            it(`a crash after ${step} in the reverse direction is finished by the next run: one promotion, everything home`, async () => {
+                const topology = await fresh({ writer: "dr" });
+                const commands: string[] = [];
+                let crashed!: () => void;
+                const crash = new Promise<void>((resolve) => (crashed = resolve));
+                void invoke(topology, clientsLosing(config.drRegion, commands), home("failover"), {
+                    side: "primary",
+                    requestId: "req-crashed",
+                    afterStep: (s) => {
+                        if (s === step) {
+                            crashed();
+                            return new Promise<void>(() => undefined);
+                        }
+                        return undefined;
+                    },
+                });
+                await crash;
+                clock.advance(10 * 60_000);
+                const rerun = await invoke(topology, clientsLosing(config.drRegion, commands), home("failover"), {
+                    side: "primary",
+                    requestId: "req-next",
+                });
+                expect(rerun.outcome, rerun.message).to.equal("completed");
+                expect(rerun.timeline.find((s) => s.name === "lock")?.detail).to.match(/resuming after/);
+                expect(commands.filter((c) => c === "FailoverGlobalClusterCommand")).to.have.length(1);
+                const state = await endState(topology);
+                expect(state).to.deep.include({
+                    primaryRole: "writer",
+                    record: normalise(topology.primaryEndpoint),
+                    primaryActiveRegion: config.primaryRegion,
+                });
+                expect(state.primaryMessages.filter((m) => / completed /.test(m.split("\n")[0]!))).to.have.length(1);
+            });
+        }
     });
 });

@@ -920,6 +920,58 @@ describe("FailoverOrchestrator runtime", () => {
                 /is not in eu-west-2/,
             );
         });
+        it("refuses a peer region that is its own region", () => {
+            expect(() =>
+                parseRuntimeConfig({ ...PARAMETERS(), "peer-region": DR.region, "peer-cluster-arn": arnOf(DR) }, "dev", "t"),
+            ).to.throw(ConfigurationError, /peer-region must differ from region \(eu-west-1\)/);
+        });
+        it("refuses to run on parameters that name another region as its own: no AWS write", async () => {
+            const inLondon = createHandler({
+                env: { ...ENV, AWS_REGION: PRIMARY.region },
+                clients: createClients({
+                    endpointFor: () => "http://127.0.0.1:9",
+                    credentials: { accessKeyId: "x", secretAccessKey: "x" },
+                }),
+                now: () => clock,
+                logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+            });
+            const error = await rejection(inLondon(FAILOVER, context()));
+            expect(error).to.be.instanceOf(ConfigurationError);
+            expect(error.message).to.match(/runs in eu-west-2, but \/healthcare\/dev\/failover\/region there names eu-west-1/);
+            expect(writes()).to.equal(0);
+        });
+    });
+
+    describe("the two copies of active-region", () => {
+        it("sets its own region's copy, then the peer region's, both naming its own region", async () => {
+            const result = await handler()(FAILOVER, context());
+            expect(result.outcome).to.equal("completed");
+            const puts = ssm.commandCalls(PutParameterCommand).map((c) => c.args[0].input);
+            expect(puts.map((p) => [p.Name, p.Value])).to.deep.equal([
+                ["/healthcare/dev/active-region", DR.region],
+                ["/healthcare/dev/active-region", DR.region],
+            ]);
+            expect(result.timeline.find((s) => s.name === "repoint")?.detail).to.match(/its eu-west-2 copy = eu-west-1/);
+            expect(result).to.not.have.property("peerActiveRegionProblem");
+        });
+        it("completes when the peer region's copy cannot be set, and says so with the command that sets it", async () => {
+            let puts = 0;
+            ssm.on(PutParameterCommand).callsFake((input: { Value: string }) => {
+                if (++puts === 2) {
+                    throw timeout();
+                }
+                sim.activeRegion = input.Value;
+                return {};
+            });
+            const result = await handler()(FAILOVER, context());
+            expect(result.outcome).to.equal("completed");
+            expect(puts, "one call: the best-effort write is not repeated").to.equal(2);
+            expect(result.peerActiveRegionProblem).to.match(/TimeoutError/);
+            expect(result.message).to.match(
+                /^failover to eu-west-1 completed \(managed\)\nThe eu-west-2 copy of \/healthcare\/dev\/active-region could not be set .*aws ssm put-parameter --region eu-west-2 --name \/healthcare\/dev\/active-region --value eu-west-1 --overwrite/,
+            );
+            expect(published().at(-1)).to.equal("[dev] failover to eu-west-1 completed (managed)");
+        });
     });
 
     describe("unplanned failover", () => {

@@ -1,8 +1,9 @@
 /**
  * The stack's failover topology, created in moto under the names the program uses: the Aurora global cluster with
- * its primary and DR clusters, the private hosted zone and writer record, the orchestrator's SSM parameters and
- * `active-region`, an alert topic (with an SQS queue subscribed, so a test can read what was published) and the lock
- * table. Used by the integration tests and by the drill.
+ * its primary and DR clusters, the private hosted zone and writer record, and in EACH region what that region's
+ * orchestrator needs (its SSM parameters with self and peer swapped, its copy of `active-region`, its lock table, an
+ * alert topic with an SQS queue subscribed so that a test can read what was published, and its KMS key), so that the
+ * drill and the integration tests can run either region's function, in either direction.
  */
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -12,7 +13,9 @@ import {
     CreateDBInstanceCommand,
     CreateGlobalClusterCommand,
     DescribeDBClustersCommand,
+    DescribeGlobalClustersCommand,
     RDSClient,
+    SwitchoverGlobalClusterCommand,
 } from "@aws-sdk/client-rds";
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
@@ -27,7 +30,9 @@ import {
     MAX_EVENT_AGE_SECONDS,
     lockTableName,
     orchestratorEnvironment,
+    peerDownAlarmName,
     privateZoneName,
+    replicationLagAlarmName,
     writerRecordName,
     type FailoverMode,
 } from "../../lib/failover";
@@ -36,6 +41,34 @@ import { normalise, readParameter, readRecord } from "../src/aws";
 import { createClients } from "../src/clients";
 
 export const MOTO_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" } as const;
+
+/** The two regions of the pair, by their stable labels: `primary` (the home region) and `dr`. */
+export const SIDES = ["primary", "dr"] as const;
+export type Side = (typeof SIDES)[number];
+
+/** The other side of the pair. */
+export function otherSide(side: Side): Side {
+    return side === "primary" ? "dr" : "primary";
+}
+
+/** What one region holds: its cluster and everything its own orchestrator needs. */
+export interface RegionalCell {
+    readonly side: Side;
+    readonly region: string;
+    readonly clusterArn: string;
+    readonly endpoint: string;
+    /** The cluster's KMS key (the readiness check reads its state). */
+    readonly keyId: string;
+    readonly topicArn: string;
+    /** The SQS queue subscribed to the region's alert topic: what the region's function published. */
+    readonly queueUrl: string;
+    /** The alarms allowed to start this region's function: its lag alarm and the alarm on the peer's health check. */
+    readonly alarmNames: readonly string[];
+    /** The us-east-1 alarm on the peer region's health check, forwarded to this region's function. */
+    readonly peerDownAlarmName: string;
+    /** The environment the component gives this region's function, plus the region Lambda sets. */
+    readonly lambdaEnv: Record<string, string>;
+}
 
 export interface Topology {
     readonly stack: string;
@@ -49,16 +82,11 @@ export interface Topology {
     readonly drEndpoint: string;
     readonly hostedZoneId: string;
     readonly recordName: string;
-    readonly topicArn: string;
-    readonly queueUrl: string;
+    /** The lock table's name, the same in each region (each region has its own table). */
     readonly lockTable: string;
-    /** The DR cluster's KMS key (the readiness check reads its state). */
-    readonly drKeyId: string;
-    /** The alarms allowed to start the orchestrator. */
+    /** The replication-lag alarm's name, the same in each region. */
     readonly lagAlarmName: string;
-    readonly healthAlarmName: string;
-    /** The environment the component gives the function, plus the region Lambda sets. */
-    readonly lambdaEnv: Record<string, string>;
+    readonly cells: Readonly<Record<Side, RegionalCell>>;
 }
 
 export interface TopologyOptions {
@@ -74,20 +102,28 @@ export interface TopologyOptions {
     readonly quorum?: number;
     /** DB instances of the DR cluster; 0 makes it not ready for a failover. @default 1 */
     readonly drInstances?: number;
+    /** DB instances of the primary cluster; 0 makes it not ready for a failback. @default 1 */
+    readonly primaryInstances?: number;
+    /**
+     * Which side holds the writer when the topology is handed over. `dr` is the world after a failover (a managed
+     * switchover made directly in moto, the record and both `active-region` copies at the DR region), from which the
+     * failback starts. @default "primary"
+     */
+    readonly writer?: Side;
 }
 
 export async function createTopology(endpoint: string, config: StackConfig, options: TopologyOptions = {}): Promise<Topology> {
     const common = { endpoint, credentials: { ...MOTO_CREDENTIALS } };
-    const primaryRds = new RDSClient({ ...common, region: config.primaryRegion });
-    const drRds = new RDSClient({ ...common, region: config.drRegion });
+    const region: Record<Side, string> = { primary: config.primaryRegion, dr: config.drRegion };
+    const rds = (side: Side) => new RDSClient({ ...common, region: region[side] });
     const ids = auroraIdentifiers(config.stack, config.primaryRegion, config.drRegion);
     const engineVersion = config.database.engineVersion;
-    const primaryKey = await new KMSClient({ ...common, region: config.primaryRegion }).send(
-        new CreateKeyCommand({ Description: "primary" }),
-    );
-    const drKey = await new KMSClient({ ...common, region: config.drRegion }).send(new CreateKeyCommand({ Description: "dr" }));
+    const keys = {
+        primary: await new KMSClient({ ...common, region: region.primary }).send(new CreateKeyCommand({ Description: "primary" })),
+        dr: await new KMSClient({ ...common, region: region.dr }).send(new CreateKeyCommand({ Description: "dr" })),
+    };
 
-    await primaryRds.send(
+    await rds("primary").send(
         new CreateGlobalClusterCommand({
             GlobalClusterIdentifier: ids.global,
             Engine: AURORA_ENGINE,
@@ -95,7 +131,7 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
             StorageEncrypted: true,
         }),
     );
-    const primary = await primaryRds.send(
+    const primary = await rds("primary").send(
         new CreateDBClusterCommand({
             DBClusterIdentifier: ids.primary,
             Engine: AURORA_ENGINE,
@@ -104,36 +140,50 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
             MasterUsername: "hdradmin",
             MasterUserPassword: "not-a-real-password-1",
             StorageEncrypted: true,
-            KmsKeyId: primaryKey.KeyMetadata!.Arn!,
+            KmsKeyId: keys.primary.KeyMetadata!.Arn!,
         }),
     );
-    const dr = await drRds.send(
+    const dr = await rds("dr").send(
         new CreateDBClusterCommand({
             DBClusterIdentifier: ids.dr,
             Engine: AURORA_ENGINE,
             EngineVersion: options.drEngineVersion ?? engineVersion,
             GlobalClusterIdentifier: ids.global,
             StorageEncrypted: true,
-            KmsKeyId: drKey.KeyMetadata!.Arn!,
+            KmsKeyId: keys.dr.KeyMetadata!.Arn!,
         }),
     );
     // Instances named as AuroraPair names them (`<cluster>-<n>`).
-    const instance = (rds: RDSClient, cluster: string, n: number) =>
-        rds.send(
-            new CreateDBInstanceCommand({
-                DBInstanceIdentifier: `${cluster}-${n}`,
-                DBClusterIdentifier: cluster,
-                Engine: AURORA_ENGINE,
-                DBInstanceClass: "db.serverless",
-            }),
-        );
-    await instance(primaryRds, ids.primary, 1);
-    for (let n = 1; n <= (options.drInstances ?? 1); n++) {
-        await instance(drRds, ids.dr, n);
-    }
+    const instances = async (side: Side, cluster: string, count: number) => {
+        for (let n = 1; n <= count; n++) {
+            await rds(side).send(
+                new CreateDBInstanceCommand({
+                    DBInstanceIdentifier: `${cluster}-${n}`,
+                    DBClusterIdentifier: cluster,
+                    Engine: AURORA_ENGINE,
+                    DBInstanceClass: "db.serverless",
+                }),
+            );
+        }
+    };
+    await instances("primary", ids.primary, options.primaryInstances ?? 1);
+    await instances("dr", ids.dr, options.drInstances ?? 1);
     // moto reports a new cluster as "creating" once, then "available".
-    await primaryRds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: ids.primary }));
-    await drRds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: ids.dr }));
+    await rds("primary").send(new DescribeDBClustersCommand({ DBClusterIdentifier: ids.primary }));
+    await rds("dr").send(new DescribeDBClustersCommand({ DBClusterIdentifier: ids.dr }));
+
+    const clusterArn: Record<Side, string> = { primary: primary.DBCluster!.DBClusterArn!, dr: dr.DBCluster!.DBClusterArn! };
+    const endpoints: Record<Side, string> = { primary: primary.DBCluster!.Endpoint!, dr: dr.DBCluster!.Endpoint! };
+    const writer = options.writer ?? "primary";
+    if (writer === "dr") {
+        // The world after a failover: a managed move of the writer, which the moto server completes on later reads.
+        await rds("dr").send(
+            new SwitchoverGlobalClusterCommand({ GlobalClusterIdentifier: ids.global, TargetDbClusterIdentifier: clusterArn.dr }),
+        );
+        for (let i = 0; i < 3; i++) {
+            await rds("dr").send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: ids.global }));
+        }
+    }
 
     const route53 = new Route53Client({ ...common, region: "us-east-1" });
     const zone = await route53.send(
@@ -158,7 +208,7 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
                             Name: recordName,
                             Type: "CNAME",
                             TTL: ttl,
-                            ResourceRecords: [{ Value: primary.DBCluster!.Endpoint! }],
+                            ResourceRecords: [{ Value: endpoints[writer] }],
                         },
                     },
                 ],
@@ -166,70 +216,89 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
         }),
     );
 
-    const sns = new SNSClient({ ...common, region: config.drRegion });
-    const topic = await sns.send(new CreateTopicCommand({ Name: physicalName(config.stack, ["alerts"]) }));
-    const queueUrl = await createQueue(endpoint, config.drRegion, physicalName(config.stack, ["alerts", "inbox"]));
-    const queueArn = `arn:aws:sqs:${config.drRegion}:123456789012:${physicalName(config.stack, ["alerts", "inbox"])}`;
-    await sns.send(
-        new SubscribeCommand({
-            TopicArn: topic.TopicArn!,
-            Protocol: "sqs",
-            Endpoint: queueArn,
-            Attributes: { RawMessageDelivery: "true" },
-        }),
-    );
-
-    const ssm = new SSMClient({ ...common, region: config.drRegion });
-    const path = failoverParameterPath(config.environment);
+    const lockTable = lockTableName(config.stack);
+    const lagAlarmName = replicationLagAlarmName(config.stack);
     const P = FAILOVER_PARAMETERS;
-    const lagAlarmName = physicalName(config.stack, ["failover", "replication-lag"], 255);
-    const healthAlarmName = physicalName(config.stack, ["failover", "health-check"], 255);
-    const values: Record<string, string> = {
-        [P.stack]: config.stack,
-        [P.mode]: options.mode ?? config.failover.mode,
-        [P.globalClusterId]: ids.global,
-        [P.region]: config.drRegion,
-        [P.clusterArn]: dr.DBCluster!.DBClusterArn!,
-        [P.peerRegion]: config.primaryRegion,
-        [P.peerClusterArn]: primary.DBCluster!.DBClusterArn!,
-        [P.hostedZoneId]: hostedZoneId,
-        [P.recordName]: recordName,
-        [P.recordTtl]: String(ttl),
-        [P.topicArns]: topic.TopicArn!,
-        [P.alarmNames]: `${lagAlarmName},${healthAlarmName}`,
-        [P.detectionWindowSeconds]: String(options.detectionWindowSeconds ?? config.failover.detectionWindow.seconds),
-        [P.quorum]: String(options.quorum ?? config.failover.quorum),
-        [P.maxEventAgeSeconds]: String(config.failover.maxEventAge?.seconds ?? MAX_EVENT_AGE_SECONDS.default),
-        [P.replicationLagThresholdSeconds]: String(config.failover.replicationLagThresholdSeconds),
-    };
-    for (const [name, value] of Object.entries(values)) {
+    const path = failoverParameterPath(config.environment);
+    const cell = async (side: Side): Promise<RegionalCell> => {
+        const here = region[side];
+        const peer = otherSide(side);
+        const sns = new SNSClient({ ...common, region: here });
+        const topic = await sns.send(new CreateTopicCommand({ Name: physicalName(config.stack, ["alerts"]) }));
+        const inbox = physicalName(config.stack, ["alerts", "inbox"]);
+        const queueUrl = await createQueue(endpoint, here, inbox);
+        await sns.send(
+            new SubscribeCommand({
+                TopicArn: topic.TopicArn!,
+                Protocol: "sqs",
+                Endpoint: `arn:aws:sqs:${here}:123456789012:${inbox}`,
+                Attributes: { RawMessageDelivery: "true" },
+            }),
+        );
+        const peerDown = peerDownAlarmName(config.stack, region[peer]);
+        const alarmNames = [lagAlarmName, peerDown];
+        // This region's copy of the parameters: self is this region, peer the other (the component writes the same).
+        const values: Record<string, string> = {
+            [P.stack]: config.stack,
+            [P.mode]: options.mode ?? config.failover.mode,
+            [P.globalClusterId]: ids.global,
+            [P.region]: here,
+            [P.clusterArn]: clusterArn[side],
+            [P.peerRegion]: region[peer],
+            [P.peerClusterArn]: clusterArn[peer],
+            [P.hostedZoneId]: hostedZoneId,
+            [P.recordName]: recordName,
+            [P.recordTtl]: String(ttl),
+            [P.topicArns]: topic.TopicArn!,
+            [P.alarmNames]: alarmNames.join(","),
+            [P.detectionWindowSeconds]: String(options.detectionWindowSeconds ?? config.failover.detectionWindow.seconds),
+            [P.quorum]: String(options.quorum ?? config.failover.quorum),
+            [P.maxEventAgeSeconds]: String(config.failover.maxEventAge?.seconds ?? MAX_EVENT_AGE_SECONDS.default),
+            [P.replicationLagThresholdSeconds]: String(config.failover.replicationLagThresholdSeconds),
+        };
+        const ssm = new SSMClient({ ...common, region: here });
+        for (const [name, value] of Object.entries(values)) {
+            await ssm.send(
+                new PutParameterCommand({
+                    Name: `${path}/${name}`,
+                    Value: value,
+                    Type: name === P.topicArns || name === P.alarmNames ? "StringList" : "String",
+                    Overwrite: true,
+                }),
+            );
+        }
         await ssm.send(
             new PutParameterCommand({
-                Name: `${path}/${name}`,
-                Value: value,
-                Type: name === P.topicArns || name === P.alarmNames ? "StringList" : "String",
+                Name: activeRegionParameterName(config.environment),
+                Value: region[writer],
+                Type: "String",
                 Overwrite: true,
             }),
         );
-    }
-    await ssm.send(
-        new PutParameterCommand({
-            Name: activeRegionParameterName(config.environment),
-            Value: config.primaryRegion,
-            Type: "String",
-            Overwrite: true,
-        }),
-    );
-
-    const lockTable = lockTableName(config.stack);
-    await new DynamoDBClient({ ...common, region: config.drRegion }).send(
-        new CreateTableCommand({
-            TableName: lockTable,
-            AttributeDefinitions: [{ AttributeName: "lockId", AttributeType: "S" }],
-            KeySchema: [{ AttributeName: "lockId", KeyType: "HASH" }],
-            BillingMode: "PAY_PER_REQUEST",
-        }),
-    );
+        await new DynamoDBClient({ ...common, region: here }).send(
+            new CreateTableCommand({
+                TableName: lockTable,
+                AttributeDefinitions: [{ AttributeName: "lockId", AttributeType: "S" }],
+                KeySchema: [{ AttributeName: "lockId", KeyType: "HASH" }],
+                BillingMode: "PAY_PER_REQUEST",
+            }),
+        );
+        return {
+            side,
+            region: here,
+            clusterArn: clusterArn[side],
+            endpoint: endpoints[side],
+            keyId: keys[side].KeyMetadata!.KeyId!,
+            topicArn: topic.TopicArn!,
+            queueUrl,
+            alarmNames,
+            peerDownAlarmName: peerDown,
+            lambdaEnv: {
+                ...orchestratorEnvironment({ environment: config.environment, lockTableName: lockTable }),
+                AWS_REGION: here,
+            },
+        };
+    };
 
     return {
         stack: config.stack,
@@ -237,37 +306,40 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
         primaryRegion: config.primaryRegion,
         drRegion: config.drRegion,
         globalClusterId: ids.global,
-        primaryClusterArn: primary.DBCluster!.DBClusterArn!,
-        drClusterArn: dr.DBCluster!.DBClusterArn!,
-        primaryEndpoint: primary.DBCluster!.Endpoint!,
-        drEndpoint: dr.DBCluster!.Endpoint!,
+        primaryClusterArn: clusterArn.primary,
+        drClusterArn: clusterArn.dr,
+        primaryEndpoint: endpoints.primary,
+        drEndpoint: endpoints.dr,
         hostedZoneId,
         recordName,
-        topicArn: topic.TopicArn!,
-        queueUrl,
         lockTable,
-        drKeyId: drKey.KeyMetadata!.KeyId!,
         lagAlarmName,
-        healthAlarmName,
-        lambdaEnv: {
-            ...orchestratorEnvironment({ environment: config.environment, lockTableName: lockTable }),
-            AWS_REGION: config.drRegion,
-        },
+        cells: { primary: await cell("primary"), dr: await cell("dr") },
     };
 }
 
 /**
- * Publishes the metrics of a healthy pair for the `minutes` up to `now`: the primary cluster's Serverless capacity
- * (primary region) and the DR cluster's replication lag (DR region). `lagMs` sets the lag; a lag above the
- * threshold makes the replication signal say "down" while the primary still looks healthy otherwise.
+ * Publishes the metrics of a healthy pair for the `minutes` up to `now`: the writer cluster's Serverless capacity (in
+ * the writer's region) and the secondary cluster's replication lag (in its region). `lagMs` sets the lag; a lag above
+ * the threshold makes the replication signal say "down" while the writer still looks healthy otherwise.
  */
 export async function publishPairMetrics(
     endpoint: string,
-    topology: Pick<Topology, "primaryRegion" | "drRegion" | "primaryClusterArn" | "drClusterArn">,
-    options: { readonly now?: number; readonly minutes?: number; readonly lagMs?: number; readonly primary?: boolean } = {},
+    topology: Pick<Topology, "cells">,
+    options: {
+        readonly now?: number;
+        readonly minutes?: number;
+        readonly lagMs?: number;
+        /** Publish the writer's capacity. @default true */
+        readonly primary?: boolean;
+        /** The side holding the writer. @default "primary" */
+        readonly writer?: Side;
+    } = {},
 ): Promise<void> {
     const now = options.now ?? Date.now();
     const minutes = options.minutes ?? 5;
+    const writer = topology.cells[options.writer ?? "primary"];
+    const secondary = topology.cells[otherSide(writer.side)];
     const id = (arn: string) => arn.split(":").pop()!;
     const put = (region: string, metricName: string, cluster: string, value: number) =>
         new CloudWatchClient({ endpoint, region, credentials: { ...MOTO_CREDENTIALS } }).send(
@@ -282,22 +354,48 @@ export async function publishPairMetrics(
             }),
         );
     if (options.primary !== false) {
-        await put(topology.primaryRegion, "ServerlessDatabaseCapacity", id(topology.primaryClusterArn), 2);
+        await put(writer.region, "ServerlessDatabaseCapacity", id(writer.clusterArn), 2);
     }
-    await put(topology.drRegion, "AuroraGlobalDBReplicationLag", id(topology.drClusterArn), options.lagMs ?? 120);
+    await put(secondary.region, "AuroraGlobalDBReplicationLag", id(secondary.clusterArn), options.lagMs ?? 120);
+}
+
+/** The writer record and each region's copy of `active-region`, as sides (`?` for anything else), read from moto. */
+export interface Pointers {
+    readonly record: Side | "?";
+    readonly activeRegion: Readonly<Record<Side, Side | "?">>;
+}
+
+export async function readPointers(endpoint: string, topology: Topology): Promise<Pointers> {
+    const direct = createClients({ endpointFor: () => endpoint, credentials: MOTO_CREDENTIALS });
+    const record = await readRecord(direct.route53(), topology.hostedZoneId, topology.recordName);
+    const sideOfRegion = (region: string | undefined): Side | "?" =>
+        region === topology.primaryRegion ? "primary" : region === topology.drRegion ? "dr" : "?";
+    const copy = async (side: Side) =>
+        sideOfRegion(await readParameter(direct.ssm(topology.cells[side].region), activeRegionParameterName(topology.environment)));
+    return {
+        record: record === normalise(topology.drEndpoint) ? "dr" : record === normalise(topology.primaryEndpoint) ? "primary" : "?",
+        activeRegion: { primary: await copy("primary"), dr: await copy("dr") },
+    };
 }
 
 /**
  * Where the writer record and `active-region` point, read from moto directly: `dr`, `primary`, or `split (...)` when
- * they disagree (a split brain in the making).
+ * the record and the `active-region` copy of the region it names disagree (a split brain in the making). The other
+ * region's copy is set best effort (its region may be the one that is down): `stalePeerCopy` says when it lags.
  */
 export async function pointersAt(endpoint: string, topology: Topology): Promise<string> {
-    const direct = createClients({ endpointFor: () => endpoint, credentials: MOTO_CREDENTIALS });
-    const record = await readRecord(direct.route53(), topology.hostedZoneId, topology.recordName);
-    const active = await readParameter(direct.ssm(topology.drRegion), activeRegionParameterName(topology.environment));
-    const r = record === normalise(topology.drEndpoint) ? "dr" : record === normalise(topology.primaryEndpoint) ? "primary" : "?";
-    const a = active === topology.drRegion ? "dr" : active === topology.primaryRegion ? "primary" : "?";
-    return r === a ? r : `split (record ${r}, active-region ${a})`;
+    return describePointers(await readPointers(endpoint, topology));
+}
+
+/** Pure: see `pointersAt`. */
+export function describePointers(p: Pointers): string {
+    const active = p.record === "?" ? "?" : p.activeRegion[p.record];
+    return p.record !== "?" && p.record === active ? p.record : `split (record ${p.record}, active-region ${active})`;
+}
+
+/** The side whose `active-region` copy does not name the record's side, if any (a best-effort write that failed). Pure. */
+export function stalePeerCopy(p: Pointers): Side | undefined {
+    return p.record === "?" ? undefined : SIDES.find((side) => side !== p.record && p.activeRegion[side] !== p.record);
 }
 
 /** SQS through its JSON protocol (the project has no SQS client; moto reads the region from the credential scope). */

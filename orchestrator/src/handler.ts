@@ -7,7 +7,13 @@
  * asynchronous invocation (the retry resumes) and, once retries are spent, the event lands in the dead-letter queue.
  */
 import { Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
-import { FAILOVER_METRICS_NAMESPACE, ORCHESTRATOR_ENV, ORCHESTRATOR_TIMEOUT_SECONDS } from "../../lib/failover";
+import {
+    FAILOVER_METRICS_NAMESPACE,
+    FAILOVER_PARAMETERS,
+    ORCHESTRATOR_ENV,
+    ORCHESTRATOR_TIMEOUT_SECONDS,
+    failoverParameterPath,
+} from "../../lib/failover";
 import { createClients, endpointsFromEnvironment, type AwsClients } from "./clients";
 import { ConfigurationError, loadRuntimeConfig } from "./config";
 import { CALL_TIMEOUT_SECONDS } from "../../lib/failover";
@@ -64,6 +70,13 @@ export function createHandler(options: HandlerOptions = {}): Handler {
         const config = await configDeadline.call("GetParametersByPath", (abortSignal) =>
             loadRuntimeConfig(clients!.ssm(region), environment, lockTable, { abortSignal }),
         );
+        // Each region's function reads its own region's copy of the parameters: one that names another region as its
+        // own was written for the other function, and acting on it would promote the wrong cluster.
+        if (config.self.region !== region) {
+            throw new ConfigurationError(
+                `The orchestrator runs in ${region}, but ${failoverParameterPath(environment)}/${FAILOVER_PARAMETERS.region} there names ${config.self.region}: each region's function must be configured with its own region as ${FAILOVER_PARAMETERS.region}. Nothing was changed.`,
+            );
+        }
         // For this stack, from its account and region, recent, confirmed: or rejected with no AWS write.
         admit(request, config, now());
         const requestId = context?.awsRequestId ?? `local-${startedAt}`;
