@@ -420,7 +420,9 @@ describe("FailoverOrchestrator against moto", function () {
             expect(state.primaryMessages[1]).to.match(/could not be set.*aws ssm put-parameter --region eu-west-1/);
         });
 
-        for (const step of ["act", "repoint"] as const) {
+        // The code path is the forward one with self and peer swapped, which is crashed after every step above; here the
+        // crash that matters most: after the promotion was started.
+        for (const step of ["act"] as const) {
             it(`a crash after ${step} in the reverse direction is finished by the next run: one promotion, everything home`, async () => {
                 const topology = await fresh({ writer: "dr" });
                 const commands: string[] = [];
