@@ -50,13 +50,14 @@ export interface RegionalMonitoringArgs {
         readonly thresholds: DatabaseThresholds;
     };
     /**
-     * The global database's secondary cluster: its replication lag is graphed on every dashboard, and alarmed on here
-     * when `createAlarm` is true (only in the secondary's own region, where the metric is published).
+     * This region's cluster as a member of the global database: its replication lag, published while it is a
+     * secondary (either region's cluster can be), is graphed, and alarmed on when `createAlarm` is true (only in the
+     * cluster's own region, where the metric is published).
      * @default - no replication-lag graph or alarm
      */
     readonly replicationLag?: {
         readonly secondaryClusterIdentifier: pulumi.Input<string>;
-        /** Region of the secondary cluster. */
+        /** Region of the cluster. */
         readonly region: string;
         readonly rpoSeconds: number;
         /** Create the alarm here; false when another component (the failover orchestrator) owns it. */
@@ -247,7 +248,7 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
 
     private lagArgs(args: RegionalMonitoringArgs) {
         const lag = args.replicationLag!;
-        return { where: `secondary cluster (${lag.region})`, rpoSeconds: lag.rpoSeconds };
+        return { where: `${lag.region} cluster (while a secondary)`, rpoSeconds: lag.rpoSeconds };
     }
 
     private orchestratorInputs(args: RegionalMonitoringArgs): {
@@ -309,7 +310,7 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
                 : [];
         return [
             { title: `Database: ${args.role} cluster (${args.region})`, graphs: database, emptyText: "No Aurora cluster in this region." },
-            { title: "Global database replication lag", graphs: lag, emptyText: "No secondary cluster." },
+            { title: "Global database replication lag", graphs: lag, emptyText: "No cluster of the global database in this region." },
             { title: `S3 replication from ${args.region}`, graphs: s3, emptyText: "No replication rule has its source in this region." },
             {
                 title: `AWS Backup (${args.region})`,

@@ -13,6 +13,7 @@
 import type { StackConfig } from "../config";
 import { HOURLY_SCHEDULE } from "./backup";
 import { HEALTH_CHECK_ALARM, orchestrationDeadlineSeconds, REPLICATION_LAG_ALARM } from "./failover";
+import { heartbeatDetectionSeconds } from "./heartbeat";
 
 /**
  * Promotion of the secondary cluster: "you can promote a secondary ... to take full read/write workloads in under a
@@ -59,13 +60,13 @@ export interface RecoveryBudget {
 }
 
 /**
- * Detection through Route 53: the health check is of type CLOUDWATCH_METRIC, so its status follows the replication-lag
- * alarm's state (a request interval and failure threshold apply to endpoint checks only); then the health-check
- * alarm in us-east-1 needs its own `period x evaluation periods`.
+ * Detection through Route 53: the lost writer's heartbeat alarm (lib/heartbeat.ts) sees three silent minutes, the
+ * CLOUDWATCH_METRIC health check follows the alarm's state (a request interval and failure threshold apply to
+ * endpoint checks only), then the alarm on the check in us-east-1 needs its own `period x evaluation periods`.
  * @see https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html
  */
 export function healthCheckDetectionSeconds(): number {
-    return replicationLagDetectionSeconds() + HEALTH_CHECK_ALARM.periodSeconds * HEALTH_CHECK_ALARM.evaluationPeriods;
+    return heartbeatDetectionSeconds() + HEALTH_CHECK_ALARM.periodSeconds * HEALTH_CHECK_ALARM.evaluationPeriods;
 }
 
 /** Detection through the replication-lag alarm in the DR region: `period x evaluation periods`. */
