@@ -23,6 +23,7 @@ import { healthCheckAlarm } from "../lib/alarms";
 import { forwardToBusPolicy, orchestratorPolicy } from "../lib/failoverPolicy";
 import { serviceTrustPolicy, toJson } from "../lib/iam";
 import { physicalName } from "../lib/naming";
+import { ACTIVE_REGION_PARAMETER, pointerIgnoreChanges, WRITER_RECORD } from "../lib/pointers";
 import { bundleOrchestrator, LAMBDA_RUNTIME } from "../orchestrator/bundle";
 import { SignedLambdaCode } from "./SignedLambdaCode";
 import { tracingPolicy } from "../lib/tracing";
@@ -187,7 +188,7 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                 ttl,
                 records: [args.primaryWriterEndpoint],
             },
-            { ...parent, ignoreChanges: ["records"] },
+            { ...parent, ignoreChanges: pointerIgnoreChanges(WRITER_RECORD) },
         ); // the orchestrator owns the value after a failover
 
         const parameter = (key: string, value: pulumi.Input<string>, extra: Partial<aws.ssm.ParameterArgs> = {}) =>
@@ -237,7 +238,7 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                 description: "Region of the database writer; applications read it; the failover orchestrator sets it",
                 tags: tags("active-region"),
             },
-            { ...parent, ignoreChanges: ["value"] },
+            { ...parent, ignoreChanges: pointerIgnoreChanges(ACTIVE_REGION_PARAMETER) },
         );
 
         const logGroup = new aws.cloudwatch.LogGroup(
