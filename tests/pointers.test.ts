@@ -11,7 +11,9 @@ import { expect } from "chai";
 import { activeRegionParameterName, writerRecordName } from "../lib/failover";
 import { ACTIVE_REGION_PARAMETER, POINTER_RESOURCES, WRITER_RECORD, type PointerResource } from "../lib/pointers";
 import { parsePropertyPath, planStep, processIgnoreChanges, refreshed, writesStalePointer, type PriorResource } from "./harness/engine";
+import { analyze, resourcesOfRun, stackTagsOf } from "./harness/policies";
 import { readStackFile, runProgram, stackFilePath, type PlannedResource, type ProgramRun } from "./harness/program";
+import { failoverPointersIgnored, POINTER_SPECS } from "../policy-pack/policies/pointers";
 import { planStack, STACKS } from "./harness/stacks";
 
 /** The input property names of a resource's `Args` interface in the installed @pulumi/aws typings. */
@@ -92,6 +94,28 @@ describe("Pointers the failover orchestrators own", () => {
             );
             expect(extra).to.deep.equal([`${ACTIVE_REGION_PARAMETER.type}.tagsAll`]);
         });
+    });
+
+    describe("the policy pack's failover-pointers-ignored", () => {
+        it("holds the same lists as lib/pointers.ts (the pack is self-contained, so it keeps its own copy)", () => {
+            expect(POINTER_SPECS.map((s) => ({ type: s.type, pointer: s.pointer, ignore: [...s.mutable].sort() }))).to.deep.equal(
+                POINTER_RESOURCES.map((r) => ({ type: r.type, pointer: r.pointer, ignore: [...r.ignoreChanges].sort() })),
+            );
+        });
+
+        for (const stack of STACKS) {
+            it(`recognises the ${stack} stack's pointers by name, and finds them declared as lib/pointers.ts says`, async () => {
+                const run = await planStack(stack);
+                const pointers = pointerResources(run).map((p) => p.resource.urn);
+                const { violations, evaluations } = await analyze(resourcesOfRun(run), {
+                    policies: [failoverPointersIgnored],
+                    stackTags: stackTagsOf(run),
+                });
+                expect(violations.map((v) => v.message)).to.deep.equal([]);
+                const applied = evaluations.filter((e) => e.applicable).map((e) => e.urn);
+                expect(applied).to.have.members(pointers);
+            });
+        }
     });
 
     describe("the engine model (tests/harness/engine.ts)", () => {
