@@ -10,7 +10,7 @@ import * as path from "path";
 import { expect } from "chai";
 import { activeRegionParameterName, writerRecordName } from "../lib/failover";
 import { ACTIVE_REGION_PARAMETER, POINTER_RESOURCES, WRITER_RECORD, type PointerResource } from "../lib/pointers";
-import { parsePropertyPath, planStep, processIgnoreChanges, refreshed, writesStalePointer, type PriorResource } from "./harness/engine";
+import { planStep, refreshed, writesStalePointer, type PriorResource } from "./harness/engine";
 import { analyze, resourcesOfRun, stackTagsOf } from "./harness/policies";
 import { readStackFile, runProgram, stackFilePath, type PlannedResource, type ProgramRun } from "./harness/program";
 import { failoverPointersIgnored, POINTER_SPECS } from "../policy-pack/policies/pointers";
@@ -116,51 +116,6 @@ describe("Pointers the failover orchestrators own", () => {
                 expect(applied).to.have.members(pointers);
             });
         }
-    });
-
-    describe("the engine model (tests/harness/engine.ts)", () => {
-        const old = { ttl: 30, records: ["old.example"], tags: { A: "1" } };
-
-        it("sends the state's value for an ignored property, the program's for the others", () => {
-            expect(processIgnoreChanges({ ttl: 60, records: ["new.example"] }, old, ["records"])).to.deep.equal({
-                ttl: 60,
-                records: ["old.example"],
-            });
-        });
-
-        it("removes an ignored property the state does not have, and restores one the program no longer sets", () => {
-            expect(processIgnoreChanges({ ttl: 30, description: "new" }, old, ["description", "records"])).to.deep.equal({
-                ttl: 30,
-                records: ["old.example"],
-            });
-        });
-
-        it("resets nested paths, and refuses a path whose parent is missing, as the engine does", () => {
-            expect(processIgnoreChanges({ tags: { A: "2", B: "x" } }, old, ["tags.A"])).to.deep.equal({ tags: { A: "1", B: "x" } });
-            expect(() => processIgnoreChanges({}, old, ["tags.A"])).to.throw(/elements of the path are missing: "tags.A"/);
-        });
-
-        it("parses the property paths the engine accepts, and refuses wildcards rather than guess", () => {
-            expect(parsePropertyPath('a.b[0]["c.d"]')).to.deep.equal(["a", "b", 0, "c.d"]);
-            expect(() => parsePropertyPath("tags.*")).to.throw(/wildcards/);
-        });
-
-        it("creates a new resource from the program's inputs: ignoreChanges never applies to a create", () => {
-            const step = planStep(WRITER_RECORD.type, undefined, { name: "w", records: ["declared"] }, ["records"]);
-            expect(step).to.deep.include({ op: "create", news: { name: "w", records: ["declared"] } });
-        });
-
-        it("replaces on a replace-on-change property, updates in place on any other, and calls nothing when nothing changed", () => {
-            const prior: PriorResource = { urn: "u", type: WRITER_RECORD.type, inputs: { name: "w", ttl: 30 }, state: {} };
-            expect(planStep(prior.type, prior, { name: "w", ttl: 30 }, []).op).to.equal("same");
-            expect(planStep(prior.type, prior, { name: "w", ttl: 60 }, []).op).to.equal("update");
-            expect(planStep(prior.type, prior, { name: "v", ttl: 60 }, [])).to.deep.include({ op: "replace", replaceKeys: ["name"] });
-        });
-
-        it("takes the live value into the state's inputs on a refresh", () => {
-            const prior: PriorResource = { urn: "u", type: WRITER_RECORD.type, inputs: { records: ["old"] }, state: { records: ["old"] } };
-            expect(refreshed(prior, { records: ["live"] }).inputs).to.deep.equal({ records: ["live"] });
-        });
     });
 
     for (const stack of STACKS) {

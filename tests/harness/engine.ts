@@ -22,7 +22,6 @@
  * @see https://www.pulumi.com/docs/iac/concepts/options/ignorechanges/
  */
 import { POINTER_RESOURCES } from "../../lib/pointers";
-import { canonicalJson } from "./mocks";
 
 type Props = Readonly<Record<string, unknown>>;
 
@@ -50,6 +49,21 @@ export interface EngineStep {
     readonly changed: readonly string[];
     /** Of those, the ones the provider replaces the resource on. */
     readonly replaceKeys: readonly string[];
+}
+
+/** Inputs as JSON with keys sorted: equal values give equal text, whatever the key order. */
+export function canonicalJson(value: unknown): string {
+    const sort = (v: unknown): unknown =>
+        Array.isArray(v)
+            ? v.map(sort)
+            : v !== null && typeof v === "object"
+              ? Object.fromEntries(
+                    Object.keys(v)
+                        .sort()
+                        .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+                )
+              : v;
+    return JSON.stringify(sort(value));
 }
 
 /** Replace-on-change input properties by type token, from the provider schemas the program relies on. */

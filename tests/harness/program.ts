@@ -202,8 +202,9 @@ async function runOnce(options: RunOptions): Promise<ProgramRun> {
     const prior = options.priorState === undefined ? undefined : new Map(options.priorState.map((r) => [r.urn, r]));
     const monitor = settings.getMonitor();
     const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, callback) =>
-        register(req, (err, resp) => {
+    monitor.registerResource = (req, callback) => {
+        mocks.noteIgnoreChanges(req.getType(), req.getName(), req.getIgnorechangesList());
+        return register(req, (err, resp) => {
             if (err === null && resp !== undefined) {
                 const resource = withStep(record(req, resp, mocks), prior);
                 resources.push(resource);
@@ -211,6 +212,7 @@ async function runOnce(options: RunOptions): Promise<ProgramRun> {
             }
             callback(err, resp);
         });
+    };
 
     const warnings: string[] = [];
     const failures: unknown[] = [];
