@@ -24,6 +24,7 @@ import { healthCheckAlarm } from "../lib/alarms";
 import { forwardToBusPolicy, orchestratorPolicy } from "../lib/failoverPolicy";
 import { serviceTrustPolicy, toJson } from "../lib/iam";
 import { physicalName } from "../lib/naming";
+import { ACTIVE_REGION_PARAMETER, pointerIgnoreChanges } from "../lib/pointers";
 import { bundleOrchestrator, LAMBDA_RUNTIME } from "../orchestrator/bundle";
 import { SignedLambdaCode } from "./SignedLambdaCode";
 import { tracingPolicy } from "../lib/tracing";
@@ -414,7 +415,7 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             },
             // The orchestrators own the value: no update may ever send the value stored in state (AWS-FACTS.md,
             // ignoreChanges), so every property an update could change is ignored.
-            { parent: this, ignoreChanges: ["value", "description", "tags", "tier", "allowedPattern", "dataType", "insecureValue"] },
+            { parent: this, ignoreChanges: pointerIgnoreChanges(ACTIVE_REGION_PARAMETER) },
         );
     }
 

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { privateZoneName, writerRecordName } from "../lib/failover";
 import { physicalName } from "../lib/naming";
+import { pointerIgnoreChanges, WRITER_RECORD } from "../lib/pointers";
 
 /** A VPC the private hosted zone is associated with, so that applications there resolve the writer record. */
 export interface ZoneVpc {
@@ -70,7 +71,7 @@ export class WriterRecord extends pulumi.ComponentResource {
             },
             // The orchestrators own the value: no update may ever send the value stored in state (AWS-FACTS.md,
             // ignoreChanges), so every property an update could change is ignored.
-            { parent: this, ignoreChanges: ["records", "ttl"] },
+            { parent: this, ignoreChanges: pointerIgnoreChanges(WRITER_RECORD) },
         );
         this.hostedZoneId = zone.zoneId;
         this.recordName = record.fqdn;

@@ -68,9 +68,19 @@ describe("policy pack over the planned stacks", function () {
 });
 
 type Mutation = (props: Record<string, unknown>) => Record<string, unknown>;
+type OptionsMutation = (options: NonNullable<HarnessResource["options"]>) => NonNullable<HarnessResource["options"]>;
 
-/** Per mandatory policy: the resource type to break in the prod plan, and how. */
-const BREAKS: Readonly<Record<string, { readonly type: string; readonly name?: RegExp; readonly mutate: Mutation }>> = {
+/** Per mandatory policy: the resource type to break in the prod plan, and how (its inputs, or its resource options). */
+const BREAKS: Readonly<
+    Record<string, { readonly type: string; readonly name?: RegExp; readonly mutate: Mutation; readonly mutateOptions?: OptionsMutation }>
+> = {
+    "failover-pointers-ignored": {
+        type: T.route53Record,
+        name: /writer/,
+        mutate: (p) => p,
+        // Only the pointer ignored: the state's (pre-failover) records would go out with the next TTL change.
+        mutateOptions: (o) => ({ ...o, ignoreChanges: ["records"] }),
+    },
     "encryption-at-rest-cmk": { type: T.rdsCluster, mutate: (p) => ({ ...p, storageEncrypted: false }) },
     "kms-key-rotation": { type: T.kmsKey, mutate: (p) => ({ ...p, enableKeyRotation: false }) },
     "s3-bucket-encrypted-cmk": {
@@ -245,7 +255,7 @@ for (const preview of [false, true])
             ).to.deep.equal([]);
         });
 
-        for (const [policyName, { type, name, mutate }] of Object.entries(BREAKS)) {
+        for (const [policyName, { type, name, mutate, mutateOptions }] of Object.entries(BREAKS)) {
             it(`${policyName}: breaking a ${type.split(":").pop()} is caught`, async function () {
                 const resources = resourcesOfRun(run);
                 const index = resources.findIndex((r) => r.type === type && (name === undefined || name.test(r.name)));
@@ -269,6 +279,7 @@ for (const preview of [false, true])
                     inputs,
                     outputs: mutate({ ...(target.outputs ?? target.inputs) }),
                     propertyDependencies,
+                    ...(mutateOptions !== undefined ? { options: mutateOptions({ ...target.options }) } : {}),
                 };
                 const mutated = resources.map((r, i) => (i === index ? broken : r));
                 const after = (await analyze(mutated, options)).violations;

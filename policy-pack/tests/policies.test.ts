@@ -8,6 +8,7 @@ import type { HarnessResource } from "../testing/harness";
 import { analysisOf, res } from "../testing/builders";
 import { DECIDED_AT_UPDATE } from "../policies/lib/policy";
 import { T } from "../policies/lib/types";
+import { ACTIVE_REGION_SPEC, WRITER_RECORD_SPEC } from "../policies/pointers";
 
 interface Case {
     readonly title: string;
@@ -23,6 +24,21 @@ interface Case {
 }
 
 const KEY = "arn:aws:kms:eu-west-2:123456789012:key/1111";
+/** The orchestrators' pointers, declared with the given ignoreChanges. */
+const writerRecord = (ignoreChanges: readonly string[], name = "writer.db.prod.healthcare.internal") =>
+    res(
+        T.route53Record,
+        "writer",
+        { zoneId: "Z1", name, type: "CNAME", ttl: 30, records: ["primary.cluster-x.eu-west-2.rds.amazonaws.com"] },
+        { options: { ignoreChanges: [...ignoreChanges] }, outputs: { fqdn: name } },
+    );
+const activeRegion = (ignoreChanges: readonly string[]) =>
+    res(
+        T.ssmParameter,
+        "active-region",
+        { name: "/healthcare/prod/active-region", type: "String", value: "eu-west-2", tags: TAGS },
+        { options: { ignoreChanges: [...ignoreChanges] }, provider: "dr" },
+    );
 const DR_KEY = "arn:aws:kms:eu-west-1:123456789012:key/2222";
 const TLS_DENY = JSON.stringify({
     Version: "2012-10-17",
@@ -1815,6 +1831,44 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
                 }),
             ],
             expect: [/lifecycle rules never expire noncurrent versions/],
+        },
+    ],
+    "failover-pointers-ignored": [
+        {
+            title: "the writer record and an active-region parameter ignoring every in-place-updatable property pass",
+            resources: [writerRecord(WRITER_RECORD_SPEC.mutable), activeRegion(ACTIVE_REGION_SPEC.mutable)],
+            expect: [],
+        },
+        {
+            title: "other records and parameters are not the policy's business",
+            resources: [
+                res(T.route53Record, "other", {
+                    zoneId: "Z1",
+                    name: "reader.db.prod.healthcare.internal",
+                    type: "CNAME",
+                    ttl: 30,
+                    records: ["r"],
+                }),
+                res(T.ssmParameter, "other", { name: "/healthcare/prod/failover/record-ttl", type: "String", value: "30" }),
+            ],
+            expect: [],
+        },
+        {
+            title: "a writer record ignoring only its records (a TTL change would send the stale endpoint)",
+            resources: [writerRecord(["records"])],
+            expect: [
+                /writer\.db\.prod\.healthcare\.internal is the failover writer record.*leaves out aliases, allowOverwrite, .*ttl, type/,
+            ],
+        },
+        {
+            title: "an active-region parameter ignoring its value but not its description or tags",
+            resources: [activeRegion(ACTIVE_REGION_SPEC.mutable.filter((p) => p !== "description" && p !== "tags"))],
+            expect: [/\/healthcare\/prod\/active-region is an active-region parameter.*leaves out description, tags:/],
+        },
+        {
+            title: "the writer record named with upper case and a trailing dot, without ignoreChanges",
+            resources: [writerRecord([], "Writer.DB.prod.healthcare.internal.")],
+            expect: [/Writer\.DB\.prod\.healthcare\.internal\. is the failover writer record.*leaves out aliases/],
         },
     ],
 };

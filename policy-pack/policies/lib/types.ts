@@ -74,6 +74,8 @@ export const T = {
     albListener: "aws:alb/listener:Listener",
     lb: "aws:lb/loadBalancer:LoadBalancer",
     alb: "aws:alb/loadBalancer:LoadBalancer",
+    route53Record: "aws:route53/record:Record",
+    ssmParameter: "aws:ssm/parameter:Parameter",
 } as const;
 
 export const BUCKET_TYPES = [T.bucket, T.bucketV2] as const;
