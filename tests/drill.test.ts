@@ -32,6 +32,27 @@ describe("the failover drill", function () {
                 "3 notifications, expected 1 to 2",
             ]);
         });
+        it("fails promotions in another order than expected, or of another kind (a failover where a switchover was due)", () => {
+            const failback = {
+                ...expected,
+                outcome: "failback" as const,
+                promotions: 2,
+                sequence: ["failover to dr", "switchover to primary"],
+            };
+            expect(
+                judge(failback, {
+                    promotions: 2,
+                    pointersAt: "dr",
+                    notifications: 2,
+                    sequence: ["failover to dr", "switchover to primary"],
+                }),
+            ).to.deep.equal([]);
+            expect(
+                judge(failback, { promotions: 2, pointersAt: "dr", notifications: 2, sequence: ["failover to dr", "failover to primary"] }),
+            ).to.deep.equal([
+                "promotions in the order failover to dr, failover to primary, expected failover to dr, switchover to primary",
+            ]);
+        });
         it("counts time inside AWS calls once when calls overlap", () => {
             const calls = [
                 { startedAt: 0, durationMs: 100 },
@@ -91,13 +112,44 @@ describe("the failover drill", function () {
             }
         });
 
+        it("failback switches over home through the home region's function, with no data loss, and points everything home", () => {
+            const failback = report.scenarios.find((s) => s.name === "failback")!;
+            expect(failback).to.deep.include({
+                promotions: 2,
+                pointersAt: "primary",
+                activeRegionCopies: { primary: "primary", dr: "primary" },
+            });
+            expect(failback.sequence).to.deep.equal(["failover to dr", "switchover to primary"]);
+            expect(failback.outcomes).to.deep.equal(["completed", "completed"]);
+            expect(failback.message).to.equal(`switchover to ${config("dev").primaryRegion} completed (managed)`);
+        });
+
+        it("round-trip promotes three times in order and ends with the pointers at the DR region", () => {
+            const trip = report.scenarios.find((s) => s.name === "round-trip")!;
+            expect(trip.sequence).to.deep.equal(["failover to dr", "switchover to primary", "failover to dr"]);
+            expect(trip).to.deep.include({ promotions: 3, pointersAt: "dr" });
+            // The primary region is down during the last failover: its copy of active-region could not be set.
+            expect(trip.activeRegionCopies).to.deep.equal({ primary: "primary", dr: "dr" });
+            expect(trip.message).to.match(/could not be set/);
+        });
+
         it("prints the documented JSON and measures the recovery time against the objective", () => {
             const json = jsonReport(report) as {
                 scenarios: Record<string, unknown>[];
                 budget: { rto: { orchestrationSource: string }; withinRto: boolean };
             };
             for (const s of json.scenarios) {
-                expect(s).to.include.keys("name", "expected", "verdict", "promotions", "pointersAt", "notifications", "totalMs");
+                expect(s).to.include.keys(
+                    "name",
+                    "expected",
+                    "verdict",
+                    "promotions",
+                    "sequence",
+                    "pointersAt",
+                    "activeRegionCopies",
+                    "notifications",
+                    "totalMs",
+                );
             }
             expect(json.budget.rto.orchestrationSource).to.equal("measured");
             expect(json.budget.withinRto).to.be.true;
@@ -118,7 +170,9 @@ describe("the failover drill", function () {
             } finally {
                 process.stderr.write = write;
             }
-            expect(stderr).to.match(/--scenario must be one of primary-down, primary-brownout, .*crash-resume or all, not "meteor"/);
+            expect(stderr).to.match(
+                /--scenario must be one of primary-down, primary-brownout, .*crash-resume, failback, round-trip or all, not "meteor"/,
+            );
         });
     });
 });

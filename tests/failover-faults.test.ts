@@ -10,7 +10,9 @@ import { DisableKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { RDSClient, RemoveFromGlobalClusterCommand } from "@aws-sdk/client-rds";
 import { expect } from "chai";
 import { parseStackConfig, type StackConfig } from "../config";
-import { confirmationOf, LOCK_LEASE_SECONDS } from "../lib/failover";
+import { activeRegionParameterName, confirmationOf, failoverParameterPath, LOCK_LEASE_SECONDS } from "../lib/failover";
+import { orchestratorPolicy } from "../lib/failoverPolicy";
+import { actionsOf } from "../lib/iam";
 import { startHandlerInChild } from "../orchestrator/local/childRun";
 import { VirtualClock } from "../orchestrator/local/virtualClock";
 import { startFaultProxy, type FaultProxy, type FaultRule } from "../orchestrator/local/faultProxy";
@@ -21,6 +23,7 @@ import {
     MOTO_CREDENTIALS,
     pointersAt,
     publishPairMetrics,
+    type Side,
     type Topology,
 } from "../orchestrator/local/topology";
 import { createClients } from "../orchestrator/src/clients";
@@ -83,9 +86,11 @@ describe("FailoverOrchestrator under injected faults", function () {
         requestId = "req-1",
         at = clock,
         timeouts: { probeTimeoutMs: number; requestTimeoutMs: number } = RELAXED,
+        side: Side = "dr",
     ) {
         const handler = createHandler({
-            env: topology.cells.dr.lambdaEnv,
+            // The DR region's function unless told otherwise: each region runs its own.
+            env: topology.cells[side].lambdaEnv,
             clients: createClients({ endpointFor: () => proxy.url, credentials: MOTO_CREDENTIALS, ...timeouts, maxAttempts: 2 }),
             now: at.now,
             sleep: at.sleep,
@@ -342,5 +347,120 @@ describe("FailoverOrchestrator under injected faults", function () {
                 ]);
             });
         }
+    });
+
+    describe("the other direction", () => {
+        const FAILBACK = {
+            stack: config.stack,
+            action: "switchover",
+            targetRegion: config.primaryRegion,
+            confirm: confirmationOf(config.stack, "switchover", config.primaryRegion),
+        };
+        const homeMessages = async () =>
+            (await drainQueue(moto.url, config.primaryRegion, topology.cells.primary.queueUrl)).map((m) => m.split("\n")[0]!);
+
+        it("the bundled home function killed after SwitchoverGlobalCluster took effect: the next invocation finishes the failback", async () => {
+            await moto.reset();
+            topology = await createTopology(moto.url, config, { writer: "dr" });
+            await publishPairMetrics(moto.url, topology, { now: clock.now(), writer: "dr" });
+            proxy.setRules([{ action: "SwitchoverGlobalCluster", times: 1, fault: { kind: "kill", after: true } }]);
+            const child = startHandlerInChild({
+                env: { ...topology.cells.primary.lambdaEnv, HDR_TEST_ENDPOINT_URL: proxy.url },
+                event: FAILBACK,
+                requestId: "req-killed",
+                virtualClock: { offsetMs: 0 },
+            });
+            proxy.onKill(() => child.kill());
+            expect((await child.done).exit).to.equal("killed");
+            proxy.onKill(undefined);
+            proxy.setRules([]);
+            const later = new VirtualClock(10 * 60_000 + LOCK_LEASE_SECONDS * 1000);
+            const rerun = await invoke(FAILBACK, "req-next", later, RELAXED, "primary");
+            expect(rerun.outcome, rerun.message).to.equal("completed");
+            // The switchover the killed run started is waited for, not started again.
+            expect(rerun.timeline.find((s) => s.name === "act")?.outcome).to.equal("skipped");
+            expect(proxy.count({ action: "SwitchoverGlobalCluster" })).to.equal(1);
+            expect(proxy.count({ action: "FailoverGlobalCluster" })).to.equal(0);
+            expect(await pointers()).to.equal("primary");
+            expect((await homeMessages()).filter((m) => / completed /.test(m))).to.deep.equal([
+                `switchover to ${config.primaryRegion} completed (managed)`,
+            ]);
+        });
+
+        it("least privilege: each region's function calls only what its IAM policy allows, and the policy allows nothing the code never calls", async () => {
+            // A failover by the DR region's function, three invocations at once (the lock refuses the others)...
+            proxy.setRules([PRIMARY_DOWN]);
+            const forward = await Promise.all(["req-a", "req-b", "req-c"].map((id) => outcome(invoke(undefined, id, new VirtualClock()))));
+            expect(forward.filter((o) => o === "completed")).to.have.length(1);
+            expect(forward, "a refusal by the lock (its counter is an UpdateItem)").to.include("locked");
+            const byDr = proxy.calls.length;
+            // ... then the failback by the home region's function, every region answering.
+            proxy.setRules([]);
+            await publishPairMetrics(moto.url, topology, { now: clock.now(), writer: "dr" });
+            expect(await outcome(invoke(FAILBACK, "req-home", clock, RELAXED, "primary"))).to.equal("completed");
+            const account = "123456789012";
+            const policyOf = (side: Side) => {
+                const self = topology.cells[side];
+                const peer = topology.cells[side === "dr" ? "primary" : "dr"];
+                return orchestratorPolicy({
+                    partition: "aws",
+                    accountId: account,
+                    region: self.region,
+                    peerRegion: peer.region,
+                    globalClusterArn: `arn:aws:rds::${account}:global-cluster:${topology.globalClusterId}`,
+                    clusterArn: self.clusterArn,
+                    clusterIdentifier: self.clusterArn.split(":").pop()!,
+                    peerClusterArn: peer.clusterArn,
+                    hostedZoneId: topology.hostedZoneId,
+                    recordName: topology.recordName,
+                    parameterPath: failoverParameterPath(config.environment),
+                    activeRegionParameter: activeRegionParameterName(config.environment),
+                    lockTableArn: `arn:aws:dynamodb:${self.region}:${account}:table/${topology.lockTable}`,
+                    deadLetterQueueArn: `arn:aws:sqs:${self.region}:${account}:dlq`,
+                    logGroupArn: `arn:aws:logs:${self.region}:${account}:log-group:/aws/lambda/f`,
+                    kmsKeyArn: `arn:aws:kms:${self.region}:${account}:key/${self.keyId}`,
+                    topicArns: [self.topicArn],
+                });
+            };
+            // SigV4 signing names that are not IAM prefixes.
+            const iamAction = (service: string, action: string) => `${service === "monitoring" ? "cloudwatch" : service}:${action}`;
+            const regionOf = (arn: string) => arn.split(":")[3] ?? "";
+            const calledByEither = new Set<string>();
+            for (const [side, calls] of [
+                ["dr", proxy.calls.slice(0, byDr)],
+                ["primary", proxy.calls.slice(byDr)],
+            ] as const) {
+                const statements = policyOf(side).Statement;
+                const called = new Set<string>();
+                for (const call of calls) {
+                    const action = iamAction(call.service, call.action);
+                    called.add(action);
+                    calledByEither.add(action);
+                    // Allowed: a statement names the action on a resource in the call's region, a global resource (Route 53,
+                    // the global cluster), or "*".
+                    const allowed = statements.some(
+                        (s) =>
+                            actionsOf(s).includes(action) &&
+                            (s.Resource === "*" ||
+                                [s.Resource ?? []].flat().some((arn) => regionOf(arn) === "" || regionOf(arn) === call.region)),
+                    );
+                    expect(allowed, `the ${side} function called ${action} in ${call.region}`).to.be.true;
+                }
+                expect(called.has(side === "dr" ? "rds:FailoverGlobalCluster" : "rds:SwitchoverGlobalCluster"), side).to.be.true;
+            }
+            // Nothing more: every action either policy grants was called by one function or the other (the two policies
+            // grant the same actions, each on its own region's resources). What Lambda, SQS and SNS use on the function's
+            // behalf (its logs, network interfaces, dead-letter queue, encrypted environment) is not called by the code.
+            const onItsBehalf = /^(logs|ec2):|^sqs:SendMessage$|^kms:(Decrypt|GenerateDataKey)$/;
+            for (const side of ["dr", "primary"] as const) {
+                const granted = policyOf(side)
+                    .Statement.flatMap((s) => [...actionsOf(s)])
+                    .filter((a) => !onItsBehalf.test(a));
+                expect(
+                    granted.filter((a) => !calledByEither.has(a)),
+                    `granted to the ${side} function but never called`,
+                ).to.deep.equal([]);
+            }
+        });
     });
 });

@@ -1,12 +1,14 @@
 /**
  * The failover drill: proves, on this machine, that the real orchestrator code promotes the DR region when it must,
- * and refuses when it must not, under the faults an outage brings.
+ * refuses when it must not, under the faults an outage brings, and fails back home (and over again) through the
+ * home region's own function.
  *
  *   npm run drill -- --stack dev [--scenario NAME|all] [--json]
  *
  * Starts moto (tests/moto/server.py) and a fault proxy in front of it (orchestrator/local/faultProxy.ts), creates
- * the stack's failover topology under the program's names, breaks what the scenario breaks, delivers the event to
- * the real handler (in this process, or the bundled function in a child process that is killed at a chosen call),
+ * the stack's failover topology under the program's names (both regions' orchestrator cells), breaks what the
+ * scenario breaks, delivers the event to the real handler of the region concerned (in this process, or the bundled
+ * function in a child process that is killed at a chosen call),
  * and checks the end state against the scenario's expected verdict. The handler runs on a virtual clock: the
  * detection window and the polls take no real time, every AWS call does.
  *
@@ -19,6 +21,11 @@
  * - `concurrent`: five invocations at once, the primary lost: exactly one promotion.
  * - `crash-resume`: the bundled function is killed after each of its writes in turn (after the write took effect);
  *   the next invocation finishes the run: one promotion, at most one started and one final message, every time.
+ * - `failback`: after `primary-down`, the primary region is back and on-call switches over home through the home
+ *   region's function: a switchover AWS runs with IsDataLossAllowed false, the pointers (the record and both regions'
+ *   `active-region`) at the home region.
+ * - `round-trip`: failover, failback, failover again: exactly three promotions, in that order, the pointers at the DR
+ *   region at the end.
  *
  * Exit status: 0 every scenario reached its expected verdict (and primary-down fits the recovery-time budget);
  * 1 a verdict failed; 2 usage or stack config error; 3 the drill could not run.
@@ -34,12 +41,17 @@ import { motoUnavailableReason, startMoto, type MotoServer } from "../orchestrat
 import { VirtualClock } from "../orchestrator/local/virtualClock";
 import {
     createTopology,
+    describePointers,
     drainQueue,
     MOTO_CREDENTIALS,
-    pointersAt,
     publishPairMetrics,
+    readPointers,
+    SIDES,
+    stalePeerCopy,
+    type Side,
     type Topology,
 } from "../orchestrator/local/topology";
+import type { GlobalCluster } from "@aws-sdk/client-rds";
 import { createClients, type AwsClients } from "../orchestrator/src/clients";
 import { createHandler } from "../orchestrator/src/handler";
 import type { RunResult } from "../orchestrator/src/orchestrate";
@@ -54,6 +66,8 @@ export const SCENARIOS = [
     "dr-not-ready",
     "concurrent",
     "crash-resume",
+    "failback",
+    "round-trip",
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -61,7 +75,7 @@ const USAGE = `Usage: npm run drill -- --stack NAME [--scenario NAME|all] [--jso
 
   --stack NAME      the stack whose configuration the drill uses (Pulumi.NAME.yaml)
   --scenario NAME   ${SCENARIOS.join(", ")} or all (default: all)
-  --json            print { scenarios: [{ name, expected, verdict, promotions, pointersAt, notifications, totalMs, ... }] }
+  --json            print { scenarios: [{ name, expected, verdict, promotions, sequence, pointersAt, notifications, totalMs, ... }] }
 `;
 
 /** The most the orchestration may add to AWS's own work (the calls themselves) in the drill. */
@@ -69,12 +83,19 @@ export const MAX_OVERHEAD_MS = 1_000;
 
 /** What a scenario must end with. */
 export interface Expectation {
-    /** `failover`: the DR cluster is the writer and the pointers name it; `no-change`: nothing was changed. */
-    readonly outcome: "failover" | "no-change";
+    /**
+     * `failover`: the DR cluster is the writer and the pointers name it; `no-change`: nothing was changed; `failback`:
+     * after a failover, the home cluster is the writer again through a switchover; `round-trip`: failover, failback,
+     * failover again.
+     */
+    readonly outcome: "failover" | "no-change" | "failback" | "round-trip";
+    /** Promotions AWS accepted over the whole scenario. */
     readonly promotions: number;
-    readonly pointersAt: "primary" | "dr";
-    /** The notifications published, or a range. */
+    readonly pointersAt: Side;
+    /** The notifications published by both regions' functions, or a range. */
     readonly notifications: number | { readonly min: number; readonly max: number };
+    /** The accepted promotions in order, e.g. `failover to dr`, `switchover to primary`. @default not checked */
+    readonly sequence?: readonly string[];
 }
 
 export interface ScenarioReport {
@@ -86,8 +107,12 @@ export interface ScenarioReport {
     readonly problems: readonly string[];
     readonly outcomes: readonly string[];
     readonly promotions: number;
+    /** The accepted promotions in order (`<failover|switchover> to <primary|dr>`). */
+    readonly sequence: readonly string[];
     /** The region the writer record and active-region name at the end, or `split` when they disagree. */
     readonly pointersAt: string;
+    /** Each region's copy of `active-region` at the end (the peer's copy is set best effort). */
+    readonly activeRegionCopies: Readonly<Record<Side, string>>;
     readonly notifications: number;
     /** The run's time on the handler's (virtual) clock: the detection window and the waits included. */
     readonly totalMs: number;
@@ -112,6 +137,7 @@ export interface CrashPoint {
     readonly rerun: string;
     readonly promotions: number;
     readonly pointersAt: string;
+    readonly activeRegionCopies: Readonly<Record<Side, string>>;
     readonly notifications: number;
 }
 
@@ -134,21 +160,59 @@ interface Bench {
     readonly proxy: FaultProxy;
     readonly topology: Topology;
     readonly clients: AwsClients;
+    /** Every FailoverState the global cluster reported to the in-process functions (what AWS said of a move under way). */
+    readonly failoverStates: FailoverStateSeen[];
+}
+
+/** A FailoverState as DescribeGlobalClusters reported it. */
+export interface FailoverStateSeen {
+    readonly status?: string;
+    readonly toArn?: string;
+    readonly dataLossAllowed?: boolean;
+}
+
+/** Records, into `sink`, every FailoverState the RDS clients of both regions read (a middleware: no extra call). */
+function observeFailoverStates(clients: AwsClients, regions: readonly string[], sink: FailoverStateSeen[]): void {
+    for (const region of regions) {
+        clients.rds(region).middlewareStack.add(
+            (next) => async (args) => {
+                const out = await next(args);
+                for (const g of (out.output as { GlobalClusters?: GlobalCluster[] } | undefined)?.GlobalClusters ?? []) {
+                    if (g.FailoverState?.Status !== undefined) {
+                        sink.push({
+                            status: g.FailoverState.Status,
+                            ...(g.FailoverState.ToDbClusterArn !== undefined ? { toArn: g.FailoverState.ToDbClusterArn } : {}),
+                            ...(g.FailoverState.IsDataLossAllowed !== undefined
+                                ? { dataLossAllowed: g.FailoverState.IsDataLossAllowed }
+                                : {}),
+                        });
+                    }
+                }
+                return out;
+            },
+            { step: "initialize", name: "observeFailoverState" },
+        );
+    }
 }
 
 const SILENT = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-/** The alarm state change EventBridge delivers when the replication-lag alarm fires. */
-export function replicationLagAlarmEvent(topology: Topology, time: string): Record<string, unknown> {
+/**
+ * The alarm state change EventBridge delivers when the replication-lag alarm of `side`'s function fires (each region
+ * has its own, on its own cluster, under the same name). @default the DR region's
+ */
+export function replicationLagAlarmEvent(topology: Topology, time: string, side: Side = "dr"): Record<string, unknown> {
+    const region = topology.cells[side].region;
+    const account = topology.primaryClusterArn.split(":")[4];
     return {
         version: "0",
         id: "drill",
         "detail-type": "CloudWatch Alarm State Change",
         source: "aws.cloudwatch",
-        account: topology.primaryClusterArn.split(":")[4],
+        account,
         time,
-        region: topology.drRegion,
-        resources: [`arn:aws:cloudwatch:${topology.drRegion}:${topology.primaryClusterArn.split(":")[4]}:alarm:${topology.lagAlarmName}`],
+        region,
+        resources: [`arn:aws:cloudwatch:${region}:${account}:alarm:${topology.lagAlarmName}`],
         detail: {
             alarmName: topology.lagAlarmName,
             state: { value: "ALARM", reason: "drill: replication lag above threshold or no data", timestamp: time },
@@ -157,17 +221,21 @@ export function replicationLagAlarmEvent(topology: Topology, time: string): Reco
     };
 }
 
-/** The event of the scenario: the alarm in automatic mode, on-call's confirmed command in manual mode. */
-function triggerEvent(bench: Bench, now: number): Record<string, unknown> {
+/** On-call's confirmed request to the function of `side`'s region, to move the writer there. */
+export function manualRequest(config: StackConfig, action: "failover" | "switchover", side: Side): Record<string, unknown> {
+    const targetRegion = side === "primary" ? config.primaryRegion : config.drRegion;
+    return { stack: config.stack, action, targetRegion, confirm: confirmationOf(config.stack, action, targetRegion) };
+}
+
+/**
+ * The event of an unplanned failover to `side`: the alarm in automatic mode, on-call's confirmed command in manual
+ * mode. @default the DR region
+ */
+function triggerEvent(bench: Bench, now: number, side: Side = "dr"): Record<string, unknown> {
     const { config, topology } = bench;
     return config.failover.mode === "automatic"
-        ? replicationLagAlarmEvent(topology, new Date(now - 5_000).toISOString())
-        : {
-              stack: config.stack,
-              action: "failover",
-              targetRegion: config.drRegion,
-              confirm: confirmationOf(config.stack, "failover", config.drRegion),
-          };
+        ? replicationLagAlarmEvent(topology, new Date(now - 5_000).toISOString(), side)
+        : manualRequest(config, "failover", side);
 }
 
 /** Every call to the primary region is refused: the region is gone, as seen from the DR region. */
@@ -180,9 +248,11 @@ async function invokeInProcess(
     clock: VirtualClock,
     requestId: string,
     event?: unknown,
+    side: Side = "dr",
 ): Promise<{ result?: RunResult; error?: string }> {
     const handler = createHandler({
-        env: bench.topology.cells.dr.lambdaEnv,
+        // Each region runs its own function; the DR region's unless the scenario asks for the home region's.
+        env: bench.topology.cells[side].lambdaEnv,
         clients: bench.clients,
         now: clock.now,
         sleep: clock.sleep,
@@ -191,7 +261,7 @@ async function invokeInProcess(
     });
     const started = clock.now();
     try {
-        const result = await handler(event ?? triggerEvent(bench, clock.now()), {
+        const result = await handler(event ?? triggerEvent(bench, clock.now(), side), {
             awsRequestId: requestId,
             getRemainingTimeInMillis: () => 900_000 - (clock.now() - started),
         });
@@ -215,6 +285,23 @@ export function promotions(proxy: Pick<FaultProxy, "calls">): number {
     ).length;
 }
 
+/**
+ * The accepted promotions in order, as `<failover|switchover> to <side>`: a promotion call is signed for the region
+ * of the function that made it, which is the region it promotes (each function promotes only its own cluster).
+ */
+export function promotionSequence(proxy: Pick<FaultProxy, "calls">, topology: Pick<Topology, "cells">): string[] {
+    const sideOf = (region: string) => SIDES.find((side) => topology.cells[side].region === region) ?? region;
+    return proxy.calls
+        .filter(
+            (c) =>
+                c.service === "rds" &&
+                /^(FailoverGlobalCluster|SwitchoverGlobalCluster)$/.test(c.action) &&
+                c.upstreamStatus !== undefined &&
+                c.upstreamStatus < 300,
+        )
+        .map((c) => `${c.action === "SwitchoverGlobalCluster" ? "switchover" : "failover"} to ${sideOf(c.region)}`);
+}
+
 /** Real time inside AWS calls: the union of the calls' intervals, so that parallel calls are not counted twice. */
 export function busyMs(calls: readonly Pick<ProxiedCall, "startedAt" | "durationMs">[], from: number, to: number): number {
     const intervals = calls
@@ -236,10 +323,16 @@ export function busyMs(calls: readonly Pick<ProxiedCall, "startedAt" | "duration
 }
 
 /** Checks an end state against the expectation; the problems, or none. Pure. */
-export function judge(expected: Expectation, actual: { promotions: number; pointersAt: string; notifications: number }): string[] {
+export function judge(
+    expected: Expectation,
+    actual: { promotions: number; pointersAt: string; notifications: number; sequence?: readonly string[] },
+): string[] {
     const problems: string[] = [];
     if (actual.promotions !== expected.promotions) {
         problems.push(`${actual.promotions} promotions, expected ${expected.promotions}`);
+    }
+    if (expected.sequence !== undefined && (actual.sequence ?? []).join(", ") !== expected.sequence.join(", ")) {
+        problems.push(`promotions in the order ${(actual.sequence ?? []).join(", ") || "none"}, expected ${expected.sequence.join(", ")}`);
     }
     if (actual.pointersAt !== expected.pointersAt) {
         problems.push(`the pointers name ${actual.pointersAt}, expected ${expected.pointersAt}`);
@@ -261,7 +354,16 @@ interface ScenarioDefinition {
     ): Promise<
         Omit<
             ScenarioReport,
-            "name" | "description" | "expected" | "verdict" | "problems" | "promotions" | "pointersAt" | "notifications"
+            | "name"
+            | "description"
+            | "expected"
+            | "verdict"
+            | "problems"
+            | "promotions"
+            | "sequence"
+            | "pointersAt"
+            | "activeRegionCopies"
+            | "notifications"
         > & { extraProblems?: string[] }
     >;
 }
@@ -369,7 +471,114 @@ export const SCENARIO_DEFINITIONS: Readonly<Record<ScenarioName, ScenarioDefinit
         expected: { outcome: "failover", promotions: 1, pointersAt: "dr", notifications: { min: 1, max: 2 } },
         run: crashResume,
     },
+    failback: {
+        description:
+            "after primary-down, the primary region is back: on-call switches over home through the home region's function, no data loss",
+        // Each move: a started and a completed message, from the function that made it.
+        expected: {
+            outcome: "failback",
+            promotions: 2,
+            sequence: ["failover to dr", "switchover to primary"],
+            pointersAt: "primary",
+            notifications: 4,
+        },
+        run: (bench) =>
+            moves(bench, [
+                { to: "dr", action: "failover", lost: "primary" },
+                { to: "primary", action: "switchover" },
+            ]),
+    },
+    "round-trip": {
+        description: "failover, failback, failover again: each region's function promotes its own cluster, three promotions in order",
+        expected: {
+            outcome: "round-trip",
+            promotions: 3,
+            sequence: ["failover to dr", "switchover to primary", "failover to dr"],
+            pointersAt: "dr",
+            notifications: 6,
+        },
+        run: (bench) =>
+            moves(bench, [
+                { to: "dr", action: "failover", lost: "primary" },
+                { to: "primary", action: "switchover" },
+                { to: "dr", action: "failover", lost: "primary" },
+            ]),
+    },
 };
+
+/** One move of the writer in a scenario of several: the function of `to`'s region asked for `action`. */
+interface Move {
+    readonly to: Side;
+    readonly action: "failover" | "switchover";
+    /** The region whose every call is refused during the move: a failover's lost writer. @default none */
+    readonly lost?: Side;
+}
+
+/**
+ * Runs the moves one after the other on one virtual clock (ten minutes apart), each through the real handler of the
+ * region it promotes, and checks what only the run can tell: every move completed; a switchover ran as AWS reported
+ * it, towards that region's cluster with IsDataLossAllowed false; after a switchover (both regions up) both regions'
+ * `active-region` copies name the new writer.
+ */
+async function moves(bench: Bench, plan: readonly Move[]): Promise<Awaited<ReturnType<ScenarioDefinition["run"]>>> {
+    const { config, proxy, topology } = bench;
+    const clock = new VirtualClock();
+    const outcomes: string[] = [];
+    const problems: string[] = [];
+    let last: RunResult | undefined;
+    // Real time of the invocations only (not the drill's own set-up between moves), and how much of it was not AWS's.
+    let wallMs = 0;
+    let overheadMs = 0;
+    for (const [i, move] of plan.entries()) {
+        const what = `move ${i + 1} (${move.action} to ${move.to})`;
+        proxy.setRules(move.lost !== undefined ? [{ region: topology.cells[move.lost].region, fault: { kind: "refuse" } }] : []);
+        if (move.lost === undefined) {
+            // The writer (the other region) serving and replicating up to now.
+            await publishPairMetrics(bench.moto.url, topology, { now: clock.now(), writer: move.to === "dr" ? "primary" : "dr" });
+        }
+        const event = move.action === "failover" ? triggerEvent(bench, clock.now(), move.to) : manualRequest(config, "switchover", move.to);
+        bench.failoverStates.length = 0;
+        const started = Date.now();
+        const { result, error } = await invokeInProcess(bench, clock, `drill-${i + 1}`, event, move.to);
+        const ended = Date.now();
+        wallMs += ended - started;
+        overheadMs += Math.max(0, ended - started - busyMs(proxy.calls, started, ended));
+        outcomes.push(result?.outcome ?? `threw ${error}`);
+        if (result?.outcome !== "completed") {
+            problems.push(`${what} ended ${result?.outcome ?? `with ${error}`}: ${result?.message ?? ""}`.trim());
+        }
+        if (move.action === "switchover") {
+            const target = topology.cells[move.to].clusterArn;
+            const seen = bench.failoverStates;
+            if (seen.length === 0) {
+                problems.push(`${what}: the global cluster never reported the switchover under way`);
+            }
+            for (const state of seen) {
+                if (state.dataLossAllowed !== false || state.toArn !== target) {
+                    problems.push(
+                        `${what}: AWS reported ${JSON.stringify(state)}, expected a move to ${target} with IsDataLossAllowed false`,
+                    );
+                    break;
+                }
+            }
+            const stale = stalePeerCopy(await readPointers(bench.moto.url, topology));
+            if (stale !== undefined) {
+                problems.push(`${what}: the ${stale} region's active-region does not name the new writer, though every region answered`);
+            }
+        }
+        last = result;
+        clock.advance(10 * 60_000);
+    }
+    return {
+        outcomes,
+        // The last move's own time on the handler's clock (the failback's, or the second failover's).
+        totalMs: last?.totalMs ?? 0,
+        wallMs,
+        overheadMs,
+        ...(last !== undefined ? { steps: last.timeline.map((s) => ({ ...s })), message: last.message } : {}),
+        extraProblems: problems,
+    };
+}
 
 /** The writes of a run, in the order the proxy saw them: where a crash leaves something behind. */
 const isWrite = (c: Pick<ProxiedCall, "service" | "action">): boolean =>
@@ -422,7 +631,7 @@ async function crashResume(bench: Bench, options: DrillOptions): Promise<Awaited
         const rerun = await invokeInProcess(fresh, later, "drill-next", triggerEvent(fresh, later.now()));
         const state = {
             promotions: promotions(bench.proxy),
-            pointersAt: await pointersAt(bench.moto.url, topology),
+            ...(await pointerState(bench.moto.url, topology)),
             notifications: await countNotifications(fresh),
         };
         const after = `write ${k} of ${writes.length} (${writes[k - 1]})${outcome.exit === "killed" ? "" : `, but the child ${outcome.exit}: ${JSON.stringify("result" in outcome ? outcome.result : "error" in outcome ? outcome.error : "").slice(0, 200)}`}`;
@@ -446,8 +655,23 @@ async function crashResume(bench: Bench, options: DrillOptions): Promise<Awaited
     };
 }
 
+/** Where the pointers stand (see topology.ts `pointersAt`), with each region's copy of `active-region`. */
+async function pointerState(
+    endpoint: string,
+    topology: Topology,
+): Promise<{ pointersAt: string; activeRegionCopies: Readonly<Record<Side, string>> }> {
+    const pointers = await readPointers(endpoint, topology);
+    return { pointersAt: describePointers(pointers), activeRegionCopies: { ...pointers.activeRegion } };
+}
+
+/** What both regions' functions published (each to its own region's topic). */
 async function countNotifications(bench: Bench): Promise<number> {
-    return (await drainQueue(bench.moto.url, bench.config.drRegion, bench.topology.cells.dr.queueUrl)).length;
+    let count = 0;
+    for (const side of SIDES) {
+        const cell = bench.topology.cells[side];
+        count += (await drainQueue(bench.moto.url, cell.region, cell.queueUrl)).length;
+    }
+    return count;
 }
 
 export interface DrillOptions {
@@ -469,20 +693,26 @@ export async function runDrill(config: StackConfig, options: DrillOptions = {}):
             proxy.reset();
             const topology = await createTopology(moto.url, config);
             const clients = createClients({ endpointFor: () => proxy.url, credentials: MOTO_CREDENTIALS, probeTimeoutMs: 2_000 });
-            const bench: Bench = { config, moto, proxy, topology, clients };
+            const failoverStates: FailoverStateSeen[] = [];
+            observeFailoverStates(clients, [config.primaryRegion, config.drRegion], failoverStates);
+            const bench: Bench = { config, moto, proxy, topology, clients, failoverStates };
             const definition = SCENARIO_DEFINITIONS[name];
             const out = await definition.run(bench, options);
-            // crash-resume judged each crash point on its own; its summary is the worst of them.
+            // crash-resume judged each crash point on its own (each in a topology of its own); its summary is the worst of
+            // them, with the copies of active-region the last crash point left.
             const state =
                 out.crashes !== undefined
                     ? {
                           promotions: Math.max(0, ...out.crashes.map((c) => c.promotions)),
+                          sequence: [],
                           pointersAt: out.crashes.every((c) => c.pointersAt === "dr") ? "dr" : "mixed",
+                          activeRegionCopies: out.crashes.at(-1)?.activeRegionCopies ?? { primary: "?", dr: "?" },
                           notifications: Math.max(0, ...out.crashes.map((c) => c.notifications)),
                       }
                     : {
                           promotions: promotions(proxy),
-                          pointersAt: await pointersAt(moto.url, topology),
+                          sequence: promotionSequence(proxy, topology),
+                          ...(await pointerState(moto.url, topology)),
                           notifications: await countNotifications(bench),
                       };
             const problems = [...(out.crashes !== undefined ? [] : judge(definition.expected, state)), ...(out.extraProblems ?? [])];
@@ -524,7 +754,7 @@ export function formatReport(report: DrillReport): string {
     for (const s of report.scenarios) {
         lines.push(`${s.verdict === "pass" ? "PASS" : "FAIL"}  ${s.name}: ${s.description}`);
         lines.push(
-            `      outcomes ${s.outcomes.join(", ")}; promotions ${s.promotions}; pointers at ${s.pointersAt}; ${s.notifications} notifications; ${s.totalMs} ms on the handler's clock, ${s.wallMs} ms real, ${s.overheadMs} ms outside AWS calls`,
+            `      outcomes ${s.outcomes.join(", ")}; promotions ${s.promotions}${s.sequence.length > 1 ? ` (${s.sequence.join(", ")})` : ""}; pointers at ${s.pointersAt} (active-region: primary region ${s.activeRegionCopies.primary}, DR region ${s.activeRegionCopies.dr}); ${s.notifications} notifications; ${s.totalMs} ms on the handler's clock, ${s.wallMs} ms real, ${s.overheadMs} ms outside AWS calls`,
         );
         for (const p of s.problems) {
             lines.push(`      ! ${p}`);
@@ -569,7 +799,9 @@ export function jsonReport(report: DrillReport): Record<string, unknown> {
             problems: s.problems,
             outcomes: s.outcomes,
             promotions: s.promotions,
+            sequence: s.sequence,
             pointersAt: s.pointersAt,
+            activeRegionCopies: s.activeRegionCopies,
             notifications: s.notifications,
             totalMs: s.totalMs,
             wallMs: s.wallMs,

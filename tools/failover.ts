@@ -1,13 +1,16 @@
 /**
- * The on-call command: asks the deployed FailoverOrchestrator function of a stack to switch over or fail over, or
- * follows the run in progress.
+ * The on-call command: asks the deployed FailoverOrchestrator function of a stack to switch over or fail over to a
+ * region, or follows the run in progress.
  *
- *   npm run failover -- --stack prod --action switchover --to eu-west-1 --confirm prod:switchover:eu-west-1
  *   npm run failover -- --stack prod --action failover --to eu-west-1 --dry-run
- *   npm run failover -- --stack prod --follow
+ *   npm run failover -- --stack prod --action failover --to eu-west-1 --confirm prod:failover:eu-west-1
+ *   npm run failover -- --stack prod --action switchover --to eu-west-2 --confirm prod:switchover:eu-west-2   (failback)
+ *   npm run failover -- --stack prod --follow [--to eu-west-2]
  *
- * Invokes the function (in the stack's DR region, by its deterministic name) synchronously, printing the steps the
- * run completes while it works (read from its run record) and then the full timeline. A real request must repeat
+ * Each region runs its own function, under the same name, which promotes only its own region's cluster: the command
+ * invokes the function of the `--to` region (the region that should hold the writer afterwards) synchronously, and
+ * reads that region's run record, printing the steps the run completes while it works and then the full timeline.
+ * So a failback is a switchover `--to` the home region, run by the home region's function. A real request must repeat
  * itself in `--confirm STACK:ACTION:REGION`, which the function checks again; a dry run needs no confirmation.
  * When the function is busy (its reserved concurrency is taken by alarm-started runs), the command does not retry
  * blindly: it follows the run record of the run in progress and reports how it ends.
@@ -39,14 +42,16 @@ export const USAGE = `Usage: npm run failover -- --stack NAME --action switchove
        npm run failover -- --stack NAME --follow
 
   --stack NAME      the stack (Pulumi.NAME.yaml gives its regions)
-  --action A        switchover: planned, no data loss, needs a healthy primary (drills, maintenance, failback)
-                    failover:   unplanned, may lose data; refused unless the signals agree the primary is lost,
-                                or --force
-  --to REGION       the region that should hold the writer afterwards
+  --action A        switchover: planned, no data loss, needs the current writer healthy (drills, maintenance,
+                                failback)
+                    failover:   unplanned, may lose data; refused unless the signals agree the writer's region is
+                                lost, or --force
+  --to REGION       the region that should hold the writer afterwards: its own orchestrator is invoked
   --confirm TEXT    repeat the request, NAME:ACTION:REGION (required unless --dry-run)
   --dry-run         read everything and report what would be done; change nothing
-  --force           fail over even though the signals do not agree the primary is lost
-  --follow          follow the run in progress (its run record) until it ends
+  --force           fail over even though the signals do not agree the writer's region is lost
+  --follow          follow the run in progress (its run record) until it ends; with --to, that region's run,
+                    otherwise the run recorded last in either region
 `;
 
 export type FailoverArgs =
@@ -59,7 +64,7 @@ export type FailoverArgs =
           readonly dryRun: boolean;
           readonly force: boolean;
       }
-    | { readonly kind: "follow"; readonly stack: string };
+    | { readonly kind: "follow"; readonly stack: string; readonly to?: string };
 
 /** Parses the command line; returns the arguments or a usage error message naming the flag. Pure. */
 export function parseFailoverArgs(argv: readonly string[]): FailoverArgs | { readonly error: string } {
@@ -86,10 +91,13 @@ export function parseFailoverArgs(argv: readonly string[]): FailoverArgs | { rea
         return { error: "--stack is required" };
     }
     if (values.follow === true) {
-        const extra = (["action", "to", "confirm", "dry-run", "force"] as const).filter((k) => values[k] !== undefined);
+        const extra = (["action", "confirm", "dry-run", "force"] as const).filter((k) => values[k] !== undefined);
+        if (values.to === "") {
+            return { error: "--to needs a region" };
+        }
         return extra.length > 0
-            ? { error: `--follow takes only --stack, not --${extra.join(", --")}` }
-            : { kind: "follow", stack: values.stack };
+            ? { error: `--follow takes only --stack and --to, not --${extra.join(", --")}` }
+            : { kind: "follow", stack: values.stack, ...(values.to !== undefined ? { to: values.to } : {}) };
     }
     if (values.action === undefined) {
         return { error: `--action is required: ${FAILOVER_ACTIONS.join(" or ")}` };
@@ -102,7 +110,7 @@ export function parseFailoverArgs(argv: readonly string[]): FailoverArgs | { rea
         return { error: "--to is required: the region that should hold the writer afterwards" };
     }
     if (values.force === true && action === "switchover") {
-        return { error: "--force applies to --action failover only: a switchover always needs a healthy primary" };
+        return { error: "--force applies to --action failover only: a switchover always needs the current writer healthy" };
     }
     const expected = confirmationOf(values.stack, action, values.to);
     const dryRun = values["dry-run"] === true;
@@ -156,6 +164,8 @@ export interface FailoverClients {
 }
 
 export interface Target {
+    /** The region of the function and its run record. @default not printed */
+    readonly region?: string;
     readonly functionName: string;
     readonly lockTable: string;
     readonly lockId: string;
@@ -232,7 +242,9 @@ export async function invoke(
     pollMs = 2_000,
     now: () => number = Date.now,
 ): Promise<number> {
-    out(`Invoking ${target.functionName}: ${args.action} to ${args.to}${args.dryRun ? " (dry run)" : ""}${args.force ? " (forced)" : ""}`);
+    out(
+        `Invoking ${target.functionName}${target.region !== undefined ? ` in ${target.region}` : ""}: ${args.action} to ${args.to}${args.dryRun ? " (dry run)" : ""}${args.force ? " (forced)" : ""}`,
+    );
     const invokedAt = now();
     let done = false;
     const watch = followRun(clients, target, out, { pollMs, until: () => done });
@@ -317,6 +329,38 @@ export function reportFollowed(
     return EXIT.failed;
 }
 
+/**
+ * Where a request or a follow goes: the function and the run record of one region. Each region has its own function
+ * and lock table under the same names; the lock item is the global cluster's. Pure.
+ */
+export function targetIn(stack: string, region: string, primaryRegion: string, drRegion: string): Target & { readonly region: string } {
+    return {
+        region,
+        functionName: orchestratorFunctionName(stack),
+        lockTable: lockTableName(stack),
+        lockId: auroraIdentifiers(stack, primaryRegion, drRegion).global,
+    };
+}
+
+/** The region whose run record was written last (the run to follow when no region is named), if any. Pure. */
+export function latestRun(records: readonly { readonly region: string; readonly record: LockRecord | undefined }[]): string | undefined {
+    let latest: { region: string; updatedAt: number } | undefined;
+    for (const { region, record } of records) {
+        if (record !== undefined && (latest === undefined || record.updatedAt > latest.updatedAt)) {
+            latest = { region, updatedAt: record.updatedAt };
+        }
+    }
+    return latest?.region;
+}
+
+function clientsIn(region: string): FailoverClients {
+    return {
+        // The function's timeout; the invoke waits for it.
+        lambda: new LambdaClient({ region, requestHandler: { requestTimeout: (ORCHESTRATOR_TIMEOUT_SECONDS + 60) * 1000 } }),
+        dynamodb: new DynamoDBClient({ region }),
+    };
+}
+
 export async function main(argv: readonly string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
     const args = parseFailoverArgs(argv);
     if ("error" in args) {
@@ -329,24 +373,32 @@ export async function main(argv: readonly string[], out: (line: string) => void 
         return EXIT.usage;
     }
     const { primaryRegion, drRegion } = parsed.config;
-    if (args.kind === "request" && ![primaryRegion, drRegion].includes(args.to)) {
-        process.stderr.write(`failover: --to must be one of the stack's regions, ${drRegion} or ${primaryRegion}, not "${args.to}"\n`);
+    if (args.to !== undefined && ![primaryRegion, drRegion].includes(args.to)) {
+        process.stderr.write(`failover: --to must be one of the stack's regions, ${primaryRegion} or ${drRegion}, not "${args.to}"\n`);
         return EXIT.usage;
     }
-    const target: Target = {
-        functionName: orchestratorFunctionName(args.stack),
-        lockTable: lockTableName(args.stack),
-        lockId: auroraIdentifiers(args.stack, primaryRegion, drRegion).global,
-    };
-    const clients: FailoverClients = {
-        // The function's timeout; the invoke waits for it.
-        lambda: new LambdaClient({ region: drRegion, requestHandler: { requestTimeout: (ORCHESTRATOR_TIMEOUT_SECONDS + 60) * 1000 } }),
-        dynamodb: new DynamoDBClient({ region: drRegion }),
-    };
-    if (args.kind === "follow") {
-        return reportFollowed(await followRun(clients, target, out), {}, out);
+    if (args.kind === "request") {
+        // The region that should hold the writer runs the move: its own function promotes its own cluster.
+        const target = targetIn(args.stack, args.to, primaryRegion, drRegion);
+        return invoke(args, target, clientsIn(target.region), out);
     }
-    return invoke(args, target, clients, out);
+    let region = args.to;
+    if (region === undefined) {
+        const records = await Promise.all(
+            [primaryRegion, drRegion].map(async (r) => ({
+                region: r,
+                record: await readRun(clientsIn(r), targetIn(args.stack, r, primaryRegion, drRegion)).catch(() => undefined),
+            })),
+        );
+        region = latestRun(records);
+        if (region === undefined) {
+            out(`No run is recorded in ${primaryRegion} or ${drRegion}.`);
+            return EXIT.failed;
+        }
+        out(`Following the run recorded last, in ${region}.`);
+    }
+    const target = targetIn(args.stack, region, primaryRegion, drRegion);
+    return reportFollowed(await followRun(clientsIn(region), target, out), {}, out);
 }
 
 if (require.main === module) {
