@@ -63,6 +63,35 @@ const planCopyingTo = (vaultArn?: string) =>
         { outputs: { id: "p" } },
     );
 const selecting = (arn: string) => res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: [arn] });
+const PRIMARY_VAULT = "arn:aws:backup:eu-west-2:1:backup-vault:primary";
+/** A region's plan (continuous rule, daily copy to `copyTo`) and its selection of `arns`, with that region's provider. */
+const regionalBackups = (side: "primary" | "dr", copyTo: string, arns: readonly string[]) => [
+    res(
+        T.backupPlan,
+        `${side}-plan`,
+        { rules: [CONTINUOUS_RULE, { ...COPY_RULE, copyActions: [{ destinationVaultArn: copyTo, lifecycle: { deleteAfter: 35 } }] }] },
+        { outputs: { id: `${side}-plan-id` }, provider: side },
+    ),
+    res(T.backupSelection, `${side}-data`, { planId: `${side}-plan-id`, iamRoleArn: "r", resources: [...arns] }, { provider: side }),
+];
+const CONTINUOUS_RULE: Record<string, unknown> = {
+    ruleName: "continuous",
+    schedule: "cron(0 5 * * ? *)",
+    startWindow: 60,
+    completionWindow: 180,
+    enableContinuousBackup: true,
+    lifecycle: { deleteAfter: 35 },
+    copyActions: [],
+};
+const COPY_RULE = {
+    ruleName: "daily-copy",
+    schedule: "cron(0 17 * * ? *)",
+    startWindow: 60,
+    completionWindow: 360,
+    enableContinuousBackup: false,
+    lifecycle: { deleteAfter: 35 },
+    copyActions: [{ destinationVaultArn: DR_VAULT, lifecycle: { deleteAfter: 35 } }],
+};
 const replicating = (source: string, destination: string) =>
     res(T.bucketReplication, `${source}-replication`, {
         bucket: source,
@@ -738,9 +767,10 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
     ],
     "backup-selection-coverage": [
         {
-            title: "a cluster selected by ARN pattern passes",
+            title: "a cluster selected by ARN pattern in its own region, by a plan copying to the other region, passes",
             resources: [
                 res(T.rdsCluster, "c", { engine: "aurora-postgresql" }, { outputs: { arn: "arn:aws:rds:eu-west-2:1:cluster:c" } }),
+                planCopyingTo(DR_VAULT),
                 res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: ["arn:aws:rds:eu-west-2:*:cluster:*"] }),
             ],
             expect: [],
@@ -749,6 +779,7 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
             title: "a patient-data bucket selected by tag passes",
             resources: [
                 bucket("b"),
+                planCopyingTo(DR_VAULT),
                 res(T.backupSelection, "s", {
                     planId: "p",
                     iamRoleArn: "r",
@@ -758,32 +789,37 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
             expect: [],
         },
         {
+            title: "both members of a global database and both buckets of a replicated pair, each selected in its own region, pass",
+            resources: [
+                globalMember("primary", "g"),
+                globalMember("secondary", "g", "dr"),
+                bucket("src"),
+                bucket("rep", { provider: "dr" }),
+                replicating("src", "rep"),
+                ...regionalBackups("primary", DR_VAULT, [clusterArn("primary"), "arn:aws:s3:::src"]),
+                ...regionalBackups("dr", PRIMARY_VAULT, [clusterArn("secondary", "eu-west-1"), "arn:aws:s3:::rep"]),
+            ],
+            expect: [],
+        },
+        {
             title: "an uncovered cluster",
             resources: [res(T.rdsCluster, "c", { engine: "aurora-postgresql" }, { outputs: { arn: "arn:c" } })],
-            expect: [/Cluster "c" is not covered by any AWS Backup selection/],
+            expect: [/Cluster "c" is not covered by any AWS Backup selection: add its ARN to a Selection of its region \(eu-west-2\)/],
         },
         {
-            title: "a global-database secondary passes when its primary is selected by a plan that copies to its region",
+            title: "a global-database secondary covered only by its primary's copies (the plan that stops protecting the writer after a failover)",
             resources: [
                 globalMember("primary", "g"),
                 globalMember("secondary", "g", "dr"),
                 planCopyingTo(DR_VAULT),
                 selecting(clusterArn("primary")),
             ],
-            expect: [],
-        },
-        {
-            title: "a global-database secondary whose primary's plan copies elsewhere",
-            resources: [
-                globalMember("primary", "g"),
-                globalMember("secondary", "g", "dr"),
-                planCopyingTo("arn:aws:backup:eu-central-1:1:backup-vault:x"),
-                selecting(clusterArn("primary")),
+            expect: [
+                /Cluster "secondary" is not covered by any AWS Backup selection: add its ARN to a Selection of its region \(eu-west-1\)/,
             ],
-            expect: [/Cluster "secondary" is not covered.*select its source in a plan that copies to eu-west-1/],
         },
         {
-            title: "an S3 replica passes when its source is selected by a plan that copies to the replica's region",
+            title: "an S3 replica covered only by its source's copies",
             resources: [
                 bucket("src"),
                 bucket("rep", { provider: "dr" }),
@@ -791,33 +827,30 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
                 planCopyingTo(DR_VAULT),
                 selecting("arn:aws:s3:::src"),
             ],
-            expect: [],
+            expect: [/Bucket "rep" is not covered by any AWS Backup selection/],
         },
         {
-            title: "an S3 replica whose source's plan makes no cross-region copy",
-            resources: [
-                bucket("src"),
-                bucket("rep", { provider: "dr" }),
-                replicating("src", "rep"),
-                planCopyingTo(),
-                selecting("arn:aws:s3:::src"),
-            ],
-            expect: [/Bucket "rep" is not covered.*select its source in a plan that copies to eu-west-1/],
+            title: "a DR cluster selected by the primary region's selection (a plan backs up its own region only)",
+            resources: [globalMember("secondary", "g", "dr"), planCopyingTo(DR_VAULT), selecting(clusterArn("secondary", "eu-west-1"))],
+            expect: [/Cluster "secondary" is selected only in eu-west-2, but a backup plan backs up resources of its own region only/],
         },
         {
-            title: "a secondary of another global cluster is not covered by this one's primary",
-            resources: [
-                globalMember("primary", "g"),
-                globalMember("other", "h", "dr"),
-                planCopyingTo(DR_VAULT),
-                selecting(clusterArn("primary")),
+            title: "a cluster selected in its region by a plan that copies nowhere",
+            resources: [globalMember("primary", "g"), planCopyingTo(), selecting(clusterArn("primary"))],
+            expect: [
+                /Cluster "primary" is backed up only in eu-west-2, which it would be lost with: give the plan of Selection "s" a copy action/,
             ],
-            expect: [/Cluster "other" is not covered/],
+        },
+        {
+            title: "a cluster whose plan copies within its own region",
+            resources: [globalMember("primary", "g"), planCopyingTo(PRIMARY_VAULT), selecting(clusterArn("primary"))],
+            expect: [/Cluster "primary" is backed up only in eu-west-2/],
         },
         {
             title: "a bucket excluded by notResources",
             resources: [
                 bucket("b"),
+                planCopyingTo(DR_VAULT),
                 res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: ["*"], notResources: ["arn:aws:s3:::b"] }),
             ],
             expect: [/Bucket "b" is not covered/],
