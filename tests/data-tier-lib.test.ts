@@ -24,6 +24,10 @@ import {
     ruleWindows,
     type BackupRule,
 } from "../lib/backup";
+import {
+    dailyRunMinutes as packDailyRunMinutes,
+    startWindowsOverlap as packStartWindowsOverlap,
+} from "../policy-pack/policies/lib/schedules";
 import { overlaps, parseCidr } from "../lib/cidr";
 import {
     BACKUP_WINDOW,
@@ -252,16 +256,18 @@ describe("AWS Backup schedules and windows (lib/backup.ts)", () => {
         ["cron(0 1-5 * * ? *)", undefined],
         ["rate(1 day)", undefined],
     ] as const) {
-        it(`reads ${expression} as ${minutes === undefined ? "not a daily schedule" : `runs at ${minutes.length} times a day`}`, () => {
+        it(`reads ${expression} as ${minutes === undefined ? "not a daily schedule" : `runs at ${minutes.length} times a day`}, as the policy pack does`, () => {
             expect(dailyRunMinutes(expression)).to.deep.equal(minutes);
+            expect(packDailyRunMinutes(expression)).to.deep.equal(minutes);
         });
     }
 
-    it("finds overlapping start windows for two daily rules exactly when they start in the same hour", () => {
+    it("finds overlapping start windows for two daily rules exactly when they start in the same hour, as the policy pack does", () => {
         for (let a = 0; a < 24; a++) {
             for (let b = 0; b < 24; b++) {
                 const [ra, rb] = [rule("a", `cron(0 ${a} * * ? *)`), rule("b", `cron(0 ${b} * * ? *)`)];
                 expect(overlappingRules([ra, rb], "start").length, `${a}:00 and ${b}:00`).to.equal(a === b ? 1 : 0);
+                expect(packStartWindowsOverlap(ra, rb), `${a}:00 and ${b}:00`).to.equal(a === b);
             }
         }
     });

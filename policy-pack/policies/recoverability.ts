@@ -18,6 +18,7 @@ import {
     replicationTargets,
 } from "./lib/s3";
 import { parsePolicyDocument } from "./lib/documents";
+import { shortestGapMinutes, startWindowsOverlap } from "./lib/schedules";
 import { T } from "./lib/types";
 import { arnRegion, get, isTrue, isUnknown, num, objectOf, records, str, strings } from "./lib/values";
 
@@ -579,6 +580,157 @@ export const backupRegionSettings = stackPolicy({
     },
 });
 
+/**
+ * AWS Backup starts a job within the rule's start window, 8 hours unless the rule sets one.
+ * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupRuleInput.html
+ */
+const DEFAULT_START_WINDOW_MINUTES = 480;
+
+/** A plan's rules as the schedule checks read them. */
+function rulesOf(plan: { readonly props: Record<string, unknown> }) {
+    return records(plan.props["rules"]).map((rule, i) => ({
+        name: str(rule["ruleName"]) ?? `rules[${i}]`,
+        schedule: str(rule["schedule"]),
+        startWindow: num(rule["startWindow"]) ?? DEFAULT_START_WINDOW_MINUTES,
+        continuous: isTrue(rule["enableContinuousBackup"]),
+        copies: records(rule["copyActions"]).length > 0,
+    }));
+}
+
+/**
+ * The rules of one plan do what each says: a continuous rule keeps point-in-time recovery in its own region and
+ * copies nothing (its copy in another region is a snapshot taken at the rule's frequency: the snapshot rule's job,
+ * at a cadence it chooses), and no two rules start in overlapping windows (AWS Backup then keeps only the backup of
+ * the rule with the longest retention, so the other silently does nothing).
+ * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery.html
+ * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html
+ */
+export const backupPlanRules = resourcePolicy({
+    name: "backup-plan-rules",
+    description:
+        "In each AWS Backup plan, continuous (point-in-time) rules have no copy action, and no two rules have overlapping start windows.",
+    remediationSteps:
+        "Move the cross-region copy to a snapshot rule (enableContinuousBackup false); give each rule a daily schedule (cron(M H * * ? *), cron(M */N * * ? *) or cron(M H1,H2 * * ? *)) whose startWindow ends before another rule's starts.",
+    metadata: {
+        concern: "recoverability",
+        hipaa: ["164.308(a)(7)(ii)(A)"],
+        checks: "Each Plan: no rule with enableContinuousBackup has copyActions; every pair of rules has readable daily schedules whose start windows never overlap",
+        resourceTypes: [T.backupPlan],
+        awsConfig: ["backup-plan-min-frequency-and-min-retention-check"],
+        docs: [
+            "https://docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery.html",
+            "https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html",
+        ],
+    },
+    validate: (args, report) => {
+        const rules = rulesOf(args);
+        for (const rule of rules.filter((r) => r.continuous && r.copies)) {
+            report(
+                `Rule ${rule.name} is continuous and has a copy action: its copy is a snapshot at the rule's frequency; copy from a snapshot rule instead.`,
+            );
+        }
+        rules.forEach((a, i) =>
+            rules.slice(i + 1).forEach((b) => {
+                const overlap =
+                    a.schedule === undefined || b.schedule === undefined
+                        ? undefined
+                        : startWindowsOverlap(
+                              { schedule: a.schedule, startWindow: a.startWindow },
+                              { schedule: b.schedule, startWindow: b.startWindow },
+                          );
+                if (overlap === true) {
+                    report(
+                        `Rules ${a.name} and ${b.name} have overlapping start windows: AWS Backup keeps only one of their backups; offset their schedules.`,
+                    );
+                } else if (overlap === undefined) {
+                    report(
+                        `Rules ${a.name} (${a.schedule ?? "no schedule"}) and ${b.name} (${b.schedule ?? "no schedule"}) cannot be shown apart: give both a daily schedule the pack reads.`,
+                    );
+                }
+            }),
+        );
+    },
+});
+
+/**
+ * Cross-region copies the account can sustain. Aurora allows five snapshot copies in progress per destination region
+ * per account, a copy "can take hours", and copies of one source queue behind each other: a copy rule that runs more
+ * often than one copy may take builds a queue that never drains (copies expire, and every expiry pages), and more
+ * clusters copying into one region than copies may be in progress wait on each other the same way.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-copy-snapshot.html
+ */
+export const backupCopyCadence = stackPolicy({
+    name: "backup-copy-cadence-sustainable",
+    description:
+        "Copy rules of AWS Backup plans start copies no more often than one copy may take (assumedCopyHours), and no more Aurora clusters are copied into one region than snapshot copies may be in progress there (maxCopiesInProgress).",
+    remediationSteps:
+        "Run the copy rule at most once every assumedCopyHours (e.g. daily: cron(0 17 * * ? *)); copy fewer clusters into one region, or lower maxCopiesInProgress's share when other stacks of the account copy there too.",
+    configSchema: {
+        properties: {
+            assumedCopyHours: {
+                type: "integer",
+                minimum: 1,
+                maximum: 168,
+                default: 24,
+                description: "How long one cross-region copy may take, in hours (AWS gives no bound: 'can take hours').",
+            },
+            maxCopiesInProgress: {
+                type: "integer",
+                minimum: 1,
+                maximum: 5,
+                default: 5,
+                description:
+                    "Aurora snapshot copies this stack may have in progress per destination region (AWS: 5 per account; lower it when other stacks of the account copy there too).",
+            },
+        },
+    },
+    metadata: {
+        concern: "recoverability",
+        hipaa: ["164.308(a)(7)(ii)(A)", "164.308(a)(7)(ii)(B)"],
+        checks: "Each Plan's copy rules together start copies at least assumedCopyHours apart (readable daily schedules); per destination region, Aurora clusters selected by plans copying there <= maxCopiesInProgress",
+        resourceTypes: [T.backupPlan, T.backupSelection, T.rdsCluster],
+        docs: ["https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-copy-snapshot.html"],
+    },
+    validate: (args, report) => {
+        const { assumedCopyHours, maxCopiesInProgress } = args.getConfig<{ assumedCopyHours: number; maxCopiesInProgress: number }>();
+        const plans = args.resources.filter((r) => r.type === T.backupPlan);
+        for (const plan of plans) {
+            const copying = rulesOf(plan).filter((r) => r.copies);
+            if (copying.length === 0) {
+                continue;
+            }
+            const schedules = copying.map((r) => r.schedule);
+            const gap = schedules.every((x): x is string => x !== undefined) ? shortestGapMinutes(schedules) : undefined;
+            if (gap === undefined) {
+                report(
+                    `${describe(plan)}'s copy rules (${copying.map((r) => `${r.name}: ${r.schedule ?? "no schedule"}`).join(", ")}) have no daily schedule the pack reads: their cadence cannot be checked.`,
+                    plan.urn,
+                );
+            } else if (gap < assumedCopyHours * 60) {
+                report(
+                    `${describe(plan)} starts a cross-region copy every ${gap % 60 === 0 ? `${gap / 60} h` : `${gap} min`}, but one copy may take ${assumedCopyHours} h: copies of a cluster queue behind each other and never catch up; copy at most every ${assumedCopyHours} h.`,
+                    plan.urn,
+                );
+            }
+        }
+        const copiedInto = new Map<string, Set<PolicyResource>>();
+        for (const cluster of args.resources.filter((r) => r.type === T.rdsCluster)) {
+            for (const selection of selectionsCovering(cluster, args.resources)) {
+                for (const region of copyRegionsOfSelection(selection, args.resources)) {
+                    copiedInto.set(region, (copiedInto.get(region) ?? new Set()).add(cluster));
+                }
+            }
+        }
+        for (const [region, clusters] of copiedInto) {
+            if (clusters.size > maxCopiesInProgress) {
+                report(
+                    `${clusters.size} Aurora clusters (${[...clusters].map((c) => c.name).join(", ")}) are copied into ${region}, more than the ${maxCopiesInProgress} snapshot copies allowed in progress there: copy fewer clusters into one region.`,
+                );
+            }
+        }
+    },
+});
+
 export const recoverabilityPolicies: readonly PackPolicy[] = [
     s3PatientDataReplicated,
     backupRetention,
@@ -588,4 +740,6 @@ export const recoverabilityPolicies: readonly PackPolicy[] = [
     backupVaultLocked,
     s3VersionLifecycle,
     backupRegionSettings,
+    backupPlanRules,
+    backupCopyCadence,
 ];

@@ -92,6 +92,8 @@ const COPY_RULE = {
     lifecycle: { deleteAfter: 35 },
     copyActions: [{ destinationVaultArn: DR_VAULT, lifecycle: { deleteAfter: 35 } }],
 };
+const planWithRules = (rules: readonly Record<string, unknown>[]) =>
+    res(T.backupPlan, "plan", { rules: [...rules] }, { outputs: { id: "p" } });
 const replicating = (source: string, destination: string) =>
     res(T.bucketReplication, `${source}-replication`, {
         bucket: source,
@@ -854,6 +856,90 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
                 res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: ["*"], notResources: ["arn:aws:s3:::b"] }),
             ],
             expect: [/Bucket "b" is not covered/],
+        },
+    ],
+    "backup-plan-rules": [
+        {
+            title: "a continuous rule without copies and a daily copy rule twelve hours later pass",
+            resources: [planWithRules([CONTINUOUS_RULE, COPY_RULE])],
+            expect: [],
+        },
+        {
+            title: "the plan this pack first passed: two identical hourly rules, both copying",
+            resources: [
+                planWithRules([
+                    { ...COPY_RULE, ruleName: "hourly", schedule: "cron(0 */1 * * ? *)" },
+                    { ...CONTINUOUS_RULE, schedule: "cron(0 */1 * * ? *)", copyActions: COPY_RULE.copyActions },
+                ]),
+            ],
+            expect: [/Rule continuous is continuous and has a copy action/, /Rules hourly and continuous have overlapping start windows/],
+        },
+        {
+            title: "start windows that run past midnight into the other rule's",
+            resources: [
+                planWithRules([
+                    { ...CONTINUOUS_RULE, schedule: "cron(30 23 * * ? *)" },
+                    { ...COPY_RULE, schedule: "cron(0 0 * * ? *)" },
+                ]),
+            ],
+            expect: [/Rules continuous and daily-copy have overlapping start windows/],
+        },
+        {
+            title: "a rule without a start window starts within AWS's 8-hour default, into the other rule's",
+            resources: [
+                planWithRules([
+                    { ...CONTINUOUS_RULE, startWindow: undefined },
+                    { ...COPY_RULE, schedule: "cron(0 12 * * ? *)" },
+                ]),
+            ],
+            expect: [/Rules continuous and daily-copy have overlapping start windows/],
+        },
+        {
+            title: "a weekly rule beside a daily one cannot be shown apart",
+            resources: [planWithRules([CONTINUOUS_RULE, { ...COPY_RULE, schedule: "cron(0 17 ? * SUN *)" }])],
+            expect: [/cannot be shown apart/],
+        },
+    ],
+    "backup-copy-cadence-sustainable": [
+        {
+            title: "a daily copy of one cluster per region passes",
+            resources: [
+                globalMember("primary", "g"),
+                globalMember("secondary", "g", "dr"),
+                ...regionalBackups("primary", DR_VAULT, [clusterArn("primary")]),
+                ...regionalBackups("dr", PRIMARY_VAULT, [clusterArn("secondary", "eu-west-1")]),
+            ],
+            expect: [],
+        },
+        {
+            title: "an hourly copy rule",
+            resources: [planWithRules([CONTINUOUS_RULE, { ...COPY_RULE, schedule: "cron(0 */1 * * ? *)" }])],
+            expect: [/Plan "plan" starts a cross-region copy every 1 h, but one copy may take 24 h/],
+        },
+        {
+            title: "two daily copy rules, twelve hours apart",
+            resources: [planWithRules([COPY_RULE, { ...COPY_RULE, ruleName: "second-copy", schedule: "cron(0 5 * * ? *)" }])],
+            expect: [/every 12 h, but one copy may take 24 h/],
+        },
+        {
+            title: "a copy rule every 12 hours passes where copies are known to take at most 12",
+            resources: [planWithRules([{ ...COPY_RULE, schedule: "cron(0 5,17 * * ? *)" }])],
+            config: { "backup-copy-cadence-sustainable": { assumedCopyHours: 12 } },
+            expect: [],
+        },
+        {
+            title: "a copy rule with a weekly schedule the pack cannot read",
+            resources: [planWithRules([{ ...COPY_RULE, schedule: "cron(0 17 ? * SUN *)" }])],
+            expect: [/have no daily schedule the pack reads/],
+        },
+        {
+            title: "more clusters copied into one region than copies may be in progress there",
+            resources: [
+                ...["a", "b", "c"].map((name) => globalMember(name, name)),
+                ...regionalBackups("primary", DR_VAULT, ["arn:aws:rds:eu-west-2:*:cluster:*"]),
+            ],
+            config: { "backup-copy-cadence-sustainable": { maxCopiesInProgress: 2 } },
+            expect: [/3 Aurora clusters \(a, b, c\) are copied into eu-west-1, more than the 2 snapshot copies allowed in progress there/],
         },
     ],
     "deletion-protection-in-protected-environments": [
