@@ -71,9 +71,11 @@ export interface ProgramOutputs {
     readonly networks: { readonly primary: NetworkOutputs; readonly dr: NetworkOutputs };
     /** The Aurora global database. */
     readonly database: DatabaseOutputs;
-    /** The AWS Backup plan and its vaults. */
+    /** AWS Backup: each region's plan (backing up that region's cluster and buckets, copying to the other) and vault. */
     readonly backups: {
+        /** The primary region's plan (the stack's only plan before each region had one). */
         readonly planArn: pulumi.Output<string>;
+        readonly planArns: { readonly primary: pulumi.Output<string>; readonly dr: pulumi.Output<string> };
         readonly primaryVaultArn: pulumi.Output<string>;
         readonly drVaultArn: pulumi.Output<string>;
     };
@@ -162,12 +164,10 @@ export function createProgram(config: StackConfig): ProgramOutputs {
     const dr = defineRegion(config, "dr", config.drRegion);
     const alerts = defineAlerts(config, primary, dr);
     const storage = defineBuckets(config, primary, dr, alerts);
-    const data = defineDataTier(
-        config,
-        primary,
-        dr,
-        storage.dataSets.map((d) => d.component.sourceBucketArn),
-    );
+    const data = defineDataTier(config, primary, dr, {
+        primary: storage.dataSets.map((d) => d.component.sourceBucketArn),
+        dr: storage.dataSets.map((d) => d.component.replicaBucketArn),
+    });
     const failover = defineFailover(config, primary, dr, alerts, data, defineGlobalProvider(config));
 
     return {
@@ -186,7 +186,12 @@ export function createProgram(config: StackConfig): ProgramOutputs {
         recoveryBudget: recoveryBudget(config),
         networks: { primary: networkOutputs(primary.network), dr: networkOutputs(dr.network) },
         database: data.database,
-        backups: { planArn: data.backups.planArn, primaryVaultArn: data.backups.primaryVaultArn, drVaultArn: data.backups.drVaultArn },
+        backups: {
+            planArn: data.backups.planArns.primary,
+            planArns: data.backups.planArns,
+            primaryVaultArn: data.backups.primaryVaultArn,
+            drVaultArn: data.backups.drVaultArn,
+        },
         buckets: Object.fromEntries(
             storage.dataSets.map((d) => [
                 d.name,
@@ -344,14 +349,15 @@ function networkOutputs(network: RegionalNetwork): NetworkOutputs {
 }
 
 /**
- * The Aurora global database over both regions, and the AWS Backup plan that protects the primary region's data:
- * the writer cluster and the source buckets (`bucketArns`).
+ * The Aurora global database over both regions, and AWS Backup in both: each region's plan selects that region's
+ * cluster and data buckets (`bucketArns`: the sources in the primary, the replicas in the DR region), whichever is
+ * the writer, so the backups follow a failover without a deploy.
  */
 function defineDataTier(
     config: StackConfig,
     primary: Region,
     dr: Region,
-    bucketArns: readonly pulumi.Output<string>[],
+    bucketArns: { readonly primary: readonly pulumi.Output<string>[]; readonly dr: readonly pulumi.Output<string>[] },
 ): { aurora: AuroraPair; backups: BackupPlan; database: DatabaseOutputs } {
     const side = (region: Region) => ({
         region: region.name,
@@ -379,10 +385,14 @@ function defineDataTier(
     });
     const backups = new BackupPlan("backups", {
         account: config.account,
-        primary: { region: primary.name, provider: primary.provider, kmsKeyArn: primary.key.arn },
-        dr: { region: dr.name, provider: dr.provider, kmsKeyArn: dr.key.arn },
+        primary: {
+            region: primary.name,
+            provider: primary.provider,
+            kmsKeyArn: primary.key.arn,
+            resourceArns: [aurora.primaryClusterArn, ...bucketArns.primary],
+        },
+        dr: { region: dr.name, provider: dr.provider, kmsKeyArn: dr.key.arn, resourceArns: [aurora.secondaryClusterArn, ...bucketArns.dr] },
         retentionDays: config.database.backupRetentionDays,
-        resourceArns: [aurora.primaryClusterArn, ...bucketArns],
         // Vault lock in compliance mode cannot be undone: prod only.
         lockVaults: config.environment === "prod",
         protect: config.protect,
@@ -496,8 +506,14 @@ function defineMonitoring(
             ...(config.environment === "prod"
                 ? { objectLockRetentionDays: config.logging.retentionDays, objectLockMode: "COMPLIANCE" as const }
                 : {}),
-            replica: { region: dr.name, provider: dr.provider, kmsKeyArn: dr.key.arn, accessLogBucket: storage.accessLogs.dr.bucketName },
-            backup: { planId: data.backups.planId, roleArn: data.backups.roleArn },
+            replica: {
+                region: dr.name,
+                provider: dr.provider,
+                kmsKeyArn: dr.key.arn,
+                accessLogBucket: storage.accessLogs.dr.bucketName,
+                backup: { planId: data.backups.planIds.dr, roleArn: data.backups.roleArn },
+            },
+            backup: { planId: data.backups.planIds.primary, roleArn: data.backups.roleArn },
             accessLogBucket: storage.accessLogs.primary.bucketName,
             protect: config.protect,
             tags: config.tags,

@@ -228,7 +228,9 @@ function resolve(parsed: ParsedStackConfig, environment: Environment, stack: str
         alarms: { ...parsed.alarms },
         budget: { monthlyUsd: parsed.budget.monthlyUsd ?? DEFAULT_MONTHLY_BUDGET_USD[environment] },
         monitoring: { ...parsed.monitoring },
-        buckets: parsed.buckets.map((dataSet) => resolveDataSet(dataSet, { objectLockByDefault: environment === "prod" })),
+        buckets: parsed.buckets.map((dataSet) =>
+            resolveDataSet(dataSet, { objectLockByDefault: environment === "prod", reverseReplicationByDefault: environment === "prod" }),
+        ),
         tags: baseTags({ project, environment, stack, extra: parsed.tags }),
     };
 }

@@ -385,8 +385,11 @@ export const dataSetSchema = z.strictObject({
         .regex(DATA_SET_NAME.pattern, {
             error: "may contain lower-case letters, digits and hyphens only, and must start and end with a letter or digit (it becomes part of bucket names)",
         }),
-    /** Replicate the DR bucket back to the primary as well, for failback. */
-    reverseReplication: flag.default(false),
+    /**
+     * Replicate the DR bucket back to the primary as well, so that objects written while the DR region is the writer
+     * reach the home region before a failback. Defaults to true in prod, false in dev (see `resolveDataSet`).
+     */
+    reverseReplication: flag.optional(),
     lifecycle: z
         .strictObject({
             /** Days before current objects move to S3 Intelligent-Tiering. */

@@ -11,7 +11,7 @@
  * different scenario, reported beside it as `backupRpoSeconds`.
  */
 import type { StackConfig } from "../config";
-import { HOURLY_SCHEDULE } from "./backup";
+import { COPY_SCHEDULE, longestGapMinutes } from "./backup";
 import { HEALTH_CHECK_ALARM, orchestrationDeadlineSeconds, REPLICATION_LAG_ALARM } from "./failover";
 import { heartbeatDetectionSeconds } from "./heartbeat";
 
@@ -55,7 +55,11 @@ export interface RecoveryBudget {
         readonly databaseSeconds: number;
         readonly objectStorageSeconds: number;
     };
-    /** Data loss when restoring from the cross-region backup copies: the interval between scheduled backups. */
+    /**
+     * Data loss when restoring in one region from the other region's copies (both the region's own cluster and its own
+     * continuous backups lost): the interval of the copy rule. A point-in-time restore from a region's own continuous
+     * backup loses minutes.
+     */
     readonly backupRpoSeconds: number;
 }
 
@@ -75,23 +79,12 @@ export function replicationLagDetectionSeconds(): number {
 }
 
 /**
- * Seconds between runs of a schedule expression of the forms AWS Backup rules use here: every N hours (hour field
- * `*` + `/N`, e.g. HOURLY_SCHEDULE) or daily at a fixed hour. Undefined for anything else.
+ * The longest wait, in seconds, between runs of a daily AWS Backup schedule expression (lib/backup.ts
+ * `dailyRunMinutes`: every N hours, at listed hours, daily at a fixed hour). Undefined for anything else.
  */
 export function scheduleIntervalSeconds(expression: string): number | undefined {
-    const fields = /^cron\((.+)\)$/.exec(expression.trim())?.[1]?.split(/\s+/);
-    if (fields === undefined || fields.length !== 6) {
-        return undefined;
-    }
-    const [minute, hour, dayOfMonth] = fields;
-    if (!/^\d+$/.test(minute!) || (dayOfMonth !== "*" && dayOfMonth !== "?")) {
-        return undefined;
-    }
-    const everyHours = /^\*\/(\d+)$/.exec(hour!)?.[1];
-    if (everyHours !== undefined) {
-        return Number(everyHours) * 3600;
-    }
-    return /^\d+$/.test(hour!) ? 86_400 : undefined;
+    const minutes = longestGapMinutes([expression]);
+    return minutes === undefined ? undefined : minutes * 60;
 }
 
 export function recoveryBudget(
@@ -126,6 +119,6 @@ export function recoveryBudget(
         rpoSeconds: Math.max(rpo.databaseSeconds, rpo.objectStorageSeconds),
         rto,
         rpo,
-        backupRpoSeconds: scheduleIntervalSeconds(HOURLY_SCHEDULE) ?? 86_400,
+        backupRpoSeconds: scheduleIntervalSeconds(COPY_SCHEDULE) ?? 86_400,
     };
 }

@@ -28,7 +28,7 @@ import {
     S3_RTC_SECONDS,
     scheduleIntervalSeconds,
 } from "../lib/recoveryBudget";
-import { HOURLY_SCHEDULE } from "../lib/backup";
+import { COPY_SCHEDULE } from "../lib/backup";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
@@ -435,10 +435,11 @@ describe("the recovery budget", () => {
     it("takes the data-loss budget of a regional failover from the lag threshold and S3 RTC", () => {
         expect(recoveryBudget(config()).rpoSeconds).to.equal(S3_RTC_SECONDS);
         expect(recoveryBudget(config({ replicationLagThresholdSeconds: 1200 })).rpoSeconds).to.equal(1200);
-        expect(recoveryBudget(config()).backupRpoSeconds).to.equal(3600);
+        expect(recoveryBudget(config()).backupRpoSeconds).to.equal(scheduleIntervalSeconds(COPY_SCHEDULE)).and.to.equal(86_400);
     });
     it("reads backup intervals from schedule expressions", () => {
-        expect(scheduleIntervalSeconds(HOURLY_SCHEDULE)).to.equal(3600);
+        expect(scheduleIntervalSeconds("cron(0 */1 * * ? *)")).to.equal(3600);
+        expect(scheduleIntervalSeconds("cron(0 1,13 * * ? *)")).to.equal(12 * 3600);
         expect(scheduleIntervalSeconds("cron(0 */6 * * ? *)")).to.equal(6 * 3600);
         expect(scheduleIntervalSeconds("cron(30 2 * * ? *)")).to.equal(86_400);
         expect(scheduleIntervalSeconds("rate(1 hour)")).to.equal(undefined);

@@ -11,7 +11,23 @@ import {
     s3EndpointPolicy,
 } from "../lib/endpointPolicy";
 import * as fc from "fast-check";
-import { backupRules, HOURLY_SCHEDULE } from "../lib/backup";
+import {
+    ASSUMED_COPY_HOURS,
+    AURORA_COPIES_IN_PROGRESS_LIMIT,
+    backupRules,
+    CONTINUOUS_SCHEDULE,
+    COPY_SCHEDULE,
+    copyCadenceProblems,
+    dailyRunMinutes,
+    longestGapMinutes,
+    overlappingRules,
+    ruleWindows,
+    type BackupRule,
+} from "../lib/backup";
+import {
+    dailyRunMinutes as packDailyRunMinutes,
+    startWindowsOverlap as packStartWindowsOverlap,
+} from "../policy-pack/policies/lib/schedules";
 import { overlaps, parseCidr } from "../lib/cidr";
 import {
     BACKUP_WINDOW,
@@ -177,20 +193,32 @@ describe("Aurora helpers", () => {
 });
 
 describe("backupRules", () => {
-    it("makes an hourly snapshot rule and a continuous rule, both kept N days and copied to the DR vault", () => {
-        const rules = backupRules({ retentionDays: 35, copyToVaultArn: "arn:dr-vault" });
+    const rules = backupRules({ retentionDays: 35, copyToVaultArn: "arn:other-region-vault" });
+
+    it("makes a continuous rule that does not copy and a daily snapshot rule that copies to the other region's vault", () => {
         expect(rules.map((r) => [r.ruleName, r.schedule, r.enableContinuousBackup, r.lifecycle.deleteAfter])).to.deep.equal([
-            ["hourly", HOURLY_SCHEDULE, false, 35],
-            ["continuous", HOURLY_SCHEDULE, true, 35],
+            ["continuous", CONTINUOUS_SCHEDULE, true, 35],
+            ["daily-copy", COPY_SCHEDULE, false, 35],
         ]);
-        for (const rule of rules) {
-            expect(rule.copyActions).to.deep.equal([{ destinationVaultArn: "arn:dr-vault", lifecycle: { deleteAfter: 35 } }]);
-            expect(rule.startWindow).to.be.at.least(60);
-        }
+        expect(rules[0]!.copyActions).to.deep.equal([]);
+        expect(rules[1]!.copyActions).to.deep.equal([{ destinationVaultArn: "arn:other-region-vault", lifecycle: { deleteAfter: 35 } }]);
+        for (const rule of rules) expect(rule.startWindow).to.be.at.least(60);
     });
 
-    it("schedules on the hour, every hour", () => {
-        expect(HOURLY_SCHEDULE).to.equal("cron(0 */1 * * ? *)");
+    it("runs the continuous rule at 05:00 UTC and the copy rule at 17:00 UTC, every day", () => {
+        expect(dailyRunMinutes(CONTINUOUS_SCHEDULE)).to.deep.equal([5 * 60]);
+        expect(dailyRunMinutes(COPY_SCHEDULE)).to.deep.equal([17 * 60]);
+    });
+
+    it("keeps the rules' start windows, and even their whole jobs, apart", () => {
+        expect(overlappingRules(rules, "start")).to.deep.equal([]);
+        expect(overlappingRules(rules, "job")).to.deep.equal([]);
+    });
+
+    it("copies at a cadence the Aurora copy limits sustain, for this stack and another one in the same account", () => {
+        expect(copyCadenceProblems(rules, { clustersCopiedIn: 1 })).to.deep.equal([]);
+        expect(copyCadenceProblems(rules, { clustersCopiedIn: 2 })).to.deep.equal([]);
+        expect(longestGapMinutes([COPY_SCHEDULE])).to.equal(ASSUMED_COPY_HOURS * 60);
     });
 
     for (const days of [0, 36, 7.5]) {
@@ -198,6 +226,95 @@ describe("backupRules", () => {
             expect(() => backupRules({ retentionDays: days, copyToVaultArn: "x" })).to.throw(/retentionDays.*1 to 35/);
         });
     }
+});
+
+describe("AWS Backup schedules and windows (lib/backup.ts)", () => {
+    const rule = (ruleName: string, schedule: string, extra: Partial<BackupRule<string>> = {}): BackupRule<string> => ({
+        ruleName,
+        schedule,
+        startWindow: 60,
+        completionWindow: 180,
+        enableContinuousBackup: false,
+        lifecycle: { deleteAfter: 7 },
+        copyActions: [],
+        ...extra,
+    });
+    const copying = { copyActions: [{ destinationVaultArn: "arn:v", lifecycle: { deleteAfter: 7 } }] };
+
+    for (const [expression, minutes] of [
+        ["cron(0 5 * * ? *)", [300]],
+        ["cron(30 2 ? * * *)", [150]],
+        ["cron(0 */1 * * ? *)", Array.from({ length: 24 }, (_, h) => h * 60)],
+        ["cron(15 * * * ? *)", Array.from({ length: 24 }, (_, h) => h * 60 + 15)],
+        ["cron(0 */6 * * ? *)", [0, 360, 720, 1080]],
+        ["cron(0 2/12 * * ? *)", [120, 840]],
+        ["cron(0 13,1 * * ? *)", [60, 780]],
+        ["cron(0 5 ? * MON *)", undefined],
+        ["cron(0 5 1 * ? *)", undefined],
+        ["cron(0 24 * * ? *)", undefined],
+        ["cron(60 5 * * ? *)", undefined],
+        ["cron(0 1-5 * * ? *)", undefined],
+        ["rate(1 day)", undefined],
+    ] as const) {
+        it(`reads ${expression} as ${minutes === undefined ? "not a daily schedule" : `runs at ${minutes.length} times a day`}, as the policy pack does`, () => {
+            expect(dailyRunMinutes(expression)).to.deep.equal(minutes);
+            expect(packDailyRunMinutes(expression)).to.deep.equal(minutes);
+        });
+    }
+
+    it("finds overlapping start windows for two daily rules exactly when they start in the same hour, as the policy pack does", () => {
+        for (let a = 0; a < 24; a++) {
+            for (let b = 0; b < 24; b++) {
+                const [ra, rb] = [rule("a", `cron(0 ${a} * * ? *)`), rule("b", `cron(0 ${b} * * ? *)`)];
+                expect(overlappingRules([ra, rb], "start").length, `${a}:00 and ${b}:00`).to.equal(a === b ? 1 : 0);
+                expect(packStartWindowsOverlap(ra, rb), `${a}:00 and ${b}:00`).to.equal(a === b);
+            }
+        }
+    });
+
+    it("sees windows that run past midnight, and whole jobs as well as start windows", () => {
+        const late = rule("late", "cron(30 23 * * ? *)");
+        const early = rule("early", "cron(0 0 * * ? *)");
+        expect(ruleWindows(late, "start")).to.deep.equal([{ start: 1410, end: 1470 }]);
+        expect(overlappingRules([late, early], "start")).to.deep.equal([["late", "early"]]);
+        const laterStart = rule("later", "cron(0 2 * * ? *)");
+        expect(overlappingRules([late, laterStart], "start")).to.deep.equal([]);
+        expect(overlappingRules([late, laterStart], "job")).to.deep.equal([["late", "later"]]);
+    });
+
+    it("reports a rule whose schedule it cannot read against the others: nothing proves it apart", () => {
+        expect(overlappingRules([rule("weekly", "cron(0 5 ? * MON *)"), rule("daily", "cron(0 17 * * ? *)")], "start")).to.deep.equal([
+            ["weekly", "daily"],
+        ]);
+    });
+
+    it("catches the plan this replaced: two identical hourly rules, both copying", () => {
+        const problems = copyCadenceProblems(
+            [
+                rule("hourly", "cron(0 */1 * * ? *)", copying),
+                rule("continuous", "cron(0 */1 * * ? *)", { ...copying, enableContinuousBackup: true }),
+            ],
+            { clustersCopiedIn: 1 },
+        );
+        expect(problems).to.have.length(3);
+        expect(problems[0]).to.match(/Rule continuous is continuous and copies/);
+        expect(problems[1]).to.match(/Rules hourly and continuous have overlapping start windows/);
+        expect(problems[2]).to.match(/start a copy every 1 h, but one copy may take 24 h/);
+    });
+
+    it("catches copy rules that together copy faster than a copy may take, and more clusters than copies in progress", () => {
+        const twice = [rule("morning", "cron(0 6 * * ? *)", copying), rule("evening", "cron(0 18 * * ? *)", copying)];
+        expect(copyCadenceProblems(twice, { clustersCopiedIn: 1 }).join()).to.match(/every 12 h, but one copy may take 24 h/);
+        expect(copyCadenceProblems(twice, { clustersCopiedIn: 1, copyHours: 12 })).to.deep.equal([]);
+        const daily = [rule("daily", "cron(0 17 * * ? *)", copying)];
+        expect(copyCadenceProblems(daily, { clustersCopiedIn: AURORA_COPIES_IN_PROGRESS_LIMIT })).to.deep.equal([]);
+        expect(copyCadenceProblems(daily, { clustersCopiedIn: AURORA_COPIES_IN_PROGRESS_LIMIT + 1 }).join()).to.match(
+            /6 Aurora clusters copy into one region, more than the 5 snapshot copies/,
+        );
+        expect(copyCadenceProblems([rule("weekly", "cron(0 5 ? * MON *)", copying)], { clustersCopiedIn: 1 }).join()).to.match(
+            /cannot be read as daily schedules/,
+        );
+    });
 });
 
 describe("VPC endpoint policies (lib/endpointPolicy.ts)", () => {

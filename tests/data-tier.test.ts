@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { parseStackConfig } from "../config";
-import { HOURLY_SCHEDULE, REQUIRED_BACKUP_OPT_IN, VAULT_LOCK_GRACE_DAYS } from "../lib/backup";
+import { backupRules, copyCadenceProblems, REQUIRED_BACKUP_OPT_IN, VAULT_LOCK_GRACE_DAYS, type BackupRule } from "../lib/backup";
 import { SECONDARY_FORBIDDEN_INPUTS, statementLoggingProblems, windowsOverlap } from "../lib/database";
 import { natGatewayCount, natZoneFor, planSubnets, SUBNET_TIERS } from "../lib/subnets";
 import { DEFAULT_INTERFACE_ENDPOINTS, GATEWAY_ENDPOINTS } from "../components/RegionalNetwork";
@@ -597,6 +597,32 @@ describe("AuroraPair", () => {
 
 const BACKUP = "healthcare:dr:BackupPlan";
 const backup = (run: ProgramRun, type: string) => childrenOf(run, BACKUP, "backups", type);
+const inRegion = (resources: readonly PlannedResource[], region: string, what: string) => {
+    const found = resources.filter((r) => r.region === region);
+    expect(found, `${what} in ${region}`).to.have.length(1);
+    return found[0]!;
+};
+const other = (role: Role): Role => (role === "primary" ? "dr" : "primary");
+
+/**
+ * What a region's selections back up (the data tier's and the audit trail's), and the plan they belong to, by the
+ * region they run in.
+ */
+function coverage(run: ProgramRun): Record<Role, { plan: PlannedResource; resources: string[] }> {
+    const plans = resourcesOfType(run, "aws:backup/plan:Plan");
+    const selections = resourcesOfType(run, "aws:backup/selection:Selection");
+    const of = (role: Role) => {
+        const plan = inRegion(plans, regionOf(run, role), "plan");
+        const mine = selections.filter((s) => s.region === regionOf(run, role));
+        for (const s of mine) expect(s.inputs["planId"], s.name).to.equal(plan.state["id"]);
+        return { plan, resources: mine.flatMap((s) => s.inputs["resources"] as string[]) };
+    };
+    return { primary: of("primary"), dr: of("dr") };
+}
+
+/** The stack file of `stack` with `healthcare-dr:activeRegion` set. */
+const withActiveRegion = (stack: "dev" | "prod", region: string) =>
+    runProgram({ stack, rawConfig: { ...readStackFile(stackFilePath(stack)), "healthcare-dr:activeRegion": region } });
 
 describe("BackupPlan", () => {
     for (const stack of STACKS) {
@@ -613,54 +639,62 @@ describe("BackupPlan", () => {
                 }
             });
 
-            it("backs up hourly and continuously, keeps recovery points the configured days and copies each to the DR vault", async () => {
+            it("has a plan in each region: continuous backups in its own vault, a daily snapshot copied to the other region's", async () => {
                 const run = await planStack(stack);
-                const [plan] = backup(run, "aws:backup/plan:Plan");
-                expect(plan!.region).to.equal(run.config.primaryRegion);
-                const primaryVault = backup(run, "aws:backup/vault:Vault").find((v) => v.region === run.config.primaryRegion)!;
-                const drVault = backup(run, "aws:backup/vault:Vault").find((v) => v.region === run.config.drRegion)!;
-                const rules = plan!.inputs["rules"] as {
-                    ruleName: string;
-                    schedule: string;
-                    enableContinuousBackup: boolean;
-                    targetVaultName: string;
-                    lifecycle: { deleteAfter: number };
-                    copyActions: { destinationVaultArn: string; lifecycle: { deleteAfter: number } }[];
-                }[];
+                const vaults = backup(run, "aws:backup/vault:Vault");
                 const days = run.config.database.backupRetentionDays;
                 expect(days).to.be.at.least(7);
-                expect(rules.map((r) => r.enableContinuousBackup)).to.have.members([false, true]);
-                for (const rule of rules) {
-                    expect(rule.schedule).to.equal(HOURLY_SCHEDULE);
-                    expect(rule.targetVaultName).to.equal(primaryVault.state["name"]);
-                    expect(rule.lifecycle.deleteAfter).to.equal(days);
-                    expect(rule.copyActions).to.deep.equal([
-                        { destinationVaultArn: drVault.state["arn"], lifecycle: { deleteAfter: days } },
-                    ]);
+                for (const role of ROLES) {
+                    const plan = inRegion(backup(run, "aws:backup/plan:Plan"), regionOf(run, role), "plan");
+                    const own = inRegion(vaults, regionOf(run, role), "vault");
+                    const theirs = inRegion(vaults, regionOf(run, other(role)), "vault");
+                    const rules = plan.inputs["rules"] as (BackupRule<string> & { targetVaultName: string })[];
+                    expect(rules.map(({ targetVaultName: _vault, ...rule }) => rule)).to.deep.equal(
+                        backupRules({ retentionDays: days, copyToVaultArn: theirs.state["arn"] as string }),
+                    );
+                    expect(rules.map((r) => r.ruleName)).to.deep.equal(["continuous", "daily-copy"]);
+                    expect(rules[1]!.copyActions[0]!.destinationVaultArn.split(":")[3]).to.equal(regionOf(run, other(role)));
+                    for (const rule of rules) expect(rule.targetVaultName, rule.ruleName).to.equal(own.state["name"]);
+                    expect(rules.find((r) => r.enableContinuousBackup)!.copyActions).to.deep.equal([]);
+                    expect(copyCadenceProblems(rules, { clustersCopiedIn: 1 })).to.deep.equal([]);
                 }
             });
 
-            it("opts Aurora and S3 in to AWS Backup in both regions, before the selection needs them", async () => {
+            it("opts Aurora and S3 in to AWS Backup in both regions, before any selection needs them", async () => {
                 const run = await planStack(stack);
                 const settings = backup(run, "aws:backup/regionSettings:RegionSettings");
                 expect(settings.map((r) => r.region)).to.have.members([run.config.primaryRegion, run.config.drRegion]);
-                const [selection] = backup(run, "aws:backup/selection:Selection");
+                const selections = backup(run, "aws:backup/selection:Selection");
+                expect(selections).to.have.length(2);
                 for (const setting of settings) {
                     const optIn = setting.inputs["resourceTypeOptInPreference"] as Record<string, boolean>;
                     for (const type of REQUIRED_BACKUP_OPT_IN) expect(optIn[type], `${setting.region} ${type}`).to.equal(true);
-                    expect(selection!.options.dependsOn).to.include(setting.urn);
+                    // The copies of each plan arrive in the other region: both settings come first.
+                    for (const selection of selections) expect(selection.options.dependsOn).to.include(setting.urn);
                 }
             });
 
-            it("selects the primary Aurora cluster and the primary buckets", async () => {
+            it("selects in each region that region's Aurora cluster and data buckets, with AWS Backup's role", async () => {
                 const run = await planStack(stack);
-                const [selection] = backup(run, "aws:backup/selection:Selection");
                 const db = run.outputs["database"] as { clusterArns: Record<Role, string> };
-                const buckets = run.outputs["bucketArns"] as Record<Role, string[]> | undefined;
-                expect(selection!.inputs["resources"]).to.have.members([db.clusterArns.primary, ...(buckets?.primary ?? [])]);
+                const buckets = run.outputs["bucketArns"] as Record<Role, string[]>;
                 const role = backup(run, "aws:iam/role:Role")[0]!;
-                expect(selection!.inputs["iamRoleArn"]).to.equal(role.state["arn"]);
                 expect(JSON.parse(str(role, "assumeRolePolicy")).Statement[0].Principal).to.deep.equal({ Service: "backup.amazonaws.com" });
+                for (const side of ROLES) {
+                    const selection = inRegion(backup(run, "aws:backup/selection:Selection"), regionOf(run, side), "selection");
+                    expect(selection.inputs["resources"]).to.deep.equal([db.clusterArns[side], ...buckets[side]]);
+                    expect(selection.inputs["iamRoleArn"]).to.equal(role.state["arn"]);
+                    expect(buckets[side]).to.have.length(run.config.buckets.length);
+                }
+            });
+
+            it("keeps the first plan and selection of the primary region under their old names (aliases), so an update keeps them", async () => {
+                const run = await planStack(stack);
+                expect(resourceNamed(run, "aws:backup/plan:Plan", "backups-primary-plan").options.aliases).to.deep.equal(["backups-plan"]);
+                expect(resourceNamed(run, "aws:backup/selection:Selection", "backups-primary-data").options.aliases).to.deep.equal([
+                    "backups-data",
+                ]);
+                expect(resourceNamed(run, "aws:backup/plan:Plan", "backups-dr-plan").options.aliases).to.equal(undefined);
             });
 
             it(`${stack === "prod" ? "locks both vaults" : "does not lock the vaults"} so that backups cannot be deleted early`, async () => {
@@ -676,6 +710,33 @@ describe("BackupPlan", () => {
                     expect(locks).to.deep.equal([]);
                 }
             });
+        });
+    }
+});
+
+describe("backup coverage follows no deploy: the same whichever region is the writer", function () {
+    this.timeout(120_000);
+    for (const stack of STACKS) {
+        it(`${stack}: both clusters and every data bucket of both regions are selected, for activeRegion = primaryRegion and = drRegion`, async () => {
+            const home = await planStack(stack);
+            const away = await withActiveRegion(stack, home.config.drRegion);
+            expect(home.config.activeRegion).to.equal(home.config.primaryRegion);
+            expect(away.config.activeRegion).to.equal(home.config.drRegion);
+            for (const run of [home, away]) {
+                const db = run.outputs["database"] as { clusterArns: Record<Role, string> };
+                const buckets = run.outputs["bucketArns"] as Record<Role, string[]>;
+                const covered = coverage(run);
+                for (const role of ROLES) {
+                    expect(covered[role].resources, `${run.config.activeRegion}: ${role}`).to.include.members([
+                        db.clusterArns[role],
+                        ...buckets[role],
+                    ]);
+                }
+            }
+            // Nothing of the backups depends on activeRegion: flipping it changes no input of theirs.
+            const backupInputs = (run: ProgramRun) =>
+                run.resources.filter((r) => r.type.startsWith("aws:backup/")).map((r) => [r.urn, r.inputs]);
+            expect(backupInputs(away)).to.deep.equal(backupInputs(home));
         });
     }
 });

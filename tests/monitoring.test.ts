@@ -300,15 +300,24 @@ for (const stack of STACKS) {
                 expect(bucket.inputs["forceDestroy"]).to.equal(!run.config.protect);
             });
 
-            it("replicates the log files to the DR region and backs the bucket up", async () => {
+            it("replicates the log files to the DR region and backs each copy up in its own region's plan", async () => {
                 const run = await planStack(stack);
                 const replica = resourceNamed(run, T.bucket, "audit-replica");
                 expect(replica.region).to.equal(run.config.drRegion);
                 const replication = resourceNamed(run, "aws:s3/bucketReplicationConfig:BucketReplicationConfig", "audit-replication");
                 const rules = replication.inputs["rules"] as { destination: { bucket: string } }[];
                 expect(rules[0]!.destination.bucket).to.equal(replica.state["arn"]);
-                const selection = resourceNamed(run, "aws:backup/selection:Selection", "audit-backup");
-                expect(selection.inputs["resources"]).to.deep.equal([resourceNamed(run, T.bucket, "audit").state["arn"]]);
+                const planIn = (region: string) =>
+                    resourcesOfType(run, "aws:backup/plan:Plan").find((p) => p.region === region)!.state["id"];
+                for (const [selectionName, bucketName, region] of [
+                    ["audit-backup", "audit", run.config.primaryRegion],
+                    ["audit-replica-backup", "audit-replica", run.config.drRegion],
+                ] as const) {
+                    const selection = resourceNamed(run, "aws:backup/selection:Selection", selectionName);
+                    expect(selection.inputs["resources"]).to.deep.equal([resourceNamed(run, T.bucket, bucketName).state["arn"]]);
+                    expect(selection.region, selectionName).to.equal(region);
+                    expect(selection.inputs["planId"], selectionName).to.equal(planIn(region));
+                }
             });
         });
 

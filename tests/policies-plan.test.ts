@@ -223,6 +223,24 @@ const BREAKS: Readonly<
         type: T.backupRegionSettings,
         mutate: (p) => ({ ...p, resourceTypeOptInPreference: { ...(p["resourceTypeOptInPreference"] as object), Aurora: false } }),
     },
+    // The continuous rule takes the snapshot rule's cross-region copy.
+    "backup-plan-rules": {
+        type: T.backupPlan,
+        mutate: (p) => {
+            const rules = p["rules"] as Record<string, unknown>[];
+            const copyActions = rules.find((r) => (r["copyActions"] as unknown[]).length > 0)!["copyActions"];
+            return { ...p, rules: rules.map((r) => (r["enableContinuousBackup"] === true ? { ...r, copyActions } : r)) };
+        },
+    },
+    "backup-copy-cadence-sustainable": {
+        type: T.backupPlan,
+        mutate: (p) => ({
+            ...p,
+            rules: (p["rules"] as Record<string, unknown>[]).map((r) =>
+                (r["copyActions"] as unknown[]).length > 0 ? { ...r, schedule: "cron(0 */4 * * ? *)" } : r,
+            ),
+        }),
+    },
     "s3-versioned-bucket-lifecycle": {
         type: T.bucketLifecycle,
         name: /clinical/,

@@ -79,6 +79,37 @@ const planCopyingTo = (vaultArn?: string) =>
         { outputs: { id: "p" } },
     );
 const selecting = (arn: string) => res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: [arn] });
+const PRIMARY_VAULT = "arn:aws:backup:eu-west-2:1:backup-vault:primary";
+/** A region's plan (continuous rule, daily copy to `copyTo`) and its selection of `arns`, with that region's provider. */
+const regionalBackups = (side: "primary" | "dr", copyTo: string, arns: readonly string[]) => [
+    res(
+        T.backupPlan,
+        `${side}-plan`,
+        { rules: [CONTINUOUS_RULE, { ...COPY_RULE, copyActions: [{ destinationVaultArn: copyTo, lifecycle: { deleteAfter: 35 } }] }] },
+        { outputs: { id: `${side}-plan-id` }, provider: side },
+    ),
+    res(T.backupSelection, `${side}-data`, { planId: `${side}-plan-id`, iamRoleArn: "r", resources: [...arns] }, { provider: side }),
+];
+const CONTINUOUS_RULE: Record<string, unknown> = {
+    ruleName: "continuous",
+    schedule: "cron(0 5 * * ? *)",
+    startWindow: 60,
+    completionWindow: 180,
+    enableContinuousBackup: true,
+    lifecycle: { deleteAfter: 35 },
+    copyActions: [],
+};
+const COPY_RULE = {
+    ruleName: "daily-copy",
+    schedule: "cron(0 17 * * ? *)",
+    startWindow: 60,
+    completionWindow: 360,
+    enableContinuousBackup: false,
+    lifecycle: { deleteAfter: 35 },
+    copyActions: [{ destinationVaultArn: DR_VAULT, lifecycle: { deleteAfter: 35 } }],
+};
+const planWithRules = (rules: readonly Record<string, unknown>[]) =>
+    res(T.backupPlan, "plan", { rules: [...rules] }, { outputs: { id: "p" } });
 const replicating = (source: string, destination: string) =>
     res(T.bucketReplication, `${source}-replication`, {
         bucket: source,
@@ -754,9 +785,10 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
     ],
     "backup-selection-coverage": [
         {
-            title: "a cluster selected by ARN pattern passes",
+            title: "a cluster selected by ARN pattern in its own region, by a plan copying to the other region, passes",
             resources: [
                 res(T.rdsCluster, "c", { engine: "aurora-postgresql" }, { outputs: { arn: "arn:aws:rds:eu-west-2:1:cluster:c" } }),
+                planCopyingTo(DR_VAULT),
                 res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: ["arn:aws:rds:eu-west-2:*:cluster:*"] }),
             ],
             expect: [],
@@ -765,6 +797,7 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
             title: "a patient-data bucket selected by tag passes",
             resources: [
                 bucket("b"),
+                planCopyingTo(DR_VAULT),
                 res(T.backupSelection, "s", {
                     planId: "p",
                     iamRoleArn: "r",
@@ -774,32 +807,37 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
             expect: [],
         },
         {
+            title: "both members of a global database and both buckets of a replicated pair, each selected in its own region, pass",
+            resources: [
+                globalMember("primary", "g"),
+                globalMember("secondary", "g", "dr"),
+                bucket("src"),
+                bucket("rep", { provider: "dr" }),
+                replicating("src", "rep"),
+                ...regionalBackups("primary", DR_VAULT, [clusterArn("primary"), "arn:aws:s3:::src"]),
+                ...regionalBackups("dr", PRIMARY_VAULT, [clusterArn("secondary", "eu-west-1"), "arn:aws:s3:::rep"]),
+            ],
+            expect: [],
+        },
+        {
             title: "an uncovered cluster",
             resources: [res(T.rdsCluster, "c", { engine: "aurora-postgresql" }, { outputs: { arn: "arn:c" } })],
-            expect: [/Cluster "c" is not covered by any AWS Backup selection/],
+            expect: [/Cluster "c" is not covered by any AWS Backup selection: add its ARN to a Selection of its region \(eu-west-2\)/],
         },
         {
-            title: "a global-database secondary passes when its primary is selected by a plan that copies to its region",
+            title: "a global-database secondary covered only by its primary's copies (the plan that stops protecting the writer after a failover)",
             resources: [
                 globalMember("primary", "g"),
                 globalMember("secondary", "g", "dr"),
                 planCopyingTo(DR_VAULT),
                 selecting(clusterArn("primary")),
             ],
-            expect: [],
-        },
-        {
-            title: "a global-database secondary whose primary's plan copies elsewhere",
-            resources: [
-                globalMember("primary", "g"),
-                globalMember("secondary", "g", "dr"),
-                planCopyingTo("arn:aws:backup:eu-central-1:1:backup-vault:x"),
-                selecting(clusterArn("primary")),
+            expect: [
+                /Cluster "secondary" is not covered by any AWS Backup selection: add its ARN to a Selection of its region \(eu-west-1\)/,
             ],
-            expect: [/Cluster "secondary" is not covered.*select its source in a plan that copies to eu-west-1/],
         },
         {
-            title: "an S3 replica passes when its source is selected by a plan that copies to the replica's region",
+            title: "an S3 replica covered only by its source's copies",
             resources: [
                 bucket("src"),
                 bucket("rep", { provider: "dr" }),
@@ -807,36 +845,117 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
                 planCopyingTo(DR_VAULT),
                 selecting("arn:aws:s3:::src"),
             ],
-            expect: [],
+            expect: [/Bucket "rep" is not covered by any AWS Backup selection/],
         },
         {
-            title: "an S3 replica whose source's plan makes no cross-region copy",
-            resources: [
-                bucket("src"),
-                bucket("rep", { provider: "dr" }),
-                replicating("src", "rep"),
-                planCopyingTo(),
-                selecting("arn:aws:s3:::src"),
-            ],
-            expect: [/Bucket "rep" is not covered.*select its source in a plan that copies to eu-west-1/],
+            title: "a DR cluster selected by the primary region's selection (a plan backs up its own region only)",
+            resources: [globalMember("secondary", "g", "dr"), planCopyingTo(DR_VAULT), selecting(clusterArn("secondary", "eu-west-1"))],
+            expect: [/Cluster "secondary" is selected only in eu-west-2, but a backup plan backs up resources of its own region only/],
         },
         {
-            title: "a secondary of another global cluster is not covered by this one's primary",
-            resources: [
-                globalMember("primary", "g"),
-                globalMember("other", "h", "dr"),
-                planCopyingTo(DR_VAULT),
-                selecting(clusterArn("primary")),
+            title: "a cluster selected in its region by a plan that copies nowhere",
+            resources: [globalMember("primary", "g"), planCopyingTo(), selecting(clusterArn("primary"))],
+            expect: [
+                /Cluster "primary" is backed up only in eu-west-2, which it would be lost with: give the plan of Selection "s" a copy action/,
             ],
-            expect: [/Cluster "other" is not covered/],
+        },
+        {
+            title: "a cluster whose plan copies within its own region",
+            resources: [globalMember("primary", "g"), planCopyingTo(PRIMARY_VAULT), selecting(clusterArn("primary"))],
+            expect: [/Cluster "primary" is backed up only in eu-west-2/],
         },
         {
             title: "a bucket excluded by notResources",
             resources: [
                 bucket("b"),
+                planCopyingTo(DR_VAULT),
                 res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: ["*"], notResources: ["arn:aws:s3:::b"] }),
             ],
             expect: [/Bucket "b" is not covered/],
+        },
+    ],
+    "backup-plan-rules": [
+        {
+            title: "a continuous rule without copies and a daily copy rule twelve hours later pass",
+            resources: [planWithRules([CONTINUOUS_RULE, COPY_RULE])],
+            expect: [],
+        },
+        {
+            title: "the plan this pack first passed: two identical hourly rules, both copying",
+            resources: [
+                planWithRules([
+                    { ...COPY_RULE, ruleName: "hourly", schedule: "cron(0 */1 * * ? *)" },
+                    { ...CONTINUOUS_RULE, schedule: "cron(0 */1 * * ? *)", copyActions: COPY_RULE.copyActions },
+                ]),
+            ],
+            expect: [/Rule continuous is continuous and has a copy action/, /Rules hourly and continuous have overlapping start windows/],
+        },
+        {
+            title: "start windows that run past midnight into the other rule's",
+            resources: [
+                planWithRules([
+                    { ...CONTINUOUS_RULE, schedule: "cron(30 23 * * ? *)" },
+                    { ...COPY_RULE, schedule: "cron(0 0 * * ? *)" },
+                ]),
+            ],
+            expect: [/Rules continuous and daily-copy have overlapping start windows/],
+        },
+        {
+            title: "a rule without a start window starts within AWS's 8-hour default, into the other rule's",
+            resources: [
+                planWithRules([
+                    { ...CONTINUOUS_RULE, startWindow: undefined },
+                    { ...COPY_RULE, schedule: "cron(0 12 * * ? *)" },
+                ]),
+            ],
+            expect: [/Rules continuous and daily-copy have overlapping start windows/],
+        },
+        {
+            title: "a weekly rule beside a daily one cannot be shown apart",
+            resources: [planWithRules([CONTINUOUS_RULE, { ...COPY_RULE, schedule: "cron(0 17 ? * SUN *)" }])],
+            expect: [/cannot be shown apart/],
+        },
+    ],
+    "backup-copy-cadence-sustainable": [
+        {
+            title: "a daily copy of one cluster per region passes",
+            resources: [
+                globalMember("primary", "g"),
+                globalMember("secondary", "g", "dr"),
+                ...regionalBackups("primary", DR_VAULT, [clusterArn("primary")]),
+                ...regionalBackups("dr", PRIMARY_VAULT, [clusterArn("secondary", "eu-west-1")]),
+            ],
+            expect: [],
+        },
+        {
+            title: "an hourly copy rule",
+            resources: [planWithRules([CONTINUOUS_RULE, { ...COPY_RULE, schedule: "cron(0 */1 * * ? *)" }])],
+            expect: [/Plan "plan" starts a cross-region copy every 1 h, but one copy may take 24 h/],
+        },
+        {
+            title: "two daily copy rules, twelve hours apart",
+            resources: [planWithRules([COPY_RULE, { ...COPY_RULE, ruleName: "second-copy", schedule: "cron(0 5 * * ? *)" }])],
+            expect: [/every 12 h, but one copy may take 24 h/],
+        },
+        {
+            title: "a copy rule every 12 hours passes where copies are known to take at most 12",
+            resources: [planWithRules([{ ...COPY_RULE, schedule: "cron(0 5,17 * * ? *)" }])],
+            config: { "backup-copy-cadence-sustainable": { assumedCopyHours: 12 } },
+            expect: [],
+        },
+        {
+            title: "a copy rule with a weekly schedule the pack cannot read",
+            resources: [planWithRules([{ ...COPY_RULE, schedule: "cron(0 17 ? * SUN *)" }])],
+            expect: [/have no daily schedule the pack reads/],
+        },
+        {
+            title: "more clusters copied into one region than copies may be in progress there",
+            resources: [
+                ...["a", "b", "c"].map((name) => globalMember(name, name)),
+                ...regionalBackups("primary", DR_VAULT, ["arn:aws:rds:eu-west-2:*:cluster:*"]),
+            ],
+            config: { "backup-copy-cadence-sustainable": { maxCopiesInProgress: 2 } },
+            expect: [/3 Aurora clusters \(a, b, c\) are copied into eu-west-1, more than the 2 snapshot copies allowed in progress there/],
         },
     ],
     "deletion-protection-in-protected-environments": [

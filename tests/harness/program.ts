@@ -31,6 +31,8 @@ export interface PlannedOptions {
     readonly deleteBeforeReplace: boolean;
     readonly deletedWith?: string;
     readonly additionalSecretOutputs: readonly string[];
+    /** The names (or URNs) of the `aliases` the resource was known by, when it has any. */
+    readonly aliases?: readonly string[];
 }
 
 export interface PlannedResource {
@@ -161,6 +163,7 @@ interface RegisterRequest {
     getDeletebeforereplace(): boolean;
     getDeletedwith(): string;
     getAdditionalsecretoutputsList(): string[];
+    getAliasesList(): { getUrn(): string; getSpec(): { getName(): string } | undefined }[];
 }
 
 interface RegisterResponse {
@@ -283,6 +286,7 @@ function record(req: RegisterRequest, resp: RegisterResponse, mocks: AwsMocks): 
         propertyDependencies[key] = value.getUrnsList();
     });
     const regionInput = typeof inputs["region"] === "string" ? inputs["region"] : undefined;
+    const aliases = req.getAliasesList().map((a) => a.getSpec()?.getName() || a.getUrn());
     return {
         urn: resp.getUrn(),
         type: req.getType(),
@@ -309,6 +313,7 @@ function record(req: RegisterRequest, resp: RegisterResponse, mocks: AwsMocks): 
             deleteBeforeReplace: req.getDeletebeforereplace(),
             ...(req.getDeletedwith() !== "" ? { deletedWith: req.getDeletedwith() } : {}),
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+            ...(aliases.length > 0 ? { aliases } : {}),
         },
     };
 }
