@@ -348,6 +348,10 @@ function defineDataTier(
         minCapacity: config.database.minCapacity,
         maxCapacity: config.database.maxCapacity,
         backupRetentionDays: config.database.backupRetentionDays,
+        writerRegion: config.activeRegion,
+        ...(config.database.maxReplicationLagSeconds !== undefined
+            ? { maxReplicationLagSeconds: config.database.maxReplicationLagSeconds }
+            : {}),
         secondaryInstances: config.database.drInstances,
         protect: config.protect,
         rotation: { subnetIds: primary.network.privateSubnetIds, securityGroupId: primary.network.orchestratorSecurityGroupId },

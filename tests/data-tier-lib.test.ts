@@ -16,7 +16,10 @@ import { overlaps, parseCidr } from "../lib/cidr";
 import {
     BACKUP_WINDOW,
     CLUSTER_PARAMETERS,
+    clusterParametersFor,
+    GLOBAL_DB_RPO,
     globalClusterProblems,
+    globalDbRpoProblem,
     MAINTENANCE_WINDOW,
     parameterGroupFamily,
     replicaSecretArn,
@@ -173,6 +176,32 @@ describe("Aurora helpers", () => {
         it("refuses two members in one region", () => {
             expect(globalClusterProblems(global, [member("eu-west-2"), member("eu-west-2")]).join()).to.match(/own region/);
         });
+    });
+});
+
+describe("the RPO ceiling (rds.global_db_rpo)", () => {
+    it("accepts Aurora's range only: whole seconds from 20 to 2^31-1", () => {
+        for (const ok of [20, 600, 2_147_483_647]) expect(globalDbRpoProblem(ok), String(ok)).to.equal(undefined);
+        for (const bad of [0, 19, 20.5, 2_147_483_648]) {
+            expect(globalDbRpoProblem(bad), String(bad)).to.match(/rds\.global_db_rpo is .*whole seconds from 20 to 2147483647/);
+        }
+    });
+
+    it("adds it to the writer's parameters only, the rest identical in both regions", () => {
+        const writer = clusterParametersFor({ writer: true, globalDbRpoSeconds: 600 });
+        const other = clusterParametersFor({ writer: false, globalDbRpoSeconds: 600 });
+        expect(other).to.deep.equal([...CLUSTER_PARAMETERS]);
+        expect(writer.filter((p) => p.name !== GLOBAL_DB_RPO.parameter)).to.deep.equal(other);
+        expect(writer.find((p) => p.name === GLOBAL_DB_RPO.parameter)).to.deep.equal({
+            name: "rds.global_db_rpo",
+            value: "600",
+            applyMethod: "immediate",
+        });
+        expect(clusterParametersFor({ writer: true })).to.deep.equal([...CLUSTER_PARAMETERS]);
+    });
+
+    it("refuses a value Aurora would refuse, before any resource exists", () => {
+        expect(() => clusterParametersFor({ writer: true, globalDbRpoSeconds: 5 })).to.throw(/from 20 to 2147483647/);
     });
 });
 

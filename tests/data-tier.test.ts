@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import { parseStackConfig } from "../config";
 import { HOURLY_SCHEDULE, REQUIRED_BACKUP_OPT_IN, VAULT_LOCK_GRACE_DAYS } from "../lib/backup";
-import { SECONDARY_FORBIDDEN_INPUTS, statementLoggingProblems, windowsOverlap } from "../lib/database";
+import { GLOBAL_DB_RPO, SECONDARY_FORBIDDEN_INPUTS, statementLoggingProblems, windowsOverlap } from "../lib/database";
 import { natGatewayCount, natZoneFor, planSubnets, SUBNET_TIERS } from "../lib/subnets";
 import { DEFAULT_INTERFACE_ENDPOINTS, GATEWAY_ENDPOINTS } from "../components/RegionalNetwork";
 import { readStackFile, runProgram, stackFilePath, type PlannedResource, type ProgramRun } from "./harness/program";
@@ -500,6 +500,40 @@ describe("AuroraPair", () => {
                     expect(statementLoggingProblems(group.inputs["parameters"] as { name: string; value: string }[])).to.deep.equal([]);
                     expect(cluster.inputs["dbClusterParameterGroupName"]).to.equal(group.state["name"]);
                 }
+            });
+
+            it("puts the RPO ceiling (rds.global_db_rpo) on the writer's cluster parameter group only, as AWS advises for two regions", async () => {
+                const { run } = await clusters();
+                const ceilingOf = (name: string) =>
+                    (
+                        auroraNamed(run, "aws:rds/clusterParameterGroup:ClusterParameterGroup", name).inputs["parameters"] as {
+                            name: string;
+                            value: string;
+                            applyMethod: string;
+                        }[]
+                    ).find((p) => p.name === GLOBAL_DB_RPO.parameter);
+                const ceiling = run.config.database.maxReplicationLagSeconds;
+                // Prod bounds the database's data loss; dev leaves it unbounded (and its budget says so).
+                expect(ceiling).to.equal(stack === "prod" ? 600 : undefined);
+                expect(run.config.activeRegion).to.equal(run.config.primaryRegion);
+                expect(ceilingOf("aurora-primary")).to.deep.equal(
+                    ceiling === undefined ? undefined : { name: GLOBAL_DB_RPO.parameter, value: String(ceiling), applyMethod: "immediate" },
+                );
+                expect(ceilingOf("aurora-secondary")).to.equal(undefined);
+            });
+
+            it("gives applications and rotation the global writer endpoint as the secret's host, with TLS required", async () => {
+                const { run, global, primary, secondary } = await clusters();
+                const version = auroraNamed(run, "aws:secretsmanager/secretVersion:SecretVersion", "aurora-master");
+                expect(version.secretInputs).to.include("secretString");
+                const content = JSON.parse(str(version, "secretString")) as Record<string, unknown>;
+                // The global writer endpoint follows the writer through a managed switchover or failover; a cluster
+                // endpoint (or the private writer record, on no RDS certificate) would not, or would fail verify-full.
+                expect(content["host"]).to.equal(global.state["endpoint"]);
+                expect(content["host"]).to.match(/\.global-[a-z0-9]+\.global\.rds\.amazonaws\.com$/);
+                expect([primary.state["endpoint"], secondary.state["endpoint"]]).to.not.include(content["host"]);
+                expect(content).to.include({ engine: "postgres", port: 5432, username: "hdr_admin", dbname: "healthcare", ssl: true });
+                expect((run.outputs["database"] as { globalWriterEndpoint: string }).globalWriterEndpoint).to.equal(content["host"]);
             });
 
             it("exports the PostgreSQL log to encrypted log groups, turns IAM authentication on and places each cluster in its isolated subnets", async () => {
