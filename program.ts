@@ -17,6 +17,7 @@ import { RegionalKey } from "./components/RegionalKey";
 import { RegionalMonitoring, type ReplicationRuleArgs } from "./components/RegionalMonitoring";
 import { RegionalNetwork } from "./components/RegionalNetwork";
 import { ReplicatedBucket } from "./components/ReplicatedBucket";
+import { RotationPeering } from "./components/RotationPeering";
 import type { StackConfig } from "./config";
 import { ROUTE53_METRICS_REGION } from "./lib/failover";
 import { physicalName } from "./lib/naming";
@@ -148,6 +149,7 @@ export function createProgram(config: StackConfig): ProgramOutputs {
         dr,
         storage.dataSets.map((d) => d.component.sourceBucketArn),
     );
+    defineRotationPath(config, primary, dr);
     const failover = defineFailover(config, primary, dr, alerts, data, defineGlobalProvider(config));
 
     return {
@@ -379,6 +381,37 @@ function defineDataTier(
         secretArns: { primary: aurora.primarySecretArn, dr: aurora.secondarySecretArn },
     };
     return { aurora, backups, database };
+}
+
+/**
+ * The secret's rotation runs in the primary region (the secret's home) and must reach the writer wherever it is: a
+ * peering from the primary region's private subnets (where the rotation function runs, in the orchestrator group, as
+ * AuroraPair's `rotation` says) to the DR region's database subnets, on PostgreSQL only.
+ */
+function defineRotationPath(config: StackConfig, primary: Region, dr: Region): RotationPeering {
+    return new RotationPeering("rotation-peering", {
+        stack: config.stack,
+        account: config.account,
+        client: {
+            region: primary.name,
+            provider: primary.provider,
+            vpcId: primary.network.vpcId,
+            vpcCidr: primary.network.cidr,
+            subnetCidrs: primary.network.privateSubnetCidrs,
+            routeTableIds: primary.network.privateRouteTableIds,
+            securityGroupId: primary.network.orchestratorSecurityGroupId,
+        },
+        database: {
+            region: dr.name,
+            provider: dr.provider,
+            vpcId: dr.network.vpcId,
+            vpcCidr: dr.network.cidr,
+            subnetCidrs: dr.network.isolatedSubnetCidrs,
+            routeTableIds: dr.network.isolatedRouteTableIds,
+            securityGroupId: dr.network.databaseSecurityGroupId,
+        },
+        tags: config.tags,
+    });
 }
 
 /** The alert topic of each region; every alarm and event rule of a region notifies its own region's topic. */
