@@ -196,6 +196,8 @@ export class RegionalNetwork extends pulumi.ComponentResource {
 
         // Isolated tier: a route table with the local route only. No internet gateway, no NAT, no endpoint routes:
         // the database needs none of them, so nothing in these subnets can reach (or be reached from) outside the VPC.
+        // The one exception is declared elsewhere and named here: RotationPeering adds, in the DR region, the return
+        // routes to the primary region's private subnets, where the secret rotation function runs.
         const isolatedTable = new aws.ec2.RouteTable(
             `${name}-isolated`,
             { vpcId: vpc.id, tags: tags("isolated", { Tier: "isolated" }) },
