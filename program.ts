@@ -19,6 +19,7 @@ import { RegionalMonitoring, type ReplicationRuleArgs } from "./components/Regio
 import { RegionalNetwork } from "./components/RegionalNetwork";
 import { ReplicatedBucket } from "./components/ReplicatedBucket";
 import { WriterRecord } from "./components/WriterRecord";
+import { RotationPeering } from "./components/RotationPeering";
 import type { StackConfig } from "./config";
 import { ROUTE53_METRICS_REGION } from "./lib/failover";
 import { physicalName } from "./lib/naming";
@@ -168,6 +169,7 @@ export function createProgram(config: StackConfig): ProgramOutputs {
         primary: storage.dataSets.map((d) => d.component.sourceBucketArn),
         dr: storage.dataSets.map((d) => d.component.replicaBucketArn),
     });
+    defineRotationPath(config, primary, dr);
     const failover = defineFailover(config, primary, dr, alerts, data, defineGlobalProvider(config));
 
     return {
@@ -376,6 +378,10 @@ function defineDataTier(
         minCapacity: config.database.minCapacity,
         maxCapacity: config.database.maxCapacity,
         backupRetentionDays: config.database.backupRetentionDays,
+        writerRegion: config.activeRegion,
+        ...(config.database.maxReplicationLagSeconds !== undefined
+            ? { maxReplicationLagSeconds: config.database.maxReplicationLagSeconds }
+            : {}),
         secondaryInstances: config.database.drInstances,
         protect: config.protect,
         rotation: { subnetIds: primary.network.privateSubnetIds, securityGroupId: primary.network.orchestratorSecurityGroupId },
@@ -407,6 +413,37 @@ function defineDataTier(
         secretArns: { primary: aurora.primarySecretArn, dr: aurora.secondarySecretArn },
     };
     return { aurora, backups, database };
+}
+
+/**
+ * The secret's rotation runs in the primary region (the secret's home) and must reach the writer wherever it is: a
+ * peering from the primary region's private subnets (where the rotation function runs, in the orchestrator group, as
+ * AuroraPair's `rotation` says) to the DR region's database subnets, on PostgreSQL only.
+ */
+function defineRotationPath(config: StackConfig, primary: Region, dr: Region): RotationPeering {
+    return new RotationPeering("rotation-peering", {
+        stack: config.stack,
+        account: config.account,
+        client: {
+            region: primary.name,
+            provider: primary.provider,
+            vpcId: primary.network.vpcId,
+            vpcCidr: primary.network.cidr,
+            subnetCidrs: primary.network.privateSubnetCidrs,
+            routeTableIds: primary.network.privateRouteTableIds,
+            securityGroupId: primary.network.orchestratorSecurityGroupId,
+        },
+        database: {
+            region: dr.name,
+            provider: dr.provider,
+            vpcId: dr.network.vpcId,
+            vpcCidr: dr.network.cidr,
+            subnetCidrs: dr.network.isolatedSubnetCidrs,
+            routeTableIds: dr.network.isolatedRouteTableIds,
+            securityGroupId: dr.network.databaseSecurityGroupId,
+        },
+        tags: config.tags,
+    });
 }
 
 /** The alert topic of each region; every alarm and event rule of a region notifies its own region's topic. */

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { backupFailurePattern, guardDutyHighSeverityPattern } from "../lib/alerting";
+import { backupFailurePattern, guardDutyHighSeverityPattern, secretRotationFailurePattern } from "../lib/alerting";
 import {
     BACKUP_METRICS,
     RUNBOOK_SECTIONS,
@@ -93,7 +93,7 @@ export interface RegionalMonitoringArgs {
 
 /**
  * What watches one region: GuardDuty (with S3 and RDS protection) and its high-severity findings, AWS Backup job
- * failures, the CloudWatch alarms on the region's database (and, where given, replication lag and the failover
+ * failures, failed secret rotations, the CloudWatch alarms on the region's database (and, where given, replication lag and the failover
  * orchestrator), all notifying the region's own alert topic, and the region's dashboard, drawn from the same metric
  * definitions as the alarms.
  */
@@ -112,6 +112,8 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
         const detector = (args.guardDuty ?? "create") === "create" ? this.guardDutyDetector(name, tags) : undefined;
         this.rule("guardduty-high-severity", guardDutyHighSeverityPattern(), RUNBOOK_SECTIONS.guardDutyFinding, name, args, tags);
         this.rule("backup-job-failed", backupFailurePattern(), RUNBOOK_SECTIONS.backupJobFailed, name, args, tags);
+        // In every region: the secret rotates where it lives, and a promoted replica would rotate in the DR region.
+        this.rule("secrets-rotation-failed", secretRotationFailurePattern(), RUNBOOK_SECTIONS.secretRotationFailed, name, args, tags);
 
         // The alarms of this region, from the pure definitions.
         const alarms: AlarmDefinition<pulumi.Input<string>>[] = [];

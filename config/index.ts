@@ -64,6 +64,8 @@ export interface StackConfig {
         readonly backupRetentionDays: number;
         /** Instances of the secondary cluster; at least 1 in prod. */
         readonly drInstances: number;
+        /** `rds.global_db_rpo` on the writer's cluster parameter group; `undefined`: the lag is not bounded. */
+        readonly maxReplicationLagSeconds?: number;
     };
     readonly objectives: { readonly rto: Duration; readonly rpo: Duration };
     readonly alerts: { readonly emails: readonly string[] };

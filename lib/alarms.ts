@@ -62,6 +62,7 @@ export const RUNBOOK_SECTIONS = {
     s3ReplicationLatency: "S3 replication latency above the RPO",
     s3ReplicationFailed: "S3 replication failed operations",
     backupJobFailed: "AWS Backup job failed",
+    secretRotationFailed: "Secret rotation failed",
     orchestratorErrors: "Failover orchestrator errors",
     orchestratorThrottles: "Failover orchestrator throttled",
     orchestratorDeadLetters: "Failover orchestrator dead-letter queue not empty",

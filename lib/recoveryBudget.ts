@@ -6,12 +6,17 @@
  * Recovery time (RTO budget) = detection (the alarm, then the orchestrator's detection window) + operator response
  * (manual mode only) + orchestration (the sum of the run's step deadlines, or a drill's measurement) + promotion +
  * DNS TTL.
- * Data loss (RPO budget) of a regional failover = the larger of the database's replication-lag alarm threshold and
- * the S3 Replication Time Control window. A restore from backup (logical corruption copied to both regions) is a
+ * Data loss (RPO budget) of a regional failover = the larger of the database's guaranteed bound and the S3
+ * Replication Time Control window. The database's bound is `database.maxReplicationLagSeconds`, which the program sets
+ * as `rds.global_db_rpo` on the writer (Aurora holds commits rather than let the lag exceed it); without it nothing
+ * bounds the lag, and the budget says "not bounded" (`rpoBounded: false`, `rpoSeconds: null`) rather than quote the
+ * lag alarm's threshold, which only notifies. A restore from backup (logical corruption copied to both regions) is a
  * different scenario, reported beside it as `backupRpoSeconds`.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html#aurora-global-database-manage-recovery
  */
 import type { StackConfig } from "../config";
 import { COPY_SCHEDULE, longestGapMinutes } from "./backup";
+import { formatSeconds } from "./duration";
 import { HEALTH_CHECK_ALARM, orchestrationDeadlineSeconds, REPLICATION_LAG_ALARM } from "./failover";
 import { heartbeatDetectionSeconds } from "./heartbeat";
 
@@ -33,8 +38,10 @@ export const S3_RTC_SECONDS = 15 * 60;
 export interface RecoveryBudget {
     /** Worst-case time from the loss of the primary region to a working writer in the DR region, in seconds. */
     readonly rtoSeconds: number;
-    /** Worst-case data loss of a regional failover, in seconds. */
-    readonly rpoSeconds: number;
+    /** Worst-case data loss of a regional failover, in seconds; `null` when a term has no bound (`rpoBounded`). */
+    readonly rpoSeconds: number | null;
+    /** False when nothing bounds the database's replication lag (no `database.maxReplicationLagSeconds`). */
+    readonly rpoBounded: boolean;
     readonly rto: {
         /**
          * The slower of the alarm paths (each designed to catch the loss of the primary on its own), then the
@@ -52,7 +59,10 @@ export interface RecoveryBudget {
         readonly dnsTtlSeconds: number;
     };
     readonly rpo: {
-        readonly databaseSeconds: number;
+        /** What the database guarantees: `rds.global_db_rpo` (`database.maxReplicationLagSeconds`); `null`: not bounded. */
+        readonly databaseSeconds: number | null;
+        /** The lag at which the DR region's alarm starts the orchestrator: it notifies, it bounds nothing. */
+        readonly databaseLagAlarmSeconds: number;
         readonly objectStorageSeconds: number;
     };
     /**
@@ -88,7 +98,7 @@ export function scheduleIntervalSeconds(expression: string): number | undefined 
 }
 
 export function recoveryBudget(
-    config: Pick<StackConfig, "failover" | "buckets">,
+    config: Pick<StackConfig, "failover" | "buckets" | "database">,
     measured?: { readonly orchestrationMs: number },
 ): RecoveryBudget {
     const healthCheckSeconds = healthCheckDetectionSeconds();
@@ -110,15 +120,36 @@ export function recoveryBudget(
         dnsTtlSeconds: config.failover.dnsTtlSeconds,
     };
     const rpo = {
-        databaseSeconds: config.failover.replicationLagThresholdSeconds,
+        databaseSeconds: config.database.maxReplicationLagSeconds ?? null,
+        databaseLagAlarmSeconds: config.failover.replicationLagThresholdSeconds,
         objectStorageSeconds: config.buckets.length > 0 ? S3_RTC_SECONDS : 0,
     };
     return {
         rtoSeconds:
             rto.detectionSeconds + rto.operatorResponseSeconds + rto.orchestrationSeconds + rto.promotionSeconds + rto.dnsTtlSeconds,
-        rpoSeconds: Math.max(rpo.databaseSeconds, rpo.objectStorageSeconds),
+        rpoSeconds: rpo.databaseSeconds === null ? null : Math.max(rpo.databaseSeconds, rpo.objectStorageSeconds),
+        rpoBounded: rpo.databaseSeconds !== null,
         rto,
         rpo,
         backupRpoSeconds: scheduleIntervalSeconds(COPY_SCHEDULE) ?? 86_400,
     };
+}
+
+/** What the config key that bounds the database's data loss is called, for messages. */
+export const DATABASE_RPO_KEY = "database.maxReplicationLagSeconds";
+
+/**
+ * The database's term of the data-loss budget, for people: the bound Aurora enforces, or why there is none.
+ * `at most 10m (rds.global_db_rpo holds commits beyond it)`; `not bounded: ...`.
+ */
+export function databaseRpoText(budget: Pick<RecoveryBudget, "rpo">): string {
+    const { databaseSeconds, databaseLagAlarmSeconds } = budget.rpo;
+    return databaseSeconds !== null
+        ? `at most ${formatSeconds(databaseSeconds)} (rds.global_db_rpo holds commits beyond it)`
+        : `not bounded (nothing holds commits back; the lag alarm at ${formatSeconds(databaseLagAlarmSeconds)} only notifies: set ${DATABASE_RPO_KEY})`;
+}
+
+/** The whole data-loss budget for people: `15m`, or `not bounded`. */
+export function rpoBudgetText(budget: Pick<RecoveryBudget, "rpoSeconds">): string {
+    return budget.rpoSeconds === null ? "not bounded" : `${formatSeconds(budget.rpoSeconds)} (${budget.rpoSeconds} s)`;
 }

@@ -23,8 +23,10 @@ import {
 import { actionsOf, isWildcardAction, type PolicyDocument } from "../lib/iam";
 import {
     AURORA_PROMOTION_SECONDS,
+    databaseRpoText,
     healthCheckDetectionSeconds,
     recoveryBudget,
+    rpoBudgetText,
     S3_RTC_SECONDS,
     scheduleIntervalSeconds,
 } from "../lib/recoveryBudget";
@@ -396,8 +398,11 @@ describe("FailoverOrchestrator", () => {
 });
 
 describe("the recovery budget", () => {
-    const config = (failover: Record<string, unknown> = {}) => {
-        const parsed = parseStackConfig({ ...MINIMAL, "healthcare-dr:failover": JSON.stringify(failover) }, "dev");
+    const config = (failover: Record<string, unknown> = {}, database: Record<string, unknown> = {}) => {
+        const parsed = parseStackConfig(
+            { ...MINIMAL, "healthcare-dr:failover": JSON.stringify(failover), "healthcare-dr:database": JSON.stringify(database) },
+            "dev",
+        );
         if (!parsed.ok) {
             throw new Error(JSON.stringify(parsed.issues));
         }
@@ -432,10 +437,24 @@ describe("the recovery budget", () => {
         });
         expect(budget.rtoSeconds).to.equal(240 + 60 + 4 + 60 + 30);
     });
-    it("takes the data-loss budget of a regional failover from the lag threshold and S3 RTC", () => {
-        expect(recoveryBudget(config()).rpoSeconds).to.equal(S3_RTC_SECONDS);
-        expect(recoveryBudget(config({ replicationLagThresholdSeconds: 1200 })).rpoSeconds).to.equal(1200);
+    it("takes the data-loss budget of a regional failover from the database's ceiling and S3 RTC", () => {
+        const bounded = recoveryBudget(config({}, { maxReplicationLagSeconds: 600 }));
+        expect(bounded).to.include({ rpoSeconds: S3_RTC_SECONDS, rpoBounded: true });
+        expect(bounded.rpo).to.deep.equal({ databaseSeconds: 600, databaseLagAlarmSeconds: 60, objectStorageSeconds: S3_RTC_SECONDS });
+        expect(recoveryBudget(config({}, { maxReplicationLagSeconds: 900 })).rpoSeconds).to.equal(900);
         expect(recoveryBudget(config()).backupRpoSeconds).to.equal(scheduleIntervalSeconds(COPY_SCHEDULE)).and.to.equal(86_400);
+    });
+    it("says the data loss is not bounded without a database ceiling, whatever the lag alarm's threshold", () => {
+        for (const threshold of [60, 1200]) {
+            const budget = recoveryBudget(config({ replicationLagThresholdSeconds: threshold }));
+            expect(budget).to.include({ rpoSeconds: null, rpoBounded: false });
+            expect(budget.rpo).to.include({ databaseSeconds: null, databaseLagAlarmSeconds: threshold });
+            expect(databaseRpoText(budget)).to.match(/^not bounded .*only notifies: set database\.maxReplicationLagSeconds\)$/);
+            expect(rpoBudgetText(budget)).to.equal("not bounded");
+        }
+        expect(databaseRpoText(recoveryBudget(config({}, { maxReplicationLagSeconds: 90 })))).to.equal(
+            "at most 1m30s (rds.global_db_rpo holds commits beyond it)",
+        );
     });
     it("reads backup intervals from schedule expressions", () => {
         expect(scheduleIntervalSeconds("cron(0 */1 * * ? *)")).to.equal(3600);
@@ -444,11 +463,20 @@ describe("the recovery budget", () => {
         expect(scheduleIntervalSeconds("cron(30 2 * * ? *)")).to.equal(86_400);
         expect(scheduleIntervalSeconds("rate(1 hour)")).to.equal(undefined);
     });
-    it("fits the dev stack's objectives", async () => {
+    it("fits the dev stack's recovery time, and says its data loss is not bounded (no database ceiling in dev)", async () => {
         const dev = await planStack("dev");
         const budget = recoveryBudget(dev.config);
         expect(budget.rtoSeconds).to.be.at.most(dev.config.objectives.rto.seconds);
-        expect(budget.rpoSeconds).to.be.at.most(dev.config.objectives.rpo.seconds);
+        expect(budget).to.include({ rpoSeconds: null, rpoBounded: false });
+        expect(budget.rpo.objectStorageSeconds).to.be.at.most(dev.config.objectives.rpo.seconds);
+    });
+    it("fits the prod stack's objectives, data loss included", async () => {
+        const prod = await planStack("prod");
+        const budget = recoveryBudget(prod.config);
+        expect(budget.rtoSeconds).to.be.at.most(prod.config.objectives.rto.seconds);
+        expect(budget.rpoBounded).to.equal(true);
+        expect(budget.rpoSeconds).to.be.a("number").and.at.most(prod.config.objectives.rpo.seconds);
+        expect(prod.outputs["recoveryBudget"]).to.deep.equal(budget);
     });
 });
 

@@ -10,6 +10,7 @@ import {
     backupFailurePattern,
     budgetNotifications,
     guardDutyHighSeverityPattern,
+    secretRotationFailurePattern,
 } from "../lib/alerting";
 import {
     MAX_ALARM_DESCRIPTION_LENGTH,
@@ -358,6 +359,13 @@ describe("alert routing (lib/alerting.ts)", () => {
             { detail: { status: [...BACKUP_FAILED_STATES] } },
         ]);
         expect(BACKUP_FAILED_STATES).to.include.members(["FAILED", "ABORTED", "EXPIRED"]);
+    });
+    it("routes failed secret rotations, as Secrets Manager reports them through CloudTrail", () => {
+        expect(JSON.parse(secretRotationFailurePattern())).to.deep.equal({
+            source: ["aws.secretsmanager"],
+            "detail-type": ["AWS Service Event via CloudTrail"],
+            detail: { eventSource: ["secretsmanager.amazonaws.com"], eventName: ["RotationFailed"] },
+        });
     });
     it("emails the budget at 80% and 100% actual and 100% forecast", () => {
         const notifications = budgetNotifications(["a@example.org"]);

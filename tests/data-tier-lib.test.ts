@@ -32,7 +32,10 @@ import { overlaps, parseCidr } from "../lib/cidr";
 import {
     BACKUP_WINDOW,
     CLUSTER_PARAMETERS,
+    clusterParametersFor,
+    GLOBAL_DB_RPO,
     globalClusterProblems,
+    globalDbRpoProblem,
     MAINTENANCE_WINDOW,
     parameterGroupFamily,
     replicaSecretArn,
@@ -40,6 +43,7 @@ import {
     windowProblems,
     windowsOverlap,
 } from "../lib/database";
+import { peeringProblems, peeringRoutes, type PeeringSides } from "../lib/peering";
 import { insideVpc, natGatewayCount, natZoneFor, planSubnets, subnetsOfTier } from "../lib/subnets";
 
 describe("planSubnets", () => {
@@ -189,6 +193,84 @@ describe("Aurora helpers", () => {
         it("refuses two members in one region", () => {
             expect(globalClusterProblems(global, [member("eu-west-2"), member("eu-west-2")]).join()).to.match(/own region/);
         });
+    });
+});
+
+describe("the RPO ceiling (rds.global_db_rpo)", () => {
+    it("accepts Aurora's range only: whole seconds from 20 to 2^31-1", () => {
+        for (const ok of [20, 600, 2_147_483_647]) expect(globalDbRpoProblem(ok), String(ok)).to.equal(undefined);
+        for (const bad of [0, 19, 20.5, 2_147_483_648]) {
+            expect(globalDbRpoProblem(bad), String(bad)).to.match(/rds\.global_db_rpo is .*whole seconds from 20 to 2147483647/);
+        }
+    });
+
+    it("adds it to the writer's parameters only, the rest identical in both regions", () => {
+        const writer = clusterParametersFor({ writer: true, globalDbRpoSeconds: 600 });
+        const other = clusterParametersFor({ writer: false, globalDbRpoSeconds: 600 });
+        expect(other).to.deep.equal([...CLUSTER_PARAMETERS]);
+        expect(writer.filter((p) => p.name !== GLOBAL_DB_RPO.parameter)).to.deep.equal(other);
+        expect(writer.find((p) => p.name === GLOBAL_DB_RPO.parameter)).to.deep.equal({
+            name: "rds.global_db_rpo",
+            value: "600",
+            applyMethod: "immediate",
+        });
+        expect(clusterParametersFor({ writer: true })).to.deep.equal([...CLUSTER_PARAMETERS]);
+    });
+
+    it("refuses a value Aurora would refuse, before any resource exists", () => {
+        expect(() => clusterParametersFor({ writer: true, globalDbRpoSeconds: 5 })).to.throw(/from 20 to 2147483647/);
+    });
+});
+
+describe("the rotation path across regions (lib/peering.ts)", () => {
+    const sides: PeeringSides = {
+        client: { region: "eu-west-2", vpcCidr: "10.10.0.0/16", subnetCidrs: ["10.10.64.0/20", "10.10.80.0/20"] },
+        database: { region: "eu-west-1", vpcCidr: "10.20.0.0/16", subnetCidrs: ["10.20.128.0/20", "10.20.144.0/20"] },
+    };
+    const with_ = (side: "client" | "database", patch: Partial<PeeringSides["client"]>): PeeringSides => ({
+        ...sides,
+        [side]: { ...sides[side], ...patch },
+    });
+
+    it("accepts two disjoint VPCs in two regions, each side naming subnets of its own VPC", () => {
+        expect(peeringProblems(sides)).to.deep.equal([]);
+    });
+
+    const bad: [string, PeeringSides, RegExp][] = [
+        ["one region", with_("database", { region: "eu-west-2" }), /both in eu-west-2.*admit the client's security group instead/],
+        ["overlapping VPCs", with_("database", { vpcCidr: "10.10.0.0/16", subnetCidrs: ["10.10.128.0/20"] }), /overlap: AWS cannot peer/],
+        [
+            "a subnet outside its VPC",
+            with_("client", { subnetCidrs: ["10.30.0.0/20"] }),
+            /client subnet 10\.30\.0\.0\/20 is not inside its VPC/,
+        ],
+        [
+            "the whole VPC as a subnet",
+            with_("database", { subnetCidrs: ["10.20.0.0/16"] }),
+            /database subnet 10\.20\.0\.0\/16 is the whole VPC/,
+        ],
+        ["no subnets", with_("client", { subnetCidrs: [] }), /no client subnets/],
+        ["a malformed CIDR", with_("client", { vpcCidr: "10.10.0.0" }), /client VPC's CIDR 10\.10\.0\.0 is not an IPv4 CIDR block/],
+    ];
+    for (const [what, input, pattern] of bad) {
+        it(`refuses ${what}, saying why`, () => {
+            const problems = peeringProblems(input);
+            expect(
+                problems.some((p) => pattern.test(p)),
+                problems.join("\n"),
+            ).to.equal(true);
+        });
+    }
+
+    it("routes each client table to each database subnet and each database table back to each client subnet", () => {
+        expect(peeringRoutes(sides, { client: 2, database: 1 })).to.deep.equal([
+            { side: "client", table: 0, destination: "10.20.128.0/20" },
+            { side: "client", table: 0, destination: "10.20.144.0/20" },
+            { side: "client", table: 1, destination: "10.20.128.0/20" },
+            { side: "client", table: 1, destination: "10.20.144.0/20" },
+            { side: "database", table: 0, destination: "10.10.64.0/20" },
+            { side: "database", table: 0, destination: "10.10.80.0/20" },
+        ]);
     });
 });
 

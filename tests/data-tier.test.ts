@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import { parseStackConfig } from "../config";
 import { backupRules, copyCadenceProblems, REQUIRED_BACKUP_OPT_IN, VAULT_LOCK_GRACE_DAYS, type BackupRule } from "../lib/backup";
-import { SECONDARY_FORBIDDEN_INPUTS, statementLoggingProblems, windowsOverlap } from "../lib/database";
+import { GLOBAL_DB_RPO, SECONDARY_FORBIDDEN_INPUTS, statementLoggingProblems, windowsOverlap } from "../lib/database";
 import { natGatewayCount, natZoneFor, planSubnets, SUBNET_TIERS } from "../lib/subnets";
 import { DEFAULT_INTERFACE_ENDPOINTS, GATEWAY_ENDPOINTS } from "../components/RegionalNetwork";
 import { readStackFile, runProgram, stackFilePath, type PlannedResource, type ProgramRun } from "./harness/program";
@@ -24,6 +24,10 @@ function childrenOf(run: ProgramRun, componentType: string, componentName: strin
     const component = resourceNamed(run, componentType, componentName);
     return run.resources.filter((r) => r.type === type && r.parent === component.urn);
 }
+
+/** The inter-region peering connection of the rotation path (RotationPeering), as routes name it. */
+const peeringId = (run: ProgramRun) =>
+    idOf(resourceNamed(run, "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "rotation-peering-accepter"));
 
 const NETWORK = "healthcare:dr:RegionalNetwork";
 const net = (run: ProgramRun, role: Role, type: string) => childrenOf(run, NETWORK, `${role}-network`, type);
@@ -91,7 +95,7 @@ describe("RegionalNetwork", () => {
                     }
                 });
 
-                it("gives the isolated subnets a route table with no route at all: no internet, no NAT, no endpoints", async () => {
+                it(`gives the isolated subnets a route table with no internet, NAT or endpoint route${role === "dr" ? ", only the peering's return path to the rotation function's subnets" : " and no route at all"}`, async () => {
                     const run = await planStack(stack);
                     const isolated = netNamed(run, role, "aws:ec2/routeTable:RouteTable", "isolated");
                     const isolatedSubnetIds = SUBNET_TIERS.includes("isolated")
@@ -99,9 +103,17 @@ describe("RegionalNetwork", () => {
                               idOf(netNamed(run, role, "aws:ec2/subnet:Subnet", `isolated-${i}`)),
                           )
                         : [];
+                    const routes = resourcesOfType(run, "aws:ec2/route:Route").filter((r) => r.inputs["routeTableId"] === idOf(isolated));
+                    // The DR database may answer the primary region's rotation function (RotationPeering), nothing else.
+                    const clientSubnets = role === "dr" ? planSubnets(run.config.network.primaryCidr, run.config.network.azCount) : [];
+                    expect(routes.map((r) => [r.inputs["destinationCidrBlock"], r.inputs["vpcPeeringConnectionId"]])).to.have.deep.members(
+                        clientSubnets.filter((p) => p.tier === "private").map((p) => [p.cidr, peeringId(run)]),
+                    );
                     expect(
-                        resourcesOfType(run, "aws:ec2/route:Route").filter((r) => r.inputs["routeTableId"] === idOf(isolated)),
-                    ).to.deep.equal([]);
+                        routes.every(
+                            (r) => Object.keys(r.inputs).sort().join() === "destinationCidrBlock,routeTableId,vpcPeeringConnectionId",
+                        ),
+                    ).to.be.true;
                     expect(isolated.inputs["routes"] ?? []).to.deep.equal([]);
                     for (const endpoint of resourcesOfType(run, "aws:ec2/vpcEndpoint:VpcEndpoint")) {
                         expect((endpoint.inputs["routeTableIds"] as string[] | undefined) ?? []).to.not.include(idOf(isolated));
@@ -194,8 +206,17 @@ describe("RegionalNetwork", () => {
                     ).to.have.deep.members([
                         [5432, 5432, "tcp", sgId("app-sg")],
                         [5432, 5432, "tcp", sgId("orchestrator-sg")],
+                        // In the DR region, the primary region's rotation function, by its subnets' CIDRs (RotationPeering).
+                        ...(role === "dr" ? Array.from({ length: run.config.network.azCount }, () => [5432, 5432, "tcp", undefined]) : []),
                     ]);
-                    expect(dbIngress.every((r) => r.inputs["cidrIpv4"] === undefined && r.inputs["cidrIpv6"] === undefined)).to.be.true;
+                    expect(dbIngress.filter((r) => r.inputs["cidrIpv4"] !== undefined).map((r) => r.inputs["cidrIpv4"])).to.have.members(
+                        role === "dr"
+                            ? planSubnets(run.config.network.primaryCidr, run.config.network.azCount)
+                                  .filter((p) => p.tier === "private")
+                                  .map((p) => p.cidr)
+                            : [],
+                    );
+                    expect(dbIngress.every((r) => r.inputs["cidrIpv6"] === undefined)).to.be.true;
                     const dbSg = netNamed(run, role, "aws:ec2/securityGroup:SecurityGroup", "db-sg");
                     expect(dbSg.inputs["ingress"] ?? []).to.deep.equal([]);
                 });
@@ -279,6 +300,109 @@ describe("RegionalNetwork", () => {
                 const inline = (sg.inputs["ingress"] as { cidrBlocks?: string[] }[] | undefined) ?? [];
                 expect(inline.flatMap((i) => i.cidrBlocks ?? [])).to.not.include("0.0.0.0/0");
             }
+        });
+    }
+});
+
+describe("RotationPeering (the rotation function's path to a DR writer)", () => {
+    const PEERING = "healthcare:dr:RotationPeering";
+    for (const stack of STACKS) {
+        describe(stack, () => {
+            const path = async () => {
+                const run = await planStack(stack);
+                const of = (type: string) => childrenOf(run, PEERING, "rotation-peering", type);
+                const plans = {
+                    primary: planSubnets(run.config.network.primaryCidr, run.config.network.azCount),
+                    dr: planSubnets(run.config.network.drCidr, run.config.network.azCount),
+                };
+                return {
+                    run,
+                    of,
+                    clientCidrs: plans.primary.filter((p) => p.tier === "private").map((p) => p.cidr),
+                    databaseCidrs: plans.dr.filter((p) => p.tier === "isolated").map((p) => p.cidr),
+                    vpc: (role: Role) => idOf(netNamed(run, role, "aws:ec2/vpc:Vpc", "vpc")),
+                    sg: (role: Role, suffix: string) => idOf(netNamed(run, role, "aws:ec2/securityGroup:SecurityGroup", suffix)),
+                };
+            };
+
+            it("requests a peering from the primary VPC and accepts it in the DR region, within the stack's account", async () => {
+                const { run, of, vpc } = await path();
+                const [request] = of("aws:ec2/vpcPeeringConnection:VpcPeeringConnection");
+                const [accepter] = of("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter");
+                expect(request!.region).to.equal(run.config.primaryRegion);
+                expect(request!.inputs).to.include({
+                    vpcId: vpc("primary"),
+                    peerVpcId: vpc("dr"),
+                    peerRegion: run.config.drRegion,
+                    peerOwnerId: run.config.account.accountId,
+                });
+                // An inter-region request cannot accept itself; the DR side accepts it.
+                expect(request!.inputs["autoAccept"]).to.equal(undefined);
+                expect(accepter!.region).to.equal(run.config.drRegion);
+                expect(accepter!.inputs).to.include({ vpcPeeringConnectionId: idOf(request!), autoAccept: true });
+            });
+
+            it("routes the rotation function's subnets to the DR database subnets and back, nothing more, once accepted", async () => {
+                const { run, of, clientCidrs, databaseCidrs } = await path();
+                const routes = of("aws:ec2/route:Route");
+                const accepter = resourceNamed(
+                    run,
+                    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter",
+                    "rotation-peering-accepter",
+                );
+                const tableOf = (role: Role, suffix: string) => idOf(netNamed(run, role, "aws:ec2/routeTable:RouteTable", suffix));
+                const expected = [
+                    ...Array.from({ length: run.config.network.azCount }, (_, i) =>
+                        databaseCidrs.map((cidr) => [run.config.primaryRegion, tableOf("primary", `private-${i}`), cidr]),
+                    ).flat(),
+                    ...clientCidrs.map((cidr) => [run.config.drRegion, tableOf("dr", "isolated"), cidr]),
+                ];
+                expect(routes.map((r) => [r.region, r.inputs["routeTableId"], r.inputs["destinationCidrBlock"]])).to.have.deep.members(
+                    expected,
+                );
+                for (const route of routes) {
+                    expect(route.inputs["vpcPeeringConnectionId"]).to.equal(peeringId(run));
+                    expect(route.options.propertyDependencies["vpcPeeringConnectionId"]).to.deep.equal([accepter.urn]);
+                }
+                // No other route of the stack uses the peering.
+                expect(
+                    resourcesOfType(run, "aws:ec2/route:Route").filter((r) => r.inputs["vpcPeeringConnectionId"] !== undefined),
+                ).to.have.length(routes.length);
+            });
+
+            it("opens PostgreSQL only, by CIDR (no cross-region group reference), between exactly those subnets", async () => {
+                const { run, of, clientCidrs, databaseCidrs, sg } = await path();
+                const egress = of("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule");
+                const ingress = of("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+                const shape = (r: PlannedResource) => [
+                    r.region,
+                    r.inputs["securityGroupId"],
+                    r.inputs["ipProtocol"],
+                    r.inputs["fromPort"],
+                    r.inputs["toPort"],
+                    r.inputs["cidrIpv4"],
+                ];
+                expect(egress.map(shape)).to.have.deep.members(
+                    databaseCidrs.map((cidr) => [run.config.primaryRegion, sg("primary", "orchestrator-sg"), "tcp", 5432, 5432, cidr]),
+                );
+                expect(ingress.map(shape)).to.have.deep.members(
+                    clientCidrs.map((cidr) => [run.config.drRegion, sg("dr", "db-sg"), "tcp", 5432, 5432, cidr]),
+                );
+                for (const rule of [...egress, ...ingress]) expect(rule.inputs["referencedSecurityGroupId"]).to.equal(undefined);
+            });
+
+            it("starts from the subnets and the group the rotation function runs in", async () => {
+                const { run, clientCidrs } = await path();
+                const rotation = resourceNamed(run, "aws:serverlessrepository/cloudFormationStack:CloudFormationStack", "aurora-rotation");
+                const parameters = rotation.inputs["parameters"] as Record<string, string>;
+                const subnets = parameters["vpcSubnetIds"]!.split(",").map(
+                    (id) => run.resources.find((r) => r.type === "aws:ec2/subnet:Subnet" && idOf(r) === id)!.inputs["cidrBlock"],
+                );
+                expect(subnets).to.have.members(clientCidrs);
+                expect(parameters["vpcSecurityGroupIds"]).to.equal(
+                    idOf(netNamed(run, "primary", "aws:ec2/securityGroup:SecurityGroup", "orchestrator-sg")),
+                );
+            });
         });
     }
 });
@@ -500,6 +624,40 @@ describe("AuroraPair", () => {
                     expect(statementLoggingProblems(group.inputs["parameters"] as { name: string; value: string }[])).to.deep.equal([]);
                     expect(cluster.inputs["dbClusterParameterGroupName"]).to.equal(group.state["name"]);
                 }
+            });
+
+            it("puts the RPO ceiling (rds.global_db_rpo) on the writer's cluster parameter group only, as AWS advises for two regions", async () => {
+                const { run } = await clusters();
+                const ceilingOf = (name: string) =>
+                    (
+                        auroraNamed(run, "aws:rds/clusterParameterGroup:ClusterParameterGroup", name).inputs["parameters"] as {
+                            name: string;
+                            value: string;
+                            applyMethod: string;
+                        }[]
+                    ).find((p) => p.name === GLOBAL_DB_RPO.parameter);
+                const ceiling = run.config.database.maxReplicationLagSeconds;
+                // Prod bounds the database's data loss; dev leaves it unbounded (and its budget says so).
+                expect(ceiling).to.equal(stack === "prod" ? 600 : undefined);
+                expect(run.config.activeRegion).to.equal(run.config.primaryRegion);
+                expect(ceilingOf("aurora-primary")).to.deep.equal(
+                    ceiling === undefined ? undefined : { name: GLOBAL_DB_RPO.parameter, value: String(ceiling), applyMethod: "immediate" },
+                );
+                expect(ceilingOf("aurora-secondary")).to.equal(undefined);
+            });
+
+            it("gives applications and rotation the global writer endpoint as the secret's host, with TLS required", async () => {
+                const { run, global, primary, secondary } = await clusters();
+                const version = auroraNamed(run, "aws:secretsmanager/secretVersion:SecretVersion", "aurora-master");
+                expect(version.secretInputs).to.include("secretString");
+                const content = JSON.parse(str(version, "secretString")) as Record<string, unknown>;
+                // The global writer endpoint follows the writer through a managed switchover or failover; a cluster
+                // endpoint (or the private writer record, on no RDS certificate) would not, or would fail verify-full.
+                expect(content["host"]).to.equal(global.state["endpoint"]);
+                expect(content["host"]).to.match(/\.global-[a-z0-9]+\.global\.rds\.amazonaws\.com$/);
+                expect([primary.state["endpoint"], secondary.state["endpoint"]]).to.not.include(content["host"]);
+                expect(content).to.include({ engine: "postgres", port: 5432, username: "hdr_admin", dbname: "healthcare", ssl: true });
+                expect((run.outputs["database"] as { globalWriterEndpoint: string }).globalWriterEndpoint).to.equal(content["host"]);
             });
 
             it("exports the PostgreSQL log to encrypted log groups, turns IAM authentication on and places each cluster in its isolated subnets", async () => {

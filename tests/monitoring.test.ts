@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { databaseAlarms, replicationLagAlarm } from "../lib/alarms";
+import { secretRotationFailurePattern } from "../lib/alerting";
 import { metricRow } from "../lib/dashboard";
 import { evaluatePolicies } from "../tools/policies";
 import { readStackFile, runProgram, stackFilePath, type PlannedResource, type ProgramRun } from "./harness/program";
@@ -177,10 +178,10 @@ for (const stack of STACKS) {
                 }
             });
 
-            it("routes high-severity GuardDuty findings and failed backup jobs to the region's topic", async () => {
+            it("routes high-severity GuardDuty findings, failed backup jobs and failed secret rotations to the region's topic", async () => {
                 const run = await planStack(stack);
                 for (const { role, name } of regions(run)) {
-                    for (const key of ["guardduty-high-severity", "backup-job-failed"]) {
+                    for (const key of ["guardduty-high-severity", "backup-job-failed", "secrets-rotation-failed"]) {
                         const rule = resourceNamed(run, T.rule, `${role}-monitoring-${key}`);
                         const target = resourceNamed(run, T.target, `${role}-monitoring-${key}`);
                         expect(rule.region).to.equal(name);
@@ -193,6 +194,10 @@ for (const stack of STACKS) {
                         detail: unknown;
                     };
                     expect(guardDuty.detail).to.deep.equal({ severity: [{ numeric: [">=", 7] }] });
+                    // Both regions: the secret rotates in the primary, and its replica could be promoted in the DR region.
+                    const rotation = resourceNamed(run, T.rule, `${role}-monitoring-secrets-rotation-failed`);
+                    expect(rotation.inputs["eventPattern"]).to.equal(secretRotationFailurePattern());
+                    expect(str(rotation.inputs["description"])).to.include("docs/runbook.md#secret-rotation-failed");
                 }
             });
 

@@ -32,10 +32,23 @@ describe("the offline plan", () => {
             // detection 4m + window 1m + step deadlines 7m45s + promotion 1m + TTL 30s
             expect(text).to.match(/RTO 30m \(1800 s\): budget 14m15s \(855 s\), within\n/);
             expect(text).to.match(/RPO 15m \(900 s\): budget 15m \(900 s\), within\n/);
+            // The database's term is the ceiling Aurora enforces (database.maxReplicationLagSeconds), not an alarm.
+            expect(text).to.include("database at most 10m (rds.global_db_rpo holds commits beyond it), S3 replication 15m\n");
             expect(text).to.include("orchestration 7m45s (the sum of the run's step deadlines; npm run drill measures it)");
             expect(text).to.include("then the orchestrator's detection window 1m");
             expect(text).to.match(/\n {2}accountId +123456789012\n/);
             expect(text).to.include("Warnings: none");
+        });
+
+        it("says a data loss nothing bounds is not bounded, and why (dev: no database ceiling)", async () => {
+            const run = await planStack("dev");
+            const doc = buildPlanDocument(run, { violations: [], policyCount: 0, policyPackRan: true });
+            expect(doc.recoveryBudget).to.include({ rpoBounded: false, rpoSeconds: null });
+            const text = formatText(doc);
+            expect(text).to.match(/RPO 15m \(900 s\): budget not bounded, NOT BOUNDED\n/);
+            expect(text).to.include(
+                "database not bounded (nothing holds commits back; the lag alarm at 1m only notifies: set database.maxReplicationLagSeconds), S3 replication 15m\n",
+            );
         });
 
         it("gives each resource its type, name, region, parent and inputs", async () => {

@@ -183,6 +183,27 @@ const BREAKS: Readonly<
         mutate: (p) => ({ ...p, versioningConfiguration: { status: "Suspended" } }),
     },
     "aurora-global-secondary-no-credentials": { type: T.rdsCluster, name: /secondary/, mutate: (p) => ({ ...p, masterUsername: "admin" }) },
+    // Prod's writer group carries the RPO ceiling; a value Aurora refuses is caught.
+    "aurora-global-rpo-on-one-member": {
+        type: T.rdsClusterParameterGroup,
+        name: /^aurora-primary$/,
+        mutate: (p) => ({
+            ...p,
+            parameters: (p["parameters"] as Record<string, unknown>[]).map((x) =>
+                x["name"] === "rds.global_db_rpo" ? { ...x, value: "10" } : x,
+            ),
+        }),
+    },
+    "vpc-peering-least-access": {
+        type: T.route,
+        name: /^rotation-peering-client-0-/,
+        mutate: (p) => ({ ...p, destinationCidrBlock: "0.0.0.0/0" }),
+    },
+    "secrets-rotation-failure-alerts": {
+        type: T.eventRule,
+        name: /^dr-monitoring-secrets-rotation-failed$/,
+        mutate: (p) => ({ ...p, state: "DISABLED" }),
+    },
     "cloudtrail-s3-data-events": {
         type: T.trail,
         mutate: (p) => ({

@@ -134,6 +134,115 @@ const replication = (source: string, destination: string, rule: Record<string, u
         { dependencies },
     );
 
+/**
+ * Two peered VPCs (10.10/16 in eu-west-2, 10.20/16 in eu-west-1): a route from the primary's table to a DR subnet and
+ * a DR database rule admitting a primary subnet on 5432, each of which a case may change.
+ */
+function peeringPath(
+    change: { route?: Record<string, unknown>; ingress?: Record<string, unknown>; viaAccepter?: boolean } = {},
+): HarnessResource[] {
+    return [
+        res(T.vpc, "primary-vpc", { cidrBlock: "10.10.0.0/16" }, { outputs: { id: "vpc-a" } }),
+        res(T.vpc, "dr-vpc", { cidrBlock: "10.20.0.0/16" }, { provider: "dr", outputs: { id: "vpc-b" } }),
+        res(T.vpcPeeringConnection, "pcx", { vpcId: "vpc-a", peerVpcId: "vpc-b", peerRegion: "eu-west-1" }, { outputs: { id: "pcx-1" } }),
+        res(
+            T.vpcPeeringConnectionAccepter,
+            "accepter",
+            { vpcPeeringConnectionId: "pcx-1", autoAccept: true },
+            { provider: "dr", outputs: { id: "pcx-2" } },
+        ),
+        res(T.routeTable, "rt-a", { vpcId: "vpc-a" }, { outputs: { id: "rtb-a" } }),
+        res(T.routeTable, "rt-b", { vpcId: "vpc-b" }, { provider: "dr", outputs: { id: "rtb-b" } }),
+        res(T.route, "to-db", {
+            routeTableId: "rtb-a",
+            destinationCidrBlock: "10.20.128.0/20",
+            vpcPeeringConnectionId: change.viaAccepter === true ? "pcx-2" : "pcx-1",
+            ...change.route,
+        }),
+        res(
+            T.route,
+            "to-client",
+            { routeTableId: "rtb-b", destinationCidrBlock: "10.10.64.0/20", vpcPeeringConnectionId: "pcx-2" },
+            { provider: "dr" },
+        ),
+        res(T.securityGroup, "db-sg", { vpcId: "vpc-b" }, { provider: "dr", outputs: { id: "sg-b" } }),
+        res(
+            T.securityGroupIngressRule,
+            "db-from-client",
+            { securityGroupId: "sg-b", ipProtocol: "tcp", fromPort: 5432, toPort: 5432, cidrIpv4: "10.10.64.0/20", ...change.ingress },
+            { provider: "dr" },
+        ),
+    ];
+}
+
+/** A secret of eu-west-2 replicated to eu-west-1 and rotated, with a RotationFailed rule in each region of `rules`. */
+function rotatingSecret(
+    rules: readonly ("primary" | "dr")[],
+    change: { state?: string; eventName?: string; targets?: boolean } = {},
+): HarnessResource[] {
+    const arn = "arn:aws:secretsmanager:eu-west-2:123456789012:secret:db-AbCdEf";
+    const pattern = JSON.stringify({
+        source: ["aws.secretsmanager"],
+        "detail-type": ["AWS Service Event via CloudTrail"],
+        detail: { eventSource: ["secretsmanager.amazonaws.com"], eventName: [change.eventName ?? "RotationFailed"] },
+    });
+    return [
+        res(T.secret, "db", { kmsKeyId: KEY, replicas: [{ region: "eu-west-1", kmsKeyId: DR_KEY }] }, { outputs: { arn, id: arn } }),
+        res(T.secretRotation, "db", {
+            secretId: arn,
+            rotationLambdaArn: "arn:aws:lambda:eu-west-2:123456789012:function:rotation",
+            rotationRules: { automaticallyAfterDays: 30 },
+        }),
+        ...rules.flatMap((provider) => [
+            res(
+                T.eventRule,
+                `${provider}-rotation-failed`,
+                { eventPattern: pattern, state: change.state ?? "ENABLED" },
+                { provider, outputs: { name: `${provider}-rotation-failed-1a2b3c`, arn: `arn:aws:events:x:1:rule/${provider}` } },
+            ),
+            ...(change.targets === false
+                ? []
+                : [
+                      res(
+                          T.eventTarget,
+                          `${provider}-rotation-failed`,
+                          { rule: `${provider}-rotation-failed-1a2b3c`, arn: `arn:aws:sns:x:1:${provider}-alerts` },
+                          { provider },
+                      ),
+                  ]),
+        ]),
+    ];
+}
+
+/** A global cluster of two members, each with its own parameter group; `ceiling` gives a group rds.global_db_rpo. */
+function globalPair(ceiling: { primary?: string; secondary?: string }): HarnessResource[] {
+    const group = (name: string, value: string | undefined, provider: "primary" | "dr") =>
+        res(
+            T.rdsClusterParameterGroup,
+            name,
+            {
+                family: "aurora-postgresql16",
+                parameters: [
+                    { name: "rds.force_ssl", value: "1" },
+                    ...(value !== undefined ? [{ name: "rds.global_db_rpo", value, applyMethod: "immediate" }] : []),
+                ],
+            },
+            { provider, outputs: { name: `${name}-0a1b2c3`, id: `${name}-0a1b2c3` } },
+        );
+    return [
+        res(T.rdsGlobalCluster, "g", { globalClusterIdentifier: "hdr-prod-aurora" }, { outputs: { id: "hdr-prod-aurora" } }),
+        group("pg-p", ceiling.primary, "primary"),
+        group("pg-s", ceiling.secondary, "dr"),
+        res(T.rdsCluster, "p", { globalClusterIdentifier: "hdr-prod-aurora", dbClusterParameterGroupName: "pg-p-0a1b2c3" }),
+        res(
+            T.rdsCluster,
+            "s",
+            { globalClusterIdentifier: "hdr-prod-aurora", dbClusterParameterGroupName: "pg-s-0a1b2c3" },
+            { provider: "dr" },
+        ),
+    ];
+}
+
 const CASES: Readonly<Record<string, readonly Case[]>> = {
     "encryption-at-rest-cmk": [
         { title: "a topic with the regional key passes", resources: [res(T.snsTopic, "t", { kmsMasterKeyId: KEY })], expect: [] },
@@ -1918,6 +2027,103 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
                 res(T.backupRegionSettings, "primary", { resourceTypeOptInPreference: { Aurora: true, S3: true } }),
             ],
             expect: [/Selection "s" backs up \(or copies to\) eu-west-1, which declares no AWS Backup region settings/],
+        },
+    ],
+    "vpc-peering-least-access": [
+        { title: "routes and a PostgreSQL rule between subnets of peered VPCs pass", resources: peeringPath(), expect: [] },
+        {
+            title: "a rule of all traffic for addresses outside any peered VPC is not this policy's",
+            resources: peeringPath({ ingress: { ipProtocol: "-1", cidrIpv4: "172.16.0.0/24" } }),
+            expect: [],
+        },
+        {
+            title: "a default route over the peering",
+            resources: peeringPath({ route: { destinationCidrBlock: "0.0.0.0/0" } }),
+            expect: [/Route "to-db" sends all traffic over a VPC peering/],
+        },
+        {
+            title: "a route to the whole peer VPC",
+            resources: peeringPath({ route: { destinationCidrBlock: "10.20.0.0/16" } }),
+            expect: [/Route "to-db" routes the whole of Vpc "dr-vpc" \(10\.20\.0\.0\/16\)/],
+        },
+        {
+            title: "a route over the peering to addresses outside the peer VPC",
+            resources: peeringPath({ route: { destinationCidrBlock: "10.30.0.0/20" } }),
+            expect: [/Route "to-db" sends 10\.30\.0\.0\/20 over the peering, outside Vpc "dr-vpc" \(10\.20\.0\.0\/16\)/],
+        },
+        {
+            title: "a route named through the accepter's connection id, to the whole VPC",
+            resources: peeringPath({ route: { destinationCidrBlock: "10.20.0.0/16" }, viaAccepter: true }),
+            expect: [/Route "to-db" routes the whole of Vpc "dr-vpc"/],
+        },
+        {
+            title: "a rule admitting all traffic from a peered subnet",
+            resources: peeringPath({ ingress: { ipProtocol: "-1" } }),
+            expect: [/SecurityGroupIngressRule "db-from-client" admits all traffic for 10\.10\.64\.0\/20 of peered Vpc "primary-vpc"/],
+        },
+        {
+            title: "a rule admitting a port range from a peered subnet",
+            resources: peeringPath({ ingress: { fromPort: 0, toPort: 65535 } }),
+            expect: [/admits tcp ports 0-65535 for 10\.10\.64\.0\/20 of peered Vpc "primary-vpc": name one protocol and port/],
+        },
+        {
+            title: "a rule admitting the whole peered VPC",
+            resources: peeringPath({ ingress: { cidrIpv4: "10.10.0.0/16" } }),
+            expect: [/admits the whole of peered Vpc "primary-vpc" \(10\.10\.0\.0\/16\)/],
+        },
+    ],
+    "secrets-rotation-failure-alerts": [
+        {
+            title: "a rotating secret with a RotationFailed rule in its region and its replica's passes",
+            resources: rotatingSecret(["primary", "dr"]),
+            expect: [],
+        },
+        { title: "a secret that does not rotate needs no rule", resources: [rotatingSecret([])[0]!], expect: [] },
+        {
+            title: "no rule in the replica's region",
+            resources: rotatingSecret(["primary"]),
+            expect: [/No enabled EventBridge rule in eu-west-1 sends Secrets Manager's RotationFailed events to a target.*Secret "db"/],
+        },
+        {
+            title: "no rule anywhere",
+            resources: rotatingSecret([]),
+            expect: [/No enabled EventBridge rule in eu-west-2/, /No enabled EventBridge rule in eu-west-1/],
+        },
+        {
+            title: "a disabled rule",
+            resources: rotatingSecret(["primary", "dr"], { state: "DISABLED" }),
+            expect: [/in eu-west-2/, /in eu-west-1/],
+        },
+        {
+            title: "a rule on another event",
+            resources: rotatingSecret(["primary", "dr"], { eventName: "RotationSucceeded" }),
+            expect: [/in eu-west-2/, /in eu-west-1/],
+        },
+        {
+            title: "rules without a target",
+            resources: rotatingSecret(["primary", "dr"], { targets: false }),
+            expect: [/in eu-west-2/, /in eu-west-1/],
+        },
+    ],
+    "aurora-global-rpo-on-one-member": [
+        { title: "the ceiling on the writer's group only passes", resources: globalPair({ primary: "600" }), expect: [] },
+        { title: "no ceiling at all passes", resources: globalPair({}), expect: [] },
+        {
+            title: "the ceiling on both members' groups",
+            resources: globalPair({ primary: "600", secondary: "600" }),
+            expect: [
+                /Both members of GlobalCluster "g" \(Cluster "p", Cluster "s"\) use a parameter group that sets rds\.global_db_rpo: with two regions AWS advises the primary's only/,
+            ],
+        },
+        {
+            title: "a ceiling below Aurora's 20 seconds",
+            resources: globalPair({ secondary: "10" }),
+            expect: [/ClusterParameterGroup "pg-s" sets rds\.global_db_rpo to 10; Aurora accepts whole seconds from 20 to 2147483647/],
+        },
+        {
+            title: "a ceiling that is not a whole number of seconds",
+            resources: globalPair({ primary: "60.5" }),
+            expect: [/sets rds\.global_db_rpo to 60\.5/],
         },
     ],
     "s3-versioned-bucket-lifecycle": [

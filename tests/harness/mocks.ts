@@ -135,6 +135,15 @@ export const RESOURCE_MODELS: Record<string, Model> = {
         const id = `igw-${ctx.hex(17)}`;
         return { id, state: { arn: arn(ctx, "ec2", `internet-gateway/${id}`), ownerId: ctx.account } };
     },
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": (ctx) => {
+        const id = `pcx-${ctx.hex(17)}`;
+        return { id, state: { arn: arn(ctx, "ec2", `vpc-peering-connection/${id}`), acceptStatus: "pending-acceptance" } };
+    },
+    // The accepter is the same connection, seen from the peer's region: its id is the connection's.
+    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": (ctx) => {
+        const id = str(ctx.inputs["vpcPeeringConnectionId"], `pcx-${ctx.hex(17)}`);
+        return { id, state: { vpcPeeringConnectionId: id, acceptStatus: "active" } };
+    },
     "aws:ec2/natGateway:NatGateway": (ctx) => ({
         id: `nat-${ctx.hex(17)}`,
         state: { publicIp: `203.0.113.${parseInt(ctx.hex(2), 16) % 254}` },
