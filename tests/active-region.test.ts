@@ -5,15 +5,18 @@
  */
 import { expect } from "chai";
 import { readStackFile, runProgram, stackFilePath, type PlannedResource, type ProgramRun } from "./harness/program";
-import { planStack, resourcesOfType, STACKS, type StackName } from "./harness/stacks";
+import { GLOBAL_DB_RPO } from "../lib/database";
+import { planStack, resourceNamed, resourcesOfType, STACKS, type StackName } from "./harness/stacks";
 
 /**
  * Inputs that may differ between the two runs, each with why that is no replacement: the property updates in place
  * (the provider's schema marks it updatable), or the resource ignores it after creation (no update at all).
  */
 const FLIP_UPDATES: Readonly<Record<string, readonly string[]>> = {
-    // rds.global_db_rpo moves to the new writer's cluster parameter group: a ModifyDBClusterParameterGroup.
-    // @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBClusterParameterGroup.html
+    // rds.global_db_rpo moves to the new writer's cluster parameter group. The provider modifies a group's parameters
+    // in place (ModifyDBClusterParameterGroup; a removed one is reset with ResetDBClusterParameterGroup); only family,
+    // name, namePrefix and description force a replacement.
+    // @see https://www.pulumi.com/registry/packages/aws/api-docs/rds/clusterparametergroup/
     "aws:rds/clusterParameterGroup:ClusterParameterGroup": ["parameters"],
 };
 
@@ -106,6 +109,56 @@ describe("activeRegion: either region is the writer", function () {
                         expect(rules, `${run.config.activeRegion} active: trigger in ${region}`).to.have.length(1);
                         const pattern = JSON.parse(String(rules[0]!.inputs["eventPattern"])) as { detail: { alarmName: string[] } };
                         expect(pattern.detail.alarmName, "its own lag alarm and the peer's heartbeat alarm").to.have.length(2);
+                    }
+                }
+            });
+
+            it("moves the RPO ceiling to the new writer's parameter group, keeping what would replace a group identical", async () => {
+                const [home, away] = await Promise.all([planStack(stack), planFlipped(stack)]);
+                const group = (run: ProgramRun, name: string) =>
+                    resourceNamed(run, "aws:rds/clusterParameterGroup:ClusterParameterGroup", name);
+                const ceilingOf = (run: ProgramRun, name: string) =>
+                    (group(run, name).inputs["parameters"] as { name: string; value: string }[]).find(
+                        (p) => p.name === GLOBAL_DB_RPO.parameter,
+                    )?.value;
+                const ceiling = home.config.database.maxReplicationLagSeconds;
+                const expected = ceiling === undefined ? undefined : String(ceiling);
+                expect([ceilingOf(home, "aurora-primary"), ceilingOf(home, "aurora-secondary")]).to.deep.equal([expected, undefined]);
+                expect([ceilingOf(away, "aurora-primary"), ceilingOf(away, "aurora-secondary")]).to.deep.equal([undefined, expected]);
+                for (const name of ["aurora-primary", "aurora-secondary"]) {
+                    for (const key of ["family", "name", "namePrefix", "description"]) {
+                        expect(JSON.stringify(group(away, name).inputs[key]), `${name}.${key}`).to.equal(
+                            JSON.stringify(group(home, name).inputs[key]),
+                        );
+                    }
+                }
+            });
+            it("keeps both clusters and every data bucket of both regions in a backup selection of their own region", async () => {
+                for (const run of await Promise.all([planStack(stack), planFlipped(stack)])) {
+                    const database = run.outputs["database"] as { clusterArns: { primary: string; dr: string } };
+                    const buckets = run.outputs["bucketArns"] as { primary: string[]; dr: string[] };
+                    for (const [region, expected] of [
+                        [run.config.primaryRegion, [database.clusterArns.primary, ...buckets.primary]],
+                        [run.config.drRegion, [database.clusterArns.dr, ...buckets.dr]],
+                    ] as const) {
+                        const selected = resourcesOfType(run, "aws:backup/selection:Selection", region).flatMap(
+                            (sel) => (sel.inputs["resources"] as string[] | undefined) ?? [],
+                        );
+                        expect(selected, `${run.config.activeRegion} active: selections in ${region}`).to.include.members([...expected]);
+                    }
+                }
+            });
+
+            it(`replicates every data set ${stack === "prod" ? "both ways (prod: failback loses no object)" : "at least to the DR region"}`, async () => {
+                for (const run of await Promise.all([planStack(stack), planFlipped(stack)])) {
+                    const configs = resourcesOfType(run, "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
+                    for (const dataSet of run.config.buckets) {
+                        const regions = configs.filter((c) => c.name.startsWith(`${dataSet.name}-`)).map((c) => c.region);
+                        const expected =
+                            stack === "prod" || dataSet.reverseReplication
+                                ? [run.config.drRegion, run.config.primaryRegion]
+                                : [run.config.primaryRegion];
+                        expect(regions.sort(), dataSet.name).to.deep.equal([...expected].sort());
                     }
                 }
             });
