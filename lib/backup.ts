@@ -23,9 +23,9 @@ export const CONTINUOUS_SCHEDULE = "cron(0 5 * * ? *)";
 export const COPY_SCHEDULE = "cron(0 17 * * ? *)";
 
 /**
- * A job that has not started within an hour is cancelled: the shortest start window AWS Backup accepts, so that the
- * rules' windows stay far apart.
- * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html
+ * A job that has not started within an hour is cancelled: the shortest start window AWS Backup accepts ("at least
+ * 60 minutes"), so that the rules' windows stay far apart.
+ * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupRuleInput.html
  */
 export const START_WINDOW_MINUTES = 60;
 

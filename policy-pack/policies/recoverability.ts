@@ -580,18 +580,14 @@ export const backupRegionSettings = stackPolicy({
     },
 });
 
-/**
- * AWS Backup starts a job within the rule's start window, 8 hours unless the rule sets one.
- * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupRuleInput.html
- */
-const DEFAULT_START_WINDOW_MINUTES = 480;
-
 /** A plan's rules as the schedule checks read them. */
 function rulesOf(plan: { readonly props: Record<string, unknown> }) {
     return records(plan.props["rules"]).map((rule, i) => ({
         name: str(rule["ruleName"]) ?? `rules[${i}]`,
         schedule: str(rule["schedule"]),
-        startWindow: num(rule["startWindow"]) ?? DEFAULT_START_WINDOW_MINUTES,
+        // The API documents no default start window: a rule without one cannot be shown apart from another.
+        // @see https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupRuleInput.html
+        startWindow: num(rule["startWindow"]),
         continuous: isTrue(rule["enableContinuousBackup"]),
         copies: records(rule["copyActions"]).length > 0,
     }));
@@ -610,11 +606,11 @@ export const backupPlanRules = resourcePolicy({
     description:
         "In each AWS Backup plan, continuous (point-in-time) rules have no copy action, and no two rules have overlapping start windows.",
     remediationSteps:
-        "Move the cross-region copy to a snapshot rule (enableContinuousBackup false); give each rule a daily schedule (cron(M H * * ? *), cron(M */N * * ? *) or cron(M H1,H2 * * ? *)) whose startWindow ends before another rule's starts.",
+        "Move the cross-region copy to a snapshot rule (enableContinuousBackup false); give each rule a daily schedule (cron(M H * * ? *), cron(M */N * * ? *) or cron(M H1,H2 * * ? *)) and a startWindow that ends before another rule's starts.",
     metadata: {
         concern: "recoverability",
         hipaa: ["164.308(a)(7)(ii)(A)"],
-        checks: "Each Plan: no rule with enableContinuousBackup has copyActions; every pair of rules has readable daily schedules whose start windows never overlap",
+        checks: "Each Plan: no rule with enableContinuousBackup has copyActions; every pair of rules has readable daily schedules and startWindows that never overlap",
         resourceTypes: [T.backupPlan],
         awsConfig: ["backup-plan-min-frequency-and-min-retention-check"],
         docs: [
@@ -632,7 +628,7 @@ export const backupPlanRules = resourcePolicy({
         rules.forEach((a, i) =>
             rules.slice(i + 1).forEach((b) => {
                 const overlap =
-                    a.schedule === undefined || b.schedule === undefined
+                    a.schedule === undefined || b.schedule === undefined || a.startWindow === undefined || b.startWindow === undefined
                         ? undefined
                         : startWindowsOverlap(
                               { schedule: a.schedule, startWindow: a.startWindow },
@@ -644,7 +640,7 @@ export const backupPlanRules = resourcePolicy({
                     );
                 } else if (overlap === undefined) {
                     report(
-                        `Rules ${a.name} (${a.schedule ?? "no schedule"}) and ${b.name} (${b.schedule ?? "no schedule"}) cannot be shown apart: give both a daily schedule the pack reads.`,
+                        `Rules ${a.name} (${a.schedule ?? "no schedule"}, start window ${a.startWindow ?? "unset"}) and ${b.name} (${b.schedule ?? "no schedule"}, start window ${b.startWindow ?? "unset"}) cannot be shown apart: give both a daily schedule the pack reads and a startWindow.`,
                     );
                 }
             }),
