@@ -198,8 +198,9 @@ export function orchestrationDeadlineSeconds(detectionWindowSeconds: number): nu
 }
 
 /**
- * The replication-lag alarm (DR region): `AuroraGlobalDBReplicationLag` of the secondary cluster, in milliseconds.
- * Missing data counts as breaching: a secondary that stops hearing from its primary is the failure we look for.
+ * The replication-lag alarm of each region's orchestrator: `AuroraGlobalDBReplicationLag` of its own cluster (AWS
+ * publishes it for a secondary), in milliseconds. Missing data counts as breaching: a secondary that stops hearing
+ * from the writer is the failure we look for (and a writer's alarm, which has no data, is answered `not-needed`).
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.AuroraMonitoring.Metrics.html
  */
 export const REPLICATION_LAG_ALARM = { periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 3 } as const;

@@ -112,129 +112,129 @@ export interface TopologyOptions {
     readonly writer?: Side;
 }
 
+/** The account moto answers as (its default): the clusters' ARNs are known before they exist. */
+const MOTO_ACCOUNT = "123456789012";
+
 export async function createTopology(endpoint: string, config: StackConfig, options: TopologyOptions = {}): Promise<Topology> {
     const common = { endpoint, credentials: { ...MOTO_CREDENTIALS } };
     const region: Record<Side, string> = { primary: config.primaryRegion, dr: config.drRegion };
-    const rds = (side: Side) => new RDSClient({ ...common, region: region[side] });
+    const rdsClients = {
+        primary: new RDSClient({ ...common, region: region.primary }),
+        dr: new RDSClient({ ...common, region: region.dr }),
+    };
+    const rds = (side: Side) => rdsClients[side];
     const ids = auroraIdentifiers(config.stack, config.primaryRegion, config.drRegion);
     const engineVersion = config.database.engineVersion;
-    const keys = {
-        primary: await new KMSClient({ ...common, region: region.primary }).send(new CreateKeyCommand({ Description: "primary" })),
-        dr: await new KMSClient({ ...common, region: region.dr }).send(new CreateKeyCommand({ Description: "dr" })),
-    };
-
-    await rds("primary").send(
-        new CreateGlobalClusterCommand({
-            GlobalClusterIdentifier: ids.global,
-            Engine: AURORA_ENGINE,
-            EngineVersion: engineVersion,
-            StorageEncrypted: true,
-        }),
-    );
-    const primary = await rds("primary").send(
-        new CreateDBClusterCommand({
-            DBClusterIdentifier: ids.primary,
-            Engine: AURORA_ENGINE,
-            EngineVersion: engineVersion,
-            GlobalClusterIdentifier: ids.global,
-            MasterUsername: "hdradmin",
-            MasterUserPassword: "not-a-real-password-1",
-            StorageEncrypted: true,
-            KmsKeyId: keys.primary.KeyMetadata!.Arn!,
-        }),
-    );
-    const dr = await rds("dr").send(
-        new CreateDBClusterCommand({
-            DBClusterIdentifier: ids.dr,
-            Engine: AURORA_ENGINE,
-            EngineVersion: options.drEngineVersion ?? engineVersion,
-            GlobalClusterIdentifier: ids.global,
-            StorageEncrypted: true,
-            KmsKeyId: keys.dr.KeyMetadata!.Arn!,
-        }),
-    );
-    // Instances named as AuroraPair names them (`<cluster>-<n>`).
-    const instances = async (side: Side, cluster: string, count: number) => {
-        for (let n = 1; n <= count; n++) {
-            await rds(side).send(
-                new CreateDBInstanceCommand({
-                    DBInstanceIdentifier: `${cluster}-${n}`,
-                    DBClusterIdentifier: cluster,
-                    Engine: AURORA_ENGINE,
-                    DBInstanceClass: "db.serverless",
-                }),
-            );
-        }
-    };
-    await instances("primary", ids.primary, options.primaryInstances ?? 1);
-    await instances("dr", ids.dr, options.drInstances ?? 1);
-    // moto reports a new cluster as "creating" once, then "available".
-    await rds("primary").send(new DescribeDBClustersCommand({ DBClusterIdentifier: ids.primary }));
-    await rds("dr").send(new DescribeDBClustersCommand({ DBClusterIdentifier: ids.dr }));
-
-    const clusterArn: Record<Side, string> = { primary: primary.DBCluster!.DBClusterArn!, dr: dr.DBCluster!.DBClusterArn! };
-    const endpoints: Record<Side, string> = { primary: primary.DBCluster!.Endpoint!, dr: dr.DBCluster!.Endpoint! };
     const writer = options.writer ?? "primary";
-    if (writer === "dr") {
-        // The world after a failover: a managed move of the writer, which the moto server completes on later reads.
-        await rds("dr").send(
-            new SwitchoverGlobalClusterCommand({ GlobalClusterIdentifier: ids.global, TargetDbClusterIdentifier: clusterArn.dr }),
-        );
-        for (let i = 0; i < 3; i++) {
-            await rds("dr").send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: ids.global }));
-        }
-    }
-
+    const clusterArn: Record<Side, string> = {
+        primary: `arn:aws:rds:${region.primary}:${MOTO_ACCOUNT}:cluster:${ids.primary}`,
+        dr: `arn:aws:rds:${region.dr}:${MOTO_ACCOUNT}:cluster:${ids.dr}`,
+    };
     const route53 = new Route53Client({ ...common, region: "us-east-1" });
-    const zone = await route53.send(
-        new CreateHostedZoneCommand({
-            Name: privateZoneName(config.stack),
-            CallerReference: `drill-${Date.now()}-${Math.random()}`,
-            HostedZoneConfig: { PrivateZone: true, Comment: "writer record" },
-            VPC: { VPCId: "vpc-0123456789abcdef0", VPCRegion: config.drRegion as never },
-        }),
-    );
-    const hostedZoneId = zone.HostedZone!.Id!.replace(/^\/hostedzone\//, "");
     const recordName = writerRecordName(config.stack);
     const ttl = options.recordTtl ?? config.failover.dnsTtlSeconds;
-    await route53.send(
-        new ChangeResourceRecordSetsCommand({
-            HostedZoneId: hostedZoneId,
-            ChangeBatch: {
-                Changes: [
-                    {
-                        Action: "UPSERT",
-                        ResourceRecordSet: {
-                            Name: recordName,
-                            Type: "CNAME",
-                            TTL: ttl,
-                            ResourceRecords: [{ Value: endpoints[writer] }],
-                        },
-                    },
-                ],
-            },
-        }),
-    );
-
     const lockTable = lockTableName(config.stack);
     const lagAlarmName = replicationLagAlarmName(config.stack);
+
+    // Three independent chains go out together (the suite creates a topology per test, and moto answers in
+    // parallel): the global database, the private zone, then each region's orchestrator cell (which only needs the
+    // zone's id and the clusters' ARNs, known in advance).
+    const database = (async () => {
+        const [primaryKey, drKey] = await Promise.all(
+            SIDES.map((side) => new KMSClient({ ...common, region: region[side] }).send(new CreateKeyCommand({ Description: side }))),
+        );
+        const keys = { primary: primaryKey!, dr: drKey! };
+        await rds("primary").send(
+            new CreateGlobalClusterCommand({
+                GlobalClusterIdentifier: ids.global,
+                Engine: AURORA_ENGINE,
+                EngineVersion: engineVersion,
+                StorageEncrypted: true,
+            }),
+        );
+        const primary = await rds("primary").send(
+            new CreateDBClusterCommand({
+                DBClusterIdentifier: ids.primary,
+                Engine: AURORA_ENGINE,
+                EngineVersion: engineVersion,
+                GlobalClusterIdentifier: ids.global,
+                MasterUsername: "hdradmin",
+                MasterUserPassword: "not-a-real-password-1",
+                StorageEncrypted: true,
+                KmsKeyId: keys.primary.KeyMetadata!.Arn!,
+            }),
+        );
+        const dr = await rds("dr").send(
+            new CreateDBClusterCommand({
+                DBClusterIdentifier: ids.dr,
+                Engine: AURORA_ENGINE,
+                EngineVersion: options.drEngineVersion ?? engineVersion,
+                GlobalClusterIdentifier: ids.global,
+                StorageEncrypted: true,
+                KmsKeyId: keys.dr.KeyMetadata!.Arn!,
+            }),
+        );
+        for (const [side, created] of [
+            ["primary", primary],
+            ["dr", dr],
+        ] as const) {
+            if (created.DBCluster?.DBClusterArn !== clusterArn[side]) {
+                throw new Error(`moto named the ${side} cluster ${created.DBCluster?.DBClusterArn}, not ${clusterArn[side]}`);
+            }
+        }
+        // Instances named as AuroraPair names them (`<cluster>-<n>`).
+        const instances = (side: Side, cluster: string, count: number) =>
+            Array.from({ length: count }, (_, i) =>
+                rds(side).send(
+                    new CreateDBInstanceCommand({
+                        DBInstanceIdentifier: `${cluster}-${i + 1}`,
+                        DBClusterIdentifier: cluster,
+                        Engine: AURORA_ENGINE,
+                        DBInstanceClass: "db.serverless",
+                    }),
+                ),
+            );
+        await Promise.all([
+            ...instances("primary", ids.primary, options.primaryInstances ?? 1),
+            ...instances("dr", ids.dr, options.drInstances ?? 1),
+        ]);
+        // moto reports a new cluster as "creating" once, then "available".
+        await Promise.all(SIDES.map((side) => rds(side).send(new DescribeDBClustersCommand({ DBClusterIdentifier: ids[side] }))));
+        if (writer === "dr") {
+            // The world after a failover: a managed move of the writer, which the moto server completes on later reads.
+            await rds("dr").send(
+                new SwitchoverGlobalClusterCommand({ GlobalClusterIdentifier: ids.global, TargetDbClusterIdentifier: clusterArn.dr }),
+            );
+            for (let i = 0; i < 3; i++) {
+                await rds("dr").send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: ids.global }));
+            }
+        }
+        return { keys, endpoints: { primary: primary.DBCluster!.Endpoint!, dr: dr.DBCluster!.Endpoint! } };
+    })();
+
+    const zone = route53
+        .send(
+            new CreateHostedZoneCommand({
+                Name: privateZoneName(config.stack),
+                CallerReference: `drill-${Date.now()}-${Math.random()}`,
+                HostedZoneConfig: { PrivateZone: true, Comment: "writer record" },
+                VPC: { VPCId: "vpc-0123456789abcdef0", VPCRegion: config.drRegion as never },
+            }),
+        )
+        .then((created) => created.HostedZone!.Id!.replace(/^\/hostedzone\//, ""));
+
     const P = FAILOVER_PARAMETERS;
     const path = failoverParameterPath(config.environment);
-    const cell = async (side: Side): Promise<RegionalCell> => {
+    /** What one region's orchestrator needs, but the cluster's own facts (its key, its endpoint). */
+    const cell = async (side: Side, hostedZoneId: string) => {
         const here = region[side];
         const peer = otherSide(side);
         const sns = new SNSClient({ ...common, region: here });
-        const topic = await sns.send(new CreateTopicCommand({ Name: physicalName(config.stack, ["alerts"]) }));
         const inbox = physicalName(config.stack, ["alerts", "inbox"]);
-        const queueUrl = await createQueue(endpoint, here, inbox);
-        await sns.send(
-            new SubscribeCommand({
-                TopicArn: topic.TopicArn!,
-                Protocol: "sqs",
-                Endpoint: `arn:aws:sqs:${here}:123456789012:${inbox}`,
-                Attributes: { RawMessageDelivery: "true" },
-            }),
-        );
+        const [topic, queueUrl] = await Promise.all([
+            sns.send(new CreateTopicCommand({ Name: physicalName(config.stack, ["alerts"]) })),
+            createQueue(endpoint, here, inbox),
+        ]);
         const peerDown = peerDownAlarmName(config.stack, region[peer]);
         const alarmNames = [lagAlarmName, peerDown];
         // This region's copy of the parameters: self is this region, peer the other (the component writes the same).
@@ -257,48 +257,78 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
             [P.replicationLagThresholdSeconds]: String(config.failover.replicationLagThresholdSeconds),
         };
         const ssm = new SSMClient({ ...common, region: here });
-        for (const [name, value] of Object.entries(values)) {
-            await ssm.send(
+        await Promise.all([
+            sns.send(
+                new SubscribeCommand({
+                    TopicArn: topic.TopicArn!,
+                    Protocol: "sqs",
+                    Endpoint: `arn:aws:sqs:${here}:${MOTO_ACCOUNT}:${inbox}`,
+                    Attributes: { RawMessageDelivery: "true" },
+                }),
+            ),
+            ...Object.entries(values).map(([name, value]) =>
+                ssm.send(
+                    new PutParameterCommand({
+                        Name: `${path}/${name}`,
+                        Value: value,
+                        Type: name === P.topicArns || name === P.alarmNames ? "StringList" : "String",
+                        Overwrite: true,
+                    }),
+                ),
+            ),
+            ssm.send(
                 new PutParameterCommand({
-                    Name: `${path}/${name}`,
-                    Value: value,
-                    Type: name === P.topicArns || name === P.alarmNames ? "StringList" : "String",
+                    Name: activeRegionParameterName(config.environment),
+                    Value: region[writer],
+                    Type: "String",
                     Overwrite: true,
                 }),
-            );
-        }
-        await ssm.send(
-            new PutParameterCommand({
-                Name: activeRegionParameterName(config.environment),
-                Value: region[writer],
-                Type: "String",
-                Overwrite: true,
-            }),
-        );
-        await new DynamoDBClient({ ...common, region: here }).send(
-            new CreateTableCommand({
-                TableName: lockTable,
-                AttributeDefinitions: [{ AttributeName: "lockId", AttributeType: "S" }],
-                KeySchema: [{ AttributeName: "lockId", KeyType: "HASH" }],
-                BillingMode: "PAY_PER_REQUEST",
-            }),
-        );
-        return {
-            side,
-            region: here,
-            clusterArn: clusterArn[side],
-            endpoint: endpoints[side],
-            keyId: keys[side].KeyMetadata!.KeyId!,
-            topicArn: topic.TopicArn!,
-            queueUrl,
-            alarmNames,
-            peerDownAlarmName: peerDown,
-            lambdaEnv: {
-                ...orchestratorEnvironment({ environment: config.environment, lockTableName: lockTable }),
-                AWS_REGION: here,
-            },
-        };
+            ),
+            new DynamoDBClient({ ...common, region: here }).send(
+                new CreateTableCommand({
+                    TableName: lockTable,
+                    AttributeDefinitions: [{ AttributeName: "lockId", AttributeType: "S" }],
+                    KeySchema: [{ AttributeName: "lockId", KeyType: "HASH" }],
+                    BillingMode: "PAY_PER_REQUEST",
+                }),
+            ),
+        ]);
+        return { topicArn: topic.TopicArn!, queueUrl, alarmNames, peerDownAlarmName: peerDown };
     };
+    const cellsMade = zone.then((hostedZoneId) => Promise.all([cell("primary", hostedZoneId), cell("dr", hostedZoneId)]));
+
+    const [{ keys, endpoints }, hostedZoneId, [primaryCell, drCell]] = await Promise.all([database, zone, cellsMade]);
+    await route53.send(
+        new ChangeResourceRecordSetsCommand({
+            HostedZoneId: hostedZoneId,
+            ChangeBatch: {
+                Changes: [
+                    {
+                        Action: "UPSERT",
+                        ResourceRecordSet: { Name: recordName, Type: "CNAME", TTL: ttl, ResourceRecords: [{ Value: endpoints[writer] }] },
+                    },
+                ],
+            },
+        }),
+    );
+    const made = { primary: primaryCell, dr: drCell };
+    const cells = Object.fromEntries(
+        SIDES.map((side): [Side, RegionalCell] => [
+            side,
+            {
+                side,
+                region: region[side],
+                clusterArn: clusterArn[side],
+                endpoint: endpoints[side],
+                keyId: keys[side].KeyMetadata!.KeyId!,
+                ...made[side],
+                lambdaEnv: {
+                    ...orchestratorEnvironment({ environment: config.environment, lockTableName: lockTable }),
+                    AWS_REGION: region[side],
+                },
+            },
+        ]),
+    ) as Record<Side, RegionalCell>;
 
     return {
         stack: config.stack,
@@ -314,7 +344,7 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
         recordName,
         lockTable,
         lagAlarmName,
-        cells: { primary: await cell("primary"), dr: await cell("dr") },
+        cells,
     };
 }
 

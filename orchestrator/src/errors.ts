@@ -1,10 +1,10 @@
 /**
  * How the orchestrator reads AWS errors. The decisions that matter:
  * - "Refused": AWS looked at the global database and declined the managed failover (its state does not allow it,
- *   e.g. different engine versions in the two regions). Only then does the orchestrator fall back to detaching and
- *   promoting the DR cluster. FailoverGlobalCluster documents four errors: DBClusterNotFoundFault,
- *   GlobalClusterNotFoundFault, InvalidDBClusterStateFault, InvalidGlobalClusterStateFault; the two state faults
- *   are refusals, the two not-found faults mean the configuration is wrong (detaching would fail the same way).
+ *   e.g. different engine versions in the two regions). The run then fails and pages: the orchestrator never
+ *   detaches a cluster on its own (a break-glass decision for a human). FailoverGlobalCluster documents four errors:
+ *   DBClusterNotFoundFault, GlobalClusterNotFoundFault, InvalidDBClusterStateFault, InvalidGlobalClusterStateFault;
+ *   the two state faults are refusals, the two not-found faults mean the configuration is wrong.
  *   @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverGlobalCluster.html#API_FailoverGlobalCluster_Errors
  * - Throttling, timeouts, network errors and 5xx are never refusals: the request may not have been seen, or may be
  *   running. They fail the step (after the SDK's own retries) and a re-run resumes it.
