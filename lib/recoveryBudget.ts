@@ -36,7 +36,12 @@ export const AURORA_PROMOTION_SECONDS = 60;
 export const S3_RTC_SECONDS = 15 * 60;
 
 export interface RecoveryBudget {
-    /** Worst-case time from the loss of the primary region to a working writer in the DR region, in seconds. */
+    /**
+     * The failover the budget is for: from the writer's region as the deploy knows it (`healthcare-dr:activeRegion`)
+     * to the other region. Detection and orchestration are the same both ways; what is replicated towards `to` is not.
+     */
+    readonly direction: { readonly from: string; readonly to: string };
+    /** Worst-case time from the loss of the writer's region to a working writer in the other region, in seconds. */
     readonly rtoSeconds: number;
     /** Worst-case data loss of a regional failover, in seconds; `null` when a term has no bound (`rpoBounded`). */
     readonly rpoSeconds: number | null;
@@ -63,7 +68,13 @@ export interface RecoveryBudget {
         readonly databaseSeconds: number | null;
         /** The lag at which the DR region's alarm starts the orchestrator: it notifies, it bounds nothing. */
         readonly databaseLagAlarmSeconds: number;
-        readonly objectStorageSeconds: number;
+        /** S3 Replication Time Control towards `direction.to`; `null` when a data set is not replicated that way. */
+        readonly objectStorageSeconds: number | null;
+        /**
+         * Data sets whose writes in `direction.from` never reach `direction.to`: the DR region's buckets replicate home
+         * only with `buckets[].reverseReplication` (on by default in prod).
+         */
+        readonly unreplicatedDataSets: readonly string[];
     };
     /**
      * Data loss when restoring in one region from the other region's copies (both the region's own cluster and its own
@@ -98,7 +109,7 @@ export function scheduleIntervalSeconds(expression: string): number | undefined 
 }
 
 export function recoveryBudget(
-    config: Pick<StackConfig, "failover" | "buckets" | "database">,
+    config: Pick<StackConfig, "failover" | "buckets" | "database" | "primaryRegion" | "drRegion" | "activeRegion">,
     measured?: { readonly orchestrationMs: number },
 ): RecoveryBudget {
     const healthCheckSeconds = healthCheckDetectionSeconds();
@@ -119,16 +130,25 @@ export function recoveryBudget(
         promotionSeconds: AURORA_PROMOTION_SECONDS,
         dnsTtlSeconds: config.failover.dnsTtlSeconds,
     };
+    const fromDr = config.activeRegion === config.drRegion;
+    const direction = { from: config.activeRegion, to: fromDr ? config.primaryRegion : config.drRegion };
+    // Source buckets (primary) always replicate to the DR region; the replicas replicate home only when asked to.
+    const unreplicatedDataSets = fromDr ? config.buckets.filter((d) => !d.reverseReplication).map((d) => d.name) : [];
     const rpo = {
         databaseSeconds: config.database.maxReplicationLagSeconds ?? null,
         databaseLagAlarmSeconds: config.failover.replicationLagThresholdSeconds,
-        objectStorageSeconds: config.buckets.length > 0 ? S3_RTC_SECONDS : 0,
+        objectStorageSeconds: unreplicatedDataSets.length > 0 ? null : config.buckets.length > 0 ? S3_RTC_SECONDS : 0,
+        unreplicatedDataSets,
     };
     return {
+        direction,
         rtoSeconds:
             rto.detectionSeconds + rto.operatorResponseSeconds + rto.orchestrationSeconds + rto.promotionSeconds + rto.dnsTtlSeconds,
-        rpoSeconds: rpo.databaseSeconds === null ? null : Math.max(rpo.databaseSeconds, rpo.objectStorageSeconds),
-        rpoBounded: rpo.databaseSeconds !== null,
+        rpoSeconds:
+            rpo.databaseSeconds === null || rpo.objectStorageSeconds === null
+                ? null
+                : Math.max(rpo.databaseSeconds, rpo.objectStorageSeconds),
+        rpoBounded: rpo.databaseSeconds !== null && rpo.objectStorageSeconds !== null,
         rto,
         rpo,
         backupRpoSeconds: scheduleIntervalSeconds(COPY_SCHEDULE) ?? 86_400,
@@ -147,6 +167,14 @@ export function databaseRpoText(budget: Pick<RecoveryBudget, "rpo">): string {
     return databaseSeconds !== null
         ? `at most ${formatSeconds(databaseSeconds)} (rds.global_db_rpo holds commits beyond it)`
         : `not bounded (nothing holds commits back; the lag alarm at ${formatSeconds(databaseLagAlarmSeconds)} only notifies: set ${DATABASE_RPO_KEY})`;
+}
+
+/** The object-storage term of the data-loss budget, for people: `15m (S3 RTC)`, or which data sets are not replicated. */
+export function objectStorageRpoText(budget: Pick<RecoveryBudget, "rpo" | "direction">): string {
+    const { objectStorageSeconds, unreplicatedDataSets } = budget.rpo;
+    return objectStorageSeconds !== null
+        ? formatSeconds(objectStorageSeconds)
+        : `not bounded (${unreplicatedDataSets.join(", ")} not replicated from ${budget.direction.from} to ${budget.direction.to}: set buckets[].reverseReplication)`;
 }
 
 /** The whole data-loss budget for people: `15m`, or `not bounded`. */

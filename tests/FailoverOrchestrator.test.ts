@@ -440,7 +440,13 @@ describe("the recovery budget", () => {
     it("takes the data-loss budget of a regional failover from the database's ceiling and S3 RTC", () => {
         const bounded = recoveryBudget(config({}, { maxReplicationLagSeconds: 600 }));
         expect(bounded).to.include({ rpoSeconds: S3_RTC_SECONDS, rpoBounded: true });
-        expect(bounded.rpo).to.deep.equal({ databaseSeconds: 600, databaseLagAlarmSeconds: 60, objectStorageSeconds: S3_RTC_SECONDS });
+        expect(bounded.rpo).to.deep.equal({
+            databaseSeconds: 600,
+            databaseLagAlarmSeconds: 60,
+            objectStorageSeconds: S3_RTC_SECONDS,
+            unreplicatedDataSets: [],
+        });
+        expect(bounded.direction).to.deep.equal({ from: "eu-west-2", to: "eu-west-1" });
         expect(recoveryBudget(config({}, { maxReplicationLagSeconds: 900 })).rpoSeconds).to.equal(900);
         expect(recoveryBudget(config()).backupRpoSeconds).to.equal(scheduleIntervalSeconds(COPY_SCHEDULE)).and.to.equal(86_400);
     });
@@ -477,6 +483,20 @@ describe("the recovery budget", () => {
         expect(budget.rpoBounded).to.equal(true);
         expect(budget.rpoSeconds).to.be.a("number").and.at.most(prod.config.objectives.rpo.seconds);
         expect(prod.outputs["recoveryBudget"]).to.deep.equal(budget);
+    });
+    it("is the budget of one direction: from activeRegion, with the data sets that do not replicate that way unbounded", async () => {
+        const dev = await planStack("dev");
+        const back = recoveryBudget({ ...dev.config, activeRegion: dev.config.drRegion });
+        expect(back.direction).to.deep.equal({ from: dev.config.drRegion, to: dev.config.primaryRegion });
+        const oneWay = dev.config.buckets.filter((d) => !d.reverseReplication).map((d) => d.name);
+        expect(oneWay, "dev replicates some data sets one way only").to.not.be.empty;
+        expect(back.rpo).to.include({ objectStorageSeconds: null });
+        expect(back.rpo.unreplicatedDataSets).to.deep.equal(oneWay);
+        expect(back.rtoSeconds, "detection and orchestration are the same both ways").to.equal(recoveryBudget(dev.config).rtoSeconds);
+        const prod = await planStack("prod");
+        const prodBack = recoveryBudget({ ...prod.config, activeRegion: prod.config.drRegion });
+        expect(prodBack.rpo.unreplicatedDataSets, "prod replicates every data set back by default").to.deep.equal([]);
+        expect(prodBack.rpoSeconds).to.equal(recoveryBudget(prod.config).rpoSeconds);
     });
 });
 

@@ -122,6 +122,19 @@ describe("the offline plan", () => {
             for (const r of resources) expect(r).to.include.keys("type", "name", "region", "parent", "inputs");
         });
 
+        it("plans a stack file with activeRegion: eu-west-1 (after a failover) and prints the budget for that direction", () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "failed-over-"));
+            const file = path.join(dir, "Pulumi.dev.yaml");
+            const text = fs.readFileSync(path.join(__dirname, "..", "Pulumi.dev.yaml"), "utf8");
+            fs.writeFileSync(file, text.replace(/^config:\n/m, "config:\n  healthcare-dr:activeRegion: eu-west-1\n"));
+            const { status, stdout } = plan("--config-file", file);
+            expect(status).to.equal(0);
+            expect(stdout).to.include("for a failover from eu-west-1 (activeRegion) to eu-west-2");
+            // dev replicates clinical-documents one way only: what is written in eu-west-1 never reaches eu-west-2.
+            expect(stdout).to.match(/S3 replication not bounded \(clinical-documents not replicated from eu-west-1 to eu-west-2/);
+            expect(stdout).to.include("Policy violations: none");
+        });
+
         it("exits 2 for an invalid stack file and names every bad key on stderr", () => {
             const { status, stdout, stderr } = plan(
                 "--config-file",

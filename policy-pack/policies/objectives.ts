@@ -103,7 +103,10 @@ export const recoveryObjectives = stackPolicy({
         const rto = num(get(budget, "rtoSeconds"));
         const unbounded = get(budget, "rpoBounded") === false;
         // Not bounded: only the terms that are bounded can be compared with the objective.
-        const rpo = unbounded ? num(get(budget, "rpo", "objectStorageSeconds")) : num(get(budget, "rpoSeconds"));
+        const databaseSeconds = num(get(budget, "rpo", "databaseSeconds"));
+        const objectSeconds = num(get(budget, "rpo", "objectStorageSeconds"));
+        const bounded = [databaseSeconds, objectSeconds].filter((s): s is number => s !== undefined);
+        const rpo = unbounded ? Math.max(0, ...bounded) : num(get(budget, "rpoSeconds"));
         if (rto === undefined || rpo === undefined) {
             report(`The ${RECOVERY_BUDGET_OUTPUT} output has no numeric rtoSeconds and rpoSeconds.`, stack.urn);
             return;
@@ -117,10 +120,20 @@ export const recoveryObjectives = stackPolicy({
         const environment = str(stack.props["environment"]);
         const tags: Record<string, string> = environment !== undefined ? { Environment: environment } : {};
         if (unbounded && isProtectedEnvironment(stack.urn, tags, config.protectedEnvironments)) {
-            report(
-                `The worst-case data loss is not bounded: nothing holds the database's replication lag (an alarm only notifies), so no RPO objective (${objectives.rpo} s) can be met. Set ${DATABASE_RPO_KEY} (rds.global_db_rpo on the writer) to at most ${objectives.rpo} s.`,
-                stack.urn,
-            );
+            if (databaseSeconds === undefined) {
+                report(
+                    `The worst-case data loss is not bounded: nothing holds the database's replication lag (an alarm only notifies), so no RPO objective (${objectives.rpo} s) can be met. Set ${DATABASE_RPO_KEY} (rds.global_db_rpo on the writer) to at most ${objectives.rpo} s.`,
+                    stack.urn,
+                );
+            }
+            if (objectSeconds === undefined) {
+                const dataSets = get(budget, "rpo", "unreplicatedDataSets");
+                const names = Array.isArray(dataSets) ? dataSets.map(String).join(", ") : "some data sets";
+                report(
+                    `The worst-case data loss is not bounded: ${names} are not replicated towards the failover target, so objects written in the active region would be lost. Set buckets[].reverseReplication: true for them.`,
+                    stack.urn,
+                );
+            }
         }
     },
 });

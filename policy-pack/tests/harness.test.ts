@@ -247,6 +247,29 @@ describe("recovery-objectives-met (hand-built stack outputs)", () => {
                 recoveryBudget: { ...unbounded, rpo: { databaseSeconds: null, objectStorageSeconds: 900 } },
             }),
         ).to.match(/data loss \(900 s\) exceeds the RPO objective \(300 s\)/));
+
+    // activeRegion = drRegion: a data set without reverse replication never copies the DR region's writes home.
+    const unreplicated = {
+        rtoSeconds: 900,
+        rpoSeconds: null,
+        rpoBounded: false,
+        rpo: { databaseSeconds: 120, objectStorageSeconds: null, unreplicatedDataSets: ["clinical-documents"] },
+    };
+    it("catches, in a protected environment, a data set not replicated towards the failover target, naming it", async () => {
+        const messages = await run({ environment: "prod", objectives, recoveryBudget: unreplicated });
+        expect(messages).to.have.length(1);
+        expect(messages[0]).to.match(/clinical-documents are not replicated towards the failover target.*reverseReplication/);
+    });
+    it("passes the same budget outside the protected environments, still comparing the database's bound", async () => {
+        expect(await run({ environment: "dev", objectives, recoveryBudget: unreplicated })).to.deep.equal([]);
+        expect(
+            await run({
+                environment: "dev",
+                objectives,
+                recoveryBudget: { ...unreplicated, rpo: { ...unreplicated.rpo, databaseSeconds: 600 } },
+            }),
+        ).to.match(/data loss \(600 s\) exceeds the RPO objective \(300 s\)/);
+    });
 });
 
 describe("the pack config the engine configures the analyzer with", () => {
