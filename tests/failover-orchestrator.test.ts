@@ -44,6 +44,7 @@ import {
     DETECTION_WINDOW_SECONDS,
     WRITER_POLL_SECONDS,
 } from "../lib/failover";
+import { roleOf, type GlobalClusterView } from "../orchestrator/src/aws";
 import { createClients } from "../orchestrator/src/clients";
 import { ConfigurationError, parseRuntimeConfig } from "../orchestrator/src/config";
 import { Deadline, DeadlineExceededError } from "../orchestrator/src/deadline";
@@ -662,6 +663,30 @@ describe("FailoverOrchestrator runtime", () => {
                 "refuse",
             ],
             ["a promotion under way is waited for", manual("failover"), world({ role: "promoting" }), auto, "proceed", /under way/],
+            [
+                "an alarm that reaches the region already holding the writer, pointers on it, is not needed (nobody paged)",
+                alarmRequest(),
+                world({ role: "writer", pointersAtSelf: true }),
+                auto,
+                "not-needed",
+                /eu-west-1 cluster is already the writer/,
+            ],
+            [
+                "an alarm while the writer moves to the other region is not needed here",
+                alarmRequest(),
+                world({ role: "demoting", pointersAtSelf: true }),
+                auto,
+                "not-needed",
+                /move of the writer to the other region is under way/,
+            ],
+            [
+                "a manual request while the writer moves to the other region is refused, nothing changed",
+                manual("switchover"),
+                world({ role: "demoting" }),
+                auto,
+                "refuse",
+                /under way.*nothing was changed/,
+            ],
         ];
         for (const [what, request, w, ctx, kind, reason] of cases) {
             it(what, () => {
@@ -677,6 +702,25 @@ describe("FailoverOrchestrator runtime", () => {
                 const decision = decide(manual("failover"), world({ role }), auto);
                 expect(decision.kind === "proceed" ? decision.promote : true).to.equal(false);
             }
+        });
+    });
+
+    describe("roles", () => {
+        const view = (writer: "dr" | "primary", failover?: { status: string; toArn?: string }): GlobalClusterView => ({
+            status: "available",
+            members: [
+                { arn: arnOf(PRIMARY), isWriter: writer === "primary" },
+                { arn: arnOf(DR), isWriter: writer === "dr" },
+            ],
+            ...(failover !== undefined ? { failover: { ...failover, dataLoss: false } } : {}),
+        });
+        it("reads this region's cluster's role in either direction, a move under way included", () => {
+            expect(roleOf(view("primary"), arnOf(DR))).to.equal("secondary");
+            expect(roleOf(view("primary"), arnOf(PRIMARY))).to.equal("writer");
+            expect(roleOf(view("dr", { status: "switching-over", toArn: arnOf(PRIMARY) }), arnOf(PRIMARY))).to.equal("promoting");
+            expect(roleOf(view("dr", { status: "switching-over", toArn: arnOf(PRIMARY) }), arnOf(DR))).to.equal("demoting");
+            expect(roleOf(view("dr", { status: "failing-over" }), arnOf(DR)), "a move without a named target").to.equal("writer");
+            expect(roleOf(view("dr"), `arn:aws:rds:eu-west-3:${ACCOUNT}:cluster:other`)).to.equal("not-member");
         });
     });
 

@@ -8,6 +8,9 @@ What it implements, after the AWS API reference:
   https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_SwitchoverGlobalCluster.html
   https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverState.html
 - The target (a secondary, named by ARN) becomes the writer; the old primary becomes a secondary (read-only).
+  Any member can be the target, so both directions work: a failover to the DR cluster, then a switchover back to
+  the home cluster, which AWS intends SwitchoverGlobalCluster for ("to fall back to the original primary after a
+  global database failover"); the drill's failback and round-trip scenarios run exactly that.
 - While the operation runs, the global cluster's Status is "failing-over" (or "switching-over") and FailoverState
   names the clusters and IsDataLossAllowed. The operation completes after PENDING_DESCRIBES further
   DescribeGlobalClusters calls, so a caller's polling loop is exercised; then FailoverState is empty again.
