@@ -11,22 +11,36 @@ import { AlertTopics } from "./components/AlertTopics";
 import { AuditTrail } from "./components/AuditTrail";
 import { AuroraPair } from "./components/AuroraPair";
 import { BackupPlan } from "./components/BackupPlan";
+import { ClusterHeartbeat } from "./components/ClusterHeartbeat";
 import { FailoverOrchestrator } from "./components/FailoverOrchestrator";
 import { MonthlyBudget } from "./components/MonthlyBudget";
 import { RegionalKey } from "./components/RegionalKey";
 import { RegionalMonitoring, type ReplicationRuleArgs } from "./components/RegionalMonitoring";
 import { RegionalNetwork } from "./components/RegionalNetwork";
 import { ReplicatedBucket } from "./components/ReplicatedBucket";
+import { WriterRecord } from "./components/WriterRecord";
+import { RotationPeering } from "./components/RotationPeering";
 import type { StackConfig } from "./config";
 import { ROUTE53_METRICS_REGION } from "./lib/failover";
 import { physicalName } from "./lib/naming";
 import { recoveryBudget, type RecoveryBudget } from "./lib/recoveryBudget";
 import { RULE_IDS } from "./lib/replication";
 
-/** One of the two regions, with the provider every resource in it must use. */
+/**
+ * The stable label of one of the two regions: `primary` is `primaryRegion` (the home region), `dr` is `drRegion`.
+ * Labels name resources and never change; which region is the writer does (`healthcare-dr:activeRegion` for the
+ * deploy, the global cluster at run time), and nothing that forces a replacement depends on it.
+ */
+export type RegionLabel = "primary" | "dr";
+
+/**
+ * One of the two regions (a regional cell), with the provider every resource in it must use. Both cells are
+ * declared the same way: a key, a network, an access-log bucket, an alert topic, a cluster, a backup plan, a
+ * heartbeat, a failover orchestrator and the monitoring; only their label and settings differ.
+ */
 export interface Region {
-    /** `primary` or `dr`: the role of the region in this stack. */
-    readonly role: "primary" | "dr";
+    /** `primary` or `dr`: the region's stable label in this stack (not whether it is the writer). */
+    readonly role: RegionLabel;
     /** The AWS region code, e.g. `eu-west-2`. */
     readonly name: string;
     /** The explicit provider for this region; nothing in the program relies on the ambient region. */
@@ -58,9 +72,11 @@ export interface ProgramOutputs {
     readonly networks: { readonly primary: NetworkOutputs; readonly dr: NetworkOutputs };
     /** The Aurora global database. */
     readonly database: DatabaseOutputs;
-    /** The AWS Backup plan and its vaults. */
+    /** AWS Backup: each region's plan (backing up that region's cluster and buckets, copying to the other) and vault. */
     readonly backups: {
+        /** The primary region's plan (the stack's only plan before each region had one). */
         readonly planArn: pulumi.Output<string>;
+        readonly planArns: { readonly primary: pulumi.Output<string>; readonly dr: pulumi.Output<string> };
         readonly primaryVaultArn: pulumi.Output<string>;
         readonly drVaultArn: pulumi.Output<string>;
     };
@@ -72,14 +88,21 @@ export interface ProgramOutputs {
     readonly accessLogBuckets: { readonly primary: pulumi.Output<string>; readonly dr: pulumi.Output<string> };
     /** Alerting, monitoring and the audit trail. */
     readonly monitoring: MonitoringOutputs;
-    /** The failover orchestrator in the DR region, and the writer record applications connect to. */
-    readonly failover: {
-        readonly functionName: pulumi.Output<string>;
-        readonly lockTableName: pulumi.Output<string>;
-        readonly writerRecordName: pulumi.Output<string>;
-        readonly hostedZoneId: pulumi.Output<string>;
-        readonly deadLetterQueueArn: pulumi.Output<string>;
-    };
+    /** The failover orchestrator of each region, and the writer record they repoint. */
+    readonly failover: FailoverOutputs;
+}
+
+/** The failover orchestrators (one per region, the same function name in both) and the pointers they own. */
+export interface FailoverOutputs {
+    /** The writer's region as the deploy knows it (`healthcare-dr:activeRegion`); the live writer may differ. */
+    readonly activeRegion: string;
+    readonly functionNames: { readonly primary: pulumi.Output<string>; readonly dr: pulumi.Output<string> };
+    readonly lockTableNames: { readonly primary: pulumi.Output<string>; readonly dr: pulumi.Output<string> };
+    readonly deadLetterQueueArns: { readonly primary: pulumi.Output<string>; readonly dr: pulumi.Output<string> };
+    /** The alarms that start each region's orchestrator (its own replication lag; the peer's heartbeat). */
+    readonly triggerAlarmNames: { readonly primary: pulumi.Output<string[]>; readonly dr: pulumi.Output<string[]> };
+    readonly writerRecordName: pulumi.Output<string>;
+    readonly hostedZoneId: pulumi.Output<string>;
 }
 
 /** Where alerts go and what records the account's activity. */
@@ -142,12 +165,11 @@ export function createProgram(config: StackConfig): ProgramOutputs {
     const dr = defineRegion(config, "dr", config.drRegion);
     const alerts = defineAlerts(config, primary, dr);
     const storage = defineBuckets(config, primary, dr, alerts);
-    const data = defineDataTier(
-        config,
-        primary,
-        dr,
-        storage.dataSets.map((d) => d.component.sourceBucketArn),
-    );
+    const data = defineDataTier(config, primary, dr, {
+        primary: storage.dataSets.map((d) => d.component.sourceBucketArn),
+        dr: storage.dataSets.map((d) => d.component.replicaBucketArn),
+    });
+    defineRotationPath(config, primary, dr);
     const failover = defineFailover(config, primary, dr, alerts, data, defineGlobalProvider(config));
 
     return {
@@ -166,7 +188,12 @@ export function createProgram(config: StackConfig): ProgramOutputs {
         recoveryBudget: recoveryBudget(config),
         networks: { primary: networkOutputs(primary.network), dr: networkOutputs(dr.network) },
         database: data.database,
-        backups: { planArn: data.backups.planArn, primaryVaultArn: data.backups.primaryVaultArn, drVaultArn: data.backups.drVaultArn },
+        backups: {
+            planArn: data.backups.planArns.primary,
+            planArns: data.backups.planArns,
+            primaryVaultArn: data.backups.primaryVaultArn,
+            drVaultArn: data.backups.drVaultArn,
+        },
         buckets: Object.fromEntries(
             storage.dataSets.map((d) => [
                 d.name,
@@ -187,11 +214,13 @@ export function createProgram(config: StackConfig): ProgramOutputs {
         accessLogBuckets: { primary: storage.accessLogs.primary.bucketName, dr: storage.accessLogs.dr.bucketName },
         monitoring: defineMonitoring(config, primary, dr, alerts, storage, data, failover),
         failover: {
-            functionName: failover.functionName,
-            lockTableName: failover.lockTableName,
-            writerRecordName: failover.writerRecordName,
-            hostedZoneId: failover.hostedZoneId,
-            deadLetterQueueArn: failover.deadLetterQueueArn,
+            activeRegion: config.activeRegion,
+            functionNames: { primary: failover.primary.functionName, dr: failover.dr.functionName },
+            lockTableNames: { primary: failover.primary.lockTableName, dr: failover.dr.lockTableName },
+            deadLetterQueueArns: { primary: failover.primary.deadLetterQueueArn, dr: failover.dr.deadLetterQueueArn },
+            triggerAlarmNames: { primary: failover.primary.triggerAlarmNames, dr: failover.dr.triggerAlarmNames },
+            writerRecordName: failover.writer.recordName,
+            hostedZoneId: failover.writer.hostedZoneId,
         },
     };
 }
@@ -260,8 +289,8 @@ function defineRegion(config: StackConfig, role: Region["role"], name: string): 
             availabilityZones,
             azCount: config.network.azCount,
             natGateways: role === "primary" ? config.network.primaryNatGateways : config.network.drNatGateways,
-            // The failover orchestrator runs in the DR region and must reach the primary region and Route 53.
-            orchestratorInternetEgress: role === "dr",
+            // Each region's failover orchestrator must reach the other region's APIs and Route 53.
+            orchestratorInternetEgress: true,
             kmsKeyArn: key.arn,
             flowLogRetentionDays: config.logging.retentionDays,
             tags: config.tags,
@@ -322,14 +351,15 @@ function networkOutputs(network: RegionalNetwork): NetworkOutputs {
 }
 
 /**
- * The Aurora global database over both regions, and the AWS Backup plan that protects the primary region's data:
- * the writer cluster and the source buckets (`bucketArns`).
+ * The Aurora global database over both regions, and AWS Backup in both: each region's plan selects that region's
+ * cluster and data buckets (`bucketArns`: the sources in the primary, the replicas in the DR region), whichever is
+ * the writer, so the backups follow a failover without a deploy.
  */
 function defineDataTier(
     config: StackConfig,
     primary: Region,
     dr: Region,
-    bucketArns: readonly pulumi.Output<string>[],
+    bucketArns: { readonly primary: readonly pulumi.Output<string>[]; readonly dr: readonly pulumi.Output<string>[] },
 ): { aurora: AuroraPair; backups: BackupPlan; database: DatabaseOutputs } {
     const side = (region: Region) => ({
         region: region.name,
@@ -348,6 +378,10 @@ function defineDataTier(
         minCapacity: config.database.minCapacity,
         maxCapacity: config.database.maxCapacity,
         backupRetentionDays: config.database.backupRetentionDays,
+        writerRegion: config.activeRegion,
+        ...(config.database.maxReplicationLagSeconds !== undefined
+            ? { maxReplicationLagSeconds: config.database.maxReplicationLagSeconds }
+            : {}),
         secondaryInstances: config.database.drInstances,
         protect: config.protect,
         rotation: { subnetIds: primary.network.privateSubnetIds, securityGroupId: primary.network.orchestratorSecurityGroupId },
@@ -357,10 +391,14 @@ function defineDataTier(
     });
     const backups = new BackupPlan("backups", {
         account: config.account,
-        primary: { region: primary.name, provider: primary.provider, kmsKeyArn: primary.key.arn },
-        dr: { region: dr.name, provider: dr.provider, kmsKeyArn: dr.key.arn },
+        primary: {
+            region: primary.name,
+            provider: primary.provider,
+            kmsKeyArn: primary.key.arn,
+            resourceArns: [aurora.primaryClusterArn, ...bucketArns.primary],
+        },
+        dr: { region: dr.name, provider: dr.provider, kmsKeyArn: dr.key.arn, resourceArns: [aurora.secondaryClusterArn, ...bucketArns.dr] },
         retentionDays: config.database.backupRetentionDays,
-        resourceArns: [aurora.primaryClusterArn, ...bucketArns],
         // Vault lock in compliance mode cannot be undone: prod only.
         lockVaults: config.environment === "prod",
         protect: config.protect,
@@ -375,6 +413,37 @@ function defineDataTier(
         secretArns: { primary: aurora.primarySecretArn, dr: aurora.secondarySecretArn },
     };
     return { aurora, backups, database };
+}
+
+/**
+ * The secret's rotation runs in the primary region (the secret's home) and must reach the writer wherever it is: a
+ * peering from the primary region's private subnets (where the rotation function runs, in the orchestrator group, as
+ * AuroraPair's `rotation` says) to the DR region's database subnets, on PostgreSQL only.
+ */
+function defineRotationPath(config: StackConfig, primary: Region, dr: Region): RotationPeering {
+    return new RotationPeering("rotation-peering", {
+        stack: config.stack,
+        account: config.account,
+        client: {
+            region: primary.name,
+            provider: primary.provider,
+            vpcId: primary.network.vpcId,
+            vpcCidr: primary.network.cidr,
+            subnetCidrs: primary.network.privateSubnetCidrs,
+            routeTableIds: primary.network.privateRouteTableIds,
+            securityGroupId: primary.network.orchestratorSecurityGroupId,
+        },
+        database: {
+            region: dr.name,
+            provider: dr.provider,
+            vpcId: dr.network.vpcId,
+            vpcCidr: dr.network.cidr,
+            subnetCidrs: dr.network.isolatedSubnetCidrs,
+            routeTableIds: dr.network.isolatedRouteTableIds,
+            securityGroupId: dr.network.databaseSecurityGroupId,
+        },
+        tags: config.tags,
+    });
 }
 
 /** The alert topic of each region; every alarm and event rule of a region notifies its own region's topic. */
@@ -402,14 +471,13 @@ function defineMonitoring(
     alerts: AlertTopics,
     storage: ReturnType<typeof defineBuckets>,
     data: ReturnType<typeof defineDataTier>,
-    failover: FailoverOrchestrator,
+    failover: ReturnType<typeof defineFailover>,
 ): MonitoringOutputs {
     const database = data.database;
     const thresholds = config.alarms;
     const rpoSeconds = config.objectives.rpo.seconds;
-    // Two alarms watch the replication lag, on purpose: this one pages people when the lag exceeds the RPO; the
-    // failover orchestrator's own (at failover.replicationLagThresholdSeconds) starts its assessment.
-    const replicationLag = { secondaryClusterIdentifier: database.clusterIdentifiers.dr, region: dr.name, rpoSeconds };
+    // Two alarms watch each cluster's replication lag, on purpose: this one pages people when the lag exceeds the RPO;
+    // the failover orchestrator's own (at failover.replicationLagThresholdSeconds) starts its assessment.
     const route = (name: string, from: Region, to: Region) => `${name} from ${from.name} to ${to.name}`;
     const monitoring = (region: Region, topicArn: pulumi.Output<string>, clusterIdentifier: pulumi.Output<string>) =>
         new RegionalMonitoring(
@@ -420,13 +488,14 @@ function defineMonitoring(
                 region: region.name,
                 topicArn,
                 database: { clusterIdentifier, maxCapacity: config.database.maxCapacity, thresholds },
-                replicationLag: { ...replicationLag, createAlarm: region.role === "dr" },
-                // Graphed on both dashboards; alarmed on in the DR region, where the function runs.
+                // Each cluster's lag, in its own region (published while it is a secondary, which either can be).
+                replicationLag: { secondaryClusterIdentifier: clusterIdentifier, region: region.name, rpoSeconds, createAlarm: true },
+                // Each region's own orchestrator, graphed and alarmed on in its region.
                 orchestrator: {
-                    region: dr.name,
-                    functionName: failover.functionName,
-                    deadLetterQueueName: failover.deadLetterQueueArn.apply((arn) => arn.split(":").pop()!),
-                    createAlarms: region.role === "dr",
+                    region: region.name,
+                    functionName: failover[region.role].functionName,
+                    deadLetterQueueName: failover[region.role].deadLetterQueueArn.apply((arn) => arn.split(":").pop()!),
+                    createAlarms: true,
                 },
                 rpoSeconds,
                 guardDuty: config.monitoring.guardDuty,
@@ -474,8 +543,14 @@ function defineMonitoring(
             ...(config.environment === "prod"
                 ? { objectLockRetentionDays: config.logging.retentionDays, objectLockMode: "COMPLIANCE" as const }
                 : {}),
-            replica: { region: dr.name, provider: dr.provider, kmsKeyArn: dr.key.arn, accessLogBucket: storage.accessLogs.dr.bucketName },
-            backup: { planId: data.backups.planId, roleArn: data.backups.roleArn },
+            replica: {
+                region: dr.name,
+                provider: dr.provider,
+                kmsKeyArn: dr.key.arn,
+                accessLogBucket: storage.accessLogs.dr.bucketName,
+                backup: { planId: data.backups.planIds.dr, roleArn: data.backups.roleArn },
+            },
+            backup: { planId: data.backups.planIds.primary, roleArn: data.backups.roleArn },
             accessLogBucket: storage.accessLogs.primary.bucketName,
             protect: config.protect,
             tags: config.tags,
@@ -506,9 +581,10 @@ function defineMonitoring(
 }
 
 /**
- * The failover orchestrator, in the DR region: detection (replication-lag alarm, Route 53 health check, and its
- * alarm in us-east-1 forwarded by EventBridge on the `global` provider), the function that promotes the DR cluster
- * exactly once, and the writer record and `active-region` it repoints.
+ * Failover in both directions: the heartbeat of each region's cluster, the writer record (one, Route 53 being
+ * global), and an orchestrator in each region that promotes only its own region's cluster, started by its own
+ * cluster's replication lag or by the other region's heartbeat going silent (watched from us-east-1 through the
+ * `global` provider). Which region is the writer is not built in: each orchestrator reads the global cluster.
  */
 function defineFailover(
     config: StackConfig,
@@ -517,40 +593,72 @@ function defineFailover(
     alerts: AlertTopics,
     data: ReturnType<typeof defineDataTier>,
     global: aws.Provider,
-): FailoverOrchestrator {
-    return new FailoverOrchestrator(
-        "failover",
+): { primary: FailoverOrchestrator; dr: FailoverOrchestrator; writer: WriterRecord } {
+    const database = data.database;
+    // A headless secondary (dev's drInstances: 0) publishes no capacity metric: a heartbeat would be silent from the
+    // start. It cannot be promoted either (the readiness check needs an instance), so nothing needs to watch it.
+    const heartbeat = (region: Region) =>
+        new ClusterHeartbeat(
+            `${region.role}-heartbeat`,
+            {
+                stack: config.stack,
+                region: region.name,
+                clusterIdentifier: database.clusterIdentifiers[region.role],
+                alarmActions: [region.role === "primary" ? alerts.primaryTopicArn : alerts.drTopicArn],
+                tags: config.tags,
+            },
+            { providers: [region.provider] },
+        );
+    const heartbeats = { primary: heartbeat(primary), dr: config.database.drInstances > 0 ? heartbeat(dr) : undefined };
+    const active: RegionLabel = config.activeRegion === dr.name ? "dr" : "primary";
+    const writer = new WriterRecord(
+        "writer",
         {
             stack: config.stack,
-            account: config.account,
-            environment: config.environment,
-            primaryRegion: primary.name,
-            drRegion: dr.name,
-            mode: config.failover.mode,
-            globalClusterId: data.database.globalClusterId,
-            primaryClusterArn: data.database.clusterArns.primary,
-            drClusterArn: data.database.clusterArns.dr,
-            drClusterIdentifier: data.database.clusterIdentifiers.dr,
-            primaryWriterEndpoint: data.database.endpoints.primary.writer,
-            subnetIds: dr.network.privateSubnetIds,
-            securityGroupIds: [dr.network.orchestratorSecurityGroupId],
             zoneVpcs: [
-                { vpcId: dr.network.vpcId, region: dr.name },
                 { vpcId: primary.network.vpcId, region: primary.name },
+                { vpcId: dr.network.vpcId, region: dr.name },
             ],
-            kmsKeyArn: dr.key.arn,
-            alertTopicArns: [alerts.drTopicArn],
-            dnsTtlSeconds: config.failover.dnsTtlSeconds,
-            replicationLagThresholdSeconds: config.failover.replicationLagThresholdSeconds,
-            detectionWindowSeconds: config.failover.detectionWindow.seconds,
-            quorum: config.failover.quorum,
-            maxEventAgeSeconds: config.failover.maxEventAge.seconds,
-            logRetentionDays: config.logging.retentionDays,
-            // The us-east-1 alarm on the health check, forwarded to the DR region's event bus.
-            healthCheckMonitoringProvider: global,
-            protect: config.protect,
+            initialTarget: database.endpoints[active].writer,
+            ttlSeconds: config.failover.dnsTtlSeconds,
             tags: config.tags,
         },
-        { providers: [dr.provider] },
+        // Route 53 is global; the provider only carries the credentials.
+        { providers: [primary.provider] },
     );
+    const orchestrator = (self: Region, peer: Region, peerHeartbeat: ClusterHeartbeat | undefined) =>
+        new FailoverOrchestrator(
+            `${self.role}-failover`,
+            {
+                stack: config.stack,
+                account: config.account,
+                environment: config.environment,
+                region: self.name,
+                peerRegion: peer.name,
+                mode: config.failover.mode,
+                globalClusterId: database.globalClusterId,
+                clusterArn: database.clusterArns[self.role],
+                clusterIdentifier: database.clusterIdentifiers[self.role],
+                peerClusterArn: database.clusterArns[peer.role],
+                writerRecord: { hostedZoneId: writer.hostedZoneId, recordName: writer.recordName },
+                initialActiveRegion: config.activeRegion,
+                ...(peerHeartbeat !== undefined ? { peerHealthCheckId: peerHeartbeat.healthCheckId } : {}),
+                subnetIds: self.network.privateSubnetIds,
+                securityGroupIds: [self.network.orchestratorSecurityGroupId],
+                kmsKeyArn: self.key.arn,
+                alertTopicArns: [self.role === "primary" ? alerts.primaryTopicArn : alerts.drTopicArn],
+                dnsTtlSeconds: config.failover.dnsTtlSeconds,
+                replicationLagThresholdSeconds: config.failover.replicationLagThresholdSeconds,
+                detectionWindowSeconds: config.failover.detectionWindow.seconds,
+                quorum: config.failover.quorum,
+                maxEventAgeSeconds: config.failover.maxEventAge.seconds,
+                logRetentionDays: config.logging.retentionDays,
+                healthCheckMonitoringProvider: global,
+                protect: config.protect,
+                tags: config.tags,
+            },
+            // The DR region's orchestrator was the only one, named `failover`: the alias keeps its resources.
+            { providers: [self.provider], ...(self.role === "dr" ? { aliases: [{ name: "failover" }] } : {}) },
+        );
+    return { primary: orchestrator(primary, dr, heartbeats.dr), dr: orchestrator(dr, primary, heartbeats.primary), writer };
 }

@@ -64,9 +64,15 @@ export interface AuditTrailArgs {
          * @default - no access logs for the replica
          */
         readonly accessLogBucket?: pulumi.Input<string>;
+        /**
+         * The AWS Backup plan of that region that also backs up the replica bucket (a plan selects only resources of
+         * its own region).
+         * @default - the replica is not in a backup plan
+         */
+        readonly backup?: { readonly planId: pulumi.Input<string>; readonly roleArn: pulumi.Input<string> };
     };
     /**
-     * The AWS Backup plan that also backs up the trail bucket (its copy action reaches the replica's region).
+     * The AWS Backup plan of the trail's region that also backs up the trail bucket.
      * @default - the bucket is not in a backup plan
      */
     readonly backup?: { readonly planId: pulumi.Input<string>; readonly roleArn: pulumi.Input<string> };
@@ -282,5 +288,17 @@ export class AuditTrail extends pulumi.ComponentResource {
             // Versioning must be on at both ends before S3 accepts the configuration.
             { parent: this, dependsOn: [source.versioning, replica.versioning, rolePolicy] },
         );
+        if (args.replica.backup !== undefined) {
+            new aws.backup.Selection(
+                `${name}-replica-backup`,
+                {
+                    name: `${physicalName(args.stack, ["audit"], 128)}-replica-logs`,
+                    planId: args.replica.backup.planId,
+                    iamRoleArn: args.replica.backup.roleArn,
+                    resources: [replica.bucket.arn],
+                },
+                { parent: this, provider: args.replica.provider },
+            );
+        }
     }
 }

@@ -4,12 +4,13 @@ import * as random from "@pulumi/random";
 import {
     AURORA_ENGINE,
     BACKUP_WINDOW,
-    CLUSTER_PARAMETERS,
     clusterLogGroupName,
+    clusterParametersFor,
     ENHANCED_MONITORING,
     enhancedMonitoringPolicy,
     EXPORTED_LOGS,
     globalClusterProblems,
+    globalDbRpoProblem,
     logDataProtectionPolicy,
     MAINTENANCE_WINDOW,
     parameterGroupFamily,
@@ -67,6 +68,21 @@ export interface AuroraPairArgs {
     readonly maxCapacity: number;
     /** Days of Aurora automated backups (point-in-time restore inside each cluster). */
     readonly backupRetentionDays: number;
+    /**
+     * The region whose cluster is the writer as the deploy knows it (`healthcare-dr:activeRegion`): what must sit
+     * with the writer (the RPO ceiling) goes on that cluster only. Changing it only updates the two parameter groups
+     * in place; names, identifiers and everything that would force a replacement ignore it.
+     * @default - the primary side's region
+     */
+    readonly writerRegion?: string;
+    /**
+     * `rds.global_db_rpo` of the writer's cluster parameter group, in seconds (20 or more): Aurora holds commits on
+     * the writer while the secondary lags more. The other cluster's group never sets it (AWS's advice for two
+     * regions: the new writer after a failover would hold every commit).
+     * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html#aurora-global-database-manage-recovery
+     * @default - not set: nothing bounds the replication lag
+     */
+    readonly maxReplicationLagSeconds?: number;
     /**
      * Instances of the primary cluster: a writer and readers in other zones (Multi-AZ). At least 2.
      * @default 2
@@ -159,6 +175,7 @@ export class AuroraPair extends pulumi.ComponentResource {
         const logRetentionDays = args.logRetentionDays ?? 365;
         const tags = (suffix: string) => ({ ...args.tags, Name: `${name}-${suffix}` });
         const stateful = { protect, retainOnDelete: protect };
+        const writerRegion = args.writerRegion ?? args.primary.region;
 
         const problems = [
             ...(primaryInstances < 2
@@ -170,6 +187,14 @@ export class AuroraPair extends pulumi.ComponentResource {
                 ? [`primary and secondary are both in ${args.primary.region}; use two regions`]
                 : []),
             ...windowProblems(BACKUP_WINDOW, MAINTENANCE_WINDOW),
+            ...(writerRegion !== args.primary.region && writerRegion !== args.secondary.region
+                ? [
+                      `writerRegion is ${writerRegion}; give ${args.primary.region} or ${args.secondary.region}, the region of one of the two clusters`,
+                  ]
+                : []),
+            ...(args.maxReplicationLagSeconds !== undefined && globalDbRpoProblem(args.maxReplicationLagSeconds) !== undefined
+                ? [`maxReplicationLagSeconds: ${globalDbRpoProblem(args.maxReplicationLagSeconds)!}`]
+                : []),
         ];
         if (problems.length > 0) {
             throw new pulumi.ResourceError(`Invalid AuroraPair ${name}: ${problems.join("; ")}`, this);
@@ -241,13 +266,18 @@ export class AuroraPair extends pulumi.ComponentResource {
             { parent: this, provider: args.primary.provider, ...stateful },
         );
 
+        // The same group in each region, but for the RPO ceiling, which sits with the writer only. The description (which
+        // forces a replacement) never mentions the writer: moving it is an in-place update of both groups.
         const parameterGroup = (side: AuroraRegionArgs, role: string) =>
             new aws.rds.ClusterParameterGroup(
                 `${name}-${role}`,
                 {
                     family: parameterGroupFamily(args.engineVersion),
                     description: `healthcare-dr Aurora PostgreSQL ${args.engineVersion}: TLS only, connection and DDL logging`,
-                    parameters: CLUSTER_PARAMETERS.map((p) => ({ name: p.name, value: p.value, applyMethod: p.applyMethod })),
+                    parameters: clusterParametersFor({
+                        writer: side.region === writerRegion,
+                        ...(args.maxReplicationLagSeconds !== undefined ? { globalDbRpoSeconds: args.maxReplicationLagSeconds } : {}),
+                    }).map((p) => ({ name: p.name, value: p.value, applyMethod: p.applyMethod })),
                     tags: tags(role),
                 },
                 { parent: this, provider: side.provider },
@@ -381,9 +411,14 @@ export class AuroraPair extends pulumi.ComponentResource {
         instances(args.secondary, "secondary", secondaryCluster, secondaryIdentifier, secondaryInstances);
 
         // The secret's content: what the rotation function and the applications read. The host is the global writer
-        // endpoint, which follows the primary after a managed switchover or failover.
+        // endpoint, which Aurora points at the writer after a managed switchover or failover, so the credentials follow
+        // the writer whichever region it is in (never a regional cluster endpoint, never the private writer record).
+        // `ssl: true` makes the rotation function connect with TLS and verify-full only, never fall back to plain text
+        // (the SAR PostgreSQL functions try TLS then plain text when the key is absent; rds.force_ssl refuses the
+        // latter anyway).
         // @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-connecting.html
         // @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_secret_json_structure.html
+        // @see https://github.com/aws-samples/aws-secrets-manager-rotation-lambdas/blob/master/SecretsManagerRDSPostgreSQLRotationSingleUser/lambda_function.py
         const version = new aws.secretsmanager.SecretVersion(
             `${name}-master`,
             {
@@ -398,6 +433,7 @@ export class AuroraPair extends pulumi.ComponentResource {
                             password: pw,
                             dbname: databaseName,
                             dbClusterIdentifier: clusterId,
+                            ssl: true,
                         }),
                     ),
                 ),

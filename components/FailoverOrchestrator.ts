@@ -13,8 +13,9 @@ import {
     ORCHESTRATOR_TIMEOUT_SECONDS,
     orchestratorEnvironment,
     orchestratorFunctionName,
-    privateZoneName,
+    peerDownAlarmName,
     REPLICATION_LAG_ALARM,
+    replicationLagAlarmName,
     ROUTE53_METRICS_REGION,
     writerRecordName,
     type FailoverMode,
@@ -23,27 +24,25 @@ import { healthCheckAlarm } from "../lib/alarms";
 import { forwardToBusPolicy, orchestratorPolicy } from "../lib/failoverPolicy";
 import { serviceTrustPolicy, toJson } from "../lib/iam";
 import { physicalName } from "../lib/naming";
+import { ACTIVE_REGION_PARAMETER, pointerIgnoreChanges } from "../lib/pointers";
 import { bundleOrchestrator, LAMBDA_RUNTIME } from "../orchestrator/bundle";
 import { SignedLambdaCode } from "./SignedLambdaCode";
 import { tracingPolicy } from "../lib/tracing";
 
-/** A VPC the private hosted zone is associated with, so that applications there resolve the writer record. */
-export interface ZoneVpc {
-    readonly vpcId: pulumi.Input<string>;
-    readonly region: string;
-}
-
 export interface FailoverOrchestratorArgs {
     /** The account and partition ARNs and policies are written for (stack config; never looked up: static stability). */
     readonly account: AwsAccount;
-    /** The stack name: part of every deterministic name (function, lock table, record). */
+    /** The stack name: part of every deterministic name (function, lock table, alarms). */
     readonly stack: string;
     /** `dev` or `prod`: selects the parameter path `/healthcare/<environment>/`. */
     readonly environment: string;
-    /** The primary region (the one whose loss is detected). */
-    readonly primaryRegion: string;
-    /** The DR region: where everything of this component lives. Must be the region of the provider in the options. */
-    readonly drRegion: string;
+    /**
+     * This orchestrator's region: the only region it ever promotes, and where everything of this component lives.
+     * Must be the region of the provider in the options.
+     */
+    readonly region: string;
+    /** The other region of the global database, whose loss this orchestrator detects. */
+    readonly peerRegion: string;
     /**
      * `automatic`: an alarm starts the failover. `manual`: an alarm only notifies, with the command to run.
      * @default "automatic"
@@ -51,29 +50,38 @@ export interface FailoverOrchestratorArgs {
     readonly mode?: FailoverMode;
     /** The Aurora global cluster's identifier. */
     readonly globalClusterId: pulumi.Input<string>;
-    /** ARN of the primary cluster. */
-    readonly primaryClusterArn: pulumi.Input<string>;
-    /** ARN of the DR (secondary) cluster. */
-    readonly drClusterArn: pulumi.Input<string>;
-    /** Identifier of the DR cluster: the dimension of its replication-lag metric. */
-    readonly drClusterIdentifier: pulumi.Input<string>;
-    /** The primary cluster's writer endpoint: the writer record's first value (the orchestrator owns it afterwards). */
-    readonly primaryWriterEndpoint: pulumi.Input<string>;
-    /** Private subnets of the DR region for the function (reaching AWS APIs through the VPC endpoints). */
+    /** ARN of this region's cluster: the one this orchestrator promotes. */
+    readonly clusterArn: pulumi.Input<string>;
+    /** Identifier of this region's cluster: the dimension of its replication-lag metric. */
+    readonly clusterIdentifier: pulumi.Input<string>;
+    /** ARN of the peer region's cluster: the one whose loss is assessed. */
+    readonly peerClusterArn: pulumi.Input<string>;
+    /** The writer record the orchestrator repoints (WriterRecord). */
+    readonly writerRecord: { readonly hostedZoneId: pulumi.Input<string>; readonly recordName: pulumi.Input<string> };
+    /**
+     * The first value of this region's `active-region` parameter (`healthcare-dr:activeRegion`); the orchestrators own
+     * it afterwards and no update ever sends it.
+     */
+    readonly initialActiveRegion: string;
+    /**
+     * The Route 53 health check of the peer region's cluster heartbeat (ClusterHeartbeat). With
+     * `healthCheckMonitoringProvider`, an alarm on it in us-east-1 is forwarded here and starts an assessment.
+     * @default - the replication-lag alarm is the only trigger
+     */
+    readonly peerHealthCheckId?: pulumi.Input<string>;
+    /** Private subnets of this region for the function (reaching AWS APIs through the VPC endpoints). */
     readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
     /** Security groups of the function. */
     readonly securityGroupIds: pulumi.Input<pulumi.Input<string>[]>;
-    /** VPCs associated with the private hosted zone; the first is the DR region's. At least one. */
-    readonly zoneVpcs: readonly ZoneVpc[];
-    /** ARN of the DR region's customer-managed key: environment, lock table, queue and logs are encrypted with it. */
+    /** ARN of this region's customer-managed key: environment, lock table, queue and logs are encrypted with it. */
     readonly kmsKeyArn: pulumi.Input<string>;
-    /** SNS topics (in the DR region) told at start, success and failure. @default [] - no notifications */
+    /** SNS topics (in this region) told at start, success and failure. @default [] - no notifications */
     readonly alertTopicArns?: readonly pulumi.Input<string>[];
-    /** TTL of the writer record, seconds. @default 30 */
+    /** TTL of the writer record, seconds: written again with every repoint. @default 30 */
     readonly dnsTtlSeconds?: number;
-    /** Replication lag (seconds) above which the detection alarm fires. @default 60 */
+    /** Replication lag (seconds) of this region's cluster above which the detection alarm fires. @default 60 */
     readonly replicationLagThresholdSeconds?: number;
-    /** Seconds over which the signals of a lost primary must hold before an unplanned failover. @default 60 */
+    /** Seconds over which the signals of a lost peer must hold before an unplanned failover. @default 60 */
     readonly detectionWindowSeconds?: number;
     /** Signals (of FAILOVER_SIGNALS) that must agree before an unplanned failover. @default 2 */
     readonly quorum?: number;
@@ -82,11 +90,12 @@ export interface FailoverOrchestratorArgs {
     /** Days the function's logs are kept (a CloudWatch Logs retention value). @default 365 */
     readonly logRetentionDays?: number;
     /**
-     * A provider for us-east-1 (ROUTE53_METRICS_REGION), where Route 53 publishes health-check metrics. With it, an
-     * alarm on the health check is forwarded by EventBridge to the DR region as a second detection path. Used only
-     * for that alarm, the forwarding rule and target, and the forwarding role and its policy: nothing that stores data.
+     * A provider for us-east-1 (ROUTE53_METRICS_REGION), where Route 53 publishes health-check metrics. With it and
+     * `peerHealthCheckId`, an alarm on the peer's heartbeat check is declared there and forwarded by EventBridge to
+     * this region as a second, independent detection path. Used only for that alarm, the forwarding rule and target,
+     * and the forwarding role and its policy: nothing that stores data.
      * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html
-     * @default - no us-east-1 path; the replication-lag alarm in the DR region triggers the function directly
+     * @default - no us-east-1 path
      */
     readonly healthCheckMonitoringProvider?: aws.Provider;
     /** Protect the lock table (deletion protection, Pulumi protect). @default false */
@@ -96,11 +105,12 @@ export interface FailoverOrchestratorArgs {
 }
 
 /**
- * The failover orchestrator, in the DR region: a Lambda function (the code under orchestrator/, bundled with
- * esbuild) that promotes the DR cluster exactly once, repoints the writer record and `active-region`, and tells
- * on-call; its lock table, configuration parameters, private hosted zone and writer record; and the detection path:
- * the replication-lag alarm in the DR region, a Route 53 CLOUDWATCH_METRIC health check on it, and EventBridge
- * rules that deliver the alarm to the function. Nothing of it depends on the primary region being up.
+ * The failover orchestrator of one region: a Lambda function (the code under orchestrator/, bundled with esbuild)
+ * that promotes THIS region's cluster exactly once when the peer region's writer is lost (or on-call asks for a
+ * switchover or failover to this region), repoints the writer record and the `active-region` parameters, and tells
+ * on-call; its lock table and configuration parameters; and its detection paths: the replication-lag alarm of this
+ * region's cluster, and (from us-east-1) the alarm on the peer's heartbeat health check. Each region has one, so
+ * failover, failback and a second failover are the same code; nothing of it depends on the peer region being up.
  */
 export class FailoverOrchestrator extends pulumi.ComponentResource {
     public readonly functionName: pulumi.Output<string>;
@@ -108,32 +118,21 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
     public readonly roleArn: pulumi.Output<string>;
     public readonly lockTableName: pulumi.Output<string>;
     public readonly deadLetterQueueArn: pulumi.Output<string>;
-    public readonly hostedZoneId: pulumi.Output<string>;
-    /** The writer record applications connect to. */
-    public readonly writerRecordName: pulumi.Output<string>;
     public readonly replicationLagAlarmName: pulumi.Output<string>;
-    public readonly healthCheckId: pulumi.Output<string>;
+    /** Name of this region's `active-region` parameter. */
+    public readonly activeRegionParameterName: pulumi.Output<string>;
+    /** The alarms allowed to start the function. */
+    public readonly triggerAlarmNames: pulumi.Output<string[]>;
 
     constructor(name: string, args: FailoverOrchestratorArgs, opts: pulumi.ComponentResourceOptions) {
         super("healthcare:dr:FailoverOrchestrator", name, {}, opts);
-        const accountId = pulumi.output(args.account.accountId);
-        const partition = args.account.partition;
-        if (args.zoneVpcs.length === 0) {
-            throw new pulumi.ResourceError("zoneVpcs must list at least the DR region's VPC: a private hosted zone needs a VPC", this);
+        if (args.region === args.peerRegion) {
+            throw new pulumi.ResourceError(`region and peerRegion must differ (both ${args.region})`, this);
         }
         const mode = args.mode ?? "automatic";
-        const ttl = args.dnsTtlSeconds ?? 30;
-        const lagSeconds = args.replicationLagThresholdSeconds ?? 60;
-        const windowSeconds = args.detectionWindowSeconds ?? DETECTION_WINDOW_SECONDS.default;
-        const quorum = args.quorum ?? QUORUM.default;
-        const maxEventAgeSeconds = args.maxEventAgeSeconds ?? MAX_EVENT_AGE_SECONDS.default;
-        const lagAlarmName = physicalName(args.stack, ["failover", "replication-lag"], 255);
-        const healthAlarmName = physicalName(args.stack, ["failover", "health-check"], 255);
-        const protect = args.protect ?? false;
-        const topics = args.alertTopicArns ?? [];
-        const tags = (suffix: string) => ({ ...args.tags, Name: physicalName(args.stack, ["failover", suffix], 255) });
         const parent = { parent: this };
         const functionName = orchestratorFunctionName(args.stack);
+        const tags = this.tagger(args);
 
         const deadLetterQueue = new aws.sqs.Queue(
             `${name}-dlq`,
@@ -145,102 +144,14 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             },
             parent,
         );
-
-        const lockTable = new aws.dynamodb.Table(
-            `${name}-lock`,
-            {
-                name: lockTableName(args.stack),
-                billingMode: "PAY_PER_REQUEST",
-                hashKey: "lockId",
-                attributes: [{ name: "lockId", type: "S" }],
-                serverSideEncryption: { enabled: true, kmsKeyArn: args.kmsKeyArn },
-                pointInTimeRecovery: { enabled: true },
-                deletionProtectionEnabled: protect,
-                tags: tags("lock"),
-            },
-            { ...parent, protect },
-        );
-
-        const [firstVpc, ...otherVpcs] = args.zoneVpcs;
-        const zone = new aws.route53.Zone(
-            `${name}-zone`,
-            {
-                name: privateZoneName(args.stack),
-                comment: "Writer record of the Aurora global database; repointed by the failover orchestrator",
-                vpcs: [firstVpc!, ...otherVpcs].map((v) => ({ vpcId: v.vpcId, vpcRegion: v.region })),
-                tags: tags("zone"),
-            },
-            parent,
-        );
-        // A simple record with a short TTL, repointed by the function only after the DR cluster is the writer; not a
-        // Route 53 failover routing pair. A failover pair would answer with the DR endpoint as soon as the health
-        // check fails, while that cluster is still a read-only secondary (before promotion), and would answer with
-        // the old primary again once its check recovers, even if that primary is isolated and no longer the writer:
-        // two writers reachable by name (split brain). Here DNS follows the promotion, never the health check.
-        // @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-types.html
-        const record = new aws.route53.Record(
-            `${name}-writer`,
-            {
-                zoneId: zone.zoneId,
-                name: writerRecordName(args.stack),
-                type: "CNAME",
-                ttl,
-                records: [args.primaryWriterEndpoint],
-            },
-            { ...parent, ignoreChanges: ["records"] },
-        ); // the orchestrator owns the value after a failover
-
-        const parameter = (key: string, value: pulumi.Input<string>, extra: Partial<aws.ssm.ParameterArgs> = {}) =>
-            new aws.ssm.Parameter(
-                `${name}-${key}`,
-                {
-                    name: `${failoverParameterPath(args.environment)}/${key}`,
-                    type: "String",
-                    value,
-                    tags: tags(key),
-                    ...extra,
-                },
-                parent,
-            );
-        const P = FAILOVER_PARAMETERS;
-        parameter(P.stack, args.stack);
-        parameter(P.mode, mode);
-        parameter(P.globalClusterId, args.globalClusterId);
-        // The function runs in the DR region: its own region and cluster, and the peer (the primary) whose loss it detects.
-        parameter(P.region, args.drRegion);
-        parameter(P.clusterArn, args.drClusterArn);
-        parameter(P.peerRegion, args.primaryRegion);
-        parameter(P.peerClusterArn, args.primaryClusterArn);
-        parameter(P.hostedZoneId, zone.zoneId);
-        parameter(P.recordName, record.fqdn);
-        parameter(P.recordTtl, String(ttl));
-        // Only these alarms may start a run; any other alarm event is rejected by the function.
-        parameter(P.alarmNames, [lagAlarmName, ...(args.healthCheckMonitoringProvider !== undefined ? [healthAlarmName] : [])].join(","), {
-            type: "StringList",
-        });
-        parameter(P.detectionWindowSeconds, String(windowSeconds));
-        parameter(P.quorum, String(quorum));
-        parameter(P.maxEventAgeSeconds, String(maxEventAgeSeconds));
-        parameter(P.replicationLagThresholdSeconds, String(lagSeconds));
-        if (topics.length > 0) {
-            parameter(
-                P.topicArns,
-                pulumi.all([...topics]).apply((arns) => arns.join(",")),
-                { type: "StringList" },
-            );
+        const lockTable = this.lockTable(name, args);
+        const lagAlarm = this.replicationLagAlarm(name, args, mode);
+        const alarmNames: pulumi.Output<string>[] = [lagAlarm.name];
+        const peerDown = this.peerDownPath(name, args);
+        if (peerDown !== undefined) {
+            alarmNames.push(peerDown);
         }
-        const activeRegion = new aws.ssm.Parameter(
-            `${name}-active-region`,
-            {
-                name: activeRegionParameterName(args.environment),
-                type: "String",
-                value: args.primaryRegion,
-                description: "Region of the database writer; applications read it; the failover orchestrator sets it",
-                tags: tags("active-region"),
-            },
-            { ...parent, ignoreChanges: ["value"] },
-        );
-
+        const activeRegion = this.parameters(name, args, mode, alarmNames);
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-logs`,
             {
@@ -251,70 +162,12 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             },
             parent,
         );
-
-        const role = new aws.iam.Role(
-            `${name}-role`,
-            {
-                assumeRolePolicy: toJson(serviceTrustPolicy("lambda.amazonaws.com")),
-                description: "FailoverOrchestrator: promotes the DR cluster and repoints the writer",
-                tags: tags("role"),
-            },
-            parent,
-        );
-        const globalClusterArn = pulumi.interpolate`arn:${partition}:rds::${accountId}:global-cluster:${args.globalClusterId}`;
-        const policy = new aws.iam.RolePolicy(
-            `${name}-policy`,
-            {
-                role: role.id,
-                policy: pulumi
-                    .all([
-                        pulumi.all({
-                            p: partition,
-                            accountId,
-                            g: globalClusterArn,
-                            primaryArn: args.primaryClusterArn,
-                            drArn: args.drClusterArn,
-                            drId: args.drClusterIdentifier,
-                            zoneId: zone.zoneId,
-                            tableArn: lockTable.arn,
-                            dlqArn: deadLetterQueue.arn,
-                            logArn: logGroup.arn,
-                            keyArn: args.kmsKeyArn,
-                        }),
-                        pulumi.all([...topics]),
-                    ])
-                    .apply(([v, topicArns]) =>
-                        toJson(
-                            orchestratorPolicy({
-                                partition: v.p,
-                                accountId: v.accountId,
-                                region: args.drRegion,
-                                peerRegion: args.primaryRegion,
-                                globalClusterArn: v.g,
-                                clusterArn: v.drArn,
-                                clusterIdentifier: v.drId,
-                                peerClusterArn: v.primaryArn,
-                                hostedZoneId: v.zoneId,
-                                recordName: writerRecordName(args.stack),
-                                parameterPath: failoverParameterPath(args.environment),
-                                activeRegionParameter: activeRegionParameterName(args.environment),
-                                lockTableArn: v.tableArn,
-                                deadLetterQueueArn: v.dlqArn,
-                                logGroupArn: v.logArn,
-                                kmsKeyArn: v.keyArn,
-                                topicArns,
-                            }),
-                        ),
-                    ),
-            },
-            parent,
-        );
-
+        const { role, policy } = this.role(name, args, { lockTable, deadLetterQueue, logGroup });
         const fn = new aws.lambda.Function(
             `${name}-function`,
             {
                 name: functionName,
-                description: `Promotes the ${args.drRegion} cluster of the ${args.stack} global database and repoints the writer`,
+                description: `Promotes the ${args.region} cluster of the ${args.stack} global database and repoints the writer`,
                 runtime: LAMBDA_RUNTIME,
                 handler: "index.handler",
                 ...this.signedCode(name, args),
@@ -345,19 +198,72 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                 // A retry of a failed run resumes it; after two, the event goes to the dead-letter queue.
                 maximumRetryAttempts: 2,
                 // An event older than this is rejected by the function as stale evidence: stop retrying it then.
-                maximumEventAgeInSeconds: maxEventAgeSeconds,
+                maximumEventAgeInSeconds: args.maxEventAgeSeconds ?? MAX_EVENT_AGE_SECONDS.default,
             },
             parent,
         );
+        this.trigger(name, args, fn, alarmNames, mode);
 
-        const lagAlarm = new aws.cloudwatch.MetricAlarm(
+        this.functionName = fn.name;
+        this.functionArn = fn.arn;
+        this.roleArn = role.arn;
+        this.lockTableName = lockTable.name;
+        this.deadLetterQueueArn = deadLetterQueue.arn;
+        this.replicationLagAlarmName = lagAlarm.name;
+        this.activeRegionParameterName = activeRegion.name;
+        this.triggerAlarmNames = pulumi.all(alarmNames);
+        this.registerOutputs({
+            functionName: this.functionName,
+            functionArn: this.functionArn,
+            roleArn: this.roleArn,
+            lockTableName: this.lockTableName,
+            deadLetterQueueArn: this.deadLetterQueueArn,
+            replicationLagAlarmName: this.replicationLagAlarmName,
+            activeRegionParameterName: this.activeRegionParameterName,
+            triggerAlarmNames: this.triggerAlarmNames,
+        });
+    }
+
+    private tagger(args: FailoverOrchestratorArgs): (suffix: string) => Record<string, string> {
+        return (suffix) => ({ ...args.tags, Name: physicalName(args.stack, ["failover", args.region, suffix], 255) });
+    }
+
+    /** The lock table: one run at a time in this region, and the run record a retried or resumed run reads. */
+    private lockTable(name: string, args: FailoverOrchestratorArgs): aws.dynamodb.Table {
+        const protect = args.protect ?? false;
+        return new aws.dynamodb.Table(
+            `${name}-lock`,
+            {
+                name: lockTableName(args.stack),
+                billingMode: "PAY_PER_REQUEST",
+                hashKey: "lockId",
+                attributes: [{ name: "lockId", type: "S" }],
+                serverSideEncryption: { enabled: true, kmsKeyArn: args.kmsKeyArn },
+                pointInTimeRecovery: { enabled: true },
+                deletionProtectionEnabled: protect,
+                tags: this.tagger(args)("lock"),
+            },
+            { parent: this, protect },
+        );
+    }
+
+    /**
+     * The first trigger: this region's cluster falling behind its writer. AuroraGlobalDBReplicationLag is published
+     * for a secondary only, so while this region's cluster is the writer the alarm sees no data and stays OK
+     * (`notBreaching`): the same alarm is right in both roles, with no deploy after a failover. Silence of the peer
+     * writer is the heartbeat path's job (`peerDownPath`), not this alarm's.
+     * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-monitoring.html
+     */
+    private replicationLagAlarm(name: string, args: FailoverOrchestratorArgs, mode: FailoverMode): aws.cloudwatch.MetricAlarm {
+        const lagSeconds = args.replicationLagThresholdSeconds ?? 60;
+        return new aws.cloudwatch.MetricAlarm(
             `${name}-replication-lag`,
             {
-                name: lagAlarmName,
-                alarmDescription: `The DR cluster has not been in step with the primary for ${REPLICATION_LAG_ALARM.evaluationPeriods} minutes (or no data): the failover orchestrator assesses the primary (${mode} mode).`,
+                name: replicationLagAlarmName(args.stack),
+                alarmDescription: `The ${args.region} cluster has been more than ${lagSeconds} s behind the writer in ${args.peerRegion} for ${REPLICATION_LAG_ALARM.evaluationPeriods} minutes: the ${args.region} failover orchestrator assesses the writer (${mode} mode).`,
                 namespace: "AWS/RDS",
                 metricName: "AuroraGlobalDBReplicationLag",
-                dimensions: { DBClusterIdentifier: args.drClusterIdentifier },
+                dimensions: { DBClusterIdentifier: args.clusterIdentifier },
                 statistic: "Maximum",
                 period: REPLICATION_LAG_ALARM.periodSeconds,
                 evaluationPeriods: REPLICATION_LAG_ALARM.evaluationPeriods,
@@ -365,141 +271,245 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                 // The metric is in milliseconds.
                 threshold: lagSeconds * 1000,
                 comparisonOperator: "GreaterThanThreshold",
-                treatMissingData: "breaching",
-                alarmActions: [...topics],
-                tags: tags("replication-lag"),
+                treatMissingData: "notBreaching",
+                alarmActions: [...(args.alertTopicArns ?? [])],
+                tags: this.tagger(args)("replication-lag"),
             },
-            parent,
+            { parent: this },
         );
+    }
 
-        // CLOUDWATCH_METRIC health checks follow the alarm's metric data; missing data means the primary is silent.
-        // @see https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html
-        const healthCheck = new aws.route53.HealthCheck(
-            `${name}-health`,
+    /**
+     * The second trigger, independent of the first: the peer's heartbeat health check (ClusterHeartbeat) watched from
+     * us-east-1, where Route 53 publishes HealthCheckStatus, and an alarm must be in its metric's region. An
+     * EventBridge rule there forwards the alarm's state changes to this region's default bus, where the trigger rule
+     * delivers them to the function. Only these five resources use the us-east-1 provider; nothing that stores data.
+     * Returns the alarm's name, or undefined when the path is not configured.
+     * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html
+     * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html
+     */
+    private peerDownPath(name: string, args: FailoverOrchestratorArgs): pulumi.Output<string> | undefined {
+        if (args.healthCheckMonitoringProvider === undefined || args.peerHealthCheckId === undefined) {
+            return undefined;
+        }
+        const accountId = pulumi.output(args.account.accountId);
+        const tags = this.tagger(args);
+        const monitoring = { parent: this, provider: args.healthCheckMonitoringProvider };
+        const definition = healthCheckAlarm<pulumi.Input<string>>({
+            key: `failover-${args.peerRegion}`,
+            healthCheckId: args.peerHealthCheckId,
+            what: `the ${args.peerRegion} database's heartbeat, watched for the ${args.region} failover orchestrator`,
+        });
+        const alarm = new aws.cloudwatch.MetricAlarm(
+            `${name}-peer-down`,
             {
-                type: "CLOUDWATCH_METRIC",
-                cloudwatchAlarmName: lagAlarm.name,
-                cloudwatchAlarmRegion: args.drRegion,
-                insufficientDataHealthStatus: "Unhealthy",
-                tags: tags("health"),
+                name: peerDownAlarmName(args.stack, args.peerRegion),
+                alarmDescription: definition.description,
+                namespace: definition.metric.namespace,
+                metricName: definition.metric.metricName,
+                dimensions: definition.metric.dimensions,
+                statistic: definition.metric.statistic,
+                period: definition.metric.period,
+                evaluationPeriods: definition.evaluationPeriods,
+                datapointsToAlarm: definition.datapointsToAlarm,
+                threshold: definition.threshold,
+                comparisonOperator: definition.comparisonOperator,
+                treatMissingData: definition.treatMissingData,
+                // No alarm actions: a topic here would be a second copy of the alert path outside the stack's
+                // regions. EventBridge receives every state change whatever the actions.
+                tags: tags("peer-down"),
             },
-            parent,
+            monitoring,
         );
+        // A bus in another region is a target like any other: its ARN, and a role EventBridge assumes to call
+        // PutEvents on it. Same account: the default bus accepts its own account's events, so no policy on the
+        // receiving bus is needed.
+        // @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html
+        const bus = pulumi.interpolate`arn:${args.account.partition}:events:${args.region}:${accountId}:event-bus/default`;
+        const forwardRole = new aws.iam.Role(
+            `${name}-forward`,
+            {
+                assumeRolePolicy: accountId.apply((id) => toJson(serviceTrustPolicy("events.amazonaws.com", id))),
+                description: `FailoverOrchestrator: forwards the ${args.peerRegion} heartbeat alarm from ${ROUTE53_METRICS_REGION} to the ${args.region} event bus`,
+                tags: tags("forward"),
+            },
+            monitoring,
+        );
+        const forwardPolicy = new aws.iam.RolePolicy(
+            `${name}-forward`,
+            { role: forwardRole.id, policy: bus.apply((b) => toJson(forwardToBusPolicy(b))) },
+            monitoring,
+        );
+        const forward = new aws.cloudwatch.EventRule(
+            `${name}-forward`,
+            {
+                description: `Forwards the ${args.peerRegion} heartbeat alarm to the ${args.region} event bus, where that region's failover orchestrator runs`,
+                eventPattern: alarm.name.apply((n) => JSON.stringify(alarmPattern([n]))),
+                tags: tags("forward"),
+            },
+            monitoring,
+        );
+        new aws.cloudwatch.EventTarget(
+            `${name}-forward`,
+            { rule: forward.name, arn: bus, roleArn: forwardRole.arn },
+            // The role must be able to put events before the first alarm is forwarded.
+            { ...monitoring, dependsOn: [forwardPolicy] },
+        );
+        return alarm.name;
+    }
 
-        const alarmNames: pulumi.Input<string>[] = [lagAlarm.name];
-        if (args.healthCheckMonitoringProvider !== undefined) {
-            // Route 53 publishes HealthCheckStatus in us-east-1 only, and an alarm watches metrics of its own region:
-            // the alarm is declared there, and an EventBridge rule there forwards its state changes to the DR region's
-            // default bus, where the trigger rule below delivers them to the function. Only these five resources use
-            // this provider; nothing that stores data does.
-            // @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html
-            // @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html
-            const monitoring = { parent: this, provider: args.healthCheckMonitoringProvider };
-            const definition = healthCheckAlarm<pulumi.Input<string>>({
-                key: "failover",
-                healthCheckId: healthCheck.id,
-                what: `the primary database region (${args.primaryRegion}), through the replication-lag alarm`,
-            });
-            const healthAlarm = new aws.cloudwatch.MetricAlarm(
-                `${name}-health`,
-                {
-                    name: healthAlarmName,
-                    alarmDescription: definition.description,
-                    namespace: definition.metric.namespace,
-                    metricName: definition.metric.metricName,
-                    dimensions: definition.metric.dimensions,
-                    statistic: definition.metric.statistic,
-                    period: definition.metric.period,
-                    evaluationPeriods: definition.evaluationPeriods,
-                    datapointsToAlarm: definition.datapointsToAlarm,
-                    threshold: definition.threshold,
-                    comparisonOperator: definition.comparisonOperator,
-                    treatMissingData: definition.treatMissingData,
-                    // No alarm actions: a topic here would be a second copy of the alert path outside the UK and EU.
-                    // EventBridge receives every state change whatever the actions.
-                    tags: tags("health-check"),
-                },
-                monitoring,
+    /**
+     * The function's configuration, read at every invocation, and this region's `active-region` parameter, which the
+     * orchestrators own after its creation. Returns the latter.
+     */
+    private parameters(
+        name: string,
+        args: FailoverOrchestratorArgs,
+        mode: FailoverMode,
+        alarmNames: readonly pulumi.Output<string>[],
+    ): aws.ssm.Parameter {
+        const tags = this.tagger(args);
+        const parameter = (key: string, value: pulumi.Input<string>, extra: Partial<aws.ssm.ParameterArgs> = {}) =>
+            new aws.ssm.Parameter(
+                `${name}-${key}`,
+                { name: `${failoverParameterPath(args.environment)}/${key}`, type: "String", value, tags: tags(key), ...extra },
+                { parent: this },
             );
-            alarmNames.push(healthAlarm.name);
-            // A bus in another region is a target like any other: its ARN, and a role EventBridge assumes to call
-            // PutEvents on it. Same account: the default bus accepts its own account's events, so no policy on the
-            // receiving bus is needed.
-            // @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html
-            // @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-perms.html
-            const bus = pulumi.interpolate`arn:${partition}:events:${args.drRegion}:${accountId}:event-bus/default`;
-            const forwardRole = new aws.iam.Role(
-                `${name}-forward`,
-                {
-                    assumeRolePolicy: accountId.apply((id) => toJson(serviceTrustPolicy("events.amazonaws.com", id))),
-                    description: `FailoverOrchestrator: forwards the health-check alarm from ${ROUTE53_METRICS_REGION} to the ${args.drRegion} event bus`,
-                    tags: tags("forward"),
-                },
-                monitoring,
-            );
-            const forwardPolicy = new aws.iam.RolePolicy(
-                `${name}-forward`,
-                { role: forwardRole.id, policy: bus.apply((b) => toJson(forwardToBusPolicy(b))) },
-                monitoring,
-            );
-            const forward = new aws.cloudwatch.EventRule(
-                `${name}-forward`,
-                {
-                    description: `Forwards the health-check alarm to the ${args.drRegion} event bus, where the failover orchestrator runs`,
-                    eventPattern: healthAlarm.name.apply((alarm) => JSON.stringify(alarmPattern([alarm]))),
-                    tags: tags("forward"),
-                },
-                monitoring,
-            );
-            new aws.cloudwatch.EventTarget(
-                `${name}-forward`,
-                { rule: forward.name, arn: bus, roleArn: forwardRole.arn },
-                // The role must be able to put events before the first alarm is forwarded.
-                { ...monitoring, dependsOn: [forwardPolicy] },
+        const P = FAILOVER_PARAMETERS;
+        const topics = args.alertTopicArns ?? [];
+        parameter(P.stack, args.stack);
+        parameter(P.mode, mode);
+        parameter(P.globalClusterId, args.globalClusterId);
+        parameter(P.region, args.region);
+        parameter(P.clusterArn, args.clusterArn);
+        parameter(P.peerRegion, args.peerRegion);
+        parameter(P.peerClusterArn, args.peerClusterArn);
+        parameter(P.hostedZoneId, args.writerRecord.hostedZoneId);
+        parameter(P.recordName, args.writerRecord.recordName);
+        parameter(P.recordTtl, String(args.dnsTtlSeconds ?? 30));
+        // Only these alarms may start a run; any other alarm event is rejected by the function.
+        parameter(
+            P.alarmNames,
+            pulumi.all([...alarmNames]).apply((names) => names.join(",")),
+            { type: "StringList" },
+        );
+        parameter(P.detectionWindowSeconds, String(args.detectionWindowSeconds ?? DETECTION_WINDOW_SECONDS.default));
+        parameter(P.quorum, String(args.quorum ?? QUORUM.default));
+        parameter(P.maxEventAgeSeconds, String(args.maxEventAgeSeconds ?? MAX_EVENT_AGE_SECONDS.default));
+        parameter(P.replicationLagThresholdSeconds, String(args.replicationLagThresholdSeconds ?? 60));
+        if (topics.length > 0) {
+            parameter(
+                P.topicArns,
+                pulumi.all([...topics]).apply((arns) => arns.join(",")),
+                { type: "StringList" },
             );
         }
+        return new aws.ssm.Parameter(
+            `${name}-active-region`,
+            {
+                name: activeRegionParameterName(args.environment),
+                type: "String",
+                value: args.initialActiveRegion,
+                description: "Region of the database writer; applications read it; the failover orchestrators set it",
+                tags: tags("active-region"),
+            },
+            // The orchestrators own the value: no update may ever send the value stored in state (AWS-FACTS.md,
+            // ignoreChanges), so every property an update could change is ignored.
+            { parent: this, ignoreChanges: pointerIgnoreChanges(ACTIVE_REGION_PARAMETER) },
+        );
+    }
 
+    /** The function's role and its one inline policy: exactly what the runtime calls, on exactly these resources. */
+    private role(
+        name: string,
+        args: FailoverOrchestratorArgs,
+        owned: { lockTable: aws.dynamodb.Table; deadLetterQueue: aws.sqs.Queue; logGroup: aws.cloudwatch.LogGroup },
+    ): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
+        const accountId = pulumi.output(args.account.accountId);
+        const partition = args.account.partition;
+        const role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                assumeRolePolicy: toJson(serviceTrustPolicy("lambda.amazonaws.com")),
+                description: `FailoverOrchestrator: promotes the ${args.region} cluster and repoints the writer`,
+                tags: this.tagger(args)("role"),
+            },
+            { parent: this },
+        );
+        const globalClusterArn = pulumi.interpolate`arn:${partition}:rds::${accountId}:global-cluster:${args.globalClusterId}`;
+        const topics = args.alertTopicArns ?? [];
+        const policy = new aws.iam.RolePolicy(
+            `${name}-policy`,
+            {
+                role: role.id,
+                policy: pulumi
+                    .all([
+                        pulumi.all({
+                            accountId,
+                            globalClusterArn,
+                            clusterArn: args.clusterArn,
+                            clusterIdentifier: args.clusterIdentifier,
+                            peerClusterArn: args.peerClusterArn,
+                            hostedZoneId: args.writerRecord.hostedZoneId,
+                            lockTableArn: owned.lockTable.arn,
+                            deadLetterQueueArn: owned.deadLetterQueue.arn,
+                            logGroupArn: owned.logGroup.arn,
+                            kmsKeyArn: args.kmsKeyArn,
+                        }),
+                        pulumi.all([...topics]),
+                    ])
+                    .apply(([v, topicArns]) =>
+                        toJson(
+                            orchestratorPolicy({
+                                partition,
+                                accountId: v.accountId,
+                                region: args.region,
+                                peerRegion: args.peerRegion,
+                                globalClusterArn: v.globalClusterArn,
+                                clusterArn: v.clusterArn,
+                                clusterIdentifier: v.clusterIdentifier,
+                                peerClusterArn: v.peerClusterArn,
+                                hostedZoneId: v.hostedZoneId,
+                                recordName: writerRecordName(args.stack),
+                                parameterPath: failoverParameterPath(args.environment),
+                                activeRegionParameter: activeRegionParameterName(args.environment),
+                                lockTableArn: v.lockTableArn,
+                                deadLetterQueueArn: v.deadLetterQueueArn,
+                                logGroupArn: v.logGroupArn,
+                                kmsKeyArn: v.kmsKeyArn,
+                                topicArns,
+                            }),
+                        ),
+                    ),
+            },
+            { parent: this },
+        );
+        return { role, policy };
+    }
+
+    /** The EventBridge rule on this region's bus that delivers the allowed alarms to the function. */
+    private trigger(
+        name: string,
+        args: FailoverOrchestratorArgs,
+        fn: aws.lambda.Function,
+        alarmNames: readonly pulumi.Output<string>[],
+        mode: FailoverMode,
+    ): void {
         const rule = new aws.cloudwatch.EventRule(
             `${name}-trigger`,
             {
                 description: `Delivers the failover alarms to the orchestrator (${mode} mode)`,
-                eventPattern: pulumi.all(alarmNames).apply((names) => JSON.stringify(alarmPattern(names))),
-                tags: tags("trigger"),
+                eventPattern: pulumi.all([...alarmNames]).apply((names) => JSON.stringify(alarmPattern(names))),
+                tags: this.tagger(args)("trigger"),
             },
-            parent,
+            { parent: this },
         );
         const permission = new aws.lambda.Permission(
             `${name}-trigger`,
-            {
-                function: fn.name,
-                action: "lambda:InvokeFunction",
-                principal: "events.amazonaws.com",
-                sourceArn: rule.arn,
-            },
-            parent,
+            { function: fn.name, action: "lambda:InvokeFunction", principal: "events.amazonaws.com", sourceArn: rule.arn },
+            { parent: this },
         );
-        new aws.cloudwatch.EventTarget(`${name}-trigger`, { rule: rule.name, arn: fn.arn }, { ...parent, dependsOn: [permission] });
-
-        this.functionName = fn.name;
-        this.functionArn = fn.arn;
-        this.roleArn = role.arn;
-        this.lockTableName = lockTable.name;
-        this.deadLetterQueueArn = deadLetterQueue.arn;
-        this.hostedZoneId = zone.zoneId;
-        this.writerRecordName = record.fqdn;
-        this.replicationLagAlarmName = lagAlarm.name;
-        this.healthCheckId = healthCheck.id;
-        this.registerOutputs({
-            functionName: this.functionName,
-            functionArn: this.functionArn,
-            roleArn: this.roleArn,
-            lockTableName: this.lockTableName,
-            deadLetterQueueArn: this.deadLetterQueueArn,
-            hostedZoneId: this.hostedZoneId,
-            writerRecordName: this.writerRecordName,
-            replicationLagAlarmName: this.replicationLagAlarmName,
-            healthCheckId: this.healthCheckId,
-        });
+        new aws.cloudwatch.EventTarget(`${name}-trigger`, { rule: rule.name, arn: fn.arn }, { parent: this, dependsOn: [permission] });
     }
 
     /**

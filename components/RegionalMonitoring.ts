@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { backupFailurePattern, guardDutyHighSeverityPattern } from "../lib/alerting";
+import { backupFailurePattern, guardDutyHighSeverityPattern, secretRotationFailurePattern } from "../lib/alerting";
 import {
     BACKUP_METRICS,
     RUNBOOK_SECTIONS,
@@ -50,13 +50,14 @@ export interface RegionalMonitoringArgs {
         readonly thresholds: DatabaseThresholds;
     };
     /**
-     * The global database's secondary cluster: its replication lag is graphed on every dashboard, and alarmed on here
-     * when `createAlarm` is true (only in the secondary's own region, where the metric is published).
+     * This region's cluster as a member of the global database: its replication lag, published while it is a
+     * secondary (either region's cluster can be), is graphed, and alarmed on when `createAlarm` is true (only in the
+     * cluster's own region, where the metric is published).
      * @default - no replication-lag graph or alarm
      */
     readonly replicationLag?: {
         readonly secondaryClusterIdentifier: pulumi.Input<string>;
-        /** Region of the secondary cluster. */
+        /** Region of the cluster. */
         readonly region: string;
         readonly rpoSeconds: number;
         /** Create the alarm here; false when another component (the failover orchestrator) owns it. */
@@ -92,7 +93,7 @@ export interface RegionalMonitoringArgs {
 
 /**
  * What watches one region: GuardDuty (with S3 and RDS protection) and its high-severity findings, AWS Backup job
- * failures, the CloudWatch alarms on the region's database (and, where given, replication lag and the failover
+ * failures, failed secret rotations, the CloudWatch alarms on the region's database (and, where given, replication lag and the failover
  * orchestrator), all notifying the region's own alert topic, and the region's dashboard, drawn from the same metric
  * definitions as the alarms.
  */
@@ -111,6 +112,8 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
         const detector = (args.guardDuty ?? "create") === "create" ? this.guardDutyDetector(name, tags) : undefined;
         this.rule("guardduty-high-severity", guardDutyHighSeverityPattern(), RUNBOOK_SECTIONS.guardDutyFinding, name, args, tags);
         this.rule("backup-job-failed", backupFailurePattern(), RUNBOOK_SECTIONS.backupJobFailed, name, args, tags);
+        // In every region: the secret rotates where it lives, and a promoted replica would rotate in the DR region.
+        this.rule("secrets-rotation-failed", secretRotationFailurePattern(), RUNBOOK_SECTIONS.secretRotationFailed, name, args, tags);
 
         // The alarms of this region, from the pure definitions.
         const alarms: AlarmDefinition<pulumi.Input<string>>[] = [];
@@ -247,7 +250,7 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
 
     private lagArgs(args: RegionalMonitoringArgs) {
         const lag = args.replicationLag!;
-        return { where: `secondary cluster (${lag.region})`, rpoSeconds: lag.rpoSeconds };
+        return { where: `${lag.region} cluster (while a secondary)`, rpoSeconds: lag.rpoSeconds };
     }
 
     private orchestratorInputs(args: RegionalMonitoringArgs): {
@@ -309,7 +312,7 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
                 : [];
         return [
             { title: `Database: ${args.role} cluster (${args.region})`, graphs: database, emptyText: "No Aurora cluster in this region." },
-            { title: "Global database replication lag", graphs: lag, emptyText: "No secondary cluster." },
+            { title: "Global database replication lag", graphs: lag, emptyText: "No cluster of the global database in this region." },
             { title: `S3 replication from ${args.region}`, graphs: s3, emptyText: "No replication rule has its source in this region." },
             {
                 title: `AWS Backup (${args.region})`,

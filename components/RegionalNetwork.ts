@@ -87,6 +87,16 @@ export class RegionalNetwork extends pulumi.ComponentResource {
     public readonly dbSubnetGroupName: pulumi.Output<string>;
     /** The flow-log group's name. */
     public readonly flowLogGroupName: pulumi.Output<string>;
+    /** The VPC's CIDR block. */
+    public readonly cidr: string;
+    /** CIDR blocks of the private subnets, in zone order (from the subnet plan: plain values). */
+    public readonly privateSubnetCidrs: readonly string[];
+    /** CIDR blocks of the isolated (database) subnets, in zone order. */
+    public readonly isolatedSubnetCidrs: readonly string[];
+    /** The private tier's route tables, one per zone, in zone order: where a path to another network is routed from. */
+    public readonly privateRouteTableIds: readonly pulumi.Output<string>[];
+    /** The isolated tier's route table (one for all zones), in a list like the private tier's. */
+    public readonly isolatedRouteTableIds: readonly pulumi.Output<string>[];
 
     constructor(name: string, args: RegionalNetworkArgs, opts: pulumi.ComponentResourceOptions) {
         super("healthcare:dr:RegionalNetwork", name, {}, opts);
@@ -186,6 +196,8 @@ export class RegionalNetwork extends pulumi.ComponentResource {
 
         // Isolated tier: a route table with the local route only. No internet gateway, no NAT, no endpoint routes:
         // the database needs none of them, so nothing in these subnets can reach (or be reached from) outside the VPC.
+        // The one exception is declared elsewhere and named here: RotationPeering adds, in the DR region, the return
+        // routes to the primary region's private subnets, where the secret rotation function runs.
         const isolatedTable = new aws.ec2.RouteTable(
             `${name}-isolated`,
             { vpcId: vpc.id, tags: tags("isolated", { Tier: "isolated" }) },
@@ -389,6 +401,11 @@ export class RegionalNetwork extends pulumi.ComponentResource {
         this.endpointSecurityGroupId = endpointSg.id;
         this.dbSubnetGroupName = subnetGroup.name;
         this.flowLogGroupName = flowLogGroup.name;
+        this.cidr = args.cidr;
+        this.privateSubnetCidrs = subnetsOfTier(plan, "private").map((p) => p.cidr);
+        this.isolatedSubnetCidrs = subnetsOfTier(plan, "isolated").map((p) => p.cidr);
+        this.privateRouteTableIds = privateTables.map((t) => t.id);
+        this.isolatedRouteTableIds = [isolatedTable.id];
         this.registerOutputs({
             vpcId: this.vpcId,
             publicSubnetIds: this.publicSubnetIds,
@@ -400,6 +417,8 @@ export class RegionalNetwork extends pulumi.ComponentResource {
             endpointSecurityGroupId: this.endpointSecurityGroupId,
             dbSubnetGroupName: this.dbSubnetGroupName,
             flowLogGroupName: this.flowLogGroupName,
+            privateRouteTableIds: this.privateRouteTableIds,
+            isolatedRouteTableIds: this.isolatedRouteTableIds,
         });
     }
 }

@@ -64,6 +64,8 @@ export interface StackConfig {
         readonly backupRetentionDays: number;
         /** Instances of the secondary cluster; at least 1 in prod. */
         readonly drInstances: number;
+        /** `rds.global_db_rpo` on the writer's cluster parameter group; `undefined`: the lag is not bounded. */
+        readonly maxReplicationLagSeconds?: number;
     };
     readonly objectives: { readonly rto: Duration; readonly rpo: Duration };
     readonly alerts: { readonly emails: readonly string[] };
@@ -228,7 +230,9 @@ function resolve(parsed: ParsedStackConfig, environment: Environment, stack: str
         alarms: { ...parsed.alarms },
         budget: { monthlyUsd: parsed.budget.monthlyUsd ?? DEFAULT_MONTHLY_BUDGET_USD[environment] },
         monitoring: { ...parsed.monitoring },
-        buckets: parsed.buckets.map((dataSet) => resolveDataSet(dataSet, { objectLockByDefault: environment === "prod" })),
+        buckets: parsed.buckets.map((dataSet) =>
+            resolveDataSet(dataSet, { objectLockByDefault: environment === "prod", reverseReplicationByDefault: environment === "prod" }),
+        ),
         tags: baseTags({ project, environment, stack, extra: parsed.tags }),
     };
 }

@@ -12,6 +12,7 @@ import { defaultAvailabilityZones, isZoneOf, REGION_CODES } from "../lib/regions
 import { NAT_MODES } from "../lib/subnets";
 import { MAX_STACK_TAGS, PROGRAM_TAG_KEYS, TAG_LIMITS } from "../lib/tags";
 import { DETECTION_WINDOW_SECONDS, FAILOVER_MODES, FAILOVER_SIGNALS, MAX_EVENT_AGE_SECONDS, QUORUM } from "../lib/failover";
+import { GLOBAL_DB_RPO } from "../lib/database";
 
 /** The config namespace: the Pulumi project name. */
 export const NAMESPACE = "healthcare-dr";
@@ -147,6 +148,12 @@ const zoneList = z
 /** How NAT gateways are laid out in a region (see lib/subnets.ts). */
 const natMode = z.enum(NAT_MODES, { error: `must be one of ${NAT_MODES.join(", ")}` });
 
+/**
+ * The allowed values of `database.maxReplicationLagSeconds`: Aurora's range for `rds.global_db_rpo`.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html#aurora-global-database-manage-recovery
+ */
+const MAX_REPLICATION_LAG_RANGE = `must be a whole number of seconds from ${GLOBAL_DB_RPO.minSeconds} to ${GLOBAL_DB_RPO.maxSeconds} (rds.global_db_rpo), and no more than objectives.rpo`;
+
 /** Instances of the secondary (DR) cluster: 0 (headless, dev only) up to 15 Aurora replicas. */
 export const DR_INSTANCES = { min: 0, max: 15 } as const;
 
@@ -212,6 +219,19 @@ export const databaseSchema = z.strictObject({
         .min(DR_INSTANCES.min, { error: `must be a whole number from ${DR_INSTANCES.min} to ${DR_INSTANCES.max}` })
         .max(DR_INSTANCES.max, { error: `must be at most ${DR_INSTANCES.max} (the Aurora limit of replicas per cluster)` })
         .default(1),
+    /**
+     * The database's RPO ceiling: `rds.global_db_rpo` on the writer's cluster parameter group (the cluster in
+     * `activeRegion`). Aurora holds commits on the writer while the secondary lags more than this, so a failover loses
+     * at most this many seconds of committed data; unset, nothing bounds the lag (the data-loss budget says so).
+     */
+    maxReplicationLagSeconds: z
+        .number({ error: MAX_REPLICATION_LAG_RANGE })
+        .int({ error: MAX_REPLICATION_LAG_RANGE })
+        .min(GLOBAL_DB_RPO.minSeconds, {
+            error: `must be at least ${GLOBAL_DB_RPO.minSeconds} seconds: the smallest rds.global_db_rpo Aurora accepts (${MAX_REPLICATION_LAG_RANGE})`,
+        })
+        .max(GLOBAL_DB_RPO.maxSeconds, { error: MAX_REPLICATION_LAG_RANGE })
+        .optional(),
 });
 
 export const objectivesSchema = z.strictObject({
@@ -385,8 +405,11 @@ export const dataSetSchema = z.strictObject({
         .regex(DATA_SET_NAME.pattern, {
             error: "may contain lower-case letters, digits and hyphens only, and must start and end with a letter or digit (it becomes part of bucket names)",
         }),
-    /** Replicate the DR bucket back to the primary as well, for failback. */
-    reverseReplication: flag.default(false),
+    /**
+     * Replicate the DR bucket back to the primary as well, so that objects written while the DR region is the writer
+     * reach the home region before a failback. Defaults to true in prod, false in dev (see `resolveDataSet`).
+     */
+    reverseReplication: flag.optional(),
     lifecycle: z
         .strictObject({
             /** Days before current objects move to S3 Intelligent-Tiering. */
@@ -528,6 +551,19 @@ export const stackConfigSchema = z
             }
         },
         whenValid(["database", "minCapacity"], ["database", "maxCapacity"]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            const ceiling = cfg.database.maxReplicationLagSeconds;
+            if (ceiling !== undefined && ceiling > cfg.objectives.rpo.seconds) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["database", "maxReplicationLagSeconds"],
+                    message: `must not exceed objectives.rpo (${cfg.objectives.rpo.text}, ${cfg.objectives.rpo.seconds} s): a ceiling above the objective does not hold it; allowed: ${GLOBAL_DB_RPO.minSeconds} to ${cfg.objectives.rpo.seconds}`,
+                });
+            }
+        },
+        whenValid(["database", "maxReplicationLagSeconds"], ["objectives", "rpo"]),
     );
 
 /**

@@ -62,10 +62,12 @@ export const RUNBOOK_SECTIONS = {
     s3ReplicationLatency: "S3 replication latency above the RPO",
     s3ReplicationFailed: "S3 replication failed operations",
     backupJobFailed: "AWS Backup job failed",
+    secretRotationFailed: "Secret rotation failed",
     orchestratorErrors: "Failover orchestrator errors",
     orchestratorThrottles: "Failover orchestrator throttled",
     orchestratorDeadLetters: "Failover orchestrator dead-letter queue not empty",
     healthCheck: "Route 53 health check failing",
+    heartbeat: "Database heartbeat silent",
     guardDutyFinding: "GuardDuty high-severity finding",
     budget: "Monthly budget alert",
 } as const;
@@ -238,8 +240,10 @@ export function databaseAlarms<D>(args: DatabaseAlarmArgs<D>): AlarmDefinition<D
  * `AuroraGlobalDBReplicationLag` of the secondary cluster above the recovery point objective. The metric is in
  * milliseconds and is published for the secondary cluster, in the secondary's region.
  *
- * Missing data is "breaching": the secondary reports lag only while it replicates, so silence means the primary region
- * is unreachable or the secondary was detached or promoted; either way the RPO is no longer being kept.
+ * Missing data is "notBreaching": a cluster publishes lag only while it is a secondary, and either region's cluster can
+ * be the writer, which publishes none; the same alarm must be quiet on the writer and watchful on the secondary,
+ * without a deploy after a failover. A writer that goes silent is caught by its heartbeat (lib/heartbeat.ts),
+ * watched from the other region.
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-monitoring.html
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.AuroraMonitoring.Metrics.html
  */
@@ -261,9 +265,9 @@ export function replicationLagAlarm<D>(args: { secondaryClusterIdentifier: D; wh
         datapointsToAlarm: 3,
         threshold: args.rpoSeconds * 1000,
         comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "breaching",
+        treatMissingData: "notBreaching",
         missingDataReason:
-            "breaching: the secondary reports lag only while it replicates; silence means the primary is unreachable or the secondary was detached or promoted.",
+            "not breaching: a cluster reports lag only while it is a secondary; the writer reports none, and a silent writer is the heartbeat's to catch.",
         runbookSection: RUNBOOK_SECTIONS.replicationLag,
         what: `Aurora global database: the ${args.where} is more than the RPO (${args.rpoSeconds} s) behind the primary for 3 minutes; a failover now would lose more data than the RPO allows.`,
     });

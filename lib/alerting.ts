@@ -1,6 +1,7 @@
 /**
  * Who may publish to the alert topics, and which events reach them: the topic policy, the EventBridge patterns of
- * GuardDuty findings and AWS Backup failures, and the notifications of the monthly budget. Pure functions.
+ * GuardDuty findings, AWS Backup failures and failed secret rotations, and the notifications of the monthly budget.
+ * Pure functions.
  */
 import { policyDocument, type PolicyDocument, type PolicyStatement } from "./iam";
 
@@ -83,6 +84,26 @@ export function backupFailurePattern(): string {
         source: ["aws.backup"],
         "detail-type": [...BACKUP_JOB_EVENTS],
         $or: [{ detail: { state: [...BACKUP_FAILED_STATES] } }, { detail: { status: [...BACKUP_FAILED_STATES] } }],
+    });
+}
+
+/**
+ * The Secrets Manager event that says a rotation failed: a CloudTrail event that is not an API call, which
+ * EventBridge receives on the default bus of the secret's region as "AWS Service Event via CloudTrail" (best effort).
+ * A failed rotation leaves the secret on its current password (the pending one is not staged), so nothing breaks at
+ * once, which is why it must be said out loud: the next one fails too until the cause is fixed.
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieve-ct-entries.html
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/monitoring-eventbridge.html
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html
+ */
+export const SECRET_ROTATION_FAILURE_EVENTS = ["RotationFailed"] as const;
+
+/** Failed rotations of any secret of the region, as Secrets Manager sends them to EventBridge. */
+export function secretRotationFailurePattern(): string {
+    return JSON.stringify({
+        source: ["aws.secretsmanager"],
+        "detail-type": ["AWS Service Event via CloudTrail"],
+        detail: { eventSource: ["secretsmanager.amazonaws.com"], eventName: [...SECRET_ROTATION_FAILURE_EVENTS] },
     });
 }
 

@@ -20,7 +20,10 @@ export interface LifecycleSettings {
 export interface DataSet {
     /** Name of the data set, e.g. `clinical-documents`; part of the bucket names. */
     readonly name: string;
-    /** Replicate the DR bucket back to the primary (for failback) as well. */
+    /**
+     * Replicate the DR bucket back to the primary as well: after a failover the DR bucket takes the writes, and
+     * without this rule the objects written there never reach the home region, so a failback would lose them.
+     */
     readonly reverseReplication: boolean;
     readonly lifecycle: LifecycleSettings;
     /**
@@ -47,19 +50,28 @@ export const DEFAULT_OBJECT_LOCK_RETENTION_DAYS = 365;
 /** A data set as the stack file gives it, after validation and the schema's own defaults. */
 export interface ParsedDataSet {
     readonly name: string;
-    readonly reverseReplication: boolean;
+    readonly reverseReplication?: boolean | undefined;
     readonly lifecycle: LifecycleSettings;
     readonly objectLockRetentionDays?: number | undefined;
 }
 
+/** What the environment decides for a data set that does not say. */
+export interface DataSetDefaults {
+    /** Lock objects for `DEFAULT_OBJECT_LOCK_RETENTION_DAYS` (prod). */
+    readonly objectLockByDefault: boolean;
+    /** Replicate the DR bucket back to the primary (prod): failback loses no object. */
+    readonly reverseReplicationByDefault: boolean;
+}
+
 /**
- * Fills in the defaults that depend on the environment: prod locks objects for a year unless the data set says
- * otherwise; dev has no Object Lock unless the data set asks for it (locked objects would stop `pulumi destroy`).
+ * Fills in the defaults that depend on the environment: prod locks objects for a year and replicates both ways
+ * unless the data set says otherwise; dev has no Object Lock (locked objects would stop `pulumi destroy`) and one
+ * direction (half the replication cost) unless the data set asks for them.
  */
-export function resolveDataSet(parsed: ParsedDataSet, env: { objectLockByDefault: boolean }): DataSet {
+export function resolveDataSet(parsed: ParsedDataSet, env: DataSetDefaults): DataSet {
     return {
         name: parsed.name,
-        reverseReplication: parsed.reverseReplication,
+        reverseReplication: parsed.reverseReplication ?? env.reverseReplicationByDefault,
         lifecycle: { ...parsed.lifecycle },
         objectLockRetentionDays:
             parsed.objectLockRetentionDays ?? (env.objectLockByDefault ? DEFAULT_OBJECT_LOCK_RETENTION_DAYS : undefined),

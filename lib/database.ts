@@ -58,6 +58,45 @@ export const CLUSTER_PARAMETERS: readonly ClusterParameter[] = [
 ];
 
 /**
+ * `rds.global_db_rpo`, Aurora PostgreSQL's recovery point objective for a global database: Aurora blocks commits on
+ * the primary while no secondary cluster's RPO lag is below it, and lets them go again once one is, so a failover
+ * never loses more than this many seconds of committed data. Valid values are 20 to 2,147,483,647 seconds; the
+ * parameter is dynamic (applies at once, no reboot). The price is availability: while replication is broken (the
+ * secondary region lost, say), commits on the primary wait.
+ * With two regions AWS advises setting it in the primary cluster's parameter group only: set in the secondary's too,
+ * the new primary after a failover has no secondary within the limit (the old region is gone) and holds every commit.
+ * So it follows the writer: `clusterParametersFor` puts it in the writer's group only.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html#aurora-global-database-manage-recovery
+ */
+export const GLOBAL_DB_RPO = { parameter: "rds.global_db_rpo", minSeconds: 20, maxSeconds: 2_147_483_647 } as const;
+
+/** What is wrong with a `rds.global_db_rpo` value, or `undefined` when Aurora accepts it. */
+export function globalDbRpoProblem(seconds: number): string | undefined {
+    if (!Number.isInteger(seconds) || seconds < GLOBAL_DB_RPO.minSeconds || seconds > GLOBAL_DB_RPO.maxSeconds) {
+        return `${GLOBAL_DB_RPO.parameter} is ${seconds}; Aurora accepts whole seconds from ${GLOBAL_DB_RPO.minSeconds} to ${GLOBAL_DB_RPO.maxSeconds}`;
+    }
+    return undefined;
+}
+
+/**
+ * The cluster parameters of one member of the global database: `CLUSTER_PARAMETERS` everywhere, plus the RPO ceiling
+ * (`rds.global_db_rpo`) in the writer's group only, when one is set. The two groups differ in nothing else, so moving
+ * the writer moves one parameter from one group to the other: two in-place updates (ModifyDBClusterParameterGroup,
+ * and ResetDBClusterParameterGroup for the one that loses it), never a replacement.
+ * @see https://www.pulumi.com/registry/packages/aws/api-docs/rds/clusterparametergroup/
+ */
+export function clusterParametersFor(args: { readonly writer: boolean; readonly globalDbRpoSeconds?: number }): ClusterParameter[] {
+    if (!args.writer || args.globalDbRpoSeconds === undefined) {
+        return [...CLUSTER_PARAMETERS];
+    }
+    const problem = globalDbRpoProblem(args.globalDbRpoSeconds);
+    if (problem !== undefined) {
+        throw new Error(problem);
+    }
+    return [...CLUSTER_PARAMETERS, { name: GLOBAL_DB_RPO.parameter, value: String(args.globalDbRpoSeconds), applyMethod: "immediate" }];
+}
+
+/**
  * Why a set of cluster parameters would write statement text (patient data) to the exported log; empty when none.
  * The values that leak: slow-statement logging on, statement logging beyond `none`/`ddl`, pgAudit logging bind
  * parameters or data access classes (`read`, `write`, `all`, which log each statement with its literals), and the

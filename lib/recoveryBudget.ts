@@ -6,13 +6,19 @@
  * Recovery time (RTO budget) = detection (the alarm, then the orchestrator's detection window) + operator response
  * (manual mode only) + orchestration (the sum of the run's step deadlines, or a drill's measurement) + promotion +
  * DNS TTL.
- * Data loss (RPO budget) of a regional failover = the larger of the database's replication-lag alarm threshold and
- * the S3 Replication Time Control window. A restore from backup (logical corruption copied to both regions) is a
+ * Data loss (RPO budget) of a regional failover = the larger of the database's guaranteed bound and the S3
+ * Replication Time Control window. The database's bound is `database.maxReplicationLagSeconds`, which the program sets
+ * as `rds.global_db_rpo` on the writer (Aurora holds commits rather than let the lag exceed it); without it nothing
+ * bounds the lag, and the budget says "not bounded" (`rpoBounded: false`, `rpoSeconds: null`) rather than quote the
+ * lag alarm's threshold, which only notifies. A restore from backup (logical corruption copied to both regions) is a
  * different scenario, reported beside it as `backupRpoSeconds`.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html#aurora-global-database-manage-recovery
  */
 import type { StackConfig } from "../config";
-import { HOURLY_SCHEDULE } from "./backup";
+import { COPY_SCHEDULE, longestGapMinutes } from "./backup";
+import { formatSeconds } from "./duration";
 import { HEALTH_CHECK_ALARM, orchestrationDeadlineSeconds, REPLICATION_LAG_ALARM } from "./failover";
+import { heartbeatDetectionSeconds } from "./heartbeat";
 
 /**
  * Promotion of the secondary cluster: "you can promote a secondary ... to take full read/write workloads in under a
@@ -30,10 +36,17 @@ export const AURORA_PROMOTION_SECONDS = 60;
 export const S3_RTC_SECONDS = 15 * 60;
 
 export interface RecoveryBudget {
-    /** Worst-case time from the loss of the primary region to a working writer in the DR region, in seconds. */
+    /**
+     * The failover the budget is for: from the writer's region as the deploy knows it (`healthcare-dr:activeRegion`)
+     * to the other region. Detection and orchestration are the same both ways; what is replicated towards `to` is not.
+     */
+    readonly direction: { readonly from: string; readonly to: string };
+    /** Worst-case time from the loss of the writer's region to a working writer in the other region, in seconds. */
     readonly rtoSeconds: number;
-    /** Worst-case data loss of a regional failover, in seconds. */
-    readonly rpoSeconds: number;
+    /** Worst-case data loss of a regional failover, in seconds; `null` when a term has no bound (`rpoBounded`). */
+    readonly rpoSeconds: number | null;
+    /** False when nothing bounds the database's replication lag (no `database.maxReplicationLagSeconds`). */
+    readonly rpoBounded: boolean;
     readonly rto: {
         /**
          * The slower of the alarm paths (each designed to catch the loss of the primary on its own), then the
@@ -51,21 +64,34 @@ export interface RecoveryBudget {
         readonly dnsTtlSeconds: number;
     };
     readonly rpo: {
-        readonly databaseSeconds: number;
-        readonly objectStorageSeconds: number;
+        /** What the database guarantees: `rds.global_db_rpo` (`database.maxReplicationLagSeconds`); `null`: not bounded. */
+        readonly databaseSeconds: number | null;
+        /** The lag at which the DR region's alarm starts the orchestrator: it notifies, it bounds nothing. */
+        readonly databaseLagAlarmSeconds: number;
+        /** S3 Replication Time Control towards `direction.to`; `null` when a data set is not replicated that way. */
+        readonly objectStorageSeconds: number | null;
+        /**
+         * Data sets whose writes in `direction.from` never reach `direction.to`: the DR region's buckets replicate home
+         * only with `buckets[].reverseReplication` (on by default in prod).
+         */
+        readonly unreplicatedDataSets: readonly string[];
     };
-    /** Data loss when restoring from the cross-region backup copies: the interval between scheduled backups. */
+    /**
+     * Data loss when restoring in one region from the other region's copies (both the region's own cluster and its own
+     * continuous backups lost): the interval of the copy rule. A point-in-time restore from a region's own continuous
+     * backup loses minutes.
+     */
     readonly backupRpoSeconds: number;
 }
 
 /**
- * Detection through Route 53: the health check is of type CLOUDWATCH_METRIC, so its status follows the replication-lag
- * alarm's state (a request interval and failure threshold apply to endpoint checks only); then the health-check
- * alarm in us-east-1 needs its own `period x evaluation periods`.
+ * Detection through Route 53: the lost writer's heartbeat alarm (lib/heartbeat.ts) sees three silent minutes, the
+ * CLOUDWATCH_METRIC health check follows the alarm's state (a request interval and failure threshold apply to
+ * endpoint checks only), then the alarm on the check in us-east-1 needs its own `period x evaluation periods`.
  * @see https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html
  */
 export function healthCheckDetectionSeconds(): number {
-    return replicationLagDetectionSeconds() + HEALTH_CHECK_ALARM.periodSeconds * HEALTH_CHECK_ALARM.evaluationPeriods;
+    return heartbeatDetectionSeconds() + HEALTH_CHECK_ALARM.periodSeconds * HEALTH_CHECK_ALARM.evaluationPeriods;
 }
 
 /** Detection through the replication-lag alarm in the DR region: `period x evaluation periods`. */
@@ -74,27 +100,16 @@ export function replicationLagDetectionSeconds(): number {
 }
 
 /**
- * Seconds between runs of a schedule expression of the forms AWS Backup rules use here: every N hours (hour field
- * `*` + `/N`, e.g. HOURLY_SCHEDULE) or daily at a fixed hour. Undefined for anything else.
+ * The longest wait, in seconds, between runs of a daily AWS Backup schedule expression (lib/backup.ts
+ * `dailyRunMinutes`: every N hours, at listed hours, daily at a fixed hour). Undefined for anything else.
  */
 export function scheduleIntervalSeconds(expression: string): number | undefined {
-    const fields = /^cron\((.+)\)$/.exec(expression.trim())?.[1]?.split(/\s+/);
-    if (fields === undefined || fields.length !== 6) {
-        return undefined;
-    }
-    const [minute, hour, dayOfMonth] = fields;
-    if (!/^\d+$/.test(minute!) || (dayOfMonth !== "*" && dayOfMonth !== "?")) {
-        return undefined;
-    }
-    const everyHours = /^\*\/(\d+)$/.exec(hour!)?.[1];
-    if (everyHours !== undefined) {
-        return Number(everyHours) * 3600;
-    }
-    return /^\d+$/.test(hour!) ? 86_400 : undefined;
+    const minutes = longestGapMinutes([expression]);
+    return minutes === undefined ? undefined : minutes * 60;
 }
 
 export function recoveryBudget(
-    config: Pick<StackConfig, "failover" | "buckets">,
+    config: Pick<StackConfig, "failover" | "buckets" | "database" | "primaryRegion" | "drRegion" | "activeRegion">,
     measured?: { readonly orchestrationMs: number },
 ): RecoveryBudget {
     const healthCheckSeconds = healthCheckDetectionSeconds();
@@ -115,16 +130,54 @@ export function recoveryBudget(
         promotionSeconds: AURORA_PROMOTION_SECONDS,
         dnsTtlSeconds: config.failover.dnsTtlSeconds,
     };
+    const fromDr = config.activeRegion === config.drRegion;
+    const direction = { from: config.activeRegion, to: fromDr ? config.primaryRegion : config.drRegion };
+    // Source buckets (primary) always replicate to the DR region; the replicas replicate home only when asked to.
+    const unreplicatedDataSets = fromDr ? config.buckets.filter((d) => !d.reverseReplication).map((d) => d.name) : [];
     const rpo = {
-        databaseSeconds: config.failover.replicationLagThresholdSeconds,
-        objectStorageSeconds: config.buckets.length > 0 ? S3_RTC_SECONDS : 0,
+        databaseSeconds: config.database.maxReplicationLagSeconds ?? null,
+        databaseLagAlarmSeconds: config.failover.replicationLagThresholdSeconds,
+        objectStorageSeconds: unreplicatedDataSets.length > 0 ? null : config.buckets.length > 0 ? S3_RTC_SECONDS : 0,
+        unreplicatedDataSets,
     };
     return {
+        direction,
         rtoSeconds:
             rto.detectionSeconds + rto.operatorResponseSeconds + rto.orchestrationSeconds + rto.promotionSeconds + rto.dnsTtlSeconds,
-        rpoSeconds: Math.max(rpo.databaseSeconds, rpo.objectStorageSeconds),
+        rpoSeconds:
+            rpo.databaseSeconds === null || rpo.objectStorageSeconds === null
+                ? null
+                : Math.max(rpo.databaseSeconds, rpo.objectStorageSeconds),
+        rpoBounded: rpo.databaseSeconds !== null && rpo.objectStorageSeconds !== null,
         rto,
         rpo,
-        backupRpoSeconds: scheduleIntervalSeconds(HOURLY_SCHEDULE) ?? 86_400,
+        backupRpoSeconds: scheduleIntervalSeconds(COPY_SCHEDULE) ?? 86_400,
     };
+}
+
+/** What the config key that bounds the database's data loss is called, for messages. */
+export const DATABASE_RPO_KEY = "database.maxReplicationLagSeconds";
+
+/**
+ * The database's term of the data-loss budget, for people: the bound Aurora enforces, or why there is none.
+ * `at most 10m (rds.global_db_rpo holds commits beyond it)`; `not bounded: ...`.
+ */
+export function databaseRpoText(budget: Pick<RecoveryBudget, "rpo">): string {
+    const { databaseSeconds, databaseLagAlarmSeconds } = budget.rpo;
+    return databaseSeconds !== null
+        ? `at most ${formatSeconds(databaseSeconds)} (rds.global_db_rpo holds commits beyond it)`
+        : `not bounded (nothing holds commits back; the lag alarm at ${formatSeconds(databaseLagAlarmSeconds)} only notifies: set ${DATABASE_RPO_KEY})`;
+}
+
+/** The object-storage term of the data-loss budget, for people: `15m (S3 RTC)`, or which data sets are not replicated. */
+export function objectStorageRpoText(budget: Pick<RecoveryBudget, "rpo" | "direction">): string {
+    const { objectStorageSeconds, unreplicatedDataSets } = budget.rpo;
+    return objectStorageSeconds !== null
+        ? formatSeconds(objectStorageSeconds)
+        : `not bounded (${unreplicatedDataSets.join(", ")} not replicated from ${budget.direction.from} to ${budget.direction.to}: set buckets[].reverseReplication)`;
+}
+
+/** The whole data-loss budget for people: `15m`, or `not bounded`. */
+export function rpoBudgetText(budget: Pick<RecoveryBudget, "rpoSeconds">): string {
+    return budget.rpoSeconds === null ? "not bounded" : `${formatSeconds(budget.rpoSeconds)} (${budget.rpoSeconds} s)`;
 }

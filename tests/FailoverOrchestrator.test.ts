@@ -16,26 +16,29 @@ import {
     HEALTH_CHECK_ALARM,
     ORCHESTRATOR_RESERVED_CONCURRENCY,
     orchestrationDeadlineSeconds,
+    peerDownAlarmName,
     ROUTE53_METRICS_REGION,
     writerRecordName,
 } from "../lib/failover";
 import { actionsOf, isWildcardAction, type PolicyDocument } from "../lib/iam";
 import {
     AURORA_PROMOTION_SECONDS,
+    databaseRpoText,
     healthCheckDetectionSeconds,
-    replicationLagDetectionSeconds,
     recoveryBudget,
+    rpoBudgetText,
     S3_RTC_SECONDS,
     scheduleIntervalSeconds,
 } from "../lib/recoveryBudget";
-import { HOURLY_SCHEDULE } from "../lib/backup";
+import { COPY_SCHEDULE } from "../lib/backup";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { toItem } from "../orchestrator/src/lock";
 import { buildEvent, invoke, parseFailoverArgs, reportFollowed } from "../tools/failover";
 import { parseEvent } from "../orchestrator/src/events";
-import type { PlannedResource } from "./harness/program";
+import type { PlannedResource, ProgramRun } from "./harness/program";
+import { heartbeatAlarmName, heartbeatDetectionSeconds } from "../lib/heartbeat";
 import { planStack, resourceNamed, resourcesOfType, STACKS } from "./harness/stacks";
 
 const T = {
@@ -59,287 +62,347 @@ const MINIMAL = { "healthcare-dr:accountId": "123456789012", "healthcare-dr:aler
 /** What the orchestrator may declare in us-east-1: the detection path's control plane, nothing that stores data. */
 const US_EAST_1_TYPES: readonly string[] = [T.alarm, T.rule, T.target, T.role, T.policy];
 const onGlobalProvider = (r: PlannedResource) => r.provider?.endsWith("::pulumi:providers:aws::global") === true;
+const componentOf = (run: ProgramRun, cell: "primary" | "dr") =>
+    run.resources.find((r) => r.type === "healthcare:dr:FailoverOrchestrator" && r.name === `${cell}-failover`)!;
+
+type Cell = "primary" | "dr";
+const CELLS: readonly Cell[] = ["primary", "dr"];
+const regionOf = (run: { config: { primaryRegion: string; drRegion: string } }, cell: Cell) =>
+    cell === "primary" ? run.config.primaryRegion : run.config.drRegion;
+const peerOf = (cell: Cell): Cell => (cell === "primary" ? "dr" : "primary");
 
 describe("FailoverOrchestrator", () => {
     for (const stack of STACKS) {
         describe(`stack ${stack}`, () => {
-            it("runs the bundled orchestrator on Node.js 22 in the DR region, with room for the on-call CLI next to the alarm runs", async () => {
-                const run = await planStack(stack);
-                const fn = resourceNamed(run, T.fn, "failover-function");
-                expect(fn.region).to.equal(run.config.drRegion);
-                expect(fn.inputs).to.include({
-                    name: orchestratorFunctionName(stack),
-                    runtime: "nodejs22.x",
-                    handler: "index.handler",
-                    reservedConcurrentExecutions: ORCHESTRATOR_RESERVED_CONCURRENCY,
-                    timeout: ORCHESTRATOR_TIMEOUT_SECONDS,
+            for (const cell of CELLS) {
+                describe(`the ${cell} region's orchestrator`, () => {
+                    const n = (suffix: string) => `${cell}-failover-${suffix}`;
+
+                    it("runs the bundled orchestrator on Node.js 22 in its own region, with room for the on-call CLI next to the alarm runs", async () => {
+                        const run = await planStack(stack);
+                        const fn = resourceNamed(run, T.fn, n("function"));
+                        expect(fn.region).to.equal(regionOf(run, cell));
+                        expect(fn.inputs).to.include({
+                            name: orchestratorFunctionName(stack),
+                            runtime: "nodejs22.x",
+                            handler: "index.handler",
+                            reservedConcurrentExecutions: ORCHESTRATOR_RESERVED_CONCURRENCY,
+                            timeout: ORCHESTRATOR_TIMEOUT_SECONDS,
+                        });
+                    });
+
+                    it("deploys only code signed by the stack's Signer profile (enforced) and traces every invocation with X-Ray", async () => {
+                        const run = await planStack(stack);
+                        const fn = resourceNamed(run, T.fn, n("function"));
+                        expect(fn.inputs["code"]).to.equal(undefined);
+                        expect(fn.inputs["tracingConfig"]).to.deep.equal({ mode: "Active" });
+                        const job = resourceNamed(run, "aws:signer/signingJob:SigningJob", n("code-signing"));
+                        const signed = (job.state["signedObjects"] as { s3s: { bucket: string; key: string }[] }[])[0]!.s3s[0]!;
+                        expect(fn.inputs).to.include({ s3Bucket: signed.bucket, s3Key: signed.key });
+                        const profile = resourceNamed(run, "aws:signer/signingProfile:SigningProfile", n("code-profile"));
+                        expect(profile.inputs["platformId"]).to.equal("AWSLambda-SHA384-ECDSA");
+                        expect(profile.inputs["name"]).to.match(/^[A-Za-z0-9_]{2,64}$/);
+                        expect(job.inputs["profileName"]).to.equal(profile.state["name"]);
+                        const unsigned = resourceNamed(run, "aws:s3/bucketObjectv2:BucketObjectv2", n("code-unsigned"));
+                        expect(job.inputs["source"]).to.deep.equal({
+                            s3: {
+                                bucket: unsigned.inputs["bucket"],
+                                key: unsigned.state["key"] ?? unsigned.inputs["key"],
+                                version: unsigned.state["versionId"],
+                            },
+                        });
+                        const config = resourceNamed(run, "aws:lambda/codeSigningConfig:CodeSigningConfig", n("code-config"));
+                        expect(config.inputs["policies"]).to.deep.equal({ untrustedArtifactOnDeployment: "Enforce" });
+                        expect(config.inputs["allowedPublishers"]).to.deep.equal({
+                            signingProfileVersionArns: [profile.state["versionArn"]],
+                        });
+                        expect(fn.inputs["codeSigningConfigArn"]).to.equal(config.state["arn"]);
+                        for (const r of [profile, job, unsigned, config]) expect(r.region, r.name).to.equal(regionOf(run, cell));
+                        const tracing = JSON.parse(resourceNamed(run, T.policy, n("tracing")).inputs["policy"] as string) as {
+                            Statement: { Action: string[]; Resource: string }[];
+                        };
+                        expect(tracing.Statement.flatMap((st) => st.Action)).to.deep.equal([
+                            "xray:PutTraceSegments",
+                            "xray:PutTelemetryRecords",
+                        ]);
+                        expect(fn.options.dependsOn).to.include(resourceNamed(run, T.policy, n("tracing")).urn);
+                    });
+
+                    it("encrypts the environment with its region's key and names the lock table and environment in it", async () => {
+                        const run = await planStack(stack);
+                        const fn = resourceNamed(run, T.fn, n("function"));
+                        expect(fn.inputs["kmsKeyArn"]).to.equal(resourceNamed(run, "aws:kms/key:Key", `${cell}-key`).state["arn"]);
+                        const variables = (fn.inputs["environment"] as { variables: Record<string, string> }).variables;
+                        expect(variables).to.include({
+                            [ORCHESTRATOR_ENV.environment]: run.config.environment,
+                            [ORCHESTRATOR_ENV.lockTable]: lockTableName(stack),
+                        });
+                    });
+
+                    it("places the function in its region's private subnets with a KMS-encrypted dead-letter queue", async () => {
+                        const run = await planStack(stack);
+                        const fn = resourceNamed(run, T.fn, n("function"));
+                        const vpc = fn.inputs["vpcConfig"] as { subnetIds: string[]; securityGroupIds: string[] };
+                        expect(vpc.subnetIds).to.have.length(run.config.network.azCount);
+                        expect(vpc.securityGroupIds).to.have.length(1);
+                        const dlq = resourceNamed(run, T.queue, n("dlq"));
+                        expect((fn.inputs["deadLetterConfig"] as { targetArn: string }).targetArn).to.equal(dlq.state["arn"]);
+                        expect(dlq.inputs["kmsMasterKeyId"]).to.equal(resourceNamed(run, "aws:kms/key:Key", `${cell}-key`).state["arn"]);
+                    });
+
+                    it("logs as JSON to a KMS-encrypted log group with the configured retention", async () => {
+                        const run = await planStack(stack);
+                        const logs = resourceNamed(run, T.logs, n("logs"));
+                        expect(logs.inputs["retentionInDays"]).to.equal(run.config.logging.retentionDays);
+                        expect(logs.inputs["kmsKeyId"])
+                            .to.be.a("string")
+                            .and.match(new RegExp(`^arn:aws:kms:${regionOf(run, cell)}:`));
+                        expect(resourceNamed(run, T.fn, n("function")).inputs["loggingConfig"]).to.include({ logFormat: "JSON" });
+                    });
+
+                    it("keeps the lock in a DynamoDB table encrypted with its region's key, with point-in-time recovery", async () => {
+                        const run = await planStack(stack);
+                        const table = resourceNamed(run, T.table, n("lock"));
+                        expect(table.region).to.equal(regionOf(run, cell));
+                        expect(table.inputs).to.include({
+                            name: lockTableName(stack),
+                            hashKey: "lockId",
+                            deletionProtectionEnabled: run.config.protect,
+                        });
+                        expect(table.inputs["serverSideEncryption"]).to.deep.include({ enabled: true });
+                        expect(table.inputs["pointInTimeRecovery"]).to.deep.equal({ enabled: true });
+                    });
+
+                    it("writes its configuration under /healthcare/<environment>/failover/ in its region: itself, its peer, and the alarms that may start it", async () => {
+                        const run = await planStack(stack);
+                        const path = failoverParameterPath(run.config.environment);
+                        const params = resourcesOfType(run, T.param).filter((p) => p.parent === componentOf(run, cell).urn);
+                        const names = params.map((p) => p.inputs["name"]);
+                        for (const key of Object.values(FAILOVER_PARAMETERS)) {
+                            expect(names).to.include(`${path}/${key}`);
+                        }
+                        for (const p of params) expect(p.region, String(p.inputs["name"])).to.equal(regionOf(run, cell));
+                        const value = (key: string) => params.find((p) => p.inputs["name"] === `${path}/${key}`)!.inputs["value"];
+                        const ids = auroraIdentifiers(stack, run.config.primaryRegion, run.config.drRegion);
+                        expect(value(FAILOVER_PARAMETERS.globalClusterId), "the names the drill and the CLI use are AuroraPair's").to.equal(
+                            ids.global,
+                        );
+                        expect(value(FAILOVER_PARAMETERS.mode)).to.equal(run.config.failover.mode);
+                        expect(value(FAILOVER_PARAMETERS.region)).to.equal(regionOf(run, cell));
+                        expect(value(FAILOVER_PARAMETERS.peerRegion)).to.equal(regionOf(run, peerOf(cell)));
+                        expect(value(FAILOVER_PARAMETERS.clusterArn)).to.equal(
+                            `arn:aws:rds:${regionOf(run, cell)}:123456789012:cluster:${cell === "primary" ? ids.primary : ids.dr}`,
+                        );
+                        expect(value(FAILOVER_PARAMETERS.peerClusterArn)).to.equal(
+                            `arn:aws:rds:${regionOf(run, peerOf(cell))}:123456789012:cluster:${cell === "primary" ? ids.dr : ids.primary}`,
+                        );
+                        expect(value(FAILOVER_PARAMETERS.detectionWindowSeconds)).to.equal(
+                            String(run.config.failover.detectionWindow.seconds),
+                        );
+                        expect(value(FAILOVER_PARAMETERS.quorum)).to.equal(String(run.config.failover.quorum));
+                        expect(value(FAILOVER_PARAMETERS.maxEventAgeSeconds)).to.equal(String(run.config.failover.maxEventAge.seconds));
+                        expect(
+                            String(value(FAILOVER_PARAMETERS.alarmNames)).split(","),
+                            "its own lag alarm and the peer's heartbeat alarm",
+                        ).to.deep.equal([
+                            resourceNamed(run, T.alarm, n("replication-lag")).inputs["name"],
+                            peerDownAlarmName(stack, regionOf(run, peerOf(cell))),
+                        ]);
+                    });
+
+                    it("stops Lambda retrying an event once the function would reject it as stale", async () => {
+                        const run = await planStack(stack);
+                        const async = resourceNamed(run, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", n("async"));
+                        expect(async.inputs["maximumEventAgeInSeconds"]).to.equal(run.config.failover.maxEventAge.seconds);
+                    });
+
+                    it("has its own active-region parameter, created with activeRegion and owned by the orchestrators afterwards", async () => {
+                        const run = await planStack(stack);
+                        const active = resourceNamed(run, T.param, n("active-region"));
+                        expect(active.region).to.equal(regionOf(run, cell));
+                        expect(active.inputs).to.include({
+                            name: `/healthcare/${run.config.environment}/active-region`,
+                            value: run.config.activeRegion,
+                        });
+                        expect(active.options.ignoreChanges).to.include("value");
+                    });
+
+                    it("is started by its own cluster's replication lag, quiet while that cluster is the writer (no data is not breaching)", async () => {
+                        const run = await planStack(stack);
+                        const alarm = resourceNamed(run, T.alarm, n("replication-lag"));
+                        expect(alarm.region).to.equal(regionOf(run, cell));
+                        const ids = auroraIdentifiers(stack, run.config.primaryRegion, run.config.drRegion);
+                        expect(alarm.inputs).to.include({
+                            metricName: "AuroraGlobalDBReplicationLag",
+                            threshold: run.config.failover.replicationLagThresholdSeconds * 1000,
+                            treatMissingData: "notBreaching",
+                        });
+                        expect(alarm.inputs["dimensions"]).to.deep.equal({
+                            DBClusterIdentifier: cell === "primary" ? ids.primary : ids.dr,
+                        });
+                        const rule = resourceNamed(run, T.rule, n("trigger"));
+                        expect(rule.region).to.equal(regionOf(run, cell));
+                        expect(
+                            JSON.parse(String(rule.inputs["eventPattern"])),
+                            "the lag alarm and the forwarded heartbeat alarm",
+                        ).to.deep.equal(
+                            alarmPattern([String(alarm.inputs["name"]), peerDownAlarmName(stack, regionOf(run, peerOf(cell)))]),
+                        );
+                        const target = resourceNamed(run, T.target, n("trigger"));
+                        expect(target.region).to.equal(regionOf(run, cell));
+                        expect(target.inputs["arn"]).to.equal(resourceNamed(run, T.fn, n("function")).state["arn"]);
+                        const permission = resourceNamed(run, "aws:lambda/permission:Permission", n("trigger"));
+                        expect(permission.inputs).to.include({
+                            action: "lambda:InvokeFunction",
+                            principal: "events.amazonaws.com",
+                            sourceArn: rule.state["arn"],
+                        });
+                    });
+
+                    // Route 53 publishes HealthCheckStatus in us-east-1 only, and an alarm watches its own region's metrics.
+                    // @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html
+                    it("is started by the peer's heartbeat health check, alarmed on in us-east-1 with the timing the recovery budget counts", async () => {
+                        const run = await planStack(stack);
+                        const peerHealth = resourceNamed(run, T.health, `${peerOf(cell)}-heartbeat-health`);
+                        const alarm = resourceNamed(run, T.alarm, n("peer-down"));
+                        expect(ROUTE53_METRICS_REGION).to.equal("us-east-1");
+                        expect(alarm.region).to.equal("us-east-1");
+                        expect(onGlobalProvider(alarm), "the alarm is on the global provider").to.be.true;
+                        expect(alarm.inputs).to.include({
+                            name: peerDownAlarmName(stack, regionOf(run, peerOf(cell))),
+                            namespace: "AWS/Route53",
+                            metricName: "HealthCheckStatus",
+                            statistic: "Minimum",
+                            threshold: 1,
+                            comparisonOperator: "LessThanThreshold",
+                            treatMissingData: "breaching",
+                            period: HEALTH_CHECK_ALARM.periodSeconds,
+                            evaluationPeriods: HEALTH_CHECK_ALARM.evaluationPeriods,
+                            datapointsToAlarm: HEALTH_CHECK_ALARM.datapointsToAlarm,
+                        });
+                        expect(alarm.inputs["dimensions"]).to.deep.equal({ HealthCheckId: peerHealth.id });
+                        expect(healthCheckDetectionSeconds()).to.equal(
+                            heartbeatDetectionSeconds() + Number(alarm.inputs["period"]) * Number(alarm.inputs["evaluationPeriods"]),
+                        );
+                        expect(recoveryBudget(run.config).rto.detectionPaths.healthCheckSeconds).to.equal(healthCheckDetectionSeconds());
+                    });
+
+                    // A rule may target an event bus in another region: the target is the bus's ARN, with a role that may
+                    // call events:PutEvents on it. @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html
+                    it("forwards the peer's heartbeat alarm from us-east-1 to its own region's default event bus with a role", async () => {
+                        const run = await planStack(stack);
+                        const busArn = `arn:aws:events:${regionOf(run, cell)}:123456789012:event-bus/default`;
+                        const forward = resourceNamed(run, T.rule, n("forward"));
+                        expect(forward.region).to.equal("us-east-1");
+                        expect(JSON.parse(String(forward.inputs["eventPattern"]))).to.deep.equal(
+                            alarmPattern([peerDownAlarmName(stack, regionOf(run, peerOf(cell)))]),
+                        );
+                        const target = resourceNamed(run, T.target, n("forward"));
+                        const role = resourceNamed(run, T.role, n("forward"));
+                        expect(target.inputs).to.include({ rule: forward.state["name"], arn: busArn, roleArn: role.state["arn"] });
+                        const trust = JSON.parse(String(role.inputs["assumeRolePolicy"])) as PolicyDocument;
+                        expect(trust.Statement).to.have.length(1);
+                        expect(trust.Statement[0]!.Principal).to.deep.equal({ Service: "events.amazonaws.com" });
+                        expect(trust.Statement[0]!.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": "123456789012" } });
+                        const policy = resourceNamed(run, T.policy, n("forward"));
+                        expect(policy.inputs["role"]).to.equal(role.id);
+                        const doc = JSON.parse(String(policy.inputs["policy"])) as PolicyDocument;
+                        expect(doc.Statement).to.have.length(1);
+                        expect(doc.Statement[0]).to.deep.include({ Effect: "Allow", Action: ["events:PutEvents"], Resource: [busArn] });
+                        for (const r of [forward, target, role, policy]) {
+                            expect(onGlobalProvider(r), `${r.type} ${r.name}`).to.be.true;
+                        }
+                    });
+
+                    it("declares nothing of itself in the peer region, and in us-east-1 only the detection path's control plane", async () => {
+                        const run = await planStack(stack);
+                        const component = componentOf(run, cell);
+                        const children = run.resources.filter((r) => r.parent === component.urn && r.custom);
+                        expect(children.length).to.be.greaterThan(15);
+                        const global = children.filter(onGlobalProvider);
+                        expect(global.map((r) => r.type).sort()).to.deep.equal([...US_EAST_1_TYPES].sort());
+                        for (const child of children) {
+                            const expected = global.includes(child) ? "us-east-1" : regionOf(run, cell);
+                            expect(child.region, `${child.type} ${child.name}`).to.equal(expected);
+                        }
+                    });
+
+                    it("grants the function only named actions on named resources, and promotes only its own cluster", async () => {
+                        const run = await planStack(stack);
+                        const doc = JSON.parse(String(resourceNamed(run, T.policy, n("policy")).inputs["policy"])) as PolicyDocument;
+                        for (const statement of doc.Statement) {
+                            for (const action of actionsOf(statement)) {
+                                expect(isWildcardAction(action), action).to.be.false;
+                            }
+                            if (statement.Resource === "*") {
+                                expect(statement.Sid).to.match(/NoResourceLevelPermission/);
+                            }
+                        }
+                        const ids = auroraIdentifiers(stack, run.config.primaryRegion, run.config.drRegion);
+                        const own = `arn:aws:rds:${regionOf(run, cell)}:123456789012:cluster:${cell === "primary" ? ids.primary : ids.dr}`;
+                        const peer = `arn:aws:rds:${regionOf(run, peerOf(cell))}:123456789012:cluster:${cell === "primary" ? ids.dr : ids.primary}`;
+                        const promote = doc.Statement.filter((s) =>
+                            actionsOf(s).some((a) => a === "rds:FailoverGlobalCluster" || a === "rds:SwitchoverGlobalCluster"),
+                        );
+                        expect(promote).to.have.length.greaterThan(0);
+                        for (const statement of promote) {
+                            const resources = ([] as string[]).concat(statement.Resource as string | string[]);
+                            expect(resources).to.include(own);
+                            expect(resources, "never the peer's cluster: the peer's own orchestrator promotes it").to.not.include(peer);
+                        }
+                        expect(doc.Statement.find((s) => s.Sid === "NotifyOnCall")?.Resource).to.have.length(1);
+                    });
                 });
-            });
+            }
 
-            it("deploys only code signed by the stack's Signer profile (enforced) and traces every invocation with X-Ray", async () => {
+            it("watches the heartbeat of every cluster with an instance: an alarm on the silence of its capacity metric, a CLOUDWATCH_METRIC health check on it", async () => {
                 const run = await planStack(stack);
-                const fn = resourceNamed(run, T.fn, "failover-function");
-                expect(fn.inputs["code"]).to.equal(undefined);
-                expect(fn.inputs["tracingConfig"]).to.deep.equal({ mode: "Active" });
-                const job = resourceNamed(run, "aws:signer/signingJob:SigningJob", "failover-code-signing");
-                const signed = (job.state["signedObjects"] as { s3s: { bucket: string; key: string }[] }[])[0]!.s3s[0]!;
-                expect(fn.inputs).to.include({ s3Bucket: signed.bucket, s3Key: signed.key });
-                const profile = resourceNamed(run, "aws:signer/signingProfile:SigningProfile", "failover-code-profile");
-                expect(profile.inputs["platformId"]).to.equal("AWSLambda-SHA384-ECDSA");
-                expect(profile.inputs["name"]).to.match(/^[A-Za-z0-9_]{2,64}$/);
-                expect(job.inputs["profileName"]).to.equal(profile.state["name"]);
-                const unsigned = resourceNamed(run, "aws:s3/bucketObjectv2:BucketObjectv2", "failover-code-unsigned");
-                expect(job.inputs["source"]).to.deep.equal({
-                    s3: {
-                        bucket: unsigned.inputs["bucket"],
-                        key: unsigned.state["key"] ?? unsigned.inputs["key"],
-                        version: unsigned.state["versionId"],
-                    },
-                });
-                const config = resourceNamed(run, "aws:lambda/codeSigningConfig:CodeSigningConfig", "failover-code-config");
-                expect(config.inputs["policies"]).to.deep.equal({ untrustedArtifactOnDeployment: "Enforce" });
-                expect(config.inputs["allowedPublishers"]).to.deep.equal({ signingProfileVersionArns: [profile.state["versionArn"]] });
-                expect(fn.inputs["codeSigningConfigArn"]).to.equal(config.state["arn"]);
-                for (const r of [profile, job, unsigned, config]) expect(r.region, r.name).to.equal(run.config.drRegion);
-                const tracing = JSON.parse(resourceNamed(run, T.policy, "failover-tracing").inputs["policy"] as string) as {
-                    Statement: { Action: string[]; Resource: string }[];
-                };
-                expect(tracing.Statement.flatMap((st) => st.Action)).to.deep.equal(["xray:PutTraceSegments", "xray:PutTelemetryRecords"]);
-                expect(fn.options.dependsOn).to.include(resourceNamed(run, T.policy, "failover-tracing").urn);
-            });
-
-            it("encrypts the environment with the DR key and names the lock table and environment in it", async () => {
-                const run = await planStack(stack);
-                const fn = resourceNamed(run, T.fn, "failover-function");
-                const drKey = resourceNamed(run, "aws:kms/key:Key", "dr-key");
-                expect(fn.inputs["kmsKeyArn"]).to.equal(drKey.state["arn"]);
-                const variables = (fn.inputs["environment"] as { variables: Record<string, string> }).variables;
-                expect(variables).to.include({
-                    [ORCHESTRATOR_ENV.environment]: run.config.environment,
-                    [ORCHESTRATOR_ENV.lockTable]: lockTableName(stack),
-                });
-            });
-
-            it("places the function in the DR region's private subnets with a KMS-encrypted dead-letter queue", async () => {
-                const run = await planStack(stack);
-                const fn = resourceNamed(run, T.fn, "failover-function");
-                const vpc = fn.inputs["vpcConfig"] as { subnetIds: string[]; securityGroupIds: string[] };
-                expect(vpc.subnetIds).to.have.length(run.config.network.azCount);
-                expect(vpc.securityGroupIds).to.have.length(1);
-                const dlq = resourceNamed(run, T.queue, "failover-dlq");
-                expect((fn.inputs["deadLetterConfig"] as { targetArn: string }).targetArn).to.equal(dlq.state["arn"]);
-                expect(dlq.inputs["kmsMasterKeyId"]).to.equal(resourceNamed(run, "aws:kms/key:Key", "dr-key").state["arn"]);
-            });
-
-            it("logs as JSON to a KMS-encrypted log group with the configured retention", async () => {
-                const run = await planStack(stack);
-                const logs = resourceNamed(run, T.logs, "failover-logs");
-                expect(logs.inputs["retentionInDays"]).to.equal(run.config.logging.retentionDays);
-                expect(logs.inputs["kmsKeyId"])
-                    .to.be.a("string")
-                    .and.match(/^arn:aws:kms:eu-west-1:/);
-                expect(resourceNamed(run, T.fn, "failover-function").inputs["loggingConfig"]).to.include({ logFormat: "JSON" });
-            });
-
-            it("keeps the lock in a DynamoDB table encrypted with the DR key, with point-in-time recovery", async () => {
-                const run = await planStack(stack);
-                const table = resourceNamed(run, T.table, "failover-lock");
-                expect(table.region).to.equal(run.config.drRegion);
-                expect(table.inputs).to.include({
-                    name: lockTableName(stack),
-                    hashKey: "lockId",
-                    deletionProtectionEnabled: run.config.protect,
-                });
-                expect(table.inputs["serverSideEncryption"]).to.deep.include({ enabled: true });
-                expect(table.inputs["pointInTimeRecovery"]).to.deep.equal({ enabled: true });
-            });
-
-            it("writes the orchestrator's configuration under /healthcare/<environment>/failover/", async () => {
-                const run = await planStack(stack);
-                const names = resourcesOfType(run, T.param).map((p) => p.inputs["name"]);
-                for (const key of Object.values(FAILOVER_PARAMETERS)) {
-                    expect(names).to.include(`${failoverParameterPath(run.config.environment)}/${key}`);
-                }
-                const mode = resourcesOfType(run, T.param).find(
-                    (p) => p.inputs["name"] === `${failoverParameterPath(run.config.environment)}/mode`,
-                )!;
-                expect(mode.inputs["value"]).to.equal(run.config.failover.mode);
                 const ids = auroraIdentifiers(stack, run.config.primaryRegion, run.config.drRegion);
-                const global = resourcesOfType(run, T.param).find(
-                    (p) => p.inputs["name"] === `${failoverParameterPath(run.config.environment)}/global-cluster-id`,
-                )!;
-                expect(global.inputs["value"], "the names the drill and the CLI use are AuroraPair's").to.equal(ids.global);
-                const value = (key: string) =>
-                    resourcesOfType(run, T.param).find(
-                        (p) => p.inputs["name"] === `${failoverParameterPath(run.config.environment)}/${key}`,
-                    )!.inputs["value"];
-                expect(value(FAILOVER_PARAMETERS.detectionWindowSeconds)).to.equal(String(run.config.failover.detectionWindow.seconds));
-                expect(value(FAILOVER_PARAMETERS.quorum)).to.equal(String(run.config.failover.quorum));
-                expect(value(FAILOVER_PARAMETERS.maxEventAgeSeconds)).to.equal(String(run.config.failover.maxEventAge.seconds));
-                expect(
-                    String(value(FAILOVER_PARAMETERS.alarmNames)).split(","),
-                    "only this stack's two failover alarms may start it",
-                ).to.deep.equal([
-                    resourceNamed(run, T.alarm, "failover-replication-lag").inputs["name"],
-                    resourceNamed(run, T.alarm, "failover-health").inputs["name"],
-                ]);
+                for (const cell of CELLS) {
+                    const alarm = resourceNamed(run, T.alarm, `${cell}-heartbeat-alarm`);
+                    expect(alarm.region).to.equal(regionOf(run, cell));
+                    expect(alarm.inputs).to.include({
+                        name: heartbeatAlarmName(stack),
+                        namespace: "AWS/RDS",
+                        metricName: "ServerlessDatabaseCapacity",
+                        statistic: "SampleCount",
+                        comparisonOperator: "LessThanThreshold",
+                        threshold: 1,
+                        treatMissingData: "breaching",
+                    });
+                    expect(alarm.inputs["dimensions"]).to.deep.equal({ DBClusterIdentifier: cell === "primary" ? ids.primary : ids.dr });
+                    const health = resourceNamed(run, T.health, `${cell}-heartbeat-health`);
+                    expect(health.inputs).to.include({
+                        type: "CLOUDWATCH_METRIC",
+                        cloudwatchAlarmName: alarm.inputs["name"],
+                        cloudwatchAlarmRegion: regionOf(run, cell),
+                        insufficientDataHealthStatus: "Unhealthy",
+                    });
+                }
             });
 
-            it("stops Lambda retrying an event once the function would reject it as stale", async () => {
+            it("declares one writer record in a zone of both VPCs, created at activeRegion's writer, owned by the orchestrators afterwards", async () => {
                 const run = await planStack(stack);
-                const async = resourceNamed(run, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "failover-async");
-                expect(async.inputs["maximumEventAgeInSeconds"]).to.equal(run.config.failover.maxEventAge.seconds);
-            });
-
-            it("leaves active-region and the writer record to the orchestrator once created, with a short TTL", async () => {
-                const run = await planStack(stack);
-                const active = resourceNamed(run, T.param, "failover-active-region");
-                expect(active.inputs).to.include({
-                    name: `/healthcare/${run.config.environment}/active-region`,
-                    value: run.config.primaryRegion,
-                });
-                expect(active.options.ignoreChanges).to.include("value");
-                const record = resourceNamed(run, T.record, "failover-writer");
+                const record = resourceNamed(run, T.record, "writer-record");
                 expect(record.inputs).to.include({ name: writerRecordName(stack), type: "CNAME", ttl: run.config.failover.dnsTtlSeconds });
-                expect(record.options.ignoreChanges).to.include("records");
-                expect((resourceNamed(run, T.zone, "failover-zone").inputs["vpcs"] as unknown[]).length).to.equal(2);
-            });
-
-            it("detects outside the primary region: lag alarm in the DR region, a CLOUDWATCH_METRIC health check on it, EventBridge to the function", async () => {
-                const run = await planStack(stack);
-                const alarm = resourceNamed(run, T.alarm, "failover-replication-lag");
-                expect(alarm.region).to.equal(run.config.drRegion);
-                expect(alarm.inputs).to.include({
-                    metricName: "AuroraGlobalDBReplicationLag",
-                    threshold: run.config.failover.replicationLagThresholdSeconds * 1000,
-                    treatMissingData: "breaching",
-                });
-                const health = resourceNamed(run, T.health, "failover-health");
-                expect(health.inputs).to.include({
-                    type: "CLOUDWATCH_METRIC",
-                    cloudwatchAlarmName: alarm.inputs["name"],
-                    cloudwatchAlarmRegion: run.config.drRegion,
-                });
-                expect(health.inputs["cloudwatchAlarmRegion"]).to.not.equal(run.config.primaryRegion);
-                const rule = resourceNamed(run, T.rule, "failover-trigger");
-                expect(rule.region).to.equal(run.config.drRegion);
-                const healthAlarm = resourceNamed(run, T.alarm, "failover-health");
-                expect(JSON.parse(String(rule.inputs["eventPattern"])), "the lag alarm and the forwarded health-check alarm").to.deep.equal(
-                    alarmPattern([String(alarm.inputs["name"]), String(healthAlarm.inputs["name"])]),
-                );
-                const target = resourceNamed(run, T.target, "failover-trigger");
-                expect(target.region).to.equal(run.config.drRegion);
-                expect(target.inputs["arn"]).to.equal(resourceNamed(run, T.fn, "failover-function").state["arn"]);
-                const permission = resourceNamed(run, "aws:lambda/permission:Permission", "failover-trigger");
-                expect(permission.inputs).to.include({
-                    action: "lambda:InvokeFunction",
-                    principal: "events.amazonaws.com",
-                    sourceArn: rule.state["arn"],
-                });
-            });
-
-            // Route 53 publishes HealthCheckStatus in us-east-1 only, and an alarm watches its own region's metrics.
-            // @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html
-            it("alarms on the health check's HealthCheckStatus in us-east-1, with the timing the recovery budget counts", async () => {
-                const run = await planStack(stack);
-                const health = resourceNamed(run, T.health, "failover-health");
-                const alarm = resourceNamed(run, T.alarm, "failover-health");
-                expect(ROUTE53_METRICS_REGION).to.equal("us-east-1");
-                expect(alarm.region).to.equal("us-east-1");
-                expect(onGlobalProvider(alarm), "the alarm is on the global provider").to.be.true;
-                expect(alarm.inputs).to.include({
-                    namespace: "AWS/Route53",
-                    metricName: "HealthCheckStatus",
-                    statistic: "Minimum",
-                    threshold: 1,
-                    comparisonOperator: "LessThanThreshold",
-                    treatMissingData: "breaching",
-                    period: HEALTH_CHECK_ALARM.periodSeconds,
-                    evaluationPeriods: HEALTH_CHECK_ALARM.evaluationPeriods,
-                    datapointsToAlarm: HEALTH_CHECK_ALARM.datapointsToAlarm,
-                });
-                expect(health.id).to.be.a("string").and.not.equal("");
-                expect(alarm.inputs["dimensions"]).to.deep.equal({ HealthCheckId: health.id });
-                // The budget's health-check path: the lag alarm the check follows, then exactly this alarm's periods.
-                expect(healthCheckDetectionSeconds()).to.equal(
-                    replicationLagDetectionSeconds() + Number(alarm.inputs["period"]) * Number(alarm.inputs["evaluationPeriods"]),
-                );
-                expect(recoveryBudget(run.config).rto.detectionPaths.healthCheckSeconds).to.equal(healthCheckDetectionSeconds());
-            });
-
-            // A rule may target an event bus in another region: the target is the bus's ARN, with a role that may
-            // call events:PutEvents on it. @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-region.html
-            it("forwards the health-check alarm from us-east-1 to the DR region's default event bus with a role", async () => {
-                const run = await planStack(stack);
-                const busArn = `arn:aws:events:${run.config.drRegion}:123456789012:event-bus/default`;
-                const healthAlarm = resourceNamed(run, T.alarm, "failover-health");
-                const forward = resourceNamed(run, T.rule, "failover-forward");
-                expect(forward.region).to.equal("us-east-1");
-                expect(JSON.parse(String(forward.inputs["eventPattern"]))).to.deep.equal(
-                    alarmPattern([String(healthAlarm.inputs["name"])]),
-                );
-                const target = resourceNamed(run, T.target, "failover-forward");
-                const role = resourceNamed(run, T.role, "failover-forward");
-                expect(target.region).to.equal("us-east-1");
-                expect(target.inputs).to.include({ rule: forward.state["name"], arn: busArn, roleArn: role.state["arn"] });
-                const trust = JSON.parse(String(role.inputs["assumeRolePolicy"])) as PolicyDocument;
-                expect(trust.Statement).to.have.length(1);
-                expect(trust.Statement[0]!.Principal).to.deep.equal({ Service: "events.amazonaws.com" });
-                expect(trust.Statement[0]!.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": "123456789012" } });
-                const policy = resourceNamed(run, T.policy, "failover-forward");
-                expect(policy.inputs["role"]).to.equal(role.id);
-                const doc = JSON.parse(String(policy.inputs["policy"])) as PolicyDocument;
-                expect(doc.Statement).to.have.length(1);
-                expect(doc.Statement[0]).to.deep.include({ Effect: "Allow", Action: ["events:PutEvents"], Resource: [busArn] });
-                for (const statement of doc.Statement) {
-                    for (const action of actionsOf(statement)) {
-                        expect(isWildcardAction(action), action).to.be.false;
-                    }
-                }
-                for (const r of [forward, target, role, policy]) {
-                    expect(onGlobalProvider(r), `${r.type} ${r.name}`).to.be.true;
-                }
-            });
-
-            it("declares nothing of the orchestrator in the primary region, and in us-east-1 only the detection path's control plane", async () => {
-                const run = await planStack(stack);
-                const component = run.resources.find((r) => r.type === "healthcare:dr:FailoverOrchestrator")!;
-                const children = run.resources.filter((r) => r.parent === component.urn && r.custom);
-                expect(children.length).to.be.greaterThan(15);
-                const global = children.filter(onGlobalProvider);
-                expect(global.map((r) => r.type).sort()).to.deep.equal([...US_EAST_1_TYPES].sort());
-                for (const child of children) {
-                    const expected = global.includes(child) ? "us-east-1" : run.config.drRegion;
-                    expect(child.region, `${child.type} ${child.name}`).to.equal(expected);
-                }
-            });
-
-            it("grants the function only named actions on named resources", async () => {
-                const run = await planStack(stack);
-                const doc = JSON.parse(String(resourceNamed(run, T.policy, "failover-policy").inputs["policy"])) as PolicyDocument;
-                for (const statement of doc.Statement) {
-                    for (const action of actionsOf(statement)) {
-                        expect(isWildcardAction(action), action).to.be.false;
-                    }
-                    if (statement.Resource === "*") {
-                        expect(statement.Sid).to.match(/NoResourceLevelPermission/);
-                    }
-                }
-                const rds = doc.Statement.find((s) => s.Sid === "PromoteOwnRegionsClusterOnly")!;
+                const active: Cell = run.config.activeRegion === run.config.drRegion ? "dr" : "primary";
                 const ids = auroraIdentifiers(stack, run.config.primaryRegion, run.config.drRegion);
-                expect(rds.Resource).to.deep.equal([
-                    `arn:aws:rds::123456789012:global-cluster:${ids.global}`,
-                    `arn:aws:rds:${run.config.drRegion}:123456789012:cluster:${ids.dr}`,
-                ]);
-                expect(doc.Statement.find((s) => s.Sid === "NotifyOnCall")?.Resource).to.have.length(1);
+                expect((record.inputs["records"] as string[])[0]).to.match(
+                    new RegExp(`^${active === "primary" ? ids.primary : ids.dr}\\.cluster-`),
+                );
+                expect(record.options.ignoreChanges).to.include("records");
+                expect((resourceNamed(run, T.zone, "writer-zone").inputs["vpcs"] as unknown[]).length).to.equal(2);
             });
         });
     }
 });
 
 describe("the recovery budget", () => {
-    const config = (failover: Record<string, unknown> = {}) => {
-        const parsed = parseStackConfig({ ...MINIMAL, "healthcare-dr:failover": JSON.stringify(failover) }, "dev");
+    const config = (failover: Record<string, unknown> = {}, database: Record<string, unknown> = {}) => {
+        const parsed = parseStackConfig(
+            { ...MINIMAL, "healthcare-dr:failover": JSON.stringify(failover), "healthcare-dr:database": JSON.stringify(database) },
+            "dev",
+        );
         if (!parsed.ok) {
             throw new Error(JSON.stringify(parsed.issues));
         }
@@ -374,22 +437,66 @@ describe("the recovery budget", () => {
         });
         expect(budget.rtoSeconds).to.equal(240 + 60 + 4 + 60 + 30);
     });
-    it("takes the data-loss budget of a regional failover from the lag threshold and S3 RTC", () => {
-        expect(recoveryBudget(config()).rpoSeconds).to.equal(S3_RTC_SECONDS);
-        expect(recoveryBudget(config({ replicationLagThresholdSeconds: 1200 })).rpoSeconds).to.equal(1200);
-        expect(recoveryBudget(config()).backupRpoSeconds).to.equal(3600);
+    it("takes the data-loss budget of a regional failover from the database's ceiling and S3 RTC", () => {
+        const bounded = recoveryBudget(config({}, { maxReplicationLagSeconds: 600 }));
+        expect(bounded).to.include({ rpoSeconds: S3_RTC_SECONDS, rpoBounded: true });
+        expect(bounded.rpo).to.deep.equal({
+            databaseSeconds: 600,
+            databaseLagAlarmSeconds: 60,
+            objectStorageSeconds: S3_RTC_SECONDS,
+            unreplicatedDataSets: [],
+        });
+        expect(bounded.direction).to.deep.equal({ from: "eu-west-2", to: "eu-west-1" });
+        expect(recoveryBudget(config({}, { maxReplicationLagSeconds: 900 })).rpoSeconds).to.equal(900);
+        expect(recoveryBudget(config()).backupRpoSeconds).to.equal(scheduleIntervalSeconds(COPY_SCHEDULE)).and.to.equal(86_400);
+    });
+    it("says the data loss is not bounded without a database ceiling, whatever the lag alarm's threshold", () => {
+        for (const threshold of [60, 1200]) {
+            const budget = recoveryBudget(config({ replicationLagThresholdSeconds: threshold }));
+            expect(budget).to.include({ rpoSeconds: null, rpoBounded: false });
+            expect(budget.rpo).to.include({ databaseSeconds: null, databaseLagAlarmSeconds: threshold });
+            expect(databaseRpoText(budget)).to.match(/^not bounded .*only notifies: set database\.maxReplicationLagSeconds\)$/);
+            expect(rpoBudgetText(budget)).to.equal("not bounded");
+        }
+        expect(databaseRpoText(recoveryBudget(config({}, { maxReplicationLagSeconds: 90 })))).to.equal(
+            "at most 1m30s (rds.global_db_rpo holds commits beyond it)",
+        );
     });
     it("reads backup intervals from schedule expressions", () => {
-        expect(scheduleIntervalSeconds(HOURLY_SCHEDULE)).to.equal(3600);
+        expect(scheduleIntervalSeconds("cron(0 */1 * * ? *)")).to.equal(3600);
+        expect(scheduleIntervalSeconds("cron(0 1,13 * * ? *)")).to.equal(12 * 3600);
         expect(scheduleIntervalSeconds("cron(0 */6 * * ? *)")).to.equal(6 * 3600);
         expect(scheduleIntervalSeconds("cron(30 2 * * ? *)")).to.equal(86_400);
         expect(scheduleIntervalSeconds("rate(1 hour)")).to.equal(undefined);
     });
-    it("fits the dev stack's objectives", async () => {
+    it("fits the dev stack's recovery time, and says its data loss is not bounded (no database ceiling in dev)", async () => {
         const dev = await planStack("dev");
         const budget = recoveryBudget(dev.config);
         expect(budget.rtoSeconds).to.be.at.most(dev.config.objectives.rto.seconds);
-        expect(budget.rpoSeconds).to.be.at.most(dev.config.objectives.rpo.seconds);
+        expect(budget).to.include({ rpoSeconds: null, rpoBounded: false });
+        expect(budget.rpo.objectStorageSeconds).to.be.at.most(dev.config.objectives.rpo.seconds);
+    });
+    it("fits the prod stack's objectives, data loss included", async () => {
+        const prod = await planStack("prod");
+        const budget = recoveryBudget(prod.config);
+        expect(budget.rtoSeconds).to.be.at.most(prod.config.objectives.rto.seconds);
+        expect(budget.rpoBounded).to.equal(true);
+        expect(budget.rpoSeconds).to.be.a("number").and.at.most(prod.config.objectives.rpo.seconds);
+        expect(prod.outputs["recoveryBudget"]).to.deep.equal(budget);
+    });
+    it("is the budget of one direction: from activeRegion, with the data sets that do not replicate that way unbounded", async () => {
+        const dev = await planStack("dev");
+        const back = recoveryBudget({ ...dev.config, activeRegion: dev.config.drRegion });
+        expect(back.direction).to.deep.equal({ from: dev.config.drRegion, to: dev.config.primaryRegion });
+        const oneWay = dev.config.buckets.filter((d) => !d.reverseReplication).map((d) => d.name);
+        expect(oneWay, "dev replicates some data sets one way only").to.not.be.empty;
+        expect(back.rpo).to.include({ objectStorageSeconds: null });
+        expect(back.rpo.unreplicatedDataSets).to.deep.equal(oneWay);
+        expect(back.rtoSeconds, "detection and orchestration are the same both ways").to.equal(recoveryBudget(dev.config).rtoSeconds);
+        const prod = await planStack("prod");
+        const prodBack = recoveryBudget({ ...prod.config, activeRegion: prod.config.drRegion });
+        expect(prodBack.rpo.unreplicatedDataSets, "prod replicates every data set back by default").to.deep.equal([]);
+        expect(prodBack.rpoSeconds).to.equal(recoveryBudget(prod.config).rpoSeconds);
     });
 });
 

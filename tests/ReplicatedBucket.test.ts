@@ -271,14 +271,17 @@ describe("ReplicatedBucket", () => {
             });
         });
 
-        it("replicates back to the primary only for a data set with reverseReplication", () => {
+        it("replicates back to the primary in prod by default, and in dev only for a data set with reverseReplication", () => {
             // Only the data sets' rules: the audit trail's bucket replicates its log files too, on its own.
             const dataSetRules = (run: ProgramRun) =>
                 resourcesOfType(run, T.replication)
                     .filter((r) => componentOf(run, r)?.type === "healthcare:dr:ReplicatedBucket")
                     .map((r) => r.name);
             expect(dataSetRules(dev)).to.have.members(["clinical-documents-to-dr", "imaging-reports-to-dr", "imaging-reports-to-primary"]);
-            expect(dataSetRules(prod)).to.deep.equal(["clinical-documents-to-dr"]);
+            // Prod's stack file does not set it: the environment's default turns it on, so failback loses no object.
+            expect(prod.config.buckets.map((d) => d.reverseReplication)).to.deep.equal([true]);
+            expect(dataSetRules(prod)).to.have.members(["clinical-documents-to-dr", "clinical-documents-to-primary"]);
+            expect(resourceNamed(prod, T.replication, "clinical-documents-to-primary").region).to.equal("eu-west-1");
             const back = resourceNamed(dev, T.replication, "imaging-reports-to-primary");
             expect(back.region).to.equal("eu-west-1");
             expect(back.inputs["bucket"]).to.equal(bucketState(dev, "imaging-reports-replica")["bucket"]);
@@ -323,9 +326,35 @@ describe("ReplicatedBucket", () => {
         });
 
         it("watch the reverse rule in the DR region when reverse replication is on", () => {
-            const latency = resourceNamed(dev, T.alarm, "imaging-reports-to-primary-replication-latency");
-            expect(latency.region).to.equal("eu-west-1");
-            expect((latency.inputs["dimensions"] as Record<string, string>)["RuleId"]).to.equal("to-primary");
+            for (const [run, dataSet] of [
+                [dev, "imaging-reports"],
+                [prod, "clinical-documents"],
+            ] as const) {
+                const latency = resourceNamed(run, T.alarm, `${dataSet}-to-primary-replication-latency`);
+                expect(latency.region).to.equal("eu-west-1");
+                expect((latency.inputs["dimensions"] as Record<string, string>)["RuleId"]).to.equal("to-primary");
+                expect(latency.inputs["alarmActions"]).to.deep.equal([`arn:aws:sns:eu-west-1:123456789012:hdr-${run.stack}-alerts`]);
+            }
+        });
+
+        it("graph each direction on the dashboard of the region it replicates from, and only the directions that exist", () => {
+            const rowsOf = (run: ProgramRun, role: "primary" | "dr") => {
+                const dashboard = resourceNamed(run, "aws:cloudwatch/dashboard:Dashboard", `${role}-monitoring-dashboard`);
+                const body = JSON.parse(str(dashboard.inputs["dashboardBody"])) as { widgets: { properties: { metrics?: unknown[][] } }[] };
+                return body.widgets.flatMap((w) => w.properties.metrics ?? []).filter((row) => row[0] === "AWS/S3");
+            };
+            const routesOf = (rows: unknown[][]) => new Set(rows.map((row) => `${String(row[3])}>${String(row[5])}:${String(row[7])}`));
+            for (const run of [dev, prod]) {
+                const expected = { primary: new Set<string>(), dr: new Set<string>() };
+                for (const dataSet of run.config.buckets) {
+                    const source = str(bucketState(run, `${dataSet.name}-source`)["bucket"]);
+                    const replica = str(bucketState(run, `${dataSet.name}-replica`)["bucket"]);
+                    expected.primary.add(`${source}>${replica}:to-dr`);
+                    if (dataSet.reverseReplication) expected.dr.add(`${replica}>${source}:to-primary`);
+                }
+                expect(routesOf(rowsOf(run, "primary")), `${run.stack} primary`).to.deep.equal(expected.primary);
+                expect(routesOf(rowsOf(run, "dr")), `${run.stack} dr`).to.deep.equal(expected.dr);
+            }
         });
     });
 

@@ -10,6 +10,7 @@ import {
     backupFailurePattern,
     budgetNotifications,
     guardDutyHighSeverityPattern,
+    secretRotationFailurePattern,
 } from "../lib/alerting";
 import {
     MAX_ALARM_DESCRIPTION_LENGTH,
@@ -173,9 +174,9 @@ describe("alarm definitions (lib/alarms.ts)", () => {
                 datapointsToAlarm: 3,
             });
         });
-        it("treats silence as breaching: the RPO is not being kept when the secondary stops reporting", () => {
+        it("treats silence as not breaching: either cluster can be the writer, which reports no lag (a silent writer is the heartbeat's to catch)", () => {
             const alarm = replicationLagAlarm({ secondaryClusterIdentifier: "sec", where: "x", rpoSeconds: 60 });
-            expect(alarm.treatMissingData).to.equal("breaching");
+            expect(alarm.treatMissingData).to.equal("notBreaching");
         });
         it("refuses an RPO that is not positive", () => {
             expect(() => replicationLagAlarm({ secondaryClusterIdentifier: "sec", where: "x", rpoSeconds: 0 })).to.throw(
@@ -358,6 +359,13 @@ describe("alert routing (lib/alerting.ts)", () => {
             { detail: { status: [...BACKUP_FAILED_STATES] } },
         ]);
         expect(BACKUP_FAILED_STATES).to.include.members(["FAILED", "ABORTED", "EXPIRED"]);
+    });
+    it("routes failed secret rotations, as Secrets Manager reports them through CloudTrail", () => {
+        expect(JSON.parse(secretRotationFailurePattern())).to.deep.equal({
+            source: ["aws.secretsmanager"],
+            "detail-type": ["AWS Service Event via CloudTrail"],
+            detail: { eventSource: ["secretsmanager.amazonaws.com"], eventName: ["RotationFailed"] },
+        });
     });
     it("emails the budget at 80% and 100% actual and 100% forecast", () => {
         const notifications = budgetNotifications(["a@example.org"]);

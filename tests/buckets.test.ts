@@ -70,18 +70,23 @@ describe("lifecycle rules", () => {
 });
 
 describe("resolveDataSet", () => {
-    const parsed = { name: "clinical-documents", reverseReplication: false, lifecycle: DEFAULT_LIFECYCLE };
+    const parsed = { name: "clinical-documents", lifecycle: DEFAULT_LIFECYCLE };
+    const prod = { objectLockByDefault: true, reverseReplicationByDefault: true };
+    const dev = { objectLockByDefault: false, reverseReplicationByDefault: false };
 
     it("locks objects for a year by default in prod, not at all by default in dev, and as configured in either", () => {
-        expect(resolveDataSet(parsed, { objectLockByDefault: true }).objectLockRetentionDays).to.equal(DEFAULT_OBJECT_LOCK_RETENTION_DAYS);
+        expect(resolveDataSet(parsed, prod).objectLockRetentionDays).to.equal(DEFAULT_OBJECT_LOCK_RETENTION_DAYS);
         expect(DEFAULT_OBJECT_LOCK_RETENTION_DAYS).to.equal(365);
-        expect(resolveDataSet(parsed, { objectLockByDefault: false }).objectLockRetentionDays).to.equal(undefined);
-        expect(resolveDataSet({ ...parsed, objectLockRetentionDays: 30 }, { objectLockByDefault: false }).objectLockRetentionDays).to.equal(
-            30,
-        );
-        expect(
-            resolveDataSet({ ...parsed, objectLockRetentionDays: 2555 }, { objectLockByDefault: true }).objectLockRetentionDays,
-        ).to.equal(2555);
+        expect(resolveDataSet(parsed, dev).objectLockRetentionDays).to.equal(undefined);
+        expect(resolveDataSet({ ...parsed, objectLockRetentionDays: 30 }, dev).objectLockRetentionDays).to.equal(30);
+        expect(resolveDataSet({ ...parsed, objectLockRetentionDays: 2555 }, prod).objectLockRetentionDays).to.equal(2555);
+    });
+
+    it("replicates back to the primary by default in prod, not in dev, and as configured in either", () => {
+        expect(resolveDataSet(parsed, prod).reverseReplication).to.equal(true);
+        expect(resolveDataSet(parsed, dev).reverseReplication).to.equal(false);
+        expect(resolveDataSet({ ...parsed, reverseReplication: false }, prod).reverseReplication).to.equal(false);
+        expect(resolveDataSet({ ...parsed, reverseReplication: true }, dev).reverseReplication).to.equal(true);
     });
 });
 
@@ -176,9 +181,15 @@ describe("healthcare-dr:buckets (stack config)", () => {
         }
     });
 
-    it("turns Object Lock on in prod by default", () => {
+    it("turns Object Lock and reverse replication on in prod by default", () => {
         const result = parse(undefined, "prod");
         expect(result.ok && result.config.buckets[0]!.objectLockRetentionDays).to.equal(365);
+        expect(result.ok && result.config.buckets[0]!.reverseReplication).to.equal(true);
+    });
+
+    it("lets a prod data set turn reverse replication off", () => {
+        const result = parse([{ name: "clinical-documents", reverseReplication: false }], "prod");
+        expect(result.ok && result.config.buckets[0]!.reverseReplication).to.equal(false);
     });
 
     it("reads a second data set with its own settings", () => {

@@ -59,6 +59,16 @@ const BAD_STACKS: ReadonlyArray<{ file: string; keys: string[]; message: RegExp 
         keys: ["healthcare-dr:database.minCapacity"],
         message: /must not exceed database\.maxCapacity \(4\)/,
     },
+    {
+        file: "max-replication-lag-too-small",
+        keys: ["healthcare-dr:database.maxReplicationLagSeconds"],
+        message: /at least 20 seconds: the smallest rds\.global_db_rpo.*from 20 to 2147483647/,
+    },
+    {
+        file: "max-replication-lag-above-rpo",
+        keys: ["healthcare-dr:database.maxReplicationLagSeconds"],
+        message: /must not exceed objectives\.rpo \(15m, 900 s\).*allowed: 20 to 900/,
+    },
     { file: "retention-too-short", keys: ["healthcare-dr:database.backupRetentionDays"], message: /at least 7 days/ },
     { file: "retention-too-long", keys: ["healthcare-dr:database.backupRetentionDays"], message: /at most 35 days/ },
     { file: "rto-not-a-duration", keys: ["healthcare-dr:objectives.rto"], message: /positive duration such as 30s, 15m, 1h/ },

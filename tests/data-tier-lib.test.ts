@@ -11,12 +11,31 @@ import {
     s3EndpointPolicy,
 } from "../lib/endpointPolicy";
 import * as fc from "fast-check";
-import { backupRules, HOURLY_SCHEDULE } from "../lib/backup";
+import {
+    ASSUMED_COPY_HOURS,
+    AURORA_COPIES_IN_PROGRESS_LIMIT,
+    backupRules,
+    CONTINUOUS_SCHEDULE,
+    COPY_SCHEDULE,
+    copyCadenceProblems,
+    dailyRunMinutes,
+    longestGapMinutes,
+    overlappingRules,
+    ruleWindows,
+    type BackupRule,
+} from "../lib/backup";
+import {
+    dailyRunMinutes as packDailyRunMinutes,
+    startWindowsOverlap as packStartWindowsOverlap,
+} from "../policy-pack/policies/lib/schedules";
 import { overlaps, parseCidr } from "../lib/cidr";
 import {
     BACKUP_WINDOW,
     CLUSTER_PARAMETERS,
+    clusterParametersFor,
+    GLOBAL_DB_RPO,
     globalClusterProblems,
+    globalDbRpoProblem,
     MAINTENANCE_WINDOW,
     parameterGroupFamily,
     replicaSecretArn,
@@ -24,6 +43,7 @@ import {
     windowProblems,
     windowsOverlap,
 } from "../lib/database";
+import { peeringProblems, peeringRoutes, type PeeringSides } from "../lib/peering";
 import { insideVpc, natGatewayCount, natZoneFor, planSubnets, subnetsOfTier } from "../lib/subnets";
 
 describe("planSubnets", () => {
@@ -176,21 +196,111 @@ describe("Aurora helpers", () => {
     });
 });
 
-describe("backupRules", () => {
-    it("makes an hourly snapshot rule and a continuous rule, both kept N days and copied to the DR vault", () => {
-        const rules = backupRules({ retentionDays: 35, copyToVaultArn: "arn:dr-vault" });
-        expect(rules.map((r) => [r.ruleName, r.schedule, r.enableContinuousBackup, r.lifecycle.deleteAfter])).to.deep.equal([
-            ["hourly", HOURLY_SCHEDULE, false, 35],
-            ["continuous", HOURLY_SCHEDULE, true, 35],
-        ]);
-        for (const rule of rules) {
-            expect(rule.copyActions).to.deep.equal([{ destinationVaultArn: "arn:dr-vault", lifecycle: { deleteAfter: 35 } }]);
-            expect(rule.startWindow).to.be.at.least(60);
+describe("the RPO ceiling (rds.global_db_rpo)", () => {
+    it("accepts Aurora's range only: whole seconds from 20 to 2^31-1", () => {
+        for (const ok of [20, 600, 2_147_483_647]) expect(globalDbRpoProblem(ok), String(ok)).to.equal(undefined);
+        for (const bad of [0, 19, 20.5, 2_147_483_648]) {
+            expect(globalDbRpoProblem(bad), String(bad)).to.match(/rds\.global_db_rpo is .*whole seconds from 20 to 2147483647/);
         }
     });
 
-    it("schedules on the hour, every hour", () => {
-        expect(HOURLY_SCHEDULE).to.equal("cron(0 */1 * * ? *)");
+    it("adds it to the writer's parameters only, the rest identical in both regions", () => {
+        const writer = clusterParametersFor({ writer: true, globalDbRpoSeconds: 600 });
+        const other = clusterParametersFor({ writer: false, globalDbRpoSeconds: 600 });
+        expect(other).to.deep.equal([...CLUSTER_PARAMETERS]);
+        expect(writer.filter((p) => p.name !== GLOBAL_DB_RPO.parameter)).to.deep.equal(other);
+        expect(writer.find((p) => p.name === GLOBAL_DB_RPO.parameter)).to.deep.equal({
+            name: "rds.global_db_rpo",
+            value: "600",
+            applyMethod: "immediate",
+        });
+        expect(clusterParametersFor({ writer: true })).to.deep.equal([...CLUSTER_PARAMETERS]);
+    });
+
+    it("refuses a value Aurora would refuse, before any resource exists", () => {
+        expect(() => clusterParametersFor({ writer: true, globalDbRpoSeconds: 5 })).to.throw(/from 20 to 2147483647/);
+    });
+});
+
+describe("the rotation path across regions (lib/peering.ts)", () => {
+    const sides: PeeringSides = {
+        client: { region: "eu-west-2", vpcCidr: "10.10.0.0/16", subnetCidrs: ["10.10.64.0/20", "10.10.80.0/20"] },
+        database: { region: "eu-west-1", vpcCidr: "10.20.0.0/16", subnetCidrs: ["10.20.128.0/20", "10.20.144.0/20"] },
+    };
+    const with_ = (side: "client" | "database", patch: Partial<PeeringSides["client"]>): PeeringSides => ({
+        ...sides,
+        [side]: { ...sides[side], ...patch },
+    });
+
+    it("accepts two disjoint VPCs in two regions, each side naming subnets of its own VPC", () => {
+        expect(peeringProblems(sides)).to.deep.equal([]);
+    });
+
+    const bad: [string, PeeringSides, RegExp][] = [
+        ["one region", with_("database", { region: "eu-west-2" }), /both in eu-west-2.*admit the client's security group instead/],
+        ["overlapping VPCs", with_("database", { vpcCidr: "10.10.0.0/16", subnetCidrs: ["10.10.128.0/20"] }), /overlap: AWS cannot peer/],
+        [
+            "a subnet outside its VPC",
+            with_("client", { subnetCidrs: ["10.30.0.0/20"] }),
+            /client subnet 10\.30\.0\.0\/20 is not inside its VPC/,
+        ],
+        [
+            "the whole VPC as a subnet",
+            with_("database", { subnetCidrs: ["10.20.0.0/16"] }),
+            /database subnet 10\.20\.0\.0\/16 is the whole VPC/,
+        ],
+        ["no subnets", with_("client", { subnetCidrs: [] }), /no client subnets/],
+        ["a malformed CIDR", with_("client", { vpcCidr: "10.10.0.0" }), /client VPC's CIDR 10\.10\.0\.0 is not an IPv4 CIDR block/],
+    ];
+    for (const [what, input, pattern] of bad) {
+        it(`refuses ${what}, saying why`, () => {
+            const problems = peeringProblems(input);
+            expect(
+                problems.some((p) => pattern.test(p)),
+                problems.join("\n"),
+            ).to.equal(true);
+        });
+    }
+
+    it("routes each client table to each database subnet and each database table back to each client subnet", () => {
+        expect(peeringRoutes(sides, { client: 2, database: 1 })).to.deep.equal([
+            { side: "client", table: 0, destination: "10.20.128.0/20" },
+            { side: "client", table: 0, destination: "10.20.144.0/20" },
+            { side: "client", table: 1, destination: "10.20.128.0/20" },
+            { side: "client", table: 1, destination: "10.20.144.0/20" },
+            { side: "database", table: 0, destination: "10.10.64.0/20" },
+            { side: "database", table: 0, destination: "10.10.80.0/20" },
+        ]);
+    });
+});
+
+describe("backupRules", () => {
+    const rules = backupRules({ retentionDays: 35, copyToVaultArn: "arn:other-region-vault" });
+
+    it("makes a continuous rule that does not copy and a daily snapshot rule that copies to the other region's vault", () => {
+        expect(rules.map((r) => [r.ruleName, r.schedule, r.enableContinuousBackup, r.lifecycle.deleteAfter])).to.deep.equal([
+            ["continuous", CONTINUOUS_SCHEDULE, true, 35],
+            ["daily-copy", COPY_SCHEDULE, false, 35],
+        ]);
+        expect(rules[0]!.copyActions).to.deep.equal([]);
+        expect(rules[1]!.copyActions).to.deep.equal([{ destinationVaultArn: "arn:other-region-vault", lifecycle: { deleteAfter: 35 } }]);
+        for (const rule of rules) expect(rule.startWindow).to.be.at.least(60);
+    });
+
+    it("runs the continuous rule at 05:00 UTC and the copy rule at 17:00 UTC, every day", () => {
+        expect(dailyRunMinutes(CONTINUOUS_SCHEDULE)).to.deep.equal([5 * 60]);
+        expect(dailyRunMinutes(COPY_SCHEDULE)).to.deep.equal([17 * 60]);
+    });
+
+    it("keeps the rules' start windows, and even their whole jobs, apart", () => {
+        expect(overlappingRules(rules, "start")).to.deep.equal([]);
+        expect(overlappingRules(rules, "job")).to.deep.equal([]);
+    });
+
+    it("copies at a cadence the Aurora copy limits sustain, for this stack and another one in the same account", () => {
+        expect(copyCadenceProblems(rules, { clustersCopiedIn: 1 })).to.deep.equal([]);
+        expect(copyCadenceProblems(rules, { clustersCopiedIn: 2 })).to.deep.equal([]);
+        expect(longestGapMinutes([COPY_SCHEDULE])).to.equal(ASSUMED_COPY_HOURS * 60);
     });
 
     for (const days of [0, 36, 7.5]) {
@@ -198,6 +308,95 @@ describe("backupRules", () => {
             expect(() => backupRules({ retentionDays: days, copyToVaultArn: "x" })).to.throw(/retentionDays.*1 to 35/);
         });
     }
+});
+
+describe("AWS Backup schedules and windows (lib/backup.ts)", () => {
+    const rule = (ruleName: string, schedule: string, extra: Partial<BackupRule<string>> = {}): BackupRule<string> => ({
+        ruleName,
+        schedule,
+        startWindow: 60,
+        completionWindow: 180,
+        enableContinuousBackup: false,
+        lifecycle: { deleteAfter: 7 },
+        copyActions: [],
+        ...extra,
+    });
+    const copying = { copyActions: [{ destinationVaultArn: "arn:v", lifecycle: { deleteAfter: 7 } }] };
+
+    for (const [expression, minutes] of [
+        ["cron(0 5 * * ? *)", [300]],
+        ["cron(30 2 ? * * *)", [150]],
+        ["cron(0 */1 * * ? *)", Array.from({ length: 24 }, (_, h) => h * 60)],
+        ["cron(15 * * * ? *)", Array.from({ length: 24 }, (_, h) => h * 60 + 15)],
+        ["cron(0 */6 * * ? *)", [0, 360, 720, 1080]],
+        ["cron(0 2/12 * * ? *)", [120, 840]],
+        ["cron(0 13,1 * * ? *)", [60, 780]],
+        ["cron(0 5 ? * MON *)", undefined],
+        ["cron(0 5 1 * ? *)", undefined],
+        ["cron(0 24 * * ? *)", undefined],
+        ["cron(60 5 * * ? *)", undefined],
+        ["cron(0 1-5 * * ? *)", undefined],
+        ["rate(1 day)", undefined],
+    ] as const) {
+        it(`reads ${expression} as ${minutes === undefined ? "not a daily schedule" : `runs at ${minutes.length} times a day`}, as the policy pack does`, () => {
+            expect(dailyRunMinutes(expression)).to.deep.equal(minutes);
+            expect(packDailyRunMinutes(expression)).to.deep.equal(minutes);
+        });
+    }
+
+    it("finds overlapping start windows for two daily rules exactly when they start in the same hour, as the policy pack does", () => {
+        for (let a = 0; a < 24; a++) {
+            for (let b = 0; b < 24; b++) {
+                const [ra, rb] = [rule("a", `cron(0 ${a} * * ? *)`), rule("b", `cron(0 ${b} * * ? *)`)];
+                expect(overlappingRules([ra, rb], "start").length, `${a}:00 and ${b}:00`).to.equal(a === b ? 1 : 0);
+                expect(packStartWindowsOverlap(ra, rb), `${a}:00 and ${b}:00`).to.equal(a === b);
+            }
+        }
+    });
+
+    it("sees windows that run past midnight, and whole jobs as well as start windows", () => {
+        const late = rule("late", "cron(30 23 * * ? *)");
+        const early = rule("early", "cron(0 0 * * ? *)");
+        expect(ruleWindows(late, "start")).to.deep.equal([{ start: 1410, end: 1470 }]);
+        expect(overlappingRules([late, early], "start")).to.deep.equal([["late", "early"]]);
+        const laterStart = rule("later", "cron(0 2 * * ? *)");
+        expect(overlappingRules([late, laterStart], "start")).to.deep.equal([]);
+        expect(overlappingRules([late, laterStart], "job")).to.deep.equal([["late", "later"]]);
+    });
+
+    it("reports a rule whose schedule it cannot read against the others: nothing proves it apart", () => {
+        expect(overlappingRules([rule("weekly", "cron(0 5 ? * MON *)"), rule("daily", "cron(0 17 * * ? *)")], "start")).to.deep.equal([
+            ["weekly", "daily"],
+        ]);
+    });
+
+    it("catches the plan this replaced: two identical hourly rules, both copying", () => {
+        const problems = copyCadenceProblems(
+            [
+                rule("hourly", "cron(0 */1 * * ? *)", copying),
+                rule("continuous", "cron(0 */1 * * ? *)", { ...copying, enableContinuousBackup: true }),
+            ],
+            { clustersCopiedIn: 1 },
+        );
+        expect(problems).to.have.length(3);
+        expect(problems[0]).to.match(/Rule continuous is continuous and copies/);
+        expect(problems[1]).to.match(/Rules hourly and continuous have overlapping start windows/);
+        expect(problems[2]).to.match(/start a copy every 1 h, but one copy may take 24 h/);
+    });
+
+    it("catches copy rules that together copy faster than a copy may take, and more clusters than copies in progress", () => {
+        const twice = [rule("morning", "cron(0 6 * * ? *)", copying), rule("evening", "cron(0 18 * * ? *)", copying)];
+        expect(copyCadenceProblems(twice, { clustersCopiedIn: 1 }).join()).to.match(/every 12 h, but one copy may take 24 h/);
+        expect(copyCadenceProblems(twice, { clustersCopiedIn: 1, copyHours: 12 })).to.deep.equal([]);
+        const daily = [rule("daily", "cron(0 17 * * ? *)", copying)];
+        expect(copyCadenceProblems(daily, { clustersCopiedIn: AURORA_COPIES_IN_PROGRESS_LIMIT })).to.deep.equal([]);
+        expect(copyCadenceProblems(daily, { clustersCopiedIn: AURORA_COPIES_IN_PROGRESS_LIMIT + 1 }).join()).to.match(
+            /6 Aurora clusters copy into one region, more than the 5 snapshot copies/,
+        );
+        expect(copyCadenceProblems([rule("weekly", "cron(0 5 ? * MON *)", copying)], { clustersCopiedIn: 1 }).join()).to.match(
+            /cannot be read as daily schedules/,
+        );
+    });
 });
 
 describe("VPC endpoint policies (lib/endpointPolicy.ts)", () => {

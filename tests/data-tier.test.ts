@@ -4,8 +4,8 @@
  */
 import { expect } from "chai";
 import { parseStackConfig } from "../config";
-import { HOURLY_SCHEDULE, REQUIRED_BACKUP_OPT_IN, VAULT_LOCK_GRACE_DAYS } from "../lib/backup";
-import { SECONDARY_FORBIDDEN_INPUTS, statementLoggingProblems, windowsOverlap } from "../lib/database";
+import { backupRules, copyCadenceProblems, REQUIRED_BACKUP_OPT_IN, VAULT_LOCK_GRACE_DAYS, type BackupRule } from "../lib/backup";
+import { GLOBAL_DB_RPO, SECONDARY_FORBIDDEN_INPUTS, statementLoggingProblems, windowsOverlap } from "../lib/database";
 import { natGatewayCount, natZoneFor, planSubnets, SUBNET_TIERS } from "../lib/subnets";
 import { DEFAULT_INTERFACE_ENDPOINTS, GATEWAY_ENDPOINTS } from "../components/RegionalNetwork";
 import { readStackFile, runProgram, stackFilePath, type PlannedResource, type ProgramRun } from "./harness/program";
@@ -24,6 +24,10 @@ function childrenOf(run: ProgramRun, componentType: string, componentName: strin
     const component = resourceNamed(run, componentType, componentName);
     return run.resources.filter((r) => r.type === type && r.parent === component.urn);
 }
+
+/** The inter-region peering connection of the rotation path (RotationPeering), as routes name it. */
+const peeringId = (run: ProgramRun) =>
+    idOf(resourceNamed(run, "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", "rotation-peering-accepter"));
 
 const NETWORK = "healthcare:dr:RegionalNetwork";
 const net = (run: ProgramRun, role: Role, type: string) => childrenOf(run, NETWORK, `${role}-network`, type);
@@ -91,7 +95,7 @@ describe("RegionalNetwork", () => {
                     }
                 });
 
-                it("gives the isolated subnets a route table with no route at all: no internet, no NAT, no endpoints", async () => {
+                it(`gives the isolated subnets a route table with no internet, NAT or endpoint route${role === "dr" ? ", only the peering's return path to the rotation function's subnets" : " and no route at all"}`, async () => {
                     const run = await planStack(stack);
                     const isolated = netNamed(run, role, "aws:ec2/routeTable:RouteTable", "isolated");
                     const isolatedSubnetIds = SUBNET_TIERS.includes("isolated")
@@ -99,9 +103,17 @@ describe("RegionalNetwork", () => {
                               idOf(netNamed(run, role, "aws:ec2/subnet:Subnet", `isolated-${i}`)),
                           )
                         : [];
+                    const routes = resourcesOfType(run, "aws:ec2/route:Route").filter((r) => r.inputs["routeTableId"] === idOf(isolated));
+                    // The DR database may answer the primary region's rotation function (RotationPeering), nothing else.
+                    const clientSubnets = role === "dr" ? planSubnets(run.config.network.primaryCidr, run.config.network.azCount) : [];
+                    expect(routes.map((r) => [r.inputs["destinationCidrBlock"], r.inputs["vpcPeeringConnectionId"]])).to.have.deep.members(
+                        clientSubnets.filter((p) => p.tier === "private").map((p) => [p.cidr, peeringId(run)]),
+                    );
                     expect(
-                        resourcesOfType(run, "aws:ec2/route:Route").filter((r) => r.inputs["routeTableId"] === idOf(isolated)),
-                    ).to.deep.equal([]);
+                        routes.every(
+                            (r) => Object.keys(r.inputs).sort().join() === "destinationCidrBlock,routeTableId,vpcPeeringConnectionId",
+                        ),
+                    ).to.be.true;
                     expect(isolated.inputs["routes"] ?? []).to.deep.equal([]);
                     for (const endpoint of resourcesOfType(run, "aws:ec2/vpcEndpoint:VpcEndpoint")) {
                         expect((endpoint.inputs["routeTableIds"] as string[] | undefined) ?? []).to.not.include(idOf(isolated));
@@ -194,21 +206,30 @@ describe("RegionalNetwork", () => {
                     ).to.have.deep.members([
                         [5432, 5432, "tcp", sgId("app-sg")],
                         [5432, 5432, "tcp", sgId("orchestrator-sg")],
+                        // In the DR region, the primary region's rotation function, by its subnets' CIDRs (RotationPeering).
+                        ...(role === "dr" ? Array.from({ length: run.config.network.azCount }, () => [5432, 5432, "tcp", undefined]) : []),
                     ]);
-                    expect(dbIngress.every((r) => r.inputs["cidrIpv4"] === undefined && r.inputs["cidrIpv6"] === undefined)).to.be.true;
+                    expect(dbIngress.filter((r) => r.inputs["cidrIpv4"] !== undefined).map((r) => r.inputs["cidrIpv4"])).to.have.members(
+                        role === "dr"
+                            ? planSubnets(run.config.network.primaryCidr, run.config.network.azCount)
+                                  .filter((p) => p.tier === "private")
+                                  .map((p) => p.cidr)
+                            : [],
+                    );
+                    expect(dbIngress.every((r) => r.inputs["cidrIpv6"] === undefined)).to.be.true;
                     const dbSg = netNamed(run, role, "aws:ec2/securityGroup:SecurityGroup", "db-sg");
                     expect(dbSg.inputs["ingress"] ?? []).to.deep.equal([]);
                 });
 
-                it(`gives the orchestrator group HTTPS to the internet ${role === "dr" ? "(the other region's RDS API and Route 53, through the NAT)" : "never"}`, async () => {
+                it("gives the orchestrator group HTTPS to the internet: the other region's RDS API and Route 53, through the NAT (either region's orchestrator may act)", async () => {
                     const run = await planStack(stack);
                     const sgId = idOf(netNamed(run, role, "aws:ec2/securityGroup:SecurityGroup", "orchestrator-sg"));
                     const open = resourcesOfType(run, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter(
                         (r) => r.inputs["securityGroupId"] === sgId && r.inputs["cidrIpv4"] === "0.0.0.0/0",
                     );
-                    expect(open.map((r) => [r.inputs["ipProtocol"], r.inputs["fromPort"], r.inputs["toPort"]])).to.deep.equal(
-                        role === "dr" ? [["tcp", 443, 443]] : [],
-                    );
+                    expect(open.map((r) => [r.inputs["ipProtocol"], r.inputs["fromPort"], r.inputs["toPort"]])).to.deep.equal([
+                        ["tcp", 443, 443],
+                    ]);
                 });
 
                 it("gives every VPC endpoint a policy limited to this account's identities and resources", async () => {
@@ -279,6 +300,109 @@ describe("RegionalNetwork", () => {
                 const inline = (sg.inputs["ingress"] as { cidrBlocks?: string[] }[] | undefined) ?? [];
                 expect(inline.flatMap((i) => i.cidrBlocks ?? [])).to.not.include("0.0.0.0/0");
             }
+        });
+    }
+});
+
+describe("RotationPeering (the rotation function's path to a DR writer)", () => {
+    const PEERING = "healthcare:dr:RotationPeering";
+    for (const stack of STACKS) {
+        describe(stack, () => {
+            const path = async () => {
+                const run = await planStack(stack);
+                const of = (type: string) => childrenOf(run, PEERING, "rotation-peering", type);
+                const plans = {
+                    primary: planSubnets(run.config.network.primaryCidr, run.config.network.azCount),
+                    dr: planSubnets(run.config.network.drCidr, run.config.network.azCount),
+                };
+                return {
+                    run,
+                    of,
+                    clientCidrs: plans.primary.filter((p) => p.tier === "private").map((p) => p.cidr),
+                    databaseCidrs: plans.dr.filter((p) => p.tier === "isolated").map((p) => p.cidr),
+                    vpc: (role: Role) => idOf(netNamed(run, role, "aws:ec2/vpc:Vpc", "vpc")),
+                    sg: (role: Role, suffix: string) => idOf(netNamed(run, role, "aws:ec2/securityGroup:SecurityGroup", suffix)),
+                };
+            };
+
+            it("requests a peering from the primary VPC and accepts it in the DR region, within the stack's account", async () => {
+                const { run, of, vpc } = await path();
+                const [request] = of("aws:ec2/vpcPeeringConnection:VpcPeeringConnection");
+                const [accepter] = of("aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter");
+                expect(request!.region).to.equal(run.config.primaryRegion);
+                expect(request!.inputs).to.include({
+                    vpcId: vpc("primary"),
+                    peerVpcId: vpc("dr"),
+                    peerRegion: run.config.drRegion,
+                    peerOwnerId: run.config.account.accountId,
+                });
+                // An inter-region request cannot accept itself; the DR side accepts it.
+                expect(request!.inputs["autoAccept"]).to.equal(undefined);
+                expect(accepter!.region).to.equal(run.config.drRegion);
+                expect(accepter!.inputs).to.include({ vpcPeeringConnectionId: idOf(request!), autoAccept: true });
+            });
+
+            it("routes the rotation function's subnets to the DR database subnets and back, nothing more, once accepted", async () => {
+                const { run, of, clientCidrs, databaseCidrs } = await path();
+                const routes = of("aws:ec2/route:Route");
+                const accepter = resourceNamed(
+                    run,
+                    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter",
+                    "rotation-peering-accepter",
+                );
+                const tableOf = (role: Role, suffix: string) => idOf(netNamed(run, role, "aws:ec2/routeTable:RouteTable", suffix));
+                const expected = [
+                    ...Array.from({ length: run.config.network.azCount }, (_, i) =>
+                        databaseCidrs.map((cidr) => [run.config.primaryRegion, tableOf("primary", `private-${i}`), cidr]),
+                    ).flat(),
+                    ...clientCidrs.map((cidr) => [run.config.drRegion, tableOf("dr", "isolated"), cidr]),
+                ];
+                expect(routes.map((r) => [r.region, r.inputs["routeTableId"], r.inputs["destinationCidrBlock"]])).to.have.deep.members(
+                    expected,
+                );
+                for (const route of routes) {
+                    expect(route.inputs["vpcPeeringConnectionId"]).to.equal(peeringId(run));
+                    expect(route.options.propertyDependencies["vpcPeeringConnectionId"]).to.deep.equal([accepter.urn]);
+                }
+                // No other route of the stack uses the peering.
+                expect(
+                    resourcesOfType(run, "aws:ec2/route:Route").filter((r) => r.inputs["vpcPeeringConnectionId"] !== undefined),
+                ).to.have.length(routes.length);
+            });
+
+            it("opens PostgreSQL only, by CIDR (no cross-region group reference), between exactly those subnets", async () => {
+                const { run, of, clientCidrs, databaseCidrs, sg } = await path();
+                const egress = of("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule");
+                const ingress = of("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+                const shape = (r: PlannedResource) => [
+                    r.region,
+                    r.inputs["securityGroupId"],
+                    r.inputs["ipProtocol"],
+                    r.inputs["fromPort"],
+                    r.inputs["toPort"],
+                    r.inputs["cidrIpv4"],
+                ];
+                expect(egress.map(shape)).to.have.deep.members(
+                    databaseCidrs.map((cidr) => [run.config.primaryRegion, sg("primary", "orchestrator-sg"), "tcp", 5432, 5432, cidr]),
+                );
+                expect(ingress.map(shape)).to.have.deep.members(
+                    clientCidrs.map((cidr) => [run.config.drRegion, sg("dr", "db-sg"), "tcp", 5432, 5432, cidr]),
+                );
+                for (const rule of [...egress, ...ingress]) expect(rule.inputs["referencedSecurityGroupId"]).to.equal(undefined);
+            });
+
+            it("starts from the subnets and the group the rotation function runs in", async () => {
+                const { run, clientCidrs } = await path();
+                const rotation = resourceNamed(run, "aws:serverlessrepository/cloudFormationStack:CloudFormationStack", "aurora-rotation");
+                const parameters = rotation.inputs["parameters"] as Record<string, string>;
+                const subnets = parameters["vpcSubnetIds"]!.split(",").map(
+                    (id) => run.resources.find((r) => r.type === "aws:ec2/subnet:Subnet" && idOf(r) === id)!.inputs["cidrBlock"],
+                );
+                expect(subnets).to.have.members(clientCidrs);
+                expect(parameters["vpcSecurityGroupIds"]).to.equal(
+                    idOf(netNamed(run, "primary", "aws:ec2/securityGroup:SecurityGroup", "orchestrator-sg")),
+                );
+            });
         });
     }
 });
@@ -502,6 +626,40 @@ describe("AuroraPair", () => {
                 }
             });
 
+            it("puts the RPO ceiling (rds.global_db_rpo) on the writer's cluster parameter group only, as AWS advises for two regions", async () => {
+                const { run } = await clusters();
+                const ceilingOf = (name: string) =>
+                    (
+                        auroraNamed(run, "aws:rds/clusterParameterGroup:ClusterParameterGroup", name).inputs["parameters"] as {
+                            name: string;
+                            value: string;
+                            applyMethod: string;
+                        }[]
+                    ).find((p) => p.name === GLOBAL_DB_RPO.parameter);
+                const ceiling = run.config.database.maxReplicationLagSeconds;
+                // Prod bounds the database's data loss; dev leaves it unbounded (and its budget says so).
+                expect(ceiling).to.equal(stack === "prod" ? 600 : undefined);
+                expect(run.config.activeRegion).to.equal(run.config.primaryRegion);
+                expect(ceilingOf("aurora-primary")).to.deep.equal(
+                    ceiling === undefined ? undefined : { name: GLOBAL_DB_RPO.parameter, value: String(ceiling), applyMethod: "immediate" },
+                );
+                expect(ceilingOf("aurora-secondary")).to.equal(undefined);
+            });
+
+            it("gives applications and rotation the global writer endpoint as the secret's host, with TLS required", async () => {
+                const { run, global, primary, secondary } = await clusters();
+                const version = auroraNamed(run, "aws:secretsmanager/secretVersion:SecretVersion", "aurora-master");
+                expect(version.secretInputs).to.include("secretString");
+                const content = JSON.parse(str(version, "secretString")) as Record<string, unknown>;
+                // The global writer endpoint follows the writer through a managed switchover or failover; a cluster
+                // endpoint (or the private writer record, on no RDS certificate) would not, or would fail verify-full.
+                expect(content["host"]).to.equal(global.state["endpoint"]);
+                expect(content["host"]).to.match(/\.global-[a-z0-9]+\.global\.rds\.amazonaws\.com$/);
+                expect([primary.state["endpoint"], secondary.state["endpoint"]]).to.not.include(content["host"]);
+                expect(content).to.include({ engine: "postgres", port: 5432, username: "hdr_admin", dbname: "healthcare", ssl: true });
+                expect((run.outputs["database"] as { globalWriterEndpoint: string }).globalWriterEndpoint).to.equal(content["host"]);
+            });
+
             it("exports the PostgreSQL log to encrypted log groups, turns IAM authentication on and places each cluster in its isolated subnets", async () => {
                 const { run, primary, secondary } = await clusters();
                 const networks = run.outputs["networks"] as Record<
@@ -597,6 +755,32 @@ describe("AuroraPair", () => {
 
 const BACKUP = "healthcare:dr:BackupPlan";
 const backup = (run: ProgramRun, type: string) => childrenOf(run, BACKUP, "backups", type);
+const inRegion = (resources: readonly PlannedResource[], region: string, what: string) => {
+    const found = resources.filter((r) => r.region === region);
+    expect(found, `${what} in ${region}`).to.have.length(1);
+    return found[0]!;
+};
+const other = (role: Role): Role => (role === "primary" ? "dr" : "primary");
+
+/**
+ * What a region's selections back up (the data tier's and the audit trail's), and the plan they belong to, by the
+ * region they run in.
+ */
+function coverage(run: ProgramRun): Record<Role, { plan: PlannedResource; resources: string[] }> {
+    const plans = resourcesOfType(run, "aws:backup/plan:Plan");
+    const selections = resourcesOfType(run, "aws:backup/selection:Selection");
+    const of = (role: Role) => {
+        const plan = inRegion(plans, regionOf(run, role), "plan");
+        const mine = selections.filter((s) => s.region === regionOf(run, role));
+        for (const s of mine) expect(s.inputs["planId"], s.name).to.equal(plan.state["id"]);
+        return { plan, resources: mine.flatMap((s) => s.inputs["resources"] as string[]) };
+    };
+    return { primary: of("primary"), dr: of("dr") };
+}
+
+/** The stack file of `stack` with `healthcare-dr:activeRegion` set. */
+const withActiveRegion = (stack: "dev" | "prod", region: string) =>
+    runProgram({ stack, rawConfig: { ...readStackFile(stackFilePath(stack)), "healthcare-dr:activeRegion": region } });
 
 describe("BackupPlan", () => {
     for (const stack of STACKS) {
@@ -613,54 +797,62 @@ describe("BackupPlan", () => {
                 }
             });
 
-            it("backs up hourly and continuously, keeps recovery points the configured days and copies each to the DR vault", async () => {
+            it("has a plan in each region: continuous backups in its own vault, a daily snapshot copied to the other region's", async () => {
                 const run = await planStack(stack);
-                const [plan] = backup(run, "aws:backup/plan:Plan");
-                expect(plan!.region).to.equal(run.config.primaryRegion);
-                const primaryVault = backup(run, "aws:backup/vault:Vault").find((v) => v.region === run.config.primaryRegion)!;
-                const drVault = backup(run, "aws:backup/vault:Vault").find((v) => v.region === run.config.drRegion)!;
-                const rules = plan!.inputs["rules"] as {
-                    ruleName: string;
-                    schedule: string;
-                    enableContinuousBackup: boolean;
-                    targetVaultName: string;
-                    lifecycle: { deleteAfter: number };
-                    copyActions: { destinationVaultArn: string; lifecycle: { deleteAfter: number } }[];
-                }[];
+                const vaults = backup(run, "aws:backup/vault:Vault");
                 const days = run.config.database.backupRetentionDays;
                 expect(days).to.be.at.least(7);
-                expect(rules.map((r) => r.enableContinuousBackup)).to.have.members([false, true]);
-                for (const rule of rules) {
-                    expect(rule.schedule).to.equal(HOURLY_SCHEDULE);
-                    expect(rule.targetVaultName).to.equal(primaryVault.state["name"]);
-                    expect(rule.lifecycle.deleteAfter).to.equal(days);
-                    expect(rule.copyActions).to.deep.equal([
-                        { destinationVaultArn: drVault.state["arn"], lifecycle: { deleteAfter: days } },
-                    ]);
+                for (const role of ROLES) {
+                    const plan = inRegion(backup(run, "aws:backup/plan:Plan"), regionOf(run, role), "plan");
+                    const own = inRegion(vaults, regionOf(run, role), "vault");
+                    const theirs = inRegion(vaults, regionOf(run, other(role)), "vault");
+                    const rules = plan.inputs["rules"] as (BackupRule<string> & { targetVaultName: string })[];
+                    expect(rules.map(({ targetVaultName: _vault, ...rule }) => rule)).to.deep.equal(
+                        backupRules({ retentionDays: days, copyToVaultArn: theirs.state["arn"] as string }),
+                    );
+                    expect(rules.map((r) => r.ruleName)).to.deep.equal(["continuous", "daily-copy"]);
+                    expect(rules[1]!.copyActions[0]!.destinationVaultArn.split(":")[3]).to.equal(regionOf(run, other(role)));
+                    for (const rule of rules) expect(rule.targetVaultName, rule.ruleName).to.equal(own.state["name"]);
+                    expect(rules.find((r) => r.enableContinuousBackup)!.copyActions).to.deep.equal([]);
+                    expect(copyCadenceProblems(rules, { clustersCopiedIn: 1 })).to.deep.equal([]);
                 }
             });
 
-            it("opts Aurora and S3 in to AWS Backup in both regions, before the selection needs them", async () => {
+            it("opts Aurora and S3 in to AWS Backup in both regions, before any selection needs them", async () => {
                 const run = await planStack(stack);
                 const settings = backup(run, "aws:backup/regionSettings:RegionSettings");
                 expect(settings.map((r) => r.region)).to.have.members([run.config.primaryRegion, run.config.drRegion]);
-                const [selection] = backup(run, "aws:backup/selection:Selection");
+                const selections = backup(run, "aws:backup/selection:Selection");
+                expect(selections).to.have.length(2);
                 for (const setting of settings) {
                     const optIn = setting.inputs["resourceTypeOptInPreference"] as Record<string, boolean>;
                     for (const type of REQUIRED_BACKUP_OPT_IN) expect(optIn[type], `${setting.region} ${type}`).to.equal(true);
-                    expect(selection!.options.dependsOn).to.include(setting.urn);
+                    // The copies of each plan arrive in the other region: both settings come first.
+                    for (const selection of selections) expect(selection.options.dependsOn).to.include(setting.urn);
                 }
             });
 
-            it("selects the primary Aurora cluster and the primary buckets", async () => {
+            it("selects in each region that region's Aurora cluster and data buckets, with AWS Backup's role", async () => {
                 const run = await planStack(stack);
-                const [selection] = backup(run, "aws:backup/selection:Selection");
                 const db = run.outputs["database"] as { clusterArns: Record<Role, string> };
-                const buckets = run.outputs["bucketArns"] as Record<Role, string[]> | undefined;
-                expect(selection!.inputs["resources"]).to.have.members([db.clusterArns.primary, ...(buckets?.primary ?? [])]);
+                const buckets = run.outputs["bucketArns"] as Record<Role, string[]>;
                 const role = backup(run, "aws:iam/role:Role")[0]!;
-                expect(selection!.inputs["iamRoleArn"]).to.equal(role.state["arn"]);
                 expect(JSON.parse(str(role, "assumeRolePolicy")).Statement[0].Principal).to.deep.equal({ Service: "backup.amazonaws.com" });
+                for (const side of ROLES) {
+                    const selection = inRegion(backup(run, "aws:backup/selection:Selection"), regionOf(run, side), "selection");
+                    expect(selection.inputs["resources"]).to.deep.equal([db.clusterArns[side], ...buckets[side]]);
+                    expect(selection.inputs["iamRoleArn"]).to.equal(role.state["arn"]);
+                    expect(buckets[side]).to.have.length(run.config.buckets.length);
+                }
+            });
+
+            it("keeps the first plan and selection of the primary region under their old names (aliases), so an update keeps them", async () => {
+                const run = await planStack(stack);
+                expect(resourceNamed(run, "aws:backup/plan:Plan", "backups-primary-plan").options.aliases).to.deep.equal(["backups-plan"]);
+                expect(resourceNamed(run, "aws:backup/selection:Selection", "backups-primary-data").options.aliases).to.deep.equal([
+                    "backups-data",
+                ]);
+                expect(resourceNamed(run, "aws:backup/plan:Plan", "backups-dr-plan").options.aliases).to.equal(undefined);
             });
 
             it(`${stack === "prod" ? "locks both vaults" : "does not lock the vaults"} so that backups cannot be deleted early`, async () => {
@@ -676,6 +868,33 @@ describe("BackupPlan", () => {
                     expect(locks).to.deep.equal([]);
                 }
             });
+        });
+    }
+});
+
+describe("backup coverage follows no deploy: the same whichever region is the writer", function () {
+    this.timeout(120_000);
+    for (const stack of STACKS) {
+        it(`${stack}: both clusters and every data bucket of both regions are selected, for activeRegion = primaryRegion and = drRegion`, async () => {
+            const home = await planStack(stack);
+            const away = await withActiveRegion(stack, home.config.drRegion);
+            expect(home.config.activeRegion).to.equal(home.config.primaryRegion);
+            expect(away.config.activeRegion).to.equal(home.config.drRegion);
+            for (const run of [home, away]) {
+                const db = run.outputs["database"] as { clusterArns: Record<Role, string> };
+                const buckets = run.outputs["bucketArns"] as Record<Role, string[]>;
+                const covered = coverage(run);
+                for (const role of ROLES) {
+                    expect(covered[role].resources, `${run.config.activeRegion}: ${role}`).to.include.members([
+                        db.clusterArns[role],
+                        ...buckets[role],
+                    ]);
+                }
+            }
+            // Nothing of the backups depends on activeRegion: flipping it changes no input of theirs.
+            const backupInputs = (run: ProgramRun) =>
+                run.resources.filter((r) => r.type.startsWith("aws:backup/")).map((r) => [r.urn, r.inputs]);
+            expect(backupInputs(away)).to.deep.equal(backupInputs(home));
         });
     }
 });

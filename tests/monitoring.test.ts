@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { databaseAlarms, replicationLagAlarm } from "../lib/alarms";
+import { secretRotationFailurePattern } from "../lib/alerting";
 import { metricRow } from "../lib/dashboard";
 import { evaluatePolicies } from "../tools/policies";
 import { readStackFile, runProgram, stackFilePath, type PlannedResource, type ProgramRun } from "./harness/program";
@@ -125,24 +126,26 @@ for (const stack of STACKS) {
                 expect(resourceNamed(run, T.alarm, "primary-monitoring-db-writer-cpu").inputs["threshold"]).to.equal(80);
             });
 
-            it("alarms on the secondary's replication lag above the RPO in the DR region only", async () => {
+            it("alarms on each cluster's replication lag above the RPO in its own region, quiet while it is the writer", async () => {
                 const run = await planStack(stack);
-                // The failover orchestrator has its own lag alarm (its trigger, at a lower threshold); this one pages people.
+                // The failover orchestrators have their own lag alarms (their triggers, at a lower threshold); these page people.
                 const lag = resourcesOfType(run, T.alarm).filter(
                     (a) =>
                         a.inputs["metricName"] === "AuroraGlobalDBReplicationLag" &&
                         componentOf(run, a)?.type === "healthcare:dr:RegionalMonitoring",
                 );
-                const alarm = one(lag, "replication-lag alarm");
-                expect(alarm.region).to.equal(run.config.drRegion);
-                expect(alarm.inputs).to.deep.include({
-                    namespace: "AWS/RDS",
-                    dimensions: { DBClusterIdentifier: clusterIn(run, run.config.drRegion) },
-                    threshold: run.config.objectives.rpo.seconds * 1000,
-                    period: 60,
-                    treatMissingData: "breaching",
-                    alarmActions: [topicArnIn(run, run.config.drRegion)],
-                });
+                expect(lag.map((a) => a.region).sort()).to.deep.equal([run.config.drRegion, run.config.primaryRegion].sort());
+                for (const alarm of lag) {
+                    expect(alarm.inputs).to.deep.include({
+                        namespace: "AWS/RDS",
+                        dimensions: { DBClusterIdentifier: clusterIn(run, alarm.region!) },
+                        threshold: run.config.objectives.rpo.seconds * 1000,
+                        period: 60,
+                        // Either cluster can be the writer, which publishes no lag: silence is the heartbeat's to catch.
+                        treatMissingData: "notBreaching",
+                        alarmActions: [topicArnIn(run, alarm.region!)],
+                    });
+                }
             });
 
             it("sends the S3 replication alarms to the topic of their source region", async () => {
@@ -175,10 +178,10 @@ for (const stack of STACKS) {
                 }
             });
 
-            it("routes high-severity GuardDuty findings and failed backup jobs to the region's topic", async () => {
+            it("routes high-severity GuardDuty findings, failed backup jobs and failed secret rotations to the region's topic", async () => {
                 const run = await planStack(stack);
                 for (const { role, name } of regions(run)) {
-                    for (const key of ["guardduty-high-severity", "backup-job-failed"]) {
+                    for (const key of ["guardduty-high-severity", "backup-job-failed", "secrets-rotation-failed"]) {
                         const rule = resourceNamed(run, T.rule, `${role}-monitoring-${key}`);
                         const target = resourceNamed(run, T.target, `${role}-monitoring-${key}`);
                         expect(rule.region).to.equal(name);
@@ -191,6 +194,10 @@ for (const stack of STACKS) {
                         detail: unknown;
                     };
                     expect(guardDuty.detail).to.deep.equal({ severity: [{ numeric: [">=", 7] }] });
+                    // Both regions: the secret rotates in the primary, and its replica could be promoted in the DR region.
+                    const rotation = resourceNamed(run, T.rule, `${role}-monitoring-secrets-rotation-failed`);
+                    expect(rotation.inputs["eventPattern"]).to.equal(secretRotationFailurePattern());
+                    expect(str(rotation.inputs["description"])).to.include("docs/runbook.md#secret-rotation-failed");
                 }
             });
 
@@ -210,8 +217,9 @@ for (const stack of STACKS) {
                         maxCapacity: run.config.database.maxCapacity,
                         ...run.config.alarms,
                     });
+                    // Each dashboard graphs its own cluster's lag (published while it is a secondary).
                     const lag = replicationLagAlarm({
-                        secondaryClusterIdentifier: clusterIn(run, run.config.drRegion),
+                        secondaryClusterIdentifier: clusterIn(run, name),
                         where: "",
                         rpoSeconds: run.config.objectives.rpo.seconds,
                     });
@@ -297,15 +305,24 @@ for (const stack of STACKS) {
                 expect(bucket.inputs["forceDestroy"]).to.equal(!run.config.protect);
             });
 
-            it("replicates the log files to the DR region and backs the bucket up", async () => {
+            it("replicates the log files to the DR region and backs each copy up in its own region's plan", async () => {
                 const run = await planStack(stack);
                 const replica = resourceNamed(run, T.bucket, "audit-replica");
                 expect(replica.region).to.equal(run.config.drRegion);
                 const replication = resourceNamed(run, "aws:s3/bucketReplicationConfig:BucketReplicationConfig", "audit-replication");
                 const rules = replication.inputs["rules"] as { destination: { bucket: string } }[];
                 expect(rules[0]!.destination.bucket).to.equal(replica.state["arn"]);
-                const selection = resourceNamed(run, "aws:backup/selection:Selection", "audit-backup");
-                expect(selection.inputs["resources"]).to.deep.equal([resourceNamed(run, T.bucket, "audit").state["arn"]]);
+                const planIn = (region: string) =>
+                    resourcesOfType(run, "aws:backup/plan:Plan").find((p) => p.region === region)!.state["id"];
+                for (const [selectionName, bucketName, region] of [
+                    ["audit-backup", "audit", run.config.primaryRegion],
+                    ["audit-replica-backup", "audit-replica", run.config.drRegion],
+                ] as const) {
+                    const selection = resourceNamed(run, "aws:backup/selection:Selection", selectionName);
+                    expect(selection.inputs["resources"]).to.deep.equal([resourceNamed(run, T.bucket, bucketName).state["arn"]]);
+                    expect(selection.region, selectionName).to.equal(region);
+                    expect(selection.inputs["planId"], selectionName).to.equal(planIn(region));
+                }
             });
         });
 

@@ -32,10 +32,23 @@ describe("the offline plan", () => {
             // detection 4m + window 1m + step deadlines 7m45s + promotion 1m + TTL 30s
             expect(text).to.match(/RTO 30m \(1800 s\): budget 14m15s \(855 s\), within\n/);
             expect(text).to.match(/RPO 15m \(900 s\): budget 15m \(900 s\), within\n/);
+            // The database's term is the ceiling Aurora enforces (database.maxReplicationLagSeconds), not an alarm.
+            expect(text).to.include("database at most 10m (rds.global_db_rpo holds commits beyond it), S3 replication 15m\n");
             expect(text).to.include("orchestration 7m45s (the sum of the run's step deadlines; npm run drill measures it)");
             expect(text).to.include("then the orchestrator's detection window 1m");
             expect(text).to.match(/\n {2}accountId +123456789012\n/);
             expect(text).to.include("Warnings: none");
+        });
+
+        it("says a data loss nothing bounds is not bounded, and why (dev: no database ceiling)", async () => {
+            const run = await planStack("dev");
+            const doc = buildPlanDocument(run, { violations: [], policyCount: 0, policyPackRan: true });
+            expect(doc.recoveryBudget).to.include({ rpoBounded: false, rpoSeconds: null });
+            const text = formatText(doc);
+            expect(text).to.match(/RPO 15m \(900 s\): budget not bounded, NOT BOUNDED\n/);
+            expect(text).to.include(
+                "database not bounded (nothing holds commits back; the lag alarm at 1m only notifies: set database.maxReplicationLagSeconds), S3 replication 15m\n",
+            );
         });
 
         it("gives each resource its type, name, region, parent and inputs", async () => {
@@ -107,6 +120,19 @@ describe("the offline plan", () => {
             const resources = doc["resources"] as Array<Record<string, unknown>>;
             expect(resources).to.not.be.empty;
             for (const r of resources) expect(r).to.include.keys("type", "name", "region", "parent", "inputs");
+        });
+
+        it("plans a stack file with activeRegion: eu-west-1 (after a failover) and prints the budget for that direction", () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "failed-over-"));
+            const file = path.join(dir, "Pulumi.dev.yaml");
+            const text = fs.readFileSync(path.join(__dirname, "..", "Pulumi.dev.yaml"), "utf8");
+            fs.writeFileSync(file, text.replace(/^config:\n/m, "config:\n  healthcare-dr:activeRegion: eu-west-1\n"));
+            const { status, stdout } = plan("--config-file", file);
+            expect(status).to.equal(0);
+            expect(stdout).to.include("for a failover from eu-west-1 (activeRegion) to eu-west-2");
+            // dev replicates clinical-documents one way only: what is written in eu-west-1 never reaches eu-west-2.
+            expect(stdout).to.match(/S3 replication not bounded \(clinical-documents not replicated from eu-west-1 to eu-west-2/);
+            expect(stdout).to.include("Policy violations: none");
         });
 
         it("exits 2 for an invalid stack file and names every bad key on stderr", () => {

@@ -68,9 +68,19 @@ describe("policy pack over the planned stacks", function () {
 });
 
 type Mutation = (props: Record<string, unknown>) => Record<string, unknown>;
+type OptionsMutation = (options: NonNullable<HarnessResource["options"]>) => NonNullable<HarnessResource["options"]>;
 
-/** Per mandatory policy: the resource type to break in the prod plan, and how. */
-const BREAKS: Readonly<Record<string, { readonly type: string; readonly name?: RegExp; readonly mutate: Mutation }>> = {
+/** Per mandatory policy: the resource type to break in the prod plan, and how (its inputs, or its resource options). */
+const BREAKS: Readonly<
+    Record<string, { readonly type: string; readonly name?: RegExp; readonly mutate: Mutation; readonly mutateOptions?: OptionsMutation }>
+> = {
+    "failover-pointers-ignored": {
+        type: T.route53Record,
+        name: /writer/,
+        mutate: (p) => p,
+        // Only the pointer ignored: the state's (pre-failover) records would go out with the next TTL change.
+        mutateOptions: (o) => ({ ...o, ignoreChanges: ["records"] }),
+    },
     "encryption-at-rest-cmk": { type: T.rdsCluster, mutate: (p) => ({ ...p, storageEncrypted: false }) },
     "kms-key-rotation": { type: T.kmsKey, mutate: (p) => ({ ...p, enableKeyRotation: false }) },
     "s3-bucket-encrypted-cmk": {
@@ -173,6 +183,27 @@ const BREAKS: Readonly<Record<string, { readonly type: string; readonly name?: R
         mutate: (p) => ({ ...p, versioningConfiguration: { status: "Suspended" } }),
     },
     "aurora-global-secondary-no-credentials": { type: T.rdsCluster, name: /secondary/, mutate: (p) => ({ ...p, masterUsername: "admin" }) },
+    // Prod's writer group carries the RPO ceiling; a value Aurora refuses is caught.
+    "aurora-global-rpo-on-one-member": {
+        type: T.rdsClusterParameterGroup,
+        name: /^aurora-primary$/,
+        mutate: (p) => ({
+            ...p,
+            parameters: (p["parameters"] as Record<string, unknown>[]).map((x) =>
+                x["name"] === "rds.global_db_rpo" ? { ...x, value: "10" } : x,
+            ),
+        }),
+    },
+    "vpc-peering-least-access": {
+        type: T.route,
+        name: /^rotation-peering-client-0-/,
+        mutate: (p) => ({ ...p, destinationCidrBlock: "0.0.0.0/0" }),
+    },
+    "secrets-rotation-failure-alerts": {
+        type: T.eventRule,
+        name: /^dr-monitoring-secrets-rotation-failed$/,
+        mutate: (p) => ({ ...p, state: "DISABLED" }),
+    },
     "cloudtrail-s3-data-events": {
         type: T.trail,
         mutate: (p) => ({
@@ -213,6 +244,24 @@ const BREAKS: Readonly<Record<string, { readonly type: string; readonly name?: R
         type: T.backupRegionSettings,
         mutate: (p) => ({ ...p, resourceTypeOptInPreference: { ...(p["resourceTypeOptInPreference"] as object), Aurora: false } }),
     },
+    // The continuous rule takes the snapshot rule's cross-region copy.
+    "backup-plan-rules": {
+        type: T.backupPlan,
+        mutate: (p) => {
+            const rules = p["rules"] as Record<string, unknown>[];
+            const copyActions = rules.find((r) => (r["copyActions"] as unknown[]).length > 0)!["copyActions"];
+            return { ...p, rules: rules.map((r) => (r["enableContinuousBackup"] === true ? { ...r, copyActions } : r)) };
+        },
+    },
+    "backup-copy-cadence-sustainable": {
+        type: T.backupPlan,
+        mutate: (p) => ({
+            ...p,
+            rules: (p["rules"] as Record<string, unknown>[]).map((r) =>
+                (r["copyActions"] as unknown[]).length > 0 ? { ...r, schedule: "cron(0 */4 * * ? *)" } : r,
+            ),
+        }),
+    },
     "s3-versioned-bucket-lifecycle": {
         type: T.bucketLifecycle,
         name: /clinical/,
@@ -245,7 +294,7 @@ for (const preview of [false, true])
             ).to.deep.equal([]);
         });
 
-        for (const [policyName, { type, name, mutate }] of Object.entries(BREAKS)) {
+        for (const [policyName, { type, name, mutate, mutateOptions }] of Object.entries(BREAKS)) {
             it(`${policyName}: breaking a ${type.split(":").pop()} is caught`, async function () {
                 const resources = resourcesOfRun(run);
                 const index = resources.findIndex((r) => r.type === type && (name === undefined || name.test(r.name)));
@@ -269,6 +318,7 @@ for (const preview of [false, true])
                     inputs,
                     outputs: mutate({ ...(target.outputs ?? target.inputs) }),
                     propertyDependencies,
+                    ...(mutateOptions !== undefined ? { options: mutateOptions({ ...target.options }) } : {}),
                 };
                 const mutated = resources.map((r, i) => (i === index ? broken : r));
                 const after = (await analyze(mutated, options)).violations;

@@ -92,7 +92,8 @@ describe("the program", () => {
                     const tags = resource.inputs["tags"] as Record<string, string>;
                     // One documented exception: the signed-code artifact bucket holds code, not patient data.
                     const expected =
-                        tags["DataClassification"] === CODE_DATA_CLASSIFICATION && resource.name === "failover-code-artifacts"
+                        tags["DataClassification"] === CODE_DATA_CLASSIFICATION &&
+                        /^(primary|dr)-failover-code-artifacts$/.test(resource.name)
                             ? { ...run.config.tags, DataClassification: CODE_DATA_CLASSIFICATION }
                             : run.config.tags;
                     expect(tags, `${resource.type} ${resource.name}`).to.deep.include(expected);

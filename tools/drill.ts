@@ -34,7 +34,7 @@ import { parseArgs } from "util";
 import { formatIssue, parseStackConfig, type StackConfig } from "../config";
 import { formatSeconds } from "../lib/duration";
 import { confirmationOf, LOCK_LEASE_SECONDS } from "../lib/failover";
-import { recoveryBudget, type RecoveryBudget } from "../lib/recoveryBudget";
+import { databaseRpoText, objectStorageRpoText, recoveryBudget, rpoBudgetText, type RecoveryBudget } from "../lib/recoveryBudget";
 import { startHandlerInChild } from "../orchestrator/local/childRun";
 import { startFaultProxy, type FaultProxy, type FaultRule, type ProxiedCall } from "../orchestrator/local/faultProxy";
 import { motoUnavailableReason, startMoto, type MotoServer } from "../orchestrator/local/moto";
@@ -782,7 +782,7 @@ export function formatReport(report: DrillReport): string {
         `  DNS TTL            ${b.rto.dnsTtlSeconds}`,
         `  total              ${b.rtoSeconds} = ${formatSeconds(b.rtoSeconds)}  vs objective ${formatSeconds(b.objectiveRtoSeconds)}: ${b.withinRto ? "within" : "EXCEEDED"}`,
         `  (with the step deadlines instead of the measurement: ${formatSeconds(b.configuredRtoSeconds)})`,
-        `Data-loss budget: ${formatSeconds(b.rpoSeconds)} (database ${b.rpo.databaseSeconds} s, objects ${b.rpo.objectStorageSeconds} s) vs objective ${formatSeconds(b.objectiveRpoSeconds)}; restore from backup ${formatSeconds(b.backupRpoSeconds)}`,
+        `Data-loss budget: ${rpoBudgetText(b)} (database ${databaseRpoText(b)}, objects ${objectStorageRpoText(b)}) vs objective ${formatSeconds(b.objectiveRpoSeconds)}; restore from backup ${formatSeconds(b.backupRpoSeconds)}`,
     );
     return `${lines.join("\n")}\n`;
 }

@@ -4,7 +4,7 @@
  */
 import type { PlannedResource, ProgramRun } from "../tests/harness/program";
 import { formatSeconds } from "../lib/duration";
-import { recoveryBudget, type RecoveryBudget } from "../lib/recoveryBudget";
+import { databaseRpoText, objectStorageRpoText, recoveryBudget, rpoBudgetText, type RecoveryBudget } from "../lib/recoveryBudget";
 import { describeRegion } from "../lib/regions";
 
 /** One policy violation, as the policy pack reports it. */
@@ -228,8 +228,10 @@ export function formatText(doc: PlanDocument): string {
     }
 
     lines.push("");
-    lines.push("Recovery objectives, against the worst case this stack's settings allow");
     const b = doc.recoveryBudget;
+    lines.push(
+        `Recovery objectives, against the worst case this stack's settings allow, for a failover from ${b.direction.from} (activeRegion) to ${b.direction.to}`,
+    );
     const verdict = (budget: number, objective: number) => (budget <= objective ? "within" : "OVER");
     const t = formatSeconds;
     lines.push(
@@ -244,9 +246,9 @@ export function formatText(doc: PlanDocument): string {
     );
     lines.push(`    promotion ${t(b.rto.promotionSeconds)}, DNS TTL ${t(b.rto.dnsTtlSeconds)}`);
     lines.push(
-        `  RPO ${doc.objectives.rpo.text} (${doc.objectives.rpo.seconds} s): budget ${t(b.rpoSeconds)} (${b.rpoSeconds} s), ${verdict(b.rpoSeconds, doc.objectives.rpo.seconds)}`,
+        `  RPO ${doc.objectives.rpo.text} (${doc.objectives.rpo.seconds} s): budget ${rpoBudgetText(b)}, ${b.rpoSeconds === null ? "NOT BOUNDED" : verdict(b.rpoSeconds, doc.objectives.rpo.seconds)}`,
     );
-    lines.push(`    database replication lag ${t(b.rpo.databaseSeconds)}, S3 replication ${t(b.rpo.objectStorageSeconds)}`);
+    lines.push(`    database ${databaseRpoText(b)}, S3 replication ${objectStorageRpoText(b)}`);
     lines.push(`    restoring from the cross-region backup copies instead: up to ${t(b.backupRpoSeconds)} (the backup interval)`);
 
     lines.push("");

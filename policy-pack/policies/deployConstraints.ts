@@ -183,9 +183,73 @@ export const auroraSecondaryNoCredentials = stackPolicy({
     },
 });
 
+const GLOBAL_DB_RPO = { parameter: "rds.global_db_rpo", min: 20, max: 2_147_483_647 } as const;
+const MANAGE_RPO_DOC =
+    "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html#aurora-global-database-manage-recovery";
+
+/** The value a cluster parameter group gives `rds.global_db_rpo`, if it sets it. */
+function globalDbRpoOf(group: PolicyResource): string | undefined {
+    const set = records(group.props["parameters"]).find((p) => p["name"] === GLOBAL_DB_RPO.parameter);
+    return set === undefined ? undefined : String(set["value"]);
+}
+
+/**
+ * `rds.global_db_rpo` (Aurora PostgreSQL) holds commits on the primary while no secondary is within it. Aurora
+ * accepts whole seconds from 20 to 2,147,483,647 only, and refuses anything else at `pulumi up`. In a global database of
+ * two clusters AWS advises setting it on the primary's parameter group only: on both, the new primary after a
+ * failover has no secondary within the limit (the old region is gone) and holds every commit, an outage of its own.
+ */
+export const auroraGlobalRpoOnOneMember = stackPolicy({
+    name: "aurora-global-rpo-on-one-member",
+    description:
+        "rds.global_db_rpo is a whole number of seconds from 20 to 2147483647, and in a two-region global database at most one member's cluster parameter group (the writer's) sets it.",
+    remediationSteps:
+        "Set rds.global_db_rpo (20 or more) in the writer's cluster parameter group only (healthcare-dr:database.maxReplicationLagSeconds does, following activeRegion), and leave the other member's group without it.",
+    metadata: {
+        concern: "deploy-time-constraints",
+        hipaa: ["164.308(a)(7)(ii)(B)", "164.308(a)(7)(ii)(C)"],
+        checks: "ClusterParameterGroup rds.global_db_rpo in 20..2147483647; of the two members of a global cluster, at most one uses a group that sets it",
+        resourceTypes: [T.rdsClusterParameterGroup, T.rdsCluster, T.rdsGlobalCluster],
+        docs: [MANAGE_RPO_DOC],
+    },
+    validate: ({ resources }, report) => {
+        const groups = resources.filter((r) => r.type === T.rdsClusterParameterGroup);
+        for (const group of groups) {
+            const value = globalDbRpoOf(group);
+            const seconds = num(value);
+            if (
+                value !== undefined &&
+                (seconds === undefined || !Number.isInteger(seconds) || seconds < GLOBAL_DB_RPO.min || seconds > GLOBAL_DB_RPO.max)
+            ) {
+                report(
+                    `${describe(group)} sets ${GLOBAL_DB_RPO.parameter} to ${value}; Aurora accepts whole seconds from ${GLOBAL_DB_RPO.min} to ${GLOBAL_DB_RPO.max} (${MANAGE_RPO_DOC}).`,
+                    group.urn,
+                );
+            }
+        }
+        const clusters = resources.filter((r) => r.type === T.rdsCluster);
+        for (const global of resources.filter((r) => r.type === T.rdsGlobalCluster)) {
+            const members = clusters.filter((c) => refersTo(c, "globalClusterIdentifier", global, ["globalClusterIdentifier", "id"]));
+            if (members.length !== 2) {
+                continue;
+            }
+            const setting = members.filter((m) =>
+                groups.some((g) => refersTo(m, "dbClusterParameterGroupName", g, ["name", "id"]) && globalDbRpoOf(g) !== undefined),
+            );
+            if (setting.length > 1) {
+                report(
+                    `Both members of ${describe(global)} (${setting.map((m) => describe(m)).join(", ")}) use a parameter group that sets ${GLOBAL_DB_RPO.parameter}: with two regions AWS advises the primary's only, or the new primary holds every commit after a failover (${MANAGE_RPO_DOC}).`,
+                    global.urn,
+                );
+            }
+        }
+    },
+});
+
 export const deployConstraintPolicies: readonly PackPolicy[] = [
     s3ReplicationKmsNeedsSourceSelection,
     s3ReplicationRtcNeedsMetrics,
     s3ReplicationNeedsVersioning,
     auroraSecondaryNoCredentials,
+    auroraGlobalRpoOnOneMember,
 ];

@@ -11,6 +11,7 @@ import type { PackPolicy } from "./lib/policy";
 import { monitoringPolicies } from "./monitoring";
 import { objectivePolicies } from "./objectives";
 import { packConfigPolicy } from "./packConfig";
+import { pointerPolicies } from "./pointers";
 import { publicAccessPolicies } from "./publicAccess";
 import { recoverabilityPolicies } from "./recoverability";
 import { residencyPolicies } from "./residency";
@@ -33,6 +34,7 @@ const controls: readonly PackPolicy[] = [
     ...taggingPolicies,
     ...deployConstraintPolicies,
     ...objectivePolicies,
+    ...pointerPolicies,
 ];
 
 /** The controls, and the policy that checks the pack config names only them and their settings. */

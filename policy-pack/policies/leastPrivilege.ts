@@ -1,13 +1,15 @@
 /**
  * Least privilege (HIPAA 164.308(a)(3), 164.308(a)(4), 164.312(a)(1)): no IAM statement allows a wildcard action,
- * no AWS-managed administrator policy is attached to anything, and no VPC endpoint lets the private subnets reach
- * other accounts' resources.
+ * no AWS-managed administrator policy is attached to anything, no VPC endpoint lets the private subnets reach
+ * other accounts' resources, and a VPC peering carries only what its routes and rules name: subnets and one port.
  */
+import type { PolicyResource } from "@pulumi/policy";
+import { blockContains, parseIpv4Block, type Ipv4Block } from "./lib/cidr";
 import { leastPrivilegeProblems, parsePolicyDocument, type Statement } from "./lib/documents";
-import { decidedAtUpdate, resourcePolicy, type PackPolicy } from "./lib/policy";
-import { describe } from "./lib/resources";
+import { decidedAtUpdate, resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
+import { describe, refersTo } from "./lib/resources";
 import { T } from "./lib/types";
-import { records, str, strings, type Props } from "./lib/values";
+import { isSet, num, records, str, strings, type Props } from "./lib/values";
 
 const ACCESS = ["164.308(a)(3)(i)", "164.308(a)(4)(ii)(B)", "164.308(a)(4)(ii)(C)", "164.312(a)(1)"] as const;
 
@@ -202,4 +204,151 @@ export const vpcEndpointPolicyRestricted = resourcePolicy({
     },
 });
 
-export const leastPrivilegePolicies: readonly PackPolicy[] = [noWildcardActions, noAdminManagedPolicies, vpcEndpointPolicyRestricted];
+const PEERING_DOCS = [
+    "https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html#vpc-peering-limitations",
+    "https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-security-groups.html",
+    "https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-routing.html",
+];
+
+/** The VPCs of the stack a peering connection joins (`undefined` for a VPC outside the stack). */
+function peeredVpcs(peering: PolicyResource, vpcs: readonly PolicyResource[]): (PolicyResource | undefined)[] {
+    return ["vpcId", "peerVpcId"].map((key) => vpcs.find((v) => refersTo(peering, key, v, ["id"])));
+}
+
+/** The peering connection a route sends its traffic to: named directly, or through the accepter of its peer side. */
+function peeringOfRoute(route: PolicyResource, resources: readonly PolicyResource[]): PolicyResource | undefined {
+    const peerings = resources.filter((r) => r.type === T.vpcPeeringConnection);
+    const direct = peerings.find((p) => refersTo(route, "vpcPeeringConnectionId", p, ["id"]));
+    if (direct !== undefined) {
+        return direct;
+    }
+    const accepter = resources.find(
+        (a) => a.type === T.vpcPeeringConnectionAccepter && refersTo(route, "vpcPeeringConnectionId", a, ["id", "vpcPeeringConnectionId"]),
+    );
+    return accepter === undefined ? undefined : peerings.find((p) => refersTo(accepter, "vpcPeeringConnectionId", p, ["id"]));
+}
+
+/** The VPC a resource belongs to through `property` (a route table, a security group) and that resource's `vpcId`. */
+function vpcThrough(
+    resource: PolicyResource,
+    property: string,
+    holderType: string,
+    resources: readonly PolicyResource[],
+): PolicyResource | undefined {
+    const holder = resources.find((h) => h.type === holderType && refersTo(resource, property, h, ["id"]));
+    const vpcs = resources.filter((r) => r.type === T.vpc);
+    return holder === undefined ? undefined : vpcs.find((v) => refersTo(holder, "vpcId", v, ["id"]));
+}
+
+const blockOf = (vpc: PolicyResource | undefined): Ipv4Block | undefined => parseIpv4Block(str(vpc?.props["cidrBlock"]));
+
+/**
+ * A VPC peering joins two networks; what crosses it is decided by routes and security-group rules, so they must name
+ * only what needs the path. A route over a peering names subnets of the peer VPC: never a default route (everything,
+ * internet-bound traffic included, would go to the peer), never the whole peer VPC, never addresses outside it. A
+ * security-group rule whose CIDR lies in a peered VPC (across regions a rule cannot name the peer's group, so it
+ * names CIDRs) names one protocol and one port, for a part of that VPC. Rules of `aws.vpc` (one rule per resource)
+ * are checked; rules for the whole internet (0.0.0.0/0) are `no-public-ingress`'s, inline rules of a group
+ * `vpc-default-security-group-closed`'s and the other network policies'.
+ */
+export const vpcPeeringLeastAccess = stackPolicy({
+    name: "vpc-peering-least-access",
+    description:
+        "A VPC peering carries only what needs it: routes over it name subnets of the peer VPC (no default route, not the whole VPC), and security-group rules for addresses of a peered VPC name one protocol and one port for a part of it.",
+    remediationSteps:
+        "Route only the subnets that need the path (e.g. the database subnets), and admit or allow one port (e.g. TCP 5432) from or to those subnets' CIDRs, not the peer VPC's.",
+    metadata: {
+        concern: "least-privilege",
+        hipaa: ["164.312(a)(1)", "164.308(a)(4)(ii)(B)", "164.312(e)(1)"],
+        checks: "Routes with vpcPeeringConnectionId: an IPv4 destination inside the peer VPC and narrower than it; SG rules with a CIDR in a peered VPC: one port, narrower than the VPC",
+        resourceTypes: [
+            T.route,
+            T.routeTable,
+            T.vpc,
+            T.vpcPeeringConnection,
+            T.vpcPeeringConnectionAccepter,
+            T.securityGroup,
+            T.securityGroupIngressRule,
+            T.securityGroupEgressRule,
+        ],
+        docs: PEERING_DOCS,
+    },
+    validate: ({ resources }, report) => {
+        const vpcs = resources.filter((r) => r.type === T.vpc);
+        for (const route of resources.filter((r) => r.type === T.route && isSet(r.props["vpcPeeringConnectionId"]))) {
+            const destination = str(route.props["destinationCidrBlock"]);
+            if (destination === "0.0.0.0/0" || str(route.props["destinationIpv6CidrBlock"]) === "::/0") {
+                report(
+                    `${describe(route)} sends all traffic over a VPC peering: route only the peer's subnets that need the path.`,
+                    route.urn,
+                );
+                continue;
+            }
+            const peering = peeringOfRoute(route, resources);
+            const block = parseIpv4Block(destination);
+            if (peering === undefined || block === undefined) {
+                continue;
+            }
+            // The peer is the joined VPC that is not the route table's (either one when the table is not in the stack).
+            const own = vpcThrough(route, "routeTableId", T.routeTable, resources);
+            const peers = peeredVpcs(peering, vpcs)
+                .filter((v): v is PolicyResource => v !== undefined && v.urn !== own?.urn)
+                .map((vpc) => ({ vpc, block: blockOf(vpc) }))
+                .filter((p): p is { vpc: PolicyResource; block: Ipv4Block } => p.block !== undefined);
+            const peer = peers.find((p) => blockContains(p.block, block));
+            if (peers.length > 0 && peer === undefined) {
+                report(
+                    `${describe(route)} sends ${destination} over the peering, outside ${peers.map((p) => `${describe(p.vpc)} (${str(p.vpc.props["cidrBlock"])})`).join(" and ")}: route the peer's subnets only.`,
+                    route.urn,
+                );
+            } else if (peer !== undefined && block.prefix <= peer.block.prefix) {
+                report(
+                    `${describe(route)} routes the whole of ${describe(peer.vpc)} (${destination}) over the peering: route only the subnets that need the path.`,
+                    route.urn,
+                );
+            }
+        }
+
+        const peerings = resources.filter((r) => r.type === T.vpcPeeringConnection);
+        for (const rule of resources.filter((r) => r.type === T.securityGroupIngressRule || r.type === T.securityGroupEgressRule)) {
+            const block = parseIpv4Block(str(rule.props["cidrIpv4"]));
+            const own = vpcThrough(rule, "securityGroupId", T.securityGroup, resources);
+            if (block === undefined || own === undefined) {
+                continue;
+            }
+            const peers = peerings
+                .map((p) => peeredVpcs(p, vpcs))
+                .filter((pair) => pair.some((v) => v?.urn === own.urn))
+                .flatMap((pair) => pair.filter((v): v is PolicyResource => v !== undefined && v.urn !== own.urn));
+            const peer = peers
+                .map((v) => ({ vpc: v, block: blockOf(v) }))
+                .find((c) => c.block !== undefined && blockContains(c.block, block));
+            if (peer === undefined) {
+                continue;
+            }
+            const protocol = str(rule.props["ipProtocol"]) ?? "-1";
+            const from = num(rule.props["fromPort"]);
+            const to = num(rule.props["toPort"]);
+            const direction = rule.type === T.securityGroupIngressRule ? "admits" : "allows";
+            if (protocol === "-1" || protocol === "all" || from === undefined || from !== to) {
+                report(
+                    `${describe(rule)} ${direction} ${protocol === "-1" || protocol === "all" ? "all traffic" : `${protocol} ports ${from ?? "?"}-${to ?? "?"}`} for ${rule.props["cidrIpv4"] as string} of peered ${describe(peer.vpc)}: name one protocol and port.`,
+                    rule.urn,
+                );
+            }
+            if (block.prefix <= peer.block!.prefix) {
+                report(
+                    `${describe(rule)} ${direction} the whole of peered ${describe(peer.vpc)} (${rule.props["cidrIpv4"] as string}): name the subnets that need the path.`,
+                    rule.urn,
+                );
+            }
+        }
+    },
+});
+
+export const leastPrivilegePolicies: readonly PackPolicy[] = [
+    noWildcardActions,
+    noAdminManagedPolicies,
+    vpcEndpointPolicyRestricted,
+    vpcPeeringLeastAccess,
+];

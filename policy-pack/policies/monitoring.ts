@@ -1,14 +1,14 @@
 /**
  * Monitoring that turns the audit record into action (HIPAA 164.312(b) audit controls, 164.308(a)(1)(ii)(D)
  * information system activity review, 164.308(a)(6)(ii) response and reporting): every alarm notifies someone,
- * threat detection runs wherever the stack keeps data, and the failover function's failures and load are bounded
- * and visible. Database OS metrics (Enhanced Monitoring) are recommended.
+ * threat detection runs wherever the stack keeps data, the failover function's failures and load are bounded
+ * and visible, and failed secret rotations alert. Database OS metrics (Enhanced Monitoring) are recommended.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
 import { describe, refersTo, regionOf } from "./lib/resources";
 import { T } from "./lib/types";
-import { entries, get, isOnByDefault, isSet, num, objectOf, str, strings } from "./lib/values";
+import { entries, get, isOnByDefault, isSet, num, objectOf, records, str, strings } from "./lib/values";
 
 const ALARM_TYPES = [T.metricAlarm, T.compositeAlarm] as const;
 
@@ -273,6 +273,77 @@ export const lambdaTracingActive = resourcePolicy({
     },
 });
 
+/** The event Secrets Manager sends (via CloudTrail) when a rotation fails. */
+const ROTATION_FAILED = "RotationFailed";
+
+/** True for an enabled EventBridge rule matching Secrets Manager's RotationFailed events, with a target. */
+function routesRotationFailures(rule: PolicyResource, resources: readonly PolicyResource[]): boolean {
+    const pattern = objectOf(rule.props["eventPattern"]);
+    const detailTypes = strings(pattern?.["detail-type"]);
+    const eventNames = strings(get(pattern, "detail", "eventName"));
+    const state = str(rule.props["state"]);
+    return (
+        strings(pattern?.["source"]).includes("aws.secretsmanager") &&
+        (detailTypes.length === 0 || detailTypes.includes("AWS Service Event via CloudTrail")) &&
+        (eventNames.length === 0 || eventNames.includes(ROTATION_FAILED)) &&
+        state !== "DISABLED" &&
+        resources.some((t) => t.type === T.eventTarget && refersTo(t, "rule", rule, ["name", "id"]))
+    );
+}
+
+/**
+ * A failed rotation leaves the secret on its current password, so nothing fails at once and nobody notices until the
+ * credentials are stale or a rotation is needed in earnest. Secrets Manager reports it as a `RotationFailed` event
+ * (through CloudTrail, to EventBridge in the secret's region), so every region where a secret rotates, or holds a
+ * replica of a rotating secret (which a failover may promote there), needs an enabled rule on that event with a target.
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieve-ct-entries.html
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html
+ */
+export const secretsRotationFailureAlerts = stackPolicy({
+    name: "secrets-rotation-failure-alerts",
+    description:
+        "Every region where a secret rotates, or holds a replica of one that does, has an enabled EventBridge rule on Secrets Manager's RotationFailed events with a target (an alert topic).",
+    remediationSteps:
+        'Declare in each such region an aws.cloudwatch.EventRule with eventPattern { source: ["aws.secretsmanager"], "detail-type": ["AWS Service Event via CloudTrail"], detail: { eventName: ["RotationFailed"] } } and an EventTarget to the region\'s alert topic (RegionalMonitoring does).',
+    metadata: {
+        concern: "monitoring",
+        hipaa: ["164.312(b)", "164.308(a)(1)(ii)(D)", "164.308(a)(6)(ii)"],
+        checks: "Regions of SecretRotations and of the replicas of rotated secrets each have an enabled EventRule on aws.secretsmanager RotationFailed with an EventTarget",
+        resourceTypes: [T.secret, T.secretRotation, T.eventRule, T.eventTarget],
+        docs: [
+            "https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieve-ct-entries.html",
+            "https://docs.aws.amazon.com/secretsmanager/latest/userguide/monitoring-eventbridge.html",
+        ],
+    },
+    validate: ({ resources }, report) => {
+        const secrets = resources.filter((r) => r.type === T.secret);
+        const needed = new Map<string, string>();
+        for (const rotation of resources.filter((r) => r.type === T.secretRotation)) {
+            const secret = secrets.find((s) => refersTo(rotation, "secretId", s, ["arn", "id"]));
+            const home = regionOf(rotation.props, rotation.provider);
+            const replicas = secret === undefined ? [] : records(secret.props["replicas"]).map((r) => str(r["region"]));
+            for (const region of [home, ...replicas]) {
+                if (region !== undefined && !needed.has(region)) {
+                    needed.set(region, describe(secret ?? rotation));
+                }
+            }
+        }
+        const covered = new Set(
+            resources
+                .filter((r) => r.type === T.eventRule && routesRotationFailures(r, resources))
+                .map((r) => regionOf(r.props, r.provider))
+                .filter((region): region is string => region !== undefined),
+        );
+        for (const [region, what] of needed) {
+            if (!covered.has(region)) {
+                report(
+                    `No enabled EventBridge rule in ${region} sends Secrets Manager's ${ROTATION_FAILED} events to a target, so a failed rotation of ${what} there goes unnoticed: add one to the region's alert topic.`,
+                );
+            }
+        }
+    },
+});
+
 export const monitoringPolicies: readonly PackPolicy[] = [
     cloudWatchAlarmActions,
     guardDutyEnabled,
@@ -280,4 +351,5 @@ export const monitoringPolicies: readonly PackPolicy[] = [
     lambdaDeadLetterQueue,
     rdsEnhancedMonitoring,
     lambdaTracingActive,
+    secretsRotationFailureAlerts,
 ];

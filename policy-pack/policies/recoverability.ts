@@ -18,6 +18,7 @@ import {
     replicationTargets,
 } from "./lib/s3";
 import { parsePolicyDocument } from "./lib/documents";
+import { shortestGapMinutes, startWindowsOverlap } from "./lib/schedules";
 import { T } from "./lib/types";
 import { arnRegion, get, isTrue, isUnknown, num, objectOf, records, str, strings } from "./lib/values";
 
@@ -140,19 +141,6 @@ export const backupRetention = resourcePolicy({
     },
 });
 
-/**
- * True when two resources name the same thing in `property`: the same known value, or a value taken from the same
- * resource of the stack (the engine records which resources a property's value came from, in a preview too).
- */
-function sameReference(a: PolicyResource, b: PolicyResource, property: string): boolean {
-    const value = str(a.props[property]);
-    if (value !== undefined && value === str(b.props[property])) {
-        return true;
-    }
-    const from = new Set((a.propertyDependencies[property] ?? []).map((d) => d.urn));
-    return (b.propertyDependencies[property] ?? []).some((d) => from.has(d.urn));
-}
-
 /** True when a backup selection's tag conditions match a resource's tags. */
 function selectionMatchesTags(selection: PolicyResource, tags: Readonly<Record<string, string>>): boolean {
     const direct = records(selection.props["selectionTags"]).some(
@@ -203,65 +191,70 @@ function arnFieldsMatch(pattern: string, fields: readonly (string | undefined)[]
     );
 }
 
+/**
+ * The backup selections that include a resource (by ARN, ARN pattern, a reference the engine recorded, or tags) and
+ * do not exclude it, whatever their region.
+ */
+function selectionsCovering(target: PolicyResource, resources: readonly PolicyResource[]): PolicyResource[] {
+    const arn = arnOf(target);
+    const tags = effectiveTags(target.props, target.provider);
+    const matches = (pattern: string) => (arn !== undefined ? arnMatches(pattern, arn) : arnFieldsMatch(pattern, arnFieldsOf(target)));
+    return resources.filter((s) => {
+        if (s.type !== T.backupSelection) {
+            return false;
+        }
+        const excluded = refersTo(s, "notResources", target, ["arn"]) || strings(s.props["notResources"]).some(matches);
+        const included =
+            refersTo(s, "resources", target, ["arn"]) || strings(s.props["resources"]).some(matches) || selectionMatchesTags(s, tags);
+        return included && !excluded;
+    });
+}
+
+/**
+ * AWS Backup plans back up resources of their own region only, and a recovery point in the resource's region is lost
+ * with the region: so each cluster and patient-data bucket must be selected in its own region by a plan that copies
+ * to another. A global-database secondary or an S3 replica is no exception: after a failover it is the copy that
+ * takes the writes, and a plan left in the old writer's region would protect nothing new.
+ * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html
+ */
 export const backupSelectionCoverage = stackPolicy({
     name: "backup-selection-coverage",
     description:
-        "Every Aurora cluster and every patient-data bucket is covered by an AWS Backup selection, directly or through a cross-region copy of its source's recovery points.",
+        "Every Aurora cluster and every patient-data bucket, in both regions, is in an AWS Backup selection of its own region whose plan copies its recovery points to another region.",
     remediationSteps:
-        "Add the resource's ARN to an aws.backup.Selection's resources (or tag it to match the selection's selectionTags); for a global-database secondary or an S3 replica, select its source and copy each recovery point to a vault in the secondary's region.",
+        "Add the resource's ARN to an aws.backup.Selection declared with the provider of the resource's region (or tag it to match the selection's selectionTags), in a plan with a copy action to a vault in the other region. A global-database secondary and an S3 replica need their own: they take the writes after a failover.",
     configSchema: { properties: { ...PATIENT_DATA_SCHEMA } },
     metadata: {
         concern: "recoverability",
         hipaa: [...CONTINGENCY],
-        checks: "Each Aurora cluster and patient-data bucket is in a Backup selection (by ARN, ARN pattern or tag), or is a global-database secondary / S3 replica whose source is selected by a plan that copies to its region",
+        checks: "Each Aurora cluster and patient-data bucket is in a Backup selection (by ARN, ARN pattern or tag) of its own region, whose plan copies to a vault in another region",
         resourceTypes: [T.rdsCluster, T.bucket, T.bucketV2, T.backupSelection, T.backupPlan],
         cdkNag: ["RDSInBackupPlan"],
         awsConfig: ["rds-in-backup-plan", "aurora-resources-protected-by-backup-plan", "s3-resources-protected-by-backup-plan"],
+        docs: ["https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html"],
     },
     validate: (args, report) => {
         const { patientDataClassifications } = args.getConfig<{ patientDataClassifications: string[] }>();
-        const selections = args.resources.filter((r) => r.type === T.backupSelection);
         const clusters = args.resources.filter((r) => r.type === T.rdsCluster);
-        const buckets = bucketsOf(args.resources);
-        const selectionsCovering = (target: PolicyResource): PolicyResource[] => {
-            const arn = arnOf(target);
-            const tags = effectiveTags(target.props, target.provider);
-            const matches = (pattern: string) =>
-                arn !== undefined ? arnMatches(pattern, arn) : arnFieldsMatch(pattern, arnFieldsOf(target));
-            return selections.filter((s) => {
-                const excluded = refersTo(s, "notResources", target, ["arn"]) || strings(s.props["notResources"]).some(matches);
-                const included =
-                    refersTo(s, "resources", target, ["arn"]) ||
-                    strings(s.props["resources"]).some(matches) ||
-                    selectionMatchesTags(s, tags);
-                return included && !excluded;
-            });
-        };
-        /**
-         * The data of a global-database secondary is its primary's, and an S3 replica's is its source's: a recovery
-         * point of the source copied into the secondary's region protects it as well as a second backup would.
-         * (AWS Backup plans back up resources of their own region only; their copy actions reach the other region.)
-         * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html
-         */
-        const sourcesOf = (target: PolicyResource): PolicyResource[] => {
-            if (target.type === T.rdsCluster) {
-                return clusters.filter((c) => c !== target && sameReference(c, target, "globalClusterIdentifier"));
-            }
-            return buckets.filter((b) => b !== target && replicasOf(b, args.resources).includes(target));
-        };
-        const copyRegionsOf = (selection: PolicyResource): string[] => copyRegionsOfSelection(selection, args.resources);
-        const targets = [...clusters, ...buckets.filter((b) => holdsPatientData(b, patientDataClassifications, args.resources))];
-        for (const target of targets) {
-            if (selectionsCovering(target).length > 0) {
+        const buckets = bucketsOf(args.resources).filter((b) => holdsPatientData(b, patientDataClassifications, args.resources));
+        for (const target of [...clusters, ...buckets]) {
+            const region = regionOf(target.props, target.provider);
+            const covering = selectionsCovering(target, args.resources);
+            const local = covering.filter((s) => regionOf(s.props, s.provider) === region);
+            if (local.length === 0) {
+                const elsewhere = [...new Set(covering.map((s) => regionOf(s.props, s.provider) ?? "an unknown region"))];
+                report(
+                    elsewhere.length === 0
+                        ? `${describe(target)} is not covered by any AWS Backup selection: add its ARN to a Selection of its region (${region ?? "unknown"}).`
+                        : `${describe(target)} is selected only in ${elsewhere.join(", ")}, but a backup plan backs up resources of its own region only: select it in a plan of ${region ?? "its region"}.`,
+                    target.urn,
+                );
                 continue;
             }
-            const region = regionOf(target.props, target.provider);
-            const viaCopy =
-                region !== undefined &&
-                sourcesOf(target).some((source) => selectionsCovering(source).some((s) => copyRegionsOf(s).includes(region)));
-            if (!viaCopy) {
+            const copiesOut = local.some((s) => copyRegionsOfSelection(s, args.resources).some((r) => r !== region));
+            if (!copiesOut) {
                 report(
-                    `${describe(target)} is not covered by any AWS Backup selection: add its ARN to a Selection's resources${target.type === T.rdsCluster || sourcesOf(target).length > 0 ? ", or select its source in a plan that copies to " + (region ?? "its region") : ""}.`,
+                    `${describe(target)} is backed up only in ${region ?? "its region"}, which it would be lost with: give the plan of ${local.map(describe).join(", ")} a copy action to a vault in another region.`,
                     target.urn,
                 );
             }
@@ -274,19 +267,29 @@ export const backupSelectionCoverage = stackPolicy({
  * (when a vault's ARN is not known yet) the vaults of other regions the plan's rules depend on.
  */
 function copyRegionsOfSelection(selection: PolicyResource, resources: readonly PolicyResource[]): string[] {
+    const plan = planOfSelection(selection, resources);
+    return plan === undefined ? [] : copyRegionsOfPlan(plan);
+}
+
+/** The plan a selection belongs to: the one its `planId` names or refers to. */
+function planOfSelection(selection: PolicyResource, resources: readonly PolicyResource[]): PolicyResource | undefined {
     const planId = str(selection.props["planId"]);
-    const plan = resources.find(
+    return resources.find(
         (r) =>
             r.type === T.backupPlan &&
             (refersTo(selection, "planId", r, ["id"]) || (planId !== undefined && str(r.props["id"]) === planId)),
     );
-    const rules = records(plan?.props["rules"]);
+}
+
+/** The regions a plan's copy actions copy to (see `copyRegionsOfSelection`). */
+function copyRegionsOfPlan(plan: PolicyResource): string[] {
+    const rules = records(plan.props["rules"]);
     const destinations = rules.flatMap((rule) => records(rule["copyActions"])).map((copy) => copy["destinationVaultArn"]);
     const known = destinations
         .map((vaultArn) => str(vaultArn))
         .map((vaultArn) => (vaultArn === undefined ? undefined : arnRegion(vaultArn)))
         .filter((region): region is string => region !== undefined);
-    if (plan === undefined || !destinations.some(isUnknown)) {
+    if (!destinations.some(isUnknown)) {
         return known;
     }
     // A destination vault unknown at preview is a vault of the stack the rules depend on. The rules' target
@@ -577,6 +580,153 @@ export const backupRegionSettings = stackPolicy({
     },
 });
 
+/** A plan's rules as the schedule checks read them. */
+function rulesOf(plan: { readonly props: Record<string, unknown> }) {
+    return records(plan.props["rules"]).map((rule, i) => ({
+        name: str(rule["ruleName"]) ?? `rules[${i}]`,
+        schedule: str(rule["schedule"]),
+        // The API documents no default start window: a rule without one cannot be shown apart from another.
+        // @see https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupRuleInput.html
+        startWindow: num(rule["startWindow"]),
+        continuous: isTrue(rule["enableContinuousBackup"]),
+        copies: records(rule["copyActions"]).length > 0,
+    }));
+}
+
+/**
+ * The rules of one plan do what each says: a continuous rule keeps point-in-time recovery in its own region and
+ * copies nothing (its copy in another region is a snapshot taken at the rule's frequency: the snapshot rule's job,
+ * at a cadence it chooses), and no two rules start in overlapping windows (AWS Backup then keeps only the backup of
+ * the rule with the longest retention, so the other silently does nothing).
+ * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery.html
+ * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html
+ */
+export const backupPlanRules = resourcePolicy({
+    name: "backup-plan-rules",
+    description:
+        "In each AWS Backup plan, continuous (point-in-time) rules have no copy action, and no two rules have overlapping start windows.",
+    remediationSteps:
+        "Move the cross-region copy to a snapshot rule (enableContinuousBackup false); give each rule a daily schedule (cron(M H * * ? *), cron(M */N * * ? *) or cron(M H1,H2 * * ? *)) and a startWindow that ends before another rule's starts.",
+    metadata: {
+        concern: "recoverability",
+        hipaa: ["164.308(a)(7)(ii)(A)"],
+        checks: "Each Plan: no rule with enableContinuousBackup has copyActions; every pair of rules has readable daily schedules and startWindows that never overlap",
+        resourceTypes: [T.backupPlan],
+        awsConfig: ["backup-plan-min-frequency-and-min-retention-check"],
+        docs: [
+            "https://docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery.html",
+            "https://docs.aws.amazon.com/aws-backup/latest/devguide/creating-a-backup-plan.html",
+        ],
+    },
+    validate: (args, report) => {
+        const rules = rulesOf(args);
+        for (const rule of rules.filter((r) => r.continuous && r.copies)) {
+            report(
+                `Rule ${rule.name} is continuous and has a copy action: its copy is a snapshot at the rule's frequency; copy from a snapshot rule instead.`,
+            );
+        }
+        rules.forEach((a, i) =>
+            rules.slice(i + 1).forEach((b) => {
+                const overlap =
+                    a.schedule === undefined || b.schedule === undefined || a.startWindow === undefined || b.startWindow === undefined
+                        ? undefined
+                        : startWindowsOverlap(
+                              { schedule: a.schedule, startWindow: a.startWindow },
+                              { schedule: b.schedule, startWindow: b.startWindow },
+                          );
+                if (overlap === true) {
+                    report(
+                        `Rules ${a.name} and ${b.name} have overlapping start windows: AWS Backup keeps only one of their backups; offset their schedules.`,
+                    );
+                } else if (overlap === undefined) {
+                    report(
+                        `Rules ${a.name} (${a.schedule ?? "no schedule"}, start window ${a.startWindow ?? "unset"}) and ${b.name} (${b.schedule ?? "no schedule"}, start window ${b.startWindow ?? "unset"}) cannot be shown apart: give both a daily schedule the pack reads and a startWindow.`,
+                    );
+                }
+            }),
+        );
+    },
+});
+
+/**
+ * Cross-region copies the account can sustain. Aurora allows five snapshot copies in progress per destination region
+ * per account, a copy "can take hours", and copies of one source queue behind each other: a copy rule that runs more
+ * often than one copy may take builds a queue that never drains (copies expire, and every expiry pages), and more
+ * clusters copying into one region than copies may be in progress wait on each other the same way.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-copy-snapshot.html
+ */
+export const backupCopyCadence = stackPolicy({
+    name: "backup-copy-cadence-sustainable",
+    description:
+        "Copy rules of AWS Backup plans start copies no more often than one copy may take (assumedCopyHours), and no more Aurora clusters are copied into one region than snapshot copies may be in progress there (maxCopiesInProgress).",
+    remediationSteps:
+        "Run the copy rule at most once every assumedCopyHours (e.g. daily: cron(0 17 * * ? *)); copy fewer clusters into one region, or lower maxCopiesInProgress's share when other stacks of the account copy there too.",
+    configSchema: {
+        properties: {
+            assumedCopyHours: {
+                type: "integer",
+                minimum: 1,
+                maximum: 168,
+                default: 24,
+                description: "How long one cross-region copy may take, in hours (AWS gives no bound: 'can take hours').",
+            },
+            maxCopiesInProgress: {
+                type: "integer",
+                minimum: 1,
+                maximum: 5,
+                default: 5,
+                description:
+                    "Aurora snapshot copies this stack may have in progress per destination region (AWS: 5 per account; lower it when other stacks of the account copy there too).",
+            },
+        },
+    },
+    metadata: {
+        concern: "recoverability",
+        hipaa: ["164.308(a)(7)(ii)(A)", "164.308(a)(7)(ii)(B)"],
+        checks: "Each Plan's copy rules together start copies at least assumedCopyHours apart (readable daily schedules); per destination region, Aurora clusters selected by plans copying there <= maxCopiesInProgress",
+        resourceTypes: [T.backupPlan, T.backupSelection, T.rdsCluster],
+        docs: ["https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-copy-snapshot.html"],
+    },
+    validate: (args, report) => {
+        const { assumedCopyHours, maxCopiesInProgress } = args.getConfig<{ assumedCopyHours: number; maxCopiesInProgress: number }>();
+        const plans = args.resources.filter((r) => r.type === T.backupPlan);
+        for (const plan of plans) {
+            const copying = rulesOf(plan).filter((r) => r.copies);
+            if (copying.length === 0) {
+                continue;
+            }
+            const schedules = copying.map((r) => r.schedule);
+            const gap = schedules.every((x): x is string => x !== undefined) ? shortestGapMinutes(schedules) : undefined;
+            if (gap === undefined) {
+                report(
+                    `${describe(plan)}'s copy rules (${copying.map((r) => `${r.name}: ${r.schedule ?? "no schedule"}`).join(", ")}) have no daily schedule the pack reads: their cadence cannot be checked.`,
+                    plan.urn,
+                );
+            } else if (gap < assumedCopyHours * 60) {
+                report(
+                    `${describe(plan)} starts a cross-region copy every ${gap % 60 === 0 ? `${gap / 60} h` : `${gap} min`}, but one copy may take ${assumedCopyHours} h: copies of a cluster queue behind each other and never catch up; copy at most every ${assumedCopyHours} h.`,
+                    plan.urn,
+                );
+            }
+        }
+        const copiedInto = new Map<string, Set<PolicyResource>>();
+        for (const cluster of args.resources.filter((r) => r.type === T.rdsCluster)) {
+            for (const selection of selectionsCovering(cluster, args.resources)) {
+                for (const region of copyRegionsOfSelection(selection, args.resources)) {
+                    copiedInto.set(region, (copiedInto.get(region) ?? new Set()).add(cluster));
+                }
+            }
+        }
+        for (const [region, clusters] of copiedInto) {
+            if (clusters.size > maxCopiesInProgress) {
+                report(
+                    `${clusters.size} Aurora clusters (${[...clusters].map((c) => c.name).join(", ")}) are copied into ${region}, more than the ${maxCopiesInProgress} snapshot copies allowed in progress there: copy fewer clusters into one region.`,
+                );
+            }
+        }
+    },
+});
+
 export const recoverabilityPolicies: readonly PackPolicy[] = [
     s3PatientDataReplicated,
     backupRetention,
@@ -586,4 +736,6 @@ export const recoverabilityPolicies: readonly PackPolicy[] = [
     backupVaultLocked,
     s3VersionLifecycle,
     backupRegionSettings,
+    backupPlanRules,
+    backupCopyCadence,
 ];

@@ -220,6 +220,56 @@ describe("recovery-objectives-met (hand-built stack outputs)", () => {
             )[0],
         ).to.match(/RTO objective \(1800 s\) exceeds the ceiling of 900 s/));
     it("catches a stack without objectives", async () => expect((await run({}))[0]).to.match(/exports no objectives/));
+
+    // The database term of a budget without database.maxReplicationLagSeconds: nothing bounds the lag.
+    const unbounded = { rtoSeconds: 900, rpoSeconds: null, rpoBounded: false, rpo: { databaseSeconds: null, objectStorageSeconds: 300 } };
+    it("passes a data loss that is not bounded outside the protected environments, by the stack's environment output", async () =>
+        expect(await run({ environment: "dev", objectives, recoveryBudget: unbounded })).to.deep.equal([]));
+    it("catches a data loss that is not bounded in a protected environment, naming the key that bounds it", async () => {
+        const messages = await run({ environment: "prod", objectives, recoveryBudget: unbounded });
+        expect(messages).to.have.length(1);
+        expect(messages[0]).to.match(/data loss is not bounded.*Set healthcare-dr:database\.maxReplicationLagSeconds .* at most 300 s/);
+    });
+    it("takes the environment from the stack name when the stack exports none", async () =>
+        expect(await run({ objectives, recoveryBudget: unbounded })).to.have.length(1));
+    it("reads the protected environments from its config", async () =>
+        expect(
+            await run(
+                { environment: "prod", objectives, recoveryBudget: unbounded },
+                { "recovery-objectives-met": { protectedEnvironments: ["staging"] } },
+            ),
+        ).to.deep.equal([]));
+    it("still catches the bounded terms of a data loss that is not bounded", async () =>
+        expect(
+            await run({
+                environment: "dev",
+                objectives,
+                recoveryBudget: { ...unbounded, rpo: { databaseSeconds: null, objectStorageSeconds: 900 } },
+            }),
+        ).to.match(/data loss \(900 s\) exceeds the RPO objective \(300 s\)/));
+
+    // activeRegion = drRegion: a data set without reverse replication never copies the DR region's writes home.
+    const unreplicated = {
+        rtoSeconds: 900,
+        rpoSeconds: null,
+        rpoBounded: false,
+        rpo: { databaseSeconds: 120, objectStorageSeconds: null, unreplicatedDataSets: ["clinical-documents"] },
+    };
+    it("catches, in a protected environment, a data set not replicated towards the failover target, naming it", async () => {
+        const messages = await run({ environment: "prod", objectives, recoveryBudget: unreplicated });
+        expect(messages).to.have.length(1);
+        expect(messages[0]).to.match(/clinical-documents are not replicated towards the failover target.*reverseReplication/);
+    });
+    it("passes the same budget outside the protected environments, still comparing the database's bound", async () => {
+        expect(await run({ environment: "dev", objectives, recoveryBudget: unreplicated })).to.deep.equal([]);
+        expect(
+            await run({
+                environment: "dev",
+                objectives,
+                recoveryBudget: { ...unreplicated, rpo: { ...unreplicated.rpo, databaseSeconds: 600 } },
+            }),
+        ).to.match(/data loss \(600 s\) exceeds the RPO objective \(300 s\)/);
+    });
 });
 
 describe("the pack config the engine configures the analyzer with", () => {

@@ -8,6 +8,7 @@ import type { HarnessResource } from "../testing/harness";
 import { analysisOf, res } from "../testing/builders";
 import { DECIDED_AT_UPDATE } from "../policies/lib/policy";
 import { T } from "../policies/lib/types";
+import { ACTIVE_REGION_SPEC, WRITER_RECORD_SPEC } from "../policies/pointers";
 
 interface Case {
     readonly title: string;
@@ -23,6 +24,21 @@ interface Case {
 }
 
 const KEY = "arn:aws:kms:eu-west-2:123456789012:key/1111";
+/** The orchestrators' pointers, declared with the given ignoreChanges. */
+const writerRecord = (ignoreChanges: readonly string[], name = "writer.db.prod.healthcare.internal") =>
+    res(
+        T.route53Record,
+        "writer",
+        { zoneId: "Z1", name, type: "CNAME", ttl: 30, records: ["primary.cluster-x.eu-west-2.rds.amazonaws.com"] },
+        { options: { ignoreChanges: [...ignoreChanges] }, outputs: { fqdn: name } },
+    );
+const activeRegion = (ignoreChanges: readonly string[]) =>
+    res(
+        T.ssmParameter,
+        "active-region",
+        { name: "/healthcare/prod/active-region", type: "String", value: "eu-west-2", tags: TAGS },
+        { options: { ignoreChanges: [...ignoreChanges] }, provider: "dr" },
+    );
 const DR_KEY = "arn:aws:kms:eu-west-1:123456789012:key/2222";
 const TLS_DENY = JSON.stringify({
     Version: "2012-10-17",
@@ -63,6 +79,37 @@ const planCopyingTo = (vaultArn?: string) =>
         { outputs: { id: "p" } },
     );
 const selecting = (arn: string) => res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: [arn] });
+const PRIMARY_VAULT = "arn:aws:backup:eu-west-2:1:backup-vault:primary";
+/** A region's plan (continuous rule, daily copy to `copyTo`) and its selection of `arns`, with that region's provider. */
+const regionalBackups = (side: "primary" | "dr", copyTo: string, arns: readonly string[]) => [
+    res(
+        T.backupPlan,
+        `${side}-plan`,
+        { rules: [CONTINUOUS_RULE, { ...COPY_RULE, copyActions: [{ destinationVaultArn: copyTo, lifecycle: { deleteAfter: 35 } }] }] },
+        { outputs: { id: `${side}-plan-id` }, provider: side },
+    ),
+    res(T.backupSelection, `${side}-data`, { planId: `${side}-plan-id`, iamRoleArn: "r", resources: [...arns] }, { provider: side }),
+];
+const CONTINUOUS_RULE: Record<string, unknown> = {
+    ruleName: "continuous",
+    schedule: "cron(0 5 * * ? *)",
+    startWindow: 60,
+    completionWindow: 180,
+    enableContinuousBackup: true,
+    lifecycle: { deleteAfter: 35 },
+    copyActions: [],
+};
+const COPY_RULE = {
+    ruleName: "daily-copy",
+    schedule: "cron(0 17 * * ? *)",
+    startWindow: 60,
+    completionWindow: 360,
+    enableContinuousBackup: false,
+    lifecycle: { deleteAfter: 35 },
+    copyActions: [{ destinationVaultArn: DR_VAULT, lifecycle: { deleteAfter: 35 } }],
+};
+const planWithRules = (rules: readonly Record<string, unknown>[]) =>
+    res(T.backupPlan, "plan", { rules: [...rules] }, { outputs: { id: "p" } });
 const replicating = (source: string, destination: string) =>
     res(T.bucketReplication, `${source}-replication`, {
         bucket: source,
@@ -86,6 +133,115 @@ const replication = (source: string, destination: string, rule: Record<string, u
         },
         { dependencies },
     );
+
+/**
+ * Two peered VPCs (10.10/16 in eu-west-2, 10.20/16 in eu-west-1): a route from the primary's table to a DR subnet and
+ * a DR database rule admitting a primary subnet on 5432, each of which a case may change.
+ */
+function peeringPath(
+    change: { route?: Record<string, unknown>; ingress?: Record<string, unknown>; viaAccepter?: boolean } = {},
+): HarnessResource[] {
+    return [
+        res(T.vpc, "primary-vpc", { cidrBlock: "10.10.0.0/16" }, { outputs: { id: "vpc-a" } }),
+        res(T.vpc, "dr-vpc", { cidrBlock: "10.20.0.0/16" }, { provider: "dr", outputs: { id: "vpc-b" } }),
+        res(T.vpcPeeringConnection, "pcx", { vpcId: "vpc-a", peerVpcId: "vpc-b", peerRegion: "eu-west-1" }, { outputs: { id: "pcx-1" } }),
+        res(
+            T.vpcPeeringConnectionAccepter,
+            "accepter",
+            { vpcPeeringConnectionId: "pcx-1", autoAccept: true },
+            { provider: "dr", outputs: { id: "pcx-2" } },
+        ),
+        res(T.routeTable, "rt-a", { vpcId: "vpc-a" }, { outputs: { id: "rtb-a" } }),
+        res(T.routeTable, "rt-b", { vpcId: "vpc-b" }, { provider: "dr", outputs: { id: "rtb-b" } }),
+        res(T.route, "to-db", {
+            routeTableId: "rtb-a",
+            destinationCidrBlock: "10.20.128.0/20",
+            vpcPeeringConnectionId: change.viaAccepter === true ? "pcx-2" : "pcx-1",
+            ...change.route,
+        }),
+        res(
+            T.route,
+            "to-client",
+            { routeTableId: "rtb-b", destinationCidrBlock: "10.10.64.0/20", vpcPeeringConnectionId: "pcx-2" },
+            { provider: "dr" },
+        ),
+        res(T.securityGroup, "db-sg", { vpcId: "vpc-b" }, { provider: "dr", outputs: { id: "sg-b" } }),
+        res(
+            T.securityGroupIngressRule,
+            "db-from-client",
+            { securityGroupId: "sg-b", ipProtocol: "tcp", fromPort: 5432, toPort: 5432, cidrIpv4: "10.10.64.0/20", ...change.ingress },
+            { provider: "dr" },
+        ),
+    ];
+}
+
+/** A secret of eu-west-2 replicated to eu-west-1 and rotated, with a RotationFailed rule in each region of `rules`. */
+function rotatingSecret(
+    rules: readonly ("primary" | "dr")[],
+    change: { state?: string; eventName?: string; targets?: boolean } = {},
+): HarnessResource[] {
+    const arn = "arn:aws:secretsmanager:eu-west-2:123456789012:secret:db-AbCdEf";
+    const pattern = JSON.stringify({
+        source: ["aws.secretsmanager"],
+        "detail-type": ["AWS Service Event via CloudTrail"],
+        detail: { eventSource: ["secretsmanager.amazonaws.com"], eventName: [change.eventName ?? "RotationFailed"] },
+    });
+    return [
+        res(T.secret, "db", { kmsKeyId: KEY, replicas: [{ region: "eu-west-1", kmsKeyId: DR_KEY }] }, { outputs: { arn, id: arn } }),
+        res(T.secretRotation, "db", {
+            secretId: arn,
+            rotationLambdaArn: "arn:aws:lambda:eu-west-2:123456789012:function:rotation",
+            rotationRules: { automaticallyAfterDays: 30 },
+        }),
+        ...rules.flatMap((provider) => [
+            res(
+                T.eventRule,
+                `${provider}-rotation-failed`,
+                { eventPattern: pattern, state: change.state ?? "ENABLED" },
+                { provider, outputs: { name: `${provider}-rotation-failed-1a2b3c`, arn: `arn:aws:events:x:1:rule/${provider}` } },
+            ),
+            ...(change.targets === false
+                ? []
+                : [
+                      res(
+                          T.eventTarget,
+                          `${provider}-rotation-failed`,
+                          { rule: `${provider}-rotation-failed-1a2b3c`, arn: `arn:aws:sns:x:1:${provider}-alerts` },
+                          { provider },
+                      ),
+                  ]),
+        ]),
+    ];
+}
+
+/** A global cluster of two members, each with its own parameter group; `ceiling` gives a group rds.global_db_rpo. */
+function globalPair(ceiling: { primary?: string; secondary?: string }): HarnessResource[] {
+    const group = (name: string, value: string | undefined, provider: "primary" | "dr") =>
+        res(
+            T.rdsClusterParameterGroup,
+            name,
+            {
+                family: "aurora-postgresql16",
+                parameters: [
+                    { name: "rds.force_ssl", value: "1" },
+                    ...(value !== undefined ? [{ name: "rds.global_db_rpo", value, applyMethod: "immediate" }] : []),
+                ],
+            },
+            { provider, outputs: { name: `${name}-0a1b2c3`, id: `${name}-0a1b2c3` } },
+        );
+    return [
+        res(T.rdsGlobalCluster, "g", { globalClusterIdentifier: "hdr-prod-aurora" }, { outputs: { id: "hdr-prod-aurora" } }),
+        group("pg-p", ceiling.primary, "primary"),
+        group("pg-s", ceiling.secondary, "dr"),
+        res(T.rdsCluster, "p", { globalClusterIdentifier: "hdr-prod-aurora", dbClusterParameterGroupName: "pg-p-0a1b2c3" }),
+        res(
+            T.rdsCluster,
+            "s",
+            { globalClusterIdentifier: "hdr-prod-aurora", dbClusterParameterGroupName: "pg-s-0a1b2c3" },
+            { provider: "dr" },
+        ),
+    ];
+}
 
 const CASES: Readonly<Record<string, readonly Case[]>> = {
     "encryption-at-rest-cmk": [
@@ -738,9 +894,10 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
     ],
     "backup-selection-coverage": [
         {
-            title: "a cluster selected by ARN pattern passes",
+            title: "a cluster selected by ARN pattern in its own region, by a plan copying to the other region, passes",
             resources: [
                 res(T.rdsCluster, "c", { engine: "aurora-postgresql" }, { outputs: { arn: "arn:aws:rds:eu-west-2:1:cluster:c" } }),
+                planCopyingTo(DR_VAULT),
                 res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: ["arn:aws:rds:eu-west-2:*:cluster:*"] }),
             ],
             expect: [],
@@ -749,6 +906,7 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
             title: "a patient-data bucket selected by tag passes",
             resources: [
                 bucket("b"),
+                planCopyingTo(DR_VAULT),
                 res(T.backupSelection, "s", {
                     planId: "p",
                     iamRoleArn: "r",
@@ -758,32 +916,37 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
             expect: [],
         },
         {
+            title: "both members of a global database and both buckets of a replicated pair, each selected in its own region, pass",
+            resources: [
+                globalMember("primary", "g"),
+                globalMember("secondary", "g", "dr"),
+                bucket("src"),
+                bucket("rep", { provider: "dr" }),
+                replicating("src", "rep"),
+                ...regionalBackups("primary", DR_VAULT, [clusterArn("primary"), "arn:aws:s3:::src"]),
+                ...regionalBackups("dr", PRIMARY_VAULT, [clusterArn("secondary", "eu-west-1"), "arn:aws:s3:::rep"]),
+            ],
+            expect: [],
+        },
+        {
             title: "an uncovered cluster",
             resources: [res(T.rdsCluster, "c", { engine: "aurora-postgresql" }, { outputs: { arn: "arn:c" } })],
-            expect: [/Cluster "c" is not covered by any AWS Backup selection/],
+            expect: [/Cluster "c" is not covered by any AWS Backup selection: add its ARN to a Selection of its region \(eu-west-2\)/],
         },
         {
-            title: "a global-database secondary passes when its primary is selected by a plan that copies to its region",
+            title: "a global-database secondary covered only by its primary's copies (the plan that stops protecting the writer after a failover)",
             resources: [
                 globalMember("primary", "g"),
                 globalMember("secondary", "g", "dr"),
                 planCopyingTo(DR_VAULT),
                 selecting(clusterArn("primary")),
             ],
-            expect: [],
-        },
-        {
-            title: "a global-database secondary whose primary's plan copies elsewhere",
-            resources: [
-                globalMember("primary", "g"),
-                globalMember("secondary", "g", "dr"),
-                planCopyingTo("arn:aws:backup:eu-central-1:1:backup-vault:x"),
-                selecting(clusterArn("primary")),
+            expect: [
+                /Cluster "secondary" is not covered by any AWS Backup selection: add its ARN to a Selection of its region \(eu-west-1\)/,
             ],
-            expect: [/Cluster "secondary" is not covered.*select its source in a plan that copies to eu-west-1/],
         },
         {
-            title: "an S3 replica passes when its source is selected by a plan that copies to the replica's region",
+            title: "an S3 replica covered only by its source's copies",
             resources: [
                 bucket("src"),
                 bucket("rep", { provider: "dr" }),
@@ -791,36 +954,112 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
                 planCopyingTo(DR_VAULT),
                 selecting("arn:aws:s3:::src"),
             ],
-            expect: [],
+            expect: [/Bucket "rep" is not covered by any AWS Backup selection/],
         },
         {
-            title: "an S3 replica whose source's plan makes no cross-region copy",
-            resources: [
-                bucket("src"),
-                bucket("rep", { provider: "dr" }),
-                replicating("src", "rep"),
-                planCopyingTo(),
-                selecting("arn:aws:s3:::src"),
-            ],
-            expect: [/Bucket "rep" is not covered.*select its source in a plan that copies to eu-west-1/],
+            title: "a DR cluster selected by the primary region's selection (a plan backs up its own region only)",
+            resources: [globalMember("secondary", "g", "dr"), planCopyingTo(DR_VAULT), selecting(clusterArn("secondary", "eu-west-1"))],
+            expect: [/Cluster "secondary" is selected only in eu-west-2, but a backup plan backs up resources of its own region only/],
         },
         {
-            title: "a secondary of another global cluster is not covered by this one's primary",
-            resources: [
-                globalMember("primary", "g"),
-                globalMember("other", "h", "dr"),
-                planCopyingTo(DR_VAULT),
-                selecting(clusterArn("primary")),
+            title: "a cluster selected in its region by a plan that copies nowhere",
+            resources: [globalMember("primary", "g"), planCopyingTo(), selecting(clusterArn("primary"))],
+            expect: [
+                /Cluster "primary" is backed up only in eu-west-2, which it would be lost with: give the plan of Selection "s" a copy action/,
             ],
-            expect: [/Cluster "other" is not covered/],
+        },
+        {
+            title: "a cluster whose plan copies within its own region",
+            resources: [globalMember("primary", "g"), planCopyingTo(PRIMARY_VAULT), selecting(clusterArn("primary"))],
+            expect: [/Cluster "primary" is backed up only in eu-west-2/],
         },
         {
             title: "a bucket excluded by notResources",
             resources: [
                 bucket("b"),
+                planCopyingTo(DR_VAULT),
                 res(T.backupSelection, "s", { planId: "p", iamRoleArn: "r", resources: ["*"], notResources: ["arn:aws:s3:::b"] }),
             ],
             expect: [/Bucket "b" is not covered/],
+        },
+    ],
+    "backup-plan-rules": [
+        {
+            title: "a continuous rule without copies and a daily copy rule twelve hours later pass",
+            resources: [planWithRules([CONTINUOUS_RULE, COPY_RULE])],
+            expect: [],
+        },
+        {
+            title: "the plan this pack first passed: two identical hourly rules, both copying",
+            resources: [
+                planWithRules([
+                    { ...COPY_RULE, ruleName: "hourly", schedule: "cron(0 */1 * * ? *)" },
+                    { ...CONTINUOUS_RULE, schedule: "cron(0 */1 * * ? *)", copyActions: COPY_RULE.copyActions },
+                ]),
+            ],
+            expect: [/Rule continuous is continuous and has a copy action/, /Rules hourly and continuous have overlapping start windows/],
+        },
+        {
+            title: "start windows that run past midnight into the other rule's",
+            resources: [
+                planWithRules([
+                    { ...CONTINUOUS_RULE, schedule: "cron(30 23 * * ? *)" },
+                    { ...COPY_RULE, schedule: "cron(0 0 * * ? *)" },
+                ]),
+            ],
+            expect: [/Rules continuous and daily-copy have overlapping start windows/],
+        },
+        {
+            title: "a rule without a start window (the API documents no default) cannot be shown apart",
+            resources: [planWithRules([{ ...CONTINUOUS_RULE, startWindow: undefined }, COPY_RULE])],
+            expect: [/Rules continuous \(cron\(0 5 \* \* \? \*\), start window unset\) and daily-copy .* cannot be shown apart/],
+        },
+        {
+            title: "a weekly rule beside a daily one cannot be shown apart",
+            resources: [planWithRules([CONTINUOUS_RULE, { ...COPY_RULE, schedule: "cron(0 17 ? * SUN *)" }])],
+            expect: [/cannot be shown apart/],
+        },
+    ],
+    "backup-copy-cadence-sustainable": [
+        {
+            title: "a daily copy of one cluster per region passes",
+            resources: [
+                globalMember("primary", "g"),
+                globalMember("secondary", "g", "dr"),
+                ...regionalBackups("primary", DR_VAULT, [clusterArn("primary")]),
+                ...regionalBackups("dr", PRIMARY_VAULT, [clusterArn("secondary", "eu-west-1")]),
+            ],
+            expect: [],
+        },
+        {
+            title: "an hourly copy rule",
+            resources: [planWithRules([CONTINUOUS_RULE, { ...COPY_RULE, schedule: "cron(0 */1 * * ? *)" }])],
+            expect: [/Plan "plan" starts a cross-region copy every 1 h, but one copy may take 24 h/],
+        },
+        {
+            title: "two daily copy rules, twelve hours apart",
+            resources: [planWithRules([COPY_RULE, { ...COPY_RULE, ruleName: "second-copy", schedule: "cron(0 5 * * ? *)" }])],
+            expect: [/every 12 h, but one copy may take 24 h/],
+        },
+        {
+            title: "a copy rule every 12 hours passes where copies are known to take at most 12",
+            resources: [planWithRules([{ ...COPY_RULE, schedule: "cron(0 5,17 * * ? *)" }])],
+            config: { "backup-copy-cadence-sustainable": { assumedCopyHours: 12 } },
+            expect: [],
+        },
+        {
+            title: "a copy rule with a weekly schedule the pack cannot read",
+            resources: [planWithRules([{ ...COPY_RULE, schedule: "cron(0 17 ? * SUN *)" }])],
+            expect: [/have no daily schedule the pack reads/],
+        },
+        {
+            title: "more clusters copied into one region than copies may be in progress there",
+            resources: [
+                ...["a", "b", "c"].map((name) => globalMember(name, name)),
+                ...regionalBackups("primary", DR_VAULT, ["arn:aws:rds:eu-west-2:*:cluster:*"]),
+            ],
+            config: { "backup-copy-cadence-sustainable": { maxCopiesInProgress: 2 } },
+            expect: [/3 Aurora clusters \(a, b, c\) are copied into eu-west-1, more than the 2 snapshot copies allowed in progress there/],
         },
     ],
     "deletion-protection-in-protected-environments": [
@@ -1785,6 +2024,103 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
             expect: [/Selection "s" backs up \(or copies to\) eu-west-1, which declares no AWS Backup region settings/],
         },
     ],
+    "vpc-peering-least-access": [
+        { title: "routes and a PostgreSQL rule between subnets of peered VPCs pass", resources: peeringPath(), expect: [] },
+        {
+            title: "a rule of all traffic for addresses outside any peered VPC is not this policy's",
+            resources: peeringPath({ ingress: { ipProtocol: "-1", cidrIpv4: "172.16.0.0/24" } }),
+            expect: [],
+        },
+        {
+            title: "a default route over the peering",
+            resources: peeringPath({ route: { destinationCidrBlock: "0.0.0.0/0" } }),
+            expect: [/Route "to-db" sends all traffic over a VPC peering/],
+        },
+        {
+            title: "a route to the whole peer VPC",
+            resources: peeringPath({ route: { destinationCidrBlock: "10.20.0.0/16" } }),
+            expect: [/Route "to-db" routes the whole of Vpc "dr-vpc" \(10\.20\.0\.0\/16\)/],
+        },
+        {
+            title: "a route over the peering to addresses outside the peer VPC",
+            resources: peeringPath({ route: { destinationCidrBlock: "10.30.0.0/20" } }),
+            expect: [/Route "to-db" sends 10\.30\.0\.0\/20 over the peering, outside Vpc "dr-vpc" \(10\.20\.0\.0\/16\)/],
+        },
+        {
+            title: "a route named through the accepter's connection id, to the whole VPC",
+            resources: peeringPath({ route: { destinationCidrBlock: "10.20.0.0/16" }, viaAccepter: true }),
+            expect: [/Route "to-db" routes the whole of Vpc "dr-vpc"/],
+        },
+        {
+            title: "a rule admitting all traffic from a peered subnet",
+            resources: peeringPath({ ingress: { ipProtocol: "-1" } }),
+            expect: [/SecurityGroupIngressRule "db-from-client" admits all traffic for 10\.10\.64\.0\/20 of peered Vpc "primary-vpc"/],
+        },
+        {
+            title: "a rule admitting a port range from a peered subnet",
+            resources: peeringPath({ ingress: { fromPort: 0, toPort: 65535 } }),
+            expect: [/admits tcp ports 0-65535 for 10\.10\.64\.0\/20 of peered Vpc "primary-vpc": name one protocol and port/],
+        },
+        {
+            title: "a rule admitting the whole peered VPC",
+            resources: peeringPath({ ingress: { cidrIpv4: "10.10.0.0/16" } }),
+            expect: [/admits the whole of peered Vpc "primary-vpc" \(10\.10\.0\.0\/16\)/],
+        },
+    ],
+    "secrets-rotation-failure-alerts": [
+        {
+            title: "a rotating secret with a RotationFailed rule in its region and its replica's passes",
+            resources: rotatingSecret(["primary", "dr"]),
+            expect: [],
+        },
+        { title: "a secret that does not rotate needs no rule", resources: [rotatingSecret([])[0]!], expect: [] },
+        {
+            title: "no rule in the replica's region",
+            resources: rotatingSecret(["primary"]),
+            expect: [/No enabled EventBridge rule in eu-west-1 sends Secrets Manager's RotationFailed events to a target.*Secret "db"/],
+        },
+        {
+            title: "no rule anywhere",
+            resources: rotatingSecret([]),
+            expect: [/No enabled EventBridge rule in eu-west-2/, /No enabled EventBridge rule in eu-west-1/],
+        },
+        {
+            title: "a disabled rule",
+            resources: rotatingSecret(["primary", "dr"], { state: "DISABLED" }),
+            expect: [/in eu-west-2/, /in eu-west-1/],
+        },
+        {
+            title: "a rule on another event",
+            resources: rotatingSecret(["primary", "dr"], { eventName: "RotationSucceeded" }),
+            expect: [/in eu-west-2/, /in eu-west-1/],
+        },
+        {
+            title: "rules without a target",
+            resources: rotatingSecret(["primary", "dr"], { targets: false }),
+            expect: [/in eu-west-2/, /in eu-west-1/],
+        },
+    ],
+    "aurora-global-rpo-on-one-member": [
+        { title: "the ceiling on the writer's group only passes", resources: globalPair({ primary: "600" }), expect: [] },
+        { title: "no ceiling at all passes", resources: globalPair({}), expect: [] },
+        {
+            title: "the ceiling on both members' groups",
+            resources: globalPair({ primary: "600", secondary: "600" }),
+            expect: [
+                /Both members of GlobalCluster "g" \(Cluster "p", Cluster "s"\) use a parameter group that sets rds\.global_db_rpo: with two regions AWS advises the primary's only/,
+            ],
+        },
+        {
+            title: "a ceiling below Aurora's 20 seconds",
+            resources: globalPair({ secondary: "10" }),
+            expect: [/ClusterParameterGroup "pg-s" sets rds\.global_db_rpo to 10; Aurora accepts whole seconds from 20 to 2147483647/],
+        },
+        {
+            title: "a ceiling that is not a whole number of seconds",
+            resources: globalPair({ primary: "60.5" }),
+            expect: [/sets rds\.global_db_rpo to 60\.5/],
+        },
+    ],
     "s3-versioned-bucket-lifecycle": [
         {
             title: "a versioned bucket expiring noncurrent versions passes",
@@ -1815,6 +2151,44 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
                 }),
             ],
             expect: [/lifecycle rules never expire noncurrent versions/],
+        },
+    ],
+    "failover-pointers-ignored": [
+        {
+            title: "the writer record and an active-region parameter ignoring every in-place-updatable property pass",
+            resources: [writerRecord(WRITER_RECORD_SPEC.mutable), activeRegion(ACTIVE_REGION_SPEC.mutable)],
+            expect: [],
+        },
+        {
+            title: "other records and parameters are not the policy's business",
+            resources: [
+                res(T.route53Record, "other", {
+                    zoneId: "Z1",
+                    name: "reader.db.prod.healthcare.internal",
+                    type: "CNAME",
+                    ttl: 30,
+                    records: ["r"],
+                }),
+                res(T.ssmParameter, "other", { name: "/healthcare/prod/failover/record-ttl", type: "String", value: "30" }),
+            ],
+            expect: [],
+        },
+        {
+            title: "a writer record ignoring only its records (a TTL change would send the stale endpoint)",
+            resources: [writerRecord(["records"])],
+            expect: [
+                /writer\.db\.prod\.healthcare\.internal is the failover writer record.*leaves out aliases, allowOverwrite, .*ttl, type/,
+            ],
+        },
+        {
+            title: "an active-region parameter ignoring its value but not its description or tags",
+            resources: [activeRegion(ACTIVE_REGION_SPEC.mutable.filter((p) => p !== "description" && p !== "tags"))],
+            expect: [/\/healthcare\/prod\/active-region is an active-region parameter.*leaves out description, tags:/],
+        },
+        {
+            title: "the writer record named with upper case and a trailing dot, without ignoreChanges",
+            resources: [writerRecord([], "Writer.DB.prod.healthcare.internal.")],
+            expect: [/Writer\.DB\.prod\.healthcare\.internal\. is the failover writer record.*leaves out aliases/],
         },
     ],
 };

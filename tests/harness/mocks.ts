@@ -16,10 +16,12 @@
  * - A region can be made unreachable (`unreachableRegions`), as during a regional outage: configuring its provider
  *   with a network call on configure, every invoke through it, and every registration that would call its API
  *   (a create, an update) fails as an unreachable endpoint does. A resource whose inputs equal its `baseline` state
- *   (the deployed state) is not sent to the provider, as the engine does for an unchanged resource, and keeps it.
+ *   (the deployed state) once its ignoreChanges are applied against it, as the engine applies them
+ *   (`tests/harness/engine.ts`), is not sent to the provider, as the engine does for an unchanged resource, and keeps it.
  */
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { canonicalJson, processIgnoreChanges } from "./engine";
 
 /** The mock AWS account. */
 export const MOCK_ACCOUNT_ID = "123456789012";
@@ -132,6 +134,15 @@ export const RESOURCE_MODELS: Record<string, Model> = {
     "aws:ec2/internetGateway:InternetGateway": (ctx) => {
         const id = `igw-${ctx.hex(17)}`;
         return { id, state: { arn: arn(ctx, "ec2", `internet-gateway/${id}`), ownerId: ctx.account } };
+    },
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": (ctx) => {
+        const id = `pcx-${ctx.hex(17)}`;
+        return { id, state: { arn: arn(ctx, "ec2", `vpc-peering-connection/${id}`), acceptStatus: "pending-acceptance" } };
+    },
+    // The accepter is the same connection, seen from the peer's region: its id is the connection's.
+    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": (ctx) => {
+        const id = str(ctx.inputs["vpcPeeringConnectionId"], `pcx-${ctx.hex(17)}`);
+        return { id, state: { vpcPeeringConnectionId: id, acceptStatus: "active" } };
     },
     "aws:ec2/natGateway:NatGateway": (ctx) => ({
         id: `nat-${ctx.hex(17)}`,
@@ -416,20 +427,8 @@ function serviceOf(operation: string): string {
     return /^aws:([^/]+)\//.exec(operation)?.[1] ?? (operation.startsWith("configure") ? "sts" : "unknown");
 }
 
-/** Inputs as JSON with keys sorted, to compare a registration with its baseline. */
-export function canonicalJson(value: unknown): string {
-    const sort = (v: unknown): unknown =>
-        Array.isArray(v)
-            ? v.map(sort)
-            : v !== null && typeof v === "object"
-              ? Object.fromEntries(
-                    Object.keys(v)
-                        .sort()
-                        .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
-                )
-              : v;
-    return JSON.stringify(sort(value));
-}
+/** Inputs as JSON with keys sorted, to compare a registration with its baseline (defined with the engine model). */
+export { canonicalJson };
 
 /** A provider reference is `urn::id`; the URN ends in the provider's name. */
 function providerUrn(ref: string | undefined): string | undefined {
@@ -450,6 +449,8 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     private readonly providersWithoutAccount = new Set<string>();
     private readonly unreachable: ReadonlySet<string>;
     private readonly baseline = new Map<string, BaselineResource[]>();
+    /** The ignoreChanges option of each registration, by type and name (`noteIgnoreChanges`). */
+    private readonly ignoreChanges = new Map<string, readonly string[]>();
     /** Every invoke the program made, in order. */
     readonly invokes: RecordedInvoke[] = [];
 
@@ -462,6 +463,14 @@ export class AwsMocks implements pulumi.runtime.Mocks {
             const key = baselineKey(resource.type, resource.name, resource.region);
             this.baseline.set(key, [...(this.baseline.get(key) ?? []), resource]);
         }
+    }
+
+    /**
+     * Tells the mocks the ignoreChanges option of the registration about to reach `newResource` (Pulumi's mock
+     * arguments do not carry resource options; the program harness calls this just before each registration).
+     */
+    noteIgnoreChanges(type: string, name: string, paths: readonly string[]): void {
+        this.ignoreChanges.set(`${type}::${name}`, [...paths]);
     }
 
     /** The region of the provider behind a provider reference, if it is one of ours. */
@@ -535,8 +544,10 @@ export class AwsMocks implements pulumi.runtime.Mocks {
      */
     private unchangedOrUnreachable(args: MockArgs, inputs: Inputs, region: string): { id: string; state: Record<string, unknown> } {
         const candidates = this.baseline.get(baselineKey(args.type, args.name, region)) ?? [];
-        const wanted = canonicalJson(unwrapSecretValues(inputs));
-        const same = candidates.find((c) => canonicalJson(c.inputs) === wanted);
+        const declared = unwrapSecretValues(inputs) as Inputs;
+        const ignored = this.ignoreChanges.get(`${args.type}::${args.name}`) ?? [];
+        // As the engine: ignored paths take the deployed value before the inputs are compared.
+        const same = candidates.find((c) => canonicalJson(processIgnoreChanges(declared, c.inputs, ignored)) === canonicalJson(c.inputs));
         if (same === undefined) {
             const what = candidates.length === 0 ? "create" : "update";
             throw new UnreachableRegionError(region, `${args.type} (${what} ${args.name})`);

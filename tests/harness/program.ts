@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import type * as ConfigModule from "../../config";
 import type { StackConfig } from "../../config";
+import { planStep, type EngineStep, type PriorResource } from "./engine";
 import { AwsMocks, UNKNOWN, type AwsMocksOptions, type RecordedInvoke } from "./mocks";
 
 /** The project root: where `Pulumi.yaml` and the stack files live. */
@@ -30,6 +31,8 @@ export interface PlannedOptions {
     readonly deleteBeforeReplace: boolean;
     readonly deletedWith?: string;
     readonly additionalSecretOutputs: readonly string[];
+    /** The names (or URNs) of the `aliases` the resource was known by, when it has any. */
+    readonly aliases?: readonly string[];
 }
 
 export interface PlannedResource {
@@ -52,6 +55,11 @@ export interface PlannedResource {
     /** Inputs plus what the (mock) provider computed: id, arn, endpoints... */
     readonly state: Readonly<Record<string, unknown>>;
     readonly options: PlannedOptions;
+    /**
+     * With `RunOptions.priorState`: what the engine would do to the resource (custom resources only): create, same,
+     * update or replace, and the inputs after ignoreChanges that the provider would receive (`tests/harness/engine.ts`).
+     */
+    readonly step?: EngineStep;
 }
 
 export interface ProgramRun {
@@ -84,6 +92,13 @@ export interface RunOptions {
      * false: an update, where every value is known.
      */
     readonly preview?: boolean;
+    /**
+     * The stack's state before this run (for example the resources of an earlier run, or a refreshed copy of them):
+     * each custom resource then gets the `step` the engine would take for it, with its ignoreChanges applied against
+     * the state as the engine applies them. The mocks still answer with outputs computed from the declared inputs.
+     * Defaults to none: no step is computed.
+     */
+    readonly priorState?: readonly PriorResource[];
     /** Called for each resource as it is registered (the run's `resources` are only returned on success). */
     readonly observe?: (resource: PlannedResource) => void;
 }
@@ -148,6 +163,7 @@ interface RegisterRequest {
     getDeletebeforereplace(): boolean;
     getDeletedwith(): string;
     getAdditionalsecretoutputsList(): string[];
+    getAliasesList(): { getUrn(): string; getSpec(): { getName(): string } | undefined }[];
 }
 
 interface RegisterResponse {
@@ -186,17 +202,20 @@ async function runOnce(options: RunOptions): Promise<ProgramRun> {
     pulumi.runtime.setAllConfig(rawConfig);
 
     const resources: PlannedResource[] = [];
+    const prior = options.priorState === undefined ? undefined : new Map(options.priorState.map((r) => [r.urn, r]));
     const monitor = settings.getMonitor();
     const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, callback) =>
-        register(req, (err, resp) => {
+    monitor.registerResource = (req, callback) => {
+        mocks.noteIgnoreChanges(req.getType(), req.getName(), req.getIgnorechangesList());
+        return register(req, (err, resp) => {
             if (err === null && resp !== undefined) {
-                const resource = record(req, resp, mocks);
+                const resource = withStep(record(req, resp, mocks), prior);
                 resources.push(resource);
                 options.observe?.(resource);
             }
             callback(err, resp);
         });
+    };
 
     const warnings: string[] = [];
     const failures: unknown[] = [];
@@ -267,6 +286,7 @@ function record(req: RegisterRequest, resp: RegisterResponse, mocks: AwsMocks): 
         propertyDependencies[key] = value.getUrnsList();
     });
     const regionInput = typeof inputs["region"] === "string" ? inputs["region"] : undefined;
+    const aliases = req.getAliasesList().map((a) => a.getSpec()?.getName() || a.getUrn());
     return {
         urn: resp.getUrn(),
         type: req.getType(),
@@ -293,8 +313,17 @@ function record(req: RegisterRequest, resp: RegisterResponse, mocks: AwsMocks): 
             deleteBeforeReplace: req.getDeletebeforereplace(),
             ...(req.getDeletedwith() !== "" ? { deletedWith: req.getDeletedwith() } : {}),
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+            ...(aliases.length > 0 ? { aliases } : {}),
         },
     };
+}
+
+/** Adds the engine's step for a custom resource when the run has a prior state. */
+function withStep(resource: PlannedResource, prior: ReadonlyMap<string, PriorResource> | undefined): PlannedResource {
+    if (prior === undefined || !resource.custom || resource.type.startsWith("pulumi:providers:")) {
+        return resource;
+    }
+    return { ...resource, step: planStep(resource.type, prior.get(resource.urn), resource.inputs, resource.options.ignoreChanges) };
 }
 
 /**

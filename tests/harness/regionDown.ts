@@ -9,7 +9,8 @@
  * that calls STS on configure, and any create, update or delete there fails as it would against the real endpoint.
  * @see https://www.pulumi.com/docs/iac/concepts/how-pulumi-works/
  */
-import { canonicalJson, UnreachableRegionError, type BaselineResource } from "./mocks";
+import { canonicalJson, processIgnoreChanges } from "./engine";
+import { UnreachableRegionError, type BaselineResource } from "./mocks";
 import { readStackFile, runProgram, stackFilePath, type PlannedResource, type ProgramRun } from "./program";
 
 export type ChangeKind = "create" | "update" | "delete" | "same";
@@ -104,7 +105,10 @@ function asBaseline(r: PlannedResource): BaselineResource {
     };
 }
 
-/** What `pulumi up` would do to each custom resource to go from `before` to `after` (providers excluded). */
+/**
+ * What `pulumi up` would do to each custom resource to go from `before` to `after` (providers excluded): an input
+ * change the resource's ignoreChanges covers is no change, as for the engine.
+ */
 export function diffRuns(before: ProgramRun, after: ProgramRun): ResourceChange[] {
     const relevant = (r: PlannedResource) => r.custom && !r.type.startsWith("pulumi:providers:");
     const old = new Map(before.resources.filter(relevant).map((r) => [r.urn, r]));
@@ -113,7 +117,11 @@ export function diffRuns(before: ProgramRun, after: ProgramRun): ResourceChange[
         const previous = old.get(r.urn);
         old.delete(r.urn);
         const kind: ChangeKind =
-            previous === undefined ? "create" : canonicalJson(previous.inputs) === canonicalJson(r.inputs) ? "same" : "update";
+            previous === undefined
+                ? "create"
+                : canonicalJson(previous.inputs) === canonicalJson(processIgnoreChanges(r.inputs, previous.inputs, r.options.ignoreChanges))
+                  ? "same"
+                  : "update";
         changes.push({ urn: r.urn, type: r.type, name: r.name, region: r.region ?? null, kind });
     }
     for (const r of old.values()) {

@@ -30,6 +30,11 @@ export const T = {
     securityGroup: "aws:ec2/securityGroup:SecurityGroup",
     securityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
     securityGroupIngressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    securityGroupEgressRule: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    route: "aws:ec2/route:Route",
+    routeTable: "aws:ec2/routeTable:RouteTable",
+    vpcPeeringConnection: "aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
+    vpcPeeringConnectionAccepter: "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter",
     defaultSecurityGroup: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
     vpc: "aws:ec2/vpc:Vpc",
     flowLog: "aws:ec2/flowLog:FlowLog",
@@ -74,6 +79,8 @@ export const T = {
     albListener: "aws:alb/listener:Listener",
     lb: "aws:lb/loadBalancer:LoadBalancer",
     alb: "aws:alb/loadBalancer:LoadBalancer",
+    route53Record: "aws:route53/record:Record",
+    ssmParameter: "aws:ssm/parameter:Parameter",
 } as const;
 
 export const BUCKET_TYPES = [T.bucket, T.bucketV2] as const;
