@@ -199,8 +199,10 @@ export function orchestrationDeadlineSeconds(detectionWindowSeconds: number): nu
 
 /**
  * The replication-lag alarm of each region's orchestrator: `AuroraGlobalDBReplicationLag` of its own cluster (AWS
- * publishes it for a secondary), in milliseconds. Missing data counts as breaching: a secondary that stops hearing
- * from the writer is the failure we look for (and a writer's alarm, which has no data, is answered `not-needed`).
+ * publishes it for a secondary only), in milliseconds. Missing data is not breaching: either region's cluster can be
+ * the writer, which publishes no lag, and the alarm must stay quiet there with no deploy after a failover; a silent
+ * writer is the heartbeat path's to see (`peerDownAlarmName`). An alarm that still reaches the writer's function is
+ * answered `not-needed`.
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.AuroraMonitoring.Metrics.html
  */
 export const REPLICATION_LAG_ALARM = { periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 3 } as const;

@@ -288,7 +288,7 @@ class Run {
                     ? "refused"
                     : decision.kind;
         // On-call hears about an alarm that did not start a failover; an alarm while this region already holds the
-        // writer (a repeated alarm after a failover, the lag alarm of a writer) stays quiet: a normal condition.
+        // writer (a repeated alarm after a failover, the heartbeat alarm of the peer while that secondary is down) stays quiet.
         if (decision.kind === "notify-only" || decision.kind === "refuse") {
             if (decision.kind === "refuse") {
                 this.deps.logger.warn("refused", { reason: decision.reason });
