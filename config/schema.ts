@@ -176,8 +176,15 @@ export const networkSchema = z.strictObject({
     primaryAvailabilityZones: zoneList,
     /** Availability zones of the DR region, as `primaryAvailabilityZones`. */
     drAvailabilityZones: zoneList,
-    /** NAT gateways of the primary region: one per AZ (`perAz`), one (`single`) or none. Resolved per environment. */
-    primaryNatGateways: natMode.optional(),
+    /**
+     * NAT gateways of the primary region: one per AZ (`perAz`) or one (`single`). Resolved per environment. Never
+     * `none`: the primary region's failover orchestrator reaches the DR region's APIs and Route 53 through it.
+     */
+    primaryNatGateways: natMode
+        .refine((mode) => mode !== "none", {
+            error: "must be perAz or single: the failover orchestrator in the primary region reaches the DR region's RDS API and Route 53 through the NAT gateway (failback and a failover home need it)",
+        })
+        .optional(),
     /** NAT gateways of the DR region; a single NAT keeps the pilot light cheap. */
     drNatGateways: natMode
         .refine((mode) => mode !== "none", {

@@ -924,6 +924,11 @@ describe("data tier configuration", () => {
         ["network.primaryNatGateways", { primaryNatGateways: "twoPerAz" }, /perAz, single, none/],
         ["network.drNatGateways", { drNatGateways: 1 }, /perAz, single, none/],
         ["network.drNatGateways", { drNatGateways: "none" }, /perAz or single: the failover orchestrator .* through the NAT gateway/],
+        [
+            "network.primaryNatGateways",
+            { primaryNatGateways: "none" },
+            /perAz or single: the failover orchestrator in the primary region .* through the NAT gateway/,
+        ],
     ] as const) {
         it(`refuses a bad ${key}, naming the key and the allowed values`, () => {
             const issues = issuesOf("dev", withKey("dev", "network", patch));
