@@ -4,9 +4,9 @@
  * at most, never a replacement of anything, and must leave both directions of failover deployed.
  */
 import { expect } from "chai";
-import { readStackFile, runProgram, stackFilePath, type PlannedResource, type ProgramRun } from "./harness/program";
+import type { PlannedResource, ProgramRun } from "./harness/program";
 import { GLOBAL_DB_RPO } from "../lib/database";
-import { planStack, resourceNamed, resourcesOfType, STACKS, type StackName } from "./harness/stacks";
+import { planFailedOver, planStack, resourceNamed, resourcesOfType, STACKS } from "./harness/stacks";
 
 /**
  * Inputs that may differ between the two runs, each with why that is no replacement: the property updates in place
@@ -20,16 +20,7 @@ const FLIP_UPDATES: Readonly<Record<string, readonly string[]>> = {
     "aws:rds/clusterParameterGroup:ClusterParameterGroup": ["parameters"],
 };
 
-const runs = new Map<string, Promise<ProgramRun>>();
-function planFlipped(stack: StackName): Promise<ProgramRun> {
-    let run = runs.get(stack);
-    if (run === undefined) {
-        const raw = readStackFile(stackFilePath(stack));
-        run = runProgram({ stack, rawConfig: { ...raw, "healthcare-dr:activeRegion": raw["healthcare-dr:drRegion"] ?? "eu-west-1" } });
-        runs.set(stack, run);
-    }
-    return run;
-}
+const planFlipped = planFailedOver;
 
 const byUrn = (run: ProgramRun) => new Map(run.resources.map((r) => [r.urn, r]));
 

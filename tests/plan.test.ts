@@ -6,7 +6,34 @@ import { expect } from "chai";
 import { PROJECT_ROOT } from "./harness/program";
 import { planStack } from "./harness/stacks";
 import { policies } from "../policy-pack/policies";
-import { buildPlanDocument, formatText, hasMandatoryViolations, redactSecrets, SECRET } from "../tools/report";
+import { main } from "../tools/plan";
+import { buildPlanDocument, formatText, hasMandatoryViolations, redactSecrets, SECRET, type PlanDocument } from "../tools/report";
+
+/**
+ * Runs the plan CLI's `main` in this process, capturing what it writes and its exit status: the CLI's whole logic
+ * (argument parsing, exit codes, output) without a second Node.js and ts-node start-up per case. One case below still
+ * runs the real command in a child process, end to end.
+ */
+async function planHere(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const stdoutWrite = process.stdout.write.bind(process.stdout);
+    const stderrWrite = process.stderr.write.bind(process.stderr);
+    const capture = (into: string[]) =>
+        ((chunk: string | Uint8Array) => {
+            into.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+            return true;
+        }) as typeof process.stdout.write;
+    process.stdout.write = capture(out);
+    process.stderr.write = capture(err);
+    try {
+        const status = await main(args);
+        return { status, stdout: out.join(""), stderr: err.join("") };
+    } finally {
+        process.stdout.write = stdoutWrite;
+        process.stderr.write = stderrWrite;
+    }
+}
 
 /** Runs the plan CLI as a user would (through ts-node, without npm's start-up cost). */
 function plan(...args: string[]) {
@@ -111,32 +138,30 @@ describe("the offline plan", () => {
     describe("command line", function () {
         this.timeout(60_000);
 
-        it("prints one JSON document with stack, resources, outputs and violations", () => {
-            const { status, stdout } = plan("--stack", "dev", "--json");
-            expect(status).to.equal(0);
-            const doc = JSON.parse(stdout) as Record<string, unknown>;
-            expect(doc).to.include.keys("stack", "resources", "outputs", "violations");
-            expect(doc["stack"]).to.equal("dev");
-            const resources = doc["resources"] as Array<Record<string, unknown>>;
-            expect(resources).to.not.be.empty;
-            for (const r of resources) expect(r).to.include.keys("type", "name", "region", "parent", "inputs");
-        });
-
-        it("plans a stack file with activeRegion: eu-west-1 (after a failover) and prints the budget for that direction", () => {
+        // One run of the CLI for two claims (each run costs seconds): the JSON document, and a stack file after a
+        // failover (activeRegion: eu-west-1) planned through --config-file, whose printed budget is for that direction.
+        it("prints one JSON document with stack, resources, outputs and violations, for a --config-file with activeRegion: eu-west-1 and the budget of that direction", () => {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "failed-over-"));
             const file = path.join(dir, "Pulumi.dev.yaml");
             const text = fs.readFileSync(path.join(__dirname, "..", "Pulumi.dev.yaml"), "utf8");
             fs.writeFileSync(file, text.replace(/^config:\n/m, "config:\n  healthcare-dr:activeRegion: eu-west-1\n"));
-            const { status, stdout } = plan("--config-file", file);
+            const { status, stdout } = plan("--config-file", file, "--json");
             expect(status).to.equal(0);
-            expect(stdout).to.include("for a failover from eu-west-1 (activeRegion) to eu-west-2");
+            const doc = JSON.parse(stdout) as PlanDocument;
+            expect(doc).to.include.keys("stack", "resources", "outputs", "violations");
+            expect(doc["stack"]).to.equal("dev");
+            const resources = doc["resources"] as unknown as Array<Record<string, unknown>>;
+            expect(resources).to.not.be.empty;
+            for (const r of resources) expect(r).to.include.keys("type", "name", "region", "parent", "inputs");
+            expect(doc.violations).to.deep.equal([]);
+            const printed = formatText(doc);
+            expect(printed).to.include("for a failover from eu-west-1 (activeRegion) to eu-west-2");
             // dev replicates clinical-documents one way only: what is written in eu-west-1 never reaches eu-west-2.
-            expect(stdout).to.match(/S3 replication not bounded \(clinical-documents not replicated from eu-west-1 to eu-west-2/);
-            expect(stdout).to.include("Policy violations: none");
+            expect(printed).to.match(/S3 replication not bounded \(clinical-documents not replicated from eu-west-1 to eu-west-2/);
         });
 
-        it("exits 2 for an invalid stack file and names every bad key on stderr", () => {
-            const { status, stdout, stderr } = plan(
+        it("exits 2 for an invalid stack file and names every bad key on stderr", async () => {
+            const { status, stdout, stderr } = await planHere(
                 "--config-file",
                 path.join("tests", "fixtures", "bad-stacks", "many-errors.yaml"),
                 "--stack",
@@ -157,11 +182,11 @@ describe("the offline plan", () => {
             expect(stderr).to.not.match(/\n\s+at /); // no stack trace
         });
 
-        it("--preview plans the first preview: no can't-run note, a mistyped pack config fails it (exit 1) naming the key", () => {
+        it("--preview plans the first preview: no can't-run note, a mistyped pack config fails it (exit 1) naming the key", async () => {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pack-config-"));
             const file = path.join(dir, "policy-config.json");
             fs.writeFileSync(file, JSON.stringify({ "data-residency": { allowedRegion: ["us-east-1"] } }));
-            const { status, stdout } = plan("--stack", "dev", "--preview", "--json", "--policy-pack-config", file);
+            const { status, stdout } = await planHere("--stack", "dev", "--preview", "--json", "--policy-pack-config", file);
             fs.rmSync(dir, { recursive: true });
             expect(status).to.equal(1);
             const doc = JSON.parse(stdout) as {
@@ -185,21 +210,21 @@ describe("the offline plan", () => {
             }
         });
 
-        it("--region-down: plans with the region unreachable, 0 changes there, and lists what it leaves alone", () => {
-            const { status, stdout } = plan("--stack", "dev", "--region-down", "eu-west-2");
+        it("--region-down: plans with the region unreachable, 0 changes there, and lists what it leaves alone", async () => {
+            const { status, stdout } = await planHere("--stack", "dev", "--region-down", "eu-west-2");
             expect(status).to.equal(0);
             expect(stdout).to.match(/\nRegion down: eu-west-2 unreachable/);
             expect(stdout).to.match(/\n {2}eu-west-2 +0 changes \(0 create, 0 update, 0 delete\), \d+ unchanged\n/);
             expect(stdout).to.include("invokes made by the program: 0");
             expect(stdout).to.match(/Not touched in eu-west-2 \(left as deployed; pulumi up makes no call for them\): \d+\n {4}aws:/);
-            const wrong = plan("--stack", "dev", "--region-down", "eu-central-1");
+            const wrong = await planHere("--stack", "dev", "--region-down", "eu-central-1");
             expect(wrong.status).to.equal(2);
             expect(wrong.stderr).to.match(/the stack uses eu-west-2, eu-west-1, us-east-1/);
         });
 
-        it("exits 2 with usage for unknown options and missing files", () => {
-            expect(plan("--stack", "dev", "--colour").status).to.equal(2);
-            const missing = plan("--stack", "nowhere");
+        it("exits 2 with usage for unknown options and missing files", async () => {
+            expect((await planHere("--stack", "dev", "--colour")).status).to.equal(2);
+            const missing = await planHere("--stack", "nowhere");
             expect(missing.status).to.equal(2);
             expect(missing.stderr).to.match(/No stack file at .*Pulumi\.nowhere\.yaml/);
         });

@@ -2,7 +2,7 @@
  * The project's own stacks, each run once per test process and shared by every test file: the program is
  * deterministic, so running it again per `describe` would only make the suite slower.
  */
-import { runProgram, type PlannedResource, type ProgramRun } from "./program";
+import { readStackFile, runProgram, stackFilePath, type PlannedResource, type ProgramRun } from "./program";
 
 export const STACKS = ["dev", "prod"] as const;
 export type StackName = (typeof STACKS)[number];
@@ -19,6 +19,22 @@ export function planStack(stack: StackName, options: { readonly preview?: boolea
     let run = runs.get(key);
     if (run === undefined) {
         run = runProgram({ stack, preview });
+        runs.set(key, run);
+    }
+    return run;
+}
+
+/**
+ * The planned run of `Pulumi.<stack>.yaml` with `healthcare-dr:activeRegion` set to its DR region: the stack after a
+ * failover, once a human has flipped the setting (README runbook). Run once per test process, like `planStack`.
+ */
+export function planFailedOver(stack: StackName): Promise<ProgramRun> {
+    const key = `${stack}:activeRegion=dr`;
+    let run = runs.get(key);
+    if (run === undefined) {
+        const raw = readStackFile(stackFilePath(stack));
+        const drRegion = raw["healthcare-dr:drRegion"] ?? "eu-west-1";
+        run = runProgram({ stack, rawConfig: { ...raw, "healthcare-dr:activeRegion": drRegion } });
         runs.set(key, run);
     }
     return run;

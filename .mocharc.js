@@ -1,0 +1,36 @@
+// Mocha's configuration. The spec list is every test file once, the slowest first: `mocha --parallel` hands files to
+// its workers in this order, so starting the long ones (CLI subprocesses, moto, several program runs) early keeps a
+// worker from picking one up last while the other sits idle. A file missing from SLOWEST_FIRST still runs (the walk
+// below finds it); the list only orders.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+
+const SLOWEST_FIRST = [
+    "tests/failover-faults.test.ts",
+    "tests/regionDown.test.ts",
+    "tests/plan.test.ts",
+    "tests/failover-integration.test.ts",
+    "tests/drill.test.ts",
+    "tests/policies-plan.test.ts",
+];
+
+/** Every `*.test.ts` under `dir` (relative to this file, with forward slashes), outside node_modules. */
+function testFiles(dir) {
+    return fs.readdirSync(path.join(__dirname, dir), { withFileTypes: true }).flatMap((entry) => {
+        const file = `${dir}/${entry.name}`;
+        if (entry.isDirectory()) return entry.name === "node_modules" ? [] : testFiles(file);
+        return entry.name.endsWith(".test.ts") ? [file] : [];
+    });
+}
+
+const all = [...testFiles("tests"), ...testFiles("policy-pack")].sort();
+
+module.exports = {
+    require: ["ts-node/register/transpile-only"],
+    extension: ["ts"],
+    spec: [...SLOWEST_FIRST.filter((file) => all.includes(file)), ...all.filter((file) => !SLOWEST_FIRST.includes(file))],
+    reporter: "tests/harness/summary-reporter.js",
+    timeout: 20000,
+    slow: 1000,
+};
