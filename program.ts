@@ -623,8 +623,9 @@ function defineFailover(
             ttlSeconds: config.failover.dnsTtlSeconds,
             tags: config.tags,
         },
-        // Route 53 is global; the provider only carries the credentials.
-        { providers: [primary.provider] },
+        // Route 53 is global; the provider only carries the credentials. The DR region's, as when the zone and record
+        // were children of the (then only) DR orchestrator: the same provider and the aliases in WriterRecord keep them.
+        { providers: [dr.provider] },
     );
     const orchestrator = (self: Region, peer: Region, peerHeartbeat: ClusterHeartbeat | undefined) =>
         new FailoverOrchestrator(

@@ -40,6 +40,10 @@ export class WriterRecord extends pulumi.ComponentResource {
 
     constructor(name: string, args: WriterRecordArgs, opts: pulumi.ComponentResourceOptions) {
         super("healthcare:dr:WriterRecord", name, {}, opts);
+        // The zone and record were first declared as `failover-zone` and `failover-writer`, children of the DR region's
+        // orchestrator (`failover`, when it was the only one): aliases keep them, so an update never replaces the record
+        // (a new one would point at `initialTarget`, whatever the orchestrators had set).
+        const previousParent = pulumi.createUrn("failover", "healthcare:dr:FailoverOrchestrator");
         const [firstVpc, ...otherVpcs] = args.zoneVpcs;
         if (firstVpc === undefined) {
             throw new pulumi.ResourceError("zoneVpcs must list at least one VPC: a private hosted zone needs a VPC", this);
@@ -52,7 +56,7 @@ export class WriterRecord extends pulumi.ComponentResource {
                 vpcs: [firstVpc, ...otherVpcs].map((v) => ({ vpcId: v.vpcId, vpcRegion: v.region })),
                 tags: { ...args.tags, Name: physicalName(args.stack, ["failover", "zone"], 255) },
             },
-            { parent: this },
+            { parent: this, aliases: [{ name: "failover-zone", parent: previousParent }] },
         );
         // A simple record with a short TTL, repointed by an orchestrator only after its cluster is the writer; not a
         // Route 53 failover routing pair. A failover pair would answer with the other endpoint as soon as a health
@@ -71,7 +75,11 @@ export class WriterRecord extends pulumi.ComponentResource {
             },
             // The orchestrators own the value: no update may ever send the value stored in state (AWS-FACTS.md,
             // ignoreChanges), so every property an update could change is ignored.
-            { parent: this, ignoreChanges: pointerIgnoreChanges(WRITER_RECORD) },
+            {
+                parent: this,
+                ignoreChanges: pointerIgnoreChanges(WRITER_RECORD),
+                aliases: [{ name: "failover-writer", parent: previousParent }],
+            },
         );
         this.hostedZoneId = zone.zoneId;
         this.recordName = record.fqdn;

@@ -391,6 +391,10 @@ describe("FailoverOrchestrator", () => {
                     new RegExp(`^${active === "primary" ? ids.primary : ids.dr}\\.cluster-`),
                 );
                 expect(record.options.ignoreChanges).to.include("records");
+                // Once children of the DR orchestrator: the aliases keep the deployed zone and record (no replacement).
+                expect(record.options.aliases).to.deep.equal(["failover-writer"]);
+                expect(resourceNamed(run, T.zone, "writer-zone").options.aliases).to.deep.equal(["failover-zone"]);
+                expect(record.region).to.equal(run.config.drRegion);
                 expect((resourceNamed(run, T.zone, "writer-zone").inputs["vpcs"] as unknown[]).length).to.equal(2);
             });
         });
