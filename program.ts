@@ -446,6 +446,11 @@ function defineRotationPath(config: StackConfig, primary: Region, dr: Region): R
     });
 }
 
+/** A region's alert topic. */
+function topicOf(alerts: AlertTopics, region: Region): pulumi.Output<string> {
+    return region.role === "primary" ? alerts.primaryTopicArn : alerts.drTopicArn;
+}
+
 /** The alert topic of each region; every alarm and event rule of a region notifies its own region's topic. */
 function defineAlerts(config: StackConfig, primary: Region, dr: Region): AlertTopics {
     const side = (region: Region) => ({ region: region.name, provider: region.provider, kmsKeyArn: region.key.arn });
@@ -489,7 +494,7 @@ function defineMonitoring(
                 topicArn,
                 database: { clusterIdentifier, maxCapacity: config.database.maxCapacity, thresholds },
                 // Each cluster's lag, in its own region (published while it is a secondary, which either can be).
-                replicationLag: { secondaryClusterIdentifier: clusterIdentifier, region: region.name, rpoSeconds, createAlarm: true },
+                replicationLag: { rpoSeconds, createAlarm: true },
                 // Each region's own orchestrator, graphed and alarmed on in its region.
                 orchestrator: {
                     region: region.name,
@@ -604,7 +609,7 @@ function defineFailover(
                 stack: config.stack,
                 region: region.name,
                 clusterIdentifier: database.clusterIdentifiers[region.role],
-                alarmActions: [region.role === "primary" ? alerts.primaryTopicArn : alerts.drTopicArn],
+                alarmActions: [topicOf(alerts, region)],
                 tags: config.tags,
             },
             { providers: [region.provider] },
@@ -647,7 +652,7 @@ function defineFailover(
                 subnetIds: self.network.privateSubnetIds,
                 securityGroupIds: [self.network.orchestratorSecurityGroupId],
                 kmsKeyArn: self.key.arn,
-                alertTopicArns: [self.role === "primary" ? alerts.primaryTopicArn : alerts.drTopicArn],
+                alertTopicArns: [topicOf(alerts, self)],
                 dnsTtlSeconds: config.failover.dnsTtlSeconds,
                 replicationLagThresholdSeconds: config.failover.replicationLagThresholdSeconds,
                 detectionWindowSeconds: config.failover.detectionWindow.seconds,

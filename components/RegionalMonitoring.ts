@@ -50,15 +50,12 @@ export interface RegionalMonitoringArgs {
         readonly thresholds: DatabaseThresholds;
     };
     /**
-     * This region's cluster as a member of the global database: its replication lag, published while it is a
-     * secondary (either region's cluster can be), is graphed, and alarmed on when `createAlarm` is true (only in the
-     * cluster's own region, where the metric is published).
+     * The replication lag of this region's cluster (`database`) as a member of the global database, published here
+     * while it is a secondary (either region's cluster can be): graphed, and alarmed on when `createAlarm` is true.
+     * Needs `database`.
      * @default - no replication-lag graph or alarm
      */
     readonly replicationLag?: {
-        readonly secondaryClusterIdentifier: pulumi.Input<string>;
-        /** Region of the cluster. */
-        readonly region: string;
         readonly rpoSeconds: number;
         /** Create the alarm here; false when another component (the failover orchestrator) owns it. */
         readonly createAlarm: boolean;
@@ -120,16 +117,11 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
         if (args.database !== undefined) {
             alarms.push(...databaseAlarms({ ...this.databaseArgs(args), clusterIdentifier: args.database.clusterIdentifier }));
         }
+        if (args.replicationLag !== undefined && args.database === undefined) {
+            throw new pulumi.ResourceError("replicationLag is the lag of this region's cluster: it needs database", this);
+        }
         if (args.replicationLag?.createAlarm === true) {
-            if (args.replicationLag.region !== args.region) {
-                throw new pulumi.ResourceError(
-                    `The replication-lag alarm must be in the secondary's region (${args.replicationLag.region}), not ${args.region}: AuroraGlobalDBReplicationLag is published there.`,
-                    this,
-                );
-            }
-            alarms.push(
-                replicationLagAlarm({ ...this.lagArgs(args), secondaryClusterIdentifier: args.replicationLag.secondaryClusterIdentifier }),
-            );
+            alarms.push(replicationLagAlarm({ ...this.lagArgs(args), clusterIdentifier: args.database!.clusterIdentifier }));
         }
         if (args.orchestrator?.createAlarms === true) {
             alarms.push(...orchestratorAlarms(this.orchestratorInputs(args)));
@@ -164,7 +156,6 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
         // The dashboard: the same definitions, with every identifier resolved.
         const resolved = pulumi.output({
             cluster: args.database?.clusterIdentifier,
-            secondary: args.replicationLag?.secondaryClusterIdentifier,
             functionName: args.orchestrator?.functionName,
             deadLetterQueueName: args.orchestrator?.deadLetterQueueName,
             rules: (args.s3Replication ?? []).map((r) => ({
@@ -182,7 +173,6 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
                     dashboardBody(
                         this.sections(args, {
                             ...(r.cluster !== undefined ? { cluster: r.cluster } : {}),
-                            ...(r.secondary !== undefined ? { secondary: r.secondary } : {}),
                             ...(r.functionName !== undefined ? { functionName: r.functionName } : {}),
                             ...(r.deadLetterQueueName !== undefined ? { deadLetterQueueName: r.deadLetterQueueName } : {}),
                             rules: r.rules,
@@ -250,7 +240,7 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
 
     private lagArgs(args: RegionalMonitoringArgs) {
         const lag = args.replicationLag!;
-        return { where: `${lag.region} cluster (while a secondary)`, rpoSeconds: lag.rpoSeconds };
+        return { where: `${args.region} cluster (while a secondary)`, rpoSeconds: lag.rpoSeconds };
     }
 
     private orchestratorInputs(args: RegionalMonitoringArgs): {
@@ -269,7 +259,6 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
         args: RegionalMonitoringArgs,
         ids: {
             cluster?: string;
-            secondary?: string;
             functionName?: string;
             deadLetterQueueName?: string;
             rules: { route: string; ruleId: string; sourceBucket: string; destinationBucket: string }[];
@@ -280,13 +269,8 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
                 ? databaseAlarms({ ...this.databaseArgs(args), clusterIdentifier: ids.cluster }).map((a) => alarmGraph(a, args.region))
                 : [];
         const lag =
-            args.replicationLag !== undefined && ids.secondary !== undefined
-                ? [
-                      alarmGraph(
-                          replicationLagAlarm({ ...this.lagArgs(args), secondaryClusterIdentifier: ids.secondary }),
-                          args.replicationLag.region,
-                      ),
-                  ]
+            args.replicationLag !== undefined && ids.cluster !== undefined
+                ? [alarmGraph(replicationLagAlarm({ ...this.lagArgs(args), clusterIdentifier: ids.cluster }), args.region)]
                 : [];
         const rpoSeconds = args.rpoSeconds ?? 900;
         const s3 = ids.rules.flatMap((rule) =>

@@ -247,7 +247,7 @@ export function databaseAlarms<D>(args: DatabaseAlarmArgs<D>): AlarmDefinition<D
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-monitoring.html
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.AuroraMonitoring.Metrics.html
  */
-export function replicationLagAlarm<D>(args: { secondaryClusterIdentifier: D; where: string; rpoSeconds: number }): AlarmDefinition<D> {
+export function replicationLagAlarm<D>(args: { clusterIdentifier: D; where: string; rpoSeconds: number }): AlarmDefinition<D> {
     if (!(args.rpoSeconds > 0)) {
         throw new Error(`The recovery point objective must be positive to alarm on replication lag; got ${args.rpoSeconds} s.`);
     }
@@ -256,7 +256,7 @@ export function replicationLagAlarm<D>(args: { secondaryClusterIdentifier: D; wh
         metric: {
             namespace: "AWS/RDS",
             metricName: "AuroraGlobalDBReplicationLag",
-            dimensions: { DBClusterIdentifier: args.secondaryClusterIdentifier },
+            dimensions: { DBClusterIdentifier: args.clusterIdentifier },
             statistic: "Maximum",
             period: 60,
             label: "Global database replication lag (ms)",

@@ -191,10 +191,10 @@ describe("FailoverOrchestrator", () => {
                         expect(value(FAILOVER_PARAMETERS.region)).to.equal(regionOf(run, cell));
                         expect(value(FAILOVER_PARAMETERS.peerRegion)).to.equal(regionOf(run, peerOf(cell)));
                         expect(value(FAILOVER_PARAMETERS.clusterArn)).to.equal(
-                            `arn:aws:rds:${regionOf(run, cell)}:123456789012:cluster:${cell === "primary" ? ids.primary : ids.dr}`,
+                            `arn:aws:rds:${regionOf(run, cell)}:123456789012:cluster:${ids[cell]}`,
                         );
                         expect(value(FAILOVER_PARAMETERS.peerClusterArn)).to.equal(
-                            `arn:aws:rds:${regionOf(run, peerOf(cell))}:123456789012:cluster:${cell === "primary" ? ids.dr : ids.primary}`,
+                            `arn:aws:rds:${regionOf(run, peerOf(cell))}:123456789012:cluster:${ids[peerOf(cell)]}`,
                         );
                         expect(value(FAILOVER_PARAMETERS.detectionWindowSeconds)).to.equal(
                             String(run.config.failover.detectionWindow.seconds),
@@ -238,7 +238,7 @@ describe("FailoverOrchestrator", () => {
                             treatMissingData: "notBreaching",
                         });
                         expect(alarm.inputs["dimensions"]).to.deep.equal({
-                            DBClusterIdentifier: cell === "primary" ? ids.primary : ids.dr,
+                            DBClusterIdentifier: ids[cell],
                         });
                         const rule = resourceNamed(run, T.rule, n("trigger"));
                         expect(rule.region).to.equal(regionOf(run, cell));
@@ -339,8 +339,8 @@ describe("FailoverOrchestrator", () => {
                             }
                         }
                         const ids = auroraIdentifiers(stack, run.config.primaryRegion, run.config.drRegion);
-                        const own = `arn:aws:rds:${regionOf(run, cell)}:123456789012:cluster:${cell === "primary" ? ids.primary : ids.dr}`;
-                        const peer = `arn:aws:rds:${regionOf(run, peerOf(cell))}:123456789012:cluster:${cell === "primary" ? ids.dr : ids.primary}`;
+                        const own = `arn:aws:rds:${regionOf(run, cell)}:123456789012:cluster:${ids[cell]}`;
+                        const peer = `arn:aws:rds:${regionOf(run, peerOf(cell))}:123456789012:cluster:${ids[peerOf(cell)]}`;
                         const promote = doc.Statement.filter((s) =>
                             actionsOf(s).some((a) => a === "rds:FailoverGlobalCluster" || a === "rds:SwitchoverGlobalCluster"),
                         );
@@ -370,7 +370,7 @@ describe("FailoverOrchestrator", () => {
                         threshold: 1,
                         treatMissingData: "breaching",
                     });
-                    expect(alarm.inputs["dimensions"]).to.deep.equal({ DBClusterIdentifier: cell === "primary" ? ids.primary : ids.dr });
+                    expect(alarm.inputs["dimensions"]).to.deep.equal({ DBClusterIdentifier: ids[cell] });
                     const health = resourceNamed(run, T.health, `${cell}-heartbeat-health`);
                     expect(health.inputs).to.include({
                         type: "CLOUDWATCH_METRIC",
@@ -387,9 +387,7 @@ describe("FailoverOrchestrator", () => {
                 expect(record.inputs).to.include({ name: writerRecordName(stack), type: "CNAME", ttl: run.config.failover.dnsTtlSeconds });
                 const active: Cell = run.config.activeRegion === run.config.drRegion ? "dr" : "primary";
                 const ids = auroraIdentifiers(stack, run.config.primaryRegion, run.config.drRegion);
-                expect((record.inputs["records"] as string[])[0]).to.match(
-                    new RegExp(`^${active === "primary" ? ids.primary : ids.dr}\\.cluster-`),
-                );
+                expect((record.inputs["records"] as string[])[0]).to.match(new RegExp(`^${ids[active]}\\.cluster-`));
                 expect(record.options.ignoreChanges).to.include("records");
                 // Once children of the DR orchestrator: the aliases keep the deployed zone and record (no replacement).
                 expect(record.options.aliases).to.deep.equal(["failover-writer"]);

@@ -20,8 +20,6 @@ const FLIP_UPDATES: Readonly<Record<string, readonly string[]>> = {
     "aws:rds/clusterParameterGroup:ClusterParameterGroup": ["parameters"],
 };
 
-const planFlipped = planFailedOver;
-
 const byUrn = (run: ProgramRun) => new Map(run.resources.map((r) => [r.urn, r]));
 
 /** Top-level input keys whose values differ. */
@@ -36,7 +34,7 @@ describe("activeRegion: either region is the writer", function () {
     for (const stack of STACKS) {
         describe(`stack ${stack}`, () => {
             it("validates activeRegion = drRegion and reports it in the outputs", async () => {
-                const [home, away] = await Promise.all([planStack(stack), planFlipped(stack)]);
+                const [home, away] = await Promise.all([planStack(stack), planFailedOver(stack)]);
                 expect(home.config.activeRegion).to.equal(home.config.primaryRegion);
                 expect(away.config.activeRegion).to.equal(away.config.drRegion);
                 expect((home.outputs["failover"] as { activeRegion: string }).activeRegion).to.equal(home.config.primaryRegion);
@@ -44,7 +42,7 @@ describe("activeRegion: either region is the writer", function () {
             });
 
             it("declares the same resources (same URNs, providers, parents) whichever region is active", async () => {
-                const [home, away] = await Promise.all([planStack(stack), planFlipped(stack)]);
+                const [home, away] = await Promise.all([planStack(stack), planFailedOver(stack)]);
                 expect([...byUrn(away).keys()].sort()).to.deep.equal([...byUrn(home).keys()].sort());
                 const awayByUrn = byUrn(away);
                 for (const r of home.resources) {
@@ -58,7 +56,7 @@ describe("activeRegion: either region is the writer", function () {
             });
 
             it("changes nothing on a flip but what updates in place or is ignored after creation: never a replacement", async () => {
-                const [home, away] = await Promise.all([planStack(stack), planFlipped(stack)]);
+                const [home, away] = await Promise.all([planStack(stack), planFailedOver(stack)]);
                 const awayByUrn = byUrn(away);
                 const changed: string[] = [];
                 for (const r of home.resources.filter((x) => x.custom)) {
@@ -76,7 +74,7 @@ describe("activeRegion: either region is the writer", function () {
             });
 
             it("creates the pointers at the active region's writer", async () => {
-                for (const run of await Promise.all([planStack(stack), planFlipped(stack)])) {
+                for (const run of await Promise.all([planStack(stack), planFailedOver(stack)])) {
                     for (const parameter of resourcesOfType(run, "aws:ssm/parameter:Parameter").filter((p) =>
                         p.name.endsWith("-active-region"),
                     )) {
@@ -88,7 +86,7 @@ describe("activeRegion: either region is the writer", function () {
             });
 
             it("deploys an orchestrator and its triggers in each region, whichever is active", async () => {
-                for (const run of await Promise.all([planStack(stack), planFlipped(stack)])) {
+                for (const run of await Promise.all([planStack(stack), planFailedOver(stack)])) {
                     for (const region of [run.config.primaryRegion, run.config.drRegion]) {
                         const functions = resourcesOfType(run, "aws:lambda/function:Function", region).filter((f) =>
                             f.name.endsWith("-failover-function"),
@@ -105,7 +103,7 @@ describe("activeRegion: either region is the writer", function () {
             });
 
             it("moves the RPO ceiling to the new writer's parameter group, keeping what would replace a group identical", async () => {
-                const [home, away] = await Promise.all([planStack(stack), planFlipped(stack)]);
+                const [home, away] = await Promise.all([planStack(stack), planFailedOver(stack)]);
                 const group = (run: ProgramRun, name: string) =>
                     resourceNamed(run, "aws:rds/clusterParameterGroup:ClusterParameterGroup", name);
                 const ceilingOf = (run: ProgramRun, name: string) =>
@@ -125,7 +123,7 @@ describe("activeRegion: either region is the writer", function () {
                 }
             });
             it("keeps both clusters and every data bucket of both regions in a backup selection of their own region", async () => {
-                for (const run of await Promise.all([planStack(stack), planFlipped(stack)])) {
+                for (const run of await Promise.all([planStack(stack), planFailedOver(stack)])) {
                     const database = run.outputs["database"] as { clusterArns: { primary: string; dr: string } };
                     const buckets = run.outputs["bucketArns"] as { primary: string[]; dr: string[] };
                     for (const [region, expected] of [
@@ -141,7 +139,7 @@ describe("activeRegion: either region is the writer", function () {
             });
 
             it(`replicates every data set ${stack === "prod" ? "both ways (prod: failback loses no object)" : "at least to the DR region"}`, async () => {
-                for (const run of await Promise.all([planStack(stack), planFlipped(stack)])) {
+                for (const run of await Promise.all([planStack(stack), planFailedOver(stack)])) {
                     const configs = resourcesOfType(run, "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
                     for (const dataSet of run.config.buckets) {
                         const regions = configs.filter((c) => c.name.startsWith(`${dataSet.name}-`)).map((c) => c.region);

@@ -42,7 +42,7 @@ const byKey = (alarms: readonly AlarmDefinition[], key: string): AlarmDefinition
 const everyAlarm = (): AlarmDefinition[] => [
     ...db(),
     replicationLagAlarm({
-        secondaryClusterIdentifier: "hdr-prod-aurora-eu-west-1",
+        clusterIdentifier: "hdr-prod-aurora-eu-west-1",
         where: "secondary cluster (eu-west-1)",
         rpoSeconds: 300,
     }),
@@ -156,7 +156,7 @@ describe("alarm definitions (lib/alarms.ts)", () => {
     describe("replication-lag alarm", () => {
         it("alarms on AuroraGlobalDBReplicationLag of the secondary above the RPO, in milliseconds", () => {
             const alarm = replicationLagAlarm({
-                secondaryClusterIdentifier: "sec",
+                clusterIdentifier: "sec",
                 where: "secondary cluster (eu-west-1)",
                 rpoSeconds: 300,
             });
@@ -175,13 +175,11 @@ describe("alarm definitions (lib/alarms.ts)", () => {
             });
         });
         it("treats silence as not breaching: either cluster can be the writer, which reports no lag (a silent writer is the heartbeat's to catch)", () => {
-            const alarm = replicationLagAlarm({ secondaryClusterIdentifier: "sec", where: "x", rpoSeconds: 60 });
+            const alarm = replicationLagAlarm({ clusterIdentifier: "sec", where: "x", rpoSeconds: 60 });
             expect(alarm.treatMissingData).to.equal("notBreaching");
         });
         it("refuses an RPO that is not positive", () => {
-            expect(() => replicationLagAlarm({ secondaryClusterIdentifier: "sec", where: "x", rpoSeconds: 0 })).to.throw(
-                /recovery point objective/,
-            );
+            expect(() => replicationLagAlarm({ clusterIdentifier: "sec", where: "x", rpoSeconds: 0 })).to.throw(/recovery point objective/);
         });
     });
 

@@ -99,6 +99,32 @@ describe("FailoverOrchestrator against moto", function () {
         clock = new VirtualClock();
     });
 
+    /**
+     * Starts a run that is killed right after `step`: its promise stays pending, as a killed function's would.
+     * Resolves once the step is over.
+     */
+    async function crashAfter(
+        step: StepName,
+        topology: Topology,
+        clients: AwsClients,
+        event: unknown,
+        options: { requestId: string; side?: Side },
+    ): Promise<void> {
+        let crashed!: () => void;
+        const crash = new Promise<void>((resolve) => (crashed = resolve));
+        void invoke(topology, clients, event, {
+            ...options,
+            afterStep: (s) => {
+                if (s === step) {
+                    crashed();
+                    return new Promise<void>(() => undefined);
+                }
+                return undefined;
+            },
+        });
+        await crash;
+    }
+
     function invoke(
         topology: Topology,
         clients: AwsClients,
@@ -271,20 +297,7 @@ describe("FailoverOrchestrator against moto", function () {
             it(`crash after ${step}: the next run ends with the DR region active and promotes exactly once`, async () => {
                 const topology = await fresh();
                 const commands: string[] = [];
-                let crashed!: () => void;
-                const crash = new Promise<void>((resolve) => (crashed = resolve));
-                // The crashed run never returns: its promise stays pending, as a killed function's would.
-                void invoke(topology, clientsFor(false, commands), FAILOVER, {
-                    requestId: "req-crashed",
-                    afterStep: (s) => {
-                        if (s === step) {
-                            crashed();
-                            return new Promise<void>(() => undefined);
-                        }
-                        return undefined;
-                    },
-                });
-                await crash;
+                await crashAfter(step, topology, clientsFor(false, commands), FAILOVER, { requestId: "req-crashed" });
                 // The next run comes after the crashed run's lease ran out (its function timed out).
                 clock.advance(10 * 60_000);
                 const rerun = await invoke(topology, clientsFor(false, commands), FAILOVER, { requestId: "req-next" });
@@ -310,19 +323,7 @@ describe("FailoverOrchestrator against moto", function () {
         it("a Lambda retry of the crashed invocation (same request id) takes over at once", async () => {
             const topology = await fresh();
             const commands: string[] = [];
-            let crashed!: () => void;
-            const crash = new Promise<void>((resolve) => (crashed = resolve));
-            void invoke(topology, clientsFor(false, commands), FAILOVER, {
-                requestId: "req-1",
-                afterStep: (s) => {
-                    if (s === "act") {
-                        crashed();
-                        return new Promise<void>(() => undefined);
-                    }
-                    return undefined;
-                },
-            });
-            await crash;
+            await crashAfter("act", topology, clientsFor(false, commands), FAILOVER, { requestId: "req-1" });
             const retry = await invoke(topology, clientsFor(false, commands), FAILOVER, { requestId: "req-1" });
             expect(retry.outcome).to.equal("completed");
             expect(retry.timeline.find((s) => s.name === "lock")?.detail).to.match(/resuming after act/);
@@ -426,20 +427,10 @@ describe("FailoverOrchestrator against moto", function () {
             it(`a crash after ${step} in the reverse direction is finished by the next run: one promotion, everything home`, async () => {
                 const topology = await fresh({ writer: "dr" });
                 const commands: string[] = [];
-                let crashed!: () => void;
-                const crash = new Promise<void>((resolve) => (crashed = resolve));
-                void invoke(topology, clientsLosing(config.drRegion, commands), home("failover"), {
+                await crashAfter(step, topology, clientsLosing(config.drRegion, commands), home("failover"), {
                     side: "primary",
                     requestId: "req-crashed",
-                    afterStep: (s) => {
-                        if (s === step) {
-                            crashed();
-                            return new Promise<void>(() => undefined);
-                        }
-                        return undefined;
-                    },
                 });
-                await crash;
                 clock.advance(10 * 60_000);
                 const rerun = await invoke(topology, clientsLosing(config.drRegion, commands), home("failover"), {
                     side: "primary",

@@ -219,7 +219,7 @@ for (const stack of STACKS) {
                     });
                     // Each dashboard graphs its own cluster's lag (published while it is a secondary).
                     const lag = replicationLagAlarm({
-                        secondaryClusterIdentifier: clusterIn(run, name),
+                        clusterIdentifier: clusterIn(run, name),
                         where: "",
                         rpoSeconds: run.config.objectives.rpo.seconds,
                     });
