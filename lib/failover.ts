@@ -58,6 +58,22 @@ export const FAILOVER_PARAMETERS = {
     maxEventAgeSeconds: "max-event-age-seconds",
     /** The replication lag (seconds) above which the replication signal counts as "the peer writer is down". */
     replicationLagThresholdSeconds: "replication-lag-threshold-seconds",
+    /**
+     * The master secret as this region holds it: the primary secret in the home region, its replica in the DR
+     * region. A break-glass promotion in this region stops its replication and points its connection fields at the
+     * promoted cluster.
+     */
+    secretArn: "secret-arn",
+    /** The peer cluster's database security group: fencing the old writer after a break-glass revokes its ingress. */
+    peerSecurityGroupId: "peer-db-security-group-id",
+    /** The peer cluster's cluster parameter group: fencing sets FENCE_PARAMETER on it. */
+    peerClusterParameterGroup: "peer-cluster-parameter-group",
+    /** The peer region's KMS key: the copy of the peer's lost-writes snapshot, kept in the peer region, uses it. */
+    peerKmsKeyArn: "peer-kms-key-arn",
+    /** This region's run-record table (RUNS_TABLE_KEYS). */
+    runsTable: "runs-table",
+    /** This region's Object-Locked, KMS-encrypted bucket for the run reports (`reportObjectKey`). */
+    reportBucket: "report-bucket",
 } as const;
 
 /**
@@ -257,4 +273,68 @@ export function auroraIdentifiers(stack: string, primaryRegion: string, drRegion
         primary: physicalName(stack, ["aurora", primaryRegion]),
         dr: physicalName(stack, ["aurora", drRegion]),
     };
+}
+
+/**
+ * The run-record table of each region (one per region, the same name): every run of the region's function (a
+ * switchover, a failover, a break-glass, a refusal, a dry run) writes one item when it starts and updates it when it
+ * ends, so that `npm run failover -- history` lists them in order. Partition key `stack`; sort key `runKey` =
+ * `<start time, ISO 8601>#<runId>`, so that a Query returns the runs of a stack newest first with `ScanIndexForward:
+ * false`. Separate from the lock table, whose one item per global cluster each run overwrites.
+ */
+export const RUNS_TABLE_KEYS = { partition: "stack", sort: "runKey" } as const;
+
+export function runsTableName(stack: string): string {
+    return physicalName(stack, ["failover", "runs"]);
+}
+
+/** The sort key of a run's record. Pure. */
+export function runKeyOf(startedAt: string, runId: string): string {
+    return `${startedAt}#${runId}`;
+}
+
+/** Where a run's JSON report is written in the region's report bucket (an object written once, under Object Lock). */
+export function reportObjectKey(stack: string, startedAt: string, runId: string): string {
+    return `runs/${stack}/${startedAt.slice(0, 4)}/${startedAt.slice(0, 10)}-${runId}.json`;
+}
+
+/**
+ * The schedule that wakes each region's function for the work that must wait for the peer region to answer: fencing
+ * the old writer after a break-glass (retried, and paged, until it holds) and preserving the lost-writes snapshot after
+ * an unplanned failover. Deployed in both regions beforehand (static stability): nothing needs a deploy during an
+ * outage. The function admits a scheduled event only from this rule.
+ * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-rule-schedule.html
+ */
+export const AFTERCARE_SCHEDULE = "rate(5 minutes)";
+
+export function aftercareRuleName(stack: string): string {
+    return physicalName(stack, ["failover", "aftercare"], 64);
+}
+
+/**
+ * What fencing sets on the old writer's cluster parameter group after a break-glass: every new transaction is read
+ * only. A dynamic PostgreSQL parameter (applied at once); it is a second line behind the revoked security-group
+ * ingress, since a session can still override it.
+ * @see https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-DEFAULT-TRANSACTION-READ-ONLY
+ */
+export const FENCE_PARAMETER = { name: "default_transaction_read_only", value: "1", applyMethod: "immediate" } as const;
+
+/**
+ * The automated snapshot Aurora tries to take of the old primary after an unplanned `FailoverGlobalCluster`
+ * (`rds:unplanned-global-failover-<cluster>-<timestamp>`). It expires with that cluster's backup retention, so the
+ * orchestrator copies it to a manual snapshot (`lostWritesSnapshotName`) as soon as the old region answers.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html
+ */
+export const UNPLANNED_FAILOVER_SNAPSHOT_PREFIX = "rds:unplanned-global-failover-";
+
+/** The manual snapshot the lost writes of `clusterIdentifier` are kept in, for run `runId`. */
+export function lostWritesSnapshotName(clusterIdentifier: string, runId: string): string {
+    // DB cluster snapshot identifiers: letters, digits and hyphens, a letter first, no "--", no trailing hyphen, ≤ 255.
+    // @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CopyDBClusterSnapshot.html
+    const id = `${clusterIdentifier}-lost-writes-${runId}`
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, "-")
+        .replace(/-+/g, "-")
+        .replace(/-$/, "");
+    return id.slice(0, 255).replace(/-$/, "");
 }
