@@ -379,6 +379,8 @@ function defineDataTier(
         maxCapacity: config.database.maxCapacity,
         backupRetentionDays: config.database.backupRetentionDays,
         writerRegion: config.activeRegion,
+        // Which cluster seeds the global database (generation 1 from the primary region unless a rebuild set it).
+        seed: config.database.seed,
         ...(config.database.maxReplicationLagSeconds !== undefined
             ? { maxReplicationLagSeconds: config.database.maxReplicationLagSeconds }
             : {}),

@@ -3,12 +3,17 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
     AURORA_ENGINE,
+    auroraLayout,
     BACKUP_WINDOW,
+    type ClusterLabel,
+    type ClusterPlacement,
     clusterLogGroupName,
+    type DatabaseSeed,
     clusterParametersFor,
     ENHANCED_MONITORING,
     enhancedMonitoringPolicy,
     EXPORTED_LOGS,
+    generationSuffix,
     globalClusterProblems,
     globalDbRpoProblem,
     logDataProtectionPolicy,
@@ -16,6 +21,7 @@ import {
     parameterGroupFamily,
     POSTGRES_PORT,
     replicaSecretArn,
+    seedProblems,
     windowProblems,
 } from "../lib/database";
 import type { AwsAccount } from "../lib/account";
@@ -51,6 +57,17 @@ export interface AuroraRegionArgs {
     readonly securityGroupId: pulumi.Input<string>;
 }
 
+/** One region's cluster as the constructor builds it: its side, its placement in the layout, its resources' names. */
+interface Side {
+    readonly region: AuroraRegionArgs;
+    /** `primary` or `secondary`: the side, for what exists once per region (Enhanced Monitoring). */
+    readonly role: "primary" | "secondary";
+    readonly placement: ClusterPlacement;
+    /** The role plus the cluster's generation suffix (`secondary`, `primary-g2`): the names of its own resources. */
+    readonly slot: string;
+    readonly instances: number;
+}
+
 export interface AuroraPairArgs {
     /** The account and partition policies are written for (stack config; never looked up: static stability). */
     readonly account: AwsAccount;
@@ -83,6 +100,14 @@ export interface AuroraPairArgs {
      * @default - not set: nothing bounds the replication lag
      */
     readonly maxReplicationLagSeconds?: number;
+    /**
+     * Which cluster the global database is created from, and the generation each cluster was created in
+     * (`healthcare-dr:database.seed`; lib/database.ts `DatabaseSeed`, with `primary` the primary side and `dr` the
+     * secondary side). From generation 2 the global cluster is created from the seed cluster (a cluster a break-glass
+     * promoted, kept as it is) and the other side's cluster is a new secondary.
+     * @default - generation 1, seeded by the primary side: the database as first deployed
+     */
+    readonly seed?: DatabaseSeed;
     /**
      * Instances of the primary cluster: a writer and readers in other zones (Multi-AZ). At least 2.
      * @default 2
@@ -192,6 +217,11 @@ export class AuroraPair extends pulumi.ComponentResource {
                       `writerRegion is ${writerRegion}; give ${args.primary.region} or ${args.secondary.region}, the region of one of the two clusters`,
                   ]
                 : []),
+            ...(args.seed === undefined
+                ? []
+                : seedProblems(args.seed, { primary: args.primary.region, dr: args.secondary.region }).map(
+                      (p) => `seed.${p.path.join(".")} ${p.message}`,
+                  )),
             ...(args.maxReplicationLagSeconds !== undefined && globalDbRpoProblem(args.maxReplicationLagSeconds) !== undefined
                 ? [`maxReplicationLagSeconds: ${globalDbRpoProblem(args.maxReplicationLagSeconds)!}`]
                 : []),
@@ -212,37 +242,33 @@ export class AuroraPair extends pulumi.ComponentResource {
                 return kmsKeyArn;
             });
 
-        const globalIdentifier = physicalName(args.stack, ["aurora"]);
-        const primaryIdentifier = physicalName(args.stack, ["aurora", args.primary.region]);
-        const secondaryIdentifier = physicalName(args.stack, ["aurora", args.secondary.region]);
-
-        // The global cluster is declared empty (no source cluster, no database name) and the primary joins it:
-        // a database name on the global cluster is read back from the primary and, changed or drifted, forces the
-        // global cluster's replacement (terraform-provider-aws#28187). The database name lives on the primary only.
-        // @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateGlobalCluster.html
-        const globalCluster = new aws.rds.GlobalCluster(
-            `${name}-global`,
-            {
-                globalClusterIdentifier: globalIdentifier,
-                engine: AURORA_ENGINE,
-                engineVersion: args.engineVersion,
-                storageEncrypted: true,
-                deletionProtection: protect,
-                // In dev, let destroy detach the members first so the global cluster can go.
-                forceDestroy: !protect,
-                tags: tags("global"),
-            },
-            // Like the members': AWS applies forced minor upgrades to the whole global database, and the stack file's
-            // older version must not read as a change to undo. Upgrades follow the README (secondaries first).
-            // @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-upgrade.html
-            { parent: this, provider: args.primary.provider, ...stateful, ignoreChanges: ["engineVersion"] },
-        );
+        // Which cluster seeds the global database and the generation each resource belongs to: generation 1 keeps the
+        // names of the database as first deployed; a cluster or global cluster created by a rebuild carries `-g<n>` in
+        // its identifier and logical name, so it is a new resource, and the one it replaces is retired, never replaced.
+        const layout = auroraLayout(args.stack, { primary: args.primary.region, dr: args.secondary.region }, args.seed);
+        const side = (label: ClusterLabel): Side => {
+            const placement = layout.clusters[label];
+            const region = label === "primary" ? args.primary : args.secondary;
+            const role = label === "primary" ? "primary" : "secondary";
+            return {
+                region,
+                role,
+                placement,
+                slot: `${role}${generationSuffix(placement.generation)}`,
+                instances: label === "primary" ? primaryInstances : secondaryInstances,
+            };
+        };
+        const sides = { primary: side("primary"), dr: side("dr") };
+        const seedSide = sides[layout.global.seedLabel];
+        const otherSide = layout.global.seedLabel === "primary" ? sides.dr : sides.primary;
+        const globalSlot = `global${generationSuffix(layout.global.generation)}`;
 
         // Credentials. Aurora cannot manage the master password in Secrets Manager (`manageMasterUserPassword`) for a
         // cluster in a global database, so the program generates it, keeps it in a secret encrypted with the primary
         // key and replicated (with the DR key) to the DR region, and rotates it with the Secrets Manager rotation
         // function for PostgreSQL. The replica follows every rotation, so the DR application can connect after a
-        // failover.
+        // failover. The secret stays in the primary region through every rebuild (README, "Rebuild after a
+        // break-glass": a replica promoted by a break-glass is folded back into it).
         // @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html#rds-secrets-manager-limitations
         // @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/create-manage-multi-region-secrets.html
         const password = new random.RandomPassword(
@@ -251,14 +277,13 @@ export class AuroraPair extends pulumi.ComponentResource {
             { length: 32, special: true, overrideSpecial: "!#$%^&*()-_=+[]{}<>:?", minLower: 2, minUpper: 2, minNumeric: 2, minSpecial: 2 },
             { parent: this },
         );
-        const primaryKey = checkedKey(args.primary);
-        const secondaryKey = checkedKey(args.secondary);
+        const keys = { primary: checkedKey(args.primary), dr: checkedKey(args.secondary) };
         const secret = new aws.secretsmanager.Secret(
             `${name}-master`,
             {
-                description: `Master credentials of the ${globalIdentifier} Aurora global database (rotated in ${args.primary.region}, replicated to ${args.secondary.region})`,
-                kmsKeyId: primaryKey,
-                replicas: [{ region: args.secondary.region, kmsKeyId: secondaryKey }],
+                description: `Master credentials of the ${layout.global.identifier} Aurora global database (rotated in ${args.primary.region}, replicated to ${args.secondary.region})`,
+                kmsKeyId: keys.primary,
+                replicas: [{ region: args.secondary.region, kmsKeyId: keys.dr }],
                 // Dev can be destroyed and recreated at once; prod keeps a deleted secret recoverable for 30 days.
                 recoveryWindowInDays: protect ? 30 : 0,
                 tags: tags("master"),
@@ -266,54 +291,57 @@ export class AuroraPair extends pulumi.ComponentResource {
             { parent: this, provider: args.primary.provider, ...stateful },
         );
 
-        // The same group in each region, but for the RPO ceiling, which sits with the writer only. The description (which
-        // forces a replacement) never mentions the writer: moving it is an in-place update of both groups.
-        const parameterGroup = (side: AuroraRegionArgs, role: string) =>
+        // One group per cluster, the same but for the RPO ceiling, which sits with the writer only. The description
+        // (which forces a replacement) never mentions the writer: moving it is an in-place update of both groups. A
+        // cluster created by a rebuild gets a group of its own: the group of the cluster it succeeds carries the fence
+        // of the break-glass (FENCE_PARAMETER) until that cluster is retired.
+        const parameterGroup = (s: Side) =>
             new aws.rds.ClusterParameterGroup(
-                `${name}-${role}`,
+                `${name}-${s.slot}`,
                 {
                     family: parameterGroupFamily(args.engineVersion),
                     description: `healthcare-dr Aurora PostgreSQL ${args.engineVersion}: TLS only, connection and DDL logging`,
                     parameters: clusterParametersFor({
-                        writer: side.region === writerRegion,
+                        writer: s.region.region === writerRegion,
                         ...(args.maxReplicationLagSeconds !== undefined ? { globalDbRpoSeconds: args.maxReplicationLagSeconds } : {}),
                     }).map((p) => ({ name: p.name, value: p.value, applyMethod: p.applyMethod })),
-                    tags: tags(role),
+                    tags: tags(s.slot),
                 },
-                { parent: this, provider: side.provider },
+                { parent: this, provider: s.region.provider },
             );
         // RDS creates the export log groups itself, unencrypted and kept forever; created first, they use the
-        // regional key and the configured retention.
+        // regional key and the configured retention. Protected stacks keep a retired cluster's logs (audit records:
+        // connections, DDL) in AWS until their retention ends, and their masking with them.
         // @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.CloudWatch.html
-        const logGroups = (side: AuroraRegionArgs, role: string, identifier: string) =>
+        const logGroups = (s: Side) =>
             EXPORTED_LOGS.map((log) => {
                 const group = new aws.cloudwatch.LogGroup(
-                    `${name}-${role}-${log}`,
+                    `${name}-${s.slot}-${log}`,
                     {
-                        name: clusterLogGroupName(identifier, log),
-                        kmsKeyId: side.kmsKeyArn,
+                        name: clusterLogGroupName(s.placement.identifier, log),
+                        kmsKeyId: s.region.kmsKeyArn,
                         retentionInDays: logRetentionDays,
-                        tags: tags(`${role}-${log}`),
+                        tags: tags(`${s.slot}-${log}`),
                     },
-                    { parent: this, provider: side.provider },
+                    { parent: this, provider: s.region.provider, retainOnDelete: protect },
                 );
-                this.maskPatientData(`${name}-${role}-${log}`, group, side);
+                this.maskPatientData(`${name}-${s.slot}-${log}`, group, s.region, protect);
                 return group;
             });
 
-        const clusterSettings = (side: AuroraRegionArgs, role: string, identifier: string, kmsKeyId: pulumi.Output<string>) => ({
-            clusterIdentifier: identifier,
-            globalClusterIdentifier: globalCluster.id,
+        const clusterSettings = (s: Side, globalClusterIdentifier: pulumi.Input<string>) => ({
+            clusterIdentifier: s.placement.identifier,
+            globalClusterIdentifier,
             engine: AURORA_ENGINE,
             engineMode: "provisioned",
             engineVersion: args.engineVersion,
             storageEncrypted: true,
-            kmsKeyId,
+            kmsKeyId: keys[s.placement.label],
             serverlessv2ScalingConfiguration: { minCapacity: args.minCapacity, maxCapacity: args.maxCapacity },
-            dbSubnetGroupName: side.dbSubnetGroupName,
-            vpcSecurityGroupIds: [side.securityGroupId],
+            dbSubnetGroupName: s.region.dbSubnetGroupName,
+            vpcSecurityGroupIds: [s.region.securityGroupId],
             port: POSTGRES_PORT,
-            dbClusterParameterGroupName: parameterGroup(side, role).name,
+            dbClusterParameterGroupName: parameterGroup(s).name,
             iamDatabaseAuthenticationEnabled: true,
             enabledCloudwatchLogsExports: [...EXPORTED_LOGS],
             backupRetentionPeriod: args.backupRetentionDays,
@@ -322,8 +350,8 @@ export class AuroraPair extends pulumi.ComponentResource {
             copyTagsToSnapshot: true,
             deletionProtection: protect,
             skipFinalSnapshot: !protect,
-            ...(protect ? { finalSnapshotIdentifier: `${identifier}-final` } : {}),
-            tags: tags(role),
+            ...(protect ? { finalSnapshotIdentifier: `${s.placement.identifier}-final` } : {}),
+            tags: tags(s.slot),
         });
 
         // After a switchover or failover AWS swaps the roles: the old primary reports the new one as its replication
@@ -334,81 +362,131 @@ export class AuroraPair extends pulumi.ComponentResource {
         // @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-upgrade.html
         const memberIgnoreChanges = ["replicationSourceIdentifier", "globalClusterIdentifier", "engineVersion"];
 
-        const primaryCluster = new aws.rds.Cluster(
-            `${name}-primary`,
-            {
-                ...clusterSettings(args.primary, "primary", primaryIdentifier, primaryKey),
-                databaseName,
-                masterUsername,
-                masterPassword: password.result,
-            },
-            {
-                parent: this,
-                provider: args.primary.provider,
-                ...stateful,
-                // The password is rotated after creation; the generated one is only the first.
-                ignoreChanges: [...memberIgnoreChanges, "masterPassword"],
-                dependsOn: logGroups(args.primary, "primary", primaryIdentifier),
-            },
-        );
+        // A cluster keeps the inputs it was created with for life: the first writer of generation 1 has the database
+        // name and the master user (the generated password is only the first: it is rotated, so ignored); any other
+        // cluster was created as a secondary, which must not carry them (AWS refuses: "Cannot specify password/user
+        // name/database name for cross region replication cluster", pulumi-aws#3751) and, promoted, never gains them:
+        // each is replace-on-change.
+        const member = (s: Side, globalClusterIdentifier: pulumi.Input<string>, dependsOn: pulumi.Input<pulumi.Resource>[]) =>
+            new aws.rds.Cluster(
+                `${name}-${s.slot}`,
+                s.placement.createdAs === "writer"
+                    ? { ...clusterSettings(s, globalClusterIdentifier), databaseName, masterUsername, masterPassword: password.result }
+                    : clusterSettings(s, globalClusterIdentifier),
+                {
+                    parent: this,
+                    provider: s.region.provider,
+                    ...stateful,
+                    ignoreChanges: s.placement.createdAs === "writer" ? [...memberIgnoreChanges, "masterPassword"] : memberIgnoreChanges,
+                    dependsOn: [...dependsOn, ...logGroups(s)],
+                },
+            );
 
-        const instances = (side: AuroraRegionArgs, role: string, cluster: aws.rds.Cluster, identifier: string, count: number) => {
+        const instances = (s: Side, cluster: aws.rds.Cluster) => {
             const monitoring = this.enhancedMonitoring(
-                `${name}-${role}`,
-                side,
+                `${name}-${s.role}`,
+                s.region,
                 args.account,
                 args.osMetricsLogGroup === "existing" ? undefined : logRetentionDays,
-                tags(`${role}-os-metrics`),
+                tags(`${s.role}-os-metrics`),
             );
             return Array.from(
-                { length: count },
+                { length: s.instances },
                 (_, i) =>
                     new aws.rds.ClusterInstance(
-                        `${name}-${role}-${i}`,
+                        `${name}-${s.slot}-${i}`,
                         {
-                            identifier: `${identifier}-${i + 1}`,
+                            identifier: `${s.placement.identifier}-${i + 1}`,
                             clusterIdentifier: cluster.id,
                             engine: AURORA_ENGINE,
                             instanceClass: SERVERLESS_INSTANCE_CLASS,
                             // Spread over the zones: on the primary the writer and its first reader are in different
                             // zones, which is what makes the cluster Multi-AZ.
-                            availabilityZone: pulumi.output(side.availabilityZones).apply((zones) => zones[i % zones.length]!),
-                            dbSubnetGroupName: side.dbSubnetGroupName,
+                            availabilityZone: pulumi.output(s.region.availabilityZones).apply((zones) => zones[i % zones.length]!),
+                            dbSubnetGroupName: s.region.dbSubnetGroupName,
                             // Tier 0 first: on failover inside the region the first reader is promoted.
                             promotionTier: Math.min(i, 15),
                             publiclyAccessible: false,
                             // Global databases do not support automatic minor version upgrades.
                             autoMinorVersionUpgrade: false,
                             performanceInsightsEnabled: true,
-                            performanceInsightsKmsKeyId: side.kmsKeyArn,
+                            performanceInsightsKmsKeyId: s.region.kmsKeyArn,
                             performanceInsightsRetentionPeriod: 7,
                             monitoringInterval: ENHANCED_MONITORING.intervalSeconds,
                             monitoringRoleArn: monitoring.roleArn,
-                            tags: tags(`${role}-${i + 1}`),
+                            tags: tags(`${s.slot}-${i + 1}`),
                         },
                         // RDSOSMetrics must exist (encrypted, expiring) before the first instance reports to it.
-                        { parent: this, provider: side.provider, dependsOn: monitoring.ready },
+                        { parent: this, provider: s.region.provider, dependsOn: monitoring.ready },
                     ),
             );
         };
-        const primaryMembers = instances(args.primary, "primary", primaryCluster, primaryIdentifier, primaryInstances);
 
-        // A secondary is a cross-region replica: it must not carry master credentials or a database name (AWS
-        // refuses: "Cannot specify password/user name/database name for cross region replication cluster",
-        // pulumi-aws#3751); it inherits them from the primary. It can only join once the primary has an instance.
+        let globalCluster: aws.rds.GlobalCluster;
+        let seedCluster: aws.rds.Cluster;
+        if (layout.global.generation === 1) {
+            // The global cluster is declared empty (no source cluster, no database name) and the primary joins it:
+            // a database name on the global cluster is read back from the primary and, changed or drifted, forces the
+            // global cluster's replacement (terraform-provider-aws#28187). The database name lives on the primary only.
+            // @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateGlobalCluster.html
+            globalCluster = new aws.rds.GlobalCluster(
+                `${name}-${globalSlot}`,
+                {
+                    globalClusterIdentifier: layout.global.identifier,
+                    engine: AURORA_ENGINE,
+                    engineVersion: args.engineVersion,
+                    storageEncrypted: true,
+                    deletionProtection: protect,
+                    // In dev, let destroy detach the members first so the global cluster can go.
+                    forceDestroy: !protect,
+                    tags: tags(globalSlot),
+                },
+                // Like the members': AWS applies forced minor upgrades to the whole global database, and the stack file's
+                // older version must not read as a change to undo. Upgrades follow the README (secondaries first).
+                // @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-upgrade.html
+                { parent: this, provider: args.primary.provider, ...stateful, ignoreChanges: ["engineVersion"] },
+            );
+            seedCluster = member(seedSide, globalCluster.id, []);
+        } else {
+            // A rebuild: the seed is the cluster a break-glass promoted, declared exactly as it was created (same
+            // logical name, identifier and inputs), so nothing of it changes. Its global cluster identifier is ignored
+            // (it reports the global cluster it is in); it names the new one, by value: an output of the global cluster
+            // would be a cycle, the global cluster being created from this cluster's ARN.
+            seedCluster = member(seedSide, layout.global.identifier, []);
+            // The new global cluster is created from the seed (CreateGlobalCluster with SourceDBClusterIdentifier), in
+            // the seed's region, and takes its engine, version, encryption and database from it: AWS refuses engine,
+            // engineVersion, storageEncrypted and databaseName next to a source, and the provider requires forceDestroy
+            // with one. The source is never read back (Pulumi cannot detect its drift), so it is ignored after creation.
+            // In prod the global cluster is protected and retained on delete, so forceDestroy (detaching the members on
+            // delete) is never reached from Pulumi.
+            // @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateGlobalCluster.html
+            // @see https://www.pulumi.com/registry/packages/aws/api-docs/rds/globalcluster/
+            globalCluster = new aws.rds.GlobalCluster(
+                `${name}-${globalSlot}`,
+                {
+                    globalClusterIdentifier: layout.global.identifier,
+                    sourceDbClusterIdentifier: seedCluster.arn,
+                    deletionProtection: protect,
+                    forceDestroy: true,
+                    tags: tags(globalSlot),
+                },
+                {
+                    parent: this,
+                    provider: seedSide.region.provider,
+                    ...stateful,
+                    ignoreChanges: ["engineVersion", "sourceDbClusterIdentifier"],
+                },
+            );
+        }
+        const seedMembers = instances(seedSide, seedCluster);
+
+        // The other region's cluster joins as a secondary once the writer has an instance: a cross-region replica,
+        // without credentials or a database name (it inherits them). After a rebuild it is a new cluster (`-g<n>`).
         // @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-getting-started.html#aurora-global-database-attaching
-        const secondaryCluster = new aws.rds.Cluster(
-            `${name}-secondary`,
-            clusterSettings(args.secondary, "secondary", secondaryIdentifier, secondaryKey),
-            {
-                parent: this,
-                provider: args.secondary.provider,
-                ...stateful,
-                ignoreChanges: memberIgnoreChanges,
-                dependsOn: [...primaryMembers, ...logGroups(args.secondary, "secondary", secondaryIdentifier)],
-            },
-        );
-        instances(args.secondary, "secondary", secondaryCluster, secondaryIdentifier, secondaryInstances);
+        const otherCluster = member(otherSide, globalCluster.id, seedMembers);
+        instances(otherSide, otherCluster);
+        const clusters =
+            layout.global.seedLabel === "primary" ? { primary: seedCluster, dr: otherCluster } : { primary: otherCluster, dr: seedCluster };
 
         // The secret's content: what the rotation function and the applications read. The host is the global writer
         // endpoint, which Aurora points at the writer after a managed switchover or failover, so the credentials follow
@@ -424,7 +502,7 @@ export class AuroraPair extends pulumi.ComponentResource {
             {
                 secretId: secret.id,
                 secretString: pulumi.secret(
-                    pulumi.all([password.result, globalCluster.endpoint, primaryCluster.clusterIdentifier]).apply(([pw, host, clusterId]) =>
+                    pulumi.all([password.result, globalCluster.endpoint, seedCluster.clusterIdentifier]).apply(([pw, host, clusterId]) =>
                         JSON.stringify({
                             engine: "postgres",
                             host,
@@ -439,7 +517,8 @@ export class AuroraPair extends pulumi.ComponentResource {
                 ),
             },
             // After the first rotation the secret holds a newer password than the generated one; writing the secret
-            // again (say, because an endpoint changed) would put the stale password back and lock everyone out.
+            // again (say, because an endpoint changed) would put the stale password back and lock everyone out. A
+            // rebuild's new global writer endpoint is written by hand (README, "Rebuild after a break-glass").
             { parent: this, provider: args.primary.provider, ignoreChanges: ["secretString"] },
         );
 
@@ -457,7 +536,7 @@ export class AuroraPair extends pulumi.ComponentResource {
                     endpoint: `https://secretsmanager.${args.primary.region}.amazonaws.com`,
                     vpcSubnetIds: pulumi.output(args.rotation.subnetIds).apply((ids) => ids.join(",")),
                     vpcSecurityGroupIds: args.rotation.securityGroupId,
-                    kmsKeyArn: primaryKey,
+                    kmsKeyArn: keys.primary,
                 },
                 tags: tags("rotation"),
             },
@@ -471,17 +550,17 @@ export class AuroraPair extends pulumi.ComponentResource {
                 rotationRules: { automaticallyAfterDays: rotationDays },
             },
             // Rotation logs in to the database at once; the writer must exist.
-            { parent: this, provider: args.primary.provider, dependsOn: [version, ...primaryMembers] },
+            { parent: this, provider: args.primary.provider, dependsOn: [version, ...seedMembers] },
         );
 
         this.globalClusterId = globalCluster.id;
         this.globalWriterEndpoint = globalCluster.endpoint;
-        this.primaryClusterArn = primaryCluster.arn;
-        this.secondaryClusterArn = secondaryCluster.arn;
-        this.primaryClusterIdentifier = primaryCluster.clusterIdentifier;
-        this.secondaryClusterIdentifier = secondaryCluster.clusterIdentifier;
-        this.primaryEndpoints = { writer: primaryCluster.endpoint, reader: primaryCluster.readerEndpoint };
-        this.secondaryEndpoints = { writer: secondaryCluster.endpoint, reader: secondaryCluster.readerEndpoint };
+        this.primaryClusterArn = clusters.primary.arn;
+        this.secondaryClusterArn = clusters.dr.arn;
+        this.primaryClusterIdentifier = clusters.primary.clusterIdentifier;
+        this.secondaryClusterIdentifier = clusters.dr.clusterIdentifier;
+        this.primaryEndpoints = { writer: clusters.primary.endpoint, reader: clusters.primary.readerEndpoint };
+        this.secondaryEndpoints = { writer: clusters.dr.endpoint, reader: clusters.dr.readerEndpoint };
         this.primarySecretArn = secret.arn;
         this.secondarySecretArn = secret.arn.apply((arn) => replicaSecretArn(arn, args.secondary.region));
         this.registerOutputs({
@@ -546,11 +625,12 @@ export class AuroraPair extends pulumi.ComponentResource {
      * Masks patient identifiers in a database log group (CloudWatch Logs data protection): only principals allowed
      * `logs:Unmask` see them, so reading PHI out of the logs is a permission of its own.
      */
-    private maskPatientData(name: string, group: aws.cloudwatch.LogGroup, side: AuroraRegionArgs): void {
+    private maskPatientData(name: string, group: aws.cloudwatch.LogGroup, side: AuroraRegionArgs, retainOnDelete: boolean): void {
         new aws.cloudwatch.LogDataProtectionPolicy(
             `${name}-mask`,
             { logGroupName: group.name, policyDocument: logDataProtectionPolicy(`${name}-mask`) },
-            { parent: this, provider: side.provider },
+            // Kept with its log group: a retained group must stay masked.
+            { parent: this, provider: side.provider, retainOnDelete },
         );
     }
 }

@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { AwsAccount } from "../lib/account";
+import { initialSeed, type DatabaseSeed } from "../lib/database";
 import { resolveDataSet, type DataSet } from "../lib/buckets";
 import { defaultAvailabilityZones, partitionOf } from "../lib/regions";
 import type { Duration } from "../lib/duration";
@@ -66,6 +67,8 @@ export interface StackConfig {
         readonly drInstances: number;
         /** `rds.global_db_rpo` on the writer's cluster parameter group; `undefined`: the lag is not bounded. */
         readonly maxReplicationLagSeconds?: number;
+        /** Which cluster seeds the global database and each cluster's generation; default generation 1 from primaryRegion. */
+        readonly seed: DatabaseSeed;
     };
     readonly objectives: { readonly rto: Duration; readonly rpo: Duration };
     readonly alerts: { readonly emails: readonly string[] };
@@ -222,7 +225,11 @@ function resolve(parsed: ParsedStackConfig, environment: Environment, stack: str
             drAvailabilityZones: zonesOf(parsed.network.drAvailabilityZones, parsed.drRegion, parsed.network.azCount),
             primaryNatGateways: parsed.network.primaryNatGateways ?? defaults.primaryNatGateways,
         },
-        database: { ...parsed.database, backupRetentionDays: parsed.database.backupRetentionDays ?? defaults.backupRetentionDays },
+        database: {
+            ...parsed.database,
+            backupRetentionDays: parsed.database.backupRetentionDays ?? defaults.backupRetentionDays,
+            seed: resolveSeed(parsed),
+        },
         objectives: parsed.objectives,
         alerts: { emails: parsed.alerts.emails },
         logging: { retentionDays: parsed.logging.retentionDays ?? defaults.logRetentionDays },
@@ -235,6 +242,19 @@ function resolve(parsed: ParsedStackConfig, environment: Environment, stack: str
         ),
         tags: baseTags({ project, environment, stack, extra: parsed.tags }),
     };
+}
+
+/** The seed as validated, or generation 1 from the primary region; generation 1 needs no cluster generations. */
+function resolveSeed(parsed: ParsedStackConfig): DatabaseSeed {
+    const initial = initialSeed(parsed.primaryRegion);
+    const seed = parsed.database.seed;
+    return seed === undefined
+        ? initial
+        : {
+              region: seed.region,
+              generation: seed.generation,
+              clusterGenerations: { ...(seed.clusterGenerations ?? initial.clusterGenerations) },
+          };
 }
 
 function zonesOf(listed: readonly string[] | undefined, region: string, azCount: number): readonly string[] {

@@ -12,7 +12,7 @@ import { defaultAvailabilityZones, isZoneOf, REGION_CODES } from "../lib/regions
 import { NAT_MODES } from "../lib/subnets";
 import { MAX_STACK_TAGS, PROGRAM_TAG_KEYS, TAG_LIMITS } from "../lib/tags";
 import { DETECTION_WINDOW_SECONDS, FAILOVER_MODES, FAILOVER_SIGNALS, MAX_EVENT_AGE_SECONDS, QUORUM } from "../lib/failover";
-import { GLOBAL_DB_RPO } from "../lib/database";
+import { GLOBAL_DB_RPO, initialSeed, seedProblems } from "../lib/database";
 
 /** The config namespace: the Pulumi project name. */
 export const NAMESPACE = "healthcare-dr";
@@ -193,6 +193,12 @@ export const networkSchema = z.strictObject({
         .default("single"),
 });
 
+/** A generation of the global database or of a cluster: 1 as first deployed, one more per rebuild. */
+const generationNumber = z
+    .number({ error: "must be a whole number from 1 (1 as first deployed, one more per rebuild)" })
+    .int({ error: "must be a whole number from 1 (1 as first deployed, one more per rebuild)" })
+    .min(1, { error: "must be a whole number from 1 (1 as first deployed, one more per rebuild)" });
+
 export const databaseSchema = z.strictObject({
     /** Aurora PostgreSQL engine version, `MAJOR.MINOR`; the same in both regions (global database failover requires it). */
     engineVersion: z
@@ -238,6 +244,21 @@ export const databaseSchema = z.strictObject({
             error: `must be at least ${GLOBAL_DB_RPO.minSeconds} seconds: the smallest rds.global_db_rpo Aurora accepts (${MAX_REPLICATION_LAG_RANGE})`,
         })
         .max(GLOBAL_DB_RPO.maxSeconds, { error: MAX_REPLICATION_LAG_RANGE })
+        .optional(),
+    /**
+     * Which cluster the global database was created from, and the generation of the global cluster and of each
+     * region's cluster (lib/database.ts `DatabaseSeed`). Unset: generation 1, the database as first deployed. Set by
+     * the rebuild after a break-glass (README, "Rebuild after a break-glass"); checked across fields below.
+     */
+    seed: z
+        .strictObject({
+            /** The region of the cluster the current global cluster was created from. */
+            region,
+            /** The current global cluster's generation: 1, then one more per rebuild. */
+            generation: generationNumber,
+            /** The generation each region's cluster was created in; required from generation 2. */
+            clusterGenerations: z.strictObject({ primary: generationNumber, dr: generationNumber }).optional(),
+        })
         .optional(),
 });
 
@@ -558,6 +579,27 @@ export const stackConfigSchema = z
             }
         },
         whenValid(["database", "minCapacity"], ["database", "maxCapacity"]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            const seed = cfg.database.seed;
+            if (seed === undefined) {
+                return;
+            }
+            if (seed.clusterGenerations === undefined && seed.generation > 1) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["database", "seed", "clusterGenerations"],
+                    message: `is required when database.seed.generation is above 1: give { primary, dr }, the generation each region's cluster was created in (${seed.generation} for the cluster the rebuild creates; for the seed, 1 if its identifier has no -g suffix, n for -g<n>)`,
+                });
+                return;
+            }
+            const resolved = { ...seed, clusterGenerations: seed.clusterGenerations ?? initialSeed(cfg.primaryRegion).clusterGenerations };
+            for (const problem of seedProblems(resolved, { primary: cfg.primaryRegion, dr: cfg.drRegion })) {
+                ctx.addIssue({ code: "custom", path: ["database", "seed", ...problem.path], message: problem.message });
+            }
+        },
+        whenValid(["primaryRegion"], ["drRegion"], ["database", "seed"]),
     )
     .superRefine(
         (cfg, ctx) => {

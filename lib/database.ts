@@ -4,6 +4,7 @@
  * otherwise only reject at deploy time (or, worse, accept and break a failover).
  */
 import { policyDocument, type PolicyDocument } from "./iam";
+import { physicalName } from "./naming";
 
 /** The Aurora engine of both clusters and the global cluster. */
 export const AURORA_ENGINE = "aurora-postgresql";
@@ -37,7 +38,9 @@ export interface ClusterParameter {
  * (`log_min_duration_statement` off; Performance Insights and `pg_stat_statements` show slow queries with their
  * constants normalised), no statement text with errors (`log_min_error_statement` at `panic`), no `log_statement`.
  * pgAudit records schema and role changes (`ddl`, `role`) without bind parameters (`log_parameter` off).
- * `shared_preload_libraries` is static: a new value applies at the next reboot; every other parameter is dynamic.
+ * `track_commit_timestamp` records each transaction's commit time, for the lost-writes comparison after a failover.
+ * `shared_preload_libraries` and `track_commit_timestamp` are static: a new value applies at the next reboot; every
+ * other parameter is dynamic.
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Security.html#AuroraPostgreSQL.Security.SSL.Requiring
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_LogAccess.Concepts.PostgreSQL.html
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Appendix.PostgreSQL.CommonDBATasks.pgaudit.basic-setup.html
@@ -55,6 +58,13 @@ export const CLUSTER_PARAMETERS: readonly ClusterParameter[] = [
     { name: "pgaudit.log", value: "ddl,role", applyMethod: "immediate" },
     { name: "pgaudit.log_parameter", value: "0", applyMethod: "immediate" },
     { name: "pgaudit.role", value: "rds_pgaudit", applyMethod: "immediate" },
+    // The commit time of every transaction, so that after an unplanned failover or a break-glass the rows the old
+    // writer committed after the failover time minus the lag (the lost writes) can be listed from its snapshot with
+    // `pg_xact_commit_timestamp(xmin)` (npm run failover -- report). Static: set at server start, so it applies at the
+    // next reboot (pending-reboot). Costs a few bytes per transaction in pg_commit_ts.
+    // @see https://www.postgresql.org/docs/current/runtime-config-replication.html#GUC-TRACK-COMMIT-TIMESTAMP
+    // @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Reference.ParameterGroups.html
+    { name: "track_commit_timestamp", value: "1", applyMethod: "pending-reboot" },
 ];
 
 /**
@@ -371,3 +381,165 @@ export function globalClusterProblems(
 
 /** Inputs that a secondary (cross-region replica) cluster must not set. */
 export const SECONDARY_FORBIDDEN_INPUTS = ["masterUsername", "masterPassword", "manageMasterUserPassword", "databaseName"] as const;
+
+/**
+ * The stable label of each of the two regions (program.ts `RegionLabel`): `primary` is `primaryRegion`, `dr` is
+ * `drRegion`, whichever holds the writer.
+ */
+export type ClusterLabel = "primary" | "dr";
+
+/**
+ * Which cluster seeds the global database, and the generation of the global cluster and of each region's cluster
+ * (`healthcare-dr:database.seed`). Generation 1 is the database as first deployed: an empty global cluster that the
+ * primary region's cluster joins as the writer (with the database name and master user), the DR region's cluster
+ * joining as a secondary. Every rebuild after a break-glass adds one: a new global cluster created from the promoted
+ * cluster (the seed, which keeps its resource and identifier), and a new cluster in the other region, because a
+ * detached or diverged cluster can never rejoin a global database.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html
+ */
+export interface DatabaseSeed {
+    /** The region of the cluster the current global cluster was created from. */
+    readonly region: string;
+    /** The generation of the current global cluster: 1, then one more per rebuild. */
+    readonly generation: number;
+    /** The generation each region's cluster was created in (its identifier carries it from 2 on). */
+    readonly clusterGenerations: Readonly<Record<ClusterLabel, number>>;
+}
+
+/** The database as first deployed: generation 1, seeded by the primary region. */
+export function initialSeed(primaryRegion: string): DatabaseSeed {
+    return { region: primaryRegion, generation: 1, clusterGenerations: { primary: 1, dr: 1 } };
+}
+
+/** One problem of a seed, at a path under `database.seed` (e.g. `["clusterGenerations", "dr"]`). */
+export interface SeedProblem {
+    readonly path: readonly string[];
+    readonly message: string;
+}
+
+/**
+ * What is wrong with a seed, for the two regions of the stack; empty when it describes a database that can exist:
+ * - the seed is one of the two regions, and generation 1 is seeded by the primary region (the original layout);
+ * - generations are whole numbers from 1;
+ * - the other region's cluster is always the current generation's (each rebuild creates it anew);
+ * - the seed's cluster was created before the global cluster it seeds (an earlier generation), except in generation 1.
+ */
+export function seedProblems(seed: DatabaseSeed, regions: Readonly<Record<ClusterLabel, string>>): SeedProblem[] {
+    const problems: SeedProblem[] = [];
+    const whole = (n: number) => Number.isInteger(n) && n >= 1;
+    if (seed.region !== regions.primary && seed.region !== regions.dr) {
+        problems.push({
+            path: ["region"],
+            message: `must be primaryRegion (${regions.primary}) or drRegion (${regions.dr}): the region of the cluster the global database is created from`,
+        });
+    }
+    if (!whole(seed.generation)) {
+        problems.push({
+            path: ["generation"],
+            message: "must be a whole number from 1: 1 for the database as first deployed, one more per rebuild",
+        });
+    }
+    for (const label of ["primary", "dr"] as const) {
+        const g = seed.clusterGenerations[label];
+        if (!whole(g) || (whole(seed.generation) && g > seed.generation)) {
+            problems.push({
+                path: ["clusterGenerations", label],
+                message: `must be a whole number from 1 to database.seed.generation (${seed.generation}): the generation the ${label === "primary" ? "primaryRegion" : "drRegion"} cluster was created in`,
+            });
+        }
+    }
+    if (problems.length > 0) {
+        return problems;
+    }
+    const seedLabel: ClusterLabel = seed.region === regions.primary ? "primary" : "dr";
+    const otherLabel: ClusterLabel = seedLabel === "primary" ? "dr" : "primary";
+    if (seed.generation === 1) {
+        if (seedLabel !== "primary") {
+            problems.push({
+                path: ["region"],
+                message: `must be primaryRegion (${regions.primary}) in generation 1, the database as first deployed; a rebuild from ${seed.region} is generation 2 or more`,
+            });
+        }
+        return problems;
+    }
+    if (seed.clusterGenerations[otherLabel] !== seed.generation) {
+        problems.push({
+            path: ["clusterGenerations", otherLabel],
+            message: `must be ${seed.generation} (database.seed.generation): every rebuild creates a new cluster in the region that is not the seed, since a detached cluster can never rejoin`,
+        });
+    }
+    if (seed.clusterGenerations[seedLabel] >= seed.generation) {
+        problems.push({
+            path: ["clusterGenerations", seedLabel],
+            message: `must be below ${seed.generation} (database.seed.generation): the seed cluster existed before the global cluster created from it; give the generation it was created in (1 for no -g suffix on its identifier, n for -g<n>)`,
+        });
+    }
+    return problems;
+}
+
+/** One region's cluster in a layout. */
+export interface ClusterPlacement {
+    readonly label: ClusterLabel;
+    readonly region: string;
+    /** The generation it was created in; from 2 on, its identifier and its resources' names end in `-g<n>`. */
+    readonly generation: number;
+    /** `hdr-<stack>-aurora-<region>[-g<n>]`. */
+    readonly identifier: string;
+    /**
+     * `writer`: created as the first writer of generation 1, with the database name and master user; `secondary`:
+     * created as a secondary, without them (AWS refuses them on a cross-region replica). Fixed for the cluster's life:
+     * both are replace-on-change inputs, so a promoted secondary never gains them.
+     */
+    readonly createdAs: "writer" | "secondary";
+    /** The current global cluster was created from it (generation 2 on), or it joined an empty one first (generation 1). */
+    readonly seed: boolean;
+}
+
+/** The global cluster and the two clusters a seed describes, with their physical identifiers. */
+export interface AuroraLayout {
+    readonly global: { readonly generation: number; readonly identifier: string; readonly seedLabel: ClusterLabel };
+    readonly clusters: Readonly<Record<ClusterLabel, ClusterPlacement>>;
+}
+
+/** `-g<n>` from generation 2 on, nothing in generation 1 (the names of the database as first deployed). */
+export function generationSuffix(generation: number): string {
+    return generation > 1 ? `-g${generation}` : "";
+}
+
+/**
+ * The physical layout of the global database for a seed: identifiers (`hdr-<stack>-aurora[-g<n>]` for the global
+ * cluster, `hdr-<stack>-aurora-<region>[-g<n>]` for each cluster) and how each cluster was created. Pure; AuroraPair,
+ * the failover tools and the tests share it, so the names can never drift apart. Throws on a seed `seedProblems`
+ * refuses (config/ reports those first, naming the keys).
+ */
+export function auroraLayout(
+    stack: string,
+    regions: Readonly<Record<ClusterLabel, string>>,
+    seed: DatabaseSeed = initialSeed(regions.primary),
+): AuroraLayout {
+    const problems = seedProblems(seed, regions);
+    if (problems.length > 0) {
+        throw new Error(`Invalid database seed: ${problems.map((p) => `${["seed", ...p.path].join(".")} ${p.message}`).join("; ")}`);
+    }
+    const seedLabel: ClusterLabel = seed.region === regions.primary ? "primary" : "dr";
+    const name = (parts: string[]) => physicalName(stack, parts);
+    const cluster = (label: ClusterLabel): ClusterPlacement => {
+        const generation = seed.clusterGenerations[label];
+        return {
+            label,
+            region: regions[label],
+            generation,
+            identifier: name(["aurora", regions[label], ...(generation > 1 ? [`g${generation}`] : [])]),
+            createdAs: label === "primary" && generation === 1 ? "writer" : "secondary",
+            seed: label === seedLabel,
+        };
+    };
+    return {
+        global: {
+            generation: seed.generation,
+            identifier: name(["aurora", ...(seed.generation > 1 ? [`g${seed.generation}`] : [])]),
+            seedLabel,
+        },
+        clusters: { primary: cluster("primary"), dr: cluster("dr") },
+    };
+}

@@ -5,6 +5,7 @@
  * functions, shared so that the two sides cannot drift apart; the recovery budget reads the same numbers.
  */
 import { parameterPath, physicalName } from "./naming";
+import { auroraLayout, type DatabaseSeed } from "./database";
 
 /** `automatic`: an alarm starts the failover. `manual`: an alarm only notifies, with the command that starts it. */
 export const FAILOVER_MODES = ["automatic", "manual"] as const;
@@ -266,13 +267,19 @@ export function orchestratorFunctionName(stack: string): string {
     return physicalName(stack, ["failover", "orchestrator"], 64);
 }
 
-/** The Aurora identifiers AuroraPair gives the stack's global cluster and clusters (components/AuroraPair.ts). */
-export function auroraIdentifiers(stack: string, primaryRegion: string, drRegion: string): { global: string; primary: string; dr: string } {
-    return {
-        global: physicalName(stack, ["aurora"]),
-        primary: physicalName(stack, ["aurora", primaryRegion]),
-        dr: physicalName(stack, ["aurora", drRegion]),
-    };
+/**
+ * The Aurora identifiers AuroraPair gives the stack's global cluster and clusters (components/AuroraPair.ts), for the
+ * stack's `database.seed` (default: generation 1, the database as first deployed; after a rebuild the global cluster
+ * and the rebuilt cluster carry `-g<n>`: lib/database.ts `auroraLayout`).
+ */
+export function auroraIdentifiers(
+    stack: string,
+    primaryRegion: string,
+    drRegion: string,
+    seed?: DatabaseSeed,
+): { global: string; primary: string; dr: string } {
+    const layout = auroraLayout(stack, { primary: primaryRegion, dr: drRegion }, seed);
+    return { global: layout.global.identifier, primary: layout.clusters.primary.identifier, dr: layout.clusters.dr.identifier };
 }
 
 /**

@@ -69,6 +69,27 @@ const BAD_STACKS: ReadonlyArray<{ file: string; keys: string[]; message: RegExp 
         keys: ["healthcare-dr:database.maxReplicationLagSeconds"],
         message: /must not exceed objectives\.rpo \(15m, 900 s\).*allowed: 20 to 900/,
     },
+    {
+        file: "seed-region-other",
+        keys: ["healthcare-dr:database.seed.region"],
+        message: /must be primaryRegion \(eu-west-2\) or drRegion \(eu-west-1\)/,
+    },
+    { file: "seed-generation-zero", keys: ["healthcare-dr:database.seed.generation"], message: /whole number from 1/ },
+    {
+        file: "seed-cluster-generations-missing",
+        keys: ["healthcare-dr:database.seed.clusterGenerations"],
+        message: /is required when database\.seed\.generation is above 1.*-g<n>/,
+    },
+    {
+        file: "seed-cluster-generations-inconsistent",
+        keys: ["healthcare-dr:database.seed.clusterGenerations.primary", "healthcare-dr:database.seed.clusterGenerations.dr"],
+        message: /must be (2|below 2) \(database\.seed\.generation\)/,
+    },
+    {
+        file: "seed-generation-one-from-dr",
+        keys: ["healthcare-dr:database.seed.region"],
+        message: /must be primaryRegion \(eu-west-2\) in generation 1/,
+    },
     { file: "retention-too-short", keys: ["healthcare-dr:database.backupRetentionDays"], message: /at least 7 days/ },
     { file: "retention-too-long", keys: ["healthcare-dr:database.backupRetentionDays"], message: /at most 35 days/ },
     { file: "rto-not-a-duration", keys: ["healthcare-dr:objectives.rto"], message: /positive duration such as 30s, 15m, 1h/ },
@@ -163,6 +184,34 @@ describe("stack configuration", () => {
             });
         }
 
+        it("seeds the global database from the primary region in generation 1 unless a rebuild says otherwise", () => {
+            expect(valid(minimal).database.seed).to.deep.equal({
+                region: "eu-west-2",
+                generation: 1,
+                clusterGenerations: { primary: 1, dr: 1 },
+            });
+            const rebuilt = (seed: unknown) =>
+                parseStackConfig(
+                    {
+                        "healthcare-dr:accountId": "123456789012",
+                        "healthcare-dr:alerts": '{"emails":["a@example.org"]}',
+                        "healthcare-dr:activeRegion": "eu-west-1",
+                        "healthcare-dr:database": JSON.stringify({ seed }),
+                    },
+                    "prod",
+                );
+            // After a break-glass to eu-west-1, then one back to eu-west-2: each rebuild one generation more.
+            const first = rebuilt({ region: "eu-west-1", generation: 2, clusterGenerations: { primary: 2, dr: 1 } });
+            expect(first.ok && first.config.database.seed).to.deep.equal({
+                region: "eu-west-1",
+                generation: 2,
+                clusterGenerations: { primary: 2, dr: 1 },
+            });
+            expect(rebuilt({ region: "eu-west-2", generation: 3, clusterGenerations: { primary: 2, dr: 3 } }).ok).to.equal(true);
+            // Twice from the same region (a managed switchover home in between): the seed keeps generation 1.
+            expect(rebuilt({ region: "eu-west-1", generation: 3, clusterGenerations: { primary: 3, dr: 1 } }).ok).to.equal(true);
+        });
+
         it("lets a stack file override the environment's protection default", () => {
             const result = parseStackConfig(
                 {
@@ -231,6 +280,22 @@ describe("stack configuration", () => {
             expect(issues.find((i) => i.key === "healthcare-dr:database.backupRetentinDays")!.message).to.match(
                 /did you mean backupRetentionDays\?/,
             );
+        });
+
+        it("reports a bad database seed together with every other problem of the file", () => {
+            const raw = {
+                "healthcare-dr:accountId": "123456789012",
+                "healthcare-dr:network": JSON.stringify({ azCount: 9 }),
+                "healthcare-dr:alerts": '{"emails":["not-an-address"]}',
+                "healthcare-dr:database": JSON.stringify({ minCapacity: 0, seed: { region: "eu-west-1", generation: 2 } }),
+            };
+            const result = parseStackConfig(raw, "dev");
+            expect(result.ok ? [] : result.issues.map((i) => i.key)).to.have.members([
+                "healthcare-dr:database.seed.clusterGenerations",
+                "healthcare-dr:database.minCapacity",
+                "healthcare-dr:network.azCount",
+                "healthcare-dr:alerts.emails[0]",
+            ]);
         });
 
         it("fails the program before any resource is declared, with a RunError the CLI prints without a stack trace", async () => {

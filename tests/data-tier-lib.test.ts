@@ -43,6 +43,7 @@ import {
     windowProblems,
     windowsOverlap,
 } from "../lib/database";
+import { auroraLayout, initialSeed, seedProblems } from "../lib/database";
 import { peeringProblems, peeringRoutes, type PeeringSides } from "../lib/peering";
 import { insideVpc, natGatewayCount, natZoneFor, planSubnets, subnetsOfTier } from "../lib/subnets";
 
@@ -446,4 +447,73 @@ describe("PHI in the database log (lib/database.ts statementLoggingProblems)", (
             expect(statementLoggingProblems(with_(name, value)).join("; ")).to.match(pattern);
         });
     }
+});
+
+describe("the database seed and generations (lib/database.ts auroraLayout)", () => {
+    const regions = { primary: "eu-west-2", dr: "eu-west-1" } as const;
+
+    it("keeps the names of the database as first deployed in generation 1", () => {
+        const layout = auroraLayout("prod", regions);
+        expect(layout.global).to.deep.equal({ generation: 1, identifier: "hdr-prod-aurora", seedLabel: "primary" });
+        expect(layout.clusters.primary).to.deep.include({ identifier: "hdr-prod-aurora-eu-west-2", createdAs: "writer", seed: true });
+        expect(layout.clusters.dr).to.deep.include({ identifier: "hdr-prod-aurora-eu-west-1", createdAs: "secondary", seed: false });
+        expect(auroraLayout("prod", regions, initialSeed("eu-west-2"))).to.deep.equal(layout);
+    });
+
+    it("names a rebuild's global cluster and new cluster by generation, and keeps the seed as it was created", () => {
+        const second = auroraLayout("prod", regions, { region: "eu-west-1", generation: 2, clusterGenerations: { primary: 2, dr: 1 } });
+        expect(second.global).to.deep.equal({ generation: 2, identifier: "hdr-prod-aurora-g2", seedLabel: "dr" });
+        expect(second.clusters.dr).to.deep.include({ identifier: "hdr-prod-aurora-eu-west-1", createdAs: "secondary", seed: true });
+        expect(second.clusters.primary).to.deep.include({
+            identifier: "hdr-prod-aurora-eu-west-2-g2",
+            createdAs: "secondary",
+            seed: false,
+        });
+        const third = auroraLayout("prod", regions, { region: "eu-west-2", generation: 3, clusterGenerations: { primary: 2, dr: 3 } });
+        expect(third.global.identifier).to.equal("hdr-prod-aurora-g3");
+        expect(third.clusters.primary).to.deep.include({ identifier: "hdr-prod-aurora-eu-west-2-g2", createdAs: "secondary", seed: true });
+        expect(third.clusters.dr).to.deep.include({ identifier: "hdr-prod-aurora-eu-west-1-g3", seed: false });
+    });
+
+    it("keeps the original writer's credentials inputs when a break-glass goes home (it was created as the writer)", () => {
+        const home = auroraLayout("prod", regions, { region: "eu-west-2", generation: 2, clusterGenerations: { primary: 1, dr: 2 } });
+        expect(home.clusters.primary).to.deep.include({ identifier: "hdr-prod-aurora-eu-west-2", createdAs: "writer", seed: true });
+        expect(home.clusters.dr).to.deep.include({ identifier: "hdr-prod-aurora-eu-west-1-g2", createdAs: "secondary" });
+    });
+
+    for (const [seed, path, pattern] of [
+        [
+            { region: "eu-central-1", generation: 2, clusterGenerations: { primary: 2, dr: 1 } },
+            "region",
+            /primaryRegion \(eu-west-2\) or drRegion/,
+        ],
+        [{ region: "eu-west-1", generation: 1, clusterGenerations: { primary: 1, dr: 1 } }, "region", /in generation 1/],
+        [{ region: "eu-west-2", generation: 1.5, clusterGenerations: { primary: 1, dr: 1 } }, "generation", /whole number from 1/],
+        [
+            { region: "eu-west-1", generation: 2, clusterGenerations: { primary: 3, dr: 1 } },
+            "clusterGenerations.primary",
+            /from 1 to database\.seed\.generation/,
+        ],
+        [{ region: "eu-west-1", generation: 2, clusterGenerations: { primary: 1, dr: 1 } }, "clusterGenerations.primary", /must be 2/],
+        [{ region: "eu-west-1", generation: 3, clusterGenerations: { primary: 3, dr: 3 } }, "clusterGenerations.dr", /must be below 3/],
+    ] as const) {
+        it(`refuses ${JSON.stringify(seed)} at ${path}, and AuroraPair's layout throws on it`, () => {
+            const problems = seedProblems(seed, regions);
+            expect(problems.map((p) => p.path.join("."))).to.deep.equal([path]);
+            expect(problems[0]!.message).to.match(pattern);
+            expect(() => auroraLayout("prod", regions, seed)).to.throw(/Invalid database seed/);
+        });
+    }
+});
+
+describe("the commit timestamps the lost-writes comparison reads", () => {
+    it("sets track_commit_timestamp in every cluster parameter group, applied at the next reboot (a static parameter)", () => {
+        for (const writer of [true, false]) {
+            expect(clusterParametersFor({ writer, globalDbRpoSeconds: 600 })).to.deep.include({
+                name: "track_commit_timestamp",
+                value: "1",
+                applyMethod: "pending-reboot",
+            });
+        }
+    });
 });
