@@ -4,7 +4,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
-import { describe, refersTo, regionOf } from "./lib/resources";
+import { describe, globalClusterMembers, refersTo, regionOf } from "./lib/resources";
 import { bucketByArn, bucketsOf, isVersioned, versioningOf } from "./lib/s3";
 import { T } from "./lib/types";
 import { get, isSet, isTrue, isUnknown, num, records, str } from "./lib/values";
@@ -157,7 +157,7 @@ export const auroraSecondaryNoCredentials = stackPolicy({
         const clusters = resources.filter((r) => r.type === T.rdsCluster);
         for (const global of resources.filter((r) => r.type === T.rdsGlobalCluster)) {
             const primaryRegion = regionOf(global.props, global.provider);
-            const members = clusters.filter((c) => refersTo(c, "globalClusterIdentifier", global, ["globalClusterIdentifier", "id"]));
+            const members = globalClusterMembers(global, clusters);
             for (const member of members) {
                 if (isTrue(member.props["manageMasterUserPassword"])) {
                     report(
@@ -229,7 +229,7 @@ export const auroraGlobalRpoOnOneMember = stackPolicy({
         }
         const clusters = resources.filter((r) => r.type === T.rdsCluster);
         for (const global of resources.filter((r) => r.type === T.rdsGlobalCluster)) {
-            const members = clusters.filter((c) => refersTo(c, "globalClusterIdentifier", global, ["globalClusterIdentifier", "id"]));
+            const members = globalClusterMembers(global, clusters);
             if (members.length !== 2) {
                 continue;
             }

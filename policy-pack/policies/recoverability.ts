@@ -6,7 +6,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
-import { describe, effectiveTags, isProtectedEnvironment, protectedEnvironmentsSchema, refersTo, regionOf } from "./lib/resources";
+import { describe, effectiveTags, globalClusterMembers, isProtectedEnvironment, protectedEnvironmentsSchema, refersTo, regionOf } from "./lib/resources";
 import {
     bucketArn,
     bucketsOf,
@@ -363,7 +363,7 @@ export const globalDatabaseSecondary = stackPolicy({
     validate: ({ resources }, report) => {
         const clusters = resources.filter((r) => r.type === T.rdsCluster);
         for (const global of resources.filter((r) => r.type === T.rdsGlobalCluster)) {
-            const members = clusters.filter((c) => refersTo(c, "globalClusterIdentifier", global, ["globalClusterIdentifier", "id"]));
+            const members = globalClusterMembers(global, clusters);
             const regions = new Set(members.map((m) => regionOf(m.props, m.provider) ?? "unknown"));
             if (regions.size < 2) {
                 report(

@@ -214,6 +214,26 @@ function rotatingSecret(
     ];
 }
 
+/**
+ * A global database rebuilt after a break-glass to eu-west-1: `g2` created from the promoted DR cluster `s` (whose
+ * ignored globalClusterIdentifier still names the old global cluster `g`), and a new secondary `p-g2` in eu-west-2.
+ */
+const REBUILT_GLOBAL = [
+    res(
+        T.rdsGlobalCluster,
+        "g2",
+        { globalClusterIdentifier: "g2", sourceDbClusterIdentifier: "arn:aws:rds:eu-west-1:123456789012:cluster:s" },
+        { provider: "dr" },
+    ),
+    res(
+        T.rdsCluster,
+        "s",
+        { engine: "aurora-postgresql", clusterIdentifier: "s", globalClusterIdentifier: "g" },
+        { provider: "dr", outputs: { arn: "arn:aws:rds:eu-west-1:123456789012:cluster:s" } },
+    ),
+    res(T.rdsCluster, "p-g2", { engine: "aurora-postgresql", clusterIdentifier: "p-g2", globalClusterIdentifier: "g2" }),
+];
+
 /** A global cluster of two members, each with its own parameter group; `ceiling` gives a group rds.global_db_rpo. */
 function globalPair(ceiling: { primary?: string; secondary?: string }): HarnessResource[] {
     const group = (name: string, value: string | undefined, provider: "primary" | "dr") =>
@@ -1109,6 +1129,18 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
             ],
             expect: [/has 1 member cluster\(s\) in eu-west-2: add a secondary/],
         },
+        {
+            // A rebuild after a break-glass: the global cluster is created from the promoted cluster, whose own
+            // globalClusterIdentifier is ignored and still holds the old global cluster's id under a real engine.
+            title: "a rebuilt global cluster counts the cluster it was created from as a member",
+            resources: REBUILT_GLOBAL,
+            expect: [],
+        },
+        {
+            title: "a rebuilt global cluster without its new secondary",
+            resources: REBUILT_GLOBAL.filter((r) => r.name !== "p-g2"),
+            expect: [/GlobalCluster "g2" has 1 member cluster\(s\) in eu-west-1: add a secondary/],
+        },
     ],
     "iam-no-wildcard-actions": [
         {
@@ -1401,6 +1433,16 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
                 ),
             ],
             expect: [/is a secondary of GlobalCluster "g" but sets masterUsername; AWS rejects it/],
+        },
+        {
+            title: "after a rebuild, the original secondary that seeds the new global cluster is its primary: no credentials needed, none refused",
+            resources: REBUILT_GLOBAL,
+            expect: [],
+        },
+        {
+            title: "a rebuilt global cluster's new secondary with a database name",
+            resources: REBUILT_GLOBAL.map((r) => (r.name === "p-g2" ? { ...r, inputs: { ...r.inputs, databaseName: "db" } } : r)),
+            expect: [/Cluster "p-g2" is a secondary of GlobalCluster "g2" but sets databaseName/],
         },
         {
             title: "a member with a managed master password",

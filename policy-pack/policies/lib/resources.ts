@@ -81,6 +81,21 @@ export function refersTo(from: PolicyResource, property: string, to: PolicyResou
     return strings(value).some((v) => ids.includes(v));
 }
 
+/**
+ * The member clusters of a global cluster: those that name it in `globalClusterIdentifier`, and the cluster it was
+ * created from (`sourceDbClusterIdentifier`, a rebuild after a break-glass). The source cluster's own
+ * `globalClusterIdentifier` is ignored after creation, so under a real engine a policy sees the value stored in state
+ * (the old global cluster, or none), never the new one: the source reference is the dependable link.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateGlobalCluster.html
+ */
+export function globalClusterMembers(global: PolicyResource, clusters: readonly PolicyResource[]): PolicyResource[] {
+    return clusters.filter(
+        (c) =>
+            refersTo(c, "globalClusterIdentifier", global, ["globalClusterIdentifier", "id"]) ||
+            refersTo(global, "sourceDbClusterIdentifier", c, ["arn", "clusterIdentifier", "id"]),
+    );
+}
+
 export function ofTypes(resources: readonly PolicyResource[], types: readonly string[]): PolicyResource[] {
     return resources.filter((r) => types.includes(r.type));
 }
