@@ -101,6 +101,15 @@ export interface FailoverOutputs {
     readonly deadLetterQueueArns: { readonly primary: pulumi.Output<string>; readonly dr: pulumi.Output<string> };
     /** The alarms that start each region's orchestrator (its own replication lag; the peer's heartbeat). */
     readonly triggerAlarmNames: { readonly primary: pulumi.Output<string[]>; readonly dr: pulumi.Output<string[]> };
+    /** Each region's run-record table: every run of that region's function, newest first (`npm run failover -- history`). */
+    readonly runsTableNames: { readonly primary: pulumi.Output<string>; readonly dr: pulumi.Output<string> };
+    /**
+     * Each region's Object-Locked run-report bucket: the JSON report of every run of that region's function, the
+     * evidence of contingency-plan testing (docs/compliance.md).
+     */
+    readonly reportBucketNames: { readonly primary: pulumi.Output<string>; readonly dr: pulumi.Output<string> };
+    /** Each region's aftercare schedule (fencing after a break-glass, lost writes after an unplanned failover). */
+    readonly aftercareRuleNames: { readonly primary: pulumi.Output<string>; readonly dr: pulumi.Output<string> };
     readonly writerRecordName: pulumi.Output<string>;
     readonly hostedZoneId: pulumi.Output<string>;
 }
@@ -170,7 +179,7 @@ export function createProgram(config: StackConfig): ProgramOutputs {
         dr: storage.dataSets.map((d) => d.component.replicaBucketArn),
     });
     defineRotationPath(config, primary, dr);
-    const failover = defineFailover(config, primary, dr, alerts, data, defineGlobalProvider(config));
+    const failover = defineFailover(config, primary, dr, alerts, data, storage.accessLogs, defineGlobalProvider(config));
 
     return {
         environment: config.environment,
@@ -219,6 +228,9 @@ export function createProgram(config: StackConfig): ProgramOutputs {
             lockTableNames: { primary: failover.primary.lockTableName, dr: failover.dr.lockTableName },
             deadLetterQueueArns: { primary: failover.primary.deadLetterQueueArn, dr: failover.dr.deadLetterQueueArn },
             triggerAlarmNames: { primary: failover.primary.triggerAlarmNames, dr: failover.dr.triggerAlarmNames },
+            runsTableNames: { primary: failover.primary.runsTableName, dr: failover.dr.runsTableName },
+            reportBucketNames: { primary: failover.primary.reportBucketName, dr: failover.dr.reportBucketName },
+            aftercareRuleNames: { primary: failover.primary.aftercareRuleName, dr: failover.dr.aftercareRuleName },
             writerRecordName: failover.writer.recordName,
             hostedZoneId: failover.writer.hostedZoneId,
         },
@@ -599,9 +611,15 @@ function defineFailover(
     dr: Region,
     alerts: AlertTopics,
     data: ReturnType<typeof defineDataTier>,
+    accessLogs: Readonly<Record<RegionLabel, AccessLogBucket>>,
     global: aws.Provider,
 ): { primary: FailoverOrchestrator; dr: FailoverOrchestrator; writer: WriterRecord } {
     const database = data.database;
+    // The cluster parameter group of each region's cluster: the other region's orchestrator fences it.
+    const clusterParameterGroupNames: Record<RegionLabel, pulumi.Output<string>> = {
+        primary: data.aurora.primaryClusterParameterGroupName,
+        dr: data.aurora.secondaryClusterParameterGroupName,
+    };
     // A headless secondary (dev's drInstances: 0) publishes no capacity metric: a heartbeat would be silent from the
     // start. It cannot be promoted either (the readiness check needs an instance), so nothing needs to watch it.
     const heartbeat = (region: Region) =>
@@ -648,6 +666,13 @@ function defineFailover(
                 clusterArn: database.clusterArns[self.role],
                 clusterIdentifier: database.clusterIdentifiers[self.role],
                 peerClusterArn: database.clusterArns[peer.role],
+                peerClusterIdentifier: database.clusterIdentifiers[peer.role],
+                // The secret as this region holds it: the primary secret at home, the replica in the DR region.
+                secretArn: database.secretArns[self.role],
+                peerSecurityGroupId: peer.network.databaseSecurityGroupId,
+                peerClusterParameterGroupName: clusterParameterGroupNames[peer.role],
+                peerKmsKeyArn: peer.key.arn,
+                accessLogBucket: accessLogs[self.role].bucketName,
                 writerRecord: { hostedZoneId: writer.hostedZoneId, recordName: writer.recordName },
                 initialActiveRegion: config.activeRegion,
                 ...(peerHeartbeat !== undefined ? { peerHealthCheckId: peerHeartbeat.healthCheckId } : {}),

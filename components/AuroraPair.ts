@@ -188,6 +188,9 @@ export class AuroraPair extends pulumi.ComponentResource {
     public readonly primarySecretArn: pulumi.Output<string>;
     /** Its replica in the DR region, for the DR application after a failover. */
     public readonly secondarySecretArn: pulumi.Output<string>;
+    /** The NAME of each cluster's cluster parameter group: the other region's orchestrator fences a cluster there. */
+    public readonly primaryClusterParameterGroupName: pulumi.Output<string>;
+    public readonly secondaryClusterParameterGroupName: pulumi.Output<string>;
 
     constructor(name: string, args: AuroraPairArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("healthcare:dr:AuroraPair", name, {}, opts);
@@ -563,6 +566,8 @@ export class AuroraPair extends pulumi.ComponentResource {
         this.secondaryEndpoints = { writer: clusters.dr.endpoint, reader: clusters.dr.readerEndpoint };
         this.primarySecretArn = secret.arn;
         this.secondarySecretArn = secret.arn.apply((arn) => replicaSecretArn(arn, args.secondary.region));
+        this.primaryClusterParameterGroupName = primaryCluster.dbClusterParameterGroupName;
+        this.secondaryClusterParameterGroupName = secondaryCluster.dbClusterParameterGroupName;
         this.registerOutputs({
             globalClusterId: this.globalClusterId,
             globalWriterEndpoint: this.globalWriterEndpoint,
@@ -572,6 +577,8 @@ export class AuroraPair extends pulumi.ComponentResource {
             secondaryEndpoints: this.secondaryEndpoints,
             primarySecretArn: this.primarySecretArn,
             secondarySecretArn: this.secondarySecretArn,
+            primaryClusterParameterGroupName: this.primaryClusterParameterGroupName,
+            secondaryClusterParameterGroupName: this.secondaryClusterParameterGroupName,
         });
     }
 

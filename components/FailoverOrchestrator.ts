@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "../lib/account";
 import {
     activeRegionParameterName,
+    AFTERCARE_SCHEDULE,
+    aftercareRuleName,
     DETECTION_WINDOW_SECONDS,
     FAILOVER_PARAMETERS,
     MAX_EVENT_AGE_SECONDS,
@@ -17,6 +19,8 @@ import {
     REPLICATION_LAG_ALARM,
     replicationLagAlarmName,
     ROUTE53_METRICS_REGION,
+    RUNS_TABLE_KEYS,
+    runsTableName,
     writerRecordName,
     type FailoverMode,
 } from "../lib/failover";
@@ -26,6 +30,7 @@ import { serviceTrustPolicy, toJson } from "../lib/iam";
 import { physicalName } from "../lib/naming";
 import { ACTIVE_REGION_PARAMETER, pointerIgnoreChanges } from "../lib/pointers";
 import { bundleOrchestrator, LAMBDA_RUNTIME } from "../orchestrator/bundle";
+import { RunReportBucket } from "./RunReportBucket";
 import { SignedLambdaCode } from "./SignedLambdaCode";
 import { tracingPolicy } from "../lib/tracing";
 
@@ -56,6 +61,25 @@ export interface FailoverOrchestratorArgs {
     readonly clusterIdentifier: pulumi.Input<string>;
     /** ARN of the peer region's cluster: the one whose loss is assessed. */
     readonly peerClusterArn: pulumi.Input<string>;
+    /** Identifier of the peer region's cluster: its instances (rebooted by fencing) and snapshots (lost writes) carry it. */
+    readonly peerClusterIdentifier: pulumi.Input<string>;
+    /**
+     * The master secret as this region holds it: the primary secret in the home region, its replica in the other
+     * (AuroraPair `primarySecretArn` / `secondarySecretArn`). A break-glass in this region stops its replication and
+     * points its `host` at the promoted cluster.
+     */
+    readonly secretArn: pulumi.Input<string>;
+    /** The peer region's database security group (RegionalNetwork): fencing the old writer revokes its ingress. */
+    readonly peerSecurityGroupId: pulumi.Input<string>;
+    /** The NAME of the peer cluster's cluster parameter group (AuroraPair): fencing sets FENCE_PARAMETER in it. */
+    readonly peerClusterParameterGroupName: pulumi.Input<string>;
+    /** ARN of the peer region's key: the copy of the peer's lost-writes snapshot, kept in the peer region, uses it. */
+    readonly peerKmsKeyArn: pulumi.Input<string>;
+    /**
+     * This region's access-log bucket (AccessLogBucket): the report bucket's server access logs go there.
+     * @default - the report bucket has no server access logs
+     */
+    readonly accessLogBucket?: pulumi.Input<string>;
     /** The writer record the orchestrator repoints (WriterRecord). */
     readonly writerRecord: { readonly hostedZoneId: pulumi.Input<string>; readonly recordName: pulumi.Input<string> };
     /**
@@ -98,7 +122,12 @@ export interface FailoverOrchestratorArgs {
      * @default - no us-east-1 path
      */
     readonly healthCheckMonitoringProvider?: aws.Provider;
-    /** Protect the lock table (deletion protection, Pulumi protect). @default false */
+    /**
+     * A protected stack (prod): the lock and runs tables get deletion protection and Pulumi protect (the runs table
+     * retainOnDelete too), and the report bucket locks reports in COMPLIANCE mode for six years and is kept on
+     * destroy. Otherwise the report bucket's lock is GOVERNANCE for a day, so that dev can be torn down.
+     * @default false
+     */
     readonly protect?: boolean;
     /** Tags of every taggable resource. @default {} */
     readonly tags?: Readonly<Record<string, string>>;
@@ -123,6 +152,12 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
     public readonly activeRegionParameterName: pulumi.Output<string>;
     /** The alarms allowed to start the function. */
     public readonly triggerAlarmNames: pulumi.Output<string[]>;
+    /** This region's run-record table (`runsTableName`): `npm run failover -- history` reads it. */
+    public readonly runsTableName: pulumi.Output<string>;
+    /** This region's Object-Locked run-report bucket: the evidence of every run. */
+    public readonly reportBucketName: pulumi.Output<string>;
+    /** The schedule that wakes the function for the work waiting on the peer region (fence, lost writes). */
+    public readonly aftercareRuleName: pulumi.Output<string>;
 
     constructor(name: string, args: FailoverOrchestratorArgs, opts: pulumi.ComponentResourceOptions) {
         super("healthcare:dr:FailoverOrchestrator", name, {}, opts);
@@ -145,13 +180,26 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             parent,
         );
         const lockTable = this.lockTable(name, args);
+        const runsTable = this.runsTable(name, args);
+        const reports = new RunReportBucket(
+            `${name}-reports`,
+            {
+                stack: args.stack,
+                region: args.region,
+                kmsKeyArn: args.kmsKeyArn,
+                ...(args.accessLogBucket !== undefined ? { accessLogBucket: args.accessLogBucket } : {}),
+                ...(args.protect !== undefined ? { protect: args.protect } : {}),
+                ...(args.tags !== undefined ? { tags: args.tags } : {}),
+            },
+            { parent: this },
+        );
         const lagAlarm = this.replicationLagAlarm(name, args, mode);
         const alarmNames: pulumi.Output<string>[] = [lagAlarm.name];
         const peerDown = this.peerDownPath(name, args);
         if (peerDown !== undefined) {
             alarmNames.push(peerDown);
         }
-        const activeRegion = this.parameters(name, args, mode, alarmNames);
+        const activeRegion = this.parameters(name, args, mode, alarmNames, { runsTable, reportBucketName: reports.bucketName });
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-logs`,
             {
@@ -162,7 +210,7 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             },
             parent,
         );
-        const { role, policy } = this.role(name, args, { lockTable, deadLetterQueue, logGroup });
+        const { role, policy } = this.role(name, args, { lockTable, runsTable, reportBucketArn: reports.arn, deadLetterQueue, logGroup });
         const fn = new aws.lambda.Function(
             `${name}-function`,
             {
@@ -203,6 +251,7 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             parent,
         );
         this.trigger(name, args, fn, alarmNames, mode);
+        const aftercare = this.aftercareSchedule(name, args, fn);
 
         this.functionName = fn.name;
         this.functionArn = fn.arn;
@@ -212,6 +261,9 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
         this.replicationLagAlarmName = lagAlarm.name;
         this.activeRegionParameterName = activeRegion.name;
         this.triggerAlarmNames = pulumi.all(alarmNames);
+        this.runsTableName = runsTable.name;
+        this.reportBucketName = reports.bucketName;
+        this.aftercareRuleName = aftercare.name;
         this.registerOutputs({
             functionName: this.functionName,
             functionArn: this.functionArn,
@@ -221,6 +273,9 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             replicationLagAlarmName: this.replicationLagAlarmName,
             activeRegionParameterName: this.activeRegionParameterName,
             triggerAlarmNames: this.triggerAlarmNames,
+            runsTableName: this.runsTableName,
+            reportBucketName: this.reportBucketName,
+            aftercareRuleName: this.aftercareRuleName,
         });
     }
 
@@ -244,6 +299,34 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                 tags: this.tagger(args)("lock"),
             },
             { parent: this, protect },
+        );
+    }
+
+    /**
+     * The run-record table: one item per run of this region's function (RUNS_TABLE_KEYS: the stack, then
+     * `<start>#<runId>`, so a Query lists a stack's runs newest first). On-demand, encrypted with the region's key,
+     * point-in-time recovery on; in a protected stack deletion protection, Pulumi protect and retainOnDelete: the
+     * records are the index of the evidence the report bucket keeps.
+     */
+    private runsTable(name: string, args: FailoverOrchestratorArgs): aws.dynamodb.Table {
+        const protect = args.protect ?? false;
+        return new aws.dynamodb.Table(
+            `${name}-runs`,
+            {
+                name: runsTableName(args.stack),
+                billingMode: "PAY_PER_REQUEST",
+                hashKey: RUNS_TABLE_KEYS.partition,
+                rangeKey: RUNS_TABLE_KEYS.sort,
+                attributes: [
+                    { name: RUNS_TABLE_KEYS.partition, type: "S" },
+                    { name: RUNS_TABLE_KEYS.sort, type: "S" },
+                ],
+                serverSideEncryption: { enabled: true, kmsKeyArn: args.kmsKeyArn },
+                pointInTimeRecovery: { enabled: true },
+                deletionProtectionEnabled: protect,
+                tags: this.tagger(args)("runs"),
+            },
+            { parent: this, protect, retainOnDelete: protect },
         );
     }
 
@@ -367,6 +450,7 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
         args: FailoverOrchestratorArgs,
         mode: FailoverMode,
         alarmNames: readonly pulumi.Output<string>[],
+        evidence: { runsTable: aws.dynamodb.Table; reportBucketName: pulumi.Output<string> },
     ): aws.ssm.Parameter {
         const tags = this.tagger(args);
         const parameter = (key: string, value: pulumi.Input<string>, extra: Partial<aws.ssm.ParameterArgs> = {}) =>
@@ -397,6 +481,14 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
         parameter(P.quorum, String(args.quorum ?? QUORUM.default));
         parameter(P.maxEventAgeSeconds, String(args.maxEventAgeSeconds ?? MAX_EVENT_AGE_SECONDS.default));
         parameter(P.replicationLagThresholdSeconds, String(args.replicationLagThresholdSeconds ?? 60));
+        // What a break-glass, a fence and the lost-writes work need, deployed beforehand in this region (static
+        // stability): nothing of it is read from the peer region, which may be the one that is down.
+        parameter(P.secretArn, args.secretArn);
+        parameter(P.peerSecurityGroupId, args.peerSecurityGroupId);
+        parameter(P.peerClusterParameterGroup, args.peerClusterParameterGroupName);
+        parameter(P.peerKmsKeyArn, args.peerKmsKeyArn);
+        parameter(P.runsTable, evidence.runsTable.name);
+        parameter(P.reportBucket, evidence.reportBucketName);
         if (topics.length > 0) {
             parameter(
                 P.topicArns,
@@ -423,7 +515,13 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
     private role(
         name: string,
         args: FailoverOrchestratorArgs,
-        owned: { lockTable: aws.dynamodb.Table; deadLetterQueue: aws.sqs.Queue; logGroup: aws.cloudwatch.LogGroup },
+        owned: {
+            lockTable: aws.dynamodb.Table;
+            runsTable: aws.dynamodb.Table;
+            reportBucketArn: pulumi.Output<string>;
+            deadLetterQueue: aws.sqs.Queue;
+            logGroup: aws.cloudwatch.LogGroup;
+        },
     ): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
         const accountId = pulumi.output(args.account.accountId);
         const partition = args.account.partition;
@@ -455,6 +553,13 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                             deadLetterQueueArn: owned.deadLetterQueue.arn,
                             logGroupArn: owned.logGroup.arn,
                             kmsKeyArn: args.kmsKeyArn,
+                            secretArn: args.secretArn,
+                            peerClusterIdentifier: args.peerClusterIdentifier,
+                            peerSecurityGroupId: args.peerSecurityGroupId,
+                            peerClusterParameterGroupName: args.peerClusterParameterGroupName,
+                            peerKmsKeyArn: args.peerKmsKeyArn,
+                            runsTableArn: owned.runsTable.arn,
+                            reportBucketArn: owned.reportBucketArn,
                         }),
                         pulumi.all([...topics]),
                     ])
@@ -478,6 +583,13 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                                 logGroupArn: v.logGroupArn,
                                 kmsKeyArn: v.kmsKeyArn,
                                 topicArns,
+                                secretArn: v.secretArn,
+                                peerClusterIdentifier: v.peerClusterIdentifier,
+                                peerSecurityGroupId: v.peerSecurityGroupId,
+                                peerClusterParameterGroupName: v.peerClusterParameterGroupName,
+                                peerKmsKeyArn: v.peerKmsKeyArn,
+                                runsTableArn: v.runsTableArn,
+                                reportBucketArn: v.reportBucketArn,
                             }),
                         ),
                     ),
@@ -510,6 +622,34 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             { parent: this },
         );
         new aws.cloudwatch.EventTarget(`${name}-trigger`, { rule: rule.name, arn: fn.arn }, { parent: this, dependsOn: [permission] });
+    }
+
+    /**
+     * The aftercare schedule: every AFTERCARE_SCHEDULE, EventBridge invokes the function with a `Scheduled Event` from
+     * this rule (named `aftercareRuleName`, the only schedule the function admits), so that the work that must wait
+     * for the peer region to answer (fencing the old writer after a break-glass, keeping the lost writes after an
+     * unplanned failover) is retried, and paged, with no deploy during the outage. With nothing open, a run reads one
+     * item and returns. Whatever the mode: it never starts a promotion.
+     * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html
+     */
+    private aftercareSchedule(name: string, args: FailoverOrchestratorArgs, fn: aws.lambda.Function): aws.cloudwatch.EventRule {
+        const rule = new aws.cloudwatch.EventRule(
+            `${name}-aftercare`,
+            {
+                name: aftercareRuleName(args.stack),
+                description: `Wakes the ${args.region} failover orchestrator for the work waiting on ${args.peerRegion}: fencing the old writer, keeping lost writes`,
+                scheduleExpression: AFTERCARE_SCHEDULE,
+                tags: this.tagger(args)("aftercare"),
+            },
+            { parent: this },
+        );
+        const permission = new aws.lambda.Permission(
+            `${name}-aftercare`,
+            { function: fn.name, action: "lambda:InvokeFunction", principal: "events.amazonaws.com", sourceArn: rule.arn },
+            { parent: this },
+        );
+        new aws.cloudwatch.EventTarget(`${name}-aftercare`, { rule: rule.name, arn: fn.arn }, { parent: this, dependsOn: [permission] });
+        return rule;
     }
 
     /**

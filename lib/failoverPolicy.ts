@@ -4,6 +4,7 @@
  * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html
  * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53.html
  */
+import { UNPLANNED_FAILOVER_SNAPSHOT_PREFIX } from "./failover";
 import { policyDocument, type PolicyDocument, type PolicyStatement } from "./iam";
 
 export interface OrchestratorPolicyArgs {
@@ -32,19 +33,76 @@ export interface OrchestratorPolicyArgs {
     readonly logGroupArn: string;
     readonly kmsKeyArn: string;
     readonly topicArns: readonly string[];
+    /**
+     * The master secret as its own region holds it (the primary secret in the home region, its replica in the other):
+     * a break-glass in this region stops its replication and points its `host` at the promoted cluster. Its full ARN,
+     * random suffix included.
+     */
+    readonly secretArn: string;
+    /** The peer cluster's identifier: its instances are `<identifier>-<n>`, its snapshots `<identifier>-...`. */
+    readonly peerClusterIdentifier: string;
+    /** The peer region's database security group (`sg-...`): fencing revokes its ingress. */
+    readonly peerSecurityGroupId: string;
+    /** The NAME of the peer cluster's cluster parameter group: fencing sets FENCE_PARAMETER in it. */
+    readonly peerClusterParameterGroupName: string;
+    /** The peer region's key: the lost-writes copy of the peer's snapshot is encrypted with it. */
+    readonly peerKmsKeyArn: string;
+    /** Its own region's run-record table (RUNS_TABLE_KEYS). */
+    readonly runsTableArn: string;
+    /** Its own region's run-report bucket (`arn:<partition>:s3:::<name>`). */
+    readonly reportBucketArn: string;
 }
 
 /**
- * The RDS actions that promote a cluster, on the global cluster and the function's own cluster (the target). Not
- * `rds:RemoveFromGlobalCluster`: the function never detaches a cluster (that is a break-glass decision for a human).
- * SwitchoverGlobalCluster is also the failback: AWS intends it "to fall back to the original primary after a global
- * database failover".
+ * The RDS actions that promote a cluster, on the global cluster and the function's own cluster (the target): the
+ * managed paths, and the break-glass detach. SwitchoverGlobalCluster is also the failback: AWS intends it "to fall
+ * back to the original primary after a global database failover". `rds:RemoveFromGlobalCluster` detaches the
+ * function's OWN cluster only (never the peer's: the statement names no other cluster), and the function calls it only
+ * for a human's confirmed break-glass request (`<stack>:<region>:detach`); no alarm or schedule can start one.
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_SwitchoverGlobalCluster.html
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RemoveFromGlobalCluster.html
  */
-export const RDS_PROMOTION_ACTIONS = ["rds:FailoverGlobalCluster", "rds:SwitchoverGlobalCluster"] as const;
+export const RDS_PROMOTION_ACTIONS = ["rds:FailoverGlobalCluster", "rds:SwitchoverGlobalCluster", "rds:RemoveFromGlobalCluster"] as const;
 
-/** Every RDS action the function calls: the promotion, and the reads of the global cluster, the clusters, its instances. */
+/** Every RDS action the function calls on the global cluster: its reads and the promotions. */
 export const RDS_FAILOVER_ACTIONS = ["rds:DescribeGlobalClusters", ...RDS_PROMOTION_ACTIONS] as const;
+
+/**
+ * What a break-glass does to the master secret in its own region: reads it, stops its replication (when it is the
+ * replica), and writes the promoted cluster's endpoint into `host`.
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecretsmanager.html
+ */
+export const SECRET_ACTIONS = [
+    "secretsmanager:DescribeSecret",
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:StopReplicationToReplica",
+] as const;
+
+/**
+ * Fencing the old writer in the peer region after a break-glass: its security group's ingress revoked (and read back),
+ * the fence parameter set in its cluster parameter group (and read back), its instances rebooted.
+ */
+export const FENCE_ACTIONS = [
+    "ec2:DescribeSecurityGroups",
+    "ec2:RevokeSecurityGroupIngress",
+    "rds:ModifyDBClusterParameterGroup",
+    "rds:DescribeDBClusterParameters",
+    "rds:RebootDBInstance",
+] as const;
+
+/** Keeping the lost writes of the old writer in the peer region: find or take its snapshot, copy it, tag the copy. */
+export const LOST_WRITES_ACTIONS = [
+    "rds:DescribeDBClusterSnapshots",
+    "rds:CopyDBClusterSnapshot",
+    "rds:CreateDBClusterSnapshot",
+    "rds:AddTagsToResource",
+    "kms:CreateGrant",
+    "kms:DescribeKey",
+] as const;
+
+/** The evidence of every run: its record in the runs table, its report in the report bucket. */
+export const EVIDENCE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Query", "s3:PutObject"] as const;
 
 export function orchestratorPolicy(a: OrchestratorPolicyArgs): PolicyDocument {
     const ssmArn = (region: string, name: string) => `arn:${a.partition}:ssm:${region}:${a.accountId}:parameter${name}`;
@@ -168,10 +226,128 @@ export function orchestratorPolicy(a: OrchestratorPolicyArgs): PolicyDocument {
             Resource: "*",
         },
     ];
+    statements.push(...breakGlassStatements(a), ...fenceStatements(a), ...lostWritesStatements(a), ...evidenceStatements(a));
     if (a.topicArns.length > 0) {
         statements.push({ Sid: "NotifyOnCall", Effect: "Allow", Action: ["sns:Publish"], Resource: [...a.topicArns] });
     }
     return policyDocument(statements);
+}
+
+/**
+ * Break-glass, in its own region: the master secret as this region holds it, by its full ARN (a secret ARN ends in
+ * a random suffix: the exact ARN, not a name pattern). The detach itself is in PromoteOwnRegionsClusterOnly; the key
+ * the secret is encrypted with is its own region's (UseOwnRegionsKey: Decrypt to read, GenerateDataKey to write).
+ */
+function breakGlassStatements(a: OrchestratorPolicyArgs): PolicyStatement[] {
+    return [{ Sid: "RepointOwnRegionsSecret", Effect: "Allow", Action: [...SECRET_ACTIONS], Resource: [a.secretArn] }];
+}
+
+/**
+ * Fencing the old writer, in the peer region, on that region's database security group, its cluster parameter group
+ * and its instances only.
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrds.html
+ */
+function fenceStatements(a: OrchestratorPolicyArgs): PolicyStatement[] {
+    const rds = (resource: string) => `arn:${a.partition}:rds:${a.peerRegion}:${a.accountId}:${resource}`;
+    return [
+        {
+            // Reading the group's rules back (what to revoke; is it fenced): EC2 Describe actions have no resource-level
+            // permission.
+            Sid: "FenceReadSecurityGroupsNoResourceLevelPermission",
+            Effect: "Allow",
+            Action: ["ec2:DescribeSecurityGroups"],
+            Resource: "*",
+        },
+        {
+            // Revoked by the rules' IpPermissions, as DescribeSecurityGroups returns them, so the group is the only
+            // resource the request names.
+            Sid: "FenceRevokePeerDatabaseIngress",
+            Effect: "Allow",
+            Action: ["ec2:RevokeSecurityGroupIngress"],
+            Resource: [`arn:${a.partition}:ec2:${a.peerRegion}:${a.accountId}:security-group/${a.peerSecurityGroupId}`],
+        },
+        {
+            Sid: "FenceSetPeerClusterParameter",
+            Effect: "Allow",
+            Action: ["rds:ModifyDBClusterParameterGroup", "rds:DescribeDBClusterParameters"],
+            Resource: [rds(`cluster-pg:${a.peerClusterParameterGroupName}`)],
+        },
+        {
+            // Connections that outlived the revoke are dropped by a reboot of the peer cluster's instances.
+            Sid: "FenceRebootPeerInstances",
+            Effect: "Allow",
+            Action: ["rds:RebootDBInstance"],
+            Resource: [rds(`db:${a.peerClusterIdentifier}-*`)],
+        },
+    ];
+}
+
+/**
+ * The ARNs of the snapshots of the peer cluster the lost-writes work may touch: Aurora's own snapshot after an
+ * unplanned failover (`rds:unplanned-global-failover-<cluster>-<timestamp>`) and the manual ones named after the
+ * cluster (`lostWritesSnapshotName`: `<cluster>-lost-writes-<run>`, and a break-glass snapshot of the fenced cluster).
+ */
+export function peerSnapshotArns(
+    a: Pick<OrchestratorPolicyArgs, "partition" | "accountId" | "peerRegion" | "peerClusterIdentifier">,
+): string[] {
+    const snapshot = (id: string) => `arn:${a.partition}:rds:${a.peerRegion}:${a.accountId}:cluster-snapshot:${id}`;
+    return [snapshot(`${UNPLANNED_FAILOVER_SNAPSHOT_PREFIX}${a.peerClusterIdentifier}-*`), snapshot(`${a.peerClusterIdentifier}-*`)];
+}
+
+/**
+ * Keeping the lost writes, in the peer region (where the old writer's snapshot is): the peer cluster and its
+ * snapshots only. CopyDBClusterSnapshot is authorised on the source and the target snapshot; copying an encrypted
+ * snapshot with a key needs kms:CreateGrant (for RDS, hence kms:GrantIsForAWSResource) and kms:DescribeKey on it.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-copy-snapshot.html
+ * @see https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource
+ */
+function lostWritesStatements(a: OrchestratorPolicyArgs): PolicyStatement[] {
+    const snapshots = peerSnapshotArns(a);
+    return [
+        {
+            Sid: "FindOrSnapshotPeerLostWrites",
+            Effect: "Allow",
+            Action: ["rds:DescribeDBClusterSnapshots", "rds:CreateDBClusterSnapshot"],
+            Resource: [a.peerClusterArn, ...snapshots],
+        },
+        {
+            Sid: "CopyAndTagPeerLostWrites",
+            Effect: "Allow",
+            Action: ["rds:CopyDBClusterSnapshot", "rds:AddTagsToResource"],
+            Resource: snapshots,
+        },
+        {
+            Sid: "EncryptLostWritesCopyWithPeerKey",
+            Effect: "Allow",
+            Action: ["kms:CreateGrant"],
+            Resource: [a.peerKmsKeyArn],
+            Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+        },
+        {
+            Sid: "ReadPeerKey",
+            Effect: "Allow",
+            Action: ["kms:DescribeKey"],
+            Resource: [a.peerKmsKeyArn],
+        },
+    ];
+}
+
+/**
+ * The evidence of every run, in its own region: its record (written at start and end, read back; Query finds the
+ * runs of its stack, e.g. the failover whose lost writes the aftercare keeps) and its report, written once under
+ * `runs/` (never deleted or overwritten: no other S3 action is allowed). The report bucket's key is its own region's (UseOwnRegionsKey: GenerateDataKey).
+ */
+function evidenceStatements(a: OrchestratorPolicyArgs): PolicyStatement[] {
+    return [
+        {
+            Sid: "WriteOwnRunRecords",
+            Effect: "Allow",
+            Action: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Query"],
+            Resource: [a.runsTableArn],
+        },
+        { Sid: "WriteOwnRunReports", Effect: "Allow", Action: ["s3:PutObject"], Resource: [`${a.reportBucketArn}/runs/*`] },
+    ];
 }
 
 /** The permission of the role EventBridge uses to forward an alarm to another region's default bus. */

@@ -18,8 +18,13 @@ import {
     orchestrationDeadlineSeconds,
     peerDownAlarmName,
     ROUTE53_METRICS_REGION,
+    AFTERCARE_SCHEDULE,
+    aftercareRuleName,
+    RUNS_TABLE_KEYS,
+    runsTableName,
     writerRecordName,
 } from "../lib/failover";
+import { HIPAA_RETENTION_DAYS, RUN_REPORT_DATA_CLASSIFICATION } from "../lib/runReports";
 import { actionsOf, isWildcardAction, type PolicyDocument } from "../lib/iam";
 import {
     AURORA_PROMOTION_SECONDS,
@@ -171,6 +176,117 @@ describe("FailoverOrchestrator", () => {
                         });
                         expect(table.inputs["serverSideEncryption"]).to.deep.include({ enabled: true });
                         expect(table.inputs["pointInTimeRecovery"]).to.deep.equal({ enabled: true });
+                    });
+
+                    it("keeps its run records in its own runs table: on-demand, its region's key, point-in-time recovery, protected in prod", async () => {
+                        const run = await planStack(stack);
+                        const table = resourceNamed(run, T.table, n("runs"));
+                        expect(table.region).to.equal(regionOf(run, cell));
+                        expect(table.inputs).to.include({
+                            name: runsTableName(stack),
+                            billingMode: "PAY_PER_REQUEST",
+                            hashKey: RUNS_TABLE_KEYS.partition,
+                            rangeKey: RUNS_TABLE_KEYS.sort,
+                            deletionProtectionEnabled: run.config.protect,
+                        });
+                        const keys = run.outputs["kmsKeyArns"] as Record<Cell, string>;
+                        expect(table.inputs["serverSideEncryption"]).to.deep.equal({ enabled: true, kmsKeyArn: keys[cell] });
+                        expect(table.inputs["pointInTimeRecovery"]).to.deep.equal({ enabled: true });
+                        expect(table.options).to.include({ protect: run.config.protect, retainOnDelete: run.config.protect });
+                    });
+
+                    it("writes its reports to an Object-Locked bucket of its region: COMPLIANCE for six years in prod, GOVERNANCE for a day in dev", async () => {
+                        const run = await planStack(stack);
+                        const name = n("reports");
+                        const of = (type: string) => resourceNamed(run, `aws:s3/${type}`, name);
+                        const bucket = of("bucket:Bucket");
+                        expect(bucket.region).to.equal(regionOf(run, cell));
+                        // Object Lock can only be enabled when the bucket is created.
+                        expect(bucket.inputs).to.include({ objectLockEnabled: true, forceDestroy: !run.config.protect });
+                        expect(bucket.inputs["bucketPrefix"]).to.equal(`hdr-${stack}-run-reports-${regionOf(run, cell)}-`);
+                        expect(bucket.inputs["tags"]).to.deep.include({ DataClassification: RUN_REPORT_DATA_CLASSIFICATION });
+                        expect(bucket.options).to.include({ protect: run.config.protect, retainOnDelete: run.config.protect });
+                        expect(of("bucketObjectLockConfiguration:BucketObjectLockConfiguration").inputs["rule"]).to.deep.equal({
+                            defaultRetention: run.config.protect
+                                ? { mode: "COMPLIANCE", days: HIPAA_RETENTION_DAYS }
+                                : { mode: "GOVERNANCE", days: 1 },
+                        });
+                        const keys = run.outputs["kmsKeyArns"] as Record<Cell, string>;
+                        const sse = of("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
+                        expect((sse.inputs["rules"] as Record<string, unknown>[])[0]).to.deep.include({
+                            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keys[cell] },
+                            bucketKeyEnabled: true,
+                        });
+                        expect(of("bucketVersioning:BucketVersioning").inputs["versioningConfiguration"]).to.deep.equal({
+                            status: "Enabled",
+                        });
+                        expect(of("bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).to.include({
+                            blockPublicAcls: true,
+                            blockPublicPolicy: true,
+                            ignorePublicAcls: true,
+                            restrictPublicBuckets: true,
+                        });
+                        const policy = JSON.parse(String(of("bucketPolicy:BucketPolicy").inputs["policy"])) as PolicyDocument;
+                        expect(policy.Statement.map((x) => x.Sid)).to.include.members([
+                            "DenyInsecureTransport",
+                            "DenyUploadsWithAnotherKmsKey",
+                        ]);
+                        // Server access logs to the region's SSE-S3 log bucket (a log target cannot have Object Lock).
+                        const logs = run.outputs["accessLogBuckets"] as Record<Cell, string>;
+                        expect(of("bucketLogging:BucketLogging").inputs).to.include({
+                            targetBucket: logs[cell],
+                            targetPrefix: "run-reports/",
+                        });
+                    });
+
+                    it("is woken by its aftercare schedule, whatever its mode", async () => {
+                        const run = await planStack(stack);
+                        const rule = resourceNamed(run, T.rule, n("aftercare"));
+                        expect(rule.region).to.equal(regionOf(run, cell));
+                        expect(rule.inputs).to.include({ name: aftercareRuleName(stack), scheduleExpression: AFTERCARE_SCHEDULE });
+                        const fn = resourceNamed(run, T.fn, n("function"));
+                        const permission = resourceNamed(run, "aws:lambda/permission:Permission", n("aftercare"));
+                        expect(permission.inputs).to.include({
+                            action: "lambda:InvokeFunction",
+                            principal: "events.amazonaws.com",
+                            sourceArn: rule.state["arn"],
+                            function: fn.state["name"] ?? fn.inputs["name"],
+                        });
+                        const target = resourceNamed(run, T.target, n("aftercare"));
+                        expect(target.inputs).to.include({ rule: rule.state["name"] ?? rule.inputs["name"], arn: fn.state["arn"] });
+                    });
+
+                    it("has, in its own region, what a break-glass, a fence and the lost writes need: its secret, the peer's group, parameter group and key, its runs table and report bucket", async () => {
+                        const run = await planStack(stack);
+                        const path = failoverParameterPath(run.config.environment);
+                        const params = resourcesOfType(run, T.param).filter((p) => p.parent === componentOf(run, cell).urn);
+                        const value = (key: string) => params.find((p) => p.inputs["name"] === `${path}/${key}`)!.inputs["value"];
+                        const database = run.outputs["database"] as { secretArns: Record<Cell, string> };
+                        const networks = run.outputs["networks"] as Record<Cell, { securityGroupIds: { database: string } }>;
+                        const keys = run.outputs["kmsKeyArns"] as Record<Cell, string>;
+                        const failover = run.outputs["failover"] as {
+                            runsTableNames: Record<Cell, string>;
+                            reportBucketNames: Record<Cell, string>;
+                        };
+                        expect(value(FAILOVER_PARAMETERS.secretArn), "the secret as this region holds it").to.equal(
+                            database.secretArns[cell],
+                        );
+                        expect(String(value(FAILOVER_PARAMETERS.secretArn))).to.include(`:${regionOf(run, cell)}:`);
+                        expect(value(FAILOVER_PARAMETERS.peerSecurityGroupId)).to.equal(networks[peerOf(cell)].securityGroupIds.database);
+                        expect(value(FAILOVER_PARAMETERS.peerKmsKeyArn)).to.equal(keys[peerOf(cell)]);
+                        const peerCluster = resourcesOfType(run, "aws:rds/cluster:Cluster").find(
+                            (c) => c.region === regionOf(run, peerOf(cell)),
+                        )!;
+                        expect(peerCluster.inputs["dbClusterParameterGroupName"]).to.be.a("string").and.not.empty;
+                        expect(value(FAILOVER_PARAMETERS.peerClusterParameterGroup)).to.equal(
+                            peerCluster.inputs["dbClusterParameterGroupName"],
+                        );
+                        expect(value(FAILOVER_PARAMETERS.runsTable)).to.equal(runsTableName(stack));
+                        expect(failover.runsTableNames[cell]).to.equal(runsTableName(stack));
+                        expect(value(FAILOVER_PARAMETERS.reportBucket)).to.equal(failover.reportBucketNames[cell]);
+                        expect(resourceNamed(run, "aws:s3/bucket:Bucket", n("reports")).state["bucket"]).to.equal(
+                            failover.reportBucketNames[cell],
+                        );
                     });
 
                     it("writes its configuration under /healthcare/<environment>/failover/ in its region: itself, its peer, and the alarms that may start it", async () => {

@@ -163,13 +163,20 @@ describe("ReplicatedBucket", () => {
             }
         });
 
-        it("is destroyable in dev (forceDestroy, no protect, no Object Lock)", () => {
+        it("is destroyable in dev (forceDestroy, no protect; Object Lock only on the run-report buckets, GOVERNANCE for a day)", () => {
+            // The run-report buckets are Object-Locked from creation (RunReportBucket); in dev for one day in GOVERNANCE
+            // mode, which forceDestroy bypasses, so the stack can still be torn down.
+            const reports = /^(primary|dr)-failover-reports$/;
             for (const r of resourcesOfType(dev, T.bucket)) {
                 expect(r.inputs["forceDestroy"], r.name).to.equal(true);
                 expect(r.options.protect || r.options.retainOnDelete, r.name).to.equal(false);
-                expect(r.inputs["objectLockEnabled"], r.name).to.equal(undefined);
+                expect(r.inputs["objectLockEnabled"], r.name).to.equal(reports.test(r.name) ? true : undefined);
             }
-            expect(resourcesOfType(dev, T.objectLock)).to.deep.equal([]);
+            const locks = resourcesOfType(dev, T.objectLock);
+            expect(locks.map((l) => l.name).sort()).to.deep.equal(["dr-failover-reports", "primary-failover-reports"]);
+            for (const lock of locks) {
+                expect(lock.inputs["rule"], lock.name).to.deep.equal({ defaultRetention: { mode: "GOVERNANCE", days: 1 } });
+            }
         });
 
         it("is protected and retained in prod, never force-destroyed", () => {

@@ -74,6 +74,12 @@ type OptionsMutation = (options: NonNullable<HarnessResource["options"]>) => Non
 const BREAKS: Readonly<
     Record<string, { readonly type: string; readonly name?: RegExp; readonly mutate: Mutation; readonly mutateOptions?: OptionsMutation }>
 > = {
+    "failover-report-bucket-locked": {
+        type: T.bucketObjectLock,
+        name: /failover-reports/,
+        // Governance: any principal with s3:BypassGovernanceRetention could delete the prod evidence.
+        mutate: (p) => ({ ...p, rule: { defaultRetention: { mode: "GOVERNANCE", days: 2190 } } }),
+    },
     "failover-pointers-ignored": {
         type: T.route53Record,
         name: /writer/,

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { CODE_DATA_CLASSIFICATION } from "../components/SignedLambdaCode";
+import { RUN_REPORT_DATA_CLASSIFICATION } from "../lib/runReports";
 import { AwsMocks, MOCK_ACCOUNT_ID, zonesOf } from "./harness/mocks";
 import { runProgram, stackFilePath, readStackFile } from "./harness/program";
 import { planStack, resourcesOfType, STACKS } from "./harness/stacks";
@@ -90,12 +91,14 @@ describe("the program", () => {
                 expect(tagged).to.not.be.empty;
                 for (const resource of tagged) {
                     const tags = resource.inputs["tags"] as Record<string, string>;
-                    // One documented exception: the signed-code artifact bucket holds code, not patient data.
-                    const expected =
-                        tags["DataClassification"] === CODE_DATA_CLASSIFICATION &&
-                        /^(primary|dr)-failover-code-artifacts$/.test(resource.name)
-                            ? { ...run.config.tags, DataClassification: CODE_DATA_CLASSIFICATION }
-                            : run.config.tags;
+                    // Two documented exceptions, neither holding patient data: the signed-code artifact bucket holds
+                    // code, the run-report bucket the evidence of failover runs.
+                    const exceptions: readonly (readonly [string, RegExp])[] = [
+                        [CODE_DATA_CLASSIFICATION, /^(primary|dr)-failover-code-artifacts$/],
+                        [RUN_REPORT_DATA_CLASSIFICATION, /^(primary|dr)-failover-reports$/],
+                    ];
+                    const exception = exceptions.find(([value, name]) => tags["DataClassification"] === value && name.test(resource.name));
+                    const expected = exception !== undefined ? { ...run.config.tags, DataClassification: exception[0] } : run.config.tags;
                     expect(tags, `${resource.type} ${resource.name}`).to.deep.include(expected);
                 }
             });

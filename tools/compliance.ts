@@ -22,7 +22,7 @@ const NO_LOAD_BALANCER =
 
 /** Why DynamoDB tables are not required in a Backup selection. */
 const DYNAMODB_BACKUP_REASON =
-    "Left out: the only table is the failover orchestrator's lock table, which holds one short-lived lock item and no patient data (an empty table is as good after a loss); its point-in-time recovery is on (backup-retention-minimum checks it). A table of patient data would need this rule as a policy.";
+    "Left out: the only tables are the failover orchestrators' lock tables, which hold one short-lived lock item and no patient data (an empty table is as good after a loss), and their runs tables, an index of the run reports that the Object-Locked report buckets keep for six years; point-in-time recovery is on for all of them (backup-retention-minimum checks it). A table of patient data would need this rule as a policy.";
 
 /**
  * Rules of cdk-nag's HIPAA.Security pack (src/packs/hipaa-security.ts) that concern resource types the program
@@ -36,7 +36,7 @@ const CDK_NAG_CONSIDERED: Readonly<Record<string, string | undefined>> = {
     CloudWatchLogGroupEncrypted: undefined,
     CloudWatchLogGroupRetentionPeriod: undefined,
     DynamoDBAutoscalingEnabled:
-        "Left out: the only table (the failover orchestrator's lock table) uses on-demand capacity (billingMode PAY_PER_REQUEST), which has nothing to scale.",
+        "Left out: the only tables (the failover orchestrators' lock and runs tables) use on-demand capacity (billingMode PAY_PER_REQUEST), which has nothing to scale.",
     DynamoDBInBackupPlan: DYNAMODB_BACKUP_REASON,
     DynamoDBPITREnabled: undefined,
     EC2RestrictedCommonPorts: undefined,
@@ -107,9 +107,9 @@ const AWS_CONFIG_CONSIDERED: Readonly<Record<string, string | undefined>> = {
     "dynamodb-table-encrypted-kms": undefined,
     "dynamodb-in-backup-plan": DYNAMODB_BACKUP_REASON,
     "dynamodb-autoscaling-enabled":
-        "Left out: the only table uses on-demand capacity (billingMode PAY_PER_REQUEST), which has nothing to scale.",
+        "Left out: the only tables (lock and runs) use on-demand capacity (billingMode PAY_PER_REQUEST), which has nothing to scale.",
     "dynamodb-throughput-limit-check":
-        "Not applicable at deploy time: compares the account's provisioned read/write capacity with its quotas (Config reads the live account); the only table is on-demand.",
+        "Not applicable at deploy time: compares the account's provisioned read/write capacity with its quotas (Config reads the live account); the only tables are on-demand.",
     "rds-storage-encrypted": undefined,
     "rds-instance-public-access-check": undefined,
     "rds-logging-enabled": undefined,
@@ -220,6 +220,23 @@ export async function render(): Promise<string> {
             );
         }
     }
+    lines.push(
+        "",
+        "## Evidence of contingency-plan testing",
+        "",
+        "HIPAA 164.308(a)(7)(ii)(D) asks for procedures for periodic testing and revision of the contingency plan; 164.316(b)(2)(i)",
+        "asks that its documentation be kept six years. The evidence is the **run-report bucket** of each region",
+        "(`hdr-<stack>-run-reports-<region>-...`, stack output `failover.reportBucketNames`): every run of that region's failover",
+        "orchestrator (a drill, a switchover, a failover, a break-glass, a refusal) writes one JSON report there, written once",
+        "and never overwritten (the function may only `s3:PutObject` under `runs/`), with the trigger, the decisions and their",
+        "signals, every step and AWS request, the pointers before and after, the measured recovery time and the data-loss window.",
+        "The bucket is Object-Locked from its creation with a default retention: in COMPLIANCE mode for 2190 days (six years) in",
+        "protected environments, so that nobody, the root user included, can delete or alter a report before then; SSE-KMS with",
+        "the region's key, versioned, TLS only, no public access, server access logs. `failover-report-bucket-locked` fails a",
+        "stack whose report bucket is otherwise. Each region's **runs table** (`hdr-<stack>-failover-runs`, output",
+        "`failover.runsTableNames`) indexes the runs (`npm run failover -- history --stack <stack>`); `npm run failover -- report",
+        "--stack <stack> --run <RUN_ID>` prints one. Dev's bucket locks for one day in GOVERNANCE mode so that it can be destroyed.",
+    );
     lines.push("", "## Policies", "", "| Policy | Kind | Concern | Description | AWS documentation |", "|---|---|---|---|---|");
     for (const policy of policies) {
         lines.push(
@@ -277,7 +294,8 @@ export async function render(): Promise<string> {
         "",
         "Neither pack has these: `data-residency`, `required-tags`, `lambda-runtime-supported`, the deploy-time constraints (`s3-replication-kms-source-selection`,",
         "`s3-replication-rtc-metrics`, `s3-replication-needs-versioning`, `aurora-global-secondary-no-credentials`), the recovery checks",
-        "(`global-database-has-secondary`, `deletion-protection-in-protected-environments`) and `recovery-objectives-met`.",
+        "(`global-database-has-secondary`, `deletion-protection-in-protected-environments`), `recovery-objectives-met` and the lock of",
+        "the contingency-testing evidence (`failover-report-bucket-locked`).",
         "",
     );
     // Formatted as `prettier --check` expects, so the generated file passes the lint step as written.

@@ -15,6 +15,7 @@ import { pointerPolicies } from "./pointers";
 import { publicAccessPolicies } from "./publicAccess";
 import { recoverabilityPolicies } from "./recoverability";
 import { residencyPolicies } from "./residency";
+import { runReportPolicies } from "./runReports";
 import { taggingPolicies } from "./tagging";
 import { transitPolicies } from "./transit";
 
@@ -35,6 +36,7 @@ const controls: readonly PackPolicy[] = [
     ...deployConstraintPolicies,
     ...objectivePolicies,
     ...pointerPolicies,
+    ...runReportPolicies,
 ];
 
 /** The controls, and the policy that checks the pack config names only them and their settings. */

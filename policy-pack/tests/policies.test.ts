@@ -122,6 +122,34 @@ const sse = (name: string, algorithm: string, key?: string) =>
     });
 const versioning = (name: string, status = "Enabled", provider: "primary" | "dr" = "primary") =>
     res(T.bucketVersioning, `${name}-versioning`, { bucket: name, versioningConfiguration: { status } }, { provider });
+/**
+ * A failover run-report bucket (tagged DataClassification ContingencyEvidence unless `tags` says otherwise) with
+ * Object Lock enabled at creation unless `locked` is false, in the prod stack unless `stack` says otherwise.
+ */
+const reportBucket = (
+    name: string,
+    extras: { locked?: boolean; stack?: string; tags?: Record<string, string> } = {},
+): HarnessResource[] => [
+    res(
+        T.bucket,
+        name,
+        {
+            bucket: name,
+            ...(extras.locked === false ? {} : { objectLockEnabled: true }),
+            tags: extras.tags ?? { ...TAGS, DataClassification: "ContingencyEvidence" },
+        },
+        { outputs: { arn: `arn:aws:s3:::${name}`, id: name }, ...(extras.stack !== undefined ? { stack: extras.stack } : {}) },
+    ),
+];
+const reportLock = (name: string, defaultRetention: Record<string, unknown>, stack?: string) =>
+    res(T.bucketObjectLock, name, { bucket: name, rule: { defaultRetention } }, stack !== undefined ? { stack } : {});
+/** The report bucket of a prod stack as components/RunReportBucket.ts declares it. */
+const compliantReportBucket = (name: string) => [
+    ...reportBucket(name),
+    reportLock(name, { mode: "COMPLIANCE", days: 2190 }),
+    sse(name, "aws:kms", KEY),
+    versioning(name),
+];
 const replication = (source: string, destination: string, rule: Record<string, unknown> = {}, dependencies: readonly string[] = []) =>
     res(
         T.bucketReplication,
@@ -2193,6 +2221,100 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
                 }),
             ],
             expect: [/lifecycle rules never expire noncurrent versions/],
+        },
+    ],
+    "failover-report-bucket-locked": [
+        {
+            title: "a prod report bucket locked in COMPLIANCE mode for six years, SSE-KMS and versioned passes",
+            resources: compliantReportBucket("reports"),
+            expect: [],
+        },
+        {
+            title: "a dev report bucket locked in GOVERNANCE mode for a day passes (dev stays destroyable)",
+            resources: [
+                ...reportBucket("reports", { stack: "dev", tags: { Environment: "dev", DataClassification: "ContingencyEvidence" } }),
+                reportLock("reports", { mode: "GOVERNANCE", days: 1 }, "dev"),
+                res(
+                    T.bucketSse,
+                    "reports",
+                    {
+                        bucket: "reports",
+                        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY } }],
+                    },
+                    { stack: "dev" },
+                ),
+                res(
+                    T.bucketVersioning,
+                    "reports-versioning",
+                    { bucket: "reports", versioningConfiguration: { status: "Enabled" } },
+                    { stack: "dev" },
+                ),
+            ],
+            expect: [],
+        },
+        {
+            title: "other buckets are not the policy's business",
+            resources: [bucket("clinical"), bucket("code", { tags: { ...TAGS, DataClassification: "Internal" } })],
+            expect: [],
+        },
+        {
+            title: "a prod report bucket in GOVERNANCE mode for a day",
+            resources: [
+                ...reportBucket("reports"),
+                reportLock("reports", { mode: "GOVERNANCE", days: 1 }),
+                sse("reports", "aws:kms", KEY),
+                versioning("reports"),
+            ],
+            expect: [
+                /Bucket "reports" holds failover run reports.* in a protected environment with Object Lock in GOVERNANCE mode, which s3:BypassGovernanceRetention bypasses/,
+                /Bucket "reports" .* its reports are locked for 1 days: at least 2190 \(HIPAA 164\.316\(b\)\(2\)\(i\): six years\)/,
+            ],
+        },
+        {
+            title: "a prod report bucket locked in COMPLIANCE mode for five years (given in years)",
+            resources: [
+                ...reportBucket("reports"),
+                reportLock("reports", { mode: "COMPLIANCE", years: 5 }),
+                sse("reports", "aws:kms", KEY),
+                versioning("reports"),
+            ],
+            expect: [/locked for 1825 days: at least 2190/],
+        },
+        {
+            title: "a report bucket without Object Lock, default retention, SSE-KMS or versioning",
+            resources: [...reportBucket("reports", { locked: false }), sse("reports", "AES256")],
+            expect: [
+                /Bucket "reports" holds failover run reports, the evidence of contingency-plan testing, but was created without Object Lock: set objectLockEnabled: true/,
+                /Bucket "reports" .* has no Object Lock default retention, so a report can be deleted or overwritten/,
+                /Bucket "reports" .* is not encrypted with SSE-KMS/,
+                /Bucket "reports" .* is not versioned: declare a BucketVersioning with status Enabled/,
+            ],
+        },
+        {
+            title: "an untagged bucket the orchestrator's report-bucket parameter names, with Object Lock but no default retention",
+            resources: [
+                ...reportBucket("reports", { tags: TAGS }),
+                sse("reports", "aws:kms", KEY),
+                versioning("reports"),
+                res(T.ssmParameter, "report-bucket", {
+                    name: "/healthcare/prod/failover/report-bucket",
+                    type: "String",
+                    value: "reports",
+                    tags: TAGS,
+                }),
+            ],
+            expect: [/Bucket "reports" .* has no Object Lock default retention/],
+        },
+        {
+            title: "a shorter least retention set in the pack config passes a three-year COMPLIANCE lock",
+            resources: [
+                ...reportBucket("reports"),
+                reportLock("reports", { mode: "COMPLIANCE", days: 1095 }),
+                sse("reports", "aws:kms", KEY),
+                versioning("reports"),
+            ],
+            config: { "failover-report-bucket-locked": { minimumRetentionDays: 1095 } },
+            expect: [],
         },
     ],
     "failover-pointers-ignored": [

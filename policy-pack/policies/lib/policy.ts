@@ -15,7 +15,7 @@ import type {
 import { plain } from "./values";
 
 /**
- * HIPAA Security Rule (45 CFR Part 164, Subpart C) sections the pack implements, with their titles.
+ * HIPAA Security Rule (45 CFR Part 164, Subpart C) sections the pack implements, with their titles (in the rule's order).
  * @see https://www.ecfr.gov/current/title-45/subtitle-A/subchapter-C/part-164/subpart-C
  */
 export const HIPAA_SECTIONS = {
@@ -33,6 +33,7 @@ export const HIPAA_SECTIONS = {
     "164.308(a)(7)(ii)(A)": "Data backup plan",
     "164.308(a)(7)(ii)(B)": "Disaster recovery plan",
     "164.308(a)(7)(ii)(C)": "Emergency mode operation plan",
+    "164.308(a)(7)(ii)(D)": "Testing and revision procedures",
     "164.312(a)(1)": "Access control",
     "164.312(a)(2)(iv)": "Encryption and decryption",
     "164.312(b)": "Audit controls",
@@ -41,6 +42,7 @@ export const HIPAA_SECTIONS = {
     "164.312(e)(1)": "Transmission security",
     "164.312(e)(2)(i)": "Integrity controls",
     "164.312(e)(2)(ii)": "Encryption (transmission)",
+    "164.316(b)(2)(i)": "Documentation: time limit (retained six years)",
 } as const;
 
 export type HipaaSection = keyof typeof HIPAA_SECTIONS;
