@@ -566,8 +566,8 @@ export class AuroraPair extends pulumi.ComponentResource {
         this.secondaryEndpoints = { writer: clusters.dr.endpoint, reader: clusters.dr.readerEndpoint };
         this.primarySecretArn = secret.arn;
         this.secondarySecretArn = secret.arn.apply((arn) => replicaSecretArn(arn, args.secondary.region));
-        this.primaryClusterParameterGroupName = primaryCluster.dbClusterParameterGroupName;
-        this.secondaryClusterParameterGroupName = secondaryCluster.dbClusterParameterGroupName;
+        this.primaryClusterParameterGroupName = clusters.primary.dbClusterParameterGroupName;
+        this.secondaryClusterParameterGroupName = clusters.dr.dbClusterParameterGroupName;
         this.registerOutputs({
             globalClusterId: this.globalClusterId,
             globalWriterEndpoint: this.globalWriterEndpoint,
