@@ -155,6 +155,9 @@ const PARAMETERS = (): Record<string, string> => ({
     [FAILOVER_PARAMETERS.quorum]: "2",
     [FAILOVER_PARAMETERS.maxEventAgeSeconds]: "900",
     [FAILOVER_PARAMETERS.replicationLagThresholdSeconds]: "60",
+    [FAILOVER_PARAMETERS.secretArn]: `arn:aws:secretsmanager:${DR.region}:${ACCOUNT}:secret:hdr-dev-db-master-AbCdEf`,
+    [FAILOVER_PARAMETERS.peerSecurityGroupId]: "sg-0123456789abcdef0",
+    [FAILOVER_PARAMETERS.peerClusterParameterGroup]: "hdr-dev-aurora-eu-west-2",
 });
 
 function install(): void {
