@@ -18,7 +18,7 @@ import {
     type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
 import { NOTIFY_RESERVE_SECONDS } from "../../lib/failover";
-import { publish } from "./aws";
+import { publish, readParameter, writeParameter } from "./aws";
 import type { AwsClients } from "./clients";
 import type { RuntimeConfig } from "./config";
 import { Deadline } from "./deadline";
@@ -143,7 +143,8 @@ export const fenceTask: AftercareTask = {
             fenceSaver(store, deadline),
         );
         const after = attempt.obligation;
-        const state = describeObligation(after);
+        const peerCopy = after.state === "fenced" ? await repairPeerActiveRegion({ config, clients, deadline }) : undefined;
+        const state = describeObligation(after) + (peerCopy !== undefined ? `; ${peerCopy}` : "");
         const old = `${after.clusterIdentifier} in ${after.region}`;
         if (after.state === "closed") {
             return {
@@ -175,9 +176,42 @@ export const fenceTask: AftercareTask = {
                 page: { subject: `[${config.stack}] fenced: ${old}`, body: `${attempt.detail}.\n${state}` },
             };
         }
-        return { detail: attempt.detail };
+        return { detail: peerCopy !== undefined ? `${attempt.detail}; ${peerCopy}` : attempt.detail };
     },
 };
+
+/**
+ * Once the old writer's region answers and its writer is fenced, its copy of `active-region` (which the break-glass
+ * could only set best effort while that region was down) is set to this region, so that no pointer there names the
+ * old writer. Only while this region's own copy names this region (the break-glass held); best effort, one try.
+ */
+export async function repairPeerActiveRegion({
+    config,
+    clients,
+    deadline,
+}: Pick<AftercareContext, "config" | "clients" | "deadline">): Promise<string | undefined> {
+    const { self, peer, activeRegionParameter } = config;
+    try {
+        const own = await deadline.call("GetParameter", (abortSignal) =>
+            readParameter(clients.ssm(self.region), activeRegionParameter, { abortSignal }),
+        );
+        if (own !== self.region) {
+            return undefined;
+        }
+        const theirs = await deadline.call(`GetParameter in ${peer.region}`, (abortSignal) =>
+            readParameter(clients.ssmOnce(peer.region), activeRegionParameter, { abortSignal }),
+        );
+        if (theirs === self.region) {
+            return undefined;
+        }
+        await deadline.call(`PutParameter in ${peer.region}`, (abortSignal) =>
+            writeParameter(clients.ssmOnce(peer.region), activeRegionParameter, self.region, { abortSignal }),
+        );
+        return `its ${peer.region} copy of ${activeRegionParameter} set to ${self.region} (was ${theirs ?? "unset"})`;
+    } catch (error) {
+        return `its ${peer.region} copy of ${activeRegionParameter} could not be checked (${errorCode(error)})`;
+    }
+}
 
 /** The tasks the schedule runs, each owning its attribute of the aftercare item. */
 export const AFTERCARE_TASKS: readonly AftercareTask[] = [fenceTask];
