@@ -107,10 +107,10 @@ export function parseFailoverArgs(argv: readonly string[]): FailoverArgs | { rea
             : { kind: "follow", stack: values.stack, ...(values.to !== undefined ? { to: values.to } : {}) };
     }
     if (values.action === undefined) {
-        return { error: `--action is required: ${FAILOVER_ACTIONS.join(" or ")}` };
+        return { error: `--action is required: ${oneOf(FAILOVER_ACTIONS)}` };
     }
     if (!(FAILOVER_ACTIONS as readonly string[]).includes(values.action)) {
-        return { error: `--action must be ${FAILOVER_ACTIONS.join(" or ")}, not "${values.action}"` };
+        return { error: `--action must be ${oneOf(FAILOVER_ACTIONS)}, not "${values.action}"` };
     }
     const action = values.action as FailoverAction;
     if (values.to === undefined || values.to === "") {
@@ -143,6 +143,11 @@ export function parseFailoverArgs(argv: readonly string[]): FailoverArgs | { rea
         dryRun,
         force: values.force === true,
     };
+}
+
+/** `a, b or c`. Pure. */
+function oneOf(values: readonly string[]): string {
+    return values.length < 2 ? values.join("") : `${values.slice(0, -1).join(", ")} or ${values.at(-1)}`;
 }
 
 /** The event the function receives (see orchestrator/src/events.ts). Pure. */
