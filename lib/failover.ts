@@ -11,8 +11,13 @@ import { auroraLayout, type DatabaseSeed } from "./database";
 export const FAILOVER_MODES = ["automatic", "manual"] as const;
 export type FailoverMode = (typeof FAILOVER_MODES)[number];
 
-/** The two things on-call can ask for. */
-export const FAILOVER_ACTIONS = ["switchover", "failover"] as const;
+/**
+ * The things on-call can ask for: a managed `switchover` or `failover` of the global database, or, when AWS refuses
+ * the managed path and the writer's region is truly gone, `break-glass`: detach this region's cluster from the global
+ * database, promote it on its own, repoint everything at it and fence the old writer. Break-glass is only ever asked
+ * for by a human (never chosen by the function), and confirmed with `confirmationOf`.
+ */
+export const FAILOVER_ACTIONS = ["switchover", "failover", "break-glass"] as const;
 export type FailoverAction = (typeof FAILOVER_ACTIONS)[number];
 
 /**
@@ -241,9 +246,13 @@ export const ROUTE53_METRICS_REGION = "us-east-1";
  */
 export const HEALTH_CHECK_ALARM = { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 } as const;
 
-/** What a manual request must repeat to confirm it: `<stack>:<action>:<target region>`. */
+/**
+ * What a manual request must repeat to confirm it: `<stack>:<action>:<target region>`; for a break-glass
+ * `<stack>:<target region>:detach`, which names what it does to the target region's cluster (it leaves the global
+ * database for good).
+ */
 export function confirmationOf(stack: string, action: FailoverAction, targetRegion: string): string {
-    return `${stack}:${action}:${targetRegion}`;
+    return action === "break-glass" ? `${stack}:${targetRegion}:detach` : `${stack}:${action}:${targetRegion}`;
 }
 
 /** The command that starts a failover by hand; manual mode sends it with the alarm. */

@@ -690,7 +690,7 @@ describe("the failover CLI", () => {
     const bad: [string[], RegExp][] = [
         [["--action", "failover"], /--stack is required/],
         [["--stack", "prod"], /--action is required/],
-        [["--stack", "prod", "--action", "failback"], /--action must be switchover or failover, not "failback"/],
+        [["--stack", "prod", "--action", "failback"], /--action must be switchover, failover or break-glass, not "failback"/],
         [["--stack", "prod", "--action", "failover"], /--to is required/],
         [
             ["--stack", "prod", "--action", "failover", "--to", "eu-west-1"],

@@ -133,6 +133,27 @@ describe("the failover drill", function () {
             expect(trip.message).to.match(/could not be set/);
         });
 
+        it("break-glass: refused managed failover, one detach, the old primary fenced when it is back, every pointer at the promoted cluster", () => {
+            const glass = report.scenarios.find((s) => s.name === "break-glass")!;
+            expect(glass.outcomes).to.deep.equal(["refused", "completed", "aftercare"]);
+            expect(glass).to.deep.include({ promotions: 0, pointersAt: "dr", activeRegionCopies: { primary: "dr", dr: "dr" } });
+            expect(glass.steps?.map((s) => s.name)).to.deep.equal([
+                "assess",
+                "lock",
+                "notify-start",
+                "detach",
+                "wait-for-writer",
+                "secret",
+                "repoint",
+                "fence",
+                "verify",
+                "notify",
+                "release",
+                "aftercare",
+            ]);
+            expect(glass.message).to.match(/FENCE PENDING[\s\S]*is fenced: revoked 1 ingress permission/);
+        });
+
         it("prints the documented JSON and measures the recovery time against the objective", () => {
             const json = jsonReport(report) as {
                 scenarios: Record<string, unknown>[];
@@ -171,7 +192,7 @@ describe("the failover drill", function () {
                 process.stderr.write = write;
             }
             expect(stderr).to.match(
-                /--scenario must be one of primary-down, primary-brownout, .*crash-resume, failback, round-trip or all, not "meteor"/,
+                /--scenario must be one of primary-down, primary-brownout, .*crash-resume, failback, round-trip, break-glass or all, not "meteor"/,
             );
         });
     });

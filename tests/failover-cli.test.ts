@@ -9,7 +9,8 @@ import { expect } from "chai";
 import { mockClient, type AwsClientStub } from "aws-sdk-client-mock";
 import { lockTableName, orchestratorFunctionName } from "../lib/failover";
 import { toItem, type LockRecord } from "../orchestrator/src/lock";
-import { latestRun, main, parseFailoverArgs, targetIn } from "../tools/failover";
+import { buildEvent, latestRun, main, parseFailoverArgs, targetIn, USAGE } from "../tools/failover";
+import { parseEvent } from "../orchestrator/src/events";
 
 const record = (updatedAt: number, targetRegion = "eu-west-1"): LockRecord => ({
     lockId: "hdr-prod-aurora",
@@ -44,6 +45,39 @@ describe("the failover CLI in both directions", () => {
                 ]),
             "the confirmation names the region it goes to",
         ).to.be.true;
+    });
+
+    describe("--action break-glass", () => {
+        const args = (...extra: string[]) => ["--stack", "prod", "--action", "break-glass", "--to", "eu-west-1", ...extra];
+        it("is confirmed with STACK:REGION:detach and sends the event the function admits", () => {
+            const parsed = parseFailoverArgs(args("--confirm", "prod:eu-west-1:detach"));
+            expect(parsed).to.deep.include({
+                kind: "request",
+                action: "break-glass",
+                to: "eu-west-1",
+                confirm: "prod:eu-west-1:detach",
+                force: false,
+            });
+            const event = buildEvent(parsed as Extract<typeof parsed, { kind: "request" }>, "alice");
+            expect(event).to.deep.include({ action: "break-glass", targetRegion: "eu-west-1", confirm: "prod:eu-west-1:detach" });
+            expect(parseEvent(event)).to.deep.include({ kind: "manual", action: "break-glass", force: false });
+        });
+        it("refuses the managed-style confirmation, a missing one, and --force, naming the flag and the expected text", () => {
+            const wrong = parseFailoverArgs(args("--confirm", "prod:break-glass:eu-west-1"));
+            expect("error" in wrong && wrong.error).to.match(/--confirm must repeat the request exactly: --confirm prod:eu-west-1:detach/);
+            const missing = parseFailoverArgs(args());
+            expect("error" in missing && missing.error).to.match(
+                /--confirm is required for a real break-glass: add --confirm prod:eu-west-1:detach/,
+            );
+            const forced = parseFailoverArgs(args("--confirm", "prod:eu-west-1:detach", "--force"));
+            expect("error" in forced && forced.error).to.match(/--force is not accepted with --action break-glass/);
+        });
+        it("rehearses without a confirmation", () => {
+            expect(parseFailoverArgs(args("--dry-run"))).to.deep.include({ kind: "request", action: "break-glass", dryRun: true });
+        });
+        it("is in the usage text", () => {
+            expect(USAGE).to.match(/--action break-glass --to REGION \[--confirm NAME:REGION:detach\]/);
+        });
     });
 
     it("follows one region's run with --to, and refuses anything else next to --follow", () => {

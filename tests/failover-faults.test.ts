@@ -29,7 +29,8 @@ import {
 import { createClients } from "../orchestrator/src/clients";
 import { createHandler } from "../orchestrator/src/handler";
 import type { RunResult } from "../orchestrator/src/orchestrate";
-import { promotions as acceptedPromotions, replicationLagAlarmEvent } from "../tools/drill";
+import { aftercareEvent, promotions as acceptedPromotions, replicationLagAlarmEvent } from "../tools/drill";
+import { SecretsClient } from "../orchestrator/src/signedRequest";
 import { readStackFile, stackFilePath } from "./harness/program";
 import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
 
@@ -481,5 +482,53 @@ describe("FailoverOrchestrator under injected faults", function () {
                 ).to.deep.equal([]);
             }
         });
+    });
+    describe("break-glass, the bundled function killed", () => {
+        const BREAK_GLASS = {
+            stack: config.stack,
+            action: "break-glass",
+            targetRegion: config.drRegion,
+            confirm: confirmationOf(config.stack, "break-glass", config.drRegion),
+        };
+        // The two writes a blind repeat would do harm with: the detach, and the secret's new value.
+        for (const action of ["RemoveFromGlobalCluster", "PutSecretValue"]) {
+            it(`killed right after ${action} took effect: the next invocation finishes with exactly one detach, the secret and pointers at the DR cluster, and the schedule fences the old primary`, async () => {
+                proxy.setRules([PRIMARY_DOWN, { action, times: 1, fault: { kind: "kill", after: true } }]);
+                const child = startHandlerInChild({
+                    env: { ...topology.cells.dr.lambdaEnv, HDR_TEST_ENDPOINT_URL: proxy.url },
+                    event: BREAK_GLASS,
+                    requestId: "req-killed",
+                    virtualClock: { offsetMs: 0 },
+                });
+                proxy.onKill(() => child.kill());
+                expect((await child.done).exit).to.equal("killed");
+                proxy.onKill(undefined);
+                proxy.setRules([PRIMARY_DOWN]);
+                const later = new VirtualClock(10 * 60_000 + LOCK_LEASE_SECONDS * 1000);
+                const rerun = await invoke(BREAK_GLASS, "req-next", later);
+                expect(rerun.outcome, rerun.message).to.equal("completed");
+                expect(rerun.fence).to.equal("pending");
+                expect(proxy.count({ action: "RemoveFromGlobalCluster" })).to.equal(1);
+                expect(acceptedPromotions(proxy)).to.equal(0);
+                expect(await pointers()).to.equal("dr");
+                const secret = await new SecretsClient({
+                    endpoint: moto.url,
+                    region: config.drRegion,
+                    service: "secretsmanager",
+                    credentials: () => ({ ...MOTO_CREDENTIALS }),
+                    timeoutMs: 5_000,
+                    maxAttempts: 1,
+                }).call<{ SecretString: string }>("GetSecretValue", { SecretId: topology.cells.dr.secretArn });
+                expect(JSON.parse(secret.SecretString)).to.include({ host: topology.drEndpoint });
+                // The old primary's region answers again: the next tick of the schedule fences it.
+                proxy.setRules([]);
+                later.advance(5 * 60_000);
+                const fenced = await invoke(aftercareEvent(topology, new Date(later.now()).toISOString()), "req-schedule", later);
+                expect(fenced.message).to.match(/is fenced: revoked 1 ingress permission/);
+                expect(proxy.count({ action: "RevokeSecurityGroupIngress" })).to.equal(1);
+                expect(proxy.count({ action: "RebootDBInstance" })).to.equal(1);
+                expect(await pointers()).to.equal("dr");
+            });
+        }
     });
 });

@@ -7,7 +7,7 @@
 import { DescribeGlobalClustersCommand, RDSClient, type GlobalCluster } from "@aws-sdk/client-rds";
 import { expect } from "chai";
 import { parseStackConfig, type StackConfig } from "../config";
-import { activeRegionParameterName, confirmationOf } from "../lib/failover";
+import { activeRegionParameterName, aftercareRuleName, confirmationOf, FENCE_PARAMETER } from "../lib/failover";
 import { freePort, type MotoServer } from "../orchestrator/local/moto";
 import { VirtualClock } from "../orchestrator/local/virtualClock";
 import {
@@ -24,7 +24,13 @@ import { createClients, type AwsClients } from "../orchestrator/src/clients";
 import { InvalidEventError } from "../orchestrator/src/events";
 import { createHandler } from "../orchestrator/src/handler";
 import type { RunResult } from "../orchestrator/src/orchestrate";
-import { STEP_NAMES, type StepName } from "../orchestrator/src/timeline";
+import { BREAK_GLASS_STEPS, MANAGED_STEPS, type StepName } from "../orchestrator/src/timeline";
+import { DeleteDBClusterCommand, DeleteDBInstanceCommand, DescribeDBClusterParametersCommand } from "@aws-sdk/client-rds";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { aftercareKey } from "../orchestrator/src/aftercare";
+import { obligationFromAttribute, type FenceObligation } from "../orchestrator/src/fence";
+import { Ec2Client, SecretsClient } from "../orchestrator/src/signedRequest";
+import { ingressOf } from "../orchestrator/src/fence";
 import { readStackFile, stackFilePath } from "./harness/program";
 import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
 
@@ -293,7 +299,7 @@ describe("FailoverOrchestrator against moto", function () {
     });
 
     describe("a crash after each step is resumed by the next run", () => {
-        for (const step of STEP_NAMES) {
+        for (const step of MANAGED_STEPS) {
             it(`crash after ${step}: the next run ends with the DR region active and promotes exactly once`, async () => {
                 const topology = await fresh();
                 const commands: string[] = [];
@@ -448,5 +454,208 @@ describe("FailoverOrchestrator against moto", function () {
                 expect(state.primaryMessages.filter((m) => / completed /.test(m.split("\n")[0]!))).to.have.length(1);
             });
         }
+    });
+    describe("break-glass", () => {
+        const BREAK_GLASS = {
+            stack: config.stack,
+            action: "break-glass",
+            targetRegion: config.drRegion,
+            confirm: confirmationOf(config.stack, "break-glass", config.drRegion),
+        };
+        const signed = (region: string) => ({
+            endpoint: moto.url,
+            region,
+            credentials: () => ({ ...MOTO_CREDENTIALS }),
+            timeoutMs: 5_000,
+            maxAttempts: 1,
+        });
+        const secrets = (region: string) => new SecretsClient({ ...signed(region), service: "secretsmanager" });
+        const ec2 = (region: string) => new Ec2Client({ ...signed(region), service: "ec2" });
+
+        function aftercareEvent(topology: Topology) {
+            const account = topology.primaryClusterArn.split(":")[4];
+            return {
+                version: "0",
+                id: "schedule-1",
+                "detail-type": "Scheduled Event",
+                source: "aws.events",
+                account,
+                time: new Date(clock.now()).toISOString(),
+                region: config.drRegion,
+                resources: [`arn:aws:events:${config.drRegion}:${account}:rule/${aftercareRuleName(config.stack)}`],
+                detail: {},
+            };
+        }
+
+        /** What a break-glass leaves behind, read from moto. */
+        async function breakGlassState(topology: Topology) {
+            const dr = topology.cells.dr;
+            const primary = topology.cells.primary;
+            const described = await secrets(dr.region).call<{ PrimaryRegion?: string }>("DescribeSecret", { SecretId: dr.secretArn });
+            const value = JSON.parse(
+                (await secrets(dr.region).call<{ SecretString: string }>("GetSecretValue", { SecretId: dr.secretArn })).SecretString,
+            ) as Record<string, unknown>;
+            const item = await new DynamoDBClient({ region: dr.region, endpoint: moto.url, credentials: MOTO_CREDENTIALS }).send(
+                new GetItemCommand({ TableName: topology.lockTable, Key: { lockId: { S: aftercareKey(topology.globalClusterId) } } }),
+            );
+            const rds = new RDSClient({ region: primary.region, endpoint: moto.url, credentials: MOTO_CREDENTIALS });
+            const parameters = (
+                await rds.send(new DescribeDBClusterParametersCommand({ DBClusterParameterGroupName: primary.clusterParameterGroup }))
+            ).Parameters;
+            return {
+                secretIsReplica: described.PrimaryRegion !== undefined,
+                secret: value,
+                obligation: item.Item?.["fence"] !== undefined ? obligationFromAttribute(item.Item["fence"]) : undefined,
+                peerIngress: ingressOf(await ec2(primary.region).call("DescribeSecurityGroups", { "GroupId.1": primary.securityGroupId }))
+                    .length,
+                peerParameter: parameters?.find((p) => p.ParameterName === FENCE_PARAMETER.name)?.ParameterValue,
+            };
+        }
+
+        it("detaches the DR cluster once, re-points the secret, the record and both active-region copies at it, and leaves the fence of the unreachable primary PENDING", async () => {
+            // Engine versions differ: AWS refuses the managed failover, which is what a break-glass replaces.
+            const topology = await fresh({ drEngineVersion: "16.4" });
+            const commands: string[] = [];
+            const managed = await invoke(topology, clientsFor(false, commands), { ...FAILOVER, force: true }, { requestId: "req-managed" });
+            expect(managed.outcome, managed.message).to.equal("refused");
+            const result = await invoke(topology, clientsFor(false, commands), BREAK_GLASS, { requestId: "req-bg" });
+            expect(result.outcome, result.message).to.equal("completed");
+            expect(result.path).to.equal("detach");
+            expect(result.fence).to.equal("pending");
+            expect(result.message).to.match(/FENCE PENDING: the old writer hdr-dev-aurora-eu-west-2 in eu-west-2/);
+            expect(result.message).to.match(/aws ec2 revoke-security-group-ingress --region eu-west-2/);
+            expect(commands.filter((c) => c === "RemoveFromGlobalClusterCommand")).to.have.length(1);
+            expect(commands.filter((c) => /^(Failover|Switchover)GlobalCluster/.test(c))).to.have.length(0);
+            const state = await endState(topology);
+            expect(state).to.deep.include({ drRole: "standalone", record: normalise(topology.drEndpoint), activeRegion: config.drRegion });
+            expect(state.messages.some((m) => /FENCE PENDING/.test(m.split("\n")[0]!))).to.equal(true);
+            const after = await breakGlassState(topology);
+            expect(after.secretIsReplica, "replication to the DR region stopped").to.equal(false);
+            expect(after.secret).to.deep.equal({
+                engine: "postgres",
+                host: topology.drEndpoint,
+                port: 5432,
+                username: "hdradmin",
+                password: "not-a-real-password-1",
+                dbname: "healthcare",
+                dbClusterIdentifier: topology.drClusterArn.split(":").pop(),
+                ssl: true,
+            });
+            expect(after.obligation).to.deep.include({ state: "pending", region: config.primaryRegion, attempts: 1 });
+            expect(after.peerIngress).to.equal(1);
+        });
+
+        it("refuses while the writer in the other region answers and serves: no detach, the reason names the switchover", async () => {
+            const topology = await fresh();
+            await healthy(topology);
+            const commands: string[] = [];
+            const result = await invoke(topology, clientsFor(true, commands), BREAK_GLASS);
+            expect(result.outcome).to.equal("refused");
+            expect(result.message).to.match(/answers and is serving.*two writers.*--action switchover/);
+            expect(commands).to.not.include("RemoveFromGlobalClusterCommand");
+            expect((await endState(topology)).drRole).to.equal("secondary");
+        });
+
+        it("aftercare: one read and no page while nothing is open; then fences the old writer once it answers, re-fences it when undone, and closes when it is retired", async () => {
+            const topology = await fresh();
+            const quiet = await invoke(topology, clientsFor(true), aftercareEvent(topology));
+            expect(quiet.outcome).to.equal("aftercare");
+            expect(quiet.message).to.equal("aftercare: nothing open");
+            expect((await endState(topology)).messages).to.deep.equal([]);
+
+            await invoke(topology, clientsFor(false), BREAK_GLASS, { requestId: "req-bg" });
+            await endState(topology); // drains the break-glass messages
+            // Still down: another failed attempt, paged.
+            clock.advance(5 * 60_000);
+            const down = await invoke(topology, clientsFor(false), aftercareEvent(topology));
+            expect(down.message).to.match(/could not be fenced/);
+            const firstLines = async () => (await endState(topology)).messages.map((m) => m.split("\n")[0]!);
+            expect(await firstLines())
+                .to.have.length(1)
+                .and.to.match(/is not fenced/);
+            expect((await breakGlassState(topology)).obligation).to.deep.include({ state: "pending", attempts: 2 });
+
+            // The primary region answers again: fenced (ingress revoked, parameter set, instances rebooted after both).
+            clock.advance(5 * 60_000);
+            const commands: string[] = [];
+            const back = await invoke(topology, clientsFor(true, commands), aftercareEvent(topology));
+            expect(back.message, back.message).to.match(
+                /is fenced: revoked 1 ingress permission.*set default_transaction_read_only = 1.*rebooted 1 instance/,
+            );
+            expect(commands.filter((c) => c === "RebootDBInstanceCommand")).to.have.length(1);
+            expect(back.message).to.match(/paged: \[dev\] fenced: hdr-dev-aurora-eu-west-2/);
+            let state = await breakGlassState(topology);
+            expect(state).to.deep.include({ peerIngress: 0, peerParameter: "1" });
+            expect(state.obligation).to.deep.include({ state: "fenced", attempts: 3 });
+
+            // Still fenced: verified, nothing changed, nobody paged.
+            clock.advance(5 * 60_000);
+            const again = await invoke(topology, clientsFor(true, commands), aftercareEvent(topology));
+            expect(again.message)
+                .to.match(/is still fenced/)
+                .and.not.to.match(/paged/);
+            expect(commands.filter((c) => c === "RebootDBInstanceCommand")).to.have.length(1);
+
+            // A deploy puts the ingress back: revoked again, rebooted again, paged.
+            await ec2(config.primaryRegion).call("AuthorizeSecurityGroupIngress", {
+                GroupId: topology.cells.primary.securityGroupId,
+                "IpPermissions.1.IpProtocol": "tcp",
+                "IpPermissions.1.FromPort": "5432",
+                "IpPermissions.1.ToPort": "5432",
+                "IpPermissions.1.IpRanges.1.CidrIp": "10.30.0.0/16",
+            });
+            clock.advance(5 * 60_000);
+            const redone = await invoke(topology, clientsFor(true, commands), aftercareEvent(topology));
+            expect(redone.message).to.match(/FENCE UNDONE and redone/);
+            expect(commands.filter((c) => c === "RebootDBInstanceCommand")).to.have.length(2);
+            state = await breakGlassState(topology);
+            expect(state.peerIngress).to.equal(0);
+
+            // The rebuild retires the old cluster: the obligation is closed, and the schedule is quiet again.
+            const rds = new RDSClient({ region: config.primaryRegion, endpoint: moto.url, credentials: MOTO_CREDENTIALS });
+            const oldId = topology.primaryClusterArn.split(":").pop()!;
+            await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: `${oldId}-1` }));
+            await rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: oldId, SkipFinalSnapshot: true }));
+            clock.advance(5 * 60_000);
+            const closed = await invoke(topology, clientsFor(true), aftercareEvent(topology));
+            expect(closed.message).to.match(/no longer exists: the fence obligation is closed/);
+            expect(((await breakGlassState(topology)).obligation as FenceObligation).state).to.equal("closed");
+            expect(closed.message).to.match(/paged: \[dev\] fence obligation closed/);
+            const last = await invoke(topology, clientsFor(true), aftercareEvent(topology));
+            expect(last.message).to.equal("aftercare: nothing open");
+        });
+
+        describe("a crash after each step is resumed by the next run", () => {
+            // After each step that writes (the lock, the detach, the secret, the pointers, the fence obligation, the final
+            // message); the drill's crash-resume kills the bundled function after every single write.
+            for (const step of BREAK_GLASS_STEPS.filter((s) => ["lock", "detach", "secret", "repoint", "fence", "notify"].includes(s))) {
+                it(`crash after ${step}: exactly one detach, the secret and the pointers at the DR cluster, the fence owned by aftercare`, async () => {
+                    const topology = await fresh();
+                    const commands: string[] = [];
+                    await crashAfter(step, topology, clientsFor(false, commands), BREAK_GLASS, { requestId: "req-crashed" });
+                    clock.advance(10 * 60_000);
+                    const rerun = await invoke(topology, clientsFor(false, commands), BREAK_GLASS, { requestId: "req-next" });
+                    expect(rerun.outcome, rerun.message).to.equal("completed");
+                    expect(commands.filter((c) => c === "RemoveFromGlobalClusterCommand")).to.have.length(
+                        step === "assess" || step === "lock" || step === "notify-start" ? 1 : 1,
+                    );
+                    const state = await endState(topology);
+                    expect(state).to.deep.include({
+                        drRole: "standalone",
+                        record: normalise(topology.drEndpoint),
+                        activeRegion: config.drRegion,
+                    });
+                    let after = await breakGlassState(topology);
+                    expect(after.secret["host"]).to.equal(topology.drEndpoint);
+                    expect(after.obligation?.state).to.equal("pending");
+                    // The old region answers again: the schedule fences it.
+                    clock.advance(5 * 60_000);
+                    await invoke(topology, clientsFor(true), aftercareEvent(topology));
+                    after = await breakGlassState(topology);
+                    expect(after).to.deep.include({ peerIngress: 0, peerParameter: "1" });
+                    expect(after.obligation?.state).to.equal("fenced");
+                });
+            }
+        });
     });
 });

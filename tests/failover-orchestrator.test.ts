@@ -56,6 +56,19 @@ import { fromItem, inherit, isHeld, isOpen, toItem, type LockRecord } from "../o
 import { DEFAULT_POLL, recheckProblem, type RunResult } from "../orchestrator/src/orchestrate";
 import { readinessProblems, type Readiness, type ReadinessFacts } from "../orchestrator/src/readiness";
 import { combine, evaluate, type Evidence, type Round } from "../orchestrator/src/signals";
+import { admit } from "../orchestrator/src/events";
+import { BREAK_GLASS_STEP_DEADLINE_SECONDS } from "../orchestrator/src/breakGlass";
+import {
+    ingressOf,
+    isFenced,
+    newObligation,
+    obligationFromAttribute,
+    obligationToAttribute,
+    revokeParameters,
+} from "../orchestrator/src/fence";
+import { parseXml } from "../orchestrator/src/signedRequest";
+import { parseSecretValue, repointedValue, secretWriteToken } from "../orchestrator/src/secret";
+import { aftercareRuleName, confirmationOf as confirm, failoverCommand, FENCE_PARAMETER } from "../lib/failover";
 
 const ACCOUNT = "123456789012";
 const GLOBAL = "hdr-dev-aurora";
@@ -155,6 +168,9 @@ const PARAMETERS = (): Record<string, string> => ({
     [FAILOVER_PARAMETERS.quorum]: "2",
     [FAILOVER_PARAMETERS.maxEventAgeSeconds]: "900",
     [FAILOVER_PARAMETERS.replicationLagThresholdSeconds]: "60",
+    [FAILOVER_PARAMETERS.secretArn]: `arn:aws:secretsmanager:${DR.region}:${ACCOUNT}:secret:hdr-dev-db-master-AbCdEf`,
+    [FAILOVER_PARAMETERS.peerSecurityGroupId]: "sg-0123456789abcdef0",
+    [FAILOVER_PARAMETERS.peerClusterParameterGroup]: "hdr-dev-aurora-eu-west-2",
 });
 
 function install(): void {
@@ -1577,5 +1593,348 @@ describe("FailoverOrchestrator runtime", () => {
                 expect(result.timeline.find((s) => s.name === "repoint")?.detail).to.contain(endpointOf(DR));
             });
         }
+    });
+});
+
+describe("break-glass rules", () => {
+    beforeEach(() => {
+        clock = Date.parse("2025-01-01T03:00:00Z");
+        sim ??= { mode: "automatic" } as Sim;
+    });
+    const ready: Readiness = { ready: true, problems: [], facts: {} as ReadinessFacts };
+    const notReady: Readiness = {
+        ready: false,
+        problems: ["the eu-west-1 cluster is modifying, not available"],
+        facts: {} as ReadinessFacts,
+    };
+    const round = (peerServing: boolean, peerStatus?: string): Evidence => ({
+        peerRegion: PRIMARY.region,
+        signals: [],
+        down: peerServing ? 0 : 2,
+        quorum: 2,
+        quorumMet: !peerServing,
+        peerAnswered: peerStatus !== undefined,
+        peerServing,
+        ...(peerStatus !== undefined ? { peerStatus } : {}),
+        spanMs: 0,
+        rounds: 1,
+    });
+    const world = (w: Partial<World>): World => ({
+        role: "secondary",
+        pointersAtSelf: false,
+        openRun: false,
+        readiness: ready,
+        evidence: round(false),
+        ...w,
+    });
+    const BG: OrchestratorRequest = {
+        kind: "manual",
+        stack: "dev",
+        action: "break-glass",
+        targetRegion: DR.region,
+        dryRun: false,
+        force: false,
+    };
+    const ctx = { mode: "automatic" as const, stack: "dev", region: DR.region };
+
+    it("is confirmed with <stack>:<region>:detach, and its command says so", () => {
+        expect(confirm("prod", "break-glass", "eu-west-1")).to.equal("prod:eu-west-1:detach");
+        expect(failoverCommand("prod", "eu-west-1", "break-glass")).to.equal(
+            "npm run failover -- --stack prod --action break-glass --to eu-west-1 --confirm prod:eu-west-1:detach",
+        );
+    });
+
+    const cases: [string, World, "proceed" | "refuse", RegExp, boolean?][] = [
+        [
+            "proceeds with a detach when the peer writer is not serving and its own cluster is ready",
+            world({}),
+            "proceed",
+            /break-glass: .*detaching the eu-west-1 cluster/,
+            true,
+        ],
+        [
+            "refuses when the peer writer answers and serves: use a switchover",
+            world({ evidence: round(true, "available") }),
+            "refuse",
+            /answers and is serving \(available\).*two writers.*--action switchover/,
+        ],
+        ["refuses when its own cluster is not ready", world({ readiness: notReady }), "refuse", /not ready for a break-glass.*modifying/],
+        [
+            "refuses when its own cluster already is the global writer: the managed paths are the tool",
+            world({ role: "writer" }),
+            "refuse",
+            /already the writer of the global database.*managed paths are the tool/,
+        ],
+        [
+            "refuses while a managed promotion of its own cluster is under way",
+            world({ role: "promoting" }),
+            "refuse",
+            /managed promotion .* is under way/,
+        ],
+        ["refuses when its own cluster hands the writer over", world({ role: "demoting" }), "refuse", /nothing to detach/],
+        [
+            "resumes, never refuses, when its own cluster is already detached (a previous detach took effect)",
+            world({ role: "not-member", readiness: undefined, evidence: undefined }),
+            "proceed",
+            /already detached.*resuming/,
+            false,
+        ],
+        [
+            "refuses when the readiness and the signals were not read",
+            world({ readiness: undefined, evidence: undefined }),
+            "refuse",
+            /were not read/,
+        ],
+    ];
+    for (const [what, w, kind, reason, promote] of cases) {
+        it(what, () => {
+            const decision = decide(BG, w, ctx);
+            expect(decision.kind).to.equal(kind);
+            expect(decision.reason).to.match(reason);
+            if (promote !== undefined) {
+                expect(decision.kind === "proceed" && decision.promote).to.equal(promote);
+                expect(decision.kind === "proceed" && decision.action).to.equal("break-glass");
+            }
+        });
+    }
+
+    it("is never chosen for an alarm or a schedule, whatever the world", () => {
+        const alarm: OrchestratorRequest = {
+            kind: "alarm",
+            alarmName: "a",
+            state: "ALARM",
+            reason: "",
+            alarmRegion: DR.region,
+            account: ACCOUNT,
+            resources: [],
+            time: "",
+        };
+        const schedule: OrchestratorRequest = { kind: "aftercare", region: DR.region, account: ACCOUNT, resources: [], time: "" };
+        for (const role of ["secondary", "not-member", "writer"] as const) {
+            for (const request of [alarm, schedule]) {
+                const decision = decide(request, world({ role }), ctx);
+                expect(decision.kind === "proceed" ? decision.action : "none").to.not.equal("break-glass");
+            }
+        }
+        expect(decide(schedule, world({}), ctx).kind).to.equal("ignore");
+    });
+
+    it("checks readiness without membership or the engine version (one reason the managed failover is refused)", () => {
+        const facts: ReadinessFacts = {
+            region: DR.region,
+            member: false,
+            status: "available",
+            engineVersion: "16.4",
+            globalEngineVersion: "16.6",
+            instances: [{ id: "i-1", status: "available" }],
+            keyState: "Enabled",
+        };
+        expect(readinessProblems(facts, "break-glass")).to.deep.equal([]);
+        expect(readinessProblems(facts)).to.have.length(2);
+        expect(readinessProblems({ ...facts, status: "modifying", instances: [], keyState: "Disabled" }, "break-glass")).to.have.length(3);
+    });
+
+    it("re-checks immediately before the detach: a peer that serves again stops it", () => {
+        expect(recheckProblem("break-glass", false, ready, round(true, "available"))).to.match(/would make two writers/);
+        expect(recheckProblem("break-glass", false, notReady, round(false))).to.match(/no longer ready/);
+        expect(recheckProblem("break-glass", false, ready, round(false))).to.equal(undefined);
+    });
+
+    it("never continues a managed run's record as a break-glass, nor the reverse", () => {
+        const crashed: LockRecord = {
+            lockId: GLOBAL,
+            state: "running",
+            owner: "a",
+            runId: "a",
+            action: "failover",
+            targetRegion: DR.region,
+            steps: ["act-started"],
+            notified: ["start"],
+            path: "managed",
+            expiresAt: 0,
+            updatedAt: 0,
+            version: 3,
+        };
+        expect(inherit(crashed, DR.region, "b", "break-glass")).to.deep.equal({ runId: "b", steps: [], notified: [] });
+        expect(inherit({ ...crashed, action: "break-glass", path: "detach" }, DR.region, "b", "break-glass")).to.deep.include({
+            runId: "a",
+            path: "detach",
+        });
+        expect(fromItem(toItem({ ...crashed, path: "detach" })).path).to.equal("detach");
+    });
+
+    it("fits every break-glass step and the reserve inside the function's timeout", () => {
+        const sum = Object.values(BREAK_GLASS_STEP_DEADLINE_SECONDS).reduce((a, b) => a + b, 0);
+        expect(sum + NOTIFY_RESERVE_SECONDS).to.be.at.most(ORCHESTRATOR_TIMEOUT_SECONDS);
+    });
+
+    describe("events", () => {
+        const manualBG = { stack: "dev", action: "break-glass", targetRegion: DR.region, confirm: `dev:${DR.region}:detach` };
+        it("accepts a break-glass confirmed with <stack>:<region>:detach, and refuses force or another confirmation", () => {
+            expect(parseEvent(manualBG)).to.deep.include({ kind: "manual", action: "break-glass", force: false });
+            expect(() => parseEvent({ ...manualBG, force: true })).to.throw(InvalidEventError, /force is not accepted with break-glass/);
+            expect(() => parseEvent({ ...manualBG, confirm: `dev:break-glass:${DR.region}` })).to.throw(
+                InvalidEventError,
+                new RegExp(`confirm must repeat the request exactly: "dev:${DR.region}:detach"`),
+            );
+        });
+        const config = () => parseRuntimeConfig(PARAMETERS(), "dev", "t");
+        const rule = `arn:aws:events:${DR.region}:${ACCOUNT}:rule/${aftercareRuleName("dev")}`;
+        const scheduled = (extra: Record<string, unknown> = {}) => ({
+            version: "0",
+            id: "s-1",
+            "detail-type": "Scheduled Event",
+            source: "aws.events",
+            account: ACCOUNT,
+            time: new Date(clock).toISOString(),
+            region: DR.region,
+            resources: [rule],
+            detail: {},
+            ...extra,
+        });
+        it("admits the stack's aftercare schedule in its own region", () => {
+            const request = parseEvent(scheduled());
+            expect(request).to.deep.include({ kind: "aftercare", region: DR.region });
+            expect(admit(request, config(), clock)).to.equal(request);
+        });
+        const refused: [string, Record<string, unknown> | (() => Record<string, unknown>), RegExp][] = [
+            [
+                "another rule",
+                { resources: [`arn:aws:events:${DR.region}:${ACCOUNT}:rule/other`] },
+                /must name exactly this stack's aftercare rule/,
+            ],
+            ["no rule", { resources: [] }, /not nothing/],
+            [
+                "the rule of the other region",
+                { region: PRIMARY.region, resources: [rule.replace(DR.region, PRIMARY.region)] },
+                /from eu-west-2; this function's aftercare schedule is in eu-west-1/,
+            ],
+            ["another account", { account: "999999999999" }, /from account 999999999999/],
+            ["a stale event", () => ({ time: new Date(clock - 3_600_000).toISOString() }), /3600 s old/],
+        ];
+        for (const [what, extra, reason] of refused) {
+            it(`refuses a scheduled event of ${what}, naming the problem`, () => {
+                expect(() => admit(parseEvent(scheduled(typeof extra === "function" ? extra() : extra)), config(), clock)).to.throw(
+                    InvalidEventError,
+                    reason,
+                );
+            });
+        }
+        it("refuses a malformed scheduled event before any AWS call: another detail-type, a detail, unknown keys", () => {
+            expect(() => parseEvent(scheduled({ "detail-type": "Custom" }))).to.throw(
+                InvalidEventError,
+                /detail-type of an aws.events event must be "Scheduled Event"/,
+            );
+            expect(() => parseEvent(scheduled({ detail: { action: "failover" } }))).to.throw(InvalidEventError, /unknown key action/);
+            expect(() => parseEvent(scheduled({ dryRun: true }))).to.throw(InvalidEventError, /unknown key dryRun/);
+        });
+    });
+
+    describe("configuration", () => {
+        it("requires the secret, the peer security group and the peer cluster parameter group, and names each", () => {
+            const values = PARAMETERS();
+            for (const key of [
+                FAILOVER_PARAMETERS.secretArn,
+                FAILOVER_PARAMETERS.peerSecurityGroupId,
+                FAILOVER_PARAMETERS.peerClusterParameterGroup,
+            ]) {
+                const { [key]: _gone, ...rest } = values;
+                expect(() => parseRuntimeConfig(rest, "dev", "t")).to.throw(ConfigurationError, new RegExp(`failover/${key}: is missing`));
+            }
+        });
+        it("refuses a secret of another region: each region re-points its own copy", () => {
+            expect(() =>
+                parseRuntimeConfig(
+                    {
+                        ...PARAMETERS(),
+                        [FAILOVER_PARAMETERS.secretArn]: `arn:aws:secretsmanager:${PRIMARY.region}:${ACCOUNT}:secret:x-AbCdEf`,
+                    },
+                    "dev",
+                    "t",
+                ),
+            ).to.throw(ConfigurationError, /secret-arn: the secret .* is not in this region's account \(eu-west-1/);
+            expect(() =>
+                parseRuntimeConfig({ ...PARAMETERS(), [FAILOVER_PARAMETERS.peerSecurityGroupId]: "default" }, "dev", "t"),
+            ).to.throw(ConfigurationError, /peer-db-security-group-id: must be a security group id/);
+        });
+    });
+
+    describe("the secret", () => {
+        const value = {
+            engine: "postgres",
+            host: "g.global-x.global.rds.amazonaws.com",
+            port: 5432,
+            username: "u",
+            password: "p",
+            dbname: "d",
+            dbClusterIdentifier: PRIMARY.id,
+            ssl: true,
+        };
+        const self = { region: DR.region, arn: `arn:aws:rds:${DR.region}:${ACCOUNT}:cluster:${DR.id}`, identifier: DR.id };
+        it("keeps every field but host (and the cluster it names), in their order", () => {
+            const out = repointedValue(value, "dr.cluster-x.eu-west-1.rds.amazonaws.com", self);
+            expect(out).to.deep.equal({ ...value, host: "dr.cluster-x.eu-west-1.rds.amazonaws.com", dbClusterIdentifier: DR.id });
+            expect(Object.keys(out)).to.deep.equal(Object.keys(value));
+            const { dbClusterIdentifier: _id, ...without } = value;
+            expect(repointedValue(without, "h", self)).to.not.have.property("dbClusterIdentifier");
+        });
+        it("writes with a token derived from the version it replaces: a retry is the same version, 32-64 characters", () => {
+            expect(secretWriteToken("v1", "h")).to.equal(secretWriteToken("v1", "h")).and.to.have.length(64);
+            expect(secretWriteToken("v2", "h")).to.not.equal(secretWriteToken("v1", "h"));
+        });
+        it("refuses a secret that holds no JSON object, naming it", () => {
+            expect(() => parseSecretValue("arn:s", "not json")).to.throw(/the secret arn:s does not hold a JSON object/);
+            expect(() => parseSecretValue("arn:s", "[1]")).to.throw(/JSON object/);
+        });
+    });
+
+    describe("the fence", () => {
+        const answer = parseXml(`<?xml version="1.0"?><DescribeSecurityGroupsResponse><securityGroupInfo><item><groupId>sg-1</groupId>
+            <ipPermissions>
+              <item><ipProtocol>tcp</ipProtocol><fromPort>5432</fromPort><toPort>5432</toPort><groups><item><groupId>sg-app</groupId><userId>123456789012</userId></item></groups>
+                <ipRanges><item><cidrIp>10.0.0.0/16</cidrIp><description>app &amp; jobs</description></item></ipRanges><ipv6Ranges/><prefixListIds><item><prefixListId>pl-1</prefixListId></item></prefixListIds></item>
+              <item><ipProtocol>-1</ipProtocol><groups/><ipRanges/><ipv6Ranges><item><cidrIpv6>::/0</cidrIpv6></item></ipv6Ranges><prefixListIds/></item>
+            </ipPermissions><ipPermissionsEgress><item><ipProtocol>-1</ipProtocol><ipRanges><item><cidrIp>0.0.0.0/0</cidrIp></item></ipRanges></item></ipPermissionsEgress>
+            </item></securityGroupInfo></DescribeSecurityGroupsResponse>`);
+        it("reads every ingress permission (never the egress) and revokes exactly those", () => {
+            const ingress = ingressOf(answer.children[0]!);
+            expect(ingress).to.have.length(2);
+            expect(revokeParameters("sg-1", ingress)).to.deep.equal({
+                GroupId: "sg-1",
+                "IpPermissions.1.IpProtocol": "tcp",
+                "IpPermissions.1.FromPort": "5432",
+                "IpPermissions.1.ToPort": "5432",
+                "IpPermissions.1.IpRanges.1.CidrIp": "10.0.0.0/16",
+                "IpPermissions.1.PrefixListIds.1.PrefixListId": "pl-1",
+                "IpPermissions.1.Groups.1.GroupId": "sg-app",
+                "IpPermissions.1.Groups.1.UserId": "123456789012",
+                "IpPermissions.2.IpProtocol": "-1",
+                "IpPermissions.2.Ipv6Ranges.1.CidrIpv6": "::/0",
+            });
+        });
+        it("is fenced only with no ingress, the parameter at 1, and every instance rebooted after the last change", () => {
+            const facts = { clusterExists: true, ingressRules: 0, parameterValue: FENCE_PARAMETER.value };
+            expect(isFenced(facts, { lastChangeAt: 100, rebootedAt: 100 })).to.equal(true);
+            expect(isFenced(facts, { lastChangeAt: 200, rebootedAt: 100 }), "a change after the reboot").to.equal(false);
+            expect(isFenced(facts, { lastChangeAt: 0, rebootedAt: 0 }), "never rebooted").to.equal(false);
+            expect(isFenced({ ...facts, ingressRules: 1 }, { lastChangeAt: 1, rebootedAt: 2 })).to.equal(false);
+            expect(isFenced({ ...facts, parameterValue: "0" }, { lastChangeAt: 1, rebootedAt: 2 })).to.equal(false);
+        });
+        it("stores the obligation in its attribute and reads it back unchanged", () => {
+            const o = {
+                ...newObligation({
+                    region: PRIMARY.region,
+                    clusterIdentifier: PRIMARY.id,
+                    securityGroupId: "sg-1",
+                    parameterGroup: "pg",
+                    runId: "r",
+                    now: 5,
+                }),
+                attempts: 2,
+                lastProblem: "ECONNREFUSED",
+            };
+            expect(obligationFromAttribute(obligationToAttribute(o))).to.deep.equal(o);
+            expect(o).to.deep.include({ state: "pending", openedAt: 5, rebootedAt: 0 });
+        });
     });
 });

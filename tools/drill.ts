@@ -26,6 +26,11 @@
  *   `active-region`) at the home region.
  * - `round-trip`: failover, failback, failover again: exactly three promotions, in that order, the pointers at the DR
  *   region at the end.
+ * - `break-glass`: the primary region is lost and the managed failover is refused (the two clusters run different
+ *   engine versions, which AWS refuses); on-call breaks the glass in the DR region: exactly one RemoveFromGlobalCluster,
+ *   no managed promotion, the fence left PENDING; the old primary comes back: the aftercare schedule fences it (no
+ *   ingress, `default_transaction_read_only = 1`, its instances rebooted) and it is never writable through any pointer
+ *   (the record, both regions' `active-region` and the DR secret's host all name the promoted cluster).
  *
  * Exit status: 0 every scenario reached its expected verdict (and primary-down fits the recovery-time budget);
  * 1 a verdict failed; 2 usage or stack config error; 3 the drill could not run.
@@ -50,10 +55,15 @@ import {
     stalePeerCopy,
     type Side,
     type Topology,
+    type TopologyOptions,
 } from "../orchestrator/local/topology";
 import type { GlobalCluster } from "@aws-sdk/client-rds";
 import { createClients, type AwsClients } from "../orchestrator/src/clients";
 import { createHandler } from "../orchestrator/src/handler";
+import { DescribeDBClusterParametersCommand, RDSClient } from "@aws-sdk/client-rds";
+import { aftercareRuleName, FENCE_PARAMETER } from "../lib/failover";
+import { ingressOf } from "../orchestrator/src/fence";
+import { Ec2Client, SecretsClient } from "../orchestrator/src/signedRequest";
 import type { RunResult } from "../orchestrator/src/orchestrate";
 import { readStackFile, stackFilePath } from "../tests/harness/program";
 
@@ -68,6 +78,7 @@ export const SCENARIOS = [
     "crash-resume",
     "failback",
     "round-trip",
+    "break-glass",
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -88,7 +99,7 @@ export interface Expectation {
      * after a failover, the home cluster is the writer again through a switchover; `round-trip`: failover, failback,
      * failover again.
      */
-    readonly outcome: "failover" | "no-change" | "failback" | "round-trip";
+    readonly outcome: "failover" | "no-change" | "failback" | "round-trip" | "break-glass";
     /** Promotions AWS accepted over the whole scenario. */
     readonly promotions: number;
     readonly pointersAt: Side;
@@ -348,6 +359,8 @@ export function judge(
 interface ScenarioDefinition {
     readonly description: string;
     readonly expected: Expectation;
+    /** The topology the scenario starts from. @default createTopology's defaults */
+    readonly topology?: TopologyOptions;
     run(
         bench: Bench,
         options: DrillOptions,
@@ -504,7 +517,121 @@ export const SCENARIO_DEFINITIONS: Readonly<Record<ScenarioName, ScenarioDefinit
                 { to: "dr", action: "failover", lost: "primary" },
             ]),
     },
+    "break-glass": {
+        description:
+            "the primary region is lost and the managed failover refused (different engine versions): on-call breaks the glass in the DR region; the old primary comes back and is fenced, never writable through any pointer",
+        // Different engine versions: AWS refuses the managed failover (aurora-global-database-disaster-recovery.html).
+        topology: { drEngineVersion: "16.4" },
+        // The refusal page, the break-glass started and completed (FENCE PENDING), the "fenced" page of the schedule.
+        expected: { outcome: "break-glass", promotions: 0, pointersAt: "dr", notifications: 4 },
+        run: breakGlass,
+    },
 };
+
+/** The event the aftercare schedule of `side`'s region delivers. */
+export function aftercareEvent(topology: Topology, time: string, side: Side = "dr"): Record<string, unknown> {
+    const region = topology.cells[side].region;
+    const account = topology.primaryClusterArn.split(":")[4];
+    return {
+        version: "0",
+        id: "drill-schedule",
+        "detail-type": "Scheduled Event",
+        source: "aws.events",
+        account,
+        time,
+        region,
+        resources: [`arn:aws:events:${region}:${account}:rule/${aftercareRuleName(topology.stack)}`],
+        detail: {},
+    };
+}
+
+/**
+ * break-glass: the managed failover refused, the human break-glass, then the old primary back and fenced by the
+ * schedule. Checks what only the run can tell: one detach, the fence, and the DR secret's host.
+ */
+async function breakGlass(bench: Bench): Promise<Awaited<ReturnType<ScenarioDefinition["run"]>>> {
+    const { config, proxy, topology, moto } = bench;
+    const clock = new VirtualClock();
+    const wallStart = Date.now();
+    const outcomes: string[] = [];
+    const problems: string[] = [];
+    const steps: { name: string; start: string; durationMs: number; outcome: string; detail: string }[] = [];
+    proxy.setRules([primaryRegionDown(config)]);
+    const managed = await invokeInProcess(bench, clock, "drill-managed", { ...manualRequest(config, "failover", "dr"), force: true });
+    outcomes.push(managed.result?.outcome ?? `threw ${managed.error}`);
+    if (managed.result?.outcome !== "refused" || !/engine/.test(managed.result.message)) {
+        problems.push(`the managed failover was not refused for the engine versions: ${managed.result?.message ?? managed.error}`);
+    }
+    clock.advance(60_000);
+    const glass = await invokeInProcess(bench, clock, "drill-break-glass", {
+        stack: config.stack,
+        action: "break-glass",
+        targetRegion: config.drRegion,
+        confirm: confirmationOf(config.stack, "break-glass", config.drRegion),
+    });
+    outcomes.push(glass.result?.outcome ?? `threw ${glass.error}`);
+    steps.push(...(glass.result?.timeline ?? []).map((s) => ({ ...s })));
+    if (glass.result?.outcome !== "completed" || glass.result.fence !== "pending") {
+        problems.push(`the break-glass did not complete with the fence pending: ${glass.result?.message ?? glass.error}`);
+    }
+    // The old primary's region answers again; the next tick of the schedule fences it.
+    proxy.setRules([]);
+    clock.advance(5 * 60_000);
+    const aftercare = await invokeInProcess(bench, clock, "drill-aftercare", aftercareEvent(topology, new Date(clock.now()).toISOString()));
+    outcomes.push(aftercare.result?.outcome ?? `threw ${aftercare.error}`);
+    steps.push(...(aftercare.result?.timeline ?? []).map((s) => ({ ...s })));
+    const wallMs = Date.now() - wallStart;
+
+    const accepted = (action: string) =>
+        proxy.calls.filter((c) => c.action === action && c.upstreamStatus !== undefined && c.upstreamStatus < 300).length;
+    if (accepted("RemoveFromGlobalCluster") !== 1) {
+        problems.push(`${accepted("RemoveFromGlobalCluster")} RemoveFromGlobalCluster calls accepted, expected exactly 1`);
+    }
+    if (accepted("RebootDBInstance") < 1) {
+        problems.push("the old primary's instances were never rebooted after the fence");
+    }
+    const old = topology.cells.primary;
+    const direct = { endpoint: moto.url, credentials: () => ({ ...MOTO_CREDENTIALS }), timeoutMs: 5_000, maxAttempts: 1 };
+    const ingress = ingressOf(
+        await new Ec2Client({ ...direct, region: old.region, service: "ec2" }).call("DescribeSecurityGroups", {
+            "GroupId.1": old.securityGroupId,
+        }),
+    );
+    if (ingress.length > 0) {
+        problems.push(`the old primary's security group still has ${ingress.length} ingress permission(s)`);
+    }
+    const parameters = await new RDSClient({ endpoint: moto.url, region: old.region, credentials: { ...MOTO_CREDENTIALS } }).send(
+        new DescribeDBClusterParametersCommand({ DBClusterParameterGroupName: old.clusterParameterGroup }),
+    );
+    const fenceValue = parameters.Parameters?.find((p) => p.ParameterName === FENCE_PARAMETER.name)?.ParameterValue;
+    if (fenceValue !== FENCE_PARAMETER.value) {
+        problems.push(`${FENCE_PARAMETER.name} is ${fenceValue ?? "unset"} on the old primary's parameter group`);
+    }
+    const dr = topology.cells.dr;
+    const secret = await new SecretsClient({ ...direct, region: dr.region, service: "secretsmanager" }).call<{ SecretString: string }>(
+        "GetSecretValue",
+        {
+            SecretId: dr.secretArn,
+        },
+    );
+    const host = (JSON.parse(secret.SecretString) as { host?: string }).host;
+    if (host !== topology.drEndpoint) {
+        problems.push(`the DR secret's host is ${host}, not the promoted cluster ${topology.drEndpoint}`);
+    }
+    const copies = (await readPointers(moto.url, topology)).activeRegion;
+    if (copies.primary !== "dr" || copies.dr !== "dr") {
+        problems.push(`active-region copies: primary region ${copies.primary}, DR region ${copies.dr}; both must name dr`);
+    }
+    return {
+        outcomes,
+        totalMs: (glass.result?.totalMs ?? 0) + (aftercare.result?.totalMs ?? 0),
+        wallMs,
+        overheadMs: Math.max(0, wallMs - busyMs(proxy.calls, wallStart, wallStart + wallMs)),
+        steps,
+        message: `${glass.result?.message ?? glass.error}\n${aftercare.result?.message ?? aftercare.error}`,
+        extraProblems: problems,
+    };
+}
 
 /** One move of the writer in a scenario of several: the function of `to`'s region asked for `action`. */
 interface Move {
@@ -691,7 +818,7 @@ export async function runDrill(config: StackConfig, options: DrillOptions = {}):
         for (const name of options.scenarios ?? SCENARIOS) {
             await moto.reset();
             proxy.reset();
-            const topology = await createTopology(moto.url, config);
+            const topology = await createTopology(moto.url, config, SCENARIO_DEFINITIONS[name].topology ?? {});
             const clients = createClients({ endpointFor: () => proxy.url, credentials: MOTO_CREDENTIALS, probeTimeoutMs: 2_000 });
             const failoverStates: FailoverStateSeen[] = [];
             observeFailoverStates(clients, [config.primaryRegion, config.drRegion], failoverStates);

@@ -5,6 +5,7 @@
  *   npm run failover -- --stack prod --action failover --to eu-west-1 --dry-run
  *   npm run failover -- --stack prod --action failover --to eu-west-1 --confirm prod:failover:eu-west-1
  *   npm run failover -- --stack prod --action switchover --to eu-west-2 --confirm prod:switchover:eu-west-2   (failback)
+ *   npm run failover -- --stack prod --action break-glass --to eu-west-1 --confirm prod:eu-west-1:detach
  *   npm run failover -- --stack prod --follow [--to eu-west-2]
  *
  * Each region runs its own function, under the same name, which promotes only its own region's cluster: the command
@@ -39,6 +40,7 @@ import { readStackFile, stackFilePath } from "../tests/harness/program";
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 export const USAGE = `Usage: npm run failover -- --stack NAME --action switchover|failover --to REGION [--confirm NAME:ACTION:REGION] [--dry-run] [--force]
+       npm run failover -- --stack NAME --action break-glass --to REGION [--confirm NAME:REGION:detach] [--dry-run]
        npm run failover -- --stack NAME --follow
 
   --stack NAME      the stack (Pulumi.NAME.yaml gives its regions)
@@ -46,8 +48,13 @@ export const USAGE = `Usage: npm run failover -- --stack NAME --action switchove
                                 failback)
                     failover:   unplanned, may lose data; refused unless the signals agree the writer's region is
                                 lost, or --force
+                    break-glass: when AWS refuses the managed failover and the writer's region is truly gone:
+                                detach REGION's cluster from the global database, promote it on its own, point
+                                the secret, the record and active-region at it, and fence the old writer (refused
+                                while the old writer answers and serves; never with --force)
   --to REGION       the region that should hold the writer afterwards: its own orchestrator is invoked
-  --confirm TEXT    repeat the request, NAME:ACTION:REGION (required unless --dry-run)
+  --confirm TEXT    repeat the request, NAME:ACTION:REGION, for break-glass NAME:REGION:detach (required unless
+                    --dry-run)
   --dry-run         read everything and report what would be done; change nothing
   --force           fail over even though the signals do not agree the writer's region is lost
   --follow          follow the run in progress (its run record) until it ends; with --to, that region's run,
@@ -100,10 +107,10 @@ export function parseFailoverArgs(argv: readonly string[]): FailoverArgs | { rea
             : { kind: "follow", stack: values.stack, ...(values.to !== undefined ? { to: values.to } : {}) };
     }
     if (values.action === undefined) {
-        return { error: `--action is required: ${FAILOVER_ACTIONS.join(" or ")}` };
+        return { error: `--action is required: ${oneOf(FAILOVER_ACTIONS)}` };
     }
     if (!(FAILOVER_ACTIONS as readonly string[]).includes(values.action)) {
-        return { error: `--action must be ${FAILOVER_ACTIONS.join(" or ")}, not "${values.action}"` };
+        return { error: `--action must be ${oneOf(FAILOVER_ACTIONS)}, not "${values.action}"` };
     }
     const action = values.action as FailoverAction;
     if (values.to === undefined || values.to === "") {
@@ -111,6 +118,11 @@ export function parseFailoverArgs(argv: readonly string[]): FailoverArgs | { rea
     }
     if (values.force === true && action === "switchover") {
         return { error: "--force applies to --action failover only: a switchover always needs the current writer healthy" };
+    }
+    if (values.force === true && action === "break-glass") {
+        return {
+            error: "--force is not accepted with --action break-glass: its checks (the region's cluster ready, the old writer not serving) are never skipped",
+        };
     }
     const expected = confirmationOf(values.stack, action, values.to);
     const dryRun = values["dry-run"] === true;
@@ -131,6 +143,11 @@ export function parseFailoverArgs(argv: readonly string[]): FailoverArgs | { rea
         dryRun,
         force: values.force === true,
     };
+}
+
+/** `a, b or c`. Pure. */
+function oneOf(values: readonly string[]): string {
+    return values.length < 2 ? values.join("") : `${values.slice(0, -1).join(", ")} or ${values.at(-1)}`;
 }
 
 /** The event the function receives (see orchestrator/src/events.ts). Pure. */

@@ -10,6 +10,7 @@ import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import {
     CreateDBClusterCommand,
+    CreateDBClusterParameterGroupCommand,
     CreateDBInstanceCommand,
     CreateGlobalClusterCommand,
     DescribeDBClustersCommand,
@@ -21,7 +22,7 @@ import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { StackConfig } from "../../config";
-import { AURORA_ENGINE } from "../../lib/database";
+import { AURORA_ENGINE, parameterGroupFamily, POSTGRES_PORT } from "../../lib/database";
 import {
     activeRegionParameterName,
     auroraIdentifiers,
@@ -39,6 +40,7 @@ import {
 import { physicalName } from "../../lib/naming";
 import { normalise, readParameter, readRecord } from "../src/aws";
 import { createClients } from "../src/clients";
+import { Ec2Client, SecretsClient, textOf } from "../src/signedRequest";
 
 export const MOTO_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" } as const;
 
@@ -68,6 +70,13 @@ export interface RegionalCell {
     readonly peerDownAlarmName: string;
     /** The environment the component gives this region's function, plus the region Lambda sets. */
     readonly lambdaEnv: Record<string, string>;
+    // --- break-glass ---
+    /** The master secret as this region holds it: the primary secret in the home region, its replica in the DR region. */
+    readonly secretArn: string;
+    /** The cluster's database security group (ingress on 5432). */
+    readonly securityGroupId: string;
+    /** The cluster's cluster parameter group. */
+    readonly clusterParameterGroup: string;
 }
 
 export interface Topology {
@@ -86,6 +95,8 @@ export interface Topology {
     readonly lockTable: string;
     /** The replication-lag alarm's name, the same in each region. */
     readonly lagAlarmName: string;
+    /** The global writer endpoint the master secret's `host` names before any break-glass. */
+    readonly globalWriterEndpoint: string;
     readonly cells: Readonly<Record<Side, RegionalCell>>;
 }
 
@@ -117,6 +128,7 @@ const MOTO_ACCOUNT = "123456789012";
 
 export async function createTopology(endpoint: string, config: StackConfig, options: TopologyOptions = {}): Promise<Topology> {
     const common = { endpoint, credentials: { ...MOTO_CREDENTIALS } };
+    const signedCommon = { endpoint, credentials: () => ({ ...MOTO_CREDENTIALS }), timeoutMs: 10_000, maxAttempts: 1 };
     const region: Record<Side, string> = { primary: config.primaryRegion, dr: config.drRegion };
     const rdsClients = {
         primary: new RDSClient({ ...common, region: region.primary }),
@@ -139,11 +151,67 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
     // Three independent chains go out together (the suite creates a topology per test, and moto answers in
     // parallel): the global database, the private zone, then each region's orchestrator cell (which only needs the
     // zone's id and the clusters' ARNs, known in advance).
+    // What a break-glass and its fence work on: a cluster parameter group and a database security group per region
+    // (as AuroraPair and RegionalNetwork declare them), and the master secret in the home region, replicated to the DR
+    // region, with the fields of reference_secret_json_structure and `host` = the global writer endpoint.
+    const parameterGroups: Record<Side, string> = { primary: `${ids.primary}-cluster-params`, dr: `${ids.dr}-cluster-params` };
+    const globalWriterEndpoint = `${ids.global}.global-abc123def456.global.rds.amazonaws.com`;
+    const breakGlass = (async () => {
+        const securityGroups = await Promise.all(
+            SIDES.map(async (side) => {
+                await rds(side).send(
+                    new CreateDBClusterParameterGroupCommand({
+                        DBClusterParameterGroupName: parameterGroups[side],
+                        DBParameterGroupFamily: parameterGroupFamily(engineVersion),
+                        Description: `${side} cluster parameters`,
+                    }),
+                );
+                const ec2 = new Ec2Client({ ...signedCommon, region: region[side], service: "ec2" });
+                const created = await ec2.call("CreateSecurityGroup", {
+                    GroupName: physicalName(config.stack, ["db", side]),
+                    GroupDescription: `database ${side}`,
+                });
+                const groupId = textOf(created, "groupId")!;
+                await ec2.call("AuthorizeSecurityGroupIngress", {
+                    GroupId: groupId,
+                    "IpPermissions.1.IpProtocol": "tcp",
+                    "IpPermissions.1.FromPort": String(POSTGRES_PORT),
+                    "IpPermissions.1.ToPort": String(POSTGRES_PORT),
+                    "IpPermissions.1.IpRanges.1.CidrIp": "10.20.0.0/16",
+                    "IpPermissions.1.IpRanges.1.Description": "application subnets",
+                });
+                return groupId;
+            }),
+        );
+        const secret = await new SecretsClient({ ...signedCommon, region: region.primary, service: "secretsmanager" }).call<{
+            ARN: string;
+        }>("CreateSecret", {
+            Name: physicalName(config.stack, ["aurora", "master"]),
+            SecretString: JSON.stringify({
+                engine: "postgres",
+                host: globalWriterEndpoint,
+                port: POSTGRES_PORT,
+                username: "hdradmin",
+                password: "not-a-real-password-1",
+                dbname: "healthcare",
+                dbClusterIdentifier: ids.primary,
+                ssl: true,
+            }),
+            AddReplicaRegions: [{ Region: region.dr }],
+        });
+        return {
+            securityGroupId: { primary: securityGroups[0]!, dr: securityGroups[1]! },
+            // A replica's ARN is the primary's with the region changed (StopReplicationToReplica's reference).
+            secretArn: { primary: secret.ARN, dr: secret.ARN.replace(`:${region.primary}:`, `:${region.dr}:`) },
+        };
+    })();
+
     const database = (async () => {
         const [primaryKey, drKey] = await Promise.all(
             SIDES.map((side) => new KMSClient({ ...common, region: region[side] }).send(new CreateKeyCommand({ Description: side }))),
         );
         const keys = { primary: primaryKey!, dr: drKey! };
+        await breakGlass;
         await rds("primary").send(
             new CreateGlobalClusterCommand({
                 GlobalClusterIdentifier: ids.global,
@@ -162,6 +230,7 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
                 MasterUserPassword: "not-a-real-password-1",
                 StorageEncrypted: true,
                 KmsKeyId: keys.primary.KeyMetadata!.Arn!,
+                DBClusterParameterGroupName: parameterGroups.primary,
             }),
         );
         const dr = await rds("dr").send(
@@ -172,6 +241,7 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
                 GlobalClusterIdentifier: ids.global,
                 StorageEncrypted: true,
                 KmsKeyId: keys.dr.KeyMetadata!.Arn!,
+                DBClusterParameterGroupName: parameterGroups.dr,
             }),
         );
         for (const [side, created] of [
@@ -226,7 +296,7 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
     const P = FAILOVER_PARAMETERS;
     const path = failoverParameterPath(config.environment);
     /** What one region's orchestrator needs, but the cluster's own facts (its key, its endpoint). */
-    const cell = async (side: Side, hostedZoneId: string) => {
+    const cell = async (side: Side, hostedZoneId: string, made: Awaited<typeof breakGlass>) => {
         const here = region[side];
         const peer = otherSide(side);
         const sns = new SNSClient({ ...common, region: here });
@@ -255,6 +325,10 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
             [P.quorum]: String(options.quorum ?? config.failover.quorum),
             [P.maxEventAgeSeconds]: String(config.failover.maxEventAge?.seconds ?? MAX_EVENT_AGE_SECONDS.default),
             [P.replicationLagThresholdSeconds]: String(config.failover.replicationLagThresholdSeconds),
+            // break-glass: this region's copy of the secret, the peer's security group and cluster parameter group
+            [P.secretArn]: made.secretArn[side],
+            [P.peerSecurityGroupId]: made.securityGroupId[peer],
+            [P.peerClusterParameterGroup]: parameterGroups[peer],
         };
         const ssm = new SSMClient({ ...common, region: here });
         await Promise.all([
@@ -293,9 +367,19 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
                 }),
             ),
         ]);
-        return { topicArn: topic.TopicArn!, queueUrl, alarmNames, peerDownAlarmName: peerDown };
+        return {
+            topicArn: topic.TopicArn!,
+            queueUrl,
+            alarmNames,
+            peerDownAlarmName: peerDown,
+            secretArn: made.secretArn[side],
+            securityGroupId: made.securityGroupId[side],
+            clusterParameterGroup: parameterGroups[side],
+        };
     };
-    const cellsMade = zone.then((hostedZoneId) => Promise.all([cell("primary", hostedZoneId), cell("dr", hostedZoneId)]));
+    const cellsMade = Promise.all([zone, breakGlass]).then(([hostedZoneId, made]) =>
+        Promise.all([cell("primary", hostedZoneId, made), cell("dr", hostedZoneId, made)]),
+    );
 
     const [{ keys, endpoints }, hostedZoneId, [primaryCell, drCell]] = await Promise.all([database, zone, cellsMade]);
     await route53.send(
@@ -344,6 +428,7 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
         recordName,
         lockTable,
         lagAlarmName,
+        globalWriterEndpoint,
         cells,
     };
 }

@@ -9,6 +9,7 @@ import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SSMClient } from "@aws-sdk/client-ssm";
+import { Ec2Client, SecretsClient } from "./signedRequest";
 
 export interface AwsClients {
     rds(region: string): RDSClient;
@@ -33,6 +34,13 @@ export interface AwsClients {
     sns(region: string): SNSClient;
     dynamodb(region: string): DynamoDBClient;
     kms(region: string): KMSClient;
+    /** Secrets Manager of a region (break-glass: the master secret of its own region). */
+    secrets(region: string): SecretsClient;
+    /**
+     * EC2 of the peer region, for the fence: one attempt with the probe's short timeout (the peer region may be the one
+     * that is down; the aftercare schedule tries again), so a lost answer is read back, never sent again blindly.
+     */
+    ec2Once(region: string): Ec2Client;
 }
 
 export interface ClientOptions {
@@ -75,6 +83,18 @@ export function createClients(options: ClientOptions = {}): AwsClients {
             ...(options.credentials !== undefined ? { credentials: { ...options.credentials } } : {}),
         };
     };
+    const signed = (service: "secretsmanager" | "ec2", region: string, timeoutMs: number, maxAttempts: number) => {
+        const endpoint = options.endpointFor?.(region);
+        const credentials = options.credentials;
+        return {
+            region,
+            service,
+            timeoutMs,
+            maxAttempts,
+            ...(endpoint !== undefined ? { endpoint } : {}),
+            ...(credentials !== undefined ? { credentials: () => ({ ...credentials }) } : {}),
+        };
+    };
     const timeout = options.requestTimeoutMs ?? 10_000;
     const attempts = options.maxAttempts ?? 5;
     function memo<T>(key: string, make: () => T): T {
@@ -96,5 +116,7 @@ export function createClients(options: ClientOptions = {}): AwsClients {
         sns: (region) => memo(`sns:${region}`, () => new SNSClient(common(region, timeout, 1))),
         dynamodb: (region) => memo(`dynamodb:${region}`, () => new DynamoDBClient(common(region, timeout, attempts))),
         kms: (region) => memo(`kms:${region}`, () => new KMSClient(common(region, timeout, attempts))),
+        secrets: (region) => memo(`secrets:${region}`, () => new SecretsClient(signed("secretsmanager", region, timeout, attempts))),
+        ec2Once: (region) => memo(`ec2-once:${region}`, () => new Ec2Client(signed("ec2", region, options.probeTimeoutMs ?? 5_000, 1))),
     };
 }

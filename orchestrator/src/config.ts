@@ -53,8 +53,16 @@ export interface RuntimeConfig {
     readonly maxEventAgeSeconds: number;
     /** The replication lag above which the replication signal says "down", seconds. */
     readonly replicationLagThresholdSeconds: number;
+    // --- break-glass: what the detach, the secret and the fence of the old writer need ---
+    /** The master secret as this region holds it (its replica in the DR region); a break-glass re-points its `host`. */
+    readonly secretArn: string;
+    /** The peer cluster's database security group: fencing the old writer revokes all its ingress. */
+    readonly peerSecurityGroupId: string;
+    /** The peer cluster's cluster parameter group: fencing sets FENCE_PARAMETER on it. */
+    readonly peerClusterParameterGroup: string;
 }
 
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):(\d{12}):secret:[\w/+=.@-]+$/;
 const CLUSTER_ARN = /^arn:aws[a-z-]*:rds:([a-z0-9-]+):(\d{12}):cluster:([a-zA-Z][a-zA-Z0-9-]*)$/;
 
 const boundedInt = ({ min, max }: { min: number; max: number }) =>
@@ -82,6 +90,13 @@ const parametersSchema = z.object({
     [P.quorum]: boundedInt(QUORUM),
     [P.maxEventAgeSeconds]: boundedInt(MAX_EVENT_AGE_SECONDS),
     [P.replicationLagThresholdSeconds]: boundedInt({ min: 1, max: 3600 }),
+    // break-glass
+    [P.secretArn]: z.string().regex(SECRET_ARN, { error: "must be a Secrets Manager secret ARN" }),
+    [P.peerSecurityGroupId]: z.string().regex(/^sg-[0-9a-f]{8,17}$/, { error: "must be a security group id (sg-...)" }),
+    // DB cluster parameter group names: a letter first, letters, digits and hyphens, at most 255 characters.
+    [P.peerClusterParameterGroup]: z
+        .string()
+        .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,254}$/, { error: "must be a DB cluster parameter group name" }),
 });
 
 /** The configuration is missing or wrong; the message names each parameter. Nothing was changed. */
@@ -116,6 +131,13 @@ export function parseRuntimeConfig(values: Readonly<Record<string, string>>, env
     if (CLUSTER_ARN.exec(peer.arn)![2] !== accountId) {
         throw new ConfigurationError(`${path}/${P.peerClusterArn}: the peer cluster is not in this cluster's account ${accountId}`);
     }
+    // The secret a break-glass re-points must be this region's copy: the peer's may be in the region that is down.
+    const secret = SECRET_ARN.exec(v[P.secretArn])!;
+    if (secret[1] !== self.region || secret[2] !== accountId) {
+        throw new ConfigurationError(
+            `${path}/${P.secretArn}: the secret ${v[P.secretArn]} is not in this region's account (${self.region}, ${accountId}): each region's copy of the parameters names its own region's copy of the master secret`,
+        );
+    }
     return {
         environment,
         stack: v[P.stack],
@@ -135,6 +157,9 @@ export function parseRuntimeConfig(values: Readonly<Record<string, string>>, env
         quorum: v[P.quorum],
         maxEventAgeSeconds: v[P.maxEventAgeSeconds],
         replicationLagThresholdSeconds: v[P.replicationLagThresholdSeconds],
+        secretArn: v[P.secretArn],
+        peerSecurityGroupId: v[P.peerSecurityGroupId],
+        peerClusterParameterGroup: v[P.peerClusterParameterGroup],
     };
 }
 

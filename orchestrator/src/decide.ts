@@ -16,6 +16,8 @@
  * 7. This cluster must be ready (readiness.ts), or the run refuses and changes nothing.
  * 8. A switchover synchronises both regions first, so it needs the peer (the current writer) serving.
  * 9. A failover (which may lose data) needs the quorum of signals over the detection window (signals.ts), or force.
+ * A break-glass (only ever a confirmed manual request) has rules of its own, see `decideBreakGlass`; an alarm or a
+ * schedule never yields one.
  */
 import { failoverCommand, type FailoverAction } from "../../lib/failover";
 import type { OrchestratorRequest } from "./events";
@@ -76,6 +78,10 @@ export interface DecisionContext {
 }
 
 export function decide(request: OrchestratorRequest, world: World, context: DecisionContext): Decision {
+    if (request.kind === "aftercare") {
+        // The handler sends the schedule to aftercare.ts; should one ever get here, it starts nothing.
+        return { kind: "ignore", reason: "the aftercare schedule never starts a failover" };
+    }
     if (request.kind === "alarm" && request.state !== "ALARM") {
         return { kind: "ignore", reason: `alarm ${request.alarmName} is ${request.state}; nothing to do` };
     }
@@ -90,6 +96,9 @@ export function decide(request: OrchestratorRequest, world: World, context: Deci
     }
     const action = actionOf(request);
     const force = request.kind === "manual" && request.force;
+    if (action === "break-glass") {
+        return decideBreakGlass(world, context);
+    }
     if (world.role === "not-member") {
         return {
             kind: "refuse",
@@ -150,4 +159,65 @@ export function decide(request: OrchestratorRequest, world: World, context: Deci
         };
     }
     return { kind: "proceed", action, promote: true, reason: `unplanned failover: ${describeEvidence(evidence)}` };
+}
+
+/**
+ * A break-glass (a human's confirmed request, never the function's choice), in order:
+ * 1. This cluster already detached (`not-member`): a break-glass whose detach took effect (the run crashed, failed,
+ *    or completed): resumed, never refused. The steps after the detach are idempotent: wait for the standalone writer,
+ *    the secret, the pointers, the fence of the old writer, verify.
+ * 2. This cluster is the writer of the global database (or hands it over): nothing to detach; the managed paths are
+ *    the tool (a failover run repoints).
+ * 3. A managed promotion of this cluster is under way: wait for it, never detach in the middle of it.
+ * 4. This cluster must be ready (available, an available instance, its key enabled; not the engine version, whose
+ *    mismatch is one reason AWS refuses the managed failover that a break-glass replaces).
+ * 5. The peer writer must not be serving, in one round of the signals: a peer that answers as serving would be a
+ *    second writer. Then a switchover (no data loss) is the tool.
+ * Pure.
+ */
+export function decideBreakGlass(world: World, context: DecisionContext): Decision {
+    const here = `the ${context.region} cluster`;
+    const action = "break-glass";
+    if (world.role === "not-member") {
+        return {
+            kind: "proceed",
+            action,
+            promote: false,
+            reason: `${here} is already detached from the global database: resuming the break-glass (wait for its writer, the secret, the pointers, the fence of the old writer)`,
+        };
+    }
+    if (world.role === "writer" || world.role === "demoting") {
+        return {
+            kind: "refuse",
+            reason: `${here} is ${world.role === "writer" ? "already the writer" : "the writer (a move to the other region is under way)"} of the global database: there is nothing to detach, and a break-glass would only split it. The managed paths are the tool${world.pointersAtSelf ? "" : `; to repoint at it run ${failoverCommand(context.stack, context.region)}`}. Nothing was changed`,
+        };
+    }
+    if (world.role === "promoting") {
+        return {
+            kind: "refuse",
+            reason: `a managed promotion of ${here} is under way: wait for it (npm run failover -- --stack ${context.stack} --follow --to ${context.region}); a detach in the middle of it is never made. Nothing was changed`,
+        };
+    }
+    if (world.readiness !== undefined && !world.readiness.ready) {
+        return {
+            kind: "refuse",
+            reason: `${here} is not ready for a break-glass, nothing was changed: ${world.readiness.problems.join("; ")}`,
+        };
+    }
+    if (world.readiness === undefined || world.evidence === undefined) {
+        return { kind: "refuse", reason: `${here}'s readiness and the signals were not read; nothing was changed` };
+    }
+    const evidence = world.evidence;
+    if (evidence.peerServing) {
+        return {
+            kind: "refuse",
+            reason: `the writer in ${evidence.peerRegion} answers and is serving (${evidence.peerStatus ?? "serving"}): a break-glass would make two writers. With the writer healthy, a switchover moves it with no data loss: ${failoverCommand(context.stack, context.region, "switchover")}. Nothing was changed`,
+        };
+    }
+    return {
+        kind: "proceed",
+        action,
+        promote: true,
+        reason: `break-glass: ${describeEvidence(evidence)}; detaching ${here} from the global database and promoting it on its own`,
+    };
 }

@@ -13,10 +13,16 @@
  *   @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html
  *   @see https://docs.aws.amazon.com/eventbridge/latest/ref/overiew-event-structure.html
  * - A manual request from on-call (`npm run failover`): `{ stack, action, targetRegion, confirm, dryRun, force }`.
- *   Unknown keys are refused, so that a misspelt `dryrun` can never turn a rehearsal into a real failover.
+ *   Unknown keys are refused, so that a misspelt `dryrun` can never turn a rehearsal into a real failover. A
+ *   `break-glass` is confirmed with `<stack>:<targetRegion>:detach` and never takes `force`: its own checks are the
+ *   point of asking for it.
+ * - The aftercare schedule (`aftercareRuleName`), as EventBridge delivers a scheduled event (`source: aws.events`,
+ *   `detail-type: Scheduled Event`, the rule's ARN in `resources`): it only ever runs the open aftercare work (the
+ *   fence of an old writer after a break-glass, ...), never a failover. Any other scheduled event is refused.
+ *   @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html
  */
 import { z } from "zod";
-import { confirmationOf, FAILOVER_ACTIONS, ROUTE53_METRICS_REGION, type FailoverAction } from "../../lib/failover";
+import { aftercareRuleName, confirmationOf, FAILOVER_ACTIONS, ROUTE53_METRICS_REGION, type FailoverAction } from "../../lib/failover";
 import type { RuntimeConfig } from "./config";
 
 export const ALARM_STATES = ["OK", "ALARM", "INSUFFICIENT_DATA"] as const;
@@ -37,6 +43,19 @@ export const alarmEventSchema = z.strictObject({
         alarmName: z.string().min(1),
         state: z.object({ value: z.enum(ALARM_STATES), reason: z.string().default("") }),
     }),
+});
+
+/** A scheduled event of EventBridge: only the envelope's own keys; its `detail` is empty. */
+export const scheduledEventSchema = z.strictObject({
+    version: z.string().optional(),
+    id: z.string().optional(),
+    source: z.literal("aws.events", { error: 'source must be "aws.events" or "aws.cloudwatch"' }),
+    "detail-type": z.literal("Scheduled Event", { error: 'detail-type of an aws.events event must be "Scheduled Event"' }),
+    account: z.string().regex(/^\d{12}$/, { error: "account must be a 12-digit AWS account id" }),
+    region: z.string().min(1),
+    time: z.iso.datetime({ offset: true, error: "time must be an ISO 8601 date-time" }),
+    resources: z.array(z.string()),
+    detail: z.strictObject({}, { error: "detail of a scheduled event must be empty" }).default({}),
 });
 
 export const manualRequestSchema = z
@@ -63,6 +82,10 @@ export const manualRequestSchema = z
     .refine((r) => !(r.force && r.action === "switchover"), {
         error: "force applies to a failover only: a switchover always needs the current writer healthy",
         path: ["force"],
+    })
+    .refine((r) => !(r.force && r.action === "break-glass"), {
+        error: "force is not accepted with break-glass: its checks (own cluster ready, the old writer not serving) are never skipped",
+        path: ["force"],
     });
 
 /** What the orchestrator was asked to do, whichever way it was asked. */
@@ -85,6 +108,14 @@ export type OrchestratorRequest =
           readonly dryRun: boolean;
           readonly force: boolean;
           readonly requestedBy?: string;
+      }
+    | {
+          /** The aftercare schedule: the open aftercare work, never a failover. */
+          readonly kind: "aftercare";
+          readonly region: string;
+          readonly account: string;
+          readonly resources: readonly string[];
+          readonly time: string;
       };
 
 /** The event was not one the orchestrator accepts; nothing was changed. */
@@ -93,7 +124,7 @@ export class InvalidEventError extends Error {
     constructor(readonly problems: readonly string[]) {
         super(
             `Rejected the event, nothing was changed: ${problems.join("; ")}. Expected a CloudWatch alarm state change of this stack from EventBridge or ` +
-                `{ "stack", "action": "switchover" | "failover", "targetRegion", "confirm": "<stack>:<action>:<targetRegion>", "dryRun", "force" }.`,
+                `{ "stack", "action": "switchover" | "failover" | "break-glass", "targetRegion", "confirm": "<stack>:<action>:<targetRegion>" (break-glass: "<stack>:<targetRegion>:detach"), "dryRun", "force" }, or the stack's aftercare schedule.`,
         );
     }
 }
@@ -104,6 +135,19 @@ export function parseEvent(event: unknown): OrchestratorRequest {
         throw new InvalidEventError([
             `the event must be a JSON object, got ${event === null ? "null" : Array.isArray(event) ? "an array" : typeof event}`,
         ]);
+    }
+    if ((event as { source?: unknown }).source === "aws.events") {
+        const parsed = scheduledEventSchema.safeParse(event);
+        if (!parsed.success) {
+            throw new InvalidEventError(describe(parsed.error));
+        }
+        return {
+            kind: "aftercare",
+            region: parsed.data.region,
+            account: parsed.data.account,
+            resources: parsed.data.resources,
+            time: parsed.data.time,
+        };
     }
     if ("source" in event || "detail-type" in event) {
         const parsed = alarmEventSchema.safeParse(event);
@@ -136,7 +180,9 @@ export function parseEvent(event: unknown): OrchestratorRequest {
  */
 export function admit(request: OrchestratorRequest, config: RuntimeConfig, now: number): OrchestratorRequest {
     const problems: string[] = [];
-    if (request.kind === "manual") {
+    if (request.kind === "aftercare") {
+        problems.push(...aftercareProblems(request, config, now));
+    } else if (request.kind === "manual") {
         if (request.stack !== config.stack) {
             problems.push(`stack is "${request.stack}", but this orchestrator serves stack "${config.stack}"`);
         }
@@ -177,6 +223,37 @@ export function admit(request: OrchestratorRequest, config: RuntimeConfig, now: 
         throw new InvalidEventError(problems);
     }
     return request;
+}
+
+/** What is wrong with a scheduled event for this stack's function: only its own region's aftercare rule. Pure. */
+export function aftercareProblems(
+    request: Extract<OrchestratorRequest, { kind: "aftercare" }>,
+    config: Pick<RuntimeConfig, "stack" | "accountId" | "self" | "maxEventAgeSeconds">,
+    now: number,
+): string[] {
+    const problems: string[] = [];
+    const rule = `arn:aws:events:${config.self.region}:${config.accountId}:rule/${aftercareRuleName(config.stack)}`;
+    if (request.account !== config.accountId) {
+        problems.push(`the scheduled event is from account ${request.account}, not ${config.accountId}`);
+    }
+    if (request.region !== config.self.region) {
+        problems.push(`the scheduled event is from ${request.region}; this function's aftercare schedule is in ${config.self.region}`);
+    }
+    // A partition other than aws (aws-cn, aws-us-gov) names the same rule with its own prefix.
+    const ours = (arn: string) => /^arn:aws[a-z-]*:/.test(arn) && arn.replace(/^arn:aws[a-z-]*:/, "arn:aws:") === rule;
+    if (request.resources.length !== 1 || !ours(request.resources[0]!)) {
+        problems.push(
+            `the scheduled event must name exactly this stack's aftercare rule ${rule} in resources, not ${request.resources.length === 0 ? "nothing" : request.resources.join(", ")}`,
+        );
+    }
+    const time = Date.parse(request.time);
+    const ageSeconds = Math.round((now - time) / 1000);
+    if (ageSeconds > config.maxEventAgeSeconds) {
+        problems.push(`the scheduled event is ${ageSeconds} s old; events older than ${config.maxEventAgeSeconds} s are refused`);
+    } else if (time - now > MAX_CLOCK_SKEW_MS) {
+        problems.push(`the scheduled event's time ${request.time} is in the future`);
+    }
+    return problems;
 }
 
 function describe(error: z.ZodError): string[] {

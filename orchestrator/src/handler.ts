@@ -14,6 +14,7 @@ import {
     ORCHESTRATOR_TIMEOUT_SECONDS,
     failoverParameterPath,
 } from "../../lib/failover";
+import { aftercareRun } from "./aftercare";
 import { createClients, endpointsFromEnvironment, type AwsClients } from "./clients";
 import { ConfigurationError, loadRuntimeConfig } from "./config";
 import { CALL_TIMEOUT_SECONDS } from "../../lib/failover";
@@ -85,6 +86,10 @@ export function createHandler(options: HandlerOptions = {}): Handler {
                 ? () => context.getRemainingTimeInMillis()
                 : () => ORCHESTRATOR_TIMEOUT_SECONDS * 1000 - (now() - startedAt);
         logger.info("orchestrator invoked", { request, requestId, stack: config.stack, mode: config.mode });
+        if (request.kind === "aftercare") {
+            // The schedule only ever runs the open aftercare work (aftercare.ts): never a failover.
+            return aftercareRun(config, { clients, now, logger }, remainingMs());
+        }
         return run(
             request,
             config,

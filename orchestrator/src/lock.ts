@@ -27,7 +27,8 @@ import type { Deadline } from "./deadline";
 import { errorCode } from "./errors";
 
 export type LockState = "running" | "completed" | "failed";
-export type PromotionPath = "managed";
+/** `managed`: a FailoverGlobalCluster or SwitchoverGlobalCluster; `detach`: a break-glass RemoveFromGlobalCluster. */
+export type PromotionPath = "managed" | "detach";
 /** The notifications a run sends at most once each. */
 export type Notification = "start" | "end";
 
@@ -98,7 +99,7 @@ export function fromItem(item: Record<string, AttributeValue>): LockRecord {
         targetRegion: s("targetRegion"),
         steps: list("steps"),
         notified: list("notified") as Notification[],
-        ...(item["path"]?.S === "managed" ? { path: "managed" as const } : {}),
+        ...(item["path"]?.S === "managed" || item["path"]?.S === "detach" ? { path: item["path"].S as PromotionPath } : {}),
         expiresAt: n("expiresAt"),
         updatedAt: n("updatedAt"),
         version: n("version"),
@@ -112,11 +113,13 @@ export function fromItem(item: Record<string, AttributeValue>): LockRecord {
  * - a crashed run (still `running`, lease expired, or our own request id): the same run, its steps, path and
  *   notifications;
  * - a failed run: a new run that resumes its steps (it sends its own messages).
+ * A break-glass never continues a managed run's record, nor a managed run a break-glass's: a different promotion.
  */
 export function inherit(
     previous: LockRecord | undefined,
     targetRegion: string,
     owner: string,
+    action?: FailoverAction,
 ): {
     readonly runId: string;
     readonly steps: readonly string[];
@@ -124,7 +127,12 @@ export function inherit(
     readonly path?: PromotionPath;
     readonly action?: FailoverAction;
 } {
-    if (previous === undefined || previous.state === "completed" || previous.targetRegion !== targetRegion) {
+    const otherPromotion =
+        action !== undefined &&
+        previous !== undefined &&
+        previous.action !== action &&
+        (action === "break-glass" || previous.action === "break-glass");
+    if (previous === undefined || previous.state === "completed" || previous.targetRegion !== targetRegion || otherPromotion) {
         return { runId: owner, steps: [], notified: [] };
     }
     const path = previous.path !== undefined ? { path: previous.path } : {};
@@ -187,7 +195,7 @@ export class FailoverLock {
         if (isHeld(previous, now) && previous!.owner !== this.owner) {
             throw new LockHeldError(previous!.owner, previous!.runId, previous!.expiresAt);
         }
-        const inherited = inherit(previous, targetRegion, this.owner);
+        const inherited = inherit(previous, targetRegion, this.owner, action);
         const record: LockRecord = {
             lockId: this.lockId,
             state: "running",

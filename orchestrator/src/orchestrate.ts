@@ -52,7 +52,20 @@ import { decide, evidenceFor, needs, type Decision, type DecisionContext, type W
 import type { OrchestratorRequest } from "./events";
 import { errorCode, errorMessage, isRefusal } from "./errors";
 import { FailoverLock, isOpen, LockHeldError, recordRefusal, type LockRecord, type Notification, type PromotionPath } from "./lock";
+import { aftercareKey, AftercareStore, fenceSaver } from "./aftercare";
+import { BREAK_GLASS_STEP_DEADLINE_SECONDS, removeFromGlobalCluster } from "./breakGlass";
+import {
+    describeObligation,
+    FENCE_ATTEMPT_SECONDS,
+    FENCE_ATTRIBUTE,
+    fenceCommands,
+    fenceOnce,
+    newObligation,
+    obligationFromAttribute,
+    type FenceAttempt,
+} from "./fence";
 import { checkReadiness, type Readiness } from "./readiness";
+import { repointSecret, secretHost } from "./secret";
 import { describeEvidence, gatherEvidence, type Evidence } from "./signals";
 import { Timeline, type StepName, type TimelineEntry } from "./timeline";
 
@@ -90,7 +103,8 @@ export interface RunContext {
     readonly remainingMs: () => number;
 }
 
-export type Outcome = "completed" | "already-active" | "not-needed" | "refused" | "locked" | "notified" | "ignored" | "dry-run" | "failed";
+export type Outcome =
+    "completed" | "already-active" | "not-needed" | "refused" | "locked" | "notified" | "ignored" | "dry-run" | "failed" | "aftercare";
 
 /** Failures a retry of the same event cannot change: AWS's refusal, a failed re-check, no promotion under way. */
 export function isFinal(error: unknown): boolean {
@@ -111,6 +125,8 @@ export interface RunResult {
     readonly peerActiveRegionProblem?: string;
     /** The signals that justified the decision, when they were read. */
     readonly evidence?: Evidence;
+    /** A break-glass: whether the old writer was fenced by the end of the run, or its fence is left to aftercare. */
+    readonly fence?: "fenced" | "pending";
     readonly timeline: readonly TimelineEntry[];
     readonly totalMs: number;
 }
@@ -220,7 +236,7 @@ class Run {
         if (needs(this.request, observed.world, this.config.mode) === "nothing") {
             return observed;
         }
-        const readiness = await checkReadiness(this.config, this.deps.clients, deadline, observed.global, observed.own);
+        const readiness = await checkReadiness(this.config, this.deps.clients, deadline, observed.global, observed.own, this.purpose());
         // A cluster that cannot take the writer refuses at once: no window is read for a failover that cannot run.
         const evidence = readiness.ready ? await this.gather(evidenceFor(this.request), deadline) : undefined;
         return { ...observed, world: { ...observed.world, readiness, ...(evidence !== undefined ? { evidence } : {}) } };
@@ -243,9 +259,7 @@ class Run {
         const { self } = this.config;
         const rds = clients.rds(self.region);
         const [global, own, record, activeRegion, lock] = await Promise.all([
-            deadline.call("DescribeGlobalClusters", (abortSignal) =>
-                describeGlobalCluster(rds, this.config.globalClusterId, { abortSignal }),
-            ),
+            this.readGlobal(deadline),
             deadline.call("DescribeDBClusters", (abortSignal) => describeCluster(rds, self, { abortSignal })),
             // Route 53's API is reached through the NAT gateway and served from us-east-1: when it cannot be read, the
             // record counts as not pointing at this cluster (a repoint is then attempted, and fails loudly).
@@ -362,6 +376,9 @@ class Run {
         const action = this.lock.current?.action ?? current.action;
         const promote = current.promote;
         const runId = this.lock.current?.runId;
+        if (action === "break-glass") {
+            return this.breakGlass(current.reason, promote, runId ?? this.context.requestId);
+        }
         let failedStep: StepName = "notify-start";
         try {
             await this.notify(
@@ -411,7 +428,20 @@ class Run {
             this.peerProblem === undefined
                 ? done
                 : `${done}\nThe ${config.peer.region} copy of ${config.activeRegionParameter} could not be set (${this.peerProblem}); once that region answers, set it: ${peerParameterCommand(config)}`;
-        await this.notify("notify", `[${config.stack}] ${done}`, summary, this.lastResort, "end");
+        return this.finish(action, "managed", `[${config.stack}] ${done}`, summary, runId);
+    }
+
+    /** The final message (once per run), the release of the lock, and the result of a completed run. */
+    private async finish(
+        action: FailoverAction,
+        path: PromotionPath,
+        subject: string,
+        summary: string,
+        runId: string | undefined,
+        extra: Partial<RunResult> = {},
+    ): Promise<RunResult> {
+        const { config } = this;
+        await this.notify("notify", subject, summary, this.lastResort, "end");
         // The release may use the reserve: a run that got this far must not keep the lock for its whole lease.
         const release = this.lastResort.child("step release", STEP_DEADLINE_SECONDS.release * 1000);
         await this.timeline.step("release", async () => {
@@ -421,10 +451,11 @@ class Run {
         await this.after("release");
         return this.result("completed", summary, {
             action,
-            path: "managed",
+            path,
             activeRegion: config.self.region,
             ...(this.peerProblem !== undefined ? { peerActiveRegionProblem: this.peerProblem } : {}),
             ...(runId !== undefined ? { runId } : {}),
+            ...extra,
         });
     }
 
@@ -662,6 +693,9 @@ class Run {
                 : `would take the lock ${config.lockTable}/${config.globalClusterId}${current !== undefined ? ` (last run: ${current.state})` : ""}`,
         );
         note("notify-start", `would publish to ${config.topicArns.length} topic(s)`);
+        if (decision.action === "break-glass") {
+            return this.breakGlassPlan(decision, observed);
+        }
         note(
             "act",
             !decision.promote
@@ -772,6 +806,301 @@ class Run {
         }
     }
 
+    // --- break-glass ------------------------------------------------------------------------------------------------
+
+    /**
+     * The steps of a break-glass under the lock: detach (unless already detached), wait for the standalone writer, the
+     * secret, repoint, fence the old writer (once, best effort: a pending fence is left to aftercare and paged), verify,
+     * notify, release. Each step is idempotent and recorded; a re-run resumes.
+     */
+    private async breakGlass(reason: string, detach: boolean, runId: string): Promise<RunResult> {
+        const { config, deps } = this;
+        const action = "break-glass";
+        const S = BREAK_GLASS_STEP_DEADLINE_SECONDS;
+        let failedStep: StepName = "notify-start";
+        let fence: FenceAttempt | undefined;
+        try {
+            await this.notify(
+                "notify-start",
+                `[${config.stack}] BREAK-GLASS to ${config.self.region} started`,
+                reason,
+                this.budget,
+                "start",
+            );
+
+            failedStep = "detach";
+            if (!detach) {
+                this.timeline.note("detach", "skipped", reason);
+                await this.after("detach");
+            } else {
+                await this.step("detach", S.detach, (deadline) => this.detach(deadline));
+            }
+
+            failedStep = "wait-for-writer";
+            let endpoint = "";
+            await this.step("wait-for-writer", S["wait-for-writer"], async (deadline) => {
+                const cluster = await this.waitForStandalone(deadline);
+                endpoint = cluster.endpoint;
+                await this.lock.completeStep("wait-for-writer", deadline);
+                return `${config.self.identifier} is a standalone writer (${cluster.status}) at ${cluster.endpoint}`;
+            });
+
+            failedStep = "secret";
+            await this.step("secret", S.secret, async (deadline) => {
+                const detail = await repointSecret(
+                    deps.clients.secrets(config.self.region),
+                    config.secretArn,
+                    config.self,
+                    endpoint,
+                    deadline,
+                );
+                await this.lock.completeStep("secret", deadline);
+                return detail;
+            });
+
+            failedStep = "repoint";
+            await this.step("repoint", S.repoint, async (deadline) => {
+                const detail = await this.repoint(action, deadline);
+                await this.lock.completeStep("repoint", deadline);
+                return detail;
+            });
+
+            failedStep = "fence";
+            await this.step("fence", S.fence, async (deadline) => {
+                fence = await this.fence(deadline, runId);
+                await this.lock.completeStep(fence.obligation.state === "pending" ? "fence-pending" : "fence", deadline);
+                return fence.detail;
+            });
+
+            failedStep = "verify";
+            await this.step("verify", S.verify, async (deadline) => {
+                await this.verifyBreakGlass(deadline);
+                await this.lock.completeStep("verify", deadline);
+                return `${config.self.identifier} in ${config.self.region} is a standalone writer; the secret, the record and ${config.activeRegionParameter} name it`;
+            });
+        } catch (error) {
+            return this.fail(action, failedStep, error);
+        }
+        const obligation = fence!.obligation;
+        const pending = obligation.state === "pending";
+        const done = `break-glass to ${config.self.region} completed (detach)${pending ? " - FENCE PENDING" : ""}`;
+        const lines = [
+            `${done}: ${config.self.identifier} left the global database ${config.globalClusterId} and is a standalone writer; the secret's host, ${config.recordName} and ${config.activeRegionParameter} name it.`,
+            pending
+                ? `FENCE PENDING: the old writer ${obligation.clusterIdentifier} in ${obligation.region} is not fenced yet and may still accept writes through anything that names it directly. ${fence!.detail}. State: ${describeObligation(obligation)}. The aftercare schedule tries again every 5 minutes and pages each failed attempt; to fence it by hand once ${obligation.region} answers:\n${fenceCommands(obligation).join("\n")}`
+                : `The old writer ${obligation.clusterIdentifier} in ${obligation.region} is fenced (${fence!.detail}); aftercare re-verifies it until it is retired.`,
+            `Next: rebuild the global database from ${config.self.identifier} (README: rebuild after a break-glass).`,
+        ];
+        if (this.peerProblem !== undefined) {
+            lines.push(
+                `The ${config.peer.region} copy of ${config.activeRegionParameter} could not be set (${this.peerProblem}); once that region answers, set it: ${peerParameterCommand(config)}`,
+            );
+        }
+        const summary = lines.join("\n");
+        return this.finish(action, "detach", `[${config.stack}] ${done}`, summary, runId, { fence: pending ? "pending" : "fenced" });
+    }
+
+    /** RemoveFromGlobalCluster of its own cluster, after the readiness and one round of the signals are read again. */
+    private async detach(deadline: Deadline): Promise<string> {
+        const { config, deps } = this;
+        const now = await this.observe(deadline);
+        if (now.world.role === "not-member") {
+            await this.lock.completeStep("detach", deadline, "detach");
+            return `the ${config.self.region} cluster is already detached: nothing to call`;
+        }
+        if (now.world.role !== "secondary") {
+            throw Object.assign(
+                new Error(
+                    `re-checked immediately before detaching, nothing was changed: the ${config.self.region} cluster is ${now.world.role}`,
+                ),
+                {
+                    name: "RecheckFailed",
+                },
+            );
+        }
+        const readiness = await checkReadiness(config, deps.clients, deadline, now.global, now.own, "break-glass");
+        const round = await this.gather("round", deadline);
+        const problem = recheckProblem("break-glass", false, readiness, round);
+        if (problem !== undefined) {
+            throw Object.assign(new Error(`re-checked immediately before detaching, nothing was changed: ${problem}`), {
+                name: "RecheckFailed",
+            });
+        }
+        // The path is recorded before the call, so that a crash right after it is resumed by reading back, not by a second call.
+        await this.lock.completeStep("detach-started", deadline, "detach");
+        try {
+            await deadline.call("RemoveFromGlobalCluster", (abortSignal) =>
+                removeFromGlobalCluster(deps.clients.rdsOnce(config.self.region), config.globalClusterId, config.self, { abortSignal }),
+            );
+        } catch (error) {
+            // Sent once: a lost answer is read back. Its own cluster no longer a member = the detach took effect.
+            const view = await this.readGlobal(deadline);
+            if (roleOf(view, config.self.arn) !== "not-member") {
+                throw Object.assign(new Error(`${errorMessage(error).replace(/\.$/, "")}. A re-run reads the global cluster again.`), {
+                    name: errorCode(error),
+                });
+            }
+            await this.lock.completeStep("detach", deadline, "detach");
+            return `RemoveFromGlobalCluster answered ${errorCode(error)}, but the ${config.self.region} cluster is no longer a member: the detach took effect`;
+        }
+        await this.lock.completeStep("detach", deadline, "detach");
+        return `RemoveFromGlobalCluster ${config.globalClusterId} -/-> ${config.self.arn}`;
+    }
+
+    /** Polls until its own cluster is out of the global database and available (a standalone writer). */
+    private async waitForStandalone(deadline: Deadline): Promise<ClusterView> {
+        const { config, deps } = this;
+        const rds = deps.clients.rds(config.self.region);
+        const interval = Math.min(deps.poll.intervalMs, WRITER_POLL_SECONDS * 1000);
+        let last = "not read";
+        for (;;) {
+            await this.lock.keepAlive(deadline);
+            try {
+                const [global, cluster] = await Promise.all([
+                    this.readGlobal(deadline),
+                    deadline.call("DescribeDBClusters", (abortSignal) => describeCluster(rds, config.self, { abortSignal })),
+                ]);
+                const role = roleOf(global, config.self.arn);
+                if (role === "not-member" && cluster?.status === "available" && cluster.endpoint !== "") {
+                    return cluster;
+                }
+                if (role === "writer" || role === "demoting" || role === "promoting") {
+                    throw Object.assign(
+                        new Error(`the ${config.self.region} cluster is ${role} of the global database: it was not detached`),
+                        {
+                            name: "NoPromotion",
+                        },
+                    );
+                }
+                // A member still (AWS is detaching it), or detached but not yet available: keep waiting.
+                last = `role ${role}, status ${cluster?.status ?? "missing"}`;
+            } catch (error) {
+                if (errorCode(error) === "NoPromotion" || errorCode(error) === "DeadlineExceeded") {
+                    throw error;
+                }
+                last = `${errorCode(error)}: ${errorMessage(error)}`;
+            }
+            if (!(await sleepWithin(deadline, interval, deps.sleep)) || deadline.remainingMs() <= 0) {
+                throw Object.assign(
+                    new Error(
+                        `the ${config.self.region} cluster did not become a standalone writer in time (${last}); a re-run keeps waiting`,
+                    ),
+                    {
+                        name: "WaitTimeout",
+                    },
+                );
+            }
+        }
+    }
+
+    /** Opens (or resumes) the fence obligation, then tries once to fence the old writer (fence.ts). */
+    private async fence(deadline: Deadline, runId: string): Promise<FenceAttempt> {
+        const { config, deps } = this;
+        const store = new AftercareStore(deps.clients.dynamodb(config.self.region), config.lockTable, aftercareKey(config.globalClusterId));
+        const stored = (await store.read(deadline))?.[FENCE_ATTRIBUTE];
+        let obligation = stored !== undefined ? obligationFromAttribute(stored) : undefined;
+        if (obligation !== undefined && obligation.state !== "closed" && obligation.clusterIdentifier !== config.peer.identifier) {
+            throw new Error(
+                `${store.key} holds an open fence of another cluster (${describeObligation(obligation)}); it is not overwritten`,
+            );
+        }
+        if (obligation === undefined || obligation.state === "closed") {
+            // Recorded before the first attempt: whatever happens next, aftercare owns the fence from here.
+            const opened = newObligation({
+                region: config.peer.region,
+                clusterIdentifier: config.peer.identifier,
+                securityGroupId: config.peerSecurityGroupId,
+                parameterGroup: config.peerClusterParameterGroup,
+                runId,
+                now: deps.now(),
+            });
+            obligation = await fenceSaver(store, deadline)({ ...opened, version: obligation?.version ?? 0 });
+        }
+        return fenceOnce(
+            deps.clients,
+            obligation,
+            deadline.child("the fence attempt", FENCE_ATTEMPT_SECONDS * 1000),
+            deps.now,
+            fenceSaver(store, deadline),
+        );
+    }
+
+    private async verifyBreakGlass(deadline: Deadline): Promise<void> {
+        const { config, deps } = this;
+        const { self } = config;
+        const now = await this.observe(deadline);
+        const host = await secretHost(deps.clients.secrets(self.region), config.secretArn, deadline);
+        const problems: string[] = [];
+        if (now.world.role !== "not-member") {
+            problems.push(`the ${self.region} cluster is ${now.world.role} of the global database, not detached`);
+        }
+        if (now.own.status !== "available") {
+            problems.push(`the ${self.region} cluster is ${now.own.status}`);
+        }
+        if (now.record !== normalise(now.own.endpoint)) {
+            problems.push(`${config.recordName} points at ${now.record ?? "nothing"}, not ${now.own.endpoint}`);
+        }
+        if (now.activeRegion !== self.region) {
+            problems.push(`${config.activeRegionParameter} is ${now.activeRegion ?? "unset"}, not ${self.region}`);
+        }
+        if (normalise(host) !== normalise(now.own.endpoint)) {
+            problems.push(`the secret's host is ${host ?? "unset"}, not ${now.own.endpoint}`);
+        }
+        if (problems.length > 0) {
+            throw new Error(`verification failed: ${problems.join("; ")}`);
+        }
+    }
+
+    private breakGlassPlan(decision: Extract<Decision, { kind: "proceed" }>, observed: Observed): RunResult {
+        const { config } = this;
+        const note = (name: StepName, detail: string) => this.timeline.note(name, "planned", detail);
+        note(
+            "detach",
+            decision.promote
+                ? `would re-check (readiness, one round of the signals), then call RemoveFromGlobalCluster ${config.globalClusterId} -/-> ${config.self.arn}`
+                : decision.reason,
+        );
+        note("wait-for-writer", `would wait until ${config.self.identifier} is a standalone, available writer`);
+        note(
+            "secret",
+            `would stop the replication of ${config.secretArn} to ${config.self.region} if it is a replica, then set its host to ${observed.own.endpoint}`,
+        );
+        note(
+            "repoint",
+            `would set ${config.recordName} CNAME ${observed.own.endpoint} (now ${observed.record ?? "unset"}) and ${config.activeRegionParameter} = ${config.self.region} (now ${observed.activeRegion ?? "unset"}), then its ${config.peer.region} copy (best effort)`,
+        );
+        note(
+            "fence",
+            `would open the fence obligation of ${config.peer.identifier} in ${config.peer.region} and try once: revoke the ingress of ${config.peerSecurityGroupId}, set ${config.peerClusterParameterGroup} ${"default_transaction_read_only"} = 1, reboot its instances`,
+        );
+        note("verify", "would read back the detached writer, the secret, the record and the parameter");
+        note("notify", `would publish the result to ${config.topicArns.length} topic(s)`);
+        note("release", "would release the lock");
+        return this.result("dry-run", `dry run: ${decision.reason}; nothing was changed`, {
+            action: "break-glass",
+            activeRegion: observed.activeRegion ?? "",
+        });
+    }
+
+    /** The global cluster; for a break-glass, a global cluster that no longer exists has no members (ours is detached). */
+    private async readGlobal(deadline: Deadline): Promise<GlobalClusterView> {
+        const rds = this.deps.clients.rds(this.config.self.region);
+        try {
+            return await deadline.call("DescribeGlobalClusters", (abortSignal) =>
+                describeGlobalCluster(rds, this.config.globalClusterId, { abortSignal }),
+            );
+        } catch (error) {
+            if (this.action() === "break-glass" && errorCode(error) === "GlobalClusterNotFoundFault") {
+                return { status: "deleted", members: [] };
+            }
+            throw error;
+        }
+    }
+
+    private purpose(): "managed" | "break-glass" {
+        return this.action() === "break-glass" ? "break-glass" : "managed";
+    }
+
     private action(): FailoverAction {
         return this.request.kind === "manual" ? this.request.action : "failover";
     }
@@ -806,6 +1135,9 @@ class Run {
 export function recheckProblem(action: FailoverAction, forced: boolean, readiness: Readiness, round: Evidence): string | undefined {
     if (!readiness.ready) {
         return `the ${readiness.facts.region} cluster is no longer ready: ${readiness.problems.join("; ")}`;
+    }
+    if (action === "break-glass" && round.peerServing) {
+        return `the writer in ${round.peerRegion} answers and is serving (${round.peerStatus ?? "serving"}): a break-glass would make two writers`;
     }
     if (action === "switchover" && !round.peerServing) {
         return `a switchover needs the writer in ${round.peerRegion} serving, but it is ${round.peerStatus ?? "not answering"}`;

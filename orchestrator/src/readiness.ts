@@ -10,6 +10,9 @@
  *   patch (aurora-global-database-disaster-recovery.html);
  * - at least one `available` DB instance: a headless secondary cannot take writes;
  * - its KMS key `Enabled`: a cluster whose key is disabled cannot open its storage.
+ *
+ * A break-glass checks the same but membership and the engine version: it detaches the cluster (membership is what
+ * it ends), and a version mismatch is one of the reasons AWS refuses the managed failover it replaces.
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html
  */
 import { describeInstances, keyState, roleOf, type ClusterView, type GlobalClusterView } from "./aws";
@@ -36,17 +39,23 @@ export interface Readiness {
     readonly facts: ReadinessFacts;
 }
 
+/** Which promotion the readiness is for: a managed failover or switchover, or a break-glass detach. */
+export type ReadinessPurpose = "managed" | "break-glass";
+
 /** The reasons this region's cluster cannot take the writer; empty when it can. Pure. */
-export function readinessProblems(facts: ReadinessFacts): string[] {
+export function readinessProblems(facts: ReadinessFacts, purpose: ReadinessPurpose = "managed"): string[] {
     const problems: string[] = [];
     const it = `the ${facts.region} cluster`;
-    if (!facts.member) {
+    const managed = purpose === "managed";
+    if (managed && !facts.member) {
         problems.push(`${it} is not a member of this global cluster (detached or never joined)`);
     }
     if (facts.status !== "available") {
         problems.push(`${it} is ${facts.status}, not available`);
     }
-    if (facts.globalEngineVersion === undefined || facts.engineVersion === undefined) {
+    if (!managed) {
+        // no engine-version check for a break-glass (see the module comment)
+    } else if (facts.globalEngineVersion === undefined || facts.engineVersion === undefined) {
         problems.push("the engine versions could not be read");
     } else if (facts.engineVersion !== facts.globalEngineVersion) {
         problems.push(
@@ -72,6 +81,7 @@ export async function checkReadiness(
     deadline: Deadline,
     global: GlobalClusterView,
     own: ClusterView,
+    purpose: ReadinessPurpose = "managed",
 ): Promise<Readiness> {
     const { self } = config;
     const rds = clients.rds(self.region);
@@ -92,6 +102,6 @@ export async function checkReadiness(
         instances,
         keyState: key,
     };
-    const problems = readinessProblems(facts);
+    const problems = readinessProblems(facts, purpose);
     return { ready: problems.length === 0, problems, facts };
 }

@@ -1,7 +1,54 @@
 /** The recorded timeline of a run: every step with its start, duration, outcome and what it did. */
 
-export const STEP_NAMES = ["assess", "lock", "notify-start", "act", "wait-for-writer", "repoint", "verify", "notify", "release"] as const;
+/**
+ * The steps of a run, in order. A managed run acts (`act`); a break-glass detaches (`detach`), then after the writer
+ * re-points the master secret (`secret`) and, after the pointers, fences the old writer (`fence`). `aftercare` is the
+ * scheduled run's one step.
+ */
+export const STEP_NAMES = [
+    "assess",
+    "lock",
+    "notify-start",
+    "act",
+    "detach",
+    "wait-for-writer",
+    "secret",
+    "repoint",
+    "fence",
+    "verify",
+    "notify",
+    "release",
+    "aftercare",
+] as const;
 export type StepName = (typeof STEP_NAMES)[number];
+
+/** The steps of a managed switchover or failover. */
+export const MANAGED_STEPS = [
+    "assess",
+    "lock",
+    "notify-start",
+    "act",
+    "wait-for-writer",
+    "repoint",
+    "verify",
+    "notify",
+    "release",
+] as const;
+
+/** The steps of a break-glass. */
+export const BREAK_GLASS_STEPS = [
+    "assess",
+    "lock",
+    "notify-start",
+    "detach",
+    "wait-for-writer",
+    "secret",
+    "repoint",
+    "fence",
+    "verify",
+    "notify",
+    "release",
+] as const;
 
 export type StepOutcome = "done" | "skipped" | "planned" | "failed";
 

@@ -1,6 +1,7 @@
 """
 moto server with the two Aurora global database actions moto 5.2.5 lacks: FailoverGlobalCluster and
-SwitchoverGlobalCluster, a fix of RemoveFromGlobalCluster, and atomic DynamoDB item writes (see below). Used by the integration tests and by the drill (npm run drill) to exercise the managed
+SwitchoverGlobalCluster, a fix of RemoveFromGlobalCluster, Secrets Manager's StopReplicationToReplica (the break-glass
+promotion of the secret's replica, see stop_replication_to_replica), and atomic DynamoDB item writes (see below). Used by the integration tests and by the drill (npm run drill) to exercise the managed
 failover path end to end. Usage: server.py [moto_server arguments], e.g. server.py -H 127.0.0.1 -p 5123.
 
 What it implements, after the AWS API reference:
@@ -21,7 +22,9 @@ What it implements, after the AWS API reference:
   https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html).
 """
 
+import copy
 import functools
+import json
 import sys
 import threading
 
@@ -30,6 +33,9 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.rds.exceptions import DBClusterNotFoundError, RDSClientError
 from moto.rds.models import GlobalCluster, RDSBackend
 from moto.rds.responses import RDSResponse
+from moto.secretsmanager.exceptions import InvalidRequestException, SecretNotFoundException
+from moto.secretsmanager.models import FakeSecret, ReplicaSecret
+from moto.secretsmanager.responses import SecretsManagerResponse
 from moto.server import main
 
 PENDING_DESCRIBES = 2
@@ -118,6 +124,46 @@ def remove_from_global_cluster(self: RDSResponse) -> ActionResult:
     return ActionResult({"GlobalCluster": global_cluster})
 
 
+def stop_replication_to_replica(self: SecretsManagerResponse) -> str:
+    """moto 5.2.5 has no StopReplicationToReplica.
+
+    https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_StopReplicationToReplica.html: called in the
+    replica's region, it removes the link between the replica and its primary and promotes the replica to a standalone
+    primary secret there; the answer's ARN "is the same as the original primary secret except the Region is changed".
+    https://docs.aws.amazon.com/secretsmanager/latest/userguide/standalone-secret.html: "Changes to the primary secret
+    won't replicate to the standalone secret" (so the versions are copied, no longer shared with the primary), and the
+    primary no longer lists the region among its replicas. A secret that is not a replica is refused
+    (InvalidRequestException).
+    """
+    secret_id = self._get_param("SecretId")
+    backend = self.backend
+    if secret_id not in backend.secrets:
+        raise SecretNotFoundException()
+    replica = backend.secrets[secret_id]
+    if not isinstance(replica, ReplicaSecret):
+        raise InvalidRequestException(f"Secret {secret_id} is not a replica secret: it is already a primary secret in {backend.region_name}.")
+    source = replica.source
+    standalone = FakeSecret(
+        account_id=source.account_id,
+        region_name=backend.region_name,
+        secret_id=source.name,
+        secret_version={},
+        version_id="",
+        description=source.description,
+        tags=copy.deepcopy(source.tags),
+        kms_key_id=replica.config.get("KmsKeyId"),
+        created_date=source.created_date,
+        last_changed_date=source.last_changed_date,
+    )
+    standalone.arn = replica.arn
+    standalone.versions = copy.deepcopy(source.versions)
+    standalone.set_default_version_id(source.default_version_id)
+    dict.pop(backend.secrets, replica.arn, None)
+    dict.__setitem__(backend.secrets, standalone.name, standalone)
+    source.replicas = [r for r in source.replicas if r is not replica]
+    return json.dumps({"ARN": standalone.arn})
+
+
 _describe = RDSBackend.describe_global_clusters
 
 
@@ -158,6 +204,7 @@ RDSResponse.failover_global_cluster = failover_global_cluster
 RDSResponse.switchover_global_cluster = switchover_global_cluster
 RDSResponse.remove_from_global_cluster = remove_from_global_cluster
 RDSBackend.describe_global_clusters = describe_global_clusters
+SecretsManagerResponse.stop_replication_to_replica = stop_replication_to_replica
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
