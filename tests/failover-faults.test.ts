@@ -30,7 +30,7 @@ import { createClients } from "../orchestrator/src/clients";
 import { createHandler } from "../orchestrator/src/handler";
 import type { RunResult } from "../orchestrator/src/orchestrate";
 import { aftercareEvent, promotions as acceptedPromotions, replicationLagAlarmEvent } from "../tools/drill";
-import { SecretsClient } from "../orchestrator/src/signedRequest";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { readStackFile, stackFilePath } from "./harness/program";
 import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
 
@@ -511,15 +511,12 @@ describe("FailoverOrchestrator under injected faults", function () {
                 expect(proxy.count({ action: "RemoveFromGlobalCluster" })).to.equal(1);
                 expect(acceptedPromotions(proxy)).to.equal(0);
                 expect(await pointers()).to.equal("dr");
-                const secret = await new SecretsClient({
+                const secret = await new SecretsManagerClient({
                     endpoint: moto.url,
                     region: config.drRegion,
-                    service: "secretsmanager",
-                    credentials: () => ({ ...MOTO_CREDENTIALS }),
-                    timeoutMs: 5_000,
-                    maxAttempts: 1,
-                }).call<{ SecretString: string }>("GetSecretValue", { SecretId: topology.cells.dr.secretArn });
-                expect(JSON.parse(secret.SecretString)).to.include({ host: topology.drEndpoint });
+                    credentials: MOTO_CREDENTIALS,
+                }).send(new GetSecretValueCommand({ SecretId: topology.cells.dr.secretArn }));
+                expect(JSON.parse(secret.SecretString ?? "{}")).to.include({ host: topology.drEndpoint });
                 // The old primary's region answers again: the next tick of the schedule fences it.
                 proxy.setRules([]);
                 later.advance(5 * 60_000);

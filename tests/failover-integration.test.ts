@@ -29,7 +29,8 @@ import { DeleteDBClusterCommand, DeleteDBInstanceCommand, DescribeDBClusterParam
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { aftercareKey } from "../orchestrator/src/aftercare";
 import { obligationFromAttribute, type FenceObligation } from "../orchestrator/src/fence";
-import { Ec2Client, SecretsClient } from "../orchestrator/src/signedRequest";
+import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { ingressOf } from "../orchestrator/src/fence";
 import { readStackFile, stackFilePath } from "./harness/program";
 import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
@@ -462,15 +463,9 @@ describe("FailoverOrchestrator against moto", function () {
             targetRegion: config.drRegion,
             confirm: confirmationOf(config.stack, "break-glass", config.drRegion),
         };
-        const signed = (region: string) => ({
-            endpoint: moto.url,
-            region,
-            credentials: () => ({ ...MOTO_CREDENTIALS }),
-            timeoutMs: 5_000,
-            maxAttempts: 1,
-        });
-        const secrets = (region: string) => new SecretsClient({ ...signed(region), service: "secretsmanager" });
-        const ec2 = (region: string) => new Ec2Client({ ...signed(region), service: "ec2" });
+        const direct = (region: string) => ({ endpoint: moto.url, region, credentials: MOTO_CREDENTIALS, maxAttempts: 1 });
+        const secrets = (region: string) => new SecretsManagerClient(direct(region));
+        const ec2 = (region: string) => new EC2Client(direct(region));
 
         function aftercareEvent(topology: Topology) {
             const account = topology.primaryClusterArn.split(":")[4];
@@ -491,9 +486,9 @@ describe("FailoverOrchestrator against moto", function () {
         async function breakGlassState(topology: Topology) {
             const dr = topology.cells.dr;
             const primary = topology.cells.primary;
-            const described = await secrets(dr.region).call<{ PrimaryRegion?: string }>("DescribeSecret", { SecretId: dr.secretArn });
+            const described = await secrets(dr.region).send(new DescribeSecretCommand({ SecretId: dr.secretArn }));
             const value = JSON.parse(
-                (await secrets(dr.region).call<{ SecretString: string }>("GetSecretValue", { SecretId: dr.secretArn })).SecretString,
+                (await secrets(dr.region).send(new GetSecretValueCommand({ SecretId: dr.secretArn }))).SecretString ?? "{}",
             ) as Record<string, unknown>;
             const item = await new DynamoDBClient({ region: dr.region, endpoint: moto.url, credentials: MOTO_CREDENTIALS }).send(
                 new GetItemCommand({ TableName: topology.lockTable, Key: { lockId: { S: aftercareKey(topology.globalClusterId) } } }),
@@ -506,8 +501,10 @@ describe("FailoverOrchestrator against moto", function () {
                 secretIsReplica: described.PrimaryRegion !== undefined,
                 secret: value,
                 obligation: item.Item?.["fence"] !== undefined ? obligationFromAttribute(item.Item["fence"]) : undefined,
-                peerIngress: ingressOf(await ec2(primary.region).call("DescribeSecurityGroups", { "GroupId.1": primary.securityGroupId }))
-                    .length,
+                peerIngress: ingressOf(
+                    (await ec2(primary.region).send(new DescribeSecurityGroupsCommand({ GroupIds: [primary.securityGroupId] })))
+                        .SecurityGroups?.[0]?.IpPermissions,
+                ).length,
                 peerParameter: parameters?.find((p) => p.ParameterName === FENCE_PARAMETER.name)?.ParameterValue,
             };
         }
@@ -597,13 +594,12 @@ describe("FailoverOrchestrator against moto", function () {
             expect(commands.filter((c) => c === "RebootDBInstanceCommand")).to.have.length(1);
 
             // A deploy puts the ingress back: revoked again, rebooted again, paged.
-            await ec2(config.primaryRegion).call("AuthorizeSecurityGroupIngress", {
-                GroupId: topology.cells.primary.securityGroupId,
-                "IpPermissions.1.IpProtocol": "tcp",
-                "IpPermissions.1.FromPort": "5432",
-                "IpPermissions.1.ToPort": "5432",
-                "IpPermissions.1.IpRanges.1.CidrIp": "10.30.0.0/16",
-            });
+            await ec2(config.primaryRegion).send(
+                new AuthorizeSecurityGroupIngressCommand({
+                    GroupId: topology.cells.primary.securityGroupId,
+                    IpPermissions: [{ IpProtocol: "tcp", FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: "10.30.0.0/16" }] }],
+                }),
+            );
             clock.advance(5 * 60_000);
             const redone = await invoke(topology, clientsFor(true, commands), aftercareEvent(topology));
             expect(redone.message).to.match(/FENCE UNDONE and redone/);

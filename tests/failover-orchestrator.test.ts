@@ -58,15 +58,7 @@ import { readinessProblems, type Readiness, type ReadinessFacts } from "../orche
 import { combine, evaluate, type Evidence, type Round } from "../orchestrator/src/signals";
 import { admit } from "../orchestrator/src/events";
 import { BREAK_GLASS_STEP_DEADLINE_SECONDS } from "../orchestrator/src/breakGlass";
-import {
-    ingressOf,
-    isFenced,
-    newObligation,
-    obligationFromAttribute,
-    obligationToAttribute,
-    revokeParameters,
-} from "../orchestrator/src/fence";
-import { parseXml } from "../orchestrator/src/signedRequest";
+import { ingressOf, isFenced, newObligation, obligationFromAttribute, obligationToAttribute } from "../orchestrator/src/fence";
 import { parseSecretValue, repointedValue, secretWriteToken } from "../orchestrator/src/secret";
 import { aftercareRuleName, confirmationOf as confirm, failoverCommand, FENCE_PARAMETER } from "../lib/failover";
 
@@ -1889,28 +1881,32 @@ describe("break-glass rules", () => {
     });
 
     describe("the fence", () => {
-        const answer = parseXml(`<?xml version="1.0"?><DescribeSecurityGroupsResponse><securityGroupInfo><item><groupId>sg-1</groupId>
-            <ipPermissions>
-              <item><ipProtocol>tcp</ipProtocol><fromPort>5432</fromPort><toPort>5432</toPort><groups><item><groupId>sg-app</groupId><userId>123456789012</userId></item></groups>
-                <ipRanges><item><cidrIp>10.0.0.0/16</cidrIp><description>app &amp; jobs</description></item></ipRanges><ipv6Ranges/><prefixListIds><item><prefixListId>pl-1</prefixListId></item></prefixListIds></item>
-              <item><ipProtocol>-1</ipProtocol><groups/><ipRanges/><ipv6Ranges><item><cidrIpv6>::/0</cidrIpv6></item></ipv6Ranges><prefixListIds/></item>
-            </ipPermissions><ipPermissionsEgress><item><ipProtocol>-1</ipProtocol><ipRanges><item><cidrIp>0.0.0.0/0</cidrIp></item></ipRanges></item></ipPermissionsEgress>
-            </item></securityGroupInfo></DescribeSecurityGroupsResponse>`);
-        it("reads every ingress permission (never the egress) and revokes exactly those", () => {
-            const ingress = ingressOf(answer.children[0]!);
-            expect(ingress).to.have.length(2);
-            expect(revokeParameters("sg-1", ingress)).to.deep.equal({
-                GroupId: "sg-1",
-                "IpPermissions.1.IpProtocol": "tcp",
-                "IpPermissions.1.FromPort": "5432",
-                "IpPermissions.1.ToPort": "5432",
-                "IpPermissions.1.IpRanges.1.CidrIp": "10.0.0.0/16",
-                "IpPermissions.1.PrefixListIds.1.PrefixListId": "pl-1",
-                "IpPermissions.1.Groups.1.GroupId": "sg-app",
-                "IpPermissions.1.Groups.1.UserId": "123456789012",
-                "IpPermissions.2.IpProtocol": "-1",
-                "IpPermissions.2.Ipv6Ranges.1.CidrIpv6": "::/0",
-            });
+        // As DescribeSecurityGroups returns them: descriptions, group names and VPC fields are not what a revoke matches on.
+        const described = [
+            {
+                IpProtocol: "tcp",
+                FromPort: 5432,
+                ToPort: 5432,
+                UserIdGroupPairs: [{ GroupId: "sg-app", UserId: "123456789012", GroupName: "app", VpcId: "vpc-1", Description: "app" }],
+                IpRanges: [{ CidrIp: "10.0.0.0/16", Description: "app & jobs" }],
+                Ipv6Ranges: [],
+                PrefixListIds: [{ PrefixListId: "pl-1", Description: "s3" }],
+            },
+            { IpProtocol: "-1", UserIdGroupPairs: [], IpRanges: [], Ipv6Ranges: [{ CidrIpv6: "::/0" }], PrefixListIds: [] },
+        ];
+        it("revokes exactly the ingress permissions read, reduced to what identifies them", () => {
+            expect(ingressOf(described)).to.deep.equal([
+                {
+                    IpProtocol: "tcp",
+                    FromPort: 5432,
+                    ToPort: 5432,
+                    IpRanges: [{ CidrIp: "10.0.0.0/16" }],
+                    PrefixListIds: [{ PrefixListId: "pl-1" }],
+                    UserIdGroupPairs: [{ GroupId: "sg-app", UserId: "123456789012" }],
+                },
+                { IpProtocol: "-1", Ipv6Ranges: [{ CidrIpv6: "::/0" }] },
+            ]);
+            expect(ingressOf(undefined)).to.deep.equal([]);
         });
         it("is fenced only with no ingress, the parameter at 1, and every instance rebooted after the last change", () => {
             const facts = { clusterExists: true, ingressRules: 0, parameterValue: FENCE_PARAMETER.value };

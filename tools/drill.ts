@@ -35,6 +35,8 @@
  * Exit status: 0 every scenario reached its expected verdict (and primary-down fits the recovery-time budget);
  * 1 a verdict failed; 2 usage or stack config error; 3 the drill could not run.
  */
+import { DescribeSecurityGroupsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { parseArgs } from "util";
 import { formatIssue, parseStackConfig, type StackConfig } from "../config";
 import { formatSeconds } from "../lib/duration";
@@ -63,7 +65,6 @@ import { createHandler } from "../orchestrator/src/handler";
 import { DescribeDBClusterParametersCommand, RDSClient } from "@aws-sdk/client-rds";
 import { aftercareRuleName, FENCE_PARAMETER } from "../lib/failover";
 import { ingressOf } from "../orchestrator/src/fence";
-import { Ec2Client, SecretsClient } from "../orchestrator/src/signedRequest";
 import type { RunResult } from "../orchestrator/src/orchestrate";
 import { readStackFile, stackFilePath } from "../tests/harness/program";
 
@@ -591,12 +592,11 @@ async function breakGlass(bench: Bench): Promise<Awaited<ReturnType<ScenarioDefi
         problems.push("the old primary's instances were never rebooted after the fence");
     }
     const old = topology.cells.primary;
-    const direct = { endpoint: moto.url, credentials: () => ({ ...MOTO_CREDENTIALS }), timeoutMs: 5_000, maxAttempts: 1 };
-    const ingress = ingressOf(
-        await new Ec2Client({ ...direct, region: old.region, service: "ec2" }).call("DescribeSecurityGroups", {
-            "GroupId.1": old.securityGroupId,
-        }),
+    const direct = { endpoint: moto.url, credentials: { ...MOTO_CREDENTIALS }, maxAttempts: 1 };
+    const described = await new EC2Client({ ...direct, region: old.region }).send(
+        new DescribeSecurityGroupsCommand({ GroupIds: [old.securityGroupId] }),
     );
+    const ingress = ingressOf(described.SecurityGroups?.[0]?.IpPermissions);
     if (ingress.length > 0) {
         problems.push(`the old primary's security group still has ${ingress.length} ingress permission(s)`);
     }
@@ -608,13 +608,10 @@ async function breakGlass(bench: Bench): Promise<Awaited<ReturnType<ScenarioDefi
         problems.push(`${FENCE_PARAMETER.name} is ${fenceValue ?? "unset"} on the old primary's parameter group`);
     }
     const dr = topology.cells.dr;
-    const secret = await new SecretsClient({ ...direct, region: dr.region, service: "secretsmanager" }).call<{ SecretString: string }>(
-        "GetSecretValue",
-        {
-            SecretId: dr.secretArn,
-        },
+    const secret = await new SecretsManagerClient({ ...direct, region: dr.region }).send(
+        new GetSecretValueCommand({ SecretId: dr.secretArn }),
     );
-    const host = (JSON.parse(secret.SecretString) as { host?: string }).host;
+    const host = (JSON.parse(secret.SecretString ?? "{}") as { host?: string }).host;
     if (host !== topology.drEndpoint) {
         problems.push(`the DR secret's host is ${host}, not the promoted cluster ${topology.drEndpoint}`);
     }

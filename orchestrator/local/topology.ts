@@ -7,6 +7,7 @@
  */
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { AuthorizeSecurityGroupIngressCommand, CreateSecurityGroupCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import {
     CreateDBClusterCommand,
@@ -19,6 +20,7 @@ import {
     SwitchoverGlobalClusterCommand,
 } from "@aws-sdk/client-rds";
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
+import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { StackConfig } from "../../config";
@@ -40,7 +42,6 @@ import {
 import { physicalName } from "../../lib/naming";
 import { normalise, readParameter, readRecord } from "../src/aws";
 import { createClients } from "../src/clients";
-import { Ec2Client, SecretsClient, textOf } from "../src/signedRequest";
 
 export const MOTO_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" } as const;
 
@@ -128,7 +129,6 @@ const MOTO_ACCOUNT = "123456789012";
 
 export async function createTopology(endpoint: string, config: StackConfig, options: TopologyOptions = {}): Promise<Topology> {
     const common = { endpoint, credentials: { ...MOTO_CREDENTIALS } };
-    const signedCommon = { endpoint, credentials: () => ({ ...MOTO_CREDENTIALS }), timeoutMs: 10_000, maxAttempts: 1 };
     const region: Record<Side, string> = { primary: config.primaryRegion, dr: config.drRegion };
     const rdsClients = {
         primary: new RDSClient({ ...common, region: region.primary }),
@@ -166,43 +166,50 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
                         Description: `${side} cluster parameters`,
                     }),
                 );
-                const ec2 = new Ec2Client({ ...signedCommon, region: region[side], service: "ec2" });
-                const created = await ec2.call("CreateSecurityGroup", {
-                    GroupName: physicalName(config.stack, ["db", side]),
-                    GroupDescription: `database ${side}`,
-                });
-                const groupId = textOf(created, "groupId")!;
-                await ec2.call("AuthorizeSecurityGroupIngress", {
-                    GroupId: groupId,
-                    "IpPermissions.1.IpProtocol": "tcp",
-                    "IpPermissions.1.FromPort": String(POSTGRES_PORT),
-                    "IpPermissions.1.ToPort": String(POSTGRES_PORT),
-                    "IpPermissions.1.IpRanges.1.CidrIp": "10.20.0.0/16",
-                    "IpPermissions.1.IpRanges.1.Description": "application subnets",
-                });
+                const ec2 = new EC2Client({ ...common, region: region[side] });
+                const created = await ec2.send(
+                    new CreateSecurityGroupCommand({
+                        GroupName: physicalName(config.stack, ["db", side]),
+                        Description: `database ${side}`,
+                    }),
+                );
+                const groupId = created.GroupId!;
+                await ec2.send(
+                    new AuthorizeSecurityGroupIngressCommand({
+                        GroupId: groupId,
+                        IpPermissions: [
+                            {
+                                IpProtocol: "tcp",
+                                FromPort: POSTGRES_PORT,
+                                ToPort: POSTGRES_PORT,
+                                IpRanges: [{ CidrIp: "10.20.0.0/16", Description: "application subnets" }],
+                            },
+                        ],
+                    }),
+                );
                 return groupId;
             }),
         );
-        const secret = await new SecretsClient({ ...signedCommon, region: region.primary, service: "secretsmanager" }).call<{
-            ARN: string;
-        }>("CreateSecret", {
-            Name: physicalName(config.stack, ["aurora", "master"]),
-            SecretString: JSON.stringify({
-                engine: "postgres",
-                host: globalWriterEndpoint,
-                port: POSTGRES_PORT,
-                username: "hdradmin",
-                password: "not-a-real-password-1",
-                dbname: "healthcare",
-                dbClusterIdentifier: ids.primary,
-                ssl: true,
+        const secret = await new SecretsManagerClient({ ...common, region: region.primary }).send(
+            new CreateSecretCommand({
+                Name: physicalName(config.stack, ["aurora", "master"]),
+                SecretString: JSON.stringify({
+                    engine: "postgres",
+                    host: globalWriterEndpoint,
+                    port: POSTGRES_PORT,
+                    username: "hdradmin",
+                    password: "not-a-real-password-1",
+                    dbname: "healthcare",
+                    dbClusterIdentifier: ids.primary,
+                    ssl: true,
+                }),
+                AddReplicaRegions: [{ Region: region.dr }],
             }),
-            AddReplicaRegions: [{ Region: region.dr }],
-        });
+        );
         return {
             securityGroupId: { primary: securityGroups[0]!, dr: securityGroups[1]! },
             // A replica's ARN is the primary's with the region changed (StopReplicationToReplica's reference).
-            secretArn: { primary: secret.ARN, dr: secret.ARN.replace(`:${region.primary}:`, `:${region.dr}:`) },
+            secretArn: { primary: secret.ARN!, dr: secret.ARN!.replace(`:${region.primary}:`, `:${region.dr}:`) },
         };
     })();
 

@@ -4,12 +4,13 @@
  */
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SSMClient } from "@aws-sdk/client-ssm";
-import { Ec2Client, SecretsClient } from "./signedRequest";
 
 export interface AwsClients {
     rds(region: string): RDSClient;
@@ -35,12 +36,12 @@ export interface AwsClients {
     dynamodb(region: string): DynamoDBClient;
     kms(region: string): KMSClient;
     /** Secrets Manager of a region (break-glass: the master secret of its own region). */
-    secrets(region: string): SecretsClient;
+    secrets(region: string): SecretsManagerClient;
     /**
      * EC2 of the peer region, for the fence: one attempt with the probe's short timeout (the peer region may be the one
      * that is down; the aftercare schedule tries again), so a lost answer is read back, never sent again blindly.
      */
-    ec2Once(region: string): Ec2Client;
+    ec2Once(region: string): EC2Client;
 }
 
 export interface ClientOptions {
@@ -83,18 +84,6 @@ export function createClients(options: ClientOptions = {}): AwsClients {
             ...(options.credentials !== undefined ? { credentials: { ...options.credentials } } : {}),
         };
     };
-    const signed = (service: "secretsmanager" | "ec2", region: string, timeoutMs: number, maxAttempts: number) => {
-        const endpoint = options.endpointFor?.(region);
-        const credentials = options.credentials;
-        return {
-            region,
-            service,
-            timeoutMs,
-            maxAttempts,
-            ...(endpoint !== undefined ? { endpoint } : {}),
-            ...(credentials !== undefined ? { credentials: () => ({ ...credentials }) } : {}),
-        };
-    };
     const timeout = options.requestTimeoutMs ?? 10_000;
     const attempts = options.maxAttempts ?? 5;
     function memo<T>(key: string, make: () => T): T {
@@ -116,7 +105,7 @@ export function createClients(options: ClientOptions = {}): AwsClients {
         sns: (region) => memo(`sns:${region}`, () => new SNSClient(common(region, timeout, 1))),
         dynamodb: (region) => memo(`dynamodb:${region}`, () => new DynamoDBClient(common(region, timeout, attempts))),
         kms: (region) => memo(`kms:${region}`, () => new KMSClient(common(region, timeout, attempts))),
-        secrets: (region) => memo(`secrets:${region}`, () => new SecretsClient(signed("secretsmanager", region, timeout, attempts))),
-        ec2Once: (region) => memo(`ec2-once:${region}`, () => new Ec2Client(signed("ec2", region, options.probeTimeoutMs ?? 5_000, 1))),
+        secrets: (region) => memo(`secrets:${region}`, () => new SecretsManagerClient(common(region, timeout, attempts))),
+        ec2Once: (region) => memo(`ec2-once:${region}`, () => new EC2Client(common(region, options.probeTimeoutMs ?? 5_000, 1))),
     };
 }

@@ -26,12 +26,17 @@ import {
     type RDSClient,
 } from "@aws-sdk/client-rds";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import {
+    DescribeSecurityGroupsCommand,
+    RevokeSecurityGroupIngressCommand,
+    type EC2Client,
+    type IpPermission as Ec2IpPermission,
+} from "@aws-sdk/client-ec2";
 import { FENCE_PARAMETER } from "../../lib/failover";
 import { describeCluster } from "./aws";
 import type { AwsClients } from "./clients";
 import type { Deadline } from "./deadline";
 import { errorCode, errorMessage } from "./errors";
-import { items, textOf, type Ec2Client, type XmlElement } from "./signedRequest";
 
 /** The attribute of the aftercare item that holds the fence obligation. */
 export const FENCE_ATTRIBUTE = "fence";
@@ -110,61 +115,42 @@ export function isFenced(facts: FenceFacts, obligation: Pick<FenceObligation, "l
     );
 }
 
-/** One ingress permission as EC2 describes it, kept whole so that it can be revoked exactly. */
-export interface IpPermission {
-    readonly ipProtocol: string;
-    readonly fromPort?: string;
-    readonly toPort?: string;
-    readonly cidrIps: readonly string[];
-    readonly cidrIpv6s: readonly string[];
-    readonly prefixListIds: readonly string[];
-    readonly groups: readonly { readonly groupId: string; readonly userId?: string }[];
-}
+/**
+ * One ingress permission, reduced to what identifies it for RevokeSecurityGroupIngress: protocol, ports and sources.
+ * Descriptions, group names, VPC and peering fields are what EC2 describes, not what a revoke matches on.
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RevokeSecurityGroupIngress.html
+ */
+export type IpPermission = Pick<
+    Ec2IpPermission,
+    "IpProtocol" | "FromPort" | "ToPort" | "IpRanges" | "Ipv6Ranges" | "PrefixListIds" | "UserIdGroupPairs"
+>;
 
-/** The ingress permissions of the security group in a DescribeSecurityGroups answer. Pure. */
-export function ingressOf(answer: XmlElement): IpPermission[] {
-    const group = items(answer, "securityGroupInfo")[0];
-    return items(group, "ipPermissions").map((p) => ({
-        ipProtocol: textOf(p, "ipProtocol") ?? "-1",
-        ...(textOf(p, "fromPort") !== undefined ? { fromPort: textOf(p, "fromPort")! } : {}),
-        ...(textOf(p, "toPort") !== undefined ? { toPort: textOf(p, "toPort")! } : {}),
-        cidrIps: items(p, "ipRanges").map((r) => textOf(r, "cidrIp") ?? ""),
-        cidrIpv6s: items(p, "ipv6Ranges").map((r) => textOf(r, "cidrIpv6") ?? ""),
-        prefixListIds: items(p, "prefixListIds").map((r) => textOf(r, "prefixListId") ?? ""),
-        groups: items(p, "groups").map((g) => ({
-            groupId: textOf(g, "groupId") ?? "",
-            ...(textOf(g, "userId") !== undefined ? { userId: textOf(g, "userId")! } : {}),
-        })),
+/** The ingress permissions of a security group as DescribeSecurityGroups returns them, reduced to what a revoke needs. Pure. */
+export function ingressOf(permissions: readonly Ec2IpPermission[] | undefined): IpPermission[] {
+    return (permissions ?? []).map((p) => ({
+        IpProtocol: p.IpProtocol ?? "-1",
+        ...(p.FromPort !== undefined ? { FromPort: p.FromPort } : {}),
+        ...(p.ToPort !== undefined ? { ToPort: p.ToPort } : {}),
+        ...((p.IpRanges ?? []).length > 0 ? { IpRanges: p.IpRanges!.map((r) => ({ CidrIp: r.CidrIp })) } : {}),
+        ...((p.Ipv6Ranges ?? []).length > 0 ? { Ipv6Ranges: p.Ipv6Ranges!.map((r) => ({ CidrIpv6: r.CidrIpv6 })) } : {}),
+        ...((p.PrefixListIds ?? []).length > 0 ? { PrefixListIds: p.PrefixListIds!.map((r) => ({ PrefixListId: r.PrefixListId })) } : {}),
+        ...((p.UserIdGroupPairs ?? []).length > 0
+            ? {
+                  UserIdGroupPairs: p.UserIdGroupPairs!.map((g) => ({
+                      GroupId: g.GroupId,
+                      ...(g.UserId !== undefined ? { UserId: g.UserId } : {}),
+                  })),
+              }
+            : {}),
     }));
 }
 
-/**
- * The Query parameters of RevokeSecurityGroupIngress for exactly these permissions. Pure.
- * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RevokeSecurityGroupIngress.html
- */
-export function revokeParameters(groupId: string, permissions: readonly IpPermission[]): Record<string, string> {
-    const out: Record<string, string> = { GroupId: groupId };
-    permissions.forEach((p, i) => {
-        const at = `IpPermissions.${i + 1}`;
-        out[`${at}.IpProtocol`] = p.ipProtocol;
-        if (p.fromPort !== undefined) out[`${at}.FromPort`] = p.fromPort;
-        if (p.toPort !== undefined) out[`${at}.ToPort`] = p.toPort;
-        p.cidrIps.forEach((c, j) => (out[`${at}.IpRanges.${j + 1}.CidrIp`] = c));
-        p.cidrIpv6s.forEach((c, j) => (out[`${at}.Ipv6Ranges.${j + 1}.CidrIpv6`] = c));
-        p.prefixListIds.forEach((c, j) => (out[`${at}.PrefixListIds.${j + 1}.PrefixListId`] = c));
-        p.groups.forEach((g, j) => {
-            out[`${at}.Groups.${j + 1}.GroupId`] = g.groupId;
-            if (g.userId !== undefined) out[`${at}.Groups.${j + 1}.UserId`] = g.userId;
-        });
-    });
-    return out;
-}
-
-async function readIngress(ec2: Ec2Client, groupId: string, deadline: Deadline): Promise<IpPermission[]> {
+/** The ingress permissions of the security group `groupId`, read in its region. */
+export async function readIngress(ec2: EC2Client, groupId: string, deadline: Deadline): Promise<IpPermission[]> {
     const answer = await deadline.call("DescribeSecurityGroups", (abortSignal) =>
-        ec2.call("DescribeSecurityGroups", { "GroupId.1": groupId }, { abortSignal }),
+        ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }), { abortSignal }),
     );
-    return ingressOf(answer);
+    return ingressOf(answer.SecurityGroups?.[0]?.IpPermissions);
 }
 
 async function readParameter(rds: RDSClient, group: string, deadline: Deadline): Promise<string | undefined> {
@@ -227,7 +213,9 @@ export async function fenceOnce(
         if (ingress.length > 0) {
             try {
                 await deadline.call("RevokeSecurityGroupIngress", (abortSignal) =>
-                    ec2.call("RevokeSecurityGroupIngress", revokeParameters(obligation.securityGroupId, ingress), { abortSignal }),
+                    ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: obligation.securityGroupId, IpPermissions: ingress }), {
+                        abortSignal,
+                    }),
                 );
             } catch (error) {
                 // A lost answer (or a rule removed meanwhile): what the group holds now decides.

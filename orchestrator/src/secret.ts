@@ -14,11 +14,17 @@
  *   the version it replaces, so a retry of a write whose answer was lost is the same version, not a second one. Read
  *   back at the end.
  */
+import {
+    DescribeSecretCommand,
+    GetSecretValueCommand,
+    PutSecretValueCommand,
+    StopReplicationToReplicaCommand,
+    type SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { createHash } from "crypto";
 import type { ClusterRef } from "./config";
 import type { Deadline } from "./deadline";
 import { errorCode } from "./errors";
-import type { SecretsClient } from "./signedRequest";
 
 export interface SecretView {
     /** The region of the primary secret when this copy is a replica; undefined when it is a primary (or standalone). */
@@ -55,27 +61,27 @@ export function parseSecretValue(secretArn: string, text: string | undefined): R
     return value as Record<string, unknown>;
 }
 
-async function describe(secrets: SecretsClient, secretArn: string, deadline: Deadline): Promise<SecretView> {
+async function describe(secrets: SecretsManagerClient, secretArn: string, deadline: Deadline): Promise<SecretView> {
     const out = await deadline.call("DescribeSecret", (abortSignal) =>
-        secrets.call<{ PrimaryRegion?: string }>("DescribeSecret", { SecretId: secretArn }, { abortSignal }),
+        secrets.send(new DescribeSecretCommand({ SecretId: secretArn }), { abortSignal }),
     );
     return out.PrimaryRegion !== undefined ? { primaryRegion: out.PrimaryRegion } : {};
 }
 
 async function read(
-    secrets: SecretsClient,
+    secrets: SecretsManagerClient,
     secretArn: string,
     deadline: Deadline,
 ): Promise<{ versionId: string; value: Record<string, unknown> }> {
     const out = await deadline.call("GetSecretValue", (abortSignal) =>
-        secrets.call<{ SecretString?: string; VersionId?: string }>("GetSecretValue", { SecretId: secretArn }, { abortSignal }),
+        secrets.send(new GetSecretValueCommand({ SecretId: secretArn }), { abortSignal }),
     );
     return { versionId: out.VersionId ?? "", value: parseSecretValue(secretArn, out.SecretString) };
 }
 
 /** Runs the step (see the module comment); returns what it did. */
 export async function repointSecret(
-    secrets: SecretsClient,
+    secrets: SecretsManagerClient,
     secretArn: string,
     self: ClusterRef,
     endpoint: string,
@@ -86,7 +92,7 @@ export async function repointSecret(
     if (view.primaryRegion !== undefined && view.primaryRegion !== self.region) {
         try {
             await deadline.call("StopReplicationToReplica", (abortSignal) =>
-                secrets.call("StopReplicationToReplica", { SecretId: secretArn }, { abortSignal }),
+                secrets.send(new StopReplicationToReplicaCommand({ SecretId: secretArn }), { abortSignal }),
             );
         } catch (error) {
             // A lost answer of a call that took effect: the secret says whether it is still a replica.
@@ -106,13 +112,12 @@ export async function repointSecret(
         done.push(`host already ${endpoint}`);
     } else {
         await deadline.call("PutSecretValue", (abortSignal) =>
-            secrets.call(
-                "PutSecretValue",
-                {
+            secrets.send(
+                new PutSecretValueCommand({
                     SecretId: secretArn,
                     SecretString: JSON.stringify(wanted),
                     ClientRequestToken: secretWriteToken(current.versionId, endpoint),
-                },
+                }),
                 { abortSignal },
             ),
         );
@@ -126,7 +131,7 @@ export async function repointSecret(
 }
 
 /** The `host` the secret names now (for verify and the drill). */
-export async function secretHost(secrets: SecretsClient, secretArn: string, deadline: Deadline): Promise<string | undefined> {
+export async function secretHost(secrets: SecretsManagerClient, secretArn: string, deadline: Deadline): Promise<string | undefined> {
     const value = (await read(secrets, secretArn, deadline)).value["host"];
     return typeof value === "string" ? value : undefined;
 }
