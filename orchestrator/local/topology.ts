@@ -5,6 +5,7 @@
  * alert topic with an SQS queue subscribed so that a test can read what was published, and its KMS key), so that the
  * drill and the integration tests can run either region's function, in either direction.
  */
+import { createHash } from "crypto";
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
@@ -30,6 +31,8 @@ import {
     MAX_EVENT_AGE_SECONDS,
     lockTableName,
     orchestratorEnvironment,
+    RUNS_TABLE_KEYS,
+    runsTableName,
     peerDownAlarmName,
     privateZoneName,
     replicationLagAlarmName,
@@ -39,6 +42,7 @@ import {
 import { physicalName } from "../../lib/naming";
 import { normalise, readParameter, readRecord } from "../src/aws";
 import { createClients } from "../src/clients";
+import { createS3Client } from "../src/s3";
 
 export const MOTO_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" } as const;
 
@@ -59,6 +63,10 @@ export interface RegionalCell {
     readonly endpoint: string;
     /** The cluster's KMS key (the readiness check reads its state). */
     readonly keyId: string;
+    /** The region's KMS key ARN: its report bucket's encryption, and the peer's `peer-kms-key-arn`. */
+    readonly keyArn: string;
+    /** The region's run-report bucket (Object Lock, default retention, SSE-KMS with the region's key). */
+    readonly reportBucket: string;
     readonly topicArn: string;
     /** The SQS queue subscribed to the region's alert topic: what the region's function published. */
     readonly queueUrl: string;
@@ -86,6 +94,8 @@ export interface Topology {
     readonly lockTable: string;
     /** The replication-lag alarm's name, the same in each region. */
     readonly lagAlarmName: string;
+    /** The run-record table's name, the same in each region (each region has its own table). */
+    readonly runsTable: string;
     readonly cells: Readonly<Record<Side, RegionalCell>>;
 }
 
@@ -139,11 +149,11 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
     // Three independent chains go out together (the suite creates a topology per test, and moto answers in
     // parallel): the global database, the private zone, then each region's orchestrator cell (which only needs the
     // zone's id and the clusters' ARNs, known in advance).
+    const keysMade = Promise.all(
+        SIDES.map((side) => new KMSClient({ ...common, region: region[side] }).send(new CreateKeyCommand({ Description: side }))),
+    ).then(([primaryKey, drKey]) => ({ primary: primaryKey!, dr: drKey! }));
     const database = (async () => {
-        const [primaryKey, drKey] = await Promise.all(
-            SIDES.map((side) => new KMSClient({ ...common, region: region[side] }).send(new CreateKeyCommand({ Description: side }))),
-        );
-        const keys = { primary: primaryKey!, dr: drKey! };
+        const keys = await keysMade;
         await rds("primary").send(
             new CreateGlobalClusterCommand({
                 GlobalClusterIdentifier: ids.global,
@@ -224,11 +234,14 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
         .then((created) => created.HostedZone!.Id!.replace(/^\/hostedzone\//, ""));
 
     const P = FAILOVER_PARAMETERS;
+    const runsTable = runsTableName(config.stack);
+    const reportBucket = (side: Side) => physicalName(config.stack, ["failover", "reports", region[side]]);
     const path = failoverParameterPath(config.environment);
     /** What one region's orchestrator needs, but the cluster's own facts (its key, its endpoint). */
     const cell = async (side: Side, hostedZoneId: string) => {
         const here = region[side];
         const peer = otherSide(side);
+        const keys = await keysMade;
         const sns = new SNSClient({ ...common, region: here });
         const inbox = physicalName(config.stack, ["alerts", "inbox"]);
         const [topic, queueUrl] = await Promise.all([
@@ -255,6 +268,10 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
             [P.quorum]: String(options.quorum ?? config.failover.quorum),
             [P.maxEventAgeSeconds]: String(config.failover.maxEventAge?.seconds ?? MAX_EVENT_AGE_SECONDS.default),
             [P.replicationLagThresholdSeconds]: String(config.failover.replicationLagThresholdSeconds),
+            // --- evidence ---
+            [P.peerKmsKeyArn]: keys[peer].KeyMetadata!.Arn!,
+            [P.runsTable]: runsTable,
+            [P.reportBucket]: reportBucket(side),
         };
         const ssm = new SSMClient({ ...common, region: here });
         await Promise.all([
@@ -292,6 +309,22 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
                     BillingMode: "PAY_PER_REQUEST",
                 }),
             ),
+            // --- evidence: the region's runs table and report bucket ---
+            new DynamoDBClient({ ...common, region: here }).send(
+                new CreateTableCommand({
+                    TableName: runsTable,
+                    AttributeDefinitions: [
+                        { AttributeName: RUNS_TABLE_KEYS.partition, AttributeType: "S" },
+                        { AttributeName: RUNS_TABLE_KEYS.sort, AttributeType: "S" },
+                    ],
+                    KeySchema: [
+                        { AttributeName: RUNS_TABLE_KEYS.partition, KeyType: "HASH" },
+                        { AttributeName: RUNS_TABLE_KEYS.sort, KeyType: "RANGE" },
+                    ],
+                    BillingMode: "PAY_PER_REQUEST",
+                }),
+            ),
+            createReportBucket(endpoint, here, reportBucket(side), keys[side].KeyMetadata!.Arn!, config.protect),
         ]);
         return { topicArn: topic.TopicArn!, queueUrl, alarmNames, peerDownAlarmName: peerDown };
     };
@@ -321,6 +354,8 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
                 clusterArn: clusterArn[side],
                 endpoint: endpoints[side],
                 keyId: keys[side].KeyMetadata!.KeyId!,
+                keyArn: keys[side].KeyMetadata!.Arn!,
+                reportBucket: reportBucket(side),
                 ...made[side],
                 lambdaEnv: {
                     ...orchestratorEnvironment({ environment: config.environment, lockTableName: lockTable }),
@@ -344,8 +379,46 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
         recordName,
         lockTable,
         lagAlarmName,
+        runsTable,
         cells,
     };
+}
+
+/**
+ * A report bucket as the FailoverOrchestrator declares it: Object Lock enabled at creation, a default retention
+ * (COMPLIANCE 2190 days where stateful resources are protected, GOVERNANCE 1 day otherwise), SSE-KMS with the
+ * region's key and a bucket key. Object Lock turns versioning on.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectLockConfiguration.html
+ */
+export async function createReportBucket(endpoint: string, region: string, bucket: string, keyArn: string, locked: boolean): Promise<void> {
+    const s3 = createS3Client({ region, endpoint, credentials: async () => ({ ...MOTO_CREDENTIALS }) });
+    const ns = "http://s3.amazonaws.com/doc/2006-03-01/";
+    await s3.request("PUT", bucket, undefined, {
+        operation: "CreateBucket",
+        headers: { "x-amz-bucket-object-lock-enabled": "true" },
+        ...(region !== "us-east-1"
+            ? {
+                  body: `<CreateBucketConfiguration xmlns="${ns}"><LocationConstraint>${region}</LocationConstraint></CreateBucketConfiguration>`,
+              }
+            : {}),
+    });
+    const md5 = (body: string) => createHash("md5").update(body).digest("base64");
+    const retention = locked ? "<Mode>COMPLIANCE</Mode><Days>2190</Days>" : "<Mode>GOVERNANCE</Mode><Days>1</Days>";
+    const lock = `<ObjectLockConfiguration xmlns="${ns}"><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention>${retention}</DefaultRetention></Rule></ObjectLockConfiguration>`;
+    await s3.request("PUT", bucket, undefined, {
+        operation: "PutObjectLockConfiguration",
+        query: { "object-lock": "" },
+        headers: { "content-md5": md5(lock) },
+        body: lock,
+    });
+    const encryption = `<ServerSideEncryptionConfiguration xmlns="${ns}"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm><KMSMasterKeyID>${keyArn}</KMSMasterKeyID></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>true</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>`;
+    await s3.request("PUT", bucket, undefined, {
+        operation: "PutBucketEncryption",
+        query: { encryption: "" },
+        headers: { "content-md5": md5(encryption) },
+        body: encryption,
+    });
 }
 
 /**
