@@ -171,7 +171,7 @@ describe("the failover drill", function () {
                 process.stderr.write = write;
             }
             expect(stderr).to.match(
-                /--scenario must be one of primary-down, primary-brownout, .*crash-resume, failback, round-trip or all, not "meteor"/,
+                /--scenario must be one of primary-down, primary-brownout, .*crash-resume, failback, round-trip, lost-writes or all, not "meteor"/,
             );
         });
     });
