@@ -323,6 +323,14 @@ export function reportObjectKey(stack: string, startedAt: string, runId: string)
  */
 export const AFTERCARE_SCHEDULE = "rate(5 minutes)";
 
+/**
+ * The key of the aftercare item in each region's lock table: one item per global cluster, one attribute per kind of
+ * open work (the fence after a break-glass, the lost writes after an unplanned failover).
+ */
+export function aftercareItemKey(globalClusterId: string): string {
+    return `aftercare#${globalClusterId}`;
+}
+
 export function aftercareRuleName(stack: string): string {
     return physicalName(stack, ["failover", "aftercare"], 64);
 }

@@ -192,7 +192,7 @@ describe("the failover drill", function () {
                 process.stderr.write = write;
             }
             expect(stderr).to.match(
-                /--scenario must be one of primary-down, primary-brownout, .*crash-resume, failback, round-trip, break-glass or all, not "meteor"/,
+                /--scenario must be one of primary-down, primary-brownout, .*crash-resume, failback, round-trip, break-glass, lost-writes or all, not "meteor"/,
             );
         });
     });

@@ -27,7 +27,7 @@ import type { RunResult } from "../orchestrator/src/orchestrate";
 import { BREAK_GLASS_STEPS, MANAGED_STEPS, type StepName } from "../orchestrator/src/timeline";
 import { DeleteDBClusterCommand, DeleteDBInstanceCommand, DescribeDBClusterParametersCommand } from "@aws-sdk/client-rds";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { aftercareKey } from "../orchestrator/src/aftercare";
+import { aftercareItemKey } from "../lib/failover";
 import { obligationFromAttribute, type FenceObligation } from "../orchestrator/src/fence";
 import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -491,7 +491,7 @@ describe("FailoverOrchestrator against moto", function () {
                 (await secrets(dr.region).send(new GetSecretValueCommand({ SecretId: dr.secretArn }))).SecretString ?? "{}",
             ) as Record<string, unknown>;
             const item = await new DynamoDBClient({ region: dr.region, endpoint: moto.url, credentials: MOTO_CREDENTIALS }).send(
-                new GetItemCommand({ TableName: topology.lockTable, Key: { lockId: { S: aftercareKey(topology.globalClusterId) } } }),
+                new GetItemCommand({ TableName: topology.lockTable, Key: { lockId: { S: aftercareItemKey(topology.globalClusterId) } } }),
             );
             const rds = new RDSClient({ region: primary.region, endpoint: moto.url, credentials: MOTO_CREDENTIALS });
             const parameters = (

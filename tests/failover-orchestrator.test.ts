@@ -61,6 +61,7 @@ import { BREAK_GLASS_STEP_DEADLINE_SECONDS } from "../orchestrator/src/breakGlas
 import { ingressOf, isFenced, newObligation, obligationFromAttribute, obligationToAttribute } from "../orchestrator/src/fence";
 import { parseSecretValue, repointedValue, secretWriteToken } from "../orchestrator/src/secret";
 import { aftercareRuleName, confirmationOf as confirm, failoverCommand, FENCE_PARAMETER } from "../lib/failover";
+import type { S3Client } from "../orchestrator/src/s3";
 
 const ACCOUNT = "123456789012";
 const GLOBAL = "hdr-dev-aurora";
@@ -70,7 +71,23 @@ const arnOf = (c: { region: string; id: string }) => `arn:aws:rds:${c.region}:${
 const endpointOf = (c: { region: string; id: string }) => `${c.id}.cluster-abc.${c.region}.rds.amazonaws.com`;
 const TOPIC = `arn:aws:sns:eu-west-1:${ACCOUNT}:hdr-dev-alerts`;
 const RECORD = "writer.db.dev.healthcare.internal";
-const ENV = { ...orchestratorEnvironment({ environment: "dev", lockTableName: "hdr-dev-failover-lock" }), AWS_REGION: "eu-west-1" };
+const LOCK_TABLE = "hdr-dev-failover-lock";
+const RUNS_TABLE = "hdr-dev-failover-runs";
+const ENV = { ...orchestratorEnvironment({ environment: "dev", lockTableName: LOCK_TABLE }), AWS_REGION: "eu-west-1" };
+/** The run records and reports the runs wrote (the runs table and the report bucket, faked). */
+let runRecords: Record<string, AttributeValue>[] = [];
+let reports: Record<string, string> = {};
+const fakeS3 = (region: string): S3Client => ({
+    region,
+    getObject: (_bucket, key) => (reports[key] !== undefined ? Promise.resolve(reports[key]) : Promise.reject(new Error("NoSuchKey"))),
+    putObject: (_bucket, key, body) => {
+        if (reports[key] !== undefined) {
+            return Promise.reject(Object.assign(new Error("exists"), { name: "PreconditionFailed" }));
+        }
+        reports[key] = body;
+        return Promise.resolve({});
+    },
+});
 
 // The stubs replace the clients' `send` on their prototypes, for every instance in the process: they are made in
 // `before` and restored in `after`, never at load time, so that the moto integration tests get the real clients.
@@ -163,6 +180,9 @@ const PARAMETERS = (): Record<string, string> => ({
     [FAILOVER_PARAMETERS.secretArn]: `arn:aws:secretsmanager:${DR.region}:${ACCOUNT}:secret:hdr-dev-db-master-AbCdEf`,
     [FAILOVER_PARAMETERS.peerSecurityGroupId]: "sg-0123456789abcdef0",
     [FAILOVER_PARAMETERS.peerClusterParameterGroup]: "hdr-dev-aurora-eu-west-2",
+    [FAILOVER_PARAMETERS.peerKmsKeyArn]: `arn:aws:kms:${PRIMARY.region}:${ACCOUNT}:key/primary`,
+    [FAILOVER_PARAMETERS.runsTable]: RUNS_TABLE,
+    [FAILOVER_PARAMETERS.reportBucket]: "hdr-dev-failover-reports-eu-west-1",
 });
 
 function install(): void {
@@ -269,9 +289,16 @@ function install(): void {
             return { ChangeInfo: { Id: "C1", Status: "PENDING", SubmittedAt: new Date() } };
         });
     sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    runRecords = [];
+    reports = {};
+    dynamodb.on(PutItemCommand, { TableName: RUNS_TABLE }).callsFake((input: { Item: Record<string, AttributeValue> }) => {
+        runRecords.push(input.Item);
+        return {};
+    });
+    dynamodb.on(UpdateItemCommand, { TableName: RUNS_TABLE }).resolves({});
     dynamodb.on(GetItemCommand).callsFake(() => (sim.lock === undefined ? {} : { Item: toItem(sim.lock) }));
     dynamodb
-        .on(PutItemCommand)
+        .on(PutItemCommand, { TableName: LOCK_TABLE })
         .callsFake((input: { Item: Record<string, AttributeValue>; ExpressionAttributeValues?: Record<string, AttributeValue> }) => {
             // The conditions as DynamoDB evaluates them: absent item, or the version (and owner) read.
             const expected = input.ExpressionAttributeValues?.[":v"]?.N;
@@ -286,7 +313,7 @@ function install(): void {
             sim.lock = fromItem(input.Item);
             return {};
         });
-    dynamodb.on(UpdateItemCommand).callsFake((input: { Key: { lockId: { S: string } } }) => {
+    dynamodb.on(UpdateItemCommand, { TableName: LOCK_TABLE }).callsFake((input: { Key: { lockId: { S: string } } }) => {
         const key = input.Key.lockId.S;
         sim.refusals[key] = (sim.refusals[key] ?? 0) + 1;
         return { Attributes: { refusals: { N: String(sim.refusals[key]) } } };
@@ -299,7 +326,10 @@ const warnings: string[] = [];
 function handler(overrides: { now?: () => number } = {}): Handler {
     return createHandler({
         env: ENV,
-        clients: createClients({ endpointFor: () => "http://127.0.0.1:9", credentials: { accessKeyId: "x", secretAccessKey: "x" } }),
+        clients: {
+            ...createClients({ endpointFor: () => "http://127.0.0.1:9", credentials: { accessKeyId: "x", secretAccessKey: "x" } }),
+            s3: fakeS3,
+        },
         now: overrides.now ?? (() => clock),
         sleep: async (ms) => {
             clock += ms;
@@ -349,13 +379,20 @@ function mutatingCalls(): number {
         rds.commandCalls(SwitchoverGlobalClusterCommand).length +
         route53.commandCalls(ChangeResourceRecordSetsCommand).length +
         ssm.commandCalls(PutParameterCommand).length +
-        dynamodb.commandCalls(PutItemCommand).length
+        lockWrites(PutItemCommand)
     );
 }
 
 /** Every write, including the refusal counter and notifications. */
 function writes(): number {
-    return mutatingCalls() + dynamodb.commandCalls(UpdateItemCommand).length + sns.commandCalls(PublishCommand).length;
+    return mutatingCalls() + lockWrites(UpdateItemCommand) + sns.commandCalls(PublishCommand).length;
+}
+
+/** Writes to the lock table (the run's evidence, in the runs table and the report bucket, is counted apart). */
+function lockWrites(command: typeof PutItemCommand | typeof UpdateItemCommand): number {
+    return dynamodb
+        .commandCalls(command as typeof PutItemCommand)
+        .filter((c) => (c.args[0].input as { TableName?: string }).TableName === LOCK_TABLE).length;
 }
 
 function published(): string[] {
@@ -880,6 +917,7 @@ describe("FailoverOrchestrator runtime", () => {
                 notified: ["start"],
                 action: "failover",
                 path: "managed",
+                marks: {},
             });
         });
         it("resumes the steps of a failed run as a new run, with messages of its own, even for a retry of the same invocation", () => {
@@ -889,10 +927,16 @@ describe("FailoverOrchestrator runtime", () => {
                 steps: ["act"],
                 notified: [],
                 path: "managed",
+                marks: {},
             });
         });
         it("starts afresh after a completed run or for another target region", () => {
-            expect(inherit(record({ state: "completed" }), "eu-west-1", "b")).to.deep.equal({ runId: "b", steps: [], notified: [] });
+            expect(inherit(record({ state: "completed" }), "eu-west-1", "b")).to.deep.equal({
+                runId: "b",
+                steps: [],
+                notified: [],
+                marks: {},
+            });
             expect(inherit(record({}), "eu-west-2", "b").steps).to.deep.equal([]);
             expect(inherit(undefined, "eu-west-1", "b").steps).to.deep.equal([]);
         });
@@ -1377,7 +1421,7 @@ describe("FailoverOrchestrator runtime", () => {
 
         it("holds the lock when the answer to its write was lost: reads it back, does not lock itself out", async () => {
             let lost = false;
-            dynamodb.on(PutItemCommand).callsFake((input: { Item: Record<string, AttributeValue> }) => {
+            dynamodb.on(PutItemCommand, { TableName: LOCK_TABLE }).callsFake((input: { Item: Record<string, AttributeValue> }) => {
                 sim.lock = fromItem(input.Item);
                 if (!lost) {
                     lost = true;
@@ -1391,7 +1435,7 @@ describe("FailoverOrchestrator runtime", () => {
         });
 
         it("loses a race for the lock cleanly (the conditional write fails and the item is another's)", async () => {
-            dynamodb.on(PutItemCommand).callsFake(() => {
+            dynamodb.on(PutItemCommand, { TableName: LOCK_TABLE }).callsFake(() => {
                 sim.lock = otherRun();
                 throw new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
             });
@@ -1404,7 +1448,10 @@ describe("FailoverOrchestrator runtime", () => {
             sim.promotionAfter = 60;
             const result = await handler()(FAILOVER, context());
             expect(result.outcome).to.equal("completed");
-            const writesOfTheLock = dynamodb.commandCalls(PutItemCommand).map((c) => fromItem(c.args[0].input.Item!));
+            const writesOfTheLock = dynamodb
+                .commandCalls(PutItemCommand)
+                .filter((c) => c.args[0].input.TableName === LOCK_TABLE)
+                .map((c) => fromItem(c.args[0].input.Item!));
             const waits = writesOfTheLock.filter((r) => r.state === "running");
             for (let i = 1; i < waits.length; i++) {
                 expect(waits[i]!.updatedAt - waits[i - 1]!.updatedAt, "a renewal at least every half lease").to.be.at.most(30_000 + 5_000);
@@ -1747,7 +1794,7 @@ describe("break-glass rules", () => {
             updatedAt: 0,
             version: 3,
         };
-        expect(inherit(crashed, DR.region, "b", "break-glass")).to.deep.equal({ runId: "b", steps: [], notified: [] });
+        expect(inherit(crashed, DR.region, "b", "break-glass")).to.deep.equal({ runId: "b", steps: [], notified: [], marks: {} });
         expect(inherit({ ...crashed, action: "break-glass", path: "detach" }, DR.region, "b", "break-glass")).to.deep.include({
             runId: "a",
             path: "detach",

@@ -31,6 +31,13 @@
  *   no managed promotion, the fence left PENDING; the old primary comes back: the aftercare schedule fences it (no
  *   ingress, `default_transaction_read_only = 1`, its instances rebooted) and it is never writable through any pointer
  *   (the record, both regions' `active-region` and the DR secret's host all name the promoted cluster).
+ * - `lost-writes`: writes on the primary while the DR cluster lags (its AuroraGlobalDBReplicationLag is 4.2 s), then the
+ *   primary region is lost: one automatic failover; the old region comes back and the aftercare run keeps the lost
+ *   writes: a copy of AWS's unplanned-failover snapshot under `lostWritesSnapshotName`, with the old region's key, and
+ *   the run's record and report, in the region that ran it, name the window and the snapshot.
+ *
+ * Every run of every scenario writes its run record and report (evidence.ts); a run whose report was not written
+ * fails its scenario.
  *
  * Exit status: 0 every scenario reached its expected verdict (and primary-down fits the recovery-time budget);
  * 1 a verdict failed; 2 usage or stack config error; 3 the drill could not run.
@@ -40,7 +47,10 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { parseArgs } from "util";
 import { formatIssue, parseStackConfig, type StackConfig } from "../config";
 import { formatSeconds } from "../lib/duration";
-import { confirmationOf, LOCK_LEASE_SECONDS } from "../lib/failover";
+import { aftercareRuleName, confirmationOf, FENCE_PARAMETER, LOCK_LEASE_SECONDS, lostWritesSnapshotName } from "../lib/failover";
+import { DescribeDBClusterParametersCommand, DescribeDBClusterSnapshotsCommand, RDSClient, type GlobalCluster } from "@aws-sdk/client-rds";
+import type { RunReport } from "../orchestrator/src/evidence";
+import { createS3Client } from "../orchestrator/src/s3";
 import { databaseRpoText, objectStorageRpoText, recoveryBudget, rpoBudgetText, type RecoveryBudget } from "../lib/recoveryBudget";
 import { startHandlerInChild } from "../orchestrator/local/childRun";
 import { startFaultProxy, type FaultProxy, type FaultRule, type ProxiedCall } from "../orchestrator/local/faultProxy";
@@ -59,11 +69,8 @@ import {
     type Topology,
     type TopologyOptions,
 } from "../orchestrator/local/topology";
-import type { GlobalCluster } from "@aws-sdk/client-rds";
 import { createClients, type AwsClients } from "../orchestrator/src/clients";
 import { createHandler } from "../orchestrator/src/handler";
-import { DescribeDBClusterParametersCommand, RDSClient } from "@aws-sdk/client-rds";
-import { aftercareRuleName, FENCE_PARAMETER } from "../lib/failover";
 import { ingressOf } from "../orchestrator/src/fence";
 import type { RunResult } from "../orchestrator/src/orchestrate";
 import { readStackFile, stackFilePath } from "../tests/harness/program";
@@ -80,6 +87,7 @@ export const SCENARIOS = [
     "failback",
     "round-trip",
     "break-glass",
+    "lost-writes",
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -100,7 +108,7 @@ export interface Expectation {
      * after a failover, the home cluster is the writer again through a switchover; `round-trip`: failover, failback,
      * failover again.
      */
-    readonly outcome: "failover" | "no-change" | "failback" | "round-trip" | "break-glass";
+    readonly outcome: "failover" | "no-change" | "failback" | "round-trip" | "break-glass" | "lost-writes";
     /** Promotions AWS accepted over the whole scenario. */
     readonly promotions: number;
     readonly pointersAt: Side;
@@ -141,6 +149,16 @@ export interface ScenarioReport {
     readonly message?: string;
     /** crash-resume: one entry per crash point. */
     readonly crashes?: readonly CrashPoint[];
+    /** The last run's evidence: its id, report, measured recovery time and data-loss window. */
+    readonly evidence?: {
+        readonly runId: string;
+        readonly reportKey: string;
+        readonly reportWritten: boolean;
+        readonly rtoMs?: number;
+        readonly dataLossWindowMs?: number;
+        /** lost-writes: the snapshot the lost writes are kept in. */
+        readonly lostWritesSnapshot?: string;
+    };
 }
 
 /** One crash point of crash-resume: where the function was killed, and the end state after the next invocation. */
@@ -391,6 +409,8 @@ async function single(bench: Bench, arrange: (clock: VirtualClock) => Promise<vo
     const wallEnd = Date.now();
     const wallMs = wallEnd - wallStart;
     return {
+        extraProblems: evidenceProblems([result]),
+        ...evidenceOf(result),
         outcomes: [result?.outcome ?? `threw ${error}`],
         totalMs: result?.totalMs ?? 0,
         wallMs,
@@ -405,8 +425,10 @@ export const SCENARIO_DEFINITIONS: Readonly<Record<ScenarioName, ScenarioDefinit
         expected: { outcome: "failover", promotions: 1, pointersAt: "dr", notifications: 2 },
         async run(bench) {
             const out = await single(bench, () => bench.proxy.setRules([primaryRegionDown(bench.config)]));
-            const extraProblems =
-                out.overheadMs > MAX_OVERHEAD_MS ? [`orchestration overhead ${out.overheadMs} ms, above ${MAX_OVERHEAD_MS} ms`] : [];
+            const extraProblems = [
+                ...out.extraProblems,
+                ...(out.overheadMs > MAX_OVERHEAD_MS ? [`orchestration overhead ${out.overheadMs} ms, above ${MAX_OVERHEAD_MS} ms`] : []),
+            ];
             return { ...out, extraProblems };
         },
     },
@@ -476,7 +498,10 @@ export const SCENARIO_DEFINITIONS: Readonly<Record<ScenarioName, ScenarioDefinit
                 totalMs: Math.max(...runs.map((r) => r.result?.totalMs ?? 0)),
                 wallMs,
                 overheadMs: Math.max(0, wallMs - busyMs(bench.proxy.calls, wallStart, wallStart + wallMs)),
-                extraProblems: completed === 1 ? [] : [`${completed} invocations completed, expected exactly 1`],
+                extraProblems: [
+                    ...(completed === 1 ? [] : [`${completed} invocations completed, expected exactly 1`]),
+                    ...evidenceProblems(runs.map((r) => r.result)),
+                ],
             };
         },
     },
@@ -526,6 +551,13 @@ export const SCENARIO_DEFINITIONS: Readonly<Record<ScenarioName, ScenarioDefinit
         // The refusal page, the break-glass started and completed (FENCE PENDING), the "fenced" page of the schedule.
         expected: { outcome: "break-glass", promotions: 0, pointersAt: "dr", notifications: 4 },
         run: breakGlass,
+    },
+    "lost-writes": {
+        description:
+            "writes on the primary while the DR cluster lags 4.2 s, the primary lost: one failover; the old region back, the aftercare keeps the lost writes",
+        // The started and completed messages of the failover; the aftercare pages only when it cannot keep them.
+        expected: { outcome: "lost-writes", promotions: 1, pointersAt: "dr", notifications: 2 },
+        run: lostWrites,
     },
 };
 
@@ -668,6 +700,7 @@ async function moves(bench: Bench, plan: readonly Move[]): Promise<Awaited<Retur
         wallMs += ended - started;
         overheadMs += Math.max(0, ended - started - busyMs(proxy.calls, started, ended));
         outcomes.push(result?.outcome ?? `threw ${error}`);
+        problems.push(...evidenceProblems([result]).map((p) => `${what}: ${p}`));
         if (result?.outcome !== "completed") {
             problems.push(`${what} ended ${result?.outcome ?? `with ${error}`}: ${result?.message ?? ""}`.trim());
         }
@@ -700,6 +733,118 @@ async function moves(bench: Bench, plan: readonly Move[]): Promise<Awaited<Retur
         wallMs,
         overheadMs,
         ...(last !== undefined ? { steps: last.timeline.map((s) => ({ ...s })), message: last.message } : {}),
+        ...evidenceOf(last),
+        extraProblems: problems,
+    };
+}
+
+/** Every run but an ignored alarm writes its record and report: the problems of those that did not. Pure. */
+export function evidenceProblems(results: readonly (RunResult | undefined)[]): string[] {
+    return results.flatMap((r) =>
+        r === undefined || r.outcome === "ignored"
+            ? []
+            : r.report === undefined
+              ? [`the ${r.outcome} run wrote no run record`]
+              : r.report.reportWritten
+                ? []
+                : [`the ${r.outcome} run's report was not written: ${r.report.reportProblem ?? "?"}`],
+    );
+}
+
+function evidenceOf(result: RunResult | undefined): { evidence?: NonNullable<ScenarioReport["evidence"]> } {
+    const e = result?.report;
+    return e === undefined
+        ? {}
+        : {
+              evidence: {
+                  runId: e.runId,
+                  reportKey: e.reportKey,
+                  reportWritten: e.reportWritten,
+                  ...(e.rtoMs !== undefined ? { rtoMs: e.rtoMs } : {}),
+                  ...(e.dataLossWindowMs !== undefined ? { dataLossWindowMs: e.dataLossWindowMs } : {}),
+              },
+          };
+}
+
+/** The lag of the DR cluster while the primary takes writes, in the lost-writes scenario. */
+export const LOST_WRITES_LAG_MS = 4_200;
+
+/**
+ * Writes on the primary while the DR cluster lags, the primary lost, an automatic failover; then the old region is
+ * back and the DR region's aftercare run (its schedule's event) keeps the lost writes. Verdict: the copy exists with
+ * the right name and key; the report names the window and the snapshot; record and report are in the DR region.
+ */
+async function lostWrites(bench: Bench): Promise<Awaited<ReturnType<ScenarioDefinition["run"]>>> {
+    const { config, proxy, topology } = bench;
+    const clock = new VirtualClock();
+    await publishPairMetrics(bench.moto.url, topology, { now: clock.now(), lagMs: LOST_WRITES_LAG_MS });
+    proxy.setRules([primaryRegionDown(config)]);
+    const wallStart = Date.now();
+    const failover = await invokeInProcess(bench, clock, "drill-lost-writes");
+    const problems = evidenceProblems([failover.result]);
+    const runId = failover.result?.report?.runId;
+    if (failover.result?.outcome !== "completed" || runId === undefined) {
+        return {
+            outcomes: [failover.result?.outcome ?? `threw ${failover.error}`],
+            totalMs: failover.result?.totalMs ?? 0,
+            wallMs: Date.now() - wallStart,
+            overheadMs: 0,
+            extraProblems: [...problems, `the failover did not complete: ${failover.result?.message ?? failover.error}`],
+        };
+    }
+    // The old region answers again; the aftercare schedule fires in the DR region.
+    proxy.setRules([]);
+    clock.advance(5 * 60_000);
+    const account = topology.primaryClusterArn.split(":")[4]!;
+    const region = topology.cells.dr.region;
+    const care = await invokeInProcess(bench, clock, "drill-aftercare", {
+        version: "0",
+        id: "drill",
+        "detail-type": "Scheduled Event",
+        source: "aws.events",
+        account,
+        time: new Date(clock.now()).toISOString(),
+        region,
+        resources: [`arn:aws:events:${region}:${account}:rule/${aftercareRuleName(config.stack)}`],
+        detail: {},
+    });
+    const wallMs = Date.now() - wallStart;
+    const oldCluster = topology.primaryClusterArn.split(":").pop()!;
+    const name = lostWritesSnapshotName(oldCluster, runId);
+    const direct = { endpoint: bench.moto.url, credentials: { ...MOTO_CREDENTIALS } };
+    const copies =
+        (
+            await new RDSClient({ ...direct, region: topology.cells.primary.region }).send(
+                new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: name }),
+            )
+        ).DBClusterSnapshots ?? [];
+    if (copies.length !== 1 || copies[0]!.KmsKeyId !== topology.cells.primary.keyArn) {
+        problems.push(
+            `expected one snapshot ${name} encrypted with ${topology.cells.primary.keyArn}, found ${JSON.stringify(copies.map((c) => [c.DBClusterSnapshotIdentifier, c.KmsKeyId]))}`,
+        );
+    }
+    if (care.result?.outcome !== "aftercare" || !/ are kept in /.test(care.result.message)) {
+        problems.push(`the aftercare run did not keep the lost writes: ${care.result?.outcome ?? care.error}: ${care.result?.message ?? ""}`);
+    }
+    const s3 = createS3Client({ region, endpoint: bench.moto.url, credentials: async () => ({ ...MOTO_CREDENTIALS }) });
+    const report = (await s3
+        .getObject(topology.cells.dr.reportBucket, failover.result.report!.reportKey)
+        .then((t) => JSON.parse(t) as RunReport)
+        .catch(() => undefined)) as RunReport | undefined;
+    if (report?.dataLoss?.windowMs !== LOST_WRITES_LAG_MS) {
+        problems.push(`the report in ${region} names the window ${JSON.stringify(report?.dataLoss)}, expected ${LOST_WRITES_LAG_MS} ms`);
+    }
+    if (care.result?.message.includes(name) !== true) {
+        problems.push(`the aftercare run does not name the snapshot ${name}: ${care.result?.message ?? ""}`);
+    }
+    return {
+        outcomes: [failover.result.outcome, care.result?.outcome ?? `threw ${care.error}`],
+        totalMs: failover.result.totalMs,
+        wallMs,
+        overheadMs: 0,
+        steps: failover.result.timeline.map((s) => ({ ...s })),
+        message: `${failover.result.message}; ${care.result?.message ?? ""}`,
+        evidence: { ...evidenceOf(failover.result).evidence!, lostWritesSnapshot: copies.length === 1 ? name : "" },
         extraProblems: problems,
     };
 }
@@ -880,6 +1025,11 @@ export function formatReport(report: DrillReport): string {
         lines.push(
             `      outcomes ${s.outcomes.join(", ")}; promotions ${s.promotions}${s.sequence.length > 1 ? ` (${s.sequence.join(", ")})` : ""}; pointers at ${s.pointersAt} (active-region: primary region ${s.activeRegionCopies.primary}, DR region ${s.activeRegionCopies.dr}); ${s.notifications} notifications; ${s.totalMs} ms on the handler's clock, ${s.wallMs} ms real, ${s.overheadMs} ms outside AWS calls`,
         );
+        if (s.evidence !== undefined) {
+            lines.push(
+                `      run ${s.evidence.runId}: report ${s.evidence.reportWritten ? s.evidence.reportKey : "NOT WRITTEN"}; RTO ${s.evidence.rtoMs !== undefined ? `${s.evidence.rtoMs} ms` : "-"}; data-loss window ${s.evidence.dataLossWindowMs !== undefined ? `${s.evidence.dataLossWindowMs} ms` : "-"}${s.evidence.lostWritesSnapshot !== undefined ? `; lost writes kept in ${s.evidence.lostWritesSnapshot}` : ""}`,
+            );
+        }
         for (const p of s.problems) {
             lines.push(`      ! ${p}`);
         }
@@ -932,6 +1082,7 @@ export function jsonReport(report: DrillReport): Record<string, unknown> {
             overheadMs: s.overheadMs,
             ...(s.steps !== undefined ? { steps: s.steps.map(({ name, start, durationMs }) => ({ name, start, durationMs })) } : {}),
             ...(s.crashes !== undefined ? { crashes: s.crashes } : {}),
+            ...(s.evidence !== undefined ? { evidence: s.evidence } : {}),
         })),
         budget: report.budget,
     };

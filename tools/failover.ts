@@ -7,6 +7,8 @@
  *   npm run failover -- --stack prod --action switchover --to eu-west-2 --confirm prod:switchover:eu-west-2   (failback)
  *   npm run failover -- --stack prod --action break-glass --to eu-west-1 --confirm prod:eu-west-1:detach
  *   npm run failover -- --stack prod --follow [--to eu-west-2]
+ *   npm run failover -- history --stack prod [--region eu-west-1] [--limit 20]     (tools/runReports.ts)
+ *   npm run failover -- report --stack prod --run RUN_ID [--json]
  *
  * Each region runs its own function, under the same name, which promotes only its own region's cluster: the command
  * invokes the function of the `--to` region (the region that should hold the writer afterwards) synchronously, and
@@ -36,12 +38,14 @@ import {
 } from "../lib/failover";
 import { fromItem, type LockRecord } from "../orchestrator/src/lock";
 import { readStackFile, stackFilePath } from "../tests/harness/program";
+import { evidenceClientsIn, HISTORY_USAGE, parseEvidenceArgs, runHistory, runReport, type EvidenceClients } from "./runReports";
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 export const USAGE = `Usage: npm run failover -- --stack NAME --action switchover|failover --to REGION [--confirm NAME:ACTION:REGION] [--dry-run] [--force]
        npm run failover -- --stack NAME --action break-glass --to REGION [--confirm NAME:REGION:detach] [--dry-run]
        npm run failover -- --stack NAME --follow
+${HISTORY_USAGE}
 
   --stack NAME      the stack (Pulumi.NAME.yaml gives its regions)
   --action A        switchover: planned, no data loss, needs the current writer healthy (drills, maintenance,
@@ -59,6 +63,10 @@ export const USAGE = `Usage: npm run failover -- --stack NAME --action switchove
   --force           fail over even though the signals do not agree the writer's region is lost
   --follow          follow the run in progress (its run record) until it ends; with --to, that region's run,
                     otherwise the run recorded last in either region
+  history           the runs recorded in both regions (or --region), newest first: start, region, action, outcome,
+                    recovery time, data-loss window, run id (--limit, default 20)
+  report            one run's record and report: trigger, decisions, steps, pointers, recovery time, data-loss
+                    window, the lost-writes snapshot and the missing-transaction procedure (--json: as stored)
 `;
 
 export type FailoverArgs =
@@ -378,7 +386,14 @@ function clientsIn(region: string): FailoverClients {
     };
 }
 
-export async function main(argv: readonly string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+export async function main(
+    argv: readonly string[],
+    out: (line: string) => void = (l) => process.stdout.write(`${l}\n`),
+    deps: { readonly evidenceClientsIn?: (region: string) => EvidenceClients } = {},
+): Promise<number> {
+    if (argv[0] === "history" || argv[0] === "report") {
+        return evidence(argv, out, deps.evidenceClientsIn ?? evidenceClientsIn);
+    }
     const args = parseFailoverArgs(argv);
     if ("error" in args) {
         process.stderr.write(`failover: ${args.error}\n${USAGE}`);
@@ -416,6 +431,36 @@ export async function main(argv: readonly string[], out: (line: string) => void 
     }
     const target = targetIn(args.stack, region, primaryRegion, drRegion);
     return reportFollowed(await followRun(clientsIn(region), target, out), {}, out);
+}
+
+/** `history` and `report` (tools/runReports.ts): exit 0 found and printed, 1 not found or unreadable, 2 usage. */
+async function evidence(
+    argv: readonly string[],
+    out: (line: string) => void,
+    clientsIn: (region: string) => EvidenceClients,
+): Promise<number> {
+    const args = parseEvidenceArgs(argv);
+    if ("error" in args) {
+        process.stderr.write(`failover: ${args.error}\n${USAGE}`);
+        return EXIT.usage;
+    }
+    const parsed = parseStackConfig(readStackFile(stackFilePath(args.stack)), args.stack);
+    if (!parsed.ok) {
+        process.stderr.write(`failover: Pulumi.${args.stack}.yaml is not valid; fix it first (npm run plan -- --stack ${args.stack})\n`);
+        return EXIT.usage;
+    }
+    const { primaryRegion, drRegion, environment, database } = parsed.config;
+    const regions = [primaryRegion, drRegion];
+    if (args.kind === "history") {
+        if (args.region !== undefined && !regions.includes(args.region)) {
+            process.stderr.write(
+                `failover: --region must be one of the stack's regions, ${primaryRegion} or ${drRegion}, not "${args.region}"\n`,
+            );
+            return EXIT.usage;
+        }
+        return runHistory(args, args.region !== undefined ? [args.region] : regions, clientsIn, out);
+    }
+    return runReport(args, { environment, engineVersion: database.engineVersion }, regions, clientsIn, out);
 }
 
 if (require.main === module) {

@@ -378,7 +378,25 @@ export function identifyCall(request: BufferedRequest): { service: string; regio
     const url = new URL(request.url, "http://proxy");
     const authorization = headerValue(request.headers, "authorization") ?? url.searchParams.get("X-Amz-Credential") ?? "";
     const scope = CREDENTIAL_SCOPE.exec(authorization.startsWith("AWS4") ? authorization : `Credential=${authorization}`);
-    return { service: scope?.[2] ?? "unknown", region: scope?.[1] ?? "unknown", action: actionOf(request, url) };
+    const service = scope?.[2] ?? "unknown";
+    return {
+        service,
+        region: scope?.[1] ?? "unknown",
+        action: service === "s3" ? s3ActionOf(request.method, url) : actionOf(request, url),
+    };
+}
+
+/** S3's REST operations the run reports use (path-style: `/<bucket>/<key>`), named as IAM names them. */
+function s3ActionOf(method: string, url: URL): string {
+    const hasKey = /^\/[^/]+\/.+/.test(url.pathname);
+    if (hasKey) {
+        return method === "PUT" ? "PutObject" : method === "GET" ? "GetObject" : method === "DELETE" ? "DeleteObject" : `${method} object`;
+    }
+    const sub = ["object-lock", "encryption", "versioning"].find((q) => url.searchParams.has(q));
+    if (method === "PUT") {
+        return sub === "object-lock" ? "PutObjectLockConfiguration" : sub === "encryption" ? "PutBucketEncryption" : "CreateBucket";
+    }
+    return method === "GET" && sub === undefined ? "ListObjects" : `${method} ${url.pathname}`;
 }
 
 function actionOf(request: BufferedRequest, url: URL): string {

@@ -20,6 +20,12 @@ import {
     SwitchoverGlobalClusterCommand,
 } from "@aws-sdk/client-rds";
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
+import {
+    CreateBucketCommand,
+    PutBucketEncryptionCommand,
+    PutObjectLockConfigurationCommand,
+    type BucketLocationConstraint,
+} from "@aws-sdk/client-s3";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
@@ -33,6 +39,8 @@ import {
     MAX_EVENT_AGE_SECONDS,
     lockTableName,
     orchestratorEnvironment,
+    RUNS_TABLE_KEYS,
+    runsTableName,
     peerDownAlarmName,
     privateZoneName,
     replicationLagAlarmName,
@@ -42,6 +50,7 @@ import {
 import { physicalName } from "../../lib/naming";
 import { normalise, readParameter, readRecord } from "../src/aws";
 import { createClients } from "../src/clients";
+import { sdkS3Client } from "../src/s3";
 
 export const MOTO_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" } as const;
 
@@ -62,6 +71,10 @@ export interface RegionalCell {
     readonly endpoint: string;
     /** The cluster's KMS key (the readiness check reads its state). */
     readonly keyId: string;
+    /** The region's KMS key ARN: its report bucket's encryption, and the peer's `peer-kms-key-arn`. */
+    readonly keyArn: string;
+    /** The region's run-report bucket (Object Lock, default retention, SSE-KMS with the region's key). */
+    readonly reportBucket: string;
     readonly topicArn: string;
     /** The SQS queue subscribed to the region's alert topic: what the region's function published. */
     readonly queueUrl: string;
@@ -98,6 +111,8 @@ export interface Topology {
     readonly lagAlarmName: string;
     /** The global writer endpoint the master secret's `host` names before any break-glass. */
     readonly globalWriterEndpoint: string;
+    /** The run-record table's name, the same in each region (each region has its own table). */
+    readonly runsTable: string;
     readonly cells: Readonly<Record<Side, RegionalCell>>;
 }
 
@@ -213,11 +228,11 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
         };
     })();
 
+    const keysMade = Promise.all(
+        SIDES.map((side) => new KMSClient({ ...common, region: region[side] }).send(new CreateKeyCommand({ Description: side }))),
+    ).then(([primaryKey, drKey]) => ({ primary: primaryKey!, dr: drKey! }));
     const database = (async () => {
-        const [primaryKey, drKey] = await Promise.all(
-            SIDES.map((side) => new KMSClient({ ...common, region: region[side] }).send(new CreateKeyCommand({ Description: side }))),
-        );
-        const keys = { primary: primaryKey!, dr: drKey! };
+        const keys = await keysMade;
         await breakGlass;
         await rds("primary").send(
             new CreateGlobalClusterCommand({
@@ -301,11 +316,14 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
         .then((created) => created.HostedZone!.Id!.replace(/^\/hostedzone\//, ""));
 
     const P = FAILOVER_PARAMETERS;
+    const runsTable = runsTableName(config.stack);
+    const reportBucket = (side: Side) => physicalName(config.stack, ["failover", "reports", region[side]]);
     const path = failoverParameterPath(config.environment);
     /** What one region's orchestrator needs, but the cluster's own facts (its key, its endpoint). */
     const cell = async (side: Side, hostedZoneId: string, made: Awaited<typeof breakGlass>) => {
         const here = region[side];
         const peer = otherSide(side);
+        const keys = await keysMade;
         const sns = new SNSClient({ ...common, region: here });
         const inbox = physicalName(config.stack, ["alerts", "inbox"]);
         const [topic, queueUrl] = await Promise.all([
@@ -336,6 +354,10 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
             [P.secretArn]: made.secretArn[side],
             [P.peerSecurityGroupId]: made.securityGroupId[peer],
             [P.peerClusterParameterGroup]: parameterGroups[peer],
+            // --- evidence ---
+            [P.peerKmsKeyArn]: keys[peer].KeyMetadata!.Arn!,
+            [P.runsTable]: runsTable,
+            [P.reportBucket]: reportBucket(side),
         };
         const ssm = new SSMClient({ ...common, region: here });
         await Promise.all([
@@ -373,6 +395,22 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
                     BillingMode: "PAY_PER_REQUEST",
                 }),
             ),
+            // --- evidence: the region's runs table and report bucket ---
+            new DynamoDBClient({ ...common, region: here }).send(
+                new CreateTableCommand({
+                    TableName: runsTable,
+                    AttributeDefinitions: [
+                        { AttributeName: RUNS_TABLE_KEYS.partition, AttributeType: "S" },
+                        { AttributeName: RUNS_TABLE_KEYS.sort, AttributeType: "S" },
+                    ],
+                    KeySchema: [
+                        { AttributeName: RUNS_TABLE_KEYS.partition, KeyType: "HASH" },
+                        { AttributeName: RUNS_TABLE_KEYS.sort, KeyType: "RANGE" },
+                    ],
+                    BillingMode: "PAY_PER_REQUEST",
+                }),
+            ),
+            createReportBucket(endpoint, here, reportBucket(side), keys[side].KeyMetadata!.Arn!, config.protect),
         ]);
         return {
             topicArn: topic.TopicArn!,
@@ -412,6 +450,8 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
                 clusterArn: clusterArn[side],
                 endpoint: endpoints[side],
                 keyId: keys[side].KeyMetadata!.KeyId!,
+                keyArn: keys[side].KeyMetadata!.Arn!,
+                reportBucket: reportBucket(side),
                 ...made[side],
                 lambdaEnv: {
                     ...orchestratorEnvironment({ environment: config.environment, lockTableName: lockTable }),
@@ -436,8 +476,46 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
         lockTable,
         lagAlarmName,
         globalWriterEndpoint,
+        runsTable,
         cells,
     };
+}
+
+/**
+ * A report bucket as the FailoverOrchestrator declares it: Object Lock enabled at creation, a default retention
+ * (COMPLIANCE 2190 days where stateful resources are protected, GOVERNANCE 1 day otherwise), SSE-KMS with the
+ * region's key and a bucket key. Object Lock turns versioning on.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObjectLockConfiguration.html
+ */
+export async function createReportBucket(endpoint: string, region: string, bucket: string, keyArn: string, locked: boolean): Promise<void> {
+    const s3 = sdkS3Client({ region, endpoint, credentials: { ...MOTO_CREDENTIALS } });
+    await s3.send(
+        new CreateBucketCommand({
+            Bucket: bucket,
+            ObjectLockEnabledForBucket: true,
+            ...(region !== "us-east-1" ? { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } } : {}),
+        }),
+    );
+    await s3.send(
+        new PutObjectLockConfigurationCommand({
+            Bucket: bucket,
+            ObjectLockConfiguration: {
+                ObjectLockEnabled: "Enabled",
+                Rule: { DefaultRetention: locked ? { Mode: "COMPLIANCE", Days: 2190 } : { Mode: "GOVERNANCE", Days: 1 } },
+            },
+        }),
+    );
+    await s3.send(
+        new PutBucketEncryptionCommand({
+            Bucket: bucket,
+            ServerSideEncryptionConfiguration: {
+                Rules: [
+                    { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: keyArn }, BucketKeyEnabled: true },
+                ],
+            },
+        }),
+    );
 }
 
 /**

@@ -17,9 +17,9 @@ import {
     type AttributeValue,
     type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
-import { NOTIFY_RESERVE_SECONDS } from "../../lib/failover";
+import { aftercareItemKey, NOTIFY_RESERVE_SECONDS } from "../../lib/failover";
 import { publish, readParameter, writeParameter } from "./aws";
-import type { AwsClients } from "./clients";
+import { RequestLog, type AwsClients } from "./clients";
 import type { RuntimeConfig } from "./config";
 import { Deadline } from "./deadline";
 import { errorCode, errorMessage } from "./errors";
@@ -33,13 +33,10 @@ import {
     obligationToAttribute,
     type FenceObligation,
 } from "./fence";
+import { buildReport, EVIDENCE_DEADLINE_MS, freshMarks, startItem, writeEnd, writeStart, type Trigger } from "./evidence";
+import { LOST_WRITES_ATTRIBUTE, lostWritesTask } from "./lostWrites";
 import type { Logger, RunResult } from "./orchestrate";
 import { Timeline } from "./timeline";
-
-/** The lock-table key of the aftercare item of a global cluster. */
-export function aftercareKey(globalClusterId: string): string {
-    return `aftercare#${globalClusterId}`;
-}
 
 /** Two writers raced for the same attribute; the one that lost stops (the next schedule reads the winner's record). */
 export class ObligationConflict extends Error {
@@ -107,6 +104,8 @@ export function fenceSaver(store: AftercareStore, deadline: Deadline): (o: Fence
 /** What one task did, and the page on-call must get, if any. */
 export interface TaskOutcome {
     readonly detail: string;
+    /** True when the task changed something (a fence made, a snapshot kept, an obligation closed): the run is evidence. */
+    readonly didWork: boolean;
     readonly page?: { readonly subject: string; readonly body: string };
 }
 
@@ -123,7 +122,8 @@ export interface AftercareContext {
 export interface AftercareTask {
     readonly attribute: string;
     isOpen(value: AttributeValue): boolean;
-    run(value: AttributeValue, context: AftercareContext): Promise<TaskOutcome>;
+    /** One attempt at the task's open work; `item` is the whole aftercare item as read (other tasks' state included). */
+    run(value: AttributeValue, context: AftercareContext, item: Readonly<Record<string, AttributeValue>>): Promise<TaskOutcome>;
 }
 
 /**
@@ -146,15 +146,18 @@ export const fenceTask: AftercareTask = {
         const peerCopy = after.state === "fenced" ? await repairPeerActiveRegion({ config, clients, deadline }) : undefined;
         const state = describeObligation(after) + (peerCopy !== undefined ? `; ${peerCopy}` : "");
         const old = `${after.clusterIdentifier} in ${after.region}`;
+        const didWork = attempt.changes.length > 0 || after.state !== before.state || (peerCopy?.includes(" set to ") ?? false);
         if (after.state === "closed") {
             return {
                 detail: attempt.detail,
+                didWork,
                 page: { subject: `[${config.stack}] fence obligation closed: ${old} is retired`, body: `${attempt.detail}.\n${state}` },
             };
         }
         if (after.state === "pending") {
             return {
                 detail: attempt.detail,
+                didWork,
                 page: {
                     subject: `[${config.stack}] FENCE PENDING: ${old} (attempt ${after.attempts})`,
                     body: `The old writer ${old} is not fenced: it may still accept writes through a connection that names it. ${attempt.detail}.\n${state}\nThe aftercare schedule tries again every 5 minutes and pages each failed attempt. To fence it by hand once ${after.region} answers:\n${fenceCommands(after).join("\n")}`,
@@ -164,6 +167,7 @@ export const fenceTask: AftercareTask = {
         if (before.state === "fenced" && attempt.changes.length > 0) {
             return {
                 detail: attempt.detail,
+                didWork,
                 page: {
                     subject: `[${config.stack}] FENCE UNDONE and redone: ${old}`,
                     body: `The fence of the old writer ${old} had been undone (a deploy may have put its ingress or parameter back); it was fenced again: ${attempt.changes.join("; ")}.\n${state}\nRetire the old cluster (README: rebuild after a break-glass) to close the obligation.`,
@@ -173,10 +177,11 @@ export const fenceTask: AftercareTask = {
         if (before.state === "pending") {
             return {
                 detail: attempt.detail,
+                didWork,
                 page: { subject: `[${config.stack}] fenced: ${old}`, body: `${attempt.detail}.\n${state}` },
             };
         }
-        return { detail: peerCopy !== undefined ? `${attempt.detail}; ${peerCopy}` : attempt.detail };
+        return { detail: peerCopy !== undefined ? `${attempt.detail}; ${peerCopy}` : attempt.detail, didWork };
     },
 };
 
@@ -213,16 +218,47 @@ export async function repairPeerActiveRegion({
     }
 }
 
-/** The tasks the schedule runs, each owning its attribute of the aftercare item. */
-export const AFTERCARE_TASKS: readonly AftercareTask[] = [fenceTask];
+/**
+ * The lost writes of the old writer (lostWrites.ts): after an unplanned failover, a copy of AWS's unplanned-failover
+ * snapshot; after a break-glass, a snapshot of the old cluster, taken only once it is fenced, so that it holds every
+ * write it accepted (the split-brain ones included) and none after.
+ */
+export const lostWritesAftercareTask: AftercareTask = {
+    attribute: LOST_WRITES_ATTRIBUTE,
+    isOpen: (value) => Object.keys(value.M ?? {}).length > 0,
+    async run(value, { config, clients, now, deadline, logger }, item) {
+        const fence = item[FENCE_ATTRIBUTE] !== undefined ? obligationFromAttribute(item[FENCE_ATTRIBUTE]) : undefined;
+        const unfenced = fence !== undefined && fence.state === "pending";
+        const entries = Object.entries(value.M ?? {});
+        const waiting = entries.filter(([, e]) => unfenced && (JSON.parse(e.S ?? "{}") as { kind?: string }).kind === "break-glass");
+        const ready = entries.filter((entry) => !waiting.includes(entry));
+        const outcome = await lostWritesTask(config, { clients, now, logger }, deadline, {
+            [LOST_WRITES_ATTRIBUTE]: { M: Object.fromEntries(ready) },
+        });
+        const held =
+            waiting.length > 0
+                ? `the snapshot of the old writer after break-glass run(s) ${waiting.map(([id]) => id).join(", ")} waits for its fence`
+                : undefined;
+        return {
+            detail: [ready.length > 0 ? outcome.detail : undefined, held].filter((d) => d !== undefined).join("; "),
+            didWork: outcome.didWork,
+            ...(outcome.page !== undefined ? { page: { subject: outcome.page.subject, body: outcome.page.message } } : {}),
+        };
+    },
+};
+
+/** The tasks the schedule runs, each owning its attribute of the aftercare item; the fence first (the lost writes wait for it). */
+export const AFTERCARE_TASKS: readonly AftercareTask[] = [fenceTask, lostWritesAftercareTask];
 
 export interface AftercareReport {
     /** One line per task that had open work. */
     readonly details: readonly string[];
     /** Subjects of the pages sent (or attempted). */
     readonly pages: readonly string[];
-    /** Reads of the aftercare item (1 when nothing was open). */
+    /** The tasks that had open work (0: the item was read once, nothing else). */
     readonly open: number;
+    /** True when a task changed something. */
+    readonly didWork: boolean;
 }
 
 /**
@@ -234,18 +270,20 @@ export async function runAftercare(
     tasks: readonly AftercareTask[] = AFTERCARE_TASKS,
 ): Promise<AftercareReport> {
     const { config, clients, deadline, logger } = context;
-    const store = new AftercareStore(clients.dynamodb(config.self.region), config.lockTable, aftercareKey(config.globalClusterId));
+    const store = new AftercareStore(clients.dynamodb(config.self.region), config.lockTable, aftercareItemKey(config.globalClusterId));
     const item = await store.read(deadline);
     const open = tasks.filter((t) => item?.[t.attribute] !== undefined && t.isOpen(item[t.attribute]!));
     const details: string[] = [];
     const pages: string[] = [];
+    let didWork = false;
     for (const task of open) {
         let outcome: TaskOutcome;
         try {
-            outcome = await task.run(item![task.attribute]!, { ...context, store });
+            outcome = await task.run(item![task.attribute]!, { ...context, store }, item!);
         } catch (error) {
             outcome = {
                 detail: `${task.attribute}: ${errorCode(error)}: ${errorMessage(error)}`,
+                didWork: false,
                 page: {
                     subject: `[${config.stack}] aftercare ${task.attribute} failed`,
                     body: `The aftercare task ${task.attribute} failed: ${errorCode(error)}: ${errorMessage(error)}. The schedule tries again.`,
@@ -253,6 +291,7 @@ export async function runAftercare(
             };
         }
         details.push(outcome.detail);
+        didWork ||= outcome.didWork;
         if (outcome.page !== undefined) {
             pages.push(outcome.page.subject);
             for (const topic of config.topicArns) {
@@ -264,32 +303,100 @@ export async function runAftercare(
             }
         }
     }
-    return { details, pages, open: open.length };
+    return { details, pages, open: open.length, didWork };
 }
 
 /**
  * The scheduled run as the handler returns it: one `aftercare` step, outcome `aftercare`. Bounded by the function's
- * time less the reserve kept for the pages.
+ * time less the reserve kept for the pages. A run that changed something or paged is a run like any other: its record
+ * in the runs table and its report in the report bucket (evidence.ts); a quiet tick (nothing open, or nothing to do)
+ * leaves no record, or the table would fill with one every five minutes.
  */
 export async function aftercareRun(
     config: RuntimeConfig,
     deps: { readonly clients: AwsClients; readonly now: () => number; readonly logger: Logger },
-    remainingMs: number,
+    invocation: { readonly requestId: string; readonly remainingMs: number; readonly time: string },
 ): Promise<RunResult> {
-    const timeline = new Timeline(deps.now);
-    const deadline = new Deadline(deps.now, deps.now() + remainingMs - NOTIFY_RESERVE_SECONDS * 1000, "the aftercare run");
+    const { clients, now, logger } = deps;
+    const startedAt = now();
+    const timeline = new Timeline(now);
+    const deadline = new Deadline(now, startedAt + invocation.remainingMs - NOTIFY_RESERVE_SECONDS * 1000, "the aftercare run");
+    const log = new RequestLog(now);
     let report: AftercareReport | undefined;
-    await timeline.step("aftercare", async () => {
-        report = await runAftercare({ config, clients: deps.clients, now: deps.now, deadline, logger: deps.logger });
-        return {
-            outcome: report.open === 0 ? "skipped" : "done",
-            detail: report.open === 0 ? "no open aftercare work" : report.details.join("; "),
-        };
-    });
+    await log.capture(() =>
+        timeline.step("aftercare", async () => {
+            report = await runAftercare({ config, clients, now, deadline, logger });
+            return {
+                outcome: report.open === 0 ? "skipped" : "done",
+                detail: report.open === 0 ? "no open aftercare work" : report.details.join("; "),
+            };
+        }),
+    );
     const message =
         report!.open === 0
             ? "aftercare: nothing open"
             : `aftercare: ${report!.details.join("; ")}${report!.pages.length > 0 ? ` (paged: ${report!.pages.join("; ")})` : ""}`;
-    deps.logger.info("aftercare finished", { message });
-    return { outcome: "aftercare", dryRun: false, message, timeline: timeline.entries, totalMs: timeline.totalMs };
+    logger.info("aftercare finished", { message });
+    const result: RunResult = { outcome: "aftercare", dryRun: false, message, timeline: timeline.entries, totalMs: timeline.totalMs };
+    if (report!.didWork || report!.pages.length > 0) {
+        await recordAftercare(config, deps, invocation, { startedAt, message, timeline, log }).catch((error: unknown) =>
+            logger.error("the aftercare run's evidence could not be written", { code: errorCode(error), error: errorMessage(error) }),
+        );
+    }
+    return result;
+}
+
+/** The record and report of an aftercare run that did work (best effort: the work is done whatever happens here). */
+async function recordAftercare(
+    config: RuntimeConfig,
+    deps: { readonly clients: AwsClients; readonly now: () => number; readonly logger: Logger },
+    invocation: { readonly requestId: string; readonly time: string },
+    run: { readonly startedAt: number; readonly message: string; readonly timeline: Timeline; readonly log: RequestLog },
+): Promise<void> {
+    const { clients, now, logger } = deps;
+    const iso = new Date(run.startedAt).toISOString();
+    const trigger: Trigger = { kind: "schedule", time: invocation.time, requestId: invocation.requestId };
+    const marks = freshMarks(iso, invocation.requestId, trigger);
+    const dynamodb = clients.dynamodb(config.self.region);
+    const evidence = { dynamodb, s3: clients.s3(config.self.region), now, logger };
+    const deadline = new Deadline(now, now() + EVIDENCE_DEADLINE_MS, "the aftercare evidence");
+    await writeStart(
+        evidence,
+        config.runsTable,
+        startItem({
+            stack: config.stack,
+            runKey: marks["runKey"]!,
+            runId: invocation.requestId,
+            region: config.self.region,
+            startedAt: iso,
+            action: "aftercare",
+            trigger,
+            now: now(),
+        }),
+        deadline,
+    );
+    const report = buildReport({
+        stack: config.stack,
+        region: config.self.region,
+        peerRegion: config.peer.region,
+        globalClusterId: config.globalClusterId,
+        runId: invocation.requestId,
+        runKey: marks["runKey"]!,
+        startedAt: iso,
+        endedAt: new Date(now()).toISOString(),
+        invocation: invocation.requestId,
+        action: "aftercare",
+        outcome: "aftercare",
+        message: run.message,
+        dryRun: false,
+        trigger,
+        decisions: [{ at: iso, step: "aftercare", kind: "aftercare", reason: run.message }],
+        resumedAfter: [],
+        steps: run.timeline.entries,
+        requests: run.log.entries,
+        requestsNotListed: run.log.dropped,
+        pointers: {},
+        marks,
+    });
+    await writeEnd(evidence, { table: config.runsTable, bucket: config.reportBucket, stack: config.stack }, report, deadline);
 }

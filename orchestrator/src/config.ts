@@ -60,9 +60,18 @@ export interface RuntimeConfig {
     readonly peerSecurityGroupId: string;
     /** The peer cluster's cluster parameter group: fencing sets FENCE_PARAMETER on it. */
     readonly peerClusterParameterGroup: string;
+    // --- evidence (run records, reports, lost writes) ---
+    /** The peer region's KMS key: the lost-writes snapshot copy, kept in the peer region, is encrypted with it. */
+    readonly peerKmsKeyArn: string;
+    /** This region's run-record table (RUNS_TABLE_KEYS). */
+    readonly runsTable: string;
+    /** This region's Object-Locked report bucket. */
+    readonly reportBucket: string;
 }
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):(\d{12}):secret:[\w/+=.@-]+$/;
+
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key\/[A-Za-z0-9-]+$/;
 const CLUSTER_ARN = /^arn:aws[a-z-]*:rds:([a-z0-9-]+):(\d{12}):cluster:([a-zA-Z][a-zA-Z0-9-]*)$/;
 
 const boundedInt = ({ min, max }: { min: number; max: number }) =>
@@ -97,6 +106,11 @@ const parametersSchema = z.object({
     [P.peerClusterParameterGroup]: z
         .string()
         .regex(/^[a-zA-Z][a-zA-Z0-9-]{0,254}$/, { error: "must be a DB cluster parameter group name" }),
+    // --- evidence ---
+    [P.peerKmsKeyArn]: z.string().regex(KMS_KEY_ARN, { error: "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)" }),
+    [P.runsTable]: z.string().min(1),
+    // S3 bucket names: 3 to 63 lower-case letters, digits, hyphens and dots. https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+    [P.reportBucket]: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be an S3 bucket name" }),
 });
 
 /** The configuration is missing or wrong; the message names each parameter. Nothing was changed. */
@@ -128,6 +142,10 @@ export function parseRuntimeConfig(values: Readonly<Record<string, string>>, env
         throw new ConfigurationError(`${path}/${P.peerRegion} must differ from ${P.region} (${self.region})`);
     }
     const accountId = CLUSTER_ARN.exec(self.arn)![2]!;
+    // --- evidence: the copy of the peer's lost writes stays in the peer region, under that region's key ---
+    if (KMS_KEY_ARN.exec(v[P.peerKmsKeyArn])![1] !== peer.region) {
+        throw new ConfigurationError(`${path}/${P.peerKmsKeyArn}: the key ${v[P.peerKmsKeyArn]} is not in the peer region ${peer.region}`);
+    }
     if (CLUSTER_ARN.exec(peer.arn)![2] !== accountId) {
         throw new ConfigurationError(`${path}/${P.peerClusterArn}: the peer cluster is not in this cluster's account ${accountId}`);
     }
@@ -160,6 +178,9 @@ export function parseRuntimeConfig(values: Readonly<Record<string, string>>, env
         secretArn: v[P.secretArn],
         peerSecurityGroupId: v[P.peerSecurityGroupId],
         peerClusterParameterGroup: v[P.peerClusterParameterGroup],
+        peerKmsKeyArn: v[P.peerKmsKeyArn],
+        runsTable: v[P.runsTable],
+        reportBucket: v[P.reportBucket],
     };
 }
 

@@ -88,7 +88,7 @@ export function createHandler(options: HandlerOptions = {}): Handler {
         logger.info("orchestrator invoked", { request, requestId, stack: config.stack, mode: config.mode });
         if (request.kind === "aftercare") {
             // The schedule only ever runs the open aftercare work (aftercare.ts): never a failover.
-            return aftercareRun(config, { clients, now, logger }, remainingMs());
+            return aftercareRun(config, { clients, now, logger }, { requestId, remainingMs: remainingMs(), time: request.time });
         }
         return run(
             request,

@@ -22,7 +22,7 @@ import {
     type AttributeValue,
     type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
-import type { FailoverAction } from "../../lib/failover";
+import { runKeyOf, type FailoverAction } from "../../lib/failover";
 import type { Deadline } from "./deadline";
 import { errorCode } from "./errors";
 
@@ -47,6 +47,12 @@ export interface LockRecord {
     readonly updatedAt: number;
     readonly version: number;
     readonly error?: string;
+    /**
+     * Facts of the run its report needs and a resumed run must not lose (evidence.ts RunMarks: the run record's key,
+     * the first signal, the data-loss window read before the act call, the act time, the writer available time).
+     * Written with the lock's own writes: no extra write, so no extra crash point.
+     */
+    readonly marks?: Readonly<Record<string, string>>;
 }
 
 /** Another invocation holds the lock; this one changed nothing. */
@@ -83,6 +89,7 @@ export function toItem(record: LockRecord): Record<string, AttributeValue> {
         updatedAt: { N: String(record.updatedAt) },
         version: { N: String(record.version) },
         ...(record.error !== undefined ? { error: { S: record.error.slice(0, 2000) } } : {}),
+        ...(record.marks !== undefined && Object.keys(record.marks).length > 0 ? { marks: { S: JSON.stringify(record.marks) } } : {}),
     };
 }
 
@@ -104,7 +111,19 @@ export function fromItem(item: Record<string, AttributeValue>): LockRecord {
         updatedAt: n("updatedAt"),
         version: n("version"),
         ...(item["error"]?.S !== undefined ? { error: item["error"].S } : {}),
+        ...(item["marks"]?.S !== undefined ? { marks: parseMarks(item["marks"].S) } : {}),
     };
+}
+
+function parseMarks(text: string): Record<string, string> {
+    try {
+        const parsed = JSON.parse(text) as unknown;
+        return parsed !== null && typeof parsed === "object"
+            ? Object.fromEntries(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === "string"))
+            : {};
+    } catch {
+        return {};
+    }
 }
 
 /**
@@ -120,12 +139,14 @@ export function inherit(
     targetRegion: string,
     owner: string,
     action?: FailoverAction,
+    fresh: Readonly<Record<string, string>> = {},
 ): {
     readonly runId: string;
     readonly steps: readonly string[];
     readonly notified: readonly Notification[];
     readonly path?: PromotionPath;
     readonly action?: FailoverAction;
+    readonly marks: Readonly<Record<string, string>>;
 } {
     const otherPromotion =
         action !== undefined &&
@@ -133,14 +154,40 @@ export function inherit(
         previous.action !== action &&
         (action === "break-glass" || previous.action === "break-glass");
     if (previous === undefined || previous.state === "completed" || previous.targetRegion !== targetRegion || otherPromotion) {
-        return { runId: owner, steps: [], notified: [] };
+        return { runId: owner, steps: [], notified: [], marks: newRunMarks(fresh, owner) };
     }
     const path = previous.path !== undefined ? { path: previous.path } : {};
     if (previous.state === "failed") {
-        // A new run, even when the same invocation retries (Lambda keeps the request id): its own id and messages.
-        return { runId: `${owner}#${previous.version + 1}`, steps: previous.steps, notified: [], ...path };
+        // A new run, even when the same invocation retries (Lambda keeps the request id): its own id and messages, and
+        // its own run record; the facts of the steps it resumes (the act's time and data-loss window) and the first
+        // signal stay.
+        const runId = `${owner}#${previous.version + 1}`;
+        return {
+            runId,
+            steps: previous.steps,
+            notified: [],
+            ...path,
+            marks: newRunMarks(
+                { ...fresh, ...(previous.marks ?? {}), ...(fresh["startedAt"] !== undefined ? { startedAt: fresh["startedAt"] } : {}) },
+                runId,
+            ),
+        };
     }
-    return { runId: previous.runId, steps: previous.steps, notified: previous.notified, action: previous.action, ...path };
+    // The same run, continued: its record (runKey) and every fact it had recorded.
+    return {
+        runId: previous.runId,
+        steps: previous.steps,
+        notified: previous.notified,
+        action: previous.action,
+        ...path,
+        marks: { ...fresh, ...(previous.marks ?? {}) },
+    };
+}
+
+/** The marks of a new run `runId`: its own record's key, from the start time in `marks`. Pure. */
+function newRunMarks(marks: Readonly<Record<string, string>>, runId: string): Readonly<Record<string, string>> {
+    const startedAt = marks["startedAt"];
+    return startedAt === undefined ? marks : { ...marks, runKey: runKeyOf(startedAt, runId) };
 }
 
 /** True when the record is held by a live run at `now`. Pure. */
@@ -187,6 +234,8 @@ export class FailoverLock {
         action: FailoverAction,
         targetRegion: string,
         deadline: Deadline,
+        /** The marks of a new run (its run record's key, its first signal); a resumed run keeps its own. */
+        freshMarks: Readonly<Record<string, string>> = {},
     ): Promise<{ record: LockRecord; previous?: LockRecord }> {
         const previous = await this.read(deadline);
         const now = this.now();
@@ -195,7 +244,7 @@ export class FailoverLock {
         if (isHeld(previous, now) && previous!.owner !== this.owner) {
             throw new LockHeldError(previous!.owner, previous!.runId, previous!.expiresAt);
         }
-        const inherited = inherit(previous, targetRegion, this.owner, action);
+        const inherited = inherit(previous, targetRegion, this.owner, action, freshMarks);
         const record: LockRecord = {
             lockId: this.lockId,
             state: "running",
@@ -206,6 +255,7 @@ export class FailoverLock {
             steps: inherited.steps,
             notified: inherited.notified,
             ...(inherited.path !== undefined ? { path: inherited.path } : {}),
+            ...(Object.keys(inherited.marks).length > 0 ? { marks: inherited.marks } : {}),
             expiresAt: now + this.leaseMs,
             updatedAt: now,
             version: (previous?.version ?? 0) + 1,
@@ -255,8 +305,15 @@ export class FailoverLock {
     }
 
     /** Records a completed step (and the promotion path, once chosen), only while this run still owns the lock. */
-    async completeStep(step: string, deadline: Deadline, path?: PromotionPath): Promise<void> {
-        await this.update({ steps: [...(this.record?.steps ?? []), step], ...(path !== undefined ? { path } : {}) }, deadline);
+    async completeStep(step: string, deadline: Deadline, path?: PromotionPath, marks?: Readonly<Record<string, string>>): Promise<void> {
+        await this.update(
+            {
+                steps: [...(this.record?.steps ?? []), step],
+                ...(path !== undefined ? { path } : {}),
+                ...(marks !== undefined ? { marks: { ...(this.record?.marks ?? {}), ...marks } } : {}),
+            },
+            deadline,
+        );
     }
 
     /**

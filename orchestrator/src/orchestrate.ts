@@ -22,14 +22,17 @@
 import {
     failoverCommand,
     LOCK_LEASE_SECONDS,
+    reportObjectKey,
     NOTIFY_RESERVE_SECONDS,
     PEER_WRITE_DEADLINE_SECONDS,
     PROBES_PER_WINDOW,
     STEP_DEADLINE_SECONDS,
     WRITER_POLL_SECONDS,
     type FailoverAction,
+    aftercareItemKey,
 } from "../../lib/failover";
 import {
+    clusterMetric,
     describeCluster,
     describeGlobalCluster,
     isInFlight,
@@ -45,14 +48,33 @@ import {
     type ClusterView,
     type GlobalClusterView,
 } from "./aws";
-import type { AwsClients } from "./clients";
+import { RequestLog, type AwsClients } from "./clients";
 import type { RuntimeConfig } from "./config";
 import { Deadline, sleepWithin } from "./deadline";
 import { decide, evidenceFor, needs, type Decision, type DecisionContext, type World } from "./decide";
 import type { OrchestratorRequest } from "./events";
 import { errorCode, errorMessage, isRefusal } from "./errors";
+import {
+    buildReport,
+    dataLossWindowOf,
+    EVIDENCE_DEADLINE_MS,
+    freshMarks,
+    startItem,
+    triggerOf,
+    windowFromMarks,
+    windowToMarks,
+    writeEnd,
+    writeStart,
+    type DataLossWindow,
+    type DecisionEntry,
+    type EvidenceSummary,
+    type PointerState,
+    type RunReport,
+    type Trigger,
+} from "./evidence";
+import { openLostWrites } from "./lostWrites";
 import { FailoverLock, isOpen, LockHeldError, recordRefusal, type LockRecord, type Notification, type PromotionPath } from "./lock";
-import { aftercareKey, AftercareStore, fenceSaver } from "./aftercare";
+import { AftercareStore, fenceSaver } from "./aftercare";
 import { BREAK_GLASS_STEP_DEADLINE_SECONDS, removeFromGlobalCluster } from "./breakGlass";
 import {
     describeObligation,
@@ -66,7 +88,7 @@ import {
 } from "./fence";
 import { checkReadiness, type Readiness } from "./readiness";
 import { repointSecret, secretHost } from "./secret";
-import { describeEvidence, gatherEvidence, type Evidence } from "./signals";
+import { describeEvidence, gatherEvidence, METRIC_LOOKBACK_SECONDS, type Evidence } from "./signals";
 import { Timeline, type StepName, type TimelineEntry } from "./timeline";
 
 /** How the wait for the promoted writer polls. */
@@ -129,6 +151,8 @@ export interface RunResult {
     readonly fence?: "fenced" | "pending";
     readonly timeline: readonly TimelineEntry[];
     readonly totalMs: number;
+    /** The run's record and report (evidence.ts); absent for an ignored alarm. */
+    readonly report?: EvidenceSummary;
 }
 
 /** A run failed after it took the lock; the lock is marked failed and a re-run resumes. */
@@ -161,8 +185,13 @@ export async function run(
     deps: RunDependencies,
     context: RunContext,
 ): Promise<RunResult> {
-    return new Run(request, config, deps, context).execute();
+    // Every AWS request of this run (and of no other) is recorded for its report.
+    const log = new RequestLog(deps.now);
+    return log.capture(() => new Run(request, config, deps, context, log).execute());
 }
+
+/** The longest the data-loss window's read may hold the act step: it never blocks the act. */
+export const LOSS_WINDOW_READ_MS = 2_000;
 
 class Run {
     private readonly timeline: Timeline;
@@ -175,13 +204,28 @@ class Run {
     private evidence: Evidence | undefined;
     /** Set when the best-effort write of the peer region's `active-region` failed. */
     private peerProblem: string | undefined;
+    // --- evidence (evidence.ts) ---
+    private readonly startedAt: string;
+    private readonly trigger: Trigger;
+    private readonly decisions: DecisionEntry[] = [];
+    private pointersBefore: PointerState | undefined;
+    private pointersAfter: PointerState | undefined;
+    /** The run's id and marks once its record was written (the lock's for a run under the lock). */
+    private recorded: { runId: string; marks: Readonly<Record<string, string>> } | undefined;
+    private lostWritesOpened: { oldCluster: string; oldRegion: string } | undefined;
+    private dryRunWindow: DataLossWindow | undefined;
+    /** The steps a resumed run took over from the run it continues. */
+    private resumedSteps: readonly string[] = [];
 
     constructor(
         private readonly request: OrchestratorRequest,
         private readonly config: RuntimeConfig,
         private readonly deps: RunDependencies,
         private readonly context: RunContext,
+        private readonly log: RequestLog = new RequestLog(deps.now),
     ) {
+        this.startedAt = new Date(deps.now()).toISOString();
+        this.trigger = triggerOf(request, context.requestId, deps.now());
         this.timeline = new Timeline(deps.now);
         this.dryRun = request.kind === "manual" && request.dryRun;
         const end = deps.now() + context.remainingMs();
@@ -197,7 +241,37 @@ class Run {
         );
     }
 
+    /** The run, then its evidence: every run but an ignored alarm ends with its record and report. */
     async execute(): Promise<RunResult> {
+        let result: RunResult;
+        try {
+            result = await this.steps();
+        } catch (error) {
+            await this.endRecord({
+                outcome: "failed",
+                message: errorMessage(error),
+                ...(this.lock.current?.action !== undefined ? { action: this.lock.current.action } : {}),
+            });
+            throw error;
+        }
+        if (result.outcome === "ignored") {
+            return result;
+        }
+        const report = await this.endRecord(result);
+        return report === undefined
+            ? result
+            : {
+                  ...result,
+                  report,
+                  ...(report.reportProblem !== undefined
+                      ? {
+                            message: `${result.message}\nThe run report could not be written (${report.reportProblem}); the run record says report: failed.`,
+                        }
+                      : {}),
+              };
+    }
+
+    private async steps(): Promise<RunResult> {
         if (this.request.kind === "alarm" && this.request.state !== "ALARM") {
             // Not evidence of anything: no read, no write.
             return this.result("ignored", `alarm ${this.request.alarmName} is ${this.request.state}; nothing to do`);
@@ -220,6 +294,8 @@ class Run {
         }
         const decision = decide(this.request, observed!.world, this.decisionContext());
         this.deps.logger.info("decision", { decision, request: this.request });
+        this.decided("assess", decision, observed!.world);
+        this.pointersBefore = this.pointersOf(observed!);
         if (decision.kind !== "proceed") {
             return this.stopWithout(decision, observed!);
         }
@@ -301,6 +377,10 @@ class Run {
                   : decision.kind === "refuse"
                     ? "refused"
                     : decision.kind;
+        if (outcome !== "ignored") {
+            await this.beginRecord();
+            this.pointersAfter = this.pointersBefore;
+        }
         // On-call hears about an alarm that did not start a failover; an alarm while this region already holds the
         // writer (a repeated alarm after a failover, the heartbeat alarm of the peer while that secondary is down) stays quiet.
         if (decision.kind === "notify-only" || decision.kind === "refuse") {
@@ -327,8 +407,14 @@ class Run {
         let lockFailure: unknown;
         try {
             await this.step("lock", STEP_DEADLINE_SECONDS.lock, async (deadline) => {
-                const taken = await this.lock.acquire(decision.action, config.self.region, deadline);
+                const taken = await this.lock.acquire(
+                    decision.action,
+                    config.self.region,
+                    deadline,
+                    freshMarks(this.startedAt, this.context.requestId, this.trigger),
+                );
                 const resumed = taken.record.steps;
+                this.resumedSteps = resumed;
                 // Read again under the lock: a run that finished just before we took it may have done everything.
                 const again = await this.observe(deadline);
                 current = decide(
@@ -347,10 +433,13 @@ class Run {
             }
             lockFailure = error;
         }
+        // The run's record: a new one, or (a run resumed after a crash) the one of the run it continues.
+        await this.beginRecord(this.lock.current?.runId, this.lock.current?.marks);
         if (lockFailure !== undefined) {
             // The lock was taken, then something failed: say so and release it, never leave it to the lease.
             return this.fail(decision.action, "lock", lockFailure);
         }
+        this.decided("lock", current, observed.world);
         if (current.kind !== "proceed") {
             // A run that already said "started" (the one this resumes) also says how it ended.
             if (this.lock.current?.notified.includes("start") === true) {
@@ -364,6 +453,7 @@ class Run {
             }
             await this.lock.release("completed", this.lastResort);
             this.timeline.note("release", "done", "lock released");
+            this.pointersAfter = this.pointersBefore;
             return this.result(
                 current.kind === "already-active" || current.kind === "not-needed" ? current.kind : "refused",
                 current.reason,
@@ -402,7 +492,9 @@ class Run {
             failedStep = "wait-for-writer";
             await this.step("wait-for-writer", STEP_DEADLINE_SECONDS["wait-for-writer"], async (deadline) => {
                 const cluster = await this.waitForWriter(deadline);
-                await this.lock.completeStep("wait-for-writer", deadline);
+                // The end of the recovery time: kept from the first invocation that saw it, across a crash.
+                const available = this.lock.current?.marks?.["writerAvailableAt"] ?? new Date(this.deps.now()).toISOString();
+                await this.lock.completeStep("wait-for-writer", deadline, undefined, { writerAvailableAt: available });
                 return `${config.self.identifier} is the writer (${cluster.status}) at ${cluster.endpoint}`;
             });
 
@@ -419,6 +511,7 @@ class Run {
                 await this.lock.completeStep("verify", deadline);
                 return `writer ${config.self.identifier} in ${config.self.region}; record and ${config.activeRegionParameter} point at it`;
             });
+            await this.openLostWritesObligation(action);
         } catch (error) {
             return this.fail(action, failedStep, error);
         }
@@ -462,6 +555,8 @@ class Run {
     /** Another run holds the lock: say so (warn, metric, and once per run a notification), change nothing. */
     private async refusedByLock(error: LockHeldError): Promise<RunResult> {
         const { config, deps } = this;
+        await this.beginRecord();
+        this.pointersAfter = this.pointersBefore;
         deps.logger.warn("refused by the failover lock", { holder: error.holder, runId: error.runId, expiresAt: error.expiresAt });
         deps.metric?.("LockRefusals", 1);
         const first = await recordRefusal(
@@ -497,13 +592,26 @@ class Run {
         const readiness = await checkReadiness(config, deps.clients, deadline, now.global, now.own);
         const round = await this.gather("round", deadline);
         const problem = recheckProblem(action, this.forced(), readiness, round);
+        this.decisions.push({
+            at: new Date(deps.now()).toISOString(),
+            step: "act",
+            kind: problem === undefined ? "proceed" : "refuse",
+            reason: problem ?? "re-checked immediately before acting: the readiness and the signals still hold",
+            evidence: round,
+            readiness: { ready: readiness.ready, problems: readiness.problems },
+        });
         if (problem !== undefined) {
             throw Object.assign(new Error(`re-checked immediately before acting, nothing was started: ${problem}`), {
                 name: "RecheckFailed",
             });
         }
-        // The path is recorded before the call, so that a crash right after it is resumed by waiting, not by a second call.
-        await this.lock.completeStep("act-started", deadline, "managed");
+        // The data-loss window (the lag of this cluster now), then the path and the act's time are recorded before the
+        // call, so that a crash right after it is resumed by waiting, not by a second call, and keeps the window.
+        const window = await this.readLossWindow(action, deadline);
+        await this.lock.completeStep("act-started", deadline, "managed", {
+            ...windowToMarks(window),
+            actAt: new Date(deps.now()).toISOString(),
+        });
         // Sent once: a lost answer is read back below, never retried blindly.
         const once = deps.clients.rdsOnce(config.self.region);
         try {
@@ -644,6 +752,13 @@ class Run {
         if (now.activeRegion !== self.region) {
             problems.push(`${this.config.activeRegionParameter} is ${now.activeRegion ?? "unset"}, not ${self.region}`);
         }
+        this.pointersAfter = {
+            ...(now.record !== undefined ? { record: now.record } : {}),
+            activeRegion: {
+                [self.region]: now.activeRegion ?? "unset",
+                [this.config.peer.region]: this.peerProblem === undefined ? `${self.region} (written)` : `not set: ${this.peerProblem}`,
+            },
+        };
         if (problems.length > 0) {
             throw new Error(`verification failed: ${problems.join("; ")}`);
         }
@@ -683,6 +798,8 @@ class Run {
 
     private async dryRunPlan(decision: Extract<Decision, { kind: "proceed" }>, observed: Observed): Promise<RunResult> {
         const { config } = this;
+        await this.beginRecord();
+        this.pointersAfter = this.pointersBefore;
         const current = observed.lock;
         const held = current !== undefined && current.state === "running" && current.expiresAt > this.deps.now();
         const note = (name: StepName, detail: string) => this.timeline.note(name, "planned", detail);
@@ -712,6 +829,10 @@ class Run {
         note("verify", "would read back the writer, the record and the parameter");
         note("notify", `would publish the result to ${config.topicArns.length} topic(s)`);
         note("release", "would release the lock");
+        // A real run would read the data-loss window here: the dry run reports what it reads now.
+        if (decision.promote) {
+            this.dryRunWindow = await this.readLossWindow(decision.action, this.budget);
+        }
         return this.result("dry-run", `dry run: ${decision.reason}; nothing was changed`, {
             action: decision.action,
             activeRegion: observed.activeRegion ?? "",
@@ -841,7 +962,9 @@ class Run {
             await this.step("wait-for-writer", S["wait-for-writer"], async (deadline) => {
                 const cluster = await this.waitForStandalone(deadline);
                 endpoint = cluster.endpoint;
-                await this.lock.completeStep("wait-for-writer", deadline);
+                // The end of the recovery time: kept from the first invocation that saw it, across a crash.
+                const available = this.lock.current?.marks?.["writerAvailableAt"] ?? new Date(deps.now()).toISOString();
+                await this.lock.completeStep("wait-for-writer", deadline, undefined, { writerAvailableAt: available });
                 return `${config.self.identifier} is a standalone writer (${cluster.status}) at ${cluster.endpoint}`;
             });
 
@@ -878,6 +1001,8 @@ class Run {
                 await this.lock.completeStep("verify", deadline);
                 return `${config.self.identifier} in ${config.self.region} is a standalone writer; the secret, the record and ${config.activeRegionParameter} name it`;
             });
+            // The old writer's lost writes (and any it took before the fence) are snapshotted once it is fenced.
+            await this.openLostWritesObligation(action);
         } catch (error) {
             return this.fail(action, failedStep, error);
         }
@@ -926,8 +1051,14 @@ class Run {
                 name: "RecheckFailed",
             });
         }
-        // The path is recorded before the call, so that a crash right after it is resumed by reading back, not by a second call.
-        await this.lock.completeStep("detach-started", deadline, "detach");
+        // The data-loss window (this cluster's lag now: the writes the detach leaves behind in the old writer), then the
+        // path and the time, recorded before the call, so that a crash right after it is resumed by reading back, not
+        // by a second call, and keeps the window.
+        const window = await this.readLossWindow("break-glass", deadline);
+        await this.lock.completeStep("detach-started", deadline, "detach", {
+            ...windowToMarks(window),
+            actAt: new Date(deps.now()).toISOString(),
+        });
         try {
             await deadline.call("RemoveFromGlobalCluster", (abortSignal) =>
                 removeFromGlobalCluster(deps.clients.rdsOnce(config.self.region), config.globalClusterId, config.self, { abortSignal }),
@@ -996,7 +1127,11 @@ class Run {
     /** Opens (or resumes) the fence obligation, then tries once to fence the old writer (fence.ts). */
     private async fence(deadline: Deadline, runId: string): Promise<FenceAttempt> {
         const { config, deps } = this;
-        const store = new AftercareStore(deps.clients.dynamodb(config.self.region), config.lockTable, aftercareKey(config.globalClusterId));
+        const store = new AftercareStore(
+            deps.clients.dynamodb(config.self.region),
+            config.lockTable,
+            aftercareItemKey(config.globalClusterId),
+        );
         const stored = (await store.read(deadline))?.[FENCE_ATTRIBUTE];
         let obligation = stored !== undefined ? obligationFromAttribute(stored) : undefined;
         if (obligation !== undefined && obligation.state !== "closed" && obligation.clusterIdentifier !== config.peer.identifier) {
@@ -1103,6 +1238,198 @@ class Run {
 
     private action(): FailoverAction {
         return this.request.kind === "manual" ? this.request.action : "failover";
+    }
+
+    // --- evidence ---------------------------------------------------------------------------------------------------
+
+    private decided(step: string, decision: Decision, world: World): void {
+        this.decisions.push({
+            at: new Date(this.deps.now()).toISOString(),
+            step,
+            kind: decision.kind,
+            reason: decision.reason,
+            ...(world.evidence !== undefined ? { evidence: world.evidence } : {}),
+            ...(world.readiness !== undefined ? { readiness: { ready: world.readiness.ready, problems: world.readiness.problems } } : {}),
+        });
+    }
+
+    private pointersOf(o: Observed): PointerState {
+        return {
+            ...(o.record !== undefined ? { record: o.record } : {}),
+            activeRegion: { [this.config.self.region]: o.activeRegion ?? "unset" },
+        };
+    }
+
+    /**
+     * The replication lag of this cluster now: the data-loss window of the act about to be called. A read bounded by
+     * LOSS_WINDOW_READ_MS that never fails the act (unknown when it cannot be read); zero for a switchover.
+     */
+    private async readLossWindow(action: FailoverAction, within: Deadline): Promise<DataLossWindow> {
+        const { config, deps } = this;
+        const at = deps.now();
+        if (action === "switchover") {
+            return dataLossWindowOf(action, { points: [], at, cluster: config.self.identifier });
+        }
+        try {
+            const deadline = within.child("the data-loss window", LOSS_WINDOW_READ_MS);
+            const points = await deadline.call("GetMetricData (data-loss window)", (abortSignal) =>
+                clusterMetric(
+                    deps.clients.cloudwatch(config.self.region),
+                    "AuroraGlobalDBReplicationLag",
+                    config.self.identifier,
+                    { start: new Date(at - METRIC_LOOKBACK_SECONDS * 1000), end: new Date(at) },
+                    { abortSignal },
+                ),
+            );
+            return dataLossWindowOf(action, { points, at, cluster: config.self.identifier });
+        } catch (error) {
+            return dataLossWindowOf(action, { error: `${errorCode(error)}: ${errorMessage(error)}`.slice(0, 200), at });
+        }
+    }
+
+    /** After a completed unplanned failover, the obligation to keep the old writer's lost writes (lostWrites.ts). */
+    private async openLostWritesObligation(action: FailoverAction): Promise<void> {
+        const { config, deps } = this;
+        const marks = this.lock.current?.marks ?? {};
+        const runId = this.lock.current?.runId;
+        // Only a failover or a detach this run asked AWS for (its act time is recorded): a switchover loses nothing.
+        if (action === "switchover" || marks["actAt"] === undefined || runId === undefined || marks["runKey"] === undefined) {
+            return;
+        }
+        await this.bestEffort("opening the lost-writes obligation", async () => {
+            await openLostWrites(
+                deps.clients.dynamodb(config.self.region),
+                config.lockTable,
+                config.globalClusterId,
+                {
+                    runId,
+                    runKey: marks["runKey"]!,
+                    reportKey: reportObjectKey(config.stack, marks["startedAt"] ?? this.startedAt, runId),
+                    oldRegion: config.peer.region,
+                    oldCluster: config.peer.identifier,
+                    failoverAt: marks["actAt"]!,
+                    kind: action === "break-glass" ? "break-glass" : "managed",
+                    openedAt: new Date(deps.now()).toISOString(),
+                },
+                this.budget.child("lost-writes obligation", STEP_DEADLINE_SECONDS.verify * 1000),
+            );
+            this.lostWritesOpened = { oldCluster: config.peer.identifier, oldRegion: config.peer.region };
+        });
+    }
+
+    /** Writes the run's record when it starts (its id: the lock's, or this invocation's). Best effort. */
+    private async beginRecord(runId: string = this.context.requestId, lockMarks?: Readonly<Record<string, string>>): Promise<void> {
+        if (this.recorded !== undefined) {
+            return;
+        }
+        const { config, deps } = this;
+        const marks = lockMarks?.["runKey"] !== undefined ? lockMarks : freshMarks(this.startedAt, runId, this.trigger);
+        this.recorded = { runId, marks };
+        const startedAt = marks["startedAt"] ?? this.startedAt;
+        await writeStart(
+            this.evidenceDeps(),
+            config.runsTable,
+            startItem({
+                stack: config.stack,
+                runKey: marks["runKey"]!,
+                runId,
+                region: config.self.region,
+                startedAt,
+                ...(this.request.kind === "manual" || this.lock.current !== undefined
+                    ? { action: this.lock.current?.action ?? this.action() }
+                    : {}),
+                trigger: this.trigger,
+                now: deps.now(),
+            }),
+            this.lastResort.child("run record", EVIDENCE_DEADLINE_MS),
+        );
+    }
+
+    /** Writes the report and the end of the record; never throws. */
+    private async endRecord(result: {
+        outcome: string;
+        message: string;
+        action?: FailoverAction;
+        dryRun?: boolean;
+    }): Promise<EvidenceSummary | undefined> {
+        const { config, deps } = this;
+        try {
+            if (this.recorded === undefined) {
+                await this.beginRecord();
+            }
+            const { runId } = this.recorded!;
+            // The lock's marks are the freshest (the act's time, the window, the writer's availability).
+            const marks = { ...this.recorded!.marks, ...(this.lock.current?.runId === runId ? (this.lock.current.marks ?? {}) : {}) };
+            const withWindow =
+                this.dryRunWindow !== undefined && windowFromMarks(marks) === undefined
+                    ? { ...marks, ...windowToMarks(this.dryRunWindow) }
+                    : marks;
+            const report: RunReport = buildReport({
+                stack: config.stack,
+                region: config.self.region,
+                peerRegion: config.peer.region,
+                globalClusterId: config.globalClusterId,
+                runId,
+                runKey: marks["runKey"]!,
+                startedAt: marks["startedAt"] ?? this.startedAt,
+                endedAt: new Date(deps.now()).toISOString(),
+                invocation: this.context.requestId,
+                ...(result.action !== undefined
+                    ? { action: result.action }
+                    : this.request.kind === "manual"
+                      ? { action: this.request.action }
+                      : {}),
+                outcome: result.outcome,
+                message: result.message,
+                dryRun: this.dryRun,
+                trigger: this.trigger,
+                decisions: this.decisions,
+                resumedAfter:
+                    this.lock.current?.runId === runId && this.lock.current.runId !== this.context.requestId ? this.resumedSteps : [],
+                steps: this.timeline.entries,
+                requests: this.log.entries,
+                requestsNotListed: this.log.dropped,
+                pointers: {
+                    ...(this.pointersBefore !== undefined ? { before: this.pointersBefore } : {}),
+                    ...(this.pointersAfter !== undefined ? { after: this.pointersAfter } : {}),
+                },
+                marks: withWindow,
+                ...(this.lostWritesOpened !== undefined
+                    ? { lostWrites: { obligation: `${config.lockTable}/aftercare#${config.globalClusterId}`, ...this.lostWritesOpened } }
+                    : {}),
+            });
+            const written = await writeEnd(
+                this.evidenceDeps(),
+                { table: config.runsTable, bucket: config.reportBucket, stack: config.stack },
+                report,
+                this.lastResort.child("run report", EVIDENCE_DEADLINE_MS),
+            );
+            return {
+                runId,
+                runKey: report.runKey,
+                region: config.self.region,
+                reportBucket: config.reportBucket,
+                reportKey: report.reportKey,
+                reportWritten: written.reportProblem === undefined,
+                ...(written.reportProblem !== undefined ? { reportProblem: written.reportProblem } : {}),
+                ...(report.recovery.rtoMs !== undefined ? { rtoMs: report.recovery.rtoMs } : {}),
+                ...(report.dataLoss !== undefined ? { dataLossWindowKnown: report.dataLoss.known } : {}),
+                ...(report.dataLoss?.windowMs !== undefined ? { dataLossWindowMs: report.dataLoss.windowMs } : {}),
+                ...(report.recovery.failoverAt !== undefined ? { failoverAt: report.recovery.failoverAt } : {}),
+            };
+        } catch (error) {
+            deps.logger.error("the run's evidence could not be written", { code: errorCode(error), error: errorMessage(error) });
+            return undefined;
+        }
+    }
+
+    private evidenceDeps() {
+        return {
+            dynamodb: this.deps.clients.dynamodb(this.config.self.region),
+            s3: this.deps.clients.s3(this.config.self.region),
+            now: this.deps.now,
+            logger: this.deps.logger,
+        };
     }
 
     private forced(): boolean {

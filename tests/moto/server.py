@@ -15,6 +15,11 @@ What it implements, after the AWS API reference:
 - While the operation runs, the global cluster's Status is "failing-over" (or "switching-over") and FailoverState
   names the clusters and IsDataLossAllowed. The operation completes after PENDING_DESCRIBES further
   DescribeGlobalClusters calls, so a caller's polling loop is exercised; then FailoverState is empty again.
+- After an unplanned failover (AllowDataLoss), Aurora tries to snapshot the old primary as
+  `rds:unplanned-global-failover-<cluster>-<timestamp>` (an automated snapshot, expiring with the cluster's backup
+  retention); moto takes none, so the completion of a failover with data loss creates that snapshot of the old writer
+  in its own region: https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html
+  (the orchestrator's lost-writes aftercare copies it; see orchestrator/src/lostWrites.ts).
 - Errors: GlobalClusterNotFoundFault (unknown global cluster), DBClusterNotFoundFault (target not a member),
   InvalidParameterCombination (AllowDataLoss with Switchover), InvalidGlobalClusterStateFault when the target is
   already the writer, another operation is running, or the members' engine versions differ (AWS refuses a managed
@@ -27,6 +32,7 @@ import functools
 import json
 import sys
 import threading
+from datetime import datetime, timezone
 
 from moto.core.responses import ActionResult
 from moto.dynamodb.models import DynamoDBBackend
@@ -92,6 +98,7 @@ def _move_writer(response: RDSResponse, data_loss: bool) -> ActionResult:
     }
     global_cluster.pending_describes = PENDING_DESCRIBES
     global_cluster.pending_writer = target
+    global_cluster.pending_old_writer = writer if data_loss else None
     return ActionResult({"GlobalCluster": global_cluster})
 
 
@@ -178,6 +185,13 @@ def describe_global_clusters(self: RDSBackend) -> list:
                 member.is_writer = member is target
             global_cluster.status = "available"
             global_cluster.failover_state = None
+            old = getattr(global_cluster, "pending_old_writer", None)
+            global_cluster.pending_old_writer = None
+            if old is not None:
+                stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d-%H-%M")
+                old.backend.create_auto_cluster_snapshot(
+                    old.db_cluster_identifier, f"rds:unplanned-global-failover-{old.db_cluster_identifier}-{stamp}"
+                )
     return _describe(self)
 
 
