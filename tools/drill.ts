@@ -824,7 +824,9 @@ async function lostWrites(bench: Bench): Promise<Awaited<ReturnType<ScenarioDefi
         );
     }
     if (care.result?.outcome !== "aftercare" || !/ are kept in /.test(care.result.message)) {
-        problems.push(`the aftercare run did not keep the lost writes: ${care.result?.outcome ?? care.error}: ${care.result?.message ?? ""}`);
+        problems.push(
+            `the aftercare run did not keep the lost writes: ${care.result?.outcome ?? care.error}: ${care.result?.message ?? ""}`,
+        );
     }
     const s3 = createS3Client({ region, endpoint: bench.moto.url, credentials: async () => ({ ...MOTO_CREDENTIALS }) });
     const report = (await s3

@@ -6,7 +6,15 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
-import { describe, effectiveTags, globalClusterMembers, isProtectedEnvironment, protectedEnvironmentsSchema, refersTo, regionOf } from "./lib/resources";
+import {
+    describe,
+    effectiveTags,
+    globalClusterMembers,
+    isProtectedEnvironment,
+    protectedEnvironmentsSchema,
+    refersTo,
+    regionOf,
+} from "./lib/resources";
 import {
     bucketArn,
     bucketsOf,
