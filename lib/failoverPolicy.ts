@@ -102,7 +102,7 @@ export const LOST_WRITES_ACTIONS = [
 ] as const;
 
 /** The evidence of every run: its record in the runs table, its report in the report bucket. */
-export const EVIDENCE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Query", "s3:PutObject"] as const;
+export const EVIDENCE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "s3:PutObject"] as const;
 
 export function orchestratorPolicy(a: OrchestratorPolicyArgs): PolicyDocument {
     const ssmArn = (region: string, name: string) => `arn:${a.partition}:ssm:${region}:${a.accountId}:parameter${name}`;
@@ -176,10 +176,11 @@ export function orchestratorPolicy(a: OrchestratorPolicyArgs): PolicyDocument {
             Resource: [ssmArn(a.region, a.activeRegionParameter)],
         },
         {
-            // The peer region's copy is set best effort (that region may be the one that is down), never read.
-            Sid: "SetThePeerRegionsActiveRegion",
+            // The peer region's copy is set best effort (that region may be the one that is down); after a break-glass,
+            // aftercare reads it once that region answers and sets it if it still names the fenced old writer's region.
+            Sid: "ReadAndSetThePeerRegionsActiveRegion",
             Effect: "Allow",
-            Action: ["ssm:PutParameter"],
+            Action: ["ssm:GetParameter", "ssm:PutParameter"],
             Resource: [ssmArn(a.peerRegion, a.activeRegionParameter)],
         },
         {
@@ -334,8 +335,9 @@ function lostWritesStatements(a: OrchestratorPolicyArgs): PolicyStatement[] {
 }
 
 /**
- * The evidence of every run, in its own region: its record (written at start and end, read back; Query finds the
- * runs of its stack, e.g. the failover whose lost writes the aftercare keeps) and its report, written once under
+ * The evidence of every run, in its own region: its record (PutItem at the start, only if absent; UpdateItem at the end
+ * and when the aftercare keeps the run's lost writes; never read: on-call reads the records with their own credentials)
+ * and its report, written once under
  * `runs/` (never deleted or overwritten: no other S3 action is allowed). The report bucket's key is its own region's (UseOwnRegionsKey: GenerateDataKey).
  */
 function evidenceStatements(a: OrchestratorPolicyArgs): PolicyStatement[] {
@@ -343,7 +345,7 @@ function evidenceStatements(a: OrchestratorPolicyArgs): PolicyStatement[] {
         {
             Sid: "WriteOwnRunRecords",
             Effect: "Allow",
-            Action: ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem", "dynamodb:Query"],
+            Action: ["dynamodb:PutItem", "dynamodb:UpdateItem"],
             Resource: [a.runsTableArn],
         },
         { Sid: "WriteOwnRunReports", Effect: "Allow", Action: ["s3:PutObject"], Resource: [`${a.reportBucketArn}/runs/*`] },

@@ -171,16 +171,37 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
     // region, with the fields of reference_secret_json_structure and `host` = the global writer endpoint.
     const parameterGroups: Record<Side, string> = { primary: `${ids.primary}-cluster-params`, dr: `${ids.dr}-cluster-params` };
     const globalWriterEndpoint = `${ids.global}.global-abc123def456.global.rds.amazonaws.com`;
+    // The clusters wait for their parameter groups only; the security groups and the secret go out alongside them.
+    const parameterGroupsMade = Promise.all(
+        SIDES.map((side) =>
+            rds(side).send(
+                new CreateDBClusterParameterGroupCommand({
+                    DBClusterParameterGroupName: parameterGroups[side],
+                    DBParameterGroupFamily: parameterGroupFamily(engineVersion),
+                    Description: `${side} cluster parameters`,
+                }),
+            ),
+        ),
+    );
     const breakGlass = (async () => {
+        const secretMade = new SecretsManagerClient({ ...common, region: region.primary }).send(
+            new CreateSecretCommand({
+                Name: physicalName(config.stack, ["aurora", "master"]),
+                SecretString: JSON.stringify({
+                    engine: "postgres",
+                    host: globalWriterEndpoint,
+                    port: POSTGRES_PORT,
+                    username: "hdradmin",
+                    password: "not-a-real-password-1",
+                    dbname: "healthcare",
+                    dbClusterIdentifier: ids.primary,
+                    ssl: true,
+                }),
+                AddReplicaRegions: [{ Region: region.dr }],
+            }),
+        );
         const securityGroups = await Promise.all(
             SIDES.map(async (side) => {
-                await rds(side).send(
-                    new CreateDBClusterParameterGroupCommand({
-                        DBClusterParameterGroupName: parameterGroups[side],
-                        DBParameterGroupFamily: parameterGroupFamily(engineVersion),
-                        Description: `${side} cluster parameters`,
-                    }),
-                );
                 const ec2 = new EC2Client({ ...common, region: region[side] });
                 const created = await ec2.send(
                     new CreateSecurityGroupCommand({
@@ -205,22 +226,7 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
                 return groupId;
             }),
         );
-        const secret = await new SecretsManagerClient({ ...common, region: region.primary }).send(
-            new CreateSecretCommand({
-                Name: physicalName(config.stack, ["aurora", "master"]),
-                SecretString: JSON.stringify({
-                    engine: "postgres",
-                    host: globalWriterEndpoint,
-                    port: POSTGRES_PORT,
-                    username: "hdradmin",
-                    password: "not-a-real-password-1",
-                    dbname: "healthcare",
-                    dbClusterIdentifier: ids.primary,
-                    ssl: true,
-                }),
-                AddReplicaRegions: [{ Region: region.dr }],
-            }),
-        );
+        const secret = await secretMade;
         return {
             securityGroupId: { primary: securityGroups[0]!, dr: securityGroups[1]! },
             // A replica's ARN is the primary's with the region changed (StopReplicationToReplica's reference).
@@ -232,8 +238,7 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
         SIDES.map((side) => new KMSClient({ ...common, region: region[side] }).send(new CreateKeyCommand({ Description: side }))),
     ).then(([primaryKey, drKey]) => ({ primary: primaryKey!, dr: drKey! }));
     const database = (async () => {
-        const keys = await keysMade;
-        await breakGlass;
+        const [keys] = await Promise.all([keysMade, parameterGroupsMade]);
         await rds("primary").send(
             new CreateGlobalClusterCommand({
                 GlobalClusterIdentifier: ids.global,
