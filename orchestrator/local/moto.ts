@@ -50,6 +50,9 @@ export async function startMoto(options: { timeoutMs?: number } = {}): Promise<M
     const child: ChildProcess = spawn(VENV_PYTHON, [MOTO_LAUNCHER, "-H", "127.0.0.1", "-p", String(port)], {
         stdio: "ignore",
         detached: false,
+        // EC2's backend loads thousands of default AMIs into every region it starts (after every reset); the fence only
+        // needs security groups. https://docs.getmoto.org/en/latest/docs/services/ec2.html
+        env: { ...process.env, MOTO_EC2_LOAD_DEFAULT_AMIS: "false" },
     });
     // Never let the server keep the test run (or the drill) alive, and never leave it behind.
     child.unref();
