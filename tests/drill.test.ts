@@ -133,9 +133,9 @@ describe("the failover drill", function () {
             expect(trip.message).to.match(/could not be set/);
         });
 
-        it("break-glass: refused managed failover, one detach, the old primary fenced when it is back, every pointer at the promoted cluster", () => {
+        it("break-glass: refused managed failover, one detach, the old primary fenced when it is back, every pointer at the promoted cluster, its lost writes kept", () => {
             const glass = report.scenarios.find((s) => s.name === "break-glass")!;
-            expect(glass.outcomes).to.deep.equal(["refused", "completed", "aftercare"]);
+            expect(glass.outcomes).to.deep.equal(["refused", "completed", "aftercare", "aftercare"]);
             expect(glass).to.deep.include({ promotions: 0, pointersAt: "dr", activeRegionCopies: { primary: "dr", dr: "dr" } });
             expect(glass.steps?.map((s) => s.name)).to.deep.equal([
                 "assess",
@@ -150,8 +150,14 @@ describe("the failover drill", function () {
                 "notify",
                 "release",
                 "aftercare",
+                "aftercare",
             ]);
-            expect(glass.message).to.match(/FENCE PENDING[\s\S]*is fenced: revoked 1 ingress permission/);
+            expect(glass.message).to.match(/FENCE PENDING[\s\S]*is fenced: revoked 1 ingress permission[\s\S]*are kept in/);
+            expect(glass.evidence).to.deep.include({
+                runId: "drill-break-glass",
+                dataLossWindowMs: 2_500,
+                lostWritesSnapshot: "hdr-dev-aurora-eu-west-2-lost-writes-drill-break-glass",
+            });
         });
 
         it("prints the documented JSON and measures the recovery time against the objective", () => {

@@ -589,6 +589,8 @@ async function breakGlass(bench: Bench): Promise<Awaited<ReturnType<ScenarioDefi
     const outcomes: string[] = [];
     const problems: string[] = [];
     const steps: { name: string; start: string; durationMs: number; outcome: string; detail: string }[] = [];
+    // The DR cluster lags 2.5 s when the primary region is lost: the data-loss window the break-glass records.
+    await publishPairMetrics(moto.url, topology, { now: clock.now(), lagMs: 2_500 });
     proxy.setRules([primaryRegionDown(config)]);
     const managed = await invokeInProcess(bench, clock, "drill-managed", { ...manualRequest(config, "failover", "dr"), force: true });
     outcomes.push(managed.result?.outcome ?? `threw ${managed.error}`);
@@ -613,7 +615,27 @@ async function breakGlass(bench: Bench): Promise<Awaited<ReturnType<ScenarioDefi
     const aftercare = await invokeInProcess(bench, clock, "drill-aftercare", aftercareEvent(topology, new Date(clock.now()).toISOString()));
     outcomes.push(aftercare.result?.outcome ?? `threw ${aftercare.error}`);
     steps.push(...(aftercare.result?.timeline ?? []).map((s) => ({ ...s })));
+    // The tick after the fence keeps the old primary's lost writes: a snapshot of the fenced cluster.
+    clock.advance(5 * 60_000);
+    const keep = await invokeInProcess(bench, clock, "drill-aftercare-2", aftercareEvent(topology, new Date(clock.now()).toISOString()));
+    outcomes.push(keep.result?.outcome ?? `threw ${keep.error}`);
+    steps.push(...(keep.result?.timeline ?? []).map((s) => ({ ...s })));
     const wallMs = Date.now() - wallStart;
+    problems.push(...evidenceProblems([managed.result, glass.result]));
+    const evidence = evidenceOf(glass.result).evidence;
+    if (evidence?.rtoMs === undefined || evidence.dataLossWindowMs !== 2_500) {
+        problems.push(`the break-glass report has no recovery time or not the 2500 ms window: ${JSON.stringify(evidence)}`);
+    }
+    const snapshotName = lostWritesSnapshotName(topology.primaryClusterArn.split(":").pop()!, glass.result?.report?.runId ?? "?");
+    const snapshots =
+        (
+            await new RDSClient({ endpoint: moto.url, region: config.primaryRegion, credentials: { ...MOTO_CREDENTIALS } }).send(
+                new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: snapshotName }),
+            )
+        ).DBClusterSnapshots ?? [];
+    if (snapshots.length !== 1) {
+        problems.push(`the fenced old primary's lost writes were not kept in ${snapshotName}: ${keep.result?.message ?? keep.error}`);
+    }
 
     const accepted = (action: string) =>
         proxy.calls.filter((c) => c.action === action && c.upstreamStatus !== undefined && c.upstreamStatus < 300).length;
@@ -657,7 +679,8 @@ async function breakGlass(bench: Bench): Promise<Awaited<ReturnType<ScenarioDefi
         wallMs,
         overheadMs: Math.max(0, wallMs - busyMs(proxy.calls, wallStart, wallStart + wallMs)),
         steps,
-        message: `${glass.result?.message ?? glass.error}\n${aftercare.result?.message ?? aftercare.error}`,
+        message: `${glass.result?.message ?? glass.error}\n${aftercare.result?.message ?? aftercare.error}\n${keep.result?.message ?? keep.error}`,
+        ...(evidence !== undefined ? { evidence: { ...evidence, lostWritesSnapshot: snapshots.length === 1 ? snapshotName : "" } } : {}),
         extraProblems: problems,
     };
 }
