@@ -99,6 +99,9 @@ describe("the failover CLI in both directions", () => {
                 lockId: "hdr-prod-aurora",
             });
         }
+        // After a rebuild the lock item is the new generation's global cluster's.
+        const rebuilt = { region: "eu-west-1", generation: 2, clusterGenerations: { primary: 2, dr: 1 } };
+        expect(targetIn("prod", "eu-west-1", "eu-west-2", "eu-west-1", rebuilt).lockId).to.equal("hdr-prod-aurora-g2");
     });
 
     it("follows the region whose run was recorded last", () => {

@@ -26,6 +26,7 @@ import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { parseArgs } from "util";
 import { parseStackConfig } from "../config";
+import type { DatabaseSeed } from "../lib/database";
 import {
     auroraIdentifiers,
     confirmationOf,
@@ -356,14 +357,21 @@ export function reportFollowed(
 
 /**
  * Where a request or a follow goes: the function and the run record of one region. Each region has its own function
- * and lock table under the same names; the lock item is the global cluster's. Pure.
+ * and lock table under the same names; the lock item is the global cluster's, whose identifier carries its generation
+ * after a rebuild (`database.seed`). Pure.
  */
-export function targetIn(stack: string, region: string, primaryRegion: string, drRegion: string): Target & { readonly region: string } {
+export function targetIn(
+    stack: string,
+    region: string,
+    primaryRegion: string,
+    drRegion: string,
+    seed?: DatabaseSeed,
+): Target & { readonly region: string } {
     return {
         region,
         functionName: orchestratorFunctionName(stack),
         lockTable: lockTableName(stack),
-        lockId: auroraIdentifiers(stack, primaryRegion, drRegion).global,
+        lockId: auroraIdentifiers(stack, primaryRegion, drRegion, seed).global,
     };
 }
 
@@ -405,13 +413,14 @@ export async function main(
         return EXIT.usage;
     }
     const { primaryRegion, drRegion } = parsed.config;
+    const seed = parsed.config.database.seed;
     if (args.to !== undefined && ![primaryRegion, drRegion].includes(args.to)) {
         process.stderr.write(`failover: --to must be one of the stack's regions, ${primaryRegion} or ${drRegion}, not "${args.to}"\n`);
         return EXIT.usage;
     }
     if (args.kind === "request") {
         // The region that should hold the writer runs the move: its own function promotes its own cluster.
-        const target = targetIn(args.stack, args.to, primaryRegion, drRegion);
+        const target = targetIn(args.stack, args.to, primaryRegion, drRegion, seed);
         return invoke(args, target, clientsIn(target.region), out);
     }
     let region = args.to;
@@ -419,7 +428,7 @@ export async function main(
         const records = await Promise.all(
             [primaryRegion, drRegion].map(async (r) => ({
                 region: r,
-                record: await readRun(clientsIn(r), targetIn(args.stack, r, primaryRegion, drRegion)).catch(() => undefined),
+                record: await readRun(clientsIn(r), targetIn(args.stack, r, primaryRegion, drRegion, seed)).catch(() => undefined),
             })),
         );
         region = latestRun(records);
@@ -429,7 +438,7 @@ export async function main(
         }
         out(`Following the run recorded last, in ${region}.`);
     }
-    const target = targetIn(args.stack, region, primaryRegion, drRegion);
+    const target = targetIn(args.stack, region, primaryRegion, drRegion, seed);
     return reportFollowed(await followRun(clientsIn(region), target, out), {}, out);
 }
 

@@ -150,7 +150,7 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
         dr: new RDSClient({ ...common, region: region.dr }),
     };
     const rds = (side: Side) => rdsClients[side];
-    const ids = auroraIdentifiers(config.stack, config.primaryRegion, config.drRegion);
+    const ids = auroraIdentifiers(config.stack, config.primaryRegion, config.drRegion, config.database.seed);
     const engineVersion = config.database.engineVersion;
     const writer = options.writer ?? "primary";
     const clusterArn: Record<Side, string> = {
