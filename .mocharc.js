@@ -6,13 +6,25 @@
 const fs = require("fs");
 const path = require("path");
 
+// Measured per file (mocha --parallel --jobs 2, a reporter stamping when each file's results arrive): the tail of
+// mid-sized files (rebuild, evidence, history, the 5-8 s program-run files) is listed too, so that no ~15 s file is
+// the last one picked up by a worker while the other has run out of files.
 const SLOWEST_FIRST = [
     "tests/failover-faults.test.ts",
-    "tests/regionDown.test.ts",
-    "tests/plan.test.ts",
     "tests/failover-integration.test.ts",
     "tests/drill.test.ts",
+    "tests/regionDown.test.ts",
+    "tests/plan.test.ts",
     "tests/policies-plan.test.ts",
+    "tests/rebuild.test.ts",
+    "tests/evidence.test.ts",
+    "tests/failover-history.test.ts",
+    "tests/active-region.test.ts",
+    "tests/pointers.test.ts",
+    "tests/data-tier.test.ts",
+    "tests/program.test.ts",
+    "tests/monitoring.test.ts",
+    "tests/faultProxy.test.ts",
 ];
 
 /** Every `*.test.ts` under `dir` (relative to this file, with forward slashes), outside node_modules. */

@@ -30,12 +30,21 @@ What it implements, after the AWS API reference:
 import copy
 import functools
 import json
+import logging
 import sys
 import threading
 from datetime import datetime, timezone
 
+import moto.config.models as config_models
+import moto.core.responses as core_responses
+import moto.core.routing as core_routing
+import moto.core.utils as core_utils
 from moto.core.responses import ActionResult
 from moto.dynamodb.models import DynamoDBBackend
+from moto.kms import models as kms_models
+from moto.kms.models import Key
+from moto.kms.utils import generate_private_key
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.rds.exceptions import DBClusterNotFoundError, RDSClientError
 from moto.rds.models import GlobalCluster, RDSBackend
 from moto.rds.responses import RDSResponse
@@ -213,6 +222,57 @@ def _atomic(method):
 
 for _name in ("put_item", "update_item", "delete_item", "transact_write_items"):
     setattr(DynamoDBBackend, _name, _atomic(getattr(DynamoDBBackend, _name)))
+
+# --- speed: the suite sends thousands of calls; three costs per call or per key that change nothing the tests see ---
+# moto generates a 2048-bit RSA key pair for every KMS key, even a symmetric one, at CreateKey (about 40 ms of CPU);
+# only Sign, Verify and GetPublicKey use it. Generated on first use instead: the same key, made later.
+def _private_key(self: Key):
+    key = self.__dict__.get("_lazy_private_key")
+    if key is None:
+        key = self.__dict__["_lazy_private_key"] = generate_private_key(self.key_spec)
+    return key
+
+
+def _set_private_key(self: Key, value) -> None:
+    self.__dict__["_lazy_private_key"] = value
+
+
+kms_models.generate_private_key = lambda key_spec: None
+Key.private_key = property(_private_key, _set_private_key)
+
+# The service behind a host name never changes, but moto matches it against every service's URL patterns per request.
+_get_backend_for_host = DomainDispatcherApplication.get_backend_for_host
+
+
+@functools.lru_cache(maxsize=None)
+def _backend_for_host(app: DomainDispatcherApplication, host):
+    return _get_backend_for_host(app, host)
+
+
+DomainDispatcherApplication.get_backend_for_host = lambda self, host: _backend_for_host(self, host)
+
+# A service's model is loaded from botocore's JSON on first use and cached, but without a lock: the topology's first
+# burst of concurrent calls made every request thread load (and parse) the same model at once, under one GIL.
+_load_service_model_once = core_utils.get_service_model
+_service_models: dict = {}
+_service_models_lock = threading.Lock()
+
+
+def _service_model(service_name: str):
+    model = _service_models.get(service_name)
+    if model is None:
+        with _service_models_lock:
+            model = _service_models.get(service_name)
+            if model is None:
+                model = _service_models[service_name] = _load_service_model_once(service_name)
+    return model
+
+
+for _module in (core_utils, core_responses, core_routing, config_models):
+    _module.get_service_model = _service_model
+
+# werkzeug logs every request line (its output is discarded by the callers: stdio "ignore").
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 RDSResponse.failover_global_cluster = failover_global_cluster
 RDSResponse.switchover_global_cluster = switchover_global_cluster
