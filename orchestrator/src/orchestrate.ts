@@ -51,7 +51,7 @@ import {
 import { RequestLog, type AwsClients } from "./clients";
 import type { RuntimeConfig } from "./config";
 import { Deadline, sleepWithin } from "./deadline";
-import { decide, evidenceFor, needs, type Decision, type DecisionContext, type World } from "./decide";
+import { decide, evidenceFor, needs, type Decision, type DecisionContext, type Role, type World } from "./decide";
 import type { OrchestratorRequest } from "./events";
 import { errorCode, errorMessage, isRefusal } from "./errors";
 import {
@@ -642,8 +642,33 @@ class Run {
             : `FailoverGlobalCluster ${config.globalClusterId} -> ${config.self.arn} (AllowDataLoss)`;
     }
 
-    /** Polls until its own cluster is the available writer, at most every WRITER_POLL_SECONDS, within the deadline. */
-    private async waitForWriter(deadline: Deadline): Promise<ClusterView> {
+    /** Polls until its own cluster is the available writer (pollOwnCluster). */
+    private waitForWriter(deadline: Deadline): Promise<ClusterView> {
+        const { self } = this.config;
+        return this.pollOwnCluster(deadline, "the available writer", (global, cluster, role) => {
+            if (role === "writer" && cluster?.status === "available" && !isInFlight(global)) {
+                return cluster;
+            }
+            if ((role === "secondary" && !isInFlight(global)) || role === "not-member" || role === "demoting") {
+                throw Object.assign(
+                    new Error(`no promotion of the ${self.region} cluster is under way (it is ${role}): the act step did not take effect`),
+                    { name: "NoPromotion" },
+                );
+            }
+            return `role ${role}, status ${cluster?.status ?? "missing"}, global ${global.failover?.status ?? global.status}`;
+        });
+    }
+
+    /**
+     * Reads the global cluster and its own cluster, at most every WRITER_POLL_SECONDS within the deadline (renewing the
+     * lock), until `judge` returns the cluster (the goal is reached) or throws `NoPromotion` (it never will be); otherwise
+     * `judge` says what it saw. A throttled or lost read is retried at the next poll; the deadline bounds the whole wait.
+     */
+    private async pollOwnCluster(
+        deadline: Deadline,
+        goal: string,
+        judge: (global: GlobalClusterView, cluster: ClusterView | undefined, role: Role) => ClusterView | string,
+    ): Promise<ClusterView> {
         const { config, deps } = this;
         const rds = deps.clients.rds(config.self.region);
         const interval = Math.min(deps.poll.intervalMs, WRITER_POLL_SECONDS * 1000);
@@ -652,38 +677,23 @@ class Run {
             await this.lock.keepAlive(deadline);
             try {
                 const [global, cluster] = await Promise.all([
-                    deadline.call("DescribeGlobalClusters", (abortSignal) =>
-                        describeGlobalCluster(rds, config.globalClusterId, { abortSignal }),
-                    ),
+                    this.readGlobal(deadline),
                     deadline.call("DescribeDBClusters", (abortSignal) => describeCluster(rds, config.self, { abortSignal })),
                 ]);
-                const role = roleOf(global, config.self.arn);
-                if (role === "writer" && cluster?.status === "available" && !isInFlight(global)) {
-                    return cluster;
+                const seen = judge(global, cluster, roleOf(global, config.self.arn));
+                if (typeof seen !== "string") {
+                    return seen;
                 }
-                if ((role === "secondary" && !isInFlight(global)) || role === "not-member" || role === "demoting") {
-                    throw Object.assign(
-                        new Error(
-                            `no promotion of the ${config.self.region} cluster is under way (it is ${role}): the act step did not take effect`,
-                        ),
-                        {
-                            name: "NoPromotion",
-                        },
-                    );
-                }
-                last = `role ${role}, status ${cluster?.status ?? "missing"}, global ${global.failover?.status ?? global.status}`;
+                last = seen;
             } catch (error) {
                 if (errorCode(error) === "NoPromotion" || errorCode(error) === "DeadlineExceeded") {
                     throw error;
                 }
-                // A throttled or lost read is retried at the next poll; the deadline bounds the whole wait.
                 last = `${errorCode(error)}: ${errorMessage(error)}`;
             }
             if (!(await sleepWithin(deadline, interval, deps.sleep)) || deadline.remainingMs() <= 0) {
                 throw Object.assign(
-                    new Error(
-                        `the ${config.self.region} cluster did not become the available writer in time (${last}); a re-run keeps waiting`,
-                    ),
+                    new Error(`the ${config.self.region} cluster did not become ${goal} in time (${last}); a re-run keeps waiting`),
                     { name: "WaitTimeout" },
                 );
             }
@@ -1078,50 +1088,21 @@ class Run {
         return `RemoveFromGlobalCluster ${config.globalClusterId} -/-> ${config.self.arn}`;
     }
 
-    /** Polls until its own cluster is out of the global database and available (a standalone writer). */
-    private async waitForStandalone(deadline: Deadline): Promise<ClusterView> {
-        const { config, deps } = this;
-        const rds = deps.clients.rds(config.self.region);
-        const interval = Math.min(deps.poll.intervalMs, WRITER_POLL_SECONDS * 1000);
-        let last = "not read";
-        for (;;) {
-            await this.lock.keepAlive(deadline);
-            try {
-                const [global, cluster] = await Promise.all([
-                    this.readGlobal(deadline),
-                    deadline.call("DescribeDBClusters", (abortSignal) => describeCluster(rds, config.self, { abortSignal })),
-                ]);
-                const role = roleOf(global, config.self.arn);
-                if (role === "not-member" && cluster?.status === "available" && cluster.endpoint !== "") {
-                    return cluster;
-                }
-                if (role === "writer" || role === "demoting" || role === "promoting") {
-                    throw Object.assign(
-                        new Error(`the ${config.self.region} cluster is ${role} of the global database: it was not detached`),
-                        {
-                            name: "NoPromotion",
-                        },
-                    );
-                }
-                // A member still (AWS is detaching it), or detached but not yet available: keep waiting.
-                last = `role ${role}, status ${cluster?.status ?? "missing"}`;
-            } catch (error) {
-                if (errorCode(error) === "NoPromotion" || errorCode(error) === "DeadlineExceeded") {
-                    throw error;
-                }
-                last = `${errorCode(error)}: ${errorMessage(error)}`;
+    /** Polls until its own cluster is out of the global database and available: a standalone writer (pollOwnCluster). */
+    private waitForStandalone(deadline: Deadline): Promise<ClusterView> {
+        const { self } = this.config;
+        return this.pollOwnCluster(deadline, "a standalone writer", (_global, cluster, role) => {
+            if (role === "not-member" && cluster?.status === "available" && cluster.endpoint !== "") {
+                return cluster;
             }
-            if (!(await sleepWithin(deadline, interval, deps.sleep)) || deadline.remainingMs() <= 0) {
-                throw Object.assign(
-                    new Error(
-                        `the ${config.self.region} cluster did not become a standalone writer in time (${last}); a re-run keeps waiting`,
-                    ),
-                    {
-                        name: "WaitTimeout",
-                    },
-                );
+            if (role === "writer" || role === "demoting" || role === "promoting") {
+                throw Object.assign(new Error(`the ${self.region} cluster is ${role} of the global database: it was not detached`), {
+                    name: "NoPromotion",
+                });
             }
-        }
+            // A member still (AWS is detaching it), or detached but not yet available: keep waiting.
+            return `role ${role}, status ${cluster?.status ?? "missing"}`;
+        });
     }
 
     /** Opens (or resumes) the fence obligation, then tries once to fence the old writer (fence.ts). */
