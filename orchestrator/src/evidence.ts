@@ -213,35 +213,17 @@ export interface RunReport {
     readonly lostWrites?: { readonly obligation: string; readonly oldCluster: string; readonly oldRegion: string };
 }
 
-/** The facts a report is built from. */
-export interface ReportInput {
-    readonly stack: string;
-    readonly region: string;
-    readonly peerRegion: string;
-    readonly globalClusterId: string;
-    readonly runId: string;
-    readonly runKey: string;
-    readonly startedAt: string;
-    readonly endedAt: string;
-    readonly invocation: string;
-    readonly action?: string;
-    readonly outcome: string;
-    readonly message: string;
-    readonly dryRun: boolean;
-    readonly trigger: Trigger;
-    readonly decisions: readonly DecisionEntry[];
-    readonly resumedAfter: readonly string[];
-    readonly steps: readonly TimelineEntry[];
-    readonly requests: readonly RequestEntry[];
-    readonly requestsNotListed: number;
-    readonly pointers: RunReport["pointers"];
+/**
+ * The facts a report is built from: the report's own fields but those derived here (its key, the recovery time and the
+ * data-loss window, from the run's marks).
+ */
+export type ReportInput = Omit<RunReport, "schema" | "reportKey" | "recovery" | "dataLoss"> & {
     readonly marks: Readonly<Record<string, string>>;
-    readonly lostWrites?: RunReport["lostWrites"];
-}
+};
 
 /** The report. Pure. */
 export function buildReport(input: ReportInput): RunReport {
-    const m = input.marks;
+    const { marks: m, ...facts } = input;
     const firstSignalAt = m["firstSignalAt"];
     const writerAvailableAt = m["writerAvailableAt"];
     // Measured only for a promotion this run asked for (its act time is known): not for a run that changed nothing.
@@ -249,27 +231,8 @@ export function buildReport(input: ReportInput): RunReport {
     const dataLoss = windowFromMarks(m);
     return {
         schema: REPORT_SCHEMA,
-        stack: input.stack,
-        region: input.region,
-        peerRegion: input.peerRegion,
-        globalClusterId: input.globalClusterId,
-        runId: input.runId,
-        runKey: input.runKey,
+        ...facts,
         reportKey: reportObjectKey(input.stack, input.startedAt, input.runId),
-        invocation: input.invocation,
-        startedAt: input.startedAt,
-        endedAt: input.endedAt,
-        ...(input.action !== undefined ? { action: input.action } : {}),
-        outcome: input.outcome,
-        message: input.message,
-        dryRun: input.dryRun,
-        trigger: input.trigger,
-        decisions: input.decisions,
-        resumedAfter: input.resumedAfter,
-        steps: input.steps,
-        requests: input.requests,
-        requestsNotListed: input.requestsNotListed,
-        pointers: input.pointers,
         recovery: {
             ...(firstSignalAt !== undefined ? { firstSignalAt } : {}),
             ...(m["firstSignalSource"] !== undefined ? { firstSignalSource: m["firstSignalSource"] } : {}),
@@ -278,7 +241,6 @@ export function buildReport(input: ReportInput): RunReport {
             ...(rtoMs !== undefined ? { rtoMs } : {}),
         },
         ...(dataLoss !== undefined ? { dataLoss } : {}),
-        ...(input.lostWrites !== undefined ? { lostWrites: input.lostWrites } : {}),
     };
 }
 
