@@ -8,8 +8,8 @@ import { DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { expect } from "chai";
 import { parseStackConfig, type StackConfig } from "../config";
+import { aftercareEvent } from "../tools/drill";
 import {
-    aftercareRuleName,
     confirmationOf,
     FAILOVER_PARAMETERS,
     failoverParameterPath,
@@ -374,21 +374,11 @@ describe("run evidence", () => {
             await publishPairMetrics(moto.url, topology, { now: clock.now(), lagMs: 4_200 });
             const failover = await invoke(topology, clientsLosing(config.primaryRegion), FAILOVER, clock);
             expect(failover.outcome).to.equal("completed");
-            const schedule = {
-                version: "0",
-                id: "s",
-                "detail-type": "Scheduled Event",
-                source: "aws.events",
-                account: "123456789012",
-                region: config.drRegion,
-                resources: [`arn:aws:events:${config.drRegion}:123456789012:rule/${aftercareRuleName(config.stack)}`],
-                detail: {},
-            };
             clock.advance(5 * 60_000);
             const whileDown = await invoke(
                 topology,
                 clientsLosing(config.primaryRegion),
-                { ...schedule, time: new Date(clock.now()).toISOString() },
+                aftercareEvent(topology, new Date(clock.now()).toISOString()),
                 clock,
                 "req-care-1",
             );
@@ -398,7 +388,7 @@ describe("run evidence", () => {
             const back = await invoke(
                 topology,
                 clientsLosing(),
-                { ...schedule, time: new Date(clock.now()).toISOString() },
+                aftercareEvent(topology, new Date(clock.now()).toISOString()),
                 clock,
                 "req-care-2",
             );
@@ -422,7 +412,7 @@ describe("run evidence", () => {
             const again = await invoke(
                 topology,
                 clientsLosing(),
-                { ...schedule, time: new Date(clock.now()).toISOString() },
+                aftercareEvent(topology, new Date(clock.now()).toISOString()),
                 clock,
                 "req-care-3",
             );
@@ -455,23 +445,7 @@ describe("run evidence", () => {
                 },
                 new Deadline(clock.now, clock.now() + 10_000, "test"),
             );
-            const out = await invoke(
-                topology,
-                clients,
-                {
-                    version: "0",
-                    id: "s",
-                    "detail-type": "Scheduled Event",
-                    source: "aws.events",
-                    account: "123456789012",
-                    region: config.drRegion,
-                    time: new Date(clock.now()).toISOString(),
-                    resources: [`arn:aws:events:${config.drRegion}:123456789012:rule/${aftercareRuleName(config.stack)}`],
-                    detail: {},
-                },
-                clock,
-                "req-care",
-            );
+            const out = await invoke(topology, clients, aftercareEvent(topology, new Date(clock.now()).toISOString()), clock, "req-care");
             expect(out.message).to.match(/kept in hdr-dev-aurora-eu-west-2-lost-writes-bg-1/);
             const rds = new RDSClient({ region: config.primaryRegion, endpoint: moto.url, credentials: MOTO_CREDENTIALS });
             const made =
@@ -488,15 +462,8 @@ describe("run evidence", () => {
             const topology = await createTopology(moto.url, config);
             const clock = new VirtualClock();
             const event = {
-                version: "0",
-                id: "s",
-                "detail-type": "Scheduled Event",
-                source: "aws.events",
-                account: "123456789012",
-                region: config.drRegion,
-                time: new Date(clock.now()).toISOString(),
+                ...aftercareEvent(topology, new Date(clock.now()).toISOString()),
                 resources: [`arn:aws:events:${config.drRegion}:123456789012:rule/someone-elses-rule`],
-                detail: {},
             };
             let error: unknown;
             await invoke(topology, clientsLosing(), event, clock).catch((e: unknown) => (error = e));

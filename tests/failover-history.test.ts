@@ -6,7 +6,8 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { expect } from "chai";
 import { parseStackConfig, type StackConfig } from "../config";
-import { aftercareRuleName, confirmationOf } from "../lib/failover";
+import { confirmationOf } from "../lib/failover";
+import { aftercareEvent } from "../tools/drill";
 import { freePort, type MotoServer } from "../orchestrator/local/moto";
 import { createTopology, MOTO_CREDENTIALS, publishPairMetrics, type Topology } from "../orchestrator/local/topology";
 import { VirtualClock } from "../orchestrator/local/virtualClock";
@@ -157,17 +158,7 @@ describe("failover history and report", () => {
             clock.advance(10 * 60_000);
             await invoke(
                 createClients({ endpointFor: () => moto.url, credentials: MOTO_CREDENTIALS }),
-                {
-                    version: "0",
-                    id: "s",
-                    "detail-type": "Scheduled Event",
-                    source: "aws.events",
-                    account: "123456789012",
-                    region: config.drRegion,
-                    time: new Date(clock.now()).toISOString(),
-                    resources: [`arn:aws:events:${config.drRegion}:123456789012:rule/${aftercareRuleName(config.stack)}`],
-                    detail: {},
-                },
+                aftercareEvent(topology, new Date(clock.now()).toISOString()),
                 clock,
                 "req-care",
             );

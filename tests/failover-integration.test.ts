@@ -7,7 +7,8 @@
 import { DescribeGlobalClustersCommand, RDSClient, type GlobalCluster } from "@aws-sdk/client-rds";
 import { expect } from "chai";
 import { parseStackConfig, type StackConfig } from "../config";
-import { activeRegionParameterName, aftercareRuleName, confirmationOf, FENCE_PARAMETER } from "../lib/failover";
+import { activeRegionParameterName, confirmationOf, FENCE_PARAMETER } from "../lib/failover";
+import { aftercareEvent } from "../tools/drill";
 import { freePort, type MotoServer } from "../orchestrator/local/moto";
 import { VirtualClock } from "../orchestrator/local/virtualClock";
 import {
@@ -467,21 +468,6 @@ describe("FailoverOrchestrator against moto", function () {
         const secrets = (region: string) => new SecretsManagerClient(direct(region));
         const ec2 = (region: string) => new EC2Client(direct(region));
 
-        function aftercareEvent(topology: Topology) {
-            const account = topology.primaryClusterArn.split(":")[4];
-            return {
-                version: "0",
-                id: "schedule-1",
-                "detail-type": "Scheduled Event",
-                source: "aws.events",
-                account,
-                time: new Date(clock.now()).toISOString(),
-                region: config.drRegion,
-                resources: [`arn:aws:events:${config.drRegion}:${account}:rule/${aftercareRuleName(config.stack)}`],
-                detail: {},
-            };
-        }
-
         /** What a break-glass leaves behind, read from moto. */
         async function breakGlassState(topology: Topology) {
             const dr = topology.cells.dr;
@@ -555,7 +541,7 @@ describe("FailoverOrchestrator against moto", function () {
 
         it("aftercare: one read and no page while nothing is open; then fences the old writer once it answers, re-fences it when undone, and closes when it is retired", async () => {
             const topology = await fresh();
-            const quiet = await invoke(topology, clientsFor(true), aftercareEvent(topology));
+            const quiet = await invoke(topology, clientsFor(true), aftercareEvent(topology, new Date(clock.now()).toISOString()));
             expect(quiet.outcome).to.equal("aftercare");
             expect(quiet.message).to.equal("aftercare: nothing open");
             expect((await endState(topology)).messages).to.deep.equal([]);
@@ -564,7 +550,7 @@ describe("FailoverOrchestrator against moto", function () {
             await endState(topology); // drains the break-glass messages
             // Still down: another failed attempt, paged.
             clock.advance(5 * 60_000);
-            const down = await invoke(topology, clientsFor(false), aftercareEvent(topology));
+            const down = await invoke(topology, clientsFor(false), aftercareEvent(topology, new Date(clock.now()).toISOString()));
             expect(down.message).to.match(/could not be fenced/);
             const firstLines = async () => (await endState(topology)).messages.map((m) => m.split("\n")[0]!);
             expect(await firstLines())
@@ -575,7 +561,7 @@ describe("FailoverOrchestrator against moto", function () {
             // The primary region answers again: fenced (ingress revoked, parameter set, instances rebooted after both).
             clock.advance(5 * 60_000);
             const commands: string[] = [];
-            const back = await invoke(topology, clientsFor(true, commands), aftercareEvent(topology));
+            const back = await invoke(topology, clientsFor(true, commands), aftercareEvent(topology, new Date(clock.now()).toISOString()));
             expect(back.message, back.message).to.match(
                 /is fenced: revoked 1 ingress permission.*set default_transaction_read_only = 1.*rebooted 1 instance/,
             );
@@ -587,7 +573,7 @@ describe("FailoverOrchestrator against moto", function () {
 
             // Still fenced: verified, nothing changed, nobody paged.
             clock.advance(5 * 60_000);
-            const again = await invoke(topology, clientsFor(true, commands), aftercareEvent(topology));
+            const again = await invoke(topology, clientsFor(true, commands), aftercareEvent(topology, new Date(clock.now()).toISOString()));
             expect(again.message)
                 .to.match(/is still fenced/)
                 .and.not.to.match(/paged/);
@@ -601,7 +587,11 @@ describe("FailoverOrchestrator against moto", function () {
                 }),
             );
             clock.advance(5 * 60_000);
-            const redone = await invoke(topology, clientsFor(true, commands), aftercareEvent(topology));
+            const redone = await invoke(
+                topology,
+                clientsFor(true, commands),
+                aftercareEvent(topology, new Date(clock.now()).toISOString()),
+            );
             expect(redone.message).to.match(/FENCE UNDONE and redone/);
             expect(commands.filter((c) => c === "RebootDBInstanceCommand")).to.have.length(2);
             state = await breakGlassState(topology);
@@ -613,11 +603,11 @@ describe("FailoverOrchestrator against moto", function () {
             await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: `${oldId}-1` }));
             await rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: oldId, SkipFinalSnapshot: true }));
             clock.advance(5 * 60_000);
-            const closed = await invoke(topology, clientsFor(true), aftercareEvent(topology));
+            const closed = await invoke(topology, clientsFor(true), aftercareEvent(topology, new Date(clock.now()).toISOString()));
             expect(closed.message).to.match(/no longer exists: the fence obligation is closed/);
             expect(((await breakGlassState(topology)).obligation as FenceObligation).state).to.equal("closed");
             expect(closed.message).to.match(/paged: \[dev\] fence obligation closed/);
-            const last = await invoke(topology, clientsFor(true), aftercareEvent(topology));
+            const last = await invoke(topology, clientsFor(true), aftercareEvent(topology, new Date(clock.now()).toISOString()));
             expect(last.message).to.equal("aftercare: nothing open");
         });
 
@@ -646,7 +636,7 @@ describe("FailoverOrchestrator against moto", function () {
                     expect(after.obligation?.state).to.equal("pending");
                     // The old region answers again: the schedule fences it.
                     clock.advance(5 * 60_000);
-                    await invoke(topology, clientsFor(true), aftercareEvent(topology));
+                    await invoke(topology, clientsFor(true), aftercareEvent(topology, new Date(clock.now()).toISOString()));
                     after = await breakGlassState(topology);
                     expect(after).to.deep.include({ peerIngress: 0, peerParameter: "1" });
                     expect(after.obligation?.state).to.equal("fenced");

@@ -818,19 +818,8 @@ async function lostWrites(bench: Bench): Promise<Awaited<ReturnType<ScenarioDefi
     // The old region answers again; the aftercare schedule fires in the DR region.
     proxy.setRules([]);
     clock.advance(5 * 60_000);
-    const account = topology.primaryClusterArn.split(":")[4]!;
     const region = topology.cells.dr.region;
-    const care = await invokeInProcess(bench, clock, "drill-aftercare", {
-        version: "0",
-        id: "drill",
-        "detail-type": "Scheduled Event",
-        source: "aws.events",
-        account,
-        time: new Date(clock.now()).toISOString(),
-        region,
-        resources: [`arn:aws:events:${region}:${account}:rule/${aftercareRuleName(config.stack)}`],
-        detail: {},
-    });
+    const care = await invokeInProcess(bench, clock, "drill-aftercare", aftercareEvent(topology, new Date(clock.now()).toISOString()));
     const wallMs = Date.now() - wallStart;
     const oldCluster = topology.primaryClusterArn.split(":").pop()!;
     const name = lostWritesSnapshotName(oldCluster, runId);
