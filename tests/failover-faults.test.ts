@@ -501,19 +501,13 @@ describe("FailoverOrchestrator under injected faults", function () {
         });
     });
     describe("break-glass, the bundled function killed", () => {
-        const BREAK_GLASS = {
-            stack: config.stack,
-            action: "break-glass",
-            targetRegion: config.drRegion,
-            confirm: confirmationOf(config.stack, "break-glass", config.drRegion),
-        };
         // The two writes a blind repeat would do harm with: the detach, and the secret's new value.
         for (const action of ["RemoveFromGlobalCluster", "PutSecretValue"]) {
             it(`killed right after ${action} took effect: the next invocation finishes with exactly one detach, the secret and pointers at the DR cluster, and the schedule fences the old primary`, async () => {
                 proxy.setRules([PRIMARY_DOWN, { action, times: 1, fault: { kind: "kill", after: true } }]);
                 const child = startHandlerInChild({
                     env: { ...topology.cells.dr.lambdaEnv, HDR_TEST_ENDPOINT_URL: proxy.url },
-                    event: BREAK_GLASS,
+                    event: BREAK_GLASS_REQUEST,
                     requestId: "req-killed",
                     virtualClock: { offsetMs: 0 },
                 });
@@ -522,7 +516,7 @@ describe("FailoverOrchestrator under injected faults", function () {
                 proxy.onKill(undefined);
                 proxy.setRules([PRIMARY_DOWN]);
                 const later = new VirtualClock(10 * 60_000 + LOCK_LEASE_SECONDS * 1000);
-                const rerun = await invoke(BREAK_GLASS, "req-next", later);
+                const rerun = await invoke(BREAK_GLASS_REQUEST, "req-next", later);
                 expect(rerun.outcome, rerun.message).to.equal("completed");
                 expect(rerun.fence).to.equal("pending");
                 expect(proxy.count({ action: "RemoveFromGlobalCluster" })).to.equal(1);
