@@ -34,7 +34,7 @@ import {
     type FenceObligation,
 } from "./fence";
 import { buildReport, EVIDENCE_DEADLINE_MS, freshMarks, startItem, writeEnd, writeStart, type Trigger } from "./evidence";
-import { LOST_WRITES_ATTRIBUTE, lostWritesTask } from "./lostWrites";
+import { LOST_WRITES_ATTRIBUTE, lostWritesTask, openEntries } from "./lostWrites";
 import type { Logger, RunResult } from "./orchestrate";
 import { Timeline } from "./timeline";
 
@@ -229,15 +229,15 @@ export const lostWritesAftercareTask: AftercareTask = {
     async run(value, { config, clients, now, deadline, logger }, item) {
         const fence = item[FENCE_ATTRIBUTE] !== undefined ? obligationFromAttribute(item[FENCE_ATTRIBUTE]) : undefined;
         const unfenced = fence !== undefined && fence.state === "pending";
-        const entries = Object.entries(value.M ?? {});
-        const waiting = entries.filter(([, e]) => unfenced && (JSON.parse(e.S ?? "{}") as { kind?: string }).kind === "break-glass");
-        const ready = entries.filter((entry) => !waiting.includes(entry));
+        // The entries are keyed by their run's id (openLostWrites).
+        const waiting = unfenced ? openEntries(item).flatMap((e) => (e.kind === "break-glass" ? [e.runId] : [])) : [];
+        const ready = Object.entries(value.M ?? {}).filter(([runId]) => !waiting.includes(runId));
         const outcome = await lostWritesTask(config, { clients, now, logger }, deadline, {
             [LOST_WRITES_ATTRIBUTE]: { M: Object.fromEntries(ready) },
         });
         const held =
             waiting.length > 0
-                ? `the snapshot of the old writer after break-glass run(s) ${waiting.map(([id]) => id).join(", ")} waits for its fence`
+                ? `the snapshot of the old writer after break-glass run(s) ${waiting.join(", ")} waits for its fence`
                 : undefined;
         return {
             detail: [ready.length > 0 ? outcome.detail : undefined, held].filter((d) => d !== undefined).join("; "),
