@@ -51,6 +51,21 @@ export interface OrchestratorPolicyArgs {
     readonly runsTableArn: string;
     /** Its own region's run-report bucket (`arn:<partition>:s3:::<name>`). */
     readonly reportBucketArn: string;
+    /**
+     * The application tier the orchestrator scales, checks and moves traffic for (lib/application.ts); absent when the
+     * stack has none, and then the policy grants none of the application actions.
+     */
+    readonly application?: OrchestratorApplicationArgs;
+}
+
+/** What the orchestrator's application steps touch, in both regions (names are the same in each). */
+export interface OrchestratorApplicationArgs {
+    /** The ECS cluster name (`applicationClusterName`). */
+    readonly clusterName: string;
+    /** The ECS service name (`applicationServiceName`). */
+    readonly serviceName: string;
+    /** The peer region's lock table ARN: the beacon copies the capacity record there (`capacityItemKey`). */
+    readonly peerLockTableArn: string;
 }
 
 /**
