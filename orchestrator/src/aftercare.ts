@@ -35,6 +35,7 @@ import {
 } from "./fence";
 import { buildReport, EVIDENCE_DEADLINE_MS, freshMarks, startItem, writeEnd, writeStart, type Trigger } from "./evidence";
 import { LOST_WRITES_ATTRIBUTE, lostWritesTask, openEntries } from "./lostWrites";
+import { dbCapacityRestoreTask, standbyScaleDownTask } from "./applicationAftercare";
 import type { Logger, RunResult } from "./orchestrate";
 import { Timeline } from "./timeline";
 
@@ -247,8 +248,11 @@ export const lostWritesAftercareTask: AftercareTask = {
     },
 };
 
-/** The tasks the schedule runs, each owning its attribute of the aftercare item; the fence first (the lost writes wait for it). */
-export const AFTERCARE_TASKS: readonly AftercareTask[] = [fenceTask, lostWritesAftercareTask];
+/**
+ * The tasks the schedule runs, each owning its attribute of the aftercare item; the fence first (the lost writes wait
+ * for it); then the application tier's (applicationAftercare.ts), opened only by runs of a stack that has one.
+ */
+export const AFTERCARE_TASKS: readonly AftercareTask[] = [fenceTask, lostWritesAftercareTask, standbyScaleDownTask, dbCapacityRestoreTask];
 
 export interface AftercareReport {
     /** One line per task that had open work. */

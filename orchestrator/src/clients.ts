@@ -8,9 +8,12 @@
  * each get only their own requests.
  */
 import { AsyncLocalStorage } from "async_hooks";
+import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
@@ -52,6 +55,19 @@ export interface AwsClients {
     ec2Once(region: string): EC2Client;
     /** S3 (PutObject of the run reports; see s3.ts). */
     s3(region: string): S3Client;
+    // --- the application tier (application.ts) ---
+    /** ECS of a region: the reads of its own service. */
+    ecs(region: string): ECSClient;
+    /**
+     * ECS without SDK retries and with the probe's short timeout: UpdateService (a lost answer is read back, never sent
+     * again blindly) and every call to the peer region (which may be the one that is down).
+     */
+    ecsOnce(region: string): ECSClient;
+    /** Elastic Load Balancing v2 of a region: DescribeTargetHealth of its own target group. */
+    elbv2(region: string): ElasticLoadBalancingV2Client;
+    /** Application Auto Scaling of a region (the service's scalable target); one attempt, probe timeout, for the peer. */
+    autoscaling(region: string): ApplicationAutoScalingClient;
+    autoscalingOnce(region: string): ApplicationAutoScalingClient;
 }
 
 // --- the run's AWS requests (evidence) ------------------------------------------------------------------------------
@@ -242,6 +258,17 @@ export function createClients(options: ClientOptions = {}): AwsClients {
         kms: (region) => memo(`kms:${region}`, () => new KMSClient(common(region, timeout, attempts))),
         secrets: (region) => memo(`secrets:${region}`, () => new SecretsManagerClient(common(region, timeout, attempts))),
         ec2Once: (region) => memo(`ec2-once:${region}`, () => new EC2Client(common(region, options.probeTimeoutMs ?? 5_000, 1))),
+        ecs: (region) => memo(`ecs:${region}`, () => new ECSClient(common(region, timeout, attempts))),
+        ecsOnce: (region) => memo(`ecs-once:${region}`, () => new ECSClient(common(region, options.probeTimeoutMs ?? 5_000, 1))),
+        elbv2: (region) =>
+            memo(`elasticloadbalancing:${region}`, () => new ElasticLoadBalancingV2Client(common(region, timeout, attempts))),
+        autoscaling: (region) =>
+            memo(`application-autoscaling:${region}`, () => new ApplicationAutoScalingClient(common(region, timeout, attempts))),
+        autoscalingOnce: (region) =>
+            memo(
+                `application-autoscaling-once:${region}`,
+                () => new ApplicationAutoScalingClient(common(region, options.probeTimeoutMs ?? 5_000, 1)),
+            ),
         s3: (region) =>
             reportObjects(
                 memo(`s3:${region}`, () => new AwsS3Client({ ...common(region, timeout, attempts), ...pathStyle(region) })),

@@ -18,6 +18,7 @@ import {
     QUORUM,
     type FailoverMode,
 } from "../../lib/failover";
+import { APPLICATION_PARAMETERS } from "../../lib/application";
 
 export interface ClusterRef {
     readonly region: string;
@@ -67,6 +68,28 @@ export interface RuntimeConfig {
     readonly runsTable: string;
     /** This region's Object-Locked report bucket. */
     readonly reportBucket: string;
+    /** The application tier (APPLICATION_PARAMETERS); absent when the stack has none. */
+    readonly application?: ApplicationRuntimeConfig;
+}
+
+/** The application tier as this region's orchestrator sees it (lib/application.ts APPLICATION_PARAMETERS). */
+export interface ApplicationRuntimeConfig {
+    /** The ECS cluster and service names (the same in both regions). */
+    readonly cluster: string;
+    readonly service: string;
+    /** This region's target group ARN (DescribeTargetHealth). */
+    readonly targetGroupArn: string;
+    /** The synthetic request's URL: `https://<this region's ALB><healthPath>` (plain http only to a loopback host). */
+    readonly checkUrl: string;
+    /** The Host header and TLS server name of the synthetic request (the certificate is verified against it). */
+    readonly host: string;
+    readonly activeCount: number;
+    readonly standbyCount: number;
+    readonly minCount: number;
+    readonly maxCount: number;
+    /** This region's configured Aurora Serverless v2 minimum and maximum ACU. */
+    readonly dbMinCapacity: number;
+    readonly dbMaxCapacity: number;
 }
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):(\d{12}):secret:[\w/+=.@-]+$/;
@@ -113,6 +136,111 @@ const parametersSchema = z.object({
     [P.reportBucket]: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be an S3 bucket name" }),
 });
 
+const A = APPLICATION_PARAMETERS;
+const count = z.coerce
+    .number({ error: "must be a whole number" })
+    .int({ error: "must be a whole number" })
+    .min(0, { error: "must be at least 0" })
+    .max(5000, { error: "must be at most 5000 (ECS tasks per service)" });
+// Aurora Serverless v2 capacity: 0 to 256 ACU in steps of 0.5.
+// @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html
+const acu = z.coerce
+    .number({ error: "must be a number of ACUs" })
+    .min(0, { error: "must be at least 0 ACU" })
+    .max(256, { error: "must be at most 256 ACU" })
+    .refine((n) => Number.isInteger(n * 2), { error: "must be a multiple of 0.5 ACU" });
+const applicationSchema = z.object({
+    [A.cluster]: z.string().regex(/^[a-zA-Z0-9_-]{1,255}$/, { error: "must be an ECS cluster name" }),
+    [A.service]: z.string().regex(/^[a-zA-Z0-9_-]{1,255}$/, { error: "must be an ECS service name" }),
+    [A.targetGroupArn]: z.string().regex(/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[\w-]+\/[0-9a-f]+$/, {
+        error: "must be a target group ARN",
+    }),
+    [A.checkUrl]: z.string().min(1),
+    [A.host]: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, { error: "must be a DNS name" }),
+    [A.activeCount]: count,
+    [A.standbyCount]: count,
+    [A.minCount]: count,
+    [A.maxCount]: count,
+    [A.dbMinCapacity]: acu,
+    [A.dbMaxCapacity]: acu,
+});
+
+/** Loopback hosts: the only ones a plain-http synthetic request may go to (a local drill or test). */
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/;
+
+/**
+ * The synthetic request's URL, or the reason it is refused: https to any host; plain http only to a loopback host (the
+ * local drill's stand-in for the ALB). Pure.
+ */
+export function checkUrlProblem(url: string): string | undefined {
+    let parsed: URL;
+    try {
+        parsed = new URL(url);
+    } catch {
+        return "must be a URL (https://<the ALB's DNS name><health path>)";
+    }
+    if (parsed.protocol === "https:") {
+        return undefined;
+    }
+    if (parsed.protocol === "http:" && LOOPBACK.test(parsed.hostname)) {
+        return undefined;
+    }
+    return `must be an https URL (plain http is allowed only to a loopback host, for local drills), got ${parsed.protocol}//${parsed.hostname}`;
+}
+
+/**
+ * The optional application group: all of APPLICATION_PARAMETERS present (parsed), or all absent (undefined). Pure.
+ * A partial group is a deploy that went wrong: refused, naming what is missing.
+ */
+export function parseApplicationConfig(values: Readonly<Record<string, string>>, path: string): ApplicationRuntimeConfig | undefined {
+    const names = Object.values(A);
+    const present = names.filter((n) => values[n] !== undefined);
+    if (present.length === 0) {
+        return undefined;
+    }
+    if (present.length < names.length) {
+        const missing = names.filter((n) => values[n] === undefined);
+        throw new ConfigurationError(
+            `The orchestrator's application parameters are incomplete (all or none): ${missing.map((n) => `${path}/${n} is missing`).join("; ")}`,
+        );
+    }
+    const parsed = applicationSchema.safeParse(values);
+    const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${path}/${i.path.map(String).join(".")}: ${i.message}`);
+    const urlProblem = checkUrlProblem(values[A.checkUrl]!);
+    if (urlProblem !== undefined) {
+        problems.push(`${path}/${A.checkUrl}: ${urlProblem}`);
+    }
+    if (parsed.success) {
+        const v = parsed.data;
+        if (v[A.minCount] > v[A.maxCount]) {
+            problems.push(`${path}/${A.minCount} (${v[A.minCount]}) must not exceed ${A.maxCount} (${v[A.maxCount]})`);
+        }
+        if (v[A.standbyCount] > v[A.activeCount]) {
+            problems.push(`${path}/${A.standbyCount} (${v[A.standbyCount]}) must not exceed ${A.activeCount} (${v[A.activeCount]})`);
+        }
+        if (v[A.dbMinCapacity] > v[A.dbMaxCapacity]) {
+            problems.push(`${path}/${A.dbMinCapacity} (${v[A.dbMinCapacity]}) must not exceed ${A.dbMaxCapacity} (${v[A.dbMaxCapacity]})`);
+        }
+    }
+    if (problems.length > 0 || !parsed.success) {
+        throw new ConfigurationError(`The orchestrator's application parameters are wrong: ${problems.join("; ")}`);
+    }
+    const v = parsed.data;
+    return {
+        cluster: v[A.cluster],
+        service: v[A.service],
+        targetGroupArn: v[A.targetGroupArn],
+        checkUrl: v[A.checkUrl],
+        host: v[A.host].toLowerCase(),
+        activeCount: v[A.activeCount],
+        standbyCount: v[A.standbyCount],
+        minCount: v[A.minCount],
+        maxCount: v[A.maxCount],
+        dbMinCapacity: v[A.dbMinCapacity],
+        dbMaxCapacity: v[A.dbMaxCapacity],
+    };
+}
+
 /** The configuration is missing or wrong; the message names each parameter. Nothing was changed. */
 export class ConfigurationError extends Error {
     override readonly name = "ConfigurationError";
@@ -156,6 +284,15 @@ export function parseRuntimeConfig(values: Readonly<Record<string, string>>, env
             `${path}/${P.secretArn}: the secret ${v[P.secretArn]} is not in this region's account (${self.region}, ${accountId}): each region's copy of the parameters names its own region's copy of the master secret`,
         );
     }
+    const application = parseApplicationConfig(values, path);
+    if (application !== undefined) {
+        const tg = /^arn:aws[a-z-]*:elasticloadbalancing:([a-z0-9-]+):(\d{12}):/.exec(application.targetGroupArn)!;
+        if (tg[1] !== self.region || tg[2] !== accountId) {
+            throw new ConfigurationError(
+                `${path}/${APPLICATION_PARAMETERS.targetGroupArn}: the target group ${application.targetGroupArn} is not in this region's account (${self.region}, ${accountId})`,
+            );
+        }
+    }
     return {
         environment,
         stack: v[P.stack],
@@ -181,6 +318,7 @@ export function parseRuntimeConfig(values: Readonly<Record<string, string>>, env
         peerKmsKeyArn: v[P.peerKmsKeyArn],
         runsTable: v[P.runsTable],
         reportBucket: v[P.reportBucket],
+        ...(application !== undefined ? { application } : {}),
     };
 }
 

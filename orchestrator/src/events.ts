@@ -22,6 +22,7 @@
  *   @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html
  */
 import { z } from "zod";
+import { beaconRuleName } from "../../lib/application";
 import { aftercareRuleName, confirmationOf, FAILOVER_ACTIONS, ROUTE53_METRICS_REGION, type FailoverAction } from "../../lib/failover";
 import type { RuntimeConfig } from "./config";
 
@@ -181,7 +182,7 @@ export function parseEvent(event: unknown): OrchestratorRequest {
 export function admit(request: OrchestratorRequest, config: RuntimeConfig, now: number): OrchestratorRequest {
     const problems: string[] = [];
     if (request.kind === "aftercare") {
-        problems.push(...aftercareProblems(request, config, now));
+        problems.push(...aftercareProblems(request, config, now, scheduleOf(request, config)));
     } else if (request.kind === "manual") {
         if (request.stack !== config.stack) {
             problems.push(`stack is "${request.stack}", but this orchestrator serves stack "${config.stack}"`);
@@ -225,25 +226,45 @@ export function admit(request: OrchestratorRequest, config: RuntimeConfig, now: 
     return request;
 }
 
-/** What is wrong with a scheduled event for this stack's function: only its own region's aftercare rule. Pure. */
+/**
+ * Which of this stack's schedules a scheduled event comes from: the beacon's (`beaconRuleName`, only for a stack with
+ * an application tier) when its only resource names that rule, otherwise the aftercare's (whose checks then apply).
+ * Pure.
+ */
+export function scheduleOf(
+    request: Extract<OrchestratorRequest, { kind: "aftercare" }>,
+    config: Pick<RuntimeConfig, "stack" | "application">,
+): "aftercare" | "beacon" {
+    const beacon = `:rule/${beaconRuleName(config.stack)}`;
+    return config.application !== undefined && request.resources.length === 1 && request.resources[0]!.endsWith(beacon)
+        ? "beacon"
+        : "aftercare";
+}
+
+/**
+ * What is wrong with a scheduled event for this stack's function: only its own region's aftercare rule (or, for the
+ * beacon, its beacon rule), from its account, recent. Pure.
+ */
 export function aftercareProblems(
     request: Extract<OrchestratorRequest, { kind: "aftercare" }>,
     config: Pick<RuntimeConfig, "stack" | "accountId" | "self" | "maxEventAgeSeconds">,
     now: number,
+    schedule: "aftercare" | "beacon" = "aftercare",
 ): string[] {
     const problems: string[] = [];
-    const rule = `arn:aws:events:${config.self.region}:${config.accountId}:rule/${aftercareRuleName(config.stack)}`;
+    const ruleName = schedule === "beacon" ? beaconRuleName(config.stack) : aftercareRuleName(config.stack);
+    const rule = `arn:aws:events:${config.self.region}:${config.accountId}:rule/${ruleName}`;
     if (request.account !== config.accountId) {
         problems.push(`the scheduled event is from account ${request.account}, not ${config.accountId}`);
     }
     if (request.region !== config.self.region) {
-        problems.push(`the scheduled event is from ${request.region}; this function's aftercare schedule is in ${config.self.region}`);
+        problems.push(`the scheduled event is from ${request.region}; this function's ${schedule} schedule is in ${config.self.region}`);
     }
     // A partition other than aws (aws-cn, aws-us-gov) names the same rule with its own prefix.
     const ours = (arn: string) => /^arn:aws[a-z-]*:/.test(arn) && arn.replace(/^arn:aws[a-z-]*:/, "arn:aws:") === rule;
     if (request.resources.length !== 1 || !ours(request.resources[0]!)) {
         problems.push(
-            `the scheduled event must name exactly this stack's aftercare rule ${rule} in resources, not ${request.resources.length === 0 ? "nothing" : request.resources.join(", ")}`,
+            `the scheduled event must name exactly this stack's ${schedule} rule ${rule} in resources, not ${request.resources.length === 0 ? "nothing" : request.resources.join(", ")}`,
         );
     }
     const time = Date.parse(request.time);

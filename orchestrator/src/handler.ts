@@ -19,7 +19,8 @@ import { createClients, endpointsFromEnvironment, type AwsClients } from "./clie
 import { ConfigurationError, loadRuntimeConfig } from "./config";
 import { CALL_TIMEOUT_SECONDS } from "../../lib/failover";
 import { Deadline } from "./deadline";
-import { admit, parseEvent } from "./events";
+import { beaconRun } from "./beacon";
+import { admit, parseEvent, scheduleOf } from "./events";
 import { DEFAULT_POLL, run, type Logger, type PollSettings, type RunResult } from "./orchestrate";
 import type { StepName } from "./timeline";
 
@@ -86,6 +87,10 @@ export function createHandler(options: HandlerOptions = {}): Handler {
                 ? () => context.getRemainingTimeInMillis()
                 : () => ORCHESTRATOR_TIMEOUT_SECONDS * 1000 - (now() - startedAt);
         logger.info("orchestrator invoked", { request, requestId, stack: config.stack, mode: config.mode });
+        if (request.kind === "aftercare" && scheduleOf(request, config) === "beacon") {
+            // The beacon publishes the traffic metrics from local state (beacon.ts): never a failover, never a scale.
+            return beaconRun(config, { clients, now, logger }, { remainingMs: remainingMs() });
+        }
         if (request.kind === "aftercare") {
             // The schedule only ever runs the open aftercare work (aftercare.ts): never a failover.
             return aftercareRun(config, { clients, now, logger }, { requestId, remainingMs: remainingMs(), time: request.time });

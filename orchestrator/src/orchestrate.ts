@@ -73,8 +73,36 @@ import {
     type Trigger,
 } from "./evidence";
 import { openLostWrites } from "./lostWrites";
-import { FailoverLock, isOpen, LockHeldError, recordRefusal, type LockRecord, type Notification, type PromotionPath } from "./lock";
+import {
+    FailoverLock,
+    isOpen,
+    LockHeldError,
+    LockLostError,
+    recordRefusal,
+    type LockRecord,
+    type Notification,
+    type PromotionPath,
+} from "./lock";
 import { AftercareStore, fenceSaver } from "./aftercare";
+import {
+    APPLICATION_POLL_SECONDS,
+    APPLICATION_RESERVE_SECONDS,
+    applicationProblems,
+    describeView,
+    lookAtApplication,
+    putTrafficMetrics,
+    raiseCapacity,
+    SYNTHETIC_TIMEOUT_MS,
+    type ApplicationDeps,
+} from "./application";
+import {
+    DB_CAPACITY_RESTORE_ATTRIBUTE,
+    openApplicationObligation,
+    restoreNotBefore,
+    scaleDownNotBefore,
+    STANDBY_SCALE_DOWN_ATTRIBUTE,
+} from "./applicationAftercare";
+import { APPLICATION_METRICS } from "../../lib/application";
 import { BREAK_GLASS_STEP_DEADLINE_SECONDS, removeFromGlobalCluster } from "./breakGlass";
 import {
     describeObligation,
@@ -126,7 +154,17 @@ export interface RunContext {
 }
 
 export type Outcome =
-    "completed" | "already-active" | "not-needed" | "refused" | "locked" | "notified" | "ignored" | "dry-run" | "failed" | "aftercare";
+    | "completed"
+    | "already-active"
+    | "not-needed"
+    | "refused"
+    | "locked"
+    | "notified"
+    | "ignored"
+    | "dry-run"
+    | "failed"
+    | "aftercare"
+    | "beacon";
 
 /** Failures a retry of the same event cannot change: AWS's refusal, a failed re-check, no promotion under way. */
 export function isFinal(error: unknown): boolean {
@@ -153,7 +191,23 @@ export interface RunResult {
     readonly totalMs: number;
     /** The run's record and report (evidence.ts); absent for an ignored alarm. */
     readonly report?: EvidenceSummary;
+    /**
+     * The application tier, for a stack that has one: `healthy` (it answered in this region by the end of the run, at
+     * `healthyAt`; traffic moved) or `pending` (APPLICATION PENDING: the data recovery stands, the beacon moves the
+     * traffic once it answers); what the capacity step could not do.
+     */
+    readonly application?: {
+        readonly state: "healthy" | "pending";
+        readonly healthyAt?: string;
+        readonly detail: string;
+        readonly capacityProblems?: readonly string[];
+    };
 }
+
+/** The longest the capacity step may take: a handful of reads and at most three writes. */
+export const CAPACITY_STEP_SECONDS = 30;
+/** The traffic step: one PutMetricData, plus the aftercare obligations it opens. */
+export const TRAFFIC_STEP_SECONDS = 15;
 
 /** A run failed after it took the lock; the lock is marked failed and a re-run resumes. */
 export class OrchestrationError extends Error {
@@ -216,6 +270,8 @@ class Run {
     private dryRunWindow: DataLossWindow | undefined;
     /** The steps a resumed run took over from the run it continues. */
     private resumedSteps: readonly string[] = [];
+    /** The application tier's state at the end of the run (a stack that has one). */
+    private application: RunResult["application"] | undefined;
 
     constructor(
         private readonly request: OrchestratorRequest,
@@ -479,6 +535,8 @@ class Run {
                 "start",
             );
 
+            const capacityTarget = await this.capacity(action);
+
             failedStep = "act";
             if (!promote) {
                 this.timeline.note("act", "skipped", current.reason);
@@ -505,6 +563,9 @@ class Run {
                 return detail;
             });
 
+            failedStep = "application";
+            await this.applicationAndTraffic(capacityTarget, runId ?? this.context.requestId);
+
             failedStep = "verify";
             await this.step("verify", STEP_DEADLINE_SECONDS.verify, async (deadline) => {
                 await this.verify(deadline);
@@ -516,12 +577,187 @@ class Run {
             return this.fail(action, failedStep, error);
         }
 
-        const done = `${action} to ${config.self.region} completed (managed)`;
-        const summary =
-            this.peerProblem === undefined
-                ? done
-                : `${done}\nThe ${config.peer.region} copy of ${config.activeRegionParameter} could not be set (${this.peerProblem}); once that region answers, set it: ${peerParameterCommand(config)}`;
-        return this.finish(action, "managed", `[${config.stack}] ${done}`, summary, runId);
+        const pending = this.application?.state === "pending";
+        const done = `${action} to ${config.self.region} completed (managed)${pending ? " - APPLICATION PENDING" : ""}`;
+        const lines = [done];
+        if (this.application !== undefined) {
+            lines.push(applicationSummary(config, this.application));
+        }
+        if (this.peerProblem !== undefined) {
+            lines.push(
+                `The ${config.peer.region} copy of ${config.activeRegionParameter} could not be set (${this.peerProblem}); once that region answers, set it: ${peerParameterCommand(config)}`,
+            );
+        }
+        const summary = lines.join("\n");
+        return this.finish(
+            action,
+            "managed",
+            `[${config.stack}] ${done}`,
+            summary,
+            runId,
+            this.application !== undefined ? { application: this.application } : {},
+        );
+    }
+
+    // --- the application tier (application.ts) ----------------------------------------------------------------------
+
+    private applicationDeps(): ApplicationDeps | undefined {
+        const app = this.config.application;
+        return app === undefined ? undefined : { config: { ...this.config, application: app }, clients: this.deps.clients };
+    }
+
+    /**
+     * The capacity step, before the promotion: never fails the run (what it could not do is paged and reported); only
+     * the loss of the lock stops it. Returns the count the application step waits for.
+     */
+    private async capacity(action: FailoverAction): Promise<number> {
+        const app = this.applicationDeps();
+        if (app === undefined) {
+            return 0;
+        }
+        const { config } = this;
+        let target = config.application!.activeCount;
+        let problems: readonly string[] = [];
+        try {
+            await this.step("capacity", CAPACITY_STEP_SECONDS, async (deadline) => {
+                const outcome = await raiseCapacity(app, deadline, this.lock.current?.marks ?? {}, this.deps.now);
+                target = outcome.target;
+                problems = outcome.problems;
+                await this.lock.completeStep("capacity", deadline, undefined, outcome.marks);
+                return outcome.detail;
+            });
+        } catch (error) {
+            if (error instanceof LockLostError) {
+                throw error;
+            }
+            problems = [...problems, `${errorCode(error)}: ${errorMessage(error)}`];
+        }
+        if (problems.length > 0) {
+            this.application = { state: "pending", detail: "capacity step incomplete", capacityProblems: problems };
+            await this.notify(
+                "notify",
+                `[${config.stack}] ${action} to ${config.self.region}: CAPACITY NOT RAISED (the data recovery goes on)`,
+                `The capacity step could not do everything; the promotion goes on regardless:\n- ${problems.join("\n- ")}\nCheck the ECS service ${config.application!.cluster}/${config.application!.service}, its scalable target and the cluster ${config.self.identifier}'s Serverless v2 minimum in ${config.self.region}.`,
+                this.budget,
+            );
+        }
+        return target;
+    }
+
+    /**
+     * The application step (bounded by the run's time, less APPLICATION_RESERVE_SECONDS for what follows), then the
+     * traffic step. Neither fails the run: the data recovery is done by now. Not healthy in time = APPLICATION PENDING.
+     */
+    private async applicationAndTraffic(target: number, runId: string): Promise<void> {
+        const app = this.applicationDeps();
+        if (app === undefined) {
+            return;
+        }
+        const { config, deps } = this;
+        const capacityProblems = this.application?.capacityProblems;
+        let healthyAt = this.lock.current?.marks?.["applicationHealthyAt"];
+        let detail = "";
+        try {
+            const seconds = Math.max(1, this.budget.remainingMs() / 1000 - APPLICATION_RESERVE_SECONDS);
+            await this.step("application", seconds, async (deadline) => {
+                const interval = APPLICATION_POLL_SECONDS * 1000;
+                for (;;) {
+                    await this.lock.keepAlive(deadline);
+                    const view = await lookAtApplication(app, deadline);
+                    const problems = applicationProblems(view, target);
+                    detail = describeView(view);
+                    if (problems.length === 0) {
+                        // The end of the recovery time to the application: kept from the first invocation that saw it.
+                        healthyAt ??= new Date(deps.now()).toISOString();
+                        await this.lock.completeStep("application", deadline, undefined, { applicationHealthyAt: healthyAt });
+                        return `healthy in ${config.self.region}: ${detail}`;
+                    }
+                    detail = problems.join("; ");
+                    // The last look leaves time for the step's own end: a wait that runs out is PENDING, not failed.
+                    if (deadline.remainingMs() < interval + SYNTHETIC_TIMEOUT_MS || !(await sleepWithin(deadline, interval, deps.sleep))) {
+                        return `APPLICATION PENDING: not healthy by the run's deadline: ${detail}`;
+                    }
+                }
+            });
+        } catch (error) {
+            if (error instanceof LockLostError) {
+                throw error;
+            }
+            detail = `${errorCode(error)}: ${errorMessage(error)}`;
+        }
+        const healthy = healthyAt !== undefined && this.lock.current?.steps.includes("application") === true;
+        this.application = {
+            state: healthy ? "healthy" : "pending",
+            ...(healthy ? { healthyAt: healthyAt! } : {}),
+            detail,
+            ...(capacityProblems !== undefined ? { capacityProblems } : {}),
+        };
+        try {
+            await this.step("traffic", TRAFFIC_STEP_SECONDS, async (deadline) => {
+                const M = APPLICATION_METRICS;
+                await deadline.call("PutMetricData", (abortSignal) =>
+                    putTrafficMetrics(
+                        deps.clients.cloudwatch(config.self.region),
+                        config.stack,
+                        [
+                            { name: M.servingReady, region: config.self.region, value: healthy ? 1 : 0 },
+                            { name: M.peerFenced, region: config.peer.region, value: 1 },
+                        ],
+                        new Date(deps.now()),
+                        { abortSignal },
+                    ),
+                );
+                await this.lock.completeStep("traffic", deadline, undefined, { trafficAt: new Date(deps.now()).toISOString() });
+                const opened = await this.openApplicationAftercare(runId, deadline);
+                return `ServingReady{${config.self.region}}=${healthy ? 1 : 0}, PeerFenced{${config.peer.region}}=1 in ${config.self.region}${healthy ? "" : " (traffic stays away until the beacon sees the application answer)"}; ${opened}`;
+            });
+        } catch (error) {
+            if (error instanceof LockLostError) {
+                throw error;
+            }
+            // The beacon publishes the same values within a minute: reported, never a failed data recovery.
+            this.application = {
+                ...this.application,
+                detail: `${this.application.detail}; traffic step failed (${errorCode(error)}): the beacon publishes within a minute`,
+            };
+        }
+    }
+
+    /** The aftercare obligations of the arrival: the old region's scale-down, the Aurora minimum's restore. */
+    private async openApplicationAftercare(runId: string, deadline: Deadline): Promise<string> {
+        const { config, deps } = this;
+        const app = config.application!;
+        const store = new AftercareStore(
+            deps.clients.dynamodb(config.self.region),
+            config.lockTable,
+            aftercareItemKey(config.globalClusterId),
+        );
+        const marks = this.lock.current?.marks ?? {};
+        const done = [
+            await openApplicationObligation(
+                store,
+                STANDBY_SCALE_DOWN_ATTRIBUTE,
+                { runId, notBefore: scaleDownNotBefore(deps.now()), region: config.peer.region, value: app.standbyCount },
+                deadline,
+            ),
+        ];
+        if (marks["dbRaisedTo"] !== undefined && marks["dbRaisedAt"] !== undefined) {
+            done.push(
+                await openApplicationObligation(
+                    store,
+                    DB_CAPACITY_RESTORE_ATTRIBUTE,
+                    {
+                        runId,
+                        notBefore: restoreNotBefore(marks["dbRaisedAt"]),
+                        region: config.self.region,
+                        value: app.dbMinCapacity,
+                        raisedTo: Number(marks["dbRaisedTo"]),
+                    },
+                    deadline,
+                ),
+            );
+        }
+        return done.join("; ");
     }
 
     /** The final message (once per run), the release of the lock, and the result of a completed run. */
@@ -1491,4 +1727,24 @@ export function messageFor(config: RuntimeConfig, summary: string, timeline: Tim
         "--- machine-readable ---",
         JSON.stringify({ stack: config.stack, summary, timeline: timeline.entries, ...(evidence !== undefined ? { evidence } : {}) }),
     ].join("\n");
+}
+
+/** The application tier's lines of a completed run's final message. Pure. */
+export function applicationSummary(config: RuntimeConfig, application: NonNullable<RunResult["application"]>): string {
+    const app = config.application;
+    const capacity =
+        application.capacityProblems !== undefined && application.capacityProblems.length > 0
+            ? `\nCAPACITY NOT RAISED: ${application.capacityProblems.join("; ")}`
+            : "";
+    if (application.state === "healthy") {
+        return `The application answers in ${config.self.region} (${application.healthyAt}): ${application.detail}; traffic moves there (ServingReady=1, the peer fenced).${capacity}`;
+    }
+    return (
+        [
+            `APPLICATION PENDING: the data recovery is complete, but the application did not answer in ${config.self.region} by the run's deadline: ${application.detail}. Traffic stays away from it until it does; the beacon publishes ServingReady within a minute of it answering.`,
+            app !== undefined
+                ? `Check: the ECS service ${app.cluster}/${app.service} in ${config.self.region} (its tasks' stopped reasons, its events), the target group ${app.targetGroupArn} (its targets' health), and ${app.checkUrl} with Host ${app.host}.`
+                : "",
+        ].join("\n") + capacity
+    );
 }

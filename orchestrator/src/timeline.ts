@@ -3,22 +3,27 @@
 /**
  * The steps of a run, in order. A managed run acts (`act`); a break-glass detaches (`detach`), then after the writer
  * re-points the master secret (`secret`) and, after the pointers, fences the old writer (`fence`). `aftercare` is the
- * scheduled run's one step.
+ * scheduled run's one step, `beacon` the beacon's. A stack with an application tier adds `capacity` (before the act),
+ * `application` and `traffic` (after the repoint) to a managed run (application.ts).
  */
 export const STEP_NAMES = [
     "assess",
     "lock",
     "notify-start",
+    "capacity",
     "act",
     "detach",
     "wait-for-writer",
     "secret",
     "repoint",
+    "application",
+    "traffic",
     "fence",
     "verify",
     "notify",
     "release",
     "aftercare",
+    "beacon",
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
