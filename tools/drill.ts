@@ -47,6 +47,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { parseArgs } from "util";
 import { formatIssue, parseStackConfig, type StackConfig } from "../config";
 import { formatSeconds } from "../lib/duration";
+import { beaconRuleName } from "../lib/application";
 import { aftercareRuleName, confirmationOf, FENCE_PARAMETER, LOCK_LEASE_SECONDS, lostWritesSnapshotName } from "../lib/failover";
 import { DescribeDBClusterParametersCommand, DescribeDBClusterSnapshotsCommand, RDSClient, type GlobalCluster } from "@aws-sdk/client-rds";
 import type { RunReport } from "../orchestrator/src/evidence";
@@ -574,6 +575,23 @@ export function aftercareEvent(topology: Topology, time: string, side: Side = "d
         time,
         region,
         resources: [`arn:aws:events:${region}:${account}:rule/${aftercareRuleName(topology.stack)}`],
+        detail: {},
+    };
+}
+
+/** The event the beacon schedule (`beaconRuleName`) of `side`'s region delivers. */
+export function beaconEvent(topology: Topology, time: string, side: Side = "dr"): Record<string, unknown> {
+    const region = topology.cells[side].region;
+    const account = topology.primaryClusterArn.split(":")[4];
+    return {
+        version: "0",
+        id: "drill-beacon",
+        "detail-type": "Scheduled Event",
+        source: "aws.events",
+        account,
+        time,
+        region,
+        resources: [`arn:aws:events:${region}:${account}:rule/${beaconRuleName(topology.stack)}`],
         detail: {},
     };
 }

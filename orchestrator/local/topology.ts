@@ -48,6 +48,8 @@ import {
     type FailoverMode,
 } from "../../lib/failover";
 import { physicalName } from "../../lib/naming";
+import type { ApplicationSettings } from "../../lib/application";
+import { applicationSettingsOf, createApplicationCell, type LocalApplicationCell } from "./applicationTier";
 import { normalise, readParameter, readRecord } from "../src/aws";
 import { createClients } from "../src/clients";
 import { sdkS3Client } from "../src/s3";
@@ -91,6 +93,8 @@ export interface RegionalCell {
     readonly securityGroupId: string;
     /** The cluster's cluster parameter group. */
     readonly clusterParameterGroup: string;
+    /** The region's application tier (applicationTier.ts), when the topology has one. */
+    readonly application?: LocalApplicationCell;
 }
 
 export interface Topology {
@@ -114,6 +118,8 @@ export interface Topology {
     /** The run-record table's name, the same in each region (each region has its own table). */
     readonly runsTable: string;
     readonly cells: Readonly<Record<Side, RegionalCell>>;
+    /** The application settings, when the topology has an application tier (each cell then has its `application`). */
+    readonly application?: ApplicationSettings;
 }
 
 export interface TopologyOptions {
@@ -137,6 +143,11 @@ export interface TopologyOptions {
      * failback starts. @default "primary"
      */
     readonly writer?: Side;
+    /**
+     * The application tier in both regions (orchestrator/local/applicationTier.ts): these settings, or `false` for none.
+     * @default the stack config's `application` when it has one, otherwise none
+     */
+    readonly application?: ApplicationSettings | false;
 }
 
 /** The account moto answers as (its default): the clusters' ARNs are known before they exist. */
@@ -446,6 +457,24 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
         }),
     );
     const made = { primary: primaryCell, dr: drCell };
+    const settings = options.application === false ? undefined : (options.application ?? applicationSettingsOf(config));
+    const apps =
+        settings === undefined
+            ? undefined
+            : await Promise.all(
+                  SIDES.map((side) =>
+                      createApplicationCell(endpoint, MOTO_CREDENTIALS, {
+                          stack: config.stack,
+                          environment: config.environment,
+                          region: region[side],
+                          active: side === writer,
+                          settings,
+                          clusterIdentifier: ids[side],
+                          dbMinCapacity: config.database.minCapacity,
+                          dbMaxCapacity: config.database.maxCapacity,
+                      }),
+                  ),
+              ).then(([primaryApp, drApp]) => ({ primary: primaryApp!, dr: drApp! }));
     const cells = Object.fromEntries(
         SIDES.map((side): [Side, RegionalCell] => [
             side,
@@ -458,6 +487,7 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
                 keyArn: keys[side].KeyMetadata!.Arn!,
                 reportBucket: reportBucket(side),
                 ...made[side],
+                ...(apps !== undefined ? { application: apps[side] } : {}),
                 lambdaEnv: {
                     ...orchestratorEnvironment({ environment: config.environment, lockTableName: lockTable }),
                     AWS_REGION: region[side],
@@ -483,6 +513,7 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
         globalWriterEndpoint,
         runsTable,
         cells,
+        ...(settings !== undefined ? { application: settings } : {}),
     };
 }
 
