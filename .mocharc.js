@@ -11,6 +11,7 @@ const path = require("path");
 // the last one picked up by a worker while the other has run out of files.
 const SLOWEST_FIRST = [
     "tests/failover-faults.test.ts",
+    "tests/application-runtime.test.ts",
     "tests/failover-integration.test.ts",
     "tests/drill.test.ts",
     "tests/regionDown.test.ts",

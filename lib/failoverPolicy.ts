@@ -5,6 +5,7 @@
  * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonroute53.html
  */
 import { UNPLANNED_FAILOVER_SNAPSHOT_PREFIX } from "./failover";
+import { APPLICATION_METRICS } from "./application";
 import { policyDocument, type PolicyDocument, type PolicyStatement } from "./iam";
 
 export interface OrchestratorPolicyArgs {
@@ -243,6 +244,9 @@ export function orchestratorPolicy(a: OrchestratorPolicyArgs): PolicyDocument {
         },
     ];
     statements.push(...breakGlassStatements(a), ...fenceStatements(a), ...lostWritesStatements(a), ...evidenceStatements(a));
+    if (a.application !== undefined) {
+        statements.push(...applicationStatements(a, a.application));
+    }
     if (a.topicArns.length > 0) {
         statements.push({ Sid: "NotifyOnCall", Effect: "Allow", Action: ["sns:Publish"], Resource: [...a.topicArns] });
     }
@@ -364,6 +368,80 @@ function evidenceStatements(a: OrchestratorPolicyArgs): PolicyStatement[] {
             Resource: [a.runsTableArn],
         },
         { Sid: "WriteOwnRunReports", Effect: "Allow", Action: ["s3:PutObject"], Resource: [`${a.reportBucketArn}/runs/*`] },
+    ];
+}
+
+/** The application tier's calls (orchestrator/src/application.ts, beacon.ts, applicationAftercare.ts). */
+export const APPLICATION_ACTIONS = [
+    "ecs:DescribeServices",
+    "ecs:UpdateService",
+    "application-autoscaling:DescribeScalableTargets",
+    "application-autoscaling:RegisterScalableTarget",
+    "elasticloadbalancing:DescribeTargetHealth",
+    "cloudwatch:PutMetricData",
+    "rds:ModifyDBCluster",
+    "dynamodb:PutItem",
+] as const;
+
+/**
+ * The application tier, in both regions (the names are the same in each): its own region's service scaled out on
+ * arrival and checked, the peer's scaled back to the standby count by aftercare once traffic left it; its own cluster's
+ * Serverless v2 minimum raised and restored; the traffic metrics in its own region; the capacity record in both lock
+ * tables. `*` only where the service authorization reference lists no resource type for the action.
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_elasticloadbalancingv2.html
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_applicationautoscaling.html
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
+ */
+function applicationStatements(a: OrchestratorPolicyArgs, app: OrchestratorApplicationArgs): PolicyStatement[] {
+    const service = (region: string) => `arn:${a.partition}:ecs:${region}:${a.accountId}:service/${app.clusterName}/${app.serviceName}`;
+    return [
+        {
+            // DescribeServices and UpdateService are authorised on the service ARN.
+            Sid: "ScaleAndReadTheApplicationServiceInBothRegions",
+            Effect: "Allow",
+            Action: ["ecs:DescribeServices", "ecs:UpdateService"],
+            Resource: [service(a.region), service(a.peerRegion)],
+        },
+        {
+            // A scalable target's ARN ends in an opaque id AWS assigns (scalable-target/<id>), unknown to the program:
+            // the statement is held to the two regions and this account.
+            Sid: "SetTheServicesScalableTargetMinimum",
+            Effect: "Allow",
+            Action: ["application-autoscaling:RegisterScalableTarget"],
+            Resource: [a.region, a.peerRegion].map(
+                (r) => `arn:${a.partition}:application-autoscaling:${r}:${a.accountId}:scalable-target/*`,
+            ),
+        },
+        {
+            // Describe actions of Application Auto Scaling and ELBv2's DescribeTargetHealth have no resource-level permission.
+            Sid: "ReadScalableTargetsAndTargetHealthNoResourceLevelPermission",
+            Effect: "Allow",
+            Action: ["application-autoscaling:DescribeScalableTargets", "elasticloadbalancing:DescribeTargetHealth"],
+            Resource: "*",
+        },
+        {
+            // PutMetricData has no resource-level permission; the namespace condition key holds it to the traffic metrics.
+            Sid: "PublishTrafficMetricsOnly",
+            Effect: "Allow",
+            Action: ["cloudwatch:PutMetricData"],
+            Resource: "*",
+            Condition: { StringEquals: { "cloudwatch:namespace": APPLICATION_METRICS.namespace } },
+        },
+        {
+            // The Serverless v2 minimum raised on arrival and restored by aftercare: its own cluster only.
+            Sid: "SetOwnClustersServerlessMinimum",
+            Effect: "Allow",
+            Action: ["rds:ModifyDBCluster"],
+            Resource: [a.clusterArn],
+        },
+        {
+            // The beacon's capacity record (capacityItemKey) in the peer's lock table; its own is TakeTheFailoverLock's.
+            Sid: "RecordCapacityInThePeersLockTable",
+            Effect: "Allow",
+            Action: ["dynamodb:PutItem"],
+            Resource: [app.peerLockTableArn],
+        },
     ];
 }
 

@@ -13,6 +13,8 @@ import { expect } from "chai";
 import { parseStackConfig, type StackConfig } from "../config";
 import { APPLICATION_METRICS, APPLICATION_PARAMETERS, applicationClusterName, applicationServiceName } from "../lib/application";
 import { confirmationOf, LOCK_LEASE_SECONDS } from "../lib/failover";
+import { APPLICATION_ACTIONS, orchestratorPolicy } from "../lib/failoverPolicy";
+import { actionsOf } from "../lib/iam";
 import { LOCAL_APPLICATION_DEFAULTS } from "../orchestrator/local/applicationTier";
 import { startHandlerInChild } from "../orchestrator/local/childRun";
 import { startFaultProxy, type FaultProxy } from "../orchestrator/local/faultProxy";
@@ -122,6 +124,70 @@ describe("the application tier's runtime", () => {
             });
             expect(capacityFromItem({ runningCount: { N: "-1" }, auroraPeakAcu: { N: "2" }, recordedAt: { S: "t" } })).to.equal(undefined);
             expect(capacityFromItem(undefined)).to.equal(undefined);
+        });
+    });
+
+    describe("the orchestrator's IAM statements for it (pure)", () => {
+        const base = {
+            partition: "aws",
+            accountId: "123456789012",
+            region: "eu-west-1",
+            peerRegion: "eu-west-2",
+            globalClusterArn: "arn:aws:rds::123456789012:global-cluster:g",
+            clusterArn: "arn:aws:rds:eu-west-1:123456789012:cluster:c-dr",
+            clusterIdentifier: "c-dr",
+            peerClusterArn: "arn:aws:rds:eu-west-2:123456789012:cluster:c-p",
+            hostedZoneId: "Z1",
+            recordName: "writer.db",
+            parameterPath: "/healthcare/dev/failover",
+            activeRegionParameter: "/healthcare/dev/active-region",
+            lockTableArn: "arn:aws:dynamodb:eu-west-1:123456789012:table/lock",
+            deadLetterQueueArn: "arn:aws:sqs:eu-west-1:123456789012:dlq",
+            logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/f",
+            kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+            topicArns: [],
+            secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf",
+            peerClusterIdentifier: "c-p",
+            peerSecurityGroupId: "sg-0123456789abcdef0",
+            peerClusterParameterGroupName: "pg",
+            peerKmsKeyArn: "arn:aws:kms:eu-west-2:123456789012:key/k2",
+            runsTableArn: "arn:aws:dynamodb:eu-west-1:123456789012:table/runs",
+            reportBucketArn: "arn:aws:s3:::reports",
+        };
+        const application = {
+            clusterName: "hdr-dev-app",
+            serviceName: "hdr-dev-app",
+            peerLockTableArn: "arn:aws:dynamodb:eu-west-2:123456789012:table/lock",
+        };
+        it("grants none of the application actions to a stack without an application tier", () => {
+            const granted = orchestratorPolicy(base).Statement.flatMap((s) => [...actionsOf(s)]);
+            expect(
+                granted.filter((a) =>
+                    /^(ecs|application-autoscaling|elasticloadbalancing):|^cloudwatch:PutMetricData$|^rds:ModifyDBCluster$/.test(a),
+                ),
+            ).to.deep.equal([]);
+        });
+        it("scopes each application action to its resources, `*` only where AWS has no resource-level permission", () => {
+            const statements = orchestratorPolicy({ ...base, application }).Statement;
+            const of = (action: string) => statements.filter((s) => actionsOf(s).includes(action));
+            expect(of("ecs:UpdateService").flatMap((s) => [s.Resource].flat())).to.deep.equal([
+                "arn:aws:ecs:eu-west-1:123456789012:service/hdr-dev-app/hdr-dev-app",
+                "arn:aws:ecs:eu-west-2:123456789012:service/hdr-dev-app/hdr-dev-app",
+            ]);
+            expect(of("rds:ModifyDBCluster").flatMap((s) => [s.Resource].flat())).to.deep.equal([base.clusterArn]);
+            expect(of("cloudwatch:PutMetricData")[0]).to.deep.include({
+                Resource: "*",
+                Condition: { StringEquals: { "cloudwatch:namespace": APPLICATION_METRICS.namespace } },
+            });
+            expect(of("application-autoscaling:RegisterScalableTarget").flatMap((s) => [s.Resource].flat())).to.deep.equal([
+                "arn:aws:application-autoscaling:eu-west-1:123456789012:scalable-target/*",
+                "arn:aws:application-autoscaling:eu-west-2:123456789012:scalable-target/*",
+            ]);
+            expect(of("dynamodb:PutItem").flatMap((s) => [s.Resource].flat())).to.include(application.peerLockTableArn);
+            expect(of("dynamodb:GetItem").flatMap((s) => [s.Resource].flat())).to.not.include(application.peerLockTableArn);
+            for (const action of APPLICATION_ACTIONS) {
+                expect(of(action), action).to.not.be.empty;
+            }
         });
     });
 

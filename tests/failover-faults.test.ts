@@ -12,6 +12,8 @@ import { expect } from "chai";
 import { parseStackConfig, type StackConfig } from "../config";
 import { activeRegionParameterName, confirmationOf, failoverParameterPath, LOCK_LEASE_SECONDS } from "../lib/failover";
 import { orchestratorPolicy } from "../lib/failoverPolicy";
+import { applicationClusterName, applicationServiceName } from "../lib/application";
+import { LOCAL_APPLICATION_DEFAULTS } from "../orchestrator/local/applicationTier";
 import { actionsOf } from "../lib/iam";
 import { startHandlerInChild } from "../orchestrator/local/childRun";
 import { VirtualClock } from "../orchestrator/local/virtualClock";
@@ -29,7 +31,7 @@ import {
 import { createClients } from "../orchestrator/src/clients";
 import { createHandler } from "../orchestrator/src/handler";
 import type { RunResult } from "../orchestrator/src/orchestrate";
-import { aftercareEvent, promotions as acceptedPromotions, replicationLagAlarmEvent } from "../tools/drill";
+import { aftercareEvent, beaconEvent, promotions as acceptedPromotions, replicationLagAlarmEvent } from "../tools/drill";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { readStackFile, stackFilePath } from "./harness/program";
 import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
@@ -395,110 +397,186 @@ describe("FailoverOrchestrator under injected faults", function () {
             ]);
         });
 
-        it("least privilege: each region's function calls only what its IAM policy allows, and the policy allows nothing the code never calls", async () => {
-            // A failover by the DR region's function, three invocations at once (the lock refuses the others)...
-            proxy.setRules([PRIMARY_DOWN]);
-            const forward = await Promise.all(["req-a", "req-b", "req-c"].map((id) => outcome(invoke(undefined, id, new VirtualClock()))));
-            expect(forward.filter((o) => o === "completed")).to.have.length(1);
-            expect(forward, "a refusal by the lock (its counter is an UpdateItem)").to.include("locked");
-            const byDr = proxy.calls.length;
-            // ... then the failback by the home region's function, every region answering.
-            proxy.setRules([]);
-            await publishPairMetrics(moto.url, topology, { now: clock.now(), writer: "dr" });
-            expect(await outcome(invoke(FAILBACK, "req-home", clock, RELAXED, "primary"))).to.equal("completed");
-            const byHome = proxy.calls.length;
-            // ... then a break-glass by the DR region's function while the home region is lost, and the aftercare
-            // schedule once it answers: the fence, the lost writes of the managed failover (a copy of AWS's snapshot)
-            // and of the break-glass (a snapshot of the fenced old writer, on the tick after the fence).
-            proxy.setRules([PRIMARY_DOWN]);
-            const glass = await invoke(BREAK_GLASS_REQUEST, "req-glass", clock);
-            expect(glass.outcome, glass.message).to.equal("completed");
-            proxy.setRules([]);
-            for (const tick of ["req-care-1", "req-care-2"]) {
-                clock.advance(5 * 60_000);
-                const care = await invoke(aftercareEvent(topology, new Date(clock.now()).toISOString()), tick, clock);
-                expect(care.outcome, care.message).to.equal("aftercare");
-            }
-            expect(proxy.count({ action: "CopyDBClusterSnapshot" }), "the managed failover's lost writes").to.equal(1);
-            expect(proxy.count({ action: "CreateDBClusterSnapshot" }), "the break-glass's lost writes").to.equal(1);
-            const account = "123456789012";
-            const policyOf = (side: Side) => {
-                const self = topology.cells[side];
-                const peer = topology.cells[side === "dr" ? "primary" : "dr"];
-                return orchestratorPolicy({
-                    partition: "aws",
-                    accountId: account,
-                    region: self.region,
-                    peerRegion: peer.region,
-                    globalClusterArn: `arn:aws:rds::${account}:global-cluster:${topology.globalClusterId}`,
-                    clusterArn: self.clusterArn,
-                    clusterIdentifier: self.clusterArn.split(":").pop()!,
-                    peerClusterArn: peer.clusterArn,
-                    hostedZoneId: topology.hostedZoneId,
-                    recordName: topology.recordName,
-                    parameterPath: failoverParameterPath(config.environment),
-                    activeRegionParameter: activeRegionParameterName(config.environment),
-                    lockTableArn: `arn:aws:dynamodb:${self.region}:${account}:table/${topology.lockTable}`,
-                    deadLetterQueueArn: `arn:aws:sqs:${self.region}:${account}:dlq`,
-                    logGroupArn: `arn:aws:logs:${self.region}:${account}:log-group:/aws/lambda/f`,
-                    kmsKeyArn: `arn:aws:kms:${self.region}:${account}:key/${self.keyId}`,
-                    topicArns: [self.topicArn],
-                    secretArn: self.secretArn,
-                    peerClusterIdentifier: peer.clusterArn.split(":").pop()!,
-                    peerSecurityGroupId: peer.securityGroupId,
-                    peerClusterParameterGroupName: peer.clusterParameterGroup,
-                    peerKmsKeyArn: peer.keyArn,
-                    runsTableArn: `arn:aws:dynamodb:${self.region}:${account}:table/${topology.runsTable}`,
-                    reportBucketArn: `arn:aws:s3:::${self.reportBucket}`,
-                });
-            };
-            // SigV4 signing names that are not IAM prefixes.
-            const iamAction = (service: string, action: string) => `${service === "monitoring" ? "cloudwatch" : service}:${action}`;
-            const regionOf = (arn: string) => arn.split(":")[3] ?? "";
-            const calledByEither = new Set<string>();
-            for (const [side, calls] of [
-                ["dr", proxy.calls.slice(0, byDr)],
-                ["primary", proxy.calls.slice(byDr, byHome)],
-                ["dr", proxy.calls.slice(byHome)],
-            ] as const) {
-                const statements = policyOf(side).Statement;
-                const called = new Set<string>();
-                for (const call of calls) {
-                    const action = iamAction(call.service, call.action);
-                    called.add(action);
-                    calledByEither.add(action);
-                    // Allowed: a statement names the action on a resource in the call's region, a global resource (Route 53,
-                    // the global cluster), or "*".
-                    const allowed = statements.some(
-                        (s) =>
-                            actionsOf(s).includes(action) &&
-                            (s.Resource === "*" ||
-                                [s.Resource ?? []].flat().some((arn) => regionOf(arn) === "" || regionOf(arn) === call.region)),
+        for (const withApplication of [false, true]) {
+            it(`least privilege${withApplication ? " (with an application tier: its steps, the beacon and its aftercare too)" : ""}: each region's function calls only what its IAM policy allows, and the policy allows nothing the code never calls`, async () => {
+                if (withApplication) {
+                    await moto.reset();
+                    topology = await createTopology(moto.url, config, { application: LOCAL_APPLICATION_DEFAULTS });
+                    // The home region's beacon recorded its capacity (its 2 ACU peak) before the outage; its calls are
+                    // not counted here (the beacon of both regions is, below).
+                    await publishPairMetrics(moto.url, topology, { now: clock.now() });
+                    const tick = await invoke(
+                        beaconEvent(topology, new Date(clock.now()).toISOString(), "primary"),
+                        "beacon-0",
+                        clock,
+                        RELAXED,
+                        "primary",
                     );
-                    expect(allowed, `the ${side} function called ${action} in ${call.region}`).to.be.true;
+                    expect(tick.message).to.match(/capacity recorded: 2 tasks, peak 2 ACU/);
+                    proxy.reset();
                 }
-                expect(
-                    ["rds:FailoverGlobalCluster", "rds:SwitchoverGlobalCluster", "rds:RemoveFromGlobalCluster"].some((a) => called.has(a)),
-                    side,
-                ).to.be.true;
-            }
-            // Nothing more: every action either policy grants was called by one function or the other (the two policies
-            // grant the same actions, each on its own region's resources). What Lambda, SQS and SNS use on the function's
-            // behalf (its logs, network interfaces, dead-letter queue, encrypted environment) is not called by the code.
-            // RDS uses kms:CreateGrant and kms:DescribeKey of the key a snapshot is copied with, and
-            // rds:AddTagsToResource for the tags given at creation: granted to the caller, never called by it.
-            const onItsBehalf =
-                /^logs:|^ec2:(CreateNetworkInterface|DescribeNetworkInterfaces|DescribeSubnets|DeleteNetworkInterface|AssignPrivateIpAddresses|UnassignPrivateIpAddresses)$|^sqs:SendMessage$|^kms:(Decrypt|GenerateDataKey|CreateGrant)$|^rds:AddTagsToResource$/;
-            for (const side of ["dr", "primary"] as const) {
-                const granted = policyOf(side)
-                    .Statement.flatMap((s) => [...actionsOf(s)])
-                    .filter((a) => !onItsBehalf.test(a));
-                expect(
-                    granted.filter((a) => !calledByEither.has(a)),
-                    `granted to the ${side} function but never called`,
-                ).to.deep.equal([]);
-            }
-        });
+                // A failover by the DR region's function, three invocations at once (the lock refuses the others)...
+                proxy.setRules([PRIMARY_DOWN]);
+                const forward = await Promise.all(
+                    ["req-a", "req-b", "req-c"].map((id) => outcome(invoke(undefined, id, new VirtualClock()))),
+                );
+                expect(forward.filter((o) => o === "completed")).to.have.length(1);
+                expect(forward, "a refusal by the lock (its counter is an UpdateItem)").to.include("locked");
+                const byDr = proxy.calls.length;
+                // ... then the failback by the home region's function, every region answering.
+                proxy.setRules([]);
+                await publishPairMetrics(moto.url, topology, { now: clock.now(), writer: "dr" });
+                expect(await outcome(invoke(FAILBACK, "req-home", clock, RELAXED, "primary"))).to.equal("completed");
+                const byHome = proxy.calls.length;
+                // ... then a break-glass by the DR region's function while the home region is lost, and the aftercare
+                // schedule once it answers: the fence, the lost writes of the managed failover (a copy of AWS's snapshot)
+                // and of the break-glass (a snapshot of the fenced old writer, on the tick after the fence).
+                proxy.setRules([PRIMARY_DOWN]);
+                const glass = await invoke(BREAK_GLASS_REQUEST, "req-glass", clock);
+                expect(glass.outcome, glass.message).to.equal("completed");
+                proxy.setRules([]);
+                for (const tick of ["req-care-1", "req-care-2"]) {
+                    clock.advance(5 * 60_000);
+                    const care = await invoke(aftercareEvent(topology, new Date(clock.now()).toISOString()), tick, clock);
+                    expect(care.outcome, care.message).to.equal("aftercare");
+                }
+                const byGlass = proxy.calls.length;
+                const appSlices: (readonly [Side, typeof proxy.calls])[] = [];
+                if (withApplication) {
+                    // The beacon in both regions, and the application aftercare (the scale-down, the Aurora restore).
+                    const by = async (side: Side, work: () => Promise<unknown>) => {
+                        const from = proxy.calls.length;
+                        await work();
+                        appSlices.push([side, proxy.calls.slice(from)] as const);
+                    };
+                    for (const side of ["dr", "primary"] as const) {
+                        await by(side, async () => {
+                            const tick = await invoke(
+                                beaconEvent(topology, new Date(clock.now()).toISOString(), side),
+                                `beacon-${side}`,
+                                clock,
+                                RELAXED,
+                                side,
+                            );
+                            expect(tick.outcome, tick.message).to.equal("beacon");
+                        });
+                    }
+                    clock.advance(3_600_000);
+                    for (const side of ["dr", "primary"] as const) {
+                        await by(side, () =>
+                            invoke(
+                                aftercareEvent(topology, new Date(clock.now()).toISOString(), side),
+                                `req-care-app-${side}`,
+                                clock,
+                                RELAXED,
+                                side,
+                            ),
+                        );
+                    }
+                    for (const action of [
+                        "UpdateService",
+                        "RegisterScalableTarget",
+                        "ModifyDBCluster",
+                        "PutMetricData",
+                        "DescribeTargetHealth",
+                    ]) {
+                        expect(proxy.count({ action }), action).to.be.greaterThan(0);
+                    }
+                }
+                expect(proxy.count({ action: "CopyDBClusterSnapshot" }), "the managed failover's lost writes").to.equal(1);
+                expect(proxy.count({ action: "CreateDBClusterSnapshot" }), "the break-glass's lost writes").to.equal(1);
+                const account = "123456789012";
+                const policyOf = (side: Side) => {
+                    const self = topology.cells[side];
+                    const peer = topology.cells[side === "dr" ? "primary" : "dr"];
+                    return orchestratorPolicy({
+                        partition: "aws",
+                        accountId: account,
+                        region: self.region,
+                        peerRegion: peer.region,
+                        globalClusterArn: `arn:aws:rds::${account}:global-cluster:${topology.globalClusterId}`,
+                        clusterArn: self.clusterArn,
+                        clusterIdentifier: self.clusterArn.split(":").pop()!,
+                        peerClusterArn: peer.clusterArn,
+                        hostedZoneId: topology.hostedZoneId,
+                        recordName: topology.recordName,
+                        parameterPath: failoverParameterPath(config.environment),
+                        activeRegionParameter: activeRegionParameterName(config.environment),
+                        lockTableArn: `arn:aws:dynamodb:${self.region}:${account}:table/${topology.lockTable}`,
+                        deadLetterQueueArn: `arn:aws:sqs:${self.region}:${account}:dlq`,
+                        logGroupArn: `arn:aws:logs:${self.region}:${account}:log-group:/aws/lambda/f`,
+                        kmsKeyArn: `arn:aws:kms:${self.region}:${account}:key/${self.keyId}`,
+                        topicArns: [self.topicArn],
+                        secretArn: self.secretArn,
+                        peerClusterIdentifier: peer.clusterArn.split(":").pop()!,
+                        peerSecurityGroupId: peer.securityGroupId,
+                        peerClusterParameterGroupName: peer.clusterParameterGroup,
+                        peerKmsKeyArn: peer.keyArn,
+                        runsTableArn: `arn:aws:dynamodb:${self.region}:${account}:table/${topology.runsTable}`,
+                        reportBucketArn: `arn:aws:s3:::${self.reportBucket}`,
+                        ...(topology.application !== undefined
+                            ? {
+                                  application: {
+                                      clusterName: applicationClusterName(config.stack),
+                                      serviceName: applicationServiceName(config.stack),
+                                      peerLockTableArn: `arn:aws:dynamodb:${peer.region}:${account}:table/${topology.lockTable}`,
+                                  },
+                              }
+                            : {}),
+                    });
+                };
+                // SigV4 signing names that are not IAM prefixes.
+                const iamAction = (service: string, action: string) => `${service === "monitoring" ? "cloudwatch" : service}:${action}`;
+                const regionOf = (arn: string) => arn.split(":")[3] ?? "";
+                const calledByEither = new Set<string>();
+                for (const [side, calls] of [
+                    ["dr", proxy.calls.slice(0, byDr)],
+                    ["primary", proxy.calls.slice(byDr, byHome)],
+                    ["dr", proxy.calls.slice(byHome, byGlass)],
+                    ...appSlices,
+                ] as const) {
+                    const statements = policyOf(side).Statement;
+                    const called = new Set<string>();
+                    for (const call of calls) {
+                        const action = iamAction(call.service, call.action);
+                        called.add(action);
+                        calledByEither.add(action);
+                        // Allowed: a statement names the action on a resource in the call's region, a global resource (Route 53,
+                        // the global cluster), or "*".
+                        const allowed = statements.some(
+                            (s) =>
+                                actionsOf(s).includes(action) &&
+                                (s.Resource === "*" ||
+                                    [s.Resource ?? []].flat().some((arn) => regionOf(arn) === "" || regionOf(arn) === call.region)),
+                        );
+                        expect(allowed, `the ${side} function called ${action} in ${call.region}`).to.be.true;
+                    }
+                    // Each run promotes; a beacon tick or an aftercare run never does.
+                    expect(
+                        ["rds:FailoverGlobalCluster", "rds:SwitchoverGlobalCluster", "rds:RemoveFromGlobalCluster"].some((a) =>
+                            called.has(a),
+                        ),
+                        side,
+                    ).to.equal(!appSlices.some(([, slice]) => slice === calls));
+                }
+                // Nothing more: every action either policy grants was called by one function or the other (the two policies
+                // grant the same actions, each on its own region's resources). What Lambda, SQS and SNS use on the function's
+                // behalf (its logs, network interfaces, dead-letter queue, encrypted environment) is not called by the code.
+                // RDS uses kms:CreateGrant and kms:DescribeKey of the key a snapshot is copied with, and
+                // rds:AddTagsToResource for the tags given at creation: granted to the caller, never called by it.
+                const onItsBehalf =
+                    /^logs:|^ec2:(CreateNetworkInterface|DescribeNetworkInterfaces|DescribeSubnets|DeleteNetworkInterface|AssignPrivateIpAddresses|UnassignPrivateIpAddresses)$|^sqs:SendMessage$|^kms:(Decrypt|GenerateDataKey|CreateGrant)$|^rds:AddTagsToResource$/;
+                for (const side of ["dr", "primary"] as const) {
+                    const granted = policyOf(side)
+                        .Statement.flatMap((s) => [...actionsOf(s)])
+                        .filter((a) => !onItsBehalf.test(a));
+                    expect(
+                        granted.filter((a) => !calledByEither.has(a)),
+                        `granted to the ${side} function but never called`,
+                    ).to.deep.equal([]);
+                }
+            });
+        }
     });
     describe("break-glass, the bundled function killed", () => {
         // The two writes a blind repeat would do harm with: the detach, and the secret's new value.
