@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import { ApplicationTraffic } from "../components/ApplicationTraffic";
+import { orchestratorInternetReasons, RegionalNetwork, type RegionalNetworkArgs } from "../components/RegionalNetwork";
 import { loadStackConfig } from "../config";
 import { APPLICATION_METRICS } from "../lib/application";
 import {
@@ -409,5 +410,87 @@ describe("ApplicationTraffic", () => {
             error = err;
         }
         expect(String(error)).to.match(/primary\.region and dr\.region must differ \(both eu-west-1\)/);
+    });
+});
+
+/**
+ * The orchestrator's synthetic request goes to its region's internet-facing ALB by the public name, through the NAT
+ * gateway: RegionalNetwork's `applicationCheckEgress` gives the orchestrator group HTTPS to 0.0.0.0/0 (the ALB's
+ * addresses are public and change, so nothing narrower exists), as one rule with `orchestratorInternetEgress`.
+ */
+describe("RegionalNetwork: the orchestrator's egress for the application check", () => {
+    const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+    function planNetwork(over: Partial<RegionalNetworkArgs>): Promise<ProgramRun> {
+        return runProgram({
+            stack: STACK,
+            rawConfig: readStackFile(stackFilePath(STACK)),
+            program: () => {
+                const provider = new aws.Provider("dr", {
+                    region: DR,
+                    skipCredentialsValidation: true,
+                    skipRegionValidation: true,
+                    skipRequestingAccountId: true,
+                });
+                new RegionalNetwork(
+                    "dr-network",
+                    {
+                        account: { accountId: "123456789012", partition: "aws" },
+                        region: DR,
+                        cidr: "10.20.0.0/16",
+                        availabilityZones: ["eu-west-1a", "eu-west-1b"],
+                        azCount: 2,
+                        natGateways: "single",
+                        kmsKeyArn: `arn:aws:kms:${DR}:123456789012:key/66666666-7777-4888-a999-000000000000`,
+                        tags: loadStackConfig().tags,
+                        ...over,
+                    },
+                    { providers: [provider] },
+                );
+                return {};
+            },
+        });
+    }
+    const internetRules = (run: ProgramRun) => resourcesOfType(run, EGRESS).filter((r) => r.inputs["cidrIpv4"] === "0.0.0.0/0");
+
+    it("gives the orchestrator no internet egress when nothing needs it", async () => {
+        expect(orchestratorInternetReasons({})).to.deep.equal([]);
+        expect(internetRules(await planNetwork({}))).to.deep.equal([]);
+    });
+
+    it("keeps the existing rule as it was for a stack without an application tier", async () => {
+        const [rule] = internetRules(await planNetwork({ orchestratorInternetEgress: true }));
+        expect(rule!.inputs["description"]).to.equal("HTTPS to the other region's RDS API and to Route 53, through the NAT gateway");
+    });
+
+    it("with an application tier, allows TCP 443 to 0.0.0.0/0 from the orchestrator group only, saying why", async () => {
+        for (const over of [{ applicationCheckEgress: true }, { applicationCheckEgress: true, orchestratorInternetEgress: true }]) {
+            const run = await planNetwork(over);
+            const rules = internetRules(run);
+            expect(rules, "one rule, never a duplicate AWS would refuse").to.have.length(1);
+            expect(rules[0]!.inputs).to.include({ ipProtocol: "tcp", fromPort: 443, toPort: 443 });
+            expect(rules[0]!.inputs["securityGroupId"]).to.equal(
+                resourceNamed(run, "aws:ec2/securityGroup:SecurityGroup", "dr-network-orchestrator-sg").id,
+            );
+            expect(rules[0]!.inputs["description"]).to.match(
+                /the application's internet-facing ALB \(the synthetic request\), through the NAT gateway$/,
+            );
+        }
+    });
+
+    it("refuses it without a NAT gateway, naming the setting", async () => {
+        let error: unknown;
+        try {
+            await planNetwork({ applicationCheckEgress: true, natGateways: "none" });
+        } catch (err) {
+            error = err;
+        }
+        expect(String(error)).to.match(/applicationCheckEgress needs a NAT gateway; set natGateways to single or perAz/);
+    });
+
+    it("passes the policy pack's network policies with the rule", async () => {
+        const run = await planNetwork({ applicationCheckEgress: true });
+        const network = new Set(run.resources.filter((r) => r.name.startsWith("dr-network")).map((r) => r.urn));
+        const violations = (await runPolicies(run)).filter((v) => v.urn !== undefined && network.has(v.urn));
+        expect(violations.map((v) => `${v.policyName}: ${v.message}`)).to.deep.equal([]);
     });
 });
