@@ -59,6 +59,12 @@ export const CHILD_HEALTH_THRESHOLD = TRAFFIC_CHECKS.length;
  */
 export const ELB_ALIAS_TTL_SECONDS = 60;
 
+/**
+ * Minutes the traffic alarms evaluate: one. A single minute decides, so a region is withdrawn (or admitted) a minute
+ * after its orchestrator says so; the recovery budget counts it.
+ */
+export const TRAFFIC_ALARM_EVALUATION_PERIODS = 1;
+
 /** The failover record type of a region: the home region (`primaryRegion`) is PRIMARY, the DR region SECONDARY. */
 export type FailoverRecordType = "PRIMARY" | "SECONDARY";
 
@@ -118,8 +124,8 @@ export function servingReadyAlarm(stack: string, region: string): TrafficAlarmSp
         dimensions: dimensionsOf(stack, region),
         statistic: "Minimum",
         period: APPLICATION_METRICS.periodSeconds,
-        evaluationPeriods: 1,
-        datapointsToAlarm: 1,
+        evaluationPeriods: TRAFFIC_ALARM_EVALUATION_PERIODS,
+        datapointsToAlarm: TRAFFIC_ALARM_EVALUATION_PERIODS,
         threshold: 1,
         comparisonOperator: "LessThanThreshold",
         // Silence is "not ready": the beacon publishes every minute while the region is alive.
@@ -147,8 +153,8 @@ export function peerFencedAlarm(stack: string, about: string, alarmRegion: strin
         dimensions: dimensionsOf(stack, about),
         statistic: "Maximum",
         period: APPLICATION_METRICS.periodSeconds,
-        evaluationPeriods: 1,
-        datapointsToAlarm: 1,
+        evaluationPeriods: TRAFFIC_ALARM_EVALUATION_PERIODS,
+        datapointsToAlarm: TRAFFIC_ALARM_EVALUATION_PERIODS,
         threshold: 1,
         comparisonOperator: "GreaterThanOrEqualToThreshold",
         // A dead peer publishes nothing and must not keep this region out.

@@ -8,7 +8,9 @@ import { expect } from "chai";
 import { ApplicationTraffic } from "../components/ApplicationTraffic";
 import { orchestratorInternetReasons, RegionalNetwork, type RegionalNetworkArgs } from "../components/RegionalNetwork";
 import { loadStackConfig } from "../config";
-import { APPLICATION_METRICS } from "../lib/application";
+import { APPLICATION_METRICS, TARGET_HEALTH_CHECK, type ApplicationSettings } from "../lib/application";
+import { applicationRecoverySteps, FARGATE_TASK_START_SECONDS, recoveryBudget, ROUTE53_METRIC_CHECK } from "../lib/recoveryBudget";
+import { buildPlanDocument, formatText } from "../tools/report";
 import {
     CHILD_HEALTH_THRESHOLD,
     checkHealthy,
@@ -27,7 +29,7 @@ import {
 import { UNKNOWN } from "./harness/mocks";
 import { readStackFile, runProgram, stackFilePath, type ProgramRun } from "./harness/program";
 import { runPolicies } from "./harness/policies";
-import { resourceNamed, resourcesOfType } from "./harness/stacks";
+import { planStack, resourceNamed, resourcesOfType, STACKS } from "./harness/stacks";
 
 const T = {
     component: "healthcare:dr:ApplicationTraffic",
@@ -492,5 +494,75 @@ describe("RegionalNetwork: the orchestrator's egress for the application check",
         const network = new Set(run.resources.filter((r) => r.name.startsWith("dr-network")).map((r) => r.urn));
         const violations = (await runPolicies(run)).filter((v) => v.urn !== undefined && network.has(v.urn));
         expect(violations.map((v) => `${v.policyName}: ${v.message}`)).to.deep.equal([]);
+    });
+});
+
+/**
+ * The recovery budget runs to the application answering in the DR region when the stack has an application tier
+ * (issue 15: "RTO is from the first failure signal to the application answering in DR").
+ */
+describe("the recovery budget with an application tier", () => {
+    /** A pilot-light application as `healthcare-dr:application` describes one (lib/application.ts). */
+    const SAMPLE: ApplicationSettings = {
+        repository: "clinical-app",
+        imageTag: "1.0.0",
+        port: 8080,
+        healthPath: "/health",
+        cpu: 512,
+        memory: 1024,
+        desiredCount: 2,
+        standby: { mode: "pilot-light", count: 0 },
+        autoscaling: { min: 2, max: 6, targetCpuPercent: 60 },
+        domainName: "app.dev.example.org",
+        hostedZoneId: "Z0123456789EXAMPLE",
+    };
+    /** The stack's own application settings once its stack file has them, else the sample. */
+    const applicationOf = (run: ProgramRun): ApplicationSettings =>
+        (run.config as { readonly application?: ApplicationSettings }).application ?? SAMPLE;
+
+    it("counts scale-out, target health, the metric's period, the Route 53 check and the alias TTL, each from its constant", () => {
+        const steps = applicationRecoverySteps();
+        expect(steps).to.deep.equal({
+            scaleOutSeconds: FARGATE_TASK_START_SECONDS,
+            targetHealthSeconds: TARGET_HEALTH_CHECK.intervalSeconds * TARGET_HEALTH_CHECK.healthyThreshold,
+            metricPeriodSeconds: APPLICATION_METRICS.periodSeconds * servingReadyAlarm(STACK, HOME).evaluationPeriods,
+            healthCheckSeconds: ROUTE53_METRIC_CHECK.requestIntervalSeconds * ROUTE53_METRIC_CHECK.failureThreshold,
+            aliasTtlSeconds: ELB_ALIAS_TTL_SECONDS,
+            totalSeconds: 180 + 20 + 60 + 90 + 60,
+        });
+        expect(TARGET_HEALTH_CHECK).to.deep.equal({ intervalSeconds: 10, healthyThreshold: 2, unhealthyThreshold: 2, timeoutSeconds: 5 });
+    });
+
+    for (const stack of STACKS) {
+        it(`${stack}: adds nothing without an application tier, the application's steps with one, and still fits the stack's RTO`, async () => {
+            const run = await planStack(stack);
+            const { application: _, ...withoutApp } = run.config as typeof run.config & { application?: ApplicationSettings };
+            const bare = recoveryBudget(withoutApp);
+            expect(bare.rto.application).to.equal(null);
+            const r = bare.rto;
+            expect(bare.rtoSeconds).to.equal(
+                r.detectionSeconds + r.operatorResponseSeconds + r.orchestrationSeconds + r.promotionSeconds + r.dnsTtlSeconds,
+            );
+            const full = recoveryBudget({ ...withoutApp, application: applicationOf(run) });
+            expect(full.rto.application).to.deep.equal(applicationRecoverySteps());
+            expect(full.rtoSeconds).to.equal(bare.rtoSeconds + applicationRecoverySteps().totalSeconds);
+            // dev: 855 + 410 = 1265 s against 1h; prod: 1265 s against 30m (the policy pack's recovery-objectives-met).
+            expect(full.rtoSeconds, `${stack} RTO ${run.config.objectives.rto.text}`).to.be.at.most(run.config.objectives.rto.seconds);
+        });
+    }
+
+    it("is printed by the offline plan, step by step, or said to be absent", async () => {
+        const run = await planStack("prod");
+        const options = { violations: [], policyCount: 0, policyPackRan: true };
+        const withApp = formatText(
+            buildPlanDocument({ ...run, config: { ...run.config, application: applicationOf(run) } as typeof run.config }, options),
+        );
+        expect(withApp).to.include(
+            "    application 6m50s: scale-out 3m (Fargate task start, an assumption), target health 20s, metric period 1m, Route 53 check 1m30s, alias TTL 1m\n",
+        );
+        expect(withApp).to.match(/RTO 30m \(1800 s\): budget 21m5s \(1265 s\), within\n/);
+        const { application: _, ...withoutApp } = run.config as typeof run.config & { application?: ApplicationSettings };
+        const bare = formatText(buildPlanDocument({ ...run, config: withoutApp as typeof run.config }, options));
+        expect(bare).to.include("    application: none (no application tier; the budget ends at the writer)\n");
     });
 });
