@@ -301,7 +301,10 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
         );
         this.trigger(name, args, fn, alarmNames, mode);
         const aftercare = this.aftercareSchedule(name, args, fn);
-        const beacon = args.application !== undefined ? this.beaconSchedule(name, args, fn) : undefined;
+        const beacon =
+            args.application !== undefined
+                ? this.beaconSchedule(name, args, fn, this.applicationParameters(name, args, args.application))
+                : undefined;
 
         this.functionName = fn.name;
         this.functionArn = fn.arn;
@@ -548,23 +551,6 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                 { type: "StringList" },
             );
         }
-        // The application tier, as this region runs it: the runtime's capacity, application and traffic steps and the
-        // beacon read these; all present with an application tier, all absent without one.
-        const app = args.application;
-        if (app !== undefined) {
-            const A = APPLICATION_PARAMETERS;
-            parameter(A.cluster, app.clusterName);
-            parameter(A.service, app.serviceName);
-            parameter(A.targetGroupArn, app.targetGroupArn);
-            parameter(A.checkUrl, app.checkUrl);
-            parameter(A.host, app.host);
-            parameter(A.activeCount, String(app.activeCount));
-            parameter(A.standbyCount, String(app.standbyCount));
-            parameter(A.minCount, String(app.minCount));
-            parameter(A.maxCount, String(app.maxCount));
-            parameter(A.dbMinCapacity, String(app.dbMinCapacity));
-            parameter(A.dbMaxCapacity, String(app.dbMaxCapacity));
-        }
         return new aws.ssm.Parameter(
             `${name}-active-region`,
             {
@@ -578,6 +564,39 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             // ignoreChanges), so every property an update could change is ignored.
             { parent: this, ignoreChanges: pointerIgnoreChanges(ACTIVE_REGION_PARAMETER) },
         );
+    }
+
+    /**
+     * The application tier, as this region runs it (APPLICATION_PARAMETERS, under the same path as the function's other
+     * parameters): the runtime's capacity, application and traffic steps and the beacon read them. All present with an
+     * application tier, all absent without one.
+     */
+    private applicationParameters(
+        name: string,
+        args: FailoverOrchestratorArgs,
+        app: FailoverOrchestratorApplicationArgs,
+    ): aws.ssm.Parameter[] {
+        const tags = this.tagger(args);
+        const parameter = (key: string, value: pulumi.Input<string>) =>
+            new aws.ssm.Parameter(
+                `${name}-${key}`,
+                { name: `${failoverParameterPath(args.environment)}/${key}`, type: "String", value, tags: tags(key) },
+                { parent: this },
+            );
+        const A = APPLICATION_PARAMETERS;
+        return [
+            parameter(A.cluster, app.clusterName),
+            parameter(A.service, app.serviceName),
+            parameter(A.targetGroupArn, app.targetGroupArn),
+            parameter(A.checkUrl, app.checkUrl),
+            parameter(A.host, app.host),
+            parameter(A.activeCount, String(app.activeCount)),
+            parameter(A.standbyCount, String(app.standbyCount)),
+            parameter(A.minCount, String(app.minCount)),
+            parameter(A.maxCount, String(app.maxCount)),
+            parameter(A.dbMinCapacity, String(app.dbMinCapacity)),
+            parameter(A.dbMaxCapacity, String(app.dbMaxCapacity)),
+        ];
     }
 
     /** The function's role and its one inline policy: exactly what the runtime calls, on exactly these resources. */
@@ -744,10 +763,16 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
      * rule (`beaconRuleName`), which publishes this region's traffic metrics (`ServingReady` about itself, `PeerFenced`
      * about its peer: APPLICATION_METRICS) from local state only, and, in the active region, records the capacity the
      * standby must reach on arrival. It never changes capacity and never starts a promotion. Like the aftercare rule:
-     * a rule, its target, and the permission EventBridge needs to invoke the function.
+     * a rule, its target, and the permission EventBridge needs to invoke the function; the target waits for
+     * `parameters`.
      * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html
      */
-    private beaconSchedule(name: string, args: FailoverOrchestratorArgs, fn: aws.lambda.Function): aws.cloudwatch.EventRule {
+    private beaconSchedule(
+        name: string,
+        args: FailoverOrchestratorArgs,
+        fn: aws.lambda.Function,
+        parameters: readonly aws.ssm.Parameter[],
+    ): aws.cloudwatch.EventRule {
         const rule = new aws.cloudwatch.EventRule(
             `${name}-beacon`,
             {
@@ -763,7 +788,12 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             { function: fn.name, action: "lambda:InvokeFunction", principal: "events.amazonaws.com", sourceArn: rule.arn },
             { parent: this },
         );
-        new aws.cloudwatch.EventTarget(`${name}-beacon`, { rule: rule.name, arn: fn.arn }, { parent: this, dependsOn: [permission] });
+        // The first beacon finds its configuration: the target exists only once every application parameter does.
+        new aws.cloudwatch.EventTarget(
+            `${name}-beacon`,
+            { rule: rule.name, arn: fn.arn },
+            { parent: this, dependsOn: [permission, ...parameters] },
+        );
         return rule;
     }
 

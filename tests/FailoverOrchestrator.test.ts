@@ -1029,6 +1029,8 @@ describe("FailoverOrchestrator with and without an application tier", () => {
         const target = resourceNamed(withApp, T.target, `${NAME}-beacon`);
         expect(target.inputs).to.include({ rule: rule.state["name"] ?? rule.inputs["name"], arn: fn.state["arn"] });
         expect(target.options.dependsOn, "the permission exists before the first event").to.include(permission.urn);
+        const parameters = Object.values(APPLICATION_PARAMETERS).map((p) => resourceNamed(withApp, T.param, `${NAME}-${p}`).urn);
+        expect(target.options.dependsOn, "and so does the configuration the beacon reads").to.include.members(parameters);
         expect(withApp.outputs["beaconRuleName"]).to.equal(beaconRuleName(STACK));
     });
 
