@@ -5,12 +5,14 @@ import {
     activeRegionParameterName,
     AFTERCARE_SCHEDULE,
     aftercareRuleName,
+    applicationCountProblems,
     DETECTION_WINDOW_SECONDS,
     FAILOVER_PARAMETERS,
     MAX_EVENT_AGE_SECONDS,
     ORCHESTRATOR_RESERVED_CONCURRENCY,
     QUORUM,
     failoverParameterPath,
+    lockTableArn,
     lockTableName,
     ORCHESTRATOR_TIMEOUT_SECONDS,
     orchestratorEnvironment,
@@ -25,6 +27,7 @@ import {
     type FailoverMode,
 } from "../lib/failover";
 import { healthCheckAlarm } from "../lib/alarms";
+import { APPLICATION_PARAMETERS, BEACON_SCHEDULE, beaconRuleName } from "../lib/application";
 import { forwardToBusPolicy, orchestratorPolicy } from "../lib/failoverPolicy";
 import { serviceTrustPolicy, toJson } from "../lib/iam";
 import { physicalName } from "../lib/naming";
@@ -129,8 +132,48 @@ export interface FailoverOrchestratorArgs {
      * @default false
      */
     readonly protect?: boolean;
+    /**
+     * The application tier (ApplicationTier) the orchestrator scales on arrival, checks and moves traffic for: with it,
+     * the function gets every `APPLICATION_PARAMETERS` parameter, the beacon schedule (`beaconRuleName`,
+     * `BEACON_SCHEDULE`) and the IAM statements of the application steps (lib/failoverPolicy.ts).
+     * @default - the stack has no application tier: none of these resources or permissions exist
+     */
+    readonly application?: FailoverOrchestratorApplicationArgs;
     /** Tags of every taggable resource. @default {} */
     readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * What the orchestrator of one region knows about the application tier, written to its own region's parameters
+ * (static stability: nothing of it is read from the peer region during an outage). The names are the same in both
+ * regions; the target group and the check URL are this region's.
+ */
+export interface FailoverOrchestratorApplicationArgs {
+    /** The ECS cluster's name (ApplicationTier `clusterName`; `applicationClusterName`): the same in both regions. */
+    readonly clusterName: pulumi.Input<string>;
+    /** The ECS service's name (ApplicationTier `serviceName`; `applicationServiceName`): the same in both regions. */
+    readonly serviceName: pulumi.Input<string>;
+    /** THIS region's target group ARN (ApplicationTier `targetGroupArn`): DescribeTargetHealth on arrival. */
+    readonly targetGroupArn: pulumi.Input<string>;
+    /**
+     * `https://<this region's ALB DNS name><healthPath>` (ApplicationTier `checkUrl`): the synthetic request, sent
+     * through the ALB with `host` as Host header and TLS server name.
+     */
+    readonly checkUrl: pulumi.Input<string>;
+    /** The application's public name (`application.domainName`): Host header and SNI of the synthetic request. */
+    readonly host: string;
+    /** Tasks in the active region (`application.desiredCount`): the least the region taking over scales to. */
+    readonly activeCount: number;
+    /** Tasks in the standby region (`application.standby.count`, 0 for pilot light): the old region's count after. */
+    readonly standbyCount: number;
+    /** `application.autoscaling.min`: the scalable target's minimum set in the region taking over. */
+    readonly minCount: number;
+    /** `application.autoscaling.max`: the scalable target's maximum; no arrival count goes above it. */
+    readonly maxCount: number;
+    /** `database.minCapacity` (ACU): what aftercare restores the raised Aurora Serverless minimum to. */
+    readonly dbMinCapacity: number;
+    /** `database.maxCapacity` (ACU): the raise on arrival never goes above it. */
+    readonly dbMaxCapacity: number;
 }
 
 /**
@@ -158,11 +201,17 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
     public readonly reportBucketName: pulumi.Output<string>;
     /** The schedule that wakes the function for the work waiting on the peer region (fence, lost writes). */
     public readonly aftercareRuleName: pulumi.Output<string>;
+    /** The beacon schedule (`beaconRuleName`); undefined when the stack has no application tier. */
+    public readonly beaconRuleName: pulumi.Output<string> | undefined;
 
     constructor(name: string, args: FailoverOrchestratorArgs, opts: pulumi.ComponentResourceOptions) {
         super("healthcare:dr:FailoverOrchestrator", name, {}, opts);
         if (args.region === args.peerRegion) {
             throw new pulumi.ResourceError(`region and peerRegion must differ (both ${args.region})`, this);
+        }
+        const problems = args.application !== undefined ? applicationCountProblems(args.application) : [];
+        if (problems.length > 0) {
+            throw new pulumi.ResourceError(`FailoverOrchestrator ${name}: ${problems.join("; ")}`, this);
         }
         const mode = args.mode ?? "automatic";
         const parent = { parent: this };
@@ -252,6 +301,10 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
         );
         this.trigger(name, args, fn, alarmNames, mode);
         const aftercare = this.aftercareSchedule(name, args, fn);
+        const beacon =
+            args.application !== undefined
+                ? this.beaconSchedule(name, args, fn, this.applicationParameters(name, args, args.application))
+                : undefined;
 
         this.functionName = fn.name;
         this.functionArn = fn.arn;
@@ -264,6 +317,7 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
         this.runsTableName = runsTable.name;
         this.reportBucketName = reports.bucketName;
         this.aftercareRuleName = aftercare.name;
+        this.beaconRuleName = beacon?.name;
         this.registerOutputs({
             functionName: this.functionName,
             functionArn: this.functionArn,
@@ -276,6 +330,7 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             runsTableName: this.runsTableName,
             reportBucketName: this.reportBucketName,
             aftercareRuleName: this.aftercareRuleName,
+            ...(this.beaconRuleName !== undefined ? { beaconRuleName: this.beaconRuleName } : {}),
         });
     }
 
@@ -511,6 +566,39 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
         );
     }
 
+    /**
+     * The application tier, as this region runs it (APPLICATION_PARAMETERS, under the same path as the function's other
+     * parameters): the runtime's capacity, application and traffic steps and the beacon read them. All present with an
+     * application tier, all absent without one.
+     */
+    private applicationParameters(
+        name: string,
+        args: FailoverOrchestratorArgs,
+        app: FailoverOrchestratorApplicationArgs,
+    ): aws.ssm.Parameter[] {
+        const tags = this.tagger(args);
+        const parameter = (key: string, value: pulumi.Input<string>) =>
+            new aws.ssm.Parameter(
+                `${name}-${key}`,
+                { name: `${failoverParameterPath(args.environment)}/${key}`, type: "String", value, tags: tags(key) },
+                { parent: this },
+            );
+        const A = APPLICATION_PARAMETERS;
+        return [
+            parameter(A.cluster, app.clusterName),
+            parameter(A.service, app.serviceName),
+            parameter(A.targetGroupArn, app.targetGroupArn),
+            parameter(A.checkUrl, app.checkUrl),
+            parameter(A.host, app.host),
+            parameter(A.activeCount, String(app.activeCount)),
+            parameter(A.standbyCount, String(app.standbyCount)),
+            parameter(A.minCount, String(app.minCount)),
+            parameter(A.maxCount, String(app.maxCount)),
+            parameter(A.dbMinCapacity, String(app.dbMinCapacity)),
+            parameter(A.dbMaxCapacity, String(app.dbMaxCapacity)),
+        ];
+    }
+
     /** The function's role and its one inline policy: exactly what the runtime calls, on exactly these resources. */
     private role(
         name: string,
@@ -562,8 +650,12 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                             reportBucketArn: owned.reportBucketArn,
                         }),
                         pulumi.all([...topics]),
+                        pulumi.all({
+                            clusterName: args.application?.clusterName ?? "",
+                            serviceName: args.application?.serviceName ?? "",
+                        }),
                     ])
-                    .apply(([v, topicArns]) =>
+                    .apply(([v, topicArns, app]) =>
                         toJson(
                             orchestratorPolicy({
                                 partition,
@@ -590,6 +682,20 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
                                 peerKmsKeyArn: v.peerKmsKeyArn,
                                 runsTableArn: v.runsTableArn,
                                 reportBucketArn: v.reportBucketArn,
+                                ...(args.application !== undefined
+                                    ? {
+                                          application: {
+                                              clusterName: app.clusterName,
+                                              serviceName: app.serviceName,
+                                              // The beacon copies the capacity record to the peer's table too.
+                                              peerLockTableArn: lockTableArn(
+                                                  { partition, accountId: v.accountId },
+                                                  args.peerRegion,
+                                                  args.stack,
+                                              ),
+                                          },
+                                      }
+                                    : {}),
                             }),
                         ),
                     ),
@@ -649,6 +755,45 @@ export class FailoverOrchestrator extends pulumi.ComponentResource {
             { parent: this },
         );
         new aws.cloudwatch.EventTarget(`${name}-aftercare`, { rule: rule.name, arn: fn.arn }, { parent: this, dependsOn: [permission] });
+        return rule;
+    }
+
+    /**
+     * The beacon schedule: every BEACON_SCHEDULE, EventBridge invokes the function with a `Scheduled Event` from this
+     * rule (`beaconRuleName`), which publishes this region's traffic metrics (`ServingReady` about itself, `PeerFenced`
+     * about its peer: APPLICATION_METRICS) from local state only, and, in the active region, records the capacity the
+     * standby must reach on arrival. It never changes capacity and never starts a promotion. Like the aftercare rule:
+     * a rule, its target, and the permission EventBridge needs to invoke the function; the target waits for
+     * `parameters`.
+     * @see https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html
+     */
+    private beaconSchedule(
+        name: string,
+        args: FailoverOrchestratorArgs,
+        fn: aws.lambda.Function,
+        parameters: readonly aws.ssm.Parameter[],
+    ): aws.cloudwatch.EventRule {
+        const rule = new aws.cloudwatch.EventRule(
+            `${name}-beacon`,
+            {
+                name: beaconRuleName(args.stack),
+                description: `Wakes the ${args.region} failover orchestrator every minute to publish whether ${args.region} serves the application (and fences ${args.peerRegion}), which moves its public name`,
+                scheduleExpression: BEACON_SCHEDULE,
+                tags: this.tagger(args)("beacon"),
+            },
+            { parent: this },
+        );
+        const permission = new aws.lambda.Permission(
+            `${name}-beacon`,
+            { function: fn.name, action: "lambda:InvokeFunction", principal: "events.amazonaws.com", sourceArn: rule.arn },
+            { parent: this },
+        );
+        // The first beacon finds its configuration: the target exists only once every application parameter does.
+        new aws.cloudwatch.EventTarget(
+            `${name}-beacon`,
+            { rule: rule.name, arn: fn.arn },
+            { parent: this, dependsOn: [permission, ...parameters] },
+        );
         return rule;
     }
 

@@ -54,6 +54,15 @@ export interface RegionalNetworkArgs {
      * @default false
      */
     readonly orchestratorInternetEgress?: boolean;
+    /**
+     * The stack has an application tier: the orchestrator group reaches HTTPS on the internet, through the NAT gateway,
+     * for the synthetic request it sends to this region's internet-facing ALB before moving traffic (the ALB has only
+     * public addresses, which change, so no narrower destination exists). The same one rule as
+     * `orchestratorInternetEgress` (a second identical rule would be refused as a duplicate); its description names
+     * both reasons.
+     * @default false
+     */
+    readonly applicationCheckEgress?: boolean;
     /** ARN of the region's customer-managed KMS key, which encrypts the flow-log group. */
     readonly kmsKeyArn: pulumi.Input<string>;
     /**
@@ -311,13 +320,16 @@ export class RegionalNetwork extends pulumi.ComponentResource {
             ),
         );
         // The orchestrator reaches this region's AWS APIs through the endpoints; only where it must also reach the
-        // other region and Route 53 (the DR region) does it get HTTPS to the internet, through the NAT. Why no narrower
-        // destination: an interface endpoint serves its own region only, Route 53's API has no endpoint in the
-        // region, and AWS publishes no managed prefix list for either API's addresses.
-        if (args.orchestratorInternetEgress === true) {
+        // other region and Route 53 does it get HTTPS to the internet, through the NAT. Why no narrower destination:
+        // an interface endpoint serves its own region only, Route 53's API has no endpoint in the region, and AWS
+        // publishes no managed prefix list for either API's addresses. With an application tier it also sends the
+        // synthetic request to this region's internet-facing ALB by its public name (the path users take, TLS and
+        // Host included), whose addresses AWS changes at will: again nothing narrower than 0.0.0.0/0 exists.
+        const internetReasons = orchestratorInternetReasons(args);
+        if (internetReasons.length > 0) {
             if ((args.natGateways ?? "single") === "none") {
                 throw new pulumi.ResourceError(
-                    `RegionalNetwork ${name}: orchestratorInternetEgress needs a NAT gateway; set natGateways to single or perAz`,
+                    `RegionalNetwork ${name}: ${internetReasons.map((r) => r.key).join(" and ")} needs a NAT gateway; set natGateways to single or perAz`,
                     this,
                 );
             }
@@ -326,7 +338,7 @@ export class RegionalNetwork extends pulumi.ComponentResource {
                 orchestratorSg,
                 HTTPS_PORT,
                 { cidr: "0.0.0.0/0" },
-                "HTTPS to the other region's RDS API and to Route 53, through the NAT gateway",
+                `HTTPS to ${internetReasons.map((r) => r.what).join(" and to ")}, through the NAT gateway`,
             );
         }
         egress("orchestrator-to-db", orchestratorSg, POSTGRES_PORT, { sg: dbSg }, "PostgreSQL to the database");
@@ -421,4 +433,21 @@ export class RegionalNetwork extends pulumi.ComponentResource {
             isolatedRouteTableIds: this.isolatedRouteTableIds,
         });
     }
+}
+
+/**
+ * Why the orchestrator group reaches HTTPS on the internet, in the order the egress rule's description names them:
+ * empty when nothing needs it (then no such rule exists).
+ */
+export function orchestratorInternetReasons(
+    args: Pick<RegionalNetworkArgs, "orchestratorInternetEgress" | "applicationCheckEgress">,
+): { key: string; what: string }[] {
+    return [
+        ...(args.orchestratorInternetEgress === true
+            ? [{ key: "orchestratorInternetEgress", what: "the other region's RDS API and to Route 53" }]
+            : []),
+        ...(args.applicationCheckEgress === true
+            ? [{ key: "applicationCheckEgress", what: "the application's internet-facing ALB (the synthetic request)" }]
+            : []),
+    ];
 }

@@ -123,3 +123,12 @@ export const APPLICATION_PARAMETERS = {
     /** The configured maximum ACU: the raise on arrival never goes above it. */
     dbMaxCapacity: "db-max-capacity",
 } as const;
+
+/**
+ * The target group's health check, shared by the application tier (its target group) and the recovery budget (a new
+ * task serves once `healthyThreshold` checks `intervalSeconds` apart have passed). Short, because a standby region's
+ * new tasks are on the recovery path (an ALB target group allows 5 to 300 s between checks, 2 to 10 checks; the
+ * timeout must be shorter than the interval), and two checks keep one lucky answer from counting.
+ * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
+ */
+export const TARGET_HEALTH_CHECK = { intervalSeconds: 10, healthyThreshold: 2, unhealthyThreshold: 2, timeoutSeconds: 5 } as const;

@@ -193,6 +193,55 @@ export function lockTableName(stack: string): string {
     return physicalName(stack, ["failover", "lock"]);
 }
 
+/**
+ * The ARN of a region's lock table (the same name in each region, `lockTableName`): written from stack config only, so
+ * that an orchestrator knows its peer's table without looking anything up in the peer region (static stability).
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html#amazondynamodb-resources-for-iam-policies
+ */
+export function lockTableArn(account: { readonly partition: string; readonly accountId: string }, region: string, stack: string): string {
+    return `arn:${account.partition}:dynamodb:${region}:${account.accountId}:table/${lockTableName(stack)}`;
+}
+
+/** The counts and capacities an orchestrator's application parameters carry (FailoverOrchestrator `application`). */
+export interface OrchestratorApplicationCounts {
+    readonly activeCount: number;
+    readonly standbyCount: number;
+    readonly minCount: number;
+    readonly maxCount: number;
+    readonly dbMinCapacity: number;
+    readonly dbMaxCapacity: number;
+}
+
+/**
+ * What is wrong with an orchestrator's application counts, one sentence per problem naming the field (empty: none).
+ * The runtime scales to these values during an outage, when a bad one can no longer be fixed by a deploy.
+ */
+export function applicationCountProblems(c: OrchestratorApplicationCounts): string[] {
+    const problems: string[] = [];
+    for (const key of ["activeCount", "standbyCount", "minCount", "maxCount"] as const) {
+        if (!Number.isInteger(c[key]) || c[key] < 0) {
+            problems.push(`application.${key} must be a whole number of tasks, 0 or more (got ${c[key]})`);
+        }
+    }
+    if (c.activeCount < 1) {
+        problems.push(`application.activeCount must be at least 1: the region taking over must run the application (got ${c.activeCount})`);
+    }
+    if (!(c.minCount <= c.activeCount && c.activeCount <= c.maxCount)) {
+        problems.push(
+            `application.activeCount must lie between minCount and maxCount (got ${c.minCount} <= ${c.activeCount} <= ${c.maxCount})`,
+        );
+    }
+    if (c.standbyCount > c.activeCount) {
+        problems.push(`application.standbyCount must not exceed activeCount (got ${c.standbyCount} > ${c.activeCount})`);
+    }
+    if (!(c.dbMinCapacity >= 0 && c.dbMinCapacity <= c.dbMaxCapacity && c.dbMaxCapacity > 0)) {
+        problems.push(
+            `application.dbMinCapacity must be 0 or more and at most dbMaxCapacity, which must be above 0 (got ${c.dbMinCapacity} and ${c.dbMaxCapacity})`,
+        );
+    }
+    return problems;
+}
+
 /** The writer record's name in the private hosted zone, e.g. `writer.db.dev.healthcare.internal`. */
 export function writerRecordName(stack: string): string {
     return `writer.db.${stack}.healthcare.internal`;

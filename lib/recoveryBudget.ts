@@ -5,7 +5,9 @@
  *
  * Recovery time (RTO budget) = detection (the alarm, then the orchestrator's detection window) + operator response
  * (manual mode only) + orchestration (the sum of the run's step deadlines, or a drill's measurement) + promotion +
- * DNS TTL.
+ * DNS TTL, and, when the stack has an application tier, the application's steps up to a user's answer from the DR
+ * region (`applicationRecoverySteps`: scale-out, target health, the traffic metric's period, the Route 53 check, the
+ * alias TTL). RTO runs from the first failure signal to the application answering in the DR region.
  * Data loss (RPO budget) of a regional failover = the larger of the database's guaranteed bound and the S3
  * Replication Time Control window. The database's bound is `database.maxReplicationLagSeconds`, which the program sets
  * as `rds.global_db_rpo` on the writer (Aurora holds commits rather than let the lag exceed it); without it nothing
@@ -15,6 +17,8 @@
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html#aurora-global-database-manage-recovery
  */
 import type { StackConfig } from "../config";
+import { APPLICATION_METRICS, TARGET_HEALTH_CHECK, type ApplicationSettings } from "./application";
+import { ELB_ALIAS_TTL_SECONDS, TRAFFIC_ALARM_EVALUATION_PERIODS } from "./applicationTraffic";
 import { COPY_SCHEDULE, longestGapMinutes } from "./backup";
 import { formatSeconds } from "./duration";
 import { HEALTH_CHECK_ALARM, orchestrationDeadlineSeconds, REPLICATION_LAG_ALARM } from "./failover";
@@ -34,6 +38,56 @@ export const AURORA_PROMOTION_SECONDS = 60;
  * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-time-control.html
  */
 export const S3_RTC_SECONDS = 15 * 60;
+
+/**
+ * ASSUMPTION, not an AWS figure: the time from `UpdateService` raising the desired count to a Fargate task RUNNING
+ * (placement, ENI attachment in the private subnet, the image pulled from the region's ECR copy, the container
+ * started). AWS publishes no bound; a few-hundred-MB image usually starts in one to two minutes, so three are budgeted.
+ * Re-measure it: the drill's `primary-down` reports `applicationHealthyMs`, and on a real account the ECS service
+ * events (`has started N tasks` to `has reached a steady state`) of a switchover give the figure for the stack's own
+ * image; change this constant when they disagree.
+ * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle-explanation.html
+ */
+export const FARGATE_TASK_START_SECONDS = 180;
+
+/**
+ * ASSUMPTION: how long Route 53 takes to see a CLOUDWATCH_METRIC check's alarm turn OK. AWS documents no request
+ * interval or failure threshold for a check that follows an alarm (both apply to endpoint checks), so the budget counts
+ * an endpoint check's defaults: 30 s between readings, 3 readings.
+ * @see https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html
+ * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-creating-values.html
+ */
+export const ROUTE53_METRIC_CHECK = { requestIntervalSeconds: 30, failureThreshold: 3 } as const;
+
+/** The application's steps after the data tier has recovered, each in seconds, and their sum. */
+export interface ApplicationRecoverySteps {
+    /** New tasks in the DR region running (FARGATE_TASK_START_SECONDS, an assumption). */
+    readonly scaleOutSeconds: number;
+    /** Each new task passing the target group's check: TARGET_HEALTH_CHECK interval x healthy threshold. */
+    readonly targetHealthSeconds: number;
+    /** The orchestrator's ServingReady=1 reaching the `ready` alarm: the metric's period x the alarm's periods. */
+    readonly metricPeriodSeconds: number;
+    /** Route 53's check following the alarm (ROUTE53_METRIC_CHECK, an assumption): interval x threshold. */
+    readonly healthCheckSeconds: number;
+    /** Resolvers still holding the old region's answer: the fixed TTL of an alias to a load balancer. */
+    readonly aliasTtlSeconds: number;
+    readonly totalSeconds: number;
+}
+
+/**
+ * The application's recovery steps, serial and worst case: the scale-out starts before the promotion (the runtime's
+ * `capacity` step), so counting it after the data tier's terms overstates it, never understates it.
+ */
+export function applicationRecoverySteps(): ApplicationRecoverySteps {
+    const steps = {
+        scaleOutSeconds: FARGATE_TASK_START_SECONDS,
+        targetHealthSeconds: TARGET_HEALTH_CHECK.intervalSeconds * TARGET_HEALTH_CHECK.healthyThreshold,
+        metricPeriodSeconds: APPLICATION_METRICS.periodSeconds * TRAFFIC_ALARM_EVALUATION_PERIODS,
+        healthCheckSeconds: ROUTE53_METRIC_CHECK.requestIntervalSeconds * ROUTE53_METRIC_CHECK.failureThreshold,
+        aliasTtlSeconds: ELB_ALIAS_TTL_SECONDS,
+    };
+    return { ...steps, totalSeconds: Object.values(steps).reduce((a, b) => a + b, 0) };
+}
 
 export interface RecoveryBudget {
     /**
@@ -62,6 +116,8 @@ export interface RecoveryBudget {
         readonly orchestrationSource: "measured" | "deadlines";
         readonly promotionSeconds: number;
         readonly dnsTtlSeconds: number;
+        /** The application's steps (`applicationRecoverySteps`); `null` when the stack has no application tier. */
+        readonly application: ApplicationRecoverySteps | null;
     };
     readonly rpo: {
         /** What the database guarantees: `rds.global_db_rpo` (`database.maxReplicationLagSeconds`); `null`: not bounded. */
@@ -109,7 +165,10 @@ export function scheduleIntervalSeconds(expression: string): number | undefined 
 }
 
 export function recoveryBudget(
-    config: Pick<StackConfig, "failover" | "buckets" | "database" | "primaryRegion" | "drRegion" | "activeRegion">,
+    config: Pick<StackConfig, "failover" | "buckets" | "database" | "primaryRegion" | "drRegion" | "activeRegion"> & {
+        /** `healthcare-dr:application`: with it, the budget runs to the application answering, not to the writer. */
+        readonly application?: ApplicationSettings | undefined;
+    },
     measured?: { readonly orchestrationMs: number },
 ): RecoveryBudget {
     const healthCheckSeconds = healthCheckDetectionSeconds();
@@ -129,6 +188,7 @@ export function recoveryBudget(
         orchestrationSource: measured !== undefined ? ("measured" as const) : ("deadlines" as const),
         promotionSeconds: AURORA_PROMOTION_SECONDS,
         dnsTtlSeconds: config.failover.dnsTtlSeconds,
+        application: config.application !== undefined ? applicationRecoverySteps() : null,
     };
     const fromDr = config.activeRegion === config.drRegion;
     const direction = { from: config.activeRegion, to: fromDr ? config.primaryRegion : config.drRegion };
@@ -143,7 +203,12 @@ export function recoveryBudget(
     return {
         direction,
         rtoSeconds:
-            rto.detectionSeconds + rto.operatorResponseSeconds + rto.orchestrationSeconds + rto.promotionSeconds + rto.dnsTtlSeconds,
+            rto.detectionSeconds +
+            rto.operatorResponseSeconds +
+            rto.orchestrationSeconds +
+            rto.promotionSeconds +
+            rto.dnsTtlSeconds +
+            (rto.application?.totalSeconds ?? 0),
         rpoSeconds:
             rpo.databaseSeconds === null || rpo.objectStorageSeconds === null
                 ? null

@@ -45,6 +45,14 @@ import { parseEvent } from "../orchestrator/src/events";
 import type { PlannedResource, ProgramRun } from "./harness/program";
 import { heartbeatAlarmName, heartbeatDetectionSeconds } from "../lib/heartbeat";
 import { planStack, resourceNamed, resourcesOfType, STACKS } from "./harness/stacks";
+import * as aws from "@pulumi/aws";
+import { FailoverOrchestrator, type FailoverOrchestratorApplicationArgs } from "../components/FailoverOrchestrator";
+import { loadStackConfig } from "../config";
+import { activeRegionParameterName, applicationCountProblems, lockTableArn } from "../lib/failover";
+import { APPLICATION_PARAMETERS, BEACON_SCHEDULE, beaconRuleName } from "../lib/application";
+import { orchestratorPolicy, type OrchestratorPolicyArgs } from "../lib/failoverPolicy";
+import { toJson } from "../lib/iam";
+import { readStackFile, runProgram, stackFilePath } from "./harness/program";
 
 const T = {
     fn: "aws:lambda/function:Function",
@@ -819,5 +827,239 @@ describe("the failover CLI against a busy function", () => {
         expect(code).to.equal(0);
         expect(lines.join("\n")).to.match(/busy \(TooManyRequestsException\): following the run in progress/);
         expect(lines.join("\n")).to.match(/Run alarm-run: failover to eu-west-1, completed/);
+    });
+});
+
+/**
+ * The orchestrator's application inputs (issue 15): the component alone under the mocks, with the same arguments
+ * with and without `application`, so that what an application tier adds is exactly its parameters, its beacon and the
+ * application part of the role's policy, and nothing changes for a stack without one.
+ */
+describe("FailoverOrchestrator with and without an application tier", () => {
+    const STACK = "dev";
+    const SELF = "eu-west-1";
+    const PEER = "eu-west-2";
+    const ACCOUNT = { accountId: "123456789012", partition: "aws" };
+    const NAME = "dr-failover";
+    const APP: FailoverOrchestratorApplicationArgs = {
+        clusterName: "hdr-dev-app",
+        serviceName: "hdr-dev-app",
+        targetGroupArn: `arn:aws:elasticloadbalancing:${SELF}:123456789012:targetgroup/hdr-dev-app/0123456789abcdef`,
+        checkUrl: `https://hdr-dev-app-456.${SELF}.elb.amazonaws.com/health`,
+        host: "app.dev.example.org",
+        activeCount: 2,
+        standbyCount: 0,
+        minCount: 1,
+        maxCount: 4,
+        dbMinCapacity: 0.5,
+        dbMaxCapacity: 8,
+    };
+    const FIXED = {
+        globalClusterId: "hdr-dev-aurora",
+        clusterArn: `arn:aws:rds:${SELF}:123456789012:cluster:hdr-dev-aurora-dr`,
+        clusterIdentifier: "hdr-dev-aurora-dr",
+        peerClusterArn: `arn:aws:rds:${PEER}:123456789012:cluster:hdr-dev-aurora-primary`,
+        peerClusterIdentifier: "hdr-dev-aurora-primary",
+        secretArn: `arn:aws:secretsmanager:${SELF}:123456789012:secret:hdr-dev-db-AbCdEf`,
+        peerSecurityGroupId: "sg-0123456789abcdef0",
+        peerClusterParameterGroupName: "hdr-dev-aurora-primary",
+        peerKmsKeyArn: `arn:aws:kms:${PEER}:123456789012:key/11111111-2222-4333-a444-555555555555`,
+        kmsKeyArn: `arn:aws:kms:${SELF}:123456789012:key/66666666-7777-4888-a999-000000000000`,
+        hostedZoneId: "Z0PRIVATEZONE",
+        topicArn: `arn:aws:sns:${SELF}:123456789012:alerts`,
+    };
+
+    function planOrchestrator(application?: FailoverOrchestratorApplicationArgs): Promise<ProgramRun> {
+        return runProgram({
+            stack: STACK,
+            rawConfig: readStackFile(stackFilePath(STACK)),
+            program: () => {
+                const provider = new aws.Provider("dr", {
+                    region: SELF,
+                    skipCredentialsValidation: true,
+                    skipRegionValidation: true,
+                    skipRequestingAccountId: true,
+                });
+                const orchestrator = new FailoverOrchestrator(
+                    NAME,
+                    {
+                        account: ACCOUNT,
+                        stack: STACK,
+                        environment: "dev",
+                        region: SELF,
+                        peerRegion: PEER,
+                        globalClusterId: FIXED.globalClusterId,
+                        clusterArn: FIXED.clusterArn,
+                        clusterIdentifier: FIXED.clusterIdentifier,
+                        peerClusterArn: FIXED.peerClusterArn,
+                        peerClusterIdentifier: FIXED.peerClusterIdentifier,
+                        secretArn: FIXED.secretArn,
+                        peerSecurityGroupId: FIXED.peerSecurityGroupId,
+                        peerClusterParameterGroupName: FIXED.peerClusterParameterGroupName,
+                        peerKmsKeyArn: FIXED.peerKmsKeyArn,
+                        writerRecord: { hostedZoneId: FIXED.hostedZoneId, recordName: writerRecordName(STACK) },
+                        initialActiveRegion: PEER,
+                        subnetIds: ["subnet-a", "subnet-b"],
+                        securityGroupIds: ["sg-orchestrator"],
+                        kmsKeyArn: FIXED.kmsKeyArn,
+                        alertTopicArns: [FIXED.topicArn],
+                        tags: loadStackConfig().tags,
+                        ...(application !== undefined ? { application } : {}),
+                    },
+                    { providers: [provider] },
+                );
+                return { beaconRuleName: orchestrator.beaconRuleName ?? "none" };
+            },
+        });
+    }
+
+    /** The policy orchestratorPolicy writes for this component's run, with the ARNs the component created. */
+    function expectedPolicy(run: ProgramRun, application?: OrchestratorPolicyArgs["application"]): string {
+        const arnOf = (type: string, name: string) => String(resourceNamed(run, type, name).state["arn"]);
+        return toJson(
+            orchestratorPolicy({
+                partition: "aws",
+                accountId: ACCOUNT.accountId,
+                region: SELF,
+                peerRegion: PEER,
+                globalClusterArn: `arn:aws:rds::123456789012:global-cluster:${FIXED.globalClusterId}`,
+                clusterArn: FIXED.clusterArn,
+                clusterIdentifier: FIXED.clusterIdentifier,
+                peerClusterArn: FIXED.peerClusterArn,
+                hostedZoneId: FIXED.hostedZoneId,
+                recordName: writerRecordName(STACK),
+                parameterPath: failoverParameterPath("dev"),
+                activeRegionParameter: activeRegionParameterName("dev"),
+                lockTableArn: arnOf(T.table, `${NAME}-lock`),
+                deadLetterQueueArn: arnOf(T.queue, `${NAME}-dlq`),
+                logGroupArn: arnOf(T.logs, `${NAME}-logs`),
+                kmsKeyArn: FIXED.kmsKeyArn,
+                topicArns: [FIXED.topicArn],
+                secretArn: FIXED.secretArn,
+                peerClusterIdentifier: FIXED.peerClusterIdentifier,
+                peerSecurityGroupId: FIXED.peerSecurityGroupId,
+                peerClusterParameterGroupName: FIXED.peerClusterParameterGroupName,
+                peerKmsKeyArn: FIXED.peerKmsKeyArn,
+                runsTableArn: arnOf(T.table, `${NAME}-runs`),
+                reportBucketArn: arnOf("aws:s3/bucket:Bucket", `${NAME}-reports`),
+                ...(application !== undefined ? { application } : {}),
+            }),
+        );
+    }
+
+    let without: ProgramRun;
+    let withApp: ProgramRun;
+    before(async () => {
+        without = await planOrchestrator();
+        withApp = await planOrchestrator(APP);
+    });
+
+    const key = (r: PlannedResource) => `${r.type}::${r.name}`;
+    const custom = (run: ProgramRun) => run.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
+
+    it("adds exactly the application parameters and the beacon (rule, permission, target), and changes nothing else but the role's policy", () => {
+        const before = new Map(custom(without).map((r) => [key(r), r]));
+        const after = new Map(custom(withApp).map((r) => [key(r), r]));
+        for (const k of before.keys()) expect(after.has(k), `${k} is kept`).to.be.true;
+        const added = [...after.keys()].filter((k) => !before.has(k)).sort();
+        const parameterKeys = Object.values(APPLICATION_PARAMETERS).map((p) => `${T.param}::${NAME}-${p}`);
+        expect(added).to.deep.equal(
+            [
+                ...parameterKeys,
+                `${T.rule}::${NAME}-beacon`,
+                `aws:lambda/permission:Permission::${NAME}-beacon`,
+                `${T.target}::${NAME}-beacon`,
+            ].sort(),
+        );
+        const changed = [...before.keys()].filter((k) => JSON.stringify(before.get(k)!.inputs) !== JSON.stringify(after.get(k)!.inputs));
+        expect(changed, "only the role's policy may differ").to.satisfy((keys: string[]) =>
+            keys.every((k) => k === `${T.policy}::${NAME}-policy`),
+        );
+    });
+
+    it("without an application tier, writes none of the application parameters and schedules no beacon", async () => {
+        const path = failoverParameterPath("dev");
+        const names = resourcesOfType(without, T.param).map((p) => p.inputs["name"]);
+        for (const p of Object.values(APPLICATION_PARAMETERS)) expect(names).not.to.include(`${path}/${p}`);
+        expect(resourcesOfType(without, T.rule).map((r) => r.inputs["name"])).not.to.include(beaconRuleName(STACK));
+        expect(without.outputs["beaconRuleName"]).to.equal("none");
+        // Nor do the project's stacks, whose program passes no application tier yet.
+        for (const stack of STACKS) {
+            const run = await planStack(stack);
+            const rules = resourcesOfType(run, T.rule).map((r) => r.inputs["name"]);
+            expect(rules, stack).not.to.include(beaconRuleName(stack));
+        }
+    });
+
+    it("writes every application parameter in its own region, under /healthcare/<environment>/failover/", () => {
+        const path = failoverParameterPath("dev");
+        const value = (p: string) => {
+            const parameter = resourcesOfType(withApp, T.param).find((r) => r.inputs["name"] === `${path}/${p}`);
+            expect(parameter, p).not.to.equal(undefined);
+            expect(parameter!.region, p).to.equal(SELF);
+            expect(parameter!.inputs["type"], p).to.equal("String");
+            return parameter!.inputs["value"];
+        };
+        const A = APPLICATION_PARAMETERS;
+        expect(value(A.cluster)).to.equal(APP.clusterName);
+        expect(value(A.service)).to.equal(APP.serviceName);
+        expect(value(A.targetGroupArn)).to.equal(APP.targetGroupArn);
+        expect(value(A.checkUrl)).to.equal(APP.checkUrl);
+        expect(value(A.host)).to.equal(APP.host);
+        expect(value(A.activeCount)).to.equal("2");
+        expect(value(A.standbyCount)).to.equal("0");
+        expect(value(A.minCount)).to.equal("1");
+        expect(value(A.maxCount)).to.equal("4");
+        expect(value(A.dbMinCapacity)).to.equal("0.5");
+        expect(value(A.dbMaxCapacity)).to.equal("8");
+    });
+
+    it("wakes the function with the beacon schedule, as the aftercare schedule does", () => {
+        const rule = resourceNamed(withApp, T.rule, `${NAME}-beacon`);
+        expect(rule.region).to.equal(SELF);
+        expect(rule.inputs).to.include({ name: beaconRuleName(STACK), scheduleExpression: BEACON_SCHEDULE });
+        const fn = resourceNamed(withApp, T.fn, `${NAME}-function`);
+        const permission = resourceNamed(withApp, "aws:lambda/permission:Permission", `${NAME}-beacon`);
+        expect(permission.inputs).to.include({
+            action: "lambda:InvokeFunction",
+            principal: "events.amazonaws.com",
+            sourceArn: rule.state["arn"],
+            function: fn.state["name"] ?? fn.inputs["name"],
+        });
+        const target = resourceNamed(withApp, T.target, `${NAME}-beacon`);
+        expect(target.inputs).to.include({ rule: rule.state["name"] ?? rule.inputs["name"], arn: fn.state["arn"] });
+        expect(target.options.dependsOn, "the permission exists before the first event").to.include(permission.urn);
+        const parameters = Object.values(APPLICATION_PARAMETERS).map((p) => resourceNamed(withApp, T.param, `${NAME}-${p}`).urn);
+        expect(target.options.dependsOn, "and so does the configuration the beacon reads").to.include.members(parameters);
+        expect(withApp.outputs["beaconRuleName"]).to.equal(beaconRuleName(STACK));
+    });
+
+    it("hands the policy its cluster, its service and the peer region's lock table ARN; without an application tier, nothing", () => {
+        const policyOf = (run: ProgramRun) => String(resourceNamed(run, T.policy, `${NAME}-policy`).inputs["policy"]);
+        expect(policyOf(without)).to.equal(expectedPolicy(without));
+        const peerLockTableArn = `arn:aws:dynamodb:${PEER}:123456789012:table/${lockTableName(STACK)}`;
+        expect(lockTableArn(ACCOUNT, PEER, STACK)).to.equal(peerLockTableArn);
+        expect(policyOf(withApp)).to.equal(
+            expectedPolicy(withApp, { clusterName: APP.clusterName as string, serviceName: APP.serviceName as string, peerLockTableArn }),
+        );
+    });
+
+    it("refuses counts the runtime could not scale to, naming each field", async () => {
+        expect(applicationCountProblems(APP)).to.deep.equal([]);
+        const problems = (over: Partial<FailoverOrchestratorApplicationArgs>) => applicationCountProblems({ ...APP, ...over }).join("\n");
+        expect(problems({ activeCount: 0, minCount: 0 })).to.match(/activeCount must be at least 1/);
+        expect(problems({ activeCount: 1.5 })).to.match(/activeCount must be a whole number/);
+        expect(problems({ minCount: 3 })).to.match(/activeCount must lie between minCount and maxCount \(got 3 <= 2 <= 4\)/);
+        expect(problems({ maxCount: 1 })).to.match(/between minCount and maxCount/);
+        expect(problems({ standbyCount: 3 })).to.match(/standbyCount must not exceed activeCount/);
+        expect(problems({ standbyCount: -1 })).to.match(/standbyCount must be a whole number of tasks, 0 or more/);
+        expect(problems({ dbMinCapacity: 16 })).to.match(/dbMinCapacity must be 0 or more and at most dbMaxCapacity/);
+        let error: unknown;
+        try {
+            await planOrchestrator({ ...APP, standbyCount: 5 });
+        } catch (err) {
+            error = err;
+        }
+        expect(String(error)).to.match(/FailoverOrchestrator dr-failover: application\.standbyCount must not exceed activeCount/);
     });
 });

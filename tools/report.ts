@@ -245,6 +245,12 @@ export function formatText(doc: PlanDocument): string {
         `    orchestration ${t(b.rto.orchestrationSeconds)} (${b.rto.orchestrationSource === "measured" ? "measured" : "the sum of the run's step deadlines; npm run drill measures it"})`,
     );
     lines.push(`    promotion ${t(b.rto.promotionSeconds)}, DNS TTL ${t(b.rto.dnsTtlSeconds)}`);
+    const app = b.rto.application;
+    lines.push(
+        app === null
+            ? "    application: none (no application tier; the budget ends at the writer)"
+            : `    application ${t(app.totalSeconds)}: scale-out ${t(app.scaleOutSeconds)} (Fargate task start, an assumption), target health ${t(app.targetHealthSeconds)}, metric period ${t(app.metricPeriodSeconds)}, Route 53 check ${t(app.healthCheckSeconds)}, alias TTL ${t(app.aliasTtlSeconds)}`,
+    );
     lines.push(
         `  RPO ${doc.objectives.rpo.text} (${doc.objectives.rpo.seconds} s): budget ${rpoBudgetText(b)}, ${b.rpoSeconds === null ? "NOT BOUNDED" : verdict(b.rpoSeconds, doc.objectives.rpo.seconds)}`,
     );

@@ -330,7 +330,9 @@ export const RESOURCE_MODELS: Record<string, Model> = {
     },
     "aws:route53/record:Record": (ctx) => {
         const name = str(ctx.inputs["name"], ctx.name).replace(/\.$/, "");
-        return { id: `${str(ctx.inputs["zoneId"], "Z0")}_${name}_${str(ctx.inputs["type"], "A")}`, state: { fqdn: name } };
+        // As the AWS provider: ZONEID_NAME_TYPE, and _SETIDENTIFIER for a record of a routing policy (a failover pair).
+        const setIdentifier = typeof ctx.inputs["setIdentifier"] === "string" ? `_${ctx.inputs["setIdentifier"]}` : "";
+        return { id: `${str(ctx.inputs["zoneId"], "Z0")}_${name}_${str(ctx.inputs["type"], "A")}${setIdentifier}`, state: { fqdn: name } };
     },
     "aws:route53/healthCheck:HealthCheck": (ctx) => {
         const id = `${ctx.hex(8)}-${ctx.hex(4)}-${ctx.hex(4)}-${ctx.hex(4)}-${ctx.hex(12)}`;

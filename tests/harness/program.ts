@@ -101,6 +101,12 @@ export interface RunOptions {
     readonly priorState?: readonly PriorResource[];
     /** Called for each resource as it is registered (the run's `resources` are only returned on success). */
     readonly observe?: (resource: PlannedResource) => void;
+    /**
+     * Declares these resources instead of running `index.ts` (a component test: a component not wired into the
+     * program yet, or with arguments the stack files do not give); what it returns are the outputs. The config is
+     * still set and validated, so pass a stack's raw config (`readStackFile`).
+     */
+    readonly program?: () => Record<string, unknown>;
 }
 
 /** A stack file that cannot be read as one (not YAML, not a mapping). */
@@ -229,8 +235,11 @@ async function runOnce(options: RunOptions): Promise<ProgramRun> {
     process.on("unhandledRejection", onRejection);
     try {
         forgetProgramEntry();
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program must be evaluated afresh per stack
-        const exported = require(path.join(PROJECT_ROOT, "index.ts")) as Record<string, unknown>;
+        const exported =
+            options.program !== undefined
+                ? options.program()
+                : // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program must be evaluated afresh per stack
+                  (require(path.join(PROJECT_ROOT, "index.ts")) as Record<string, unknown>);
         const outputs = await resolveOutputs(exported);
         await settings.waitForRPCs();
         // Let rejected promises of the last turn surface before deciding the run succeeded.
