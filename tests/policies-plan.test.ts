@@ -141,8 +141,10 @@ const BREAKS: Readonly<
         type: T.securityGroupIngressRule,
         mutate: (p) => ({ ...p, ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" }),
     },
+    // A rule of the database's group: the first ingress rule may be the load balancer's own HTTPS rule.
     "public-https-only-on-load-balancers": {
         type: T.securityGroupIngressRule,
+        name: /network-db-from-orchestrator$/,
         mutate: (p) => ({ ...p, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0" }),
     },
     "vpc-default-security-group-closed": {

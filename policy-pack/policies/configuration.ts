@@ -8,7 +8,7 @@
 import { containerLabel, parseContainerDefinitions, runsAsRoot } from "./lib/containers";
 import { isApplicationLoadBalancer } from "./lib/loadBalancers";
 import { decidedAtUpdate, resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
-import { describe, effectiveTags, isProtectedEnvironment, protectedEnvironmentsSchema, refersTo } from "./lib/resources";
+import { describe, effectiveTags, isProtectedEnvironment, protectedEnvironmentsSchema, refersTo, regionOf } from "./lib/resources";
 import { T } from "./lib/types";
 import { entries, get, isSet, isTrue, num, objectOf, records, str } from "./lib/values";
 
@@ -345,7 +345,7 @@ export const ecrLifecyclePolicy = stackPolicy({
     metadata: {
         concern: "secure-configuration",
         hipaa: ["164.308(a)(1)(ii)(B)", "164.308(a)(7)(ii)(C)"],
-        checks: "Each Repository has a LifecyclePolicy whose repository refers to it; no rule with tagStatus other than untagged uses countType sinceImagePushed",
+        checks: "Each Repository has a LifecyclePolicy of its region whose repository refers to it; no rule with tagStatus other than untagged uses countType sinceImagePushed",
         resourceTypes: [T.ecrRepository, T.ecrLifecyclePolicy],
         awsConfig: ["ecr-private-lifecycle-policy-configured"],
         docs: ["https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html"],
@@ -353,7 +353,11 @@ export const ecrLifecyclePolicy = stackPolicy({
     validate: ({ resources }, report) => {
         const policies = resources.filter((r) => r.type === T.ecrLifecyclePolicy);
         for (const repository of resources.filter((r) => r.type === T.ecrRepository)) {
-            const own = policies.filter((p) => refersTo(p, "repository", repository, ["name", "id"]));
+            // Repository names are regional: the same name in both regions (replication) is two repositories.
+            const region = regionOf(repository.props, repository.provider);
+            const own = policies.filter(
+                (p) => refersTo(p, "repository", repository, ["name", "id"]) && regionOf(p.props, p.provider) === region,
+            );
             if (own.length === 0) {
                 report(
                     `${describe(repository)} has no lifecycle policy: declare an aws.ecr.LifecyclePolicy that expires untagged images and keeps the last N tagged ones.`,

@@ -2691,6 +2691,14 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
             expect: [/Repository "app-repo" has no lifecycle policy/],
         },
         {
+            title: "a lifecycle policy for the same name in the other region (ECR names are regional)",
+            resources: [
+                repository(),
+                res(T.ecrLifecyclePolicy, "dr-lifecycle", { repository: "hdr-prod-app", policy: "{}" }, { provider: "dr" }),
+            ],
+            expect: [/Repository "app-repo" has no lifecycle policy/],
+        },
+        {
             title: "a lifecycle policy of another repository",
             resources: [repository(), lifecycle([EXPIRE_UNTAGGED], "other")],
             expect: [/Repository "app-repo" has no lifecycle policy/],
