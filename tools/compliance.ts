@@ -16,9 +16,9 @@ import { planStack, STACKS, type StackName } from "../tests/harness/stacks";
 
 export const OUT = path.resolve(__dirname, "..", "docs", "compliance.md");
 
-/** Why no policy checks for load-balancer-only rules. */
-const NO_LOAD_BALANCER =
-    "Not applicable: the program declares no load balancer (it has no HTTP front end); lb-listener-https and public-https-only-on-load-balancers already apply to the first one, and this rule would join them.";
+/** Why the rules for Classic Load Balancers are not policies. */
+const CLASSIC_LOAD_BALANCER_ONLY =
+    "Not applicable: the rule checks Classic Load Balancers (AWS::ElasticLoadBalancing::LoadBalancer); the application tier's load balancers are Application Load Balancers, which always balance across zones.";
 
 /** Why DynamoDB tables are not required in a Backup selection. */
 const DYNAMODB_BACKUP_REASON =
@@ -44,10 +44,12 @@ const CDK_NAG_CONSIDERED: Readonly<Record<string, string | undefined>> = {
     ELBTlsHttpsListenersOnly: undefined,
     ELBv2ACMCertificateRequired: undefined,
     ALBHttpToHttpsRedirection: undefined,
-    ALBHttpDropInvalidHeaderEnabled: NO_LOAD_BALANCER,
-    ELBCrossZoneLoadBalancingEnabled: NO_LOAD_BALANCER,
-    ELBDeletionProtectionEnabled: NO_LOAD_BALANCER,
-    ELBLoggingEnabled: NO_LOAD_BALANCER,
+    ALBHttpDropInvalidHeaderEnabled: undefined,
+    ELBCrossZoneLoadBalancingEnabled: CLASSIC_LOAD_BALANCER_ONLY,
+    ELBDeletionProtectionEnabled: undefined,
+    ELBLoggingEnabled: undefined,
+    ECSTaskDefinitionUserForHostMode: undefined,
+    WAFv2LoggingEnabled: undefined,
     IAMNoInlinePolicy:
         "Left out on purpose: each role's permissions are inline so they live and die with the role; iam-no-wildcard-actions checks their content.",
     IAMPolicyNoStatementsWithAdminAccess: undefined,
@@ -167,6 +169,18 @@ const AWS_CONFIG_CONSIDERED: Readonly<Record<string, string | undefined>> = {
     "elb-tls-https-listeners-only": undefined,
     "alb-http-to-https-redirection-check": undefined,
     "elb-acm-certificate-required": undefined,
+    "elbv2-acm-certificate-required": undefined,
+    "elb-logging-enabled": undefined,
+    "elb-deletion-protection-enabled": undefined,
+    "elb-cross-zone-load-balancing-enabled": CLASSIC_LOAD_BALANCER_ONLY,
+    "elb-predefined-security-policy-ssl-check":
+        "Not applicable: the rule checks Classic Load Balancers; lb-listener-https holds the Application Load Balancers' listeners to ELBSecurityPolicy-TLS13-1-2-* (or another TLS 1.2+) policies, stricter than the rule's default ELBSecurityPolicy-TLS-1-2-2017-01.",
+    "alb-waf-enabled": undefined,
+    "wafv2-logging-enabled": undefined,
+    "ecs-containers-readonly-access": undefined,
+    "ecs-task-definition-user-for-host-mode-check": undefined,
+    "acm-certificate-expiration-check":
+        "Not applicable at deploy time: a runtime state of the certificate; the application's certificates are ACM-issued with DNS validation, which ACM renews automatically while the validation record stays in the zone.",
 };
 
 /** How many resources of a stack each policy covered: applicable resource validations, or resources of its types. */
@@ -278,7 +292,7 @@ export async function render(): Promise<string> {
     };
     external(
         "cdk-nag HIPAA.Security",
-        "Rules of cdk-nag's `HIPAA.Security` pack (cdklabs/cdk-nag, `src/packs/hipaa-security.ts`) for the resource types this program declares or will declare; rules for services the program does not use (API Gateway, CodeBuild, EC2 instances, EFS, ElastiCache, EMR, OpenSearch, Redshift, SageMaker, WAF...) are omitted.",
+        "Rules of cdk-nag's `HIPAA.Security` pack (cdklabs/cdk-nag, `src/packs/hipaa-security.ts`) for the resource types this program declares or will declare; rules for services the program does not use (API Gateway, CodeBuild, EC2 instances, EFS, ElastiCache, EMR, OpenSearch, Redshift, SageMaker...) are omitted.",
         "cdkNag",
         CDK_NAG_CONSIDERED,
     );
@@ -295,7 +309,10 @@ export async function render(): Promise<string> {
         "Neither pack has these: `data-residency`, `required-tags`, `lambda-runtime-supported`, the deploy-time constraints (`s3-replication-kms-source-selection`,",
         "`s3-replication-rtc-metrics`, `s3-replication-needs-versioning`, `aurora-global-secondary-no-credentials`), the recovery checks",
         "(`global-database-has-secondary`, `deletion-protection-in-protected-environments`), `recovery-objectives-met` and the lock of",
-        "the contingency-testing evidence (`failover-report-bucket-locked`).",
+        "the contingency-testing evidence (`failover-report-bucket-locked`), and, for the application tier, `ecr-scan-on-push`,",
+        "`ecr-tags-immutable`, `ecr-lifecycle-policy`, `ecs-service-no-public-ip`, `ecs-exec-disabled-in-protected-environments` and",
+        "`ecs-cluster-container-insights` (AWS Config has managed rules for most of them outside its HIPAA pack: see each policy's",
+        "metadata) and `ecs-task-roles-least-privilege`.",
         "",
     );
     // Formatted as `prettier --check` expects, so the generated file passes the lint step as written.

@@ -1,13 +1,15 @@
 /**
  * Audit controls (HIPAA 164.312(b)) and integrity of the audit record (164.312(c)): an account-wide CloudTrail
- * trail with log-file validation, flow logs on every VPC, log groups kept long enough, database logs exported.
+ * trail with log-file validation, flow logs on every VPC, log groups kept long enough, database logs exported, and
+ * the application's front door logged: load balancer access logs and the WAF web ACLs' logs.
  */
 import { decidedAfterUpdate, resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
 import type { PolicyResource } from "@pulumi/policy";
-import { describe, effectiveTags, isProtectedEnvironment, protectedEnvironmentsSchema, refersTo } from "./lib/resources";
-import { bucketsOf, configsOf, holdsPatientData, PATIENT_DATA_SCHEMA, replicationTargets } from "./lib/s3";
+import { applicationLoadBalancers } from "./lib/loadBalancers";
+import { describe, effectiveTags, isProtectedEnvironment, protectedEnvironmentsSchema, refersTo, regionOf } from "./lib/resources";
+import { accessLogBucketsOf, bucketsOf, configsOf, holdsPatientData, PATIENT_DATA_SCHEMA, replicationTargets } from "./lib/s3";
 import { T } from "./lib/types";
-import { get, isOnByDefault, isSet, isTrue, isUnknown, num, records, str, strings } from "./lib/values";
+import { entries, get, isOnByDefault, isSet, isTrue, isUnknown, num, records, str, strings } from "./lib/values";
 
 export const cloudTrailMultiRegion = stackPolicy({
     name: "cloudtrail-multi-region",
@@ -314,6 +316,148 @@ export const auditLogObjectLockCompliance = stackPolicy({
     },
 });
 
+const WAF_LOG_PREFIX = "aws-waf-logs-";
+const WAF_LOGGING_DOCS = [
+    "https://docs.aws.amazon.com/waf/latest/developerguide/logging-destinations.html",
+    "https://docs.aws.amazon.com/waf/latest/developerguide/logging-cw-logs.html",
+];
+
+/**
+ * The name of the log group, bucket or Firehose stream a WAF log destination ARN names, if it is one of those.
+ * @see https://docs.aws.amazon.com/waf/latest/developerguide/logging-destinations.html
+ */
+export function wafLogDestinationName(arn: string): string | undefined {
+    const match =
+        /^arn:[^:]+:logs:[^:]*:[^:]*:log-group:([^:]+)/.exec(arn) ??
+        /^arn:[^:]+:s3:::([^/]+)$/.exec(arn) ??
+        /^arn:[^:]+:firehose:[^:]*:[^:]*:deliverystream\/(.+)$/.exec(arn);
+    return match?.[1];
+}
+
+/**
+ * A web ACL's own log is the record of what it let through and what it stopped: without a logging configuration
+ * AWS WAF keeps only sampled requests for three hours. Every destination (log group, bucket or Firehose stream) must
+ * be named `aws-waf-logs-...`, and a log group must be in the web ACL's region, or AWS refuses the configuration.
+ * @see https://docs.aws.amazon.com/waf/latest/developerguide/logging-cw-logs.html
+ */
+export const wafLoggingEnabled = stackPolicy({
+    name: "waf-logging-enabled",
+    description:
+        "Every AWS WAF web ACL has a logging configuration with a destination named aws-waf-logs-* (a log group in the web ACL's region).",
+    remediationSteps:
+        "Declare an aws.wafv2.WebAclLoggingConfiguration with resourceArn set to the web ACL's arn and logDestinationConfigs set to the arn of a KMS-encrypted log group named aws-waf-logs-<name> in the same region.",
+    metadata: {
+        concern: "audit",
+        hipaa: ["164.312(b)", "164.308(a)(1)(ii)(D)"],
+        checks: "Each WebAcl has a WebAclLoggingConfiguration whose resourceArn refers to it, with logDestinationConfigs set; destinations named aws-waf-logs-*, log groups of the stack in the web ACL's region",
+        resourceTypes: [T.wafWebAcl, T.wafWebAclLogging, T.logGroup],
+        cdkNag: ["WAFv2LoggingEnabled"],
+        awsConfig: ["wafv2-logging-enabled"],
+        docs: WAF_LOGGING_DOCS,
+    },
+    validate: ({ resources }, report) => {
+        const configs = resources.filter((r) => r.type === T.wafWebAclLogging);
+        const logGroups = resources.filter((r) => r.type === T.logGroup);
+        for (const acl of resources.filter((r) => r.type === T.wafWebAcl)) {
+            const own = configs.filter((c) => refersTo(c, "resourceArn", acl, ["arn"]));
+            const logged = own.filter((c) => entries(c.props["logDestinationConfigs"]).length > 0);
+            if (logged.length === 0) {
+                report(
+                    `${describe(acl)} has ${own.length === 0 ? "no logging configuration" : "a logging configuration without a destination"}: declare an aws.wafv2.WebAclLoggingConfiguration with resourceArn set to its arn and a log group named ${WAF_LOG_PREFIX}* as the destination.`,
+                    acl.urn,
+                );
+                continue;
+            }
+            const aclRegion = regionOf(acl.props, acl.provider);
+            for (const config of logged) {
+                // Log groups of the stack the destinations name, found by ARN or, at preview, by dependency.
+                const groups = logGroups.filter((g) => refersTo(config, "logDestinationConfigs", g, ["arn"]));
+                const groupArns = groups.map((g) => str(g.props["arn"]));
+                const others = strings(config.props["logDestinationConfigs"])
+                    .filter((arn) => !groupArns.includes(arn))
+                    .map((arn) => ({ arn, name: wafLogDestinationName(arn) }));
+                for (const { arn, name } of others.filter((n) => n.name === undefined || !n.name.startsWith(WAF_LOG_PREFIX))) {
+                    report(
+                        `${describe(config)} sends ${describe(acl)}'s log to ${arn}, ${name === undefined ? "which is not a log group, bucket or Firehose stream ARN" : `whose name does not start with ${WAF_LOG_PREFIX}`}: AWS WAF refuses it (${WAF_LOGGING_DOCS[0]}).`,
+                        config.urn,
+                    );
+                }
+                for (const group of groups) {
+                    const name = str(group.props["name"]);
+                    if (name !== undefined && !name.startsWith(WAF_LOG_PREFIX)) {
+                        report(
+                            `${describe(config)} sends ${describe(acl)}'s log to log group ${name}, whose name does not start with ${WAF_LOG_PREFIX}: AWS WAF refuses it; name the log group ${WAF_LOG_PREFIX}<name>.`,
+                            config.urn,
+                        );
+                    }
+                    const groupRegion = regionOf(group.props, group.provider);
+                    if (aclRegion !== undefined && groupRegion !== undefined && groupRegion !== aclRegion) {
+                        report(
+                            `${describe(config)} sends ${describe(acl)}'s log (${aclRegion}) to ${describe(group)} in ${groupRegion}: the log group must be in the web ACL's region.`,
+                            config.urn,
+                        );
+                    }
+                }
+            }
+        }
+    },
+});
+
+const ALB_ACCESS_LOG_DOC = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html";
+
+/**
+ * The load balancer's access log is the record of every request to the application (client, path, status, TLS
+ * protocol). AWS delivers it only to a bucket in the load balancer's region, encrypted with SSE-S3 (not SSE-KMS).
+ * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html
+ */
+export const lbAccessLogs = stackPolicy({
+    name: "lb-access-logs",
+    description:
+        "Every Application Load Balancer writes access logs (accessLogs.enabled, a bucket) to a bucket of its own region that uses SSE-S3, the only encryption ALB log delivery supports.",
+    remediationSteps:
+        "Set accessLogs: { bucket: <the region's access-log bucket name>, enabled: true, prefix: <a prefix> } on the load balancer; the bucket is in the same region, encrypted with SSE-S3 (AES256), with a bucket policy that grants Elastic Load Balancing s3:PutObject under the prefix (in eu-west-1 and eu-west-2, the region's Elastic Load Balancing account; see the AWS page).",
+    metadata: {
+        concern: "audit",
+        hipaa: ["164.312(b)", "164.308(a)(1)(ii)(D)"],
+        checks: "Each application LoadBalancer has accessLogs.enabled true and accessLogs.bucket set; a bucket of the stack it names is in the load balancer's region and is not SSE-KMS encrypted",
+        resourceTypes: [T.lb, T.alb, T.bucket, T.bucketV2, T.bucketSse, T.bucketSseV2],
+        cdkNag: ["ELBLoggingEnabled"],
+        awsConfig: ["elb-logging-enabled"],
+        docs: [ALB_ACCESS_LOG_DOC],
+    },
+    validate: ({ resources }, report) => {
+        for (const lb of applicationLoadBalancers(resources)) {
+            const logs = lb.props["accessLogs"];
+            if (!isTrue(get(logs, "enabled")) || !isSet(get(logs, "bucket"))) {
+                report(
+                    `${describe(lb)} writes no access logs: set accessLogs.bucket to the region's access-log bucket and accessLogs.enabled to true (enabled defaults to false, even with a bucket).`,
+                    lb.urn,
+                );
+                continue;
+            }
+            const lbRegion = regionOf(lb.props, lb.provider);
+            for (const bucket of accessLogBucketsOf(lb, resources)) {
+                const bucketRegion = regionOf(bucket.props, bucket.provider);
+                if (lbRegion !== undefined && bucketRegion !== undefined && bucketRegion !== lbRegion) {
+                    report(
+                        `${describe(lb)} (${lbRegion}) sends its access logs to ${describe(bucket)} in ${bucketRegion}: the bucket must be in the load balancer's region (${ALB_ACCESS_LOG_DOC}).`,
+                        lb.urn,
+                    );
+                }
+                const algorithms = configsOf(bucket, resources, [T.bucketSse, T.bucketSseV2])
+                    .flatMap((c) => records(c.props["rules"]))
+                    .map((rule) => str(get(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")));
+                if (algorithms.some((a) => a !== undefined && a.startsWith("aws:kms"))) {
+                    report(
+                        `${describe(lb)} sends its access logs to ${describe(bucket)}, which is SSE-KMS encrypted: ALB log delivery supports SSE-S3 (AES256) only (${ALB_ACCESS_LOG_DOC}).`,
+                        lb.urn,
+                    );
+                }
+            }
+        }
+    },
+});
+
 export const auditPolicies: readonly PackPolicy[] = [
     cloudTrailMultiRegion,
     cloudTrailConfiguration,
@@ -323,4 +467,6 @@ export const auditPolicies: readonly PackPolicy[] = [
     s3AccessLogging,
     cloudTrailS3DataEvents,
     auditLogObjectLockCompliance,
+    wafLoggingEnabled,
+    lbAccessLogs,
 ];

@@ -1,12 +1,16 @@
 /**
  * Secure configuration of the program's compute and credentials: functions run inside the VPC (HIPAA 164.312(a)(1)
  * access control, 164.312(e)(1) transmission security) on a runtime that still receives security patches
- * (164.308(a)(1)(ii)(B) risk management), and secrets rotate (164.308(a)(4)(ii)(B) access authorization).
+ * (164.308(a)(1)(ii)(B) risk management), and secrets rotate (164.308(a)(4)(ii)(B) access authorization). The
+ * application tier: load balancers drop invalid headers, images are scanned, immutable and kept while a standby
+ * region may need them, task definitions are hardened, and production has no ECS Exec.
  */
-import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
-import { describe, refersTo } from "./lib/resources";
+import { containerLabel, parseContainerDefinitions, runsAsRoot } from "./lib/containers";
+import { isApplicationLoadBalancer } from "./lib/loadBalancers";
+import { decidedAtUpdate, resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
+import { describe, effectiveTags, isProtectedEnvironment, protectedEnvironmentsSchema, refersTo, regionOf } from "./lib/resources";
 import { T } from "./lib/types";
-import { entries, get, num, str } from "./lib/values";
+import { entries, get, isSet, isTrue, num, objectOf, records, str } from "./lib/values";
 
 /**
  * A function in the VPC reaches the databases and AWS APIs through the VPC's security groups and endpoints, not
@@ -231,4 +235,266 @@ export const lambdaCodeSigning = stackPolicy({
     },
 });
 
-export const configurationPolicies: readonly PackPolicy[] = [lambdaInsideVpc, lambdaRuntimeSupported, secretsRotation, lambdaCodeSigning];
+/**
+ * An Application Load Balancer passes headers with invalid field names to the targets unless told to drop them;
+ * dropping them closes a request-smuggling and header-injection path to the application.
+ * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#load-balancer-attributes
+ */
+export const albDropInvalidHeaderFields = resourcePolicy({
+    name: "alb-drop-invalid-header-fields",
+    description:
+        "Application Load Balancers drop HTTP headers with invalid field names (dropInvalidHeaderFields) instead of passing them to the targets.",
+    remediationSteps: "Set dropInvalidHeaderFields to true on the load balancer.",
+    metadata: {
+        concern: "secure-configuration",
+        hipaa: ["164.312(e)(1)", "164.312(e)(2)(i)", "164.312(c)(1)"],
+        checks: "Application LoadBalancer dropInvalidHeaderFields is true",
+        resourceTypes: [T.lb, T.alb],
+        cdkNag: ["ALBHttpDropInvalidHeaderEnabled"],
+        awsConfig: ["alb-http-drop-invalid-header-enabled"],
+        docs: [
+            "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html#load-balancer-attributes",
+        ],
+    },
+    validate: ({ props, notApplicable }, report) => {
+        if (!isApplicationLoadBalancer(props)) {
+            return notApplicable("not an Application Load Balancer");
+        }
+        if (!isTrue(props["dropInvalidHeaderFields"])) {
+            report(
+                "The load balancer passes headers with invalid field names to its targets (the default): set dropInvalidHeaderFields to true.",
+            );
+        }
+    },
+});
+
+const ECR_SCANNING_DOC = "https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning-basic.html";
+
+/**
+ * Every image pushed is scanned for known vulnerabilities (basic scanning; an account's enhanced scanning with
+ * Amazon Inspector supersedes the repository setting), so a vulnerable image is seen before a failover runs it.
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning-basic.html
+ */
+export const ecrScanOnPush = resourcePolicy({
+    name: "ecr-scan-on-push",
+    description: "ECR repositories scan every image on push (imageScanningConfiguration.scanOnPush).",
+    remediationSteps: "Set imageScanningConfiguration: { scanOnPush: true } on the repository.",
+    metadata: {
+        concern: "secure-configuration",
+        hipaa: ["164.308(a)(5)(ii)(B)", "164.308(a)(1)(ii)(B)"],
+        checks: "Repository imageScanningConfiguration.scanOnPush is true",
+        resourceTypes: [T.ecrRepository],
+        awsConfig: ["ecr-private-image-scanning-enabled"],
+        docs: [ECR_SCANNING_DOC],
+    },
+    validate: ({ props }, report) => {
+        if (!isTrue(get(props, "imageScanningConfiguration", "scanOnPush"))) {
+            report("The repository does not scan images on push: set imageScanningConfiguration.scanOnPush to true.");
+        }
+    },
+});
+
+/**
+ * With immutable tags a tag names one image for ever: the task definitions of both regions run the tag the stack
+ * configures, and nobody can push another image under it (a replaced image would reach the DR region by replication
+ * and start there on the next failover, unreviewed).
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html
+ */
+export const ecrTagsImmutable = resourcePolicy({
+    name: "ecr-tags-immutable",
+    description: "ECR repositories make image tags immutable (imageTagMutability IMMUTABLE), so a tag names one image for ever.",
+    remediationSteps: 'Set imageTagMutability to "IMMUTABLE" on the repository (and push a new tag for each build).',
+    metadata: {
+        concern: "secure-configuration",
+        hipaa: ["164.312(c)(1)", "164.308(a)(5)(ii)(B)"],
+        checks: "Repository imageTagMutability is IMMUTABLE",
+        resourceTypes: [T.ecrRepository],
+        awsConfig: ["ecr-private-tag-immutability-enabled"],
+        docs: ["https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html"],
+    },
+    validate: ({ props }, report) => {
+        const mutability = str(props["imageTagMutability"]) ?? "MUTABLE";
+        if (mutability !== "IMMUTABLE") {
+            report(`The repository's image tags are ${mutability}: set imageTagMutability to IMMUTABLE.`);
+        }
+    },
+});
+
+/**
+ * The rules of a lifecycle policy that expire tagged images by age. A pilot-light region runs no task for months, and
+ * the image its task definition names must still be there when a failover scales it out: expire untagged images by
+ * age, and tagged ones by count only (imageCountMoreThan), never by age.
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html
+ */
+export function expiresTaggedImagesByAge(policy: unknown): string[] {
+    const document = objectOf(policy);
+    return records(document?.["rules"])
+        .filter((rule) => {
+            const selection = rule["selection"];
+            return (str(get(selection, "tagStatus")) ?? "any") !== "untagged" && str(get(selection, "countType")) === "sinceImagePushed";
+        })
+        .map((rule) => `rule ${String(rule["rulePriority"] ?? "?")}`);
+}
+
+export const ecrLifecyclePolicy = stackPolicy({
+    name: "ecr-lifecycle-policy",
+    description:
+        "Every ECR repository has a lifecycle policy (old images do not pile up unscanned), and it never expires tagged images by age: the image a standby region's task definition names must still be there at a failover.",
+    remediationSteps:
+        'Declare an aws.ecr.LifecyclePolicy for the repository (repository: its name) that expires untagged images after a few days (tagStatus "untagged", countType "sinceImagePushed") and keeps the last N tagged images (countType "imageCountMoreThan").',
+    metadata: {
+        concern: "secure-configuration",
+        hipaa: ["164.308(a)(1)(ii)(B)", "164.308(a)(7)(ii)(C)"],
+        checks: "Each Repository has a LifecyclePolicy of its region whose repository refers to it; no rule with tagStatus other than untagged uses countType sinceImagePushed",
+        resourceTypes: [T.ecrRepository, T.ecrLifecyclePolicy],
+        awsConfig: ["ecr-private-lifecycle-policy-configured"],
+        docs: ["https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html"],
+    },
+    validate: ({ resources }, report) => {
+        const policies = resources.filter((r) => r.type === T.ecrLifecyclePolicy);
+        for (const repository of resources.filter((r) => r.type === T.ecrRepository)) {
+            // Repository names are regional: the same name in both regions (replication) is two repositories.
+            const region = regionOf(repository.props, repository.provider);
+            const own = policies.filter(
+                (p) => refersTo(p, "repository", repository, ["name", "id"]) && regionOf(p.props, p.provider) === region,
+            );
+            if (own.length === 0) {
+                report(
+                    `${describe(repository)} has no lifecycle policy: declare an aws.ecr.LifecyclePolicy that expires untagged images and keeps the last N tagged ones.`,
+                    repository.urn,
+                );
+            }
+            for (const policy of own) {
+                const rules = expiresTaggedImagesByAge(policy.props["policy"]);
+                if (rules.length > 0) {
+                    report(
+                        `${describe(policy)} expires tagged images of ${describe(repository)} by age (${rules.join(", ")}): the image a standby region runs could be gone at a failover; expire tagged images by count (imageCountMoreThan) only.`,
+                        policy.urn,
+                    );
+                }
+            }
+        }
+    },
+});
+
+const ECS_TASK_DOCS = [
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/security-tasks-containers.html",
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html",
+    "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html",
+];
+
+/** Why one container of a task definition is not hardened, as messages. */
+export function containerProblems(container: Readonly<Record<string, unknown>>, index: number, networkMode: string | undefined): string[] {
+    const label = containerLabel(container, index);
+    const problems: string[] = [];
+    if (isTrue(container["privileged"])) {
+        problems.push(`${label} is privileged (root on the host): remove privileged`);
+    }
+    if (!isTrue(container["readonlyRootFilesystem"])) {
+        problems.push(
+            `${label} can write to its root file system: set readonlyRootFilesystem to true (mount a volume where it must write)`,
+        );
+    }
+    const logDriver = str(get(container, "logConfiguration", "logDriver"));
+    if (logDriver !== "awslogs") {
+        problems.push(
+            `${label} ${logDriver === undefined ? "has no logConfiguration" : `logs with ${logDriver}`}: set logConfiguration { logDriver: "awslogs", options: { "awslogs-group", "awslogs-region", "awslogs-stream-prefix" } } to the region's KMS-encrypted log group`,
+        );
+    } else if (!isSet(get(container, "logConfiguration", "options", "awslogs-group"))) {
+        problems.push(`${label} logs with awslogs but names no log group: set logConfiguration.options["awslogs-group"]`);
+    }
+    if (networkMode === "host" && runsAsRoot(container["user"])) {
+        problems.push(`${label} runs as root in host network mode: set user to a non-root user (or use awsvpc network mode)`);
+    }
+    return problems;
+}
+
+export const ecsTaskDefinitionHardened = resourcePolicy({
+    name: "ecs-task-definition-hardened",
+    description:
+        "ECS task definitions run with a task role, and every container is unprivileged, has a read-only root file system, logs to CloudWatch Logs (awslogs) and, in host network mode, runs as a non-root user. Container definitions built from ARNs or URLs of resources not created yet are unknown in a first preview: pulumi up judges them before creating the task definition.",
+    remediationSteps:
+        'Set taskRoleArn to the application\'s own role; in each container definition leave privileged unset, set readonlyRootFilesystem: true and logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": <log group>, "awslogs-region": <region>, "awslogs-stream-prefix": <prefix> } }.',
+    metadata: {
+        concern: "secure-configuration",
+        hipaa: ["164.312(a)(1)", "164.308(a)(4)(ii)(B)", "164.312(b)", "164.312(c)(1)"],
+        checks: "TaskDefinition taskRoleArn set; each container: privileged not true, readonlyRootFilesystem true, logConfiguration.logDriver awslogs with an awslogs-group, user not root in host network mode",
+        resourceTypes: [T.ecsTaskDefinition],
+        cdkNag: ["ECSTaskDefinitionUserForHostMode"],
+        awsConfig: [
+            "ecs-task-definition-user-for-host-mode-check",
+            "ecs-containers-nonprivileged",
+            "ecs-containers-readonly-access",
+            "ecs-task-definition-log-configuration",
+        ],
+        docs: ECS_TASK_DOCS,
+        atPreview:
+            "Container definitions the program builds from outputs of resources not created yet (the repository URL of the image, the log group's name) are one unknown value in a first preview: what the containers run as cannot be read until those resources exist. The task role is checked at preview; pulumi up judges the containers before creating the task definition, so an unhardened container never gets a task definition.",
+    },
+    validate: ({ props, notApplicable }, report) => {
+        // A role ARN unknown at preview is the output of a role this stack creates.
+        if (!isSet(props["taskRoleArn"])) {
+            report(
+                "The task definition has no task role, so its containers have no AWS identity of their own (and credentials end up in the image or the environment): set taskRoleArn to the application's role.",
+            );
+        }
+        const parsed = parseContainerDefinitions(props["containerDefinitions"]);
+        if (!parsed.ok && "unknown" in parsed) {
+            notApplicable(decidedAtUpdate("the container definitions are built from values not known yet"));
+        }
+        if (!parsed.ok) {
+            report(`The task definition's containerDefinitions ${parsed.error}.`);
+            return;
+        }
+        const networkMode = str(props["networkMode"]);
+        parsed.containers.forEach((container, i) => {
+            for (const problem of containerProblems(container, i, networkMode)) {
+                report(`In the task definition, ${problem}.`);
+            }
+        });
+    },
+});
+
+/**
+ * ECS Exec opens a shell inside a running container, where the application's credentials and patient data are. In
+ * production nobody should need it (the logs and the metrics are the way in); dev may use it to debug.
+ * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html
+ */
+export const ecsExecDisabled = resourcePolicy({
+    name: "ecs-exec-disabled-in-protected-environments",
+    description:
+        "In protected environments (prod), ECS services do not enable ECS Exec (enableExecuteCommand), which opens a shell inside the containers.",
+    remediationSteps: "Leave enableExecuteCommand unset (false) on the service when the stack is protected.",
+    configSchema: protectedEnvironmentsSchema("services must not allow ECS Exec"),
+    metadata: {
+        concern: "secure-configuration",
+        hipaa: ["164.312(a)(1)", "164.308(a)(3)(i)", "164.308(a)(4)(ii)(B)"],
+        checks: "In protected environments: Service enableExecuteCommand is not true",
+        resourceTypes: [T.ecsService],
+        docs: ["https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html"],
+    },
+    validate: (args, report) => {
+        const { protectedEnvironments } = args.getConfig<{ protectedEnvironments: string[] }>();
+        if (!isProtectedEnvironment(args.urn, effectiveTags(args.props, args.provider), protectedEnvironments)) {
+            return args.notApplicable("not a protected environment");
+        }
+        if (isTrue(args.props["enableExecuteCommand"])) {
+            report(
+                "The service allows ECS Exec (a shell inside its containers) in a protected environment: set enableExecuteCommand to false.",
+            );
+        }
+    },
+});
+
+export const configurationPolicies: readonly PackPolicy[] = [
+    lambdaInsideVpc,
+    lambdaRuntimeSupported,
+    secretsRotation,
+    lambdaCodeSigning,
+    albDropInvalidHeaderFields,
+    ecrScanOnPush,
+    ecrTagsImmutable,
+    ecrLifecyclePolicy,
+    ecsTaskDefinitionHardened,
+    ecsExecDisabled,
+];

@@ -96,6 +96,19 @@ const CHECKS: Readonly<Record<string, (p: Props, report: ReportViolation) => voi
             requireCmk(report, p["performanceInsightsKmsKeyId"], "The instance's Performance Insights data", "performanceInsightsKmsKeyId");
         }
     },
+    // Without an encryption configuration ECR uses AES256 (S3-managed keys); KMS without kmsKey uses aws/ecr.
+    // @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html
+    [T.ecrRepository]: (p, report) => {
+        const configuration = records(p["encryptionConfigurations"])[0];
+        const type = str(configuration?.["encryptionType"]) ?? "AES256";
+        if (type !== "KMS" && type !== "KMS_DSSE") {
+            report(
+                `The ECR repository encrypts images with ${type}: set encryptionConfigurations to [{ encryptionType: "KMS", kmsKey: <the region's key ARN> }].`,
+            );
+        } else {
+            requireCmk(report, configuration?.["kmsKey"], "The ECR repository's images", "encryptionConfigurations[0].kmsKey");
+        }
+    },
     [T.rdsGlobalCluster]: (p, report) => {
         // Created from an existing cluster, the global cluster takes that cluster's encryption.
         if (str(p["sourceDbClusterIdentifier"]) === undefined && !isTrue(p["storageEncrypted"])) {
@@ -109,12 +122,12 @@ const CHECKS: Readonly<Record<string, (p: Props, report: ReportViolation) => voi
 export const encryptionAtRestCmk = resourcePolicy({
     name: "encryption-at-rest-cmk",
     description:
-        "Data at rest is encrypted with a customer-managed KMS key: Aurora storage and Performance Insights, SNS, SQS, DynamoDB, log groups, backup vaults, secrets, Lambda environment variables and CloudTrail logs.",
+        "Data at rest is encrypted with a customer-managed KMS key: Aurora storage and Performance Insights, SNS, SQS, DynamoDB, log groups, backup vaults, secrets, Lambda environment variables, CloudTrail logs and ECR images.",
     remediationSteps: "Pass the region's customer-managed key (RegionalKey.arn) in the property the message names.",
     metadata: {
         concern: "encryption-at-rest",
         hipaa: [...AT_REST],
-        checks: "Aurora/RDS storage and Performance Insights, global database, SNS, SQS, DynamoDB, log groups, backup vaults, secrets (and replicas), Lambda environment and CloudTrail use a customer-managed KMS key",
+        checks: "Aurora/RDS storage and Performance Insights, global database, SNS, SQS, DynamoDB, log groups, backup vaults, secrets (and replicas), Lambda environment, CloudTrail and ECR repositories (encryptionType KMS) use a customer-managed KMS key",
         resourceTypes: Object.keys(CHECKS),
         cdkNag: [
             "RDSStorageEncrypted",

@@ -1,7 +1,8 @@
 /**
  * Least privilege (HIPAA 164.308(a)(3), 164.308(a)(4), 164.312(a)(1)): no IAM statement allows a wildcard action,
  * no AWS-managed administrator policy is attached to anything, no VPC endpoint lets the private subnets reach
- * other accounts' resources, and a VPC peering carries only what its routes and rules name: subnets and one port.
+ * other accounts' resources, a VPC peering carries only what its routes and rules name: subnets and one port, and the
+ * roles of ECS tasks hold no AWS-managed policy beyond the task execution policy.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { blockContains, parseIpv4Block, type Ipv4Block } from "./lib/cidr";
@@ -346,9 +347,95 @@ export const vpcPeeringLeastAccess = stackPolicy({
     },
 });
 
+/** The only AWS-managed policy an ECS task execution role may hold: image pulls and log writes, nothing else. */
+export const ECS_EXECUTION_MANAGED_POLICY = "service-role/AmazonECSTaskExecutionRolePolicy";
+/** The service principal that assumes task and task execution roles. */
+export const ECS_TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com";
+
+/** The name of an AWS-managed policy ARN (`arn:aws:iam::aws:policy/<name>`), or undefined for any other ARN. */
+export function awsManagedPolicyName(arn: string): string | undefined {
+    return /^arn:[^:]+:iam::aws:policy\/(.+)$/.exec(arn)?.[1];
+}
+
+/**
+ * The roles ECS tasks run with hold only what the program grants them by name. The task role is the application's
+ * identity (its database secret, its buckets): no AWS-managed policy fits it, each grants a whole service or more. The
+ * task execution role is the ECS agent's (pull the image, write the logs, read the secrets injected at start):
+ * AmazonECSTaskExecutionRolePolicy is AWS's policy for exactly that, and nothing else. One role must not be both:
+ * the application would get the agent's rights. Only ecs-tasks.amazonaws.com may assume either. The content of the
+ * roles' own policies is iam-no-wildcard-actions' (inline and RolePolicy) and iam-no-admin-managed-policies'.
+ * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html
+ * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html
+ */
+export const ecsTaskRolesLeastPrivilege = stackPolicy({
+    name: "ecs-task-roles-least-privilege",
+    description:
+        "The roles of ECS task definitions: only ecs-tasks.amazonaws.com may assume them; a task role holds no AWS-managed policy, an execution role none but AmazonECSTaskExecutionRolePolicy; no role is both a task role and an execution role.",
+    remediationSteps:
+        "Give the task role an inline policy listing the actions and resources the application needs (lib/iam.ts); attach only service-role/AmazonECSTaskExecutionRolePolicy to the execution role; use two roles; trust only the ecs-tasks.amazonaws.com service principal.",
+    metadata: {
+        concern: "least-privilege",
+        hipaa: [...ACCESS],
+        checks: "Roles named by TaskDefinition taskRoleArn/executionRoleArn: trust only ecs-tasks.amazonaws.com; AWS-managed policies (managedPolicyArns, RolePolicyAttachment) none on task roles, only AmazonECSTaskExecutionRolePolicy on execution roles; no role in both places",
+        resourceTypes: [T.ecsTaskDefinition, T.iamRole, T.iamRolePolicyAttachment],
+        docs: [
+            "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html",
+            "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html",
+        ],
+    },
+    validate: ({ resources }, report) => {
+        const roles = resources.filter((r) => r.type === T.iamRole);
+        const attachments = resources.filter((r) => r.type === T.iamRolePolicyAttachment);
+        const taskDefinitions = resources.filter((r) => r.type === T.ecsTaskDefinition);
+        const rolesOf = (property: string) =>
+            new Set(roles.filter((role) => taskDefinitions.some((td) => refersTo(td, property, role, ["arn"]))));
+        const taskRoles = rolesOf("taskRoleArn");
+        const executionRoles = rolesOf("executionRoleArn");
+        for (const role of new Set([...taskRoles, ...executionRoles])) {
+            const kinds = [taskRoles.has(role) ? "task role" : undefined, executionRoles.has(role) ? "execution role" : undefined].filter(
+                (k): k is string => k !== undefined,
+            );
+            if (kinds.length === 2) {
+                report(
+                    `${describe(role)} is both a task role and a task execution role, so the application holds the ECS agent's rights: use two roles.`,
+                    role.urn,
+                );
+            }
+            const trust = parsePolicyDocument(role.props["assumeRolePolicy"]);
+            if (trust.ok) {
+                const others = trust.statements
+                    .filter((st) => st.effect === "Allow")
+                    .flatMap((st) => (st.principals.length === 0 ? ["(none)"] : st.principals))
+                    .filter((p) => p !== ECS_TASKS_PRINCIPAL);
+                if (others.length > 0) {
+                    report(
+                        `${describe(role)} is an ECS ${kinds.join(" and ")} that ${[...new Set(others)].join(", ")} may also assume: trust only ${ECS_TASKS_PRINCIPAL}.`,
+                        role.urn,
+                    );
+                }
+            }
+            // An ARN unknown at preview is a policy this stack creates, never an AWS-managed one (known at preview).
+            const managed = [
+                ...strings(role.props["managedPolicyArns"]),
+                ...attachments.filter((a) => refersTo(a, "role", role, ["name", "id"])).flatMap((a) => strings(a.props["policyArn"])),
+            ]
+                .map(awsManagedPolicyName)
+                .filter((n): n is string => n !== undefined);
+            const allowed = taskRoles.has(role) ? [] : [ECS_EXECUTION_MANAGED_POLICY];
+            for (const name of managed.filter((n) => !allowed.includes(n))) {
+                report(
+                    `${describe(role)} is an ECS ${kinds.join(" and ")} holding the AWS-managed policy ${name}: ${taskRoles.has(role) ? "grant the application's actions by name in an inline policy" : `an execution role needs ${ECS_EXECUTION_MANAGED_POLICY} only`}.`,
+                    role.urn,
+                );
+            }
+        }
+    },
+});
+
 export const leastPrivilegePolicies: readonly PackPolicy[] = [
     noWildcardActions,
     noAdminManagedPolicies,
     vpcEndpointPolicyRestricted,
     vpcPeeringLeastAccess,
+    ecsTaskRolesLeastPrivilege,
 ];

@@ -344,6 +344,35 @@ export const secretsRotationFailureAlerts = stackPolicy({
     },
 });
 
+/**
+ * Container Insights collects the cluster's, services' and tasks' CPU, memory, network and task counts as CloudWatch
+ * metrics: what an operator (and an alarm) needs to see whether the application runs, and what a failover scaled up.
+ * `enhanced` adds container-level metrics and includes what `enabled` collects.
+ * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cloudwatch-container-insights.html
+ */
+export const ecsContainerInsights = resourcePolicy({
+    name: "ecs-cluster-container-insights",
+    description: "ECS clusters collect Container Insights metrics (setting containerInsights enabled or enhanced).",
+    remediationSteps: 'Set settings: [{ name: "containerInsights", value: "enhanced" }] (or "enabled") on the cluster.',
+    metadata: {
+        concern: "monitoring",
+        hipaa: ["164.312(b)", "164.308(a)(1)(ii)(D)"],
+        checks: "Cluster settings has containerInsights with value enabled or enhanced",
+        resourceTypes: [T.ecsCluster],
+        awsConfig: ["ecs-container-insights-enabled"],
+        docs: ["https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cloudwatch-container-insights.html"],
+    },
+    validate: ({ props }, report) => {
+        const setting = records(props["settings"]).find((s) => s["name"] === "containerInsights");
+        const value = str(setting?.["value"]);
+        if (value !== "enabled" && value !== "enhanced") {
+            report(
+                `The cluster does not collect Container Insights metrics (${value === undefined ? "no containerInsights setting" : `containerInsights is ${value}`}): add the setting containerInsights with value enhanced or enabled.`,
+            );
+        }
+    },
+});
+
 export const monitoringPolicies: readonly PackPolicy[] = [
     cloudWatchAlarmActions,
     guardDutyEnabled,
@@ -352,4 +381,5 @@ export const monitoringPolicies: readonly PackPolicy[] = [
     rdsEnhancedMonitoring,
     lambdaTracingActive,
     secretsRotationFailureAlerts,
+    ecsContainerInsights,
 ];

@@ -2,15 +2,16 @@
  * No public access (HIPAA 164.312(a)(1) access control, 164.308(a)(4) information access management): buckets
  * block every form of public access, no resource policy or ACL grants access to anyone, databases are not
  * reachable from the internet, and no security group admits the world except HTTPS on an internet-facing load
- * balancer.
+ * balancer, which AWS WAF guards; application tasks have no public address.
  */
 import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { parsePolicyDocument, publicAllowStatements, statementLabel } from "./lib/documents";
 import { decidedAtUpdate, resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
+import { applicationLoadBalancers, isInternetFacing } from "./lib/loadBalancers";
 import { describe, refersTo } from "./lib/resources";
 import { bucketsWithConfig } from "./lib/s3";
 import { LOAD_BALANCER_TYPES, T } from "./lib/types";
-import { get, isSet, isTrue, num, records, str, strings, type Props } from "./lib/values";
+import { get, isSet, isTrue, isUnknown, num, records, str, strings, type Props } from "./lib/values";
 
 const ACCESS = ["164.312(a)(1)", "164.308(a)(3)(i)", "164.308(a)(4)(ii)(B)"] as const;
 
@@ -353,6 +354,69 @@ export const s3AclsDisabled = stackPolicy({
     },
 });
 
+/**
+ * An internet-facing Application Load Balancer is the one door of the application to the world: AWS WAF in front of
+ * it filters the common exploits (the web ACL's rules) before a request reaches a task that can read patient data.
+ * The association is a separate resource naming the load balancer's ARN (@pulumi/aws v7 `aws.wafv2.WebAclAssociation`).
+ * @see https://docs.aws.amazon.com/waf/latest/developerguide/web-acl-associating-aws-resource.html
+ * @see https://docs.aws.amazon.com/config/latest/developerguide/alb-waf-enabled.html
+ */
+export const albWafEnabled = stackPolicy({
+    name: "alb-waf-enabled",
+    description: "Every internet-facing Application Load Balancer has an AWS WAF web ACL associated with it.",
+    remediationSteps:
+        "Declare an aws.wafv2.WebAclAssociation with resourceArn set to the load balancer's arn and webAclArn set to a REGIONAL web ACL of the same region.",
+    metadata: {
+        concern: "public-access",
+        hipaa: ["164.312(a)(1)", "164.308(a)(5)(ii)(B)", "164.312(e)(1)"],
+        checks: "Each LoadBalancer of type application with internal not true has a WebAclAssociation whose resourceArn refers to it and whose webAclArn is set",
+        resourceTypes: [T.lb, T.alb, T.wafWebAclAssociation],
+        awsConfig: ["alb-waf-enabled"],
+        docs: [
+            "https://docs.aws.amazon.com/waf/latest/developerguide/web-acl-associating-aws-resource.html",
+            "https://docs.aws.amazon.com/config/latest/developerguide/alb-waf-enabled.html",
+        ],
+    },
+    validate: ({ resources }, report) => {
+        const associations = resources.filter((r) => r.type === T.wafWebAclAssociation && isSet(r.props["webAclArn"]));
+        for (const lb of applicationLoadBalancers(resources).filter((r) => isInternetFacing(r.props))) {
+            if (!associations.some((a) => refersTo(a, "resourceArn", lb, ["arn", "id"]))) {
+                report(
+                    `${describe(lb)} faces the internet with no AWS WAF web ACL: declare an aws.wafv2.WebAclAssociation with resourceArn set to its arn.`,
+                    lb.urn,
+                );
+            }
+        }
+    },
+});
+
+/**
+ * A task with a public IP address is reachable from the internet past the load balancer and its web ACL. In private
+ * subnets the tasks reach AWS through the VPC endpoints and the NAT gateway.
+ * @see https://docs.aws.amazon.com/securityhub/latest/userguide/ecs-controls.html#ecs-2
+ */
+export const ecsServiceNoPublicIp = resourcePolicy({
+    name: "ecs-service-no-public-ip",
+    description: "ECS services do not give their tasks public IP addresses (networkConfiguration.assignPublicIp is not true).",
+    remediationSteps: "Set networkConfiguration.assignPublicIp to false and place the service in private subnets.",
+    metadata: {
+        concern: "public-access",
+        hipaa: [...ACCESS, "164.312(e)(1)"],
+        checks: "Service networkConfiguration.assignPublicIp is not true",
+        resourceTypes: [T.ecsService],
+        awsConfig: ["ecs-service-assign-public-ip-disabled"],
+        docs: ["https://docs.aws.amazon.com/securityhub/latest/userguide/ecs-controls.html#ecs-2"],
+    },
+    validate: ({ props }, report) => {
+        const assign = get(props, "networkConfiguration", "assignPublicIp");
+        if (isTrue(assign) || isUnknown(assign)) {
+            report(
+                "The service assigns public IP addresses to its tasks, which makes them reachable from the internet: set networkConfiguration.assignPublicIp to false.",
+            );
+        }
+    },
+});
+
 export const publicAccessPolicies: readonly PackPolicy[] = [
     s3PublicAccessBlocked,
     noPublicResourcePolicies,
@@ -362,4 +426,6 @@ export const publicAccessPolicies: readonly PackPolicy[] = [
     vpcDefaultSecurityGroupClosed,
     lambdaPermissionNotPublic,
     s3AclsDisabled,
+    albWafEnabled,
+    ecsServiceNoPublicIp,
 ];

@@ -735,6 +735,39 @@ export const backupCopyCadence = stackPolicy({
     },
 });
 
+/**
+ * In production the application's front door must not disappear by accident: with deletion protection on, AWS refuses
+ * DeleteLoadBalancer (a `pulumi destroy`, a replacement, a console slip) until it is turned off first. A load balancer
+ * holds no data, so Pulumi `protect` is not asked for; dev stacks stay easy to tear down.
+ * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html#deletion-protection
+ */
+export const lbDeletionProtection = resourcePolicy({
+    name: "lb-deletion-protection-in-protected-environments",
+    description: "In protected environments (prod), load balancers have AWS deletion protection on (enableDeletionProtection).",
+    remediationSteps: "Set enableDeletionProtection to true on the load balancer when the stack is protected (healthcare-dr:protect).",
+    configSchema: protectedEnvironmentsSchema("load balancers must have deletion protection"),
+    metadata: {
+        concern: "recoverability",
+        hipaa: ["164.308(a)(7)(i)", "164.308(a)(7)(ii)(C)"],
+        checks: "In protected environments: LoadBalancer enableDeletionProtection is true",
+        resourceTypes: [T.lb, T.alb],
+        cdkNag: ["ELBDeletionProtectionEnabled"],
+        awsConfig: ["elb-deletion-protection-enabled"],
+        docs: [
+            "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-load-balancer-attributes.html#deletion-protection",
+        ],
+    },
+    validate: (args, report) => {
+        const { protectedEnvironments } = args.getConfig<{ protectedEnvironments: string[] }>();
+        if (!isProtectedEnvironment(args.urn, effectiveTags(args.props, args.provider), protectedEnvironments)) {
+            return args.notApplicable("not a protected environment");
+        }
+        if (!isTrue(args.props["enableDeletionProtection"])) {
+            report("The load balancer can be deleted in a protected environment: set enableDeletionProtection to true.");
+        }
+    },
+});
+
 export const recoverabilityPolicies: readonly PackPolicy[] = [
     s3PatientDataReplicated,
     backupRetention,
@@ -746,4 +779,5 @@ export const recoverabilityPolicies: readonly PackPolicy[] = [
     backupRegionSettings,
     backupPlanRules,
     backupCopyCadence,
+    lbDeletionProtection,
 ];

@@ -8,7 +8,7 @@ import { decidedAtUpdate, resourcePolicy, stackPolicy, type PackPolicy } from ".
 import { describe, refersTo } from "./lib/resources";
 import { bucketsWithConfig } from "./lib/s3";
 import { T } from "./lib/types";
-import { get, records, str, type Props } from "./lib/values";
+import { get, isSet, records, str, type Props } from "./lib/values";
 
 const IN_TRANSIT = ["164.312(e)(1)", "164.312(e)(2)(ii)"] as const;
 
@@ -165,23 +165,63 @@ export const rdsClusterUsesSslParameterGroup = stackPolicy({
     },
 });
 
+const SSL_POLICIES_DOC = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html";
+
+/**
+ * The security policies that refuse anything older than TLS 1.2. AWS names each predefined policy after the oldest
+ * protocol it accepts: `ELBSecurityPolicy-TLS13-1-2-*` (TLS 1.3 and 1.2; the Res, Ext, FIPS and PQ variants too) and
+ * `ELBSecurityPolicy-TLS13-1-3-*` (TLS 1.3 only), and the TLS 1.2-only `ELBSecurityPolicy-TLS-1-2-*` and
+ * `ELBSecurityPolicy-FS-1-2-*`. Everything else accepts TLS 1.0 or 1.1 (`ELBSecurityPolicy-2016-08`, the default of
+ * a listener created through the API without `sslPolicy`, `ELBSecurityPolicy-TLS13-1-0-2021-06`, ...).
+ * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html
+ */
+export const MODERN_SSL_POLICY_PATTERNS: readonly RegExp[] = [
+    /^ELBSecurityPolicy-TLS13-1-[23]-/,
+    /^ELBSecurityPolicy-TLS-1-2-/,
+    /^ELBSecurityPolicy-FS-1-2-/,
+];
+
+/** True for a listener security policy that accepts TLS 1.2 and later only (`MODERN_SSL_POLICY_PATTERNS`). */
+export function isModernSslPolicy(name: string): boolean {
+    return MODERN_SSL_POLICY_PATTERNS.some((p) => p.test(name));
+}
+
 export const lbListenerHttps = resourcePolicy({
     name: "lb-listener-https",
-    description: "Load balancer listeners accept HTTPS (or TLS) only; a plain HTTP listener may only redirect to HTTPS.",
-    remediationSteps: "Use protocol HTTPS with an ACM certificate, or make the HTTP listener's only default action a redirect to HTTPS.",
+    description:
+        "Load balancer listeners accept HTTPS (or TLS) only, with a certificate and a security policy that refuses anything older than TLS 1.2; a plain HTTP listener may only redirect to HTTPS.",
+    remediationSteps:
+        "Use protocol HTTPS with an ACM certificate and sslPolicy ELBSecurityPolicy-TLS13-1-2-2021-06 (or another ELBSecurityPolicy-TLS13-1-2-*/-1-3-* policy), or make the HTTP listener's only default action a redirect to HTTPS.",
     metadata: {
         concern: "encryption-in-transit",
         hipaa: [...IN_TRANSIT],
-        checks: "Listeners use HTTPS/TLS with a certificate; HTTP listeners only redirect to HTTPS",
+        checks: "Listeners use HTTPS/TLS with a certificate and an sslPolicy of TLS 1.2 or later (ELBSecurityPolicy-TLS13-1-2-*, -TLS13-1-3-*, -TLS-1-2-*, -FS-1-2-*); HTTP listeners only redirect to HTTPS",
         resourceTypes: [T.lbListener, T.albListener],
         cdkNag: ["ELBTlsHttpsListenersOnly", "ALBHttpToHttpsRedirection", "ELBv2ACMCertificateRequired"],
-        awsConfig: ["elb-tls-https-listeners-only", "alb-http-to-https-redirection-check", "elb-acm-certificate-required"],
+        awsConfig: [
+            "elb-tls-https-listeners-only",
+            "alb-http-to-https-redirection-check",
+            "elb-acm-certificate-required",
+            "elbv2-acm-certificate-required",
+        ],
+        docs: [SSL_POLICIES_DOC, "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/create-https-listener.html"],
     },
     validate: ({ props }, report) => {
         const protocol = (str(props["protocol"]) ?? "HTTP").toUpperCase();
         if (protocol === "HTTPS" || protocol === "TLS") {
-            if (str(props["certificateArn"]) === undefined) {
+            // A certificate unknown at preview is the output of a certificate this stack creates.
+            if (!isSet(props["certificateArn"])) {
                 report(`The ${protocol} listener has no certificateArn: use an ACM certificate.`);
+            }
+            const policy = str(props["sslPolicy"]);
+            if (policy === undefined) {
+                report(
+                    `The ${protocol} listener sets no sslPolicy, so AWS applies ELBSecurityPolicy-2016-08, which accepts TLS 1.0 and 1.1: set sslPolicy to ELBSecurityPolicy-TLS13-1-2-2021-06 (${SSL_POLICIES_DOC}).`,
+                );
+            } else if (!isModernSslPolicy(policy)) {
+                report(
+                    `The ${protocol} listener's sslPolicy ${policy} accepts protocols older than TLS 1.2: use ELBSecurityPolicy-TLS13-1-2-2021-06 or another ELBSecurityPolicy-TLS13-1-2-*, -TLS13-1-3-*, -TLS-1-2-* or -FS-1-2-* policy (${SSL_POLICIES_DOC}).`,
+                );
             }
             return;
         }

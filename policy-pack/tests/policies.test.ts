@@ -54,6 +54,150 @@ const TLS_DENY = JSON.stringify({
 });
 const TAGS = { Environment: "prod", DataClassification: "PHI", Owner: "platform" };
 
+/** The application tier as components/ApplicationTier.ts declares it in prod, each piece of which a case may change. */
+const CERT_ARN = "arn:aws:acm:eu-west-2:123456789012:certificate/3333";
+const ALB_ARN = "arn:aws:elasticloadbalancing:eu-west-2:123456789012:loadbalancer/app/hdr-prod-app/4444";
+const WEB_ACL_ARN = "arn:aws:wafv2:eu-west-2:123456789012:regional/webacl/hdr-prod-app/5555";
+const LOG_BUCKET = "hdr-prod-access-logs-eu-west-2";
+const httpsListener = (inputs: Record<string, unknown> = {}) =>
+    res(T.lbListener, "https", {
+        loadBalancerArn: ALB_ARN,
+        port: 443,
+        protocol: "HTTPS",
+        certificateArn: CERT_ARN,
+        sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        defaultActions: [{ type: "forward", targetGroupArn: "tg" }],
+        ...inputs,
+    });
+const alb = (inputs: Record<string, unknown> = {}, extras: { provider?: "primary" | "dr"; stack?: string } = {}) =>
+    res(
+        T.lb,
+        "app",
+        {
+            loadBalancerType: "application",
+            internal: false,
+            dropInvalidHeaderFields: true,
+            enableDeletionProtection: true,
+            accessLogs: { bucket: LOG_BUCKET, enabled: true, prefix: "alb" },
+            tags: TAGS,
+            ...inputs,
+        },
+        { outputs: { arn: ALB_ARN, id: ALB_ARN }, ...extras },
+    );
+/** The region's access-log bucket (SSE-S3, the only encryption ALB log delivery supports) in `provider`'s region. */
+const logBucket = (provider: "primary" | "dr" = "primary", algorithm = "AES256") => [
+    res(
+        T.bucket,
+        "access-logs",
+        { bucket: LOG_BUCKET, tags: TAGS },
+        { outputs: { arn: `arn:aws:s3:::${LOG_BUCKET}`, id: LOG_BUCKET }, provider },
+    ),
+    res(
+        T.bucketSse,
+        "access-logs",
+        { bucket: LOG_BUCKET, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: algorithm } }] },
+        { provider },
+    ),
+];
+const webAcl = () =>
+    res(
+        T.wafWebAcl,
+        "app-acl",
+        { scope: "REGIONAL", defaultAction: { allow: {} }, rules: [] },
+        { outputs: { arn: WEB_ACL_ARN, id: "5555" } },
+    );
+const wafAssociation = (resourceArn = ALB_ARN) => res(T.wafWebAclAssociation, "app-acl-alb", { resourceArn, webAclArn: WEB_ACL_ARN });
+const wafLogGroup = (name = "aws-waf-logs-hdr-prod-app", provider: "primary" | "dr" = "primary") =>
+    res(
+        T.logGroup,
+        "waf-logs",
+        { name, kmsKeyId: KEY, retentionInDays: 365 },
+        { outputs: { arn: `arn:aws:logs:${provider === "dr" ? "eu-west-1" : "eu-west-2"}:123456789012:log-group:${name}` }, provider },
+    );
+const wafLogging = (destinations: readonly string[]) =>
+    res(T.wafWebAclLogging, "app-acl-logging", { resourceArn: WEB_ACL_ARN, logDestinationConfigs: [...destinations] });
+const REPOSITORY_URL = "123456789012.dkr.ecr.eu-west-2.amazonaws.com/hdr-prod-app";
+const repository = (inputs: Record<string, unknown> = {}) =>
+    res(
+        T.ecrRepository,
+        "app-repo",
+        {
+            name: "hdr-prod-app",
+            imageTagMutability: "IMMUTABLE",
+            imageScanningConfiguration: { scanOnPush: true },
+            encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: KEY }],
+            ...inputs,
+        },
+        { outputs: { arn: "arn:aws:ecr:eu-west-2:123456789012:repository/hdr-prod-app", repositoryUrl: REPOSITORY_URL } },
+    );
+const lifecycle = (rules: readonly Record<string, unknown>[], repositoryName = "hdr-prod-app") =>
+    res(T.ecrLifecyclePolicy, "app-repo-lifecycle", { repository: repositoryName, policy: JSON.stringify({ rules }) });
+const EXPIRE_UNTAGGED = {
+    rulePriority: 1,
+    selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 7 },
+    action: { type: "expire" },
+};
+const KEEP_LAST_TAGGED = {
+    rulePriority: 2,
+    selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 50 },
+    action: { type: "expire" },
+};
+const container = (changes: Record<string, unknown> = {}) => ({
+    name: "app",
+    image: `${REPOSITORY_URL}:1.4.2`,
+    essential: true,
+    readonlyRootFilesystem: true,
+    portMappings: [{ containerPort: 8080, protocol: "tcp" }],
+    logConfiguration: {
+        logDriver: "awslogs",
+        options: { "awslogs-group": "/healthcare/prod/app", "awslogs-region": "eu-west-2", "awslogs-stream-prefix": "app" },
+    },
+    ...changes,
+});
+const TASK_ROLE_ARN = "arn:aws:iam::123456789012:role/app-task";
+const EXECUTION_ROLE_ARN = "arn:aws:iam::123456789012:role/app-execution";
+const taskDefinition = (containers: readonly Record<string, unknown>[], inputs: Record<string, unknown> = {}) =>
+    res(T.ecsTaskDefinition, "app-task", {
+        family: "hdr-prod-app",
+        networkMode: "awsvpc",
+        requiresCompatibilities: ["FARGATE"],
+        cpu: "512",
+        memory: "1024",
+        taskRoleArn: TASK_ROLE_ARN,
+        executionRoleArn: EXECUTION_ROLE_ARN,
+        containerDefinitions: JSON.stringify(containers),
+        ...inputs,
+    });
+const ECS_TRUST = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
+});
+/** A role named `name` (its ARN `arn:aws:iam::123456789012:role/<name>`, a computed output) trusting `trust`. */
+const role = (name: string, inputs: Record<string, unknown> = {}, trust = ECS_TRUST) =>
+    res(
+        T.iamRole,
+        name,
+        { assumeRolePolicy: trust, ...inputs },
+        { outputs: { arn: `arn:aws:iam::123456789012:role/${name}`, name, id: name } },
+    );
+const attachment = (roleName: string, policyArn: string) =>
+    res(T.iamRolePolicyAttachment, `${roleName}-${policyArn.split("/").pop()}`, { role: roleName, policyArn });
+const EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
+const service = (inputs: Record<string, unknown> = {}, stack?: string) =>
+    res(
+        T.ecsService,
+        "app-service",
+        {
+            cluster: "hdr-prod-app",
+            launchType: "FARGATE",
+            desiredCount: 2,
+            networkConfiguration: { subnets: ["subnet-a", "subnet-b"], securityGroups: ["sg-app"], assignPublicIp: false },
+            tags: stack === undefined ? TAGS : { ...TAGS, Environment: stack },
+            ...inputs,
+        },
+        stack !== undefined ? { stack } : {},
+    );
+
 const bucket = (name: string, extras: { provider?: "primary" | "dr"; tags?: Record<string, string> } = {}) =>
     res(
         T.bucket,
@@ -388,6 +532,17 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
             resources: [res(T.rdsGlobalCluster, "g", { globalClusterIdentifier: "g", sourceDbClusterIdentifier: "arn:c" })],
             expect: [],
         },
+        { title: "an ECR repository with the regional key passes", resources: [repository()], expect: [] },
+        {
+            title: "an ECR repository with the default AES256 encryption",
+            resources: [repository({ encryptionConfigurations: undefined })],
+            expect: [/ECR repository encrypts images with AES256: set encryptionConfigurations/],
+        },
+        {
+            title: "an ECR repository on KMS without a key (aws/ecr)",
+            resources: [repository({ encryptionConfigurations: [{ encryptionType: "KMS" }] })],
+            expect: [/ECR repository's images is not encrypted with a customer-managed KMS key: set encryptionConfigurations\[0\]\.kmsKey/],
+        },
     ],
     "kms-key-rotation": [
         { title: "a rotating key passes", resources: [res(T.kmsKey, "k", { enableKeyRotation: true })], expect: [] },
@@ -497,9 +652,20 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
     ],
     "lb-listener-https": [
         {
-            title: "an HTTPS listener with a certificate passes",
+            title: "an HTTPS listener with a certificate and the TLS 1.3/1.2 policy passes",
+            resources: [httpsListener()],
+            expect: [],
+        },
+        {
+            title: "an HTTPS listener on a TLS 1.2-only FIPS-less policy passes",
+            resources: [httpsListener({ sslPolicy: "ELBSecurityPolicy-TLS-1-2-Ext-2018-06" })],
+            expect: [],
+        },
+        {
+            title: "an HTTPS listener whose certificate is the stack's own (unknown at preview) passes",
             resources: [
-                res(T.lbListener, "l", { protocol: "HTTPS", certificateArn: "arn:acm", loadBalancerArn: "lb", defaultActions: [] }),
+                res(T.acmCertificate, "cert", { domainName: "app.example.org", validationMethod: "DNS" }, { outputs: { arn: CERT_ARN } }),
+                httpsListener(),
             ],
             expect: [],
         },
@@ -527,8 +693,30 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
         },
         {
             title: "an HTTPS listener without a certificate",
-            resources: [res(T.albListener, "l", { protocol: "HTTPS", loadBalancerArn: "lb", defaultActions: [] })],
+            resources: [
+                res(T.albListener, "l", {
+                    protocol: "HTTPS",
+                    sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                    loadBalancerArn: "lb",
+                    defaultActions: [],
+                }),
+            ],
             expect: [/no certificateArn/],
+        },
+        {
+            title: "an HTTPS listener without an sslPolicy (AWS's API default accepts TLS 1.0)",
+            resources: [httpsListener({ sslPolicy: undefined })],
+            expect: [/sets no sslPolicy, so AWS applies ELBSecurityPolicy-2016-08/],
+        },
+        {
+            title: "an HTTPS listener on a TLS 1.3 policy that still accepts TLS 1.0",
+            resources: [httpsListener({ sslPolicy: "ELBSecurityPolicy-TLS13-1-0-2021-06" })],
+            expect: [/sslPolicy ELBSecurityPolicy-TLS13-1-0-2021-06 accepts protocols older than TLS 1.2/],
+        },
+        {
+            title: "a TLS listener on the 2016 policy",
+            resources: [httpsListener({ protocol: "TLS", sslPolicy: "ELBSecurityPolicy-2016-08" })],
+            expect: [/TLS listener's sslPolicy ELBSecurityPolicy-2016-08 accepts protocols older than TLS 1.2/],
         },
     ],
     "s3-public-access-blocked": [
@@ -2353,6 +2541,324 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
             title: "the writer record named with upper case and a trailing dot, without ignoreChanges",
             resources: [writerRecord([], "Writer.DB.prod.healthcare.internal.")],
             expect: [/Writer\.DB\.prod\.healthcare\.internal\. is the failover writer record.*leaves out aliases/],
+        },
+    ],
+    "alb-waf-enabled": [
+        { title: "an internet-facing ALB with a web ACL association passes", resources: [alb(), webAcl(), wafAssociation()], expect: [] },
+        {
+            title: "an internal ALB and a network load balancer need none",
+            resources: [alb({ internal: true }), res(T.lb, "nlb", { loadBalancerType: "network" }, { outputs: { arn: "nlb-arn" } })],
+            expect: [],
+        },
+        {
+            title: "an internet-facing ALB without a web ACL",
+            resources: [alb(), webAcl()],
+            expect: [/LoadBalancer "app" faces the internet with no AWS WAF web ACL/],
+        },
+        {
+            title: "a web ACL associated with another resource only",
+            resources: [alb(), webAcl(), wafAssociation("arn:aws:elasticloadbalancing:eu-west-2:123456789012:loadbalancer/app/other/9")],
+            expect: [/LoadBalancer "app" faces the internet with no AWS WAF web ACL/],
+        },
+    ],
+    "ecs-service-no-public-ip": [
+        { title: "a service without public IPs passes", resources: [service()], expect: [] },
+        {
+            title: "a service assigning public IPs",
+            resources: [service({ networkConfiguration: { subnets: ["subnet-a"], securityGroups: ["sg-app"], assignPublicIp: true } })],
+            expect: [/assigns public IP addresses to its tasks.*assignPublicIp to false/],
+        },
+    ],
+    "waf-logging-enabled": [
+        {
+            title: "a web ACL logging to a KMS-encrypted aws-waf-logs- log group of its region passes",
+            resources: [webAcl(), wafLogGroup(), wafLogging(["arn:aws:logs:eu-west-2:123456789012:log-group:aws-waf-logs-hdr-prod-app"])],
+            expect: [],
+        },
+        {
+            title: "a web ACL logging to an aws-waf-logs- bucket outside the stack passes",
+            resources: [webAcl(), wafLogging(["arn:aws:s3:::aws-waf-logs-central"])],
+            expect: [],
+        },
+        {
+            title: "a web ACL without a logging configuration",
+            resources: [webAcl()],
+            expect: [/WebAcl "app-acl" has no logging configuration/],
+        },
+        {
+            title: "a log group whose name AWS WAF refuses",
+            resources: [
+                webAcl(),
+                wafLogGroup("/healthcare/prod/waf"),
+                wafLogging(["arn:aws:logs:eu-west-2:123456789012:log-group:/healthcare/prod/waf"]),
+            ],
+            expect: [/log group \/healthcare\/prod\/waf, whose name does not start with aws-waf-logs-/],
+        },
+        {
+            title: "a log group of the other region",
+            resources: [
+                webAcl(),
+                wafLogGroup("aws-waf-logs-hdr-prod-app", "dr"),
+                wafLogging(["arn:aws:logs:eu-west-1:123456789012:log-group:aws-waf-logs-hdr-prod-app"]),
+            ],
+            expect: [/\(eu-west-2\) to LogGroup "waf-logs" in eu-west-1: the log group must be in the web ACL's region/],
+        },
+        {
+            title: "a destination outside the stack not named aws-waf-logs-",
+            resources: [webAcl(), wafLogging(["arn:aws:s3:::central-logs"])],
+            expect: [/arn:aws:s3:::central-logs, whose name does not start with aws-waf-logs-/],
+        },
+    ],
+    "lb-access-logs": [
+        { title: "an ALB logging to an SSE-S3 bucket of its region passes", resources: [alb(), ...logBucket()], expect: [] },
+        {
+            title: "an ALB without access logs",
+            resources: [alb({ accessLogs: undefined })],
+            expect: [/LoadBalancer "app" writes no access logs/],
+        },
+        {
+            title: "an ALB naming a bucket but not enabling the logs (enabled defaults to false)",
+            resources: [alb({ accessLogs: { bucket: LOG_BUCKET } }), ...logBucket()],
+            expect: [/writes no access logs.*enabled defaults to false/],
+        },
+        {
+            title: "an ALB logging to a bucket of the other region",
+            resources: [alb(), ...logBucket("dr")],
+            expect: [/\(eu-west-2\) sends its access logs to Bucket "access-logs" in eu-west-1/],
+        },
+        {
+            title: "an ALB logging to an SSE-KMS bucket",
+            resources: [alb(), ...logBucket("primary", "aws:kms")],
+            expect: [/Bucket "access-logs", which is SSE-KMS encrypted: ALB log delivery supports SSE-S3/],
+        },
+    ],
+    "lb-deletion-protection-in-protected-environments": [
+        { title: "a prod ALB with deletion protection passes", resources: [alb()], expect: [] },
+        {
+            title: "a dev ALB may be deleted",
+            resources: [alb({ enableDeletionProtection: false, tags: { ...TAGS, Environment: "dev" } }, { stack: "dev" })],
+            expect: [],
+        },
+        {
+            title: "a prod ALB without deletion protection",
+            resources: [alb({ enableDeletionProtection: undefined })],
+            expect: [/load balancer can be deleted in a protected environment: set enableDeletionProtection/],
+        },
+    ],
+    "alb-drop-invalid-header-fields": [
+        { title: "an ALB dropping invalid headers passes", resources: [alb()], expect: [] },
+        {
+            title: "a network load balancer has no such setting",
+            resources: [res(T.lb, "nlb", { loadBalancerType: "network" })],
+            expect: [],
+        },
+        {
+            title: "an ALB passing invalid headers on (the default)",
+            resources: [alb({ dropInvalidHeaderFields: undefined })],
+            expect: [/passes headers with invalid field names.*dropInvalidHeaderFields to true/],
+        },
+    ],
+    "ecr-scan-on-push": [
+        { title: "a repository scanning on push passes", resources: [repository()], expect: [] },
+        {
+            title: "a repository without scanning",
+            resources: [repository({ imageScanningConfiguration: { scanOnPush: false } })],
+            expect: [/does not scan images on push/],
+        },
+    ],
+    "ecr-tags-immutable": [
+        { title: "a repository with immutable tags passes", resources: [repository()], expect: [] },
+        {
+            title: "a repository with mutable tags (the default)",
+            resources: [repository({ imageTagMutability: undefined })],
+            expect: [/image tags are MUTABLE/],
+        },
+        {
+            title: "a repository with mutable exceptions",
+            resources: [repository({ imageTagMutability: "IMMUTABLE_WITH_EXCLUSION" })],
+            expect: [/image tags are IMMUTABLE_WITH_EXCLUSION: set imageTagMutability to IMMUTABLE/],
+        },
+    ],
+    "ecr-lifecycle-policy": [
+        {
+            title: "a repository expiring untagged images by age and keeping the last tagged ones passes",
+            resources: [repository(), lifecycle([EXPIRE_UNTAGGED, KEEP_LAST_TAGGED])],
+            expect: [],
+        },
+        {
+            title: "a repository without a lifecycle policy",
+            resources: [repository()],
+            expect: [/Repository "app-repo" has no lifecycle policy/],
+        },
+        {
+            title: "a lifecycle policy for the same name in the other region (ECR names are regional)",
+            resources: [
+                repository(),
+                res(T.ecrLifecyclePolicy, "dr-lifecycle", { repository: "hdr-prod-app", policy: "{}" }, { provider: "dr" }),
+            ],
+            expect: [/Repository "app-repo" has no lifecycle policy/],
+        },
+        {
+            title: "a lifecycle policy of another repository",
+            resources: [repository(), lifecycle([EXPIRE_UNTAGGED], "other")],
+            expect: [/Repository "app-repo" has no lifecycle policy/],
+        },
+        {
+            title: "a lifecycle policy expiring every image after 90 days (the standby region's image with it)",
+            resources: [
+                repository(),
+                lifecycle([
+                    {
+                        rulePriority: 1,
+                        selection: { tagStatus: "any", countType: "sinceImagePushed", countUnit: "days", countNumber: 90 },
+                        action: { type: "expire" },
+                    },
+                ]),
+            ],
+            expect: [/expires tagged images of Repository "app-repo" by age \(rule 1\)/],
+        },
+    ],
+    "ecs-task-definition-hardened": [
+        {
+            title: "a task definition with a task role and a hardened, logging container passes",
+            resources: [taskDefinition([container()])],
+            expect: [],
+        },
+        {
+            title: "a container whose image is the stack's repository passes (decided by pulumi up in a first preview)",
+            resources: [repository(), taskDefinition([container()])],
+            expect: [],
+            atPreview: "deferred",
+        },
+        {
+            title: "a task definition without a task role",
+            resources: [taskDefinition([container()], { taskRoleArn: undefined })],
+            expect: [/no task role.*set taskRoleArn/],
+        },
+        {
+            title: "a privileged container with a writable root file system",
+            resources: [taskDefinition([container({ privileged: true, readonlyRootFilesystem: false })])],
+            expect: [/container "app" is privileged/, /container "app" can write to its root file system/],
+        },
+        {
+            title: "a sidecar without logging, and a container logging without a group",
+            resources: [
+                taskDefinition([
+                    container(),
+                    container({ name: "proxy", logConfiguration: undefined }),
+                    container({ name: "agent", logConfiguration: { logDriver: "awslogs", options: {} } }),
+                ]),
+            ],
+            expect: [/container "proxy" has no logConfiguration/, /container "agent" logs with awslogs but names no log group/],
+        },
+        {
+            title: "a container logging with another driver",
+            resources: [taskDefinition([container({ logConfiguration: { logDriver: "json-file" } })])],
+            expect: [/container "app" logs with json-file/],
+        },
+        {
+            title: "a root container in host network mode",
+            resources: [taskDefinition([container({ user: "0:0" })], { networkMode: "host" })],
+            expect: [/container "app" runs as root in host network mode/],
+        },
+        {
+            title: "container definitions that are not a list",
+            resources: [taskDefinition([], { containerDefinitions: "{}" })],
+            expect: [/containerDefinitions is not a non-empty JSON list/],
+        },
+        {
+            title: "a privileged container whose image is the stack's repository",
+            resources: [repository(), taskDefinition([container({ privileged: true })])],
+            expect: [/container "app" is privileged/],
+            atPreview: "deferred",
+        },
+    ],
+    "ecs-exec-disabled-in-protected-environments": [
+        { title: "a prod service without ECS Exec passes", resources: [service()], expect: [] },
+        { title: "a dev service may allow ECS Exec", resources: [service({ enableExecuteCommand: true }, "dev")], expect: [] },
+        {
+            title: "a prod service allowing ECS Exec",
+            resources: [service({ enableExecuteCommand: true })],
+            expect: [/allows ECS Exec \(a shell inside its containers\) in a protected environment/],
+        },
+    ],
+    "ecs-cluster-container-insights": [
+        {
+            title: "a cluster with enhanced Container Insights passes",
+            resources: [res(T.ecsCluster, "app", { name: "hdr-prod-app", settings: [{ name: "containerInsights", value: "enhanced" }] })],
+            expect: [],
+        },
+        {
+            title: "a cluster with Container Insights enabled passes",
+            resources: [res(T.ecsCluster, "app", { name: "hdr-prod-app", settings: [{ name: "containerInsights", value: "enabled" }] })],
+            expect: [],
+        },
+        {
+            title: "a cluster without the setting",
+            resources: [res(T.ecsCluster, "app", { name: "hdr-prod-app" })],
+            expect: [/does not collect Container Insights metrics \(no containerInsights setting\)/],
+        },
+        {
+            title: "a cluster with Container Insights disabled",
+            resources: [res(T.ecsCluster, "app", { name: "hdr-prod-app", settings: [{ name: "containerInsights", value: "disabled" }] })],
+            expect: [/containerInsights is disabled/],
+        },
+    ],
+    "ecs-task-roles-least-privilege": [
+        {
+            title: "a task role with inline policies and an execution role with AmazonECSTaskExecutionRolePolicy pass",
+            resources: [
+                role("app-task", { inlinePolicies: [{ name: "app", policy: "{}" }] }),
+                role("app-execution"),
+                attachment("app-execution", EXECUTION_POLICY),
+                taskDefinition([container()]),
+            ],
+            expect: [],
+        },
+        {
+            title: "roles no task definition names are not this policy's business",
+            resources: [role("other"), attachment("other", "arn:aws:iam::aws:policy/ReadOnlyAccess")],
+            expect: [],
+        },
+        {
+            title: "a task role with an AWS-managed policy",
+            resources: [
+                role("app-task"),
+                attachment("app-task", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"),
+                taskDefinition([container()]),
+            ],
+            expect: [/Role "app-task" is an ECS task role holding the AWS-managed policy AmazonS3ReadOnlyAccess/],
+        },
+        {
+            title: "an execution role with a second AWS-managed policy in managedPolicyArns",
+            resources: [
+                role("app-execution", { managedPolicyArns: [EXECUTION_POLICY, "arn:aws:iam::aws:policy/CloudWatchLogsFullAccess"] }),
+                taskDefinition([container()]),
+            ],
+            expect: [/Role "app-execution" is an ECS execution role holding the AWS-managed policy CloudWatchLogsFullAccess/],
+        },
+        {
+            title: "one role as task role and execution role",
+            resources: [role("app-task"), taskDefinition([container()], { executionRoleArn: TASK_ROLE_ARN })],
+            expect: [/Role "app-task" is both a task role and a task execution role/],
+        },
+        {
+            title: "a task role another account may assume",
+            resources: [
+                role(
+                    "app-task",
+                    {},
+                    JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" },
+                            { Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "sts:AssumeRole" },
+                        ],
+                    }),
+                ),
+                taskDefinition([container()]),
+            ],
+            expect: [/that arn:aws:iam::999999999999:root may also assume: trust only ecs-tasks\.amazonaws\.com/],
         },
     ],
 };

@@ -72,7 +72,10 @@ export interface PolicyMetadata {
     readonly resourceTypes: readonly string[];
     /** cdk-nag `HIPAA.Security` rules this policy covers. */
     readonly cdkNag?: readonly string[];
-    /** AWS Config "Operational Best Practices for HIPAA Security" rules this policy covers. */
+    /**
+     * AWS Config managed rules this policy covers; docs/compliance.md matches those of the "Operational Best Practices
+     * for HIPAA Security" conformance pack (the others are the same check where AWS has one outside that pack).
+     */
     readonly awsConfig?: readonly string[];
     /** AWS documentation the policy relies on (deploy-time constraints cite the page that states them). */
     readonly docs?: readonly string[];

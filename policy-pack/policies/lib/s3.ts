@@ -5,7 +5,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { effectiveTags, refersTo } from "./resources";
-import { BUCKET_TYPES, T } from "./types";
+import { BUCKET_TYPES, LOAD_BALANCER_TYPES, T } from "./types";
 import { get, isTrue, isUnknown, records, str } from "./values";
 
 export function bucketsOf(resources: readonly PolicyResource[]): PolicyResource[] {
@@ -51,12 +51,34 @@ export function bucketByArn(resources: readonly PolicyResource[], arn: string): 
 }
 
 /**
- * True when the bucket receives S3 server access logs (it is the `targetBucket` of a logging configuration).
- * Such a bucket may only use SSE-S3: log delivery does not support SSE-KMS default encryption.
+ * The buckets of the stack a load balancer's `accessLogs.bucket` names: by name or id, or, when the name is unknown
+ * at preview (a bucket not created yet), the buckets the `accessLogs` property depends on, as the engine records them.
+ */
+export function accessLogBucketsOf(lb: PolicyResource, resources: readonly PolicyResource[]): PolicyResource[] {
+    const name = str(get(lb.props, "accessLogs", "bucket"));
+    const buckets = bucketsOf(resources);
+    if (name !== undefined) {
+        return buckets.filter((b) => str(b.props["bucket"]) === name || str(b.props["id"]) === name);
+    }
+    const dependencies = lb.propertyDependencies["accessLogs"] ?? [];
+    return buckets.filter((b) => dependencies.some((d) => d.urn === b.urn));
+}
+
+/**
+ * True when the bucket receives S3 server access logs (it is the `targetBucket` of a logging configuration) or a load
+ * balancer's access logs (`accessLogs` enabled, naming it). Such a bucket may only use SSE-S3: neither log delivery
+ * supports SSE-KMS default encryption.
  * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+ * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html
  */
 export function isAccessLogTarget(bucket: PolicyResource, resources: readonly PolicyResource[]): boolean {
     return (
+        resources.some(
+            (lb) =>
+                (LOAD_BALANCER_TYPES as readonly string[]).includes(lb.type) &&
+                isTrue(get(lb.props, "accessLogs", "enabled")) &&
+                accessLogBucketsOf(lb, resources).some((b) => b.urn === bucket.urn),
+        ) ||
         resources.some(
             (r) => (r.type === T.bucketLogging || r.type === T.bucketLoggingV2) && refersTo(r, "targetBucket", bucket, ["bucket", "id"]),
         ) ||

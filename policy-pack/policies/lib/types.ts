@@ -80,6 +80,15 @@ export const T = {
     lb: "aws:lb/loadBalancer:LoadBalancer",
     alb: "aws:alb/loadBalancer:LoadBalancer",
     route53Record: "aws:route53/record:Record",
+    acmCertificate: "aws:acm/certificate:Certificate",
+    wafWebAcl: "aws:wafv2/webAcl:WebAcl",
+    wafWebAclAssociation: "aws:wafv2/webAclAssociation:WebAclAssociation",
+    wafWebAclLogging: "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+    ecrRepository: "aws:ecr/repository:Repository",
+    ecrLifecyclePolicy: "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+    ecsCluster: "aws:ecs/cluster:Cluster",
+    ecsService: "aws:ecs/service:Service",
+    ecsTaskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
     ssmParameter: "aws:ssm/parameter:Parameter",
 } as const;
 
