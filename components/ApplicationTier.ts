@@ -130,6 +130,7 @@ export class ApplicationTier extends pulumi.ComponentResource {
         const service = this.service(cluster, taskDefinition, targetGroup, listener);
         this.autoscaling(cluster, service);
         const webAcl = this.firewall(alb);
+        this.openToInternet(albSg, webAcl.association);
 
         this.albArn = alb.arn;
         this.albDnsName = alb.dnsName;
@@ -138,7 +139,7 @@ export class ApplicationTier extends pulumi.ComponentResource {
         this.clusterName = cluster.name;
         this.serviceName = service.name;
         this.listenerArn = listener.arn;
-        this.webAclArn = webAcl.arn;
+        this.webAclArn = webAcl.acl.arn;
         this.certificateArn = certificate;
         this.checkUrl = pulumi.interpolate`https://${alb.dnsName}${args.settings.healthPath}`;
         this.logGroupName = logGroup.name;
@@ -293,8 +294,8 @@ export class ApplicationTier extends pulumi.ComponentResource {
     }
 
     /**
-     * The load balancer's group (HTTPS from the internet; out only to the tasks on the application port), and the
-     * rule admitting the load balancer into the network's application group (RegionalNetwork owns the group; the
+     * The load balancer's group (out only to the tasks on the application port; the internet is admitted last, by
+     * `openToInternet`), and the rule admitting the load balancer into the network's application group (RegionalNetwork owns the group; the
      * tasks' egress to the endpoints and the database is already there).
      */
     private securityGroups(): aws.ec2.SecurityGroup {
@@ -308,24 +309,6 @@ export class ApplicationTier extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const fromInternet = (port: number, description: string) =>
-            new aws.vpc.SecurityGroupIngressRule(
-                `${this.name}-alb-from-internet-${port}`,
-                {
-                    securityGroupId: sg.id,
-                    ipProtocol: "tcp",
-                    fromPort: port,
-                    toPort: port,
-                    cidrIpv4: "0.0.0.0/0",
-                    description,
-                    tags: this.tagged(`alb-${port}`),
-                },
-                { parent: this },
-            );
-        fromInternet(HTTPS_PORT, "HTTPS from the internet");
-        if (a.admitHttpRedirect === true) {
-            fromInternet(HTTP_PORT, "HTTP from the internet: the listener only redirects to HTTPS");
-        }
         new aws.vpc.SecurityGroupEgressRule(
             `${this.name}-alb-to-tasks`,
             {
@@ -580,7 +563,7 @@ export class ApplicationTier extends pulumi.ComponentResource {
      * @see https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-list.html
      * @see https://docs.aws.amazon.com/waf/latest/developerguide/logging-cw-logs.html
      */
-    private firewall(alb: aws.lb.LoadBalancer): aws.wafv2.WebAcl {
+    private firewall(alb: aws.lb.LoadBalancer): { acl: aws.wafv2.WebAcl; association: aws.wafv2.WebAclAssociation } {
         const a = this.args;
         const metric = (rule: string) => ({ cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName: rule });
         const acl = new aws.wafv2.WebAcl(
@@ -616,7 +599,11 @@ export class ApplicationTier extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        new aws.wafv2.WebAclAssociation(`${this.name}-waf`, { resourceArn: alb.arn, webAclArn: acl.arn }, { parent: this });
+        const association = new aws.wafv2.WebAclAssociation(
+            `${this.name}-waf`,
+            { resourceArn: alb.arn, webAclArn: acl.arn },
+            { parent: this },
+        );
         const logs = new aws.cloudwatch.LogGroup(
             `${this.name}-waf-logs`,
             {
@@ -636,6 +623,32 @@ export class ApplicationTier extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        return acl;
+        return { acl, association };
+    }
+
+    /**
+     * HTTPS from the internet into the load balancer's group, once the web ACL is associated: on a first deploy nothing
+     * from the internet reaches the load balancer before WAF inspects it. HTTP (80, redirect only) when
+     * `admitHttpRedirect` is set.
+     */
+    private openToInternet(sg: aws.ec2.SecurityGroup, association: aws.wafv2.WebAclAssociation): void {
+        const fromInternet = (port: number, description: string) =>
+            new aws.vpc.SecurityGroupIngressRule(
+                `${this.name}-alb-from-internet-${port}`,
+                {
+                    securityGroupId: sg.id,
+                    ipProtocol: "tcp",
+                    fromPort: port,
+                    toPort: port,
+                    cidrIpv4: "0.0.0.0/0",
+                    description,
+                    tags: this.tagged(`alb-${port}`),
+                },
+                { parent: this, dependsOn: [association] },
+            );
+        fromInternet(HTTPS_PORT, "HTTPS from the internet");
+        if (this.args.admitHttpRedirect === true) {
+            fromInternet(HTTP_PORT, "HTTP from the internet: the listener only redirects to HTTPS");
+        }
     }
 }

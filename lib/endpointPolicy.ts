@@ -80,31 +80,8 @@ export function accountEndpointPolicy(args: Pick<EndpointPolicyArgs, "accountId"
     return policyDocument(ownAccountStatements(args.accountId));
 }
 
-/**
- * The policy of the ECR API endpoint: the account perimeter, and `ecr:GetAuthorizationToken` for this account's
- * identities. The token call names no resource (the service authorization reference lists `*` for it), so it carries
- * no resource account of ours to match; the token itself grants nothing (every pull is still checked against the
- * repository, through the perimeter statement).
- * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html
- * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerregistry.html
- */
-export function ecrApiEndpointPolicy(args: Pick<EndpointPolicyArgs, "accountId">): PolicyDocument {
-    return policyDocument([
-        ...ownAccountStatements(args.accountId),
-        {
-            Sid: "OwnAccountIdentitiesGetRegistryTokens",
-            Effect: "Allow",
-            Principal: { AWS: "*" },
-            Action: "ecr:GetAuthorizationToken",
-            Resource: "*",
-            Condition: { StringEquals: { "aws:PrincipalAccount": args.accountId } },
-        },
-    ]);
-}
-
-/** The endpoint policy of a service (`s3`, `dynamodb`, `kms`, `ecr.api`...). */
+/** The endpoint policy of a service (`s3`, `dynamodb`, `kms`...). */
 export function endpointPolicyFor(service: string, args: EndpointPolicyArgs): PolicyDocument {
     if (service === "s3") return s3EndpointPolicy(args);
-    if (service === "ecr.api") return ecrApiEndpointPolicy(args);
     return accountEndpointPolicy(args);
 }

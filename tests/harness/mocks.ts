@@ -382,9 +382,10 @@ export const RESOURCE_MODELS: Record<string, Model> = {
             },
         };
     },
+    // The validated certificate's ARN is an output too: unknown until the validation exists.
     "aws:acm/certificateValidation:CertificateValidation": (ctx) => ({
         id: str(ctx.inputs["certificateArn"], ctx.name),
-        state: {},
+        state: { certificateArn: str(ctx.inputs["certificateArn"], "") },
     }),
     "aws:ecr/repository:Repository": (ctx) => {
         const name = str(ctx.inputs["name"], ctx.name);
