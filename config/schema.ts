@@ -550,11 +550,9 @@ export const applicationSchema = z.strictObject({
         })
         .prefault({}),
     /** The application's public DNS name; the ACM certificates are for it. */
-    domainName: z
-        .string({ error: "must be a DNS name such as app.example.org" })
-        .refine(isDnsName, {
-            error: "must be a lower-case DNS name of at least two labels, e.g. app.example.org (at most 253 characters)",
-        }),
+    domainName: z.string({ error: "must be a DNS name such as app.example.org" }).refine(isDnsName, {
+        error: "must be a lower-case DNS name of at least two labels, e.g. app.example.org (at most 253 characters)",
+    }),
     /** The existing public hosted zone of domainName (failover records and certificate validation records go there). */
     hostedZoneId: z
         .string({ error: "must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ" })
