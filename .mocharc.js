@@ -16,6 +16,7 @@ const SLOWEST_FIRST = [
     "tests/drill.test.ts",
     "tests/regionDown.test.ts",
     "tests/plan.test.ts",
+    "tests/application-tier.test.ts",
     "tests/policies-plan.test.ts",
     "tests/rebuild.test.ts",
     "tests/evidence.test.ts",

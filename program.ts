@@ -8,15 +8,17 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AccessLogBucket } from "./components/AccessLogBucket";
 import { AlertTopics } from "./components/AlertTopics";
+import { ApplicationTier } from "./components/ApplicationTier";
 import { AuditTrail } from "./components/AuditTrail";
 import { AuroraPair } from "./components/AuroraPair";
 import { BackupPlan } from "./components/BackupPlan";
 import { ClusterHeartbeat } from "./components/ClusterHeartbeat";
 import { FailoverOrchestrator } from "./components/FailoverOrchestrator";
+import { ImageRepository } from "./components/ImageRepository";
 import { MonthlyBudget } from "./components/MonthlyBudget";
 import { RegionalKey } from "./components/RegionalKey";
 import { RegionalMonitoring, type ReplicationRuleArgs } from "./components/RegionalMonitoring";
-import { RegionalNetwork } from "./components/RegionalNetwork";
+import { DEFAULT_INTERFACE_ENDPOINTS, RegionalNetwork } from "./components/RegionalNetwork";
 import { ReplicatedBucket } from "./components/ReplicatedBucket";
 import { WriterRecord } from "./components/WriterRecord";
 import { RotationPeering } from "./components/RotationPeering";
@@ -90,6 +92,36 @@ export interface ProgramOutputs {
     readonly monitoring: MonitoringOutputs;
     /** The failover orchestrator of each region, and the writer record they repoint. */
     readonly failover: FailoverOutputs;
+    /** The application tier of each region and its image repository; only when `healthcare-dr:application` is set. */
+    readonly application?: ApplicationOutputs;
+}
+
+/** One region's application tier: what the traffic records, the orchestrator's parameters and operators use. */
+export interface ApplicationTierOutputs {
+    readonly albArn: pulumi.Output<string>;
+    readonly albDnsName: pulumi.Output<string>;
+    /** The ALB's canonical hosted zone id (alias records). */
+    readonly albZoneId: pulumi.Output<string>;
+    readonly targetGroupArn: pulumi.Output<string>;
+    readonly clusterName: pulumi.Output<string>;
+    readonly serviceName: pulumi.Output<string>;
+    /** The HTTPS listener. */
+    readonly listenerArn: pulumi.Output<string>;
+    readonly webAclArn: pulumi.Output<string>;
+    readonly certificateArn: pulumi.Output<string>;
+    /** `https://<albDnsName><healthPath>`: the synthetic request through the ALB (Host/SNI: `domainName`). */
+    readonly checkUrl: pulumi.Output<string>;
+}
+
+/** The application tier (`healthcare-dr:application`). */
+export interface ApplicationOutputs {
+    /** The application's public name (the traffic records' name). */
+    readonly domainName: string;
+    /** The ECR repository, the same name in both regions; push to the active region's, ECR copies it to the other. */
+    readonly repositoryName: string;
+    readonly repositoryUrls: { readonly primary: pulumi.Output<string>; readonly dr: pulumi.Output<string> };
+    readonly primary: ApplicationTierOutputs;
+    readonly dr: ApplicationTierOutputs;
 }
 
 /** The failover orchestrators (one per region, the same function name in both) and the pointers they own. */
@@ -180,6 +212,7 @@ export function createProgram(config: StackConfig): ProgramOutputs {
     });
     defineRotationPath(config, primary, dr);
     const failover = defineFailover(config, primary, dr, alerts, data, storage.accessLogs, defineGlobalProvider(config));
+    const application = defineApplication(config, primary, dr, storage, data);
 
     return {
         environment: config.environment,
@@ -234,6 +267,89 @@ export function createProgram(config: StackConfig): ProgramOutputs {
             writerRecordName: failover.writer.recordName,
             hostedZoneId: failover.writer.hostedZoneId,
         },
+        ...(application !== undefined ? { application: application.outputs } : {}),
+    };
+}
+
+/**
+ * The application tier, when the stack has one: the image repository (both regions, replicated both ways), and in
+ * each region an ApplicationTier reading its own region's image, secret copy, data buckets and access-log bucket.
+ * The region that is the writer at deploy (`activeRegion`) starts with `desiredCount` tasks, the other with the
+ * standby count; after that the orchestrators own the counts.
+ */
+function defineApplication(
+    config: StackConfig,
+    primary: Region,
+    dr: Region,
+    storage: ReturnType<typeof defineBuckets>,
+    data: ReturnType<typeof defineDataTier>,
+): { repository: ImageRepository; tiers: Record<RegionLabel, ApplicationTier>; outputs: ApplicationOutputs } | undefined {
+    const settings = config.application;
+    if (settings === undefined) {
+        return undefined;
+    }
+    const side = (region: Region) => ({ label: region.role, region: region.name, provider: region.provider, kmsKeyArn: region.key.arn });
+    const repository = new ImageRepository("app-images", {
+        account: config.account,
+        repository: settings.repository,
+        primary: side(primary),
+        dr: side(dr),
+        protect: config.protect,
+        tags: config.tags,
+    });
+    const bucketArns: Record<RegionLabel, pulumi.Output<string>[]> = {
+        primary: storage.dataSets.map((d) => d.component.sourceBucketArn),
+        dr: storage.dataSets.map((d) => d.component.replicaBucketArn),
+    };
+    const tier = (region: Region) =>
+        new ApplicationTier(
+            `${region.role}-app`,
+            {
+                account: config.account,
+                stack: config.stack,
+                region: region.name,
+                active: config.activeRegion === region.name,
+                settings,
+                vpcId: region.network.vpcId,
+                publicSubnetIds: region.network.publicSubnetIds,
+                privateSubnetIds: region.network.privateSubnetIds,
+                applicationSecurityGroupId: region.network.applicationSecurityGroupId,
+                kmsKeyArn: region.key.arn,
+                secretArn: data.database.secretArns[region.role],
+                bucketArns: bucketArns[region.role],
+                accessLogBucketName: storage.accessLogs[region.role].bucketName,
+                loadBalancerDependsOn: [storage.accessLogs[region.role].policy],
+                logRetentionDays: config.logging.retentionDays,
+                // A shell into a task holding patient data bypasses the application's audit trail: dev only.
+                enableExecuteCommand: config.environment !== "prod",
+                protect: config.protect,
+                tags: config.tags,
+            },
+            { providers: [region.provider] },
+        );
+    const tiers = { primary: tier(primary), dr: tier(dr) };
+    const outputsOf = (t: ApplicationTier): ApplicationTierOutputs => ({
+        albArn: t.albArn,
+        albDnsName: t.albDnsName,
+        albZoneId: t.albZoneId,
+        targetGroupArn: t.targetGroupArn,
+        clusterName: t.clusterName,
+        serviceName: t.serviceName,
+        listenerArn: t.listenerArn,
+        webAclArn: t.webAclArn,
+        certificateArn: t.certificateArn,
+        checkUrl: t.checkUrl,
+    });
+    return {
+        repository,
+        tiers,
+        outputs: {
+            domainName: settings.domainName,
+            repositoryName: repository.repositoryName,
+            repositoryUrls: repository.repositoryUrls,
+            primary: outputsOf(tiers.primary),
+            dr: outputsOf(tiers.dr),
+        },
     };
 }
 
@@ -251,6 +367,8 @@ function defineBuckets(config: StackConfig, primary: Region, dr: Region, alerts:
                 role: region.role,
                 retentionDays: config.logging.retentionDays,
                 protect: config.protect,
+                // The application's load balancer logs here too (only when the stack has one).
+                ...(config.application !== undefined ? { loadBalancerLogsRegion: region.name } : {}),
                 tags: config.tags,
             },
             { providers: [region.provider] },
@@ -301,6 +419,11 @@ function defineRegion(config: StackConfig, role: Region["role"], name: string): 
             availabilityZones,
             azCount: config.network.azCount,
             natGateways: role === "primary" ? config.network.primaryNatGateways : config.network.drNatGateways,
+            // The application's tasks pull their image through ECR's endpoints (the layers through the S3 gateway):
+            // the application group has no route to the internet. Only with an application tier.
+            ...(config.application !== undefined
+                ? { interfaceEndpoints: [...DEFAULT_INTERFACE_ENDPOINTS, ...APPLICATION_INTERFACE_ENDPOINTS] }
+                : {}),
             // Each region's failover orchestrator must reach the other region's APIs and Route 53.
             orchestratorInternetEgress: true,
             kmsKeyArn: key.arn,
@@ -311,6 +434,14 @@ function defineRegion(config: StackConfig, role: Region["role"], name: string): 
     );
     return { role, name, provider, availabilityZones, key, network };
 }
+
+/**
+ * The interface endpoints the application's tasks need besides the default ones (which already have Secrets Manager,
+ * KMS and CloudWatch Logs): ECR's API (authorization token) and Docker registry endpoints. Fargate 1.4.0 pulls
+ * through the task's own network interface, so with these and the S3 gateway (image layers) the tasks need no NAT.
+ * @see https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html
+ */
+export const APPLICATION_INTERFACE_ENDPOINTS = ["ecr.api", "ecr.dkr"] as const;
 
 /**
  * An explicit AWS provider that makes no network call when it is configured, so that `pulumi preview`/`up` works

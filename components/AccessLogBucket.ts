@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "../lib/account";
 import { DEFAULT_LIFECYCLE, accessLogLifecycleRules, bucketPrefix, stackBucketPrefix } from "../lib/buckets";
-import { toJson } from "../lib/iam";
+import { albLogDeliveryStatement } from "../lib/applicationTier";
+import { policyDocument, toJson } from "../lib/iam";
 import { accessLogBucketPolicy } from "../lib/s3Policies";
 import { declareSecureBucket } from "./secureBucket";
 
@@ -20,6 +21,12 @@ export interface AccessLogBucketArgs {
      * @default false
      */
     readonly protect?: boolean;
+    /**
+     * The region of the bucket, when an Application Load Balancer there logs to it (under `alb/`): the bucket policy
+     * then admits Elastic Load Balancing's log delivery for that region. Unset: S3 server access logs only.
+     * @default undefined
+     */
+    readonly loadBalancerLogsRegion?: string;
     /** Tags for the bucket. @default {} */
     readonly tags?: Readonly<Record<string, string>>;
 }
@@ -42,6 +49,8 @@ export class AccessLogBucket extends pulumi.ComponentResource {
     public readonly bucketName: pulumi.Output<string>;
     /** The bucket's ARN. */
     public readonly arn: pulumi.Output<string>;
+    /** The bucket policy: what a load balancer logging here must be created after. */
+    public readonly policy: pulumi.Resource;
 
     constructor(name: string, args: AccessLogBucketArgs, opts: pulumi.ComponentResourceOptions) {
         super("healthcare:dr:AccessLogBucket", name, {}, opts);
@@ -50,23 +59,30 @@ export class AccessLogBucket extends pulumi.ComponentResource {
         const protect = args.protect ?? false;
         const prefix = bucketPrefix(args.stack, ["access-logs", args.role]);
 
-        const { bucket } = declareSecureBucket(
+        const { bucket, policy } = declareSecureBucket(
             name,
             {
                 bucketPrefix: prefix,
                 encryption: { kind: "s3" },
                 lifecycleRules: accessLogLifecycleRules(args.retentionDays, DEFAULT_LIFECYCLE),
                 policy: (bucketArn) =>
-                    pulumi.all([bucketArn, accountId, partition]).apply(([arn, accountId, p]) =>
-                        toJson(
-                            accessLogBucketPolicy({
-                                bucketArn: arn,
-                                accountId,
-                                partition: p,
-                                sourceBucketPrefix: stackBucketPrefix(args.stack),
-                            }),
-                        ),
-                    ),
+                    pulumi.all([bucketArn, accountId, partition]).apply(([arn, accountId, p]) => {
+                        const policy = accessLogBucketPolicy({
+                            bucketArn: arn,
+                            accountId,
+                            partition: p,
+                            sourceBucketPrefix: stackBucketPrefix(args.stack),
+                        });
+                        const region = args.loadBalancerLogsRegion;
+                        return toJson(
+                            region === undefined
+                                ? policy
+                                : policyDocument([
+                                      ...policy.Statement,
+                                      albLogDeliveryStatement({ bucketArn: arn, accountId, partition: p, region }),
+                                  ]),
+                        );
+                    }),
                 objectLockRetentionDays: undefined,
                 // A log bucket does not log to itself (every delivery would be logged again).
                 accessLogs: undefined,
@@ -77,6 +93,7 @@ export class AccessLogBucket extends pulumi.ComponentResource {
         );
 
         this.bucketName = bucket.bucket;
+        this.policy = policy;
         this.arn = bucket.arn;
         this.registerOutputs({ bucketName: this.bucketName, arn: this.arn });
     }

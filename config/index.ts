@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { AwsAccount } from "../lib/account";
+import type { ApplicationSettings } from "../lib/application";
 import { initialSeed, type DatabaseSeed } from "../lib/database";
 import { resolveDataSet, type DataSet } from "../lib/buckets";
 import { defaultAvailabilityZones, partitionOf } from "../lib/regions";
@@ -17,6 +18,7 @@ import { closest } from "../lib/suggest";
 import { baseTags } from "../lib/tags";
 import { ConfigValidationError, type ConfigIssue } from "./errors";
 import {
+    APPLICATION_DEFAULTS,
     DEFAULT_MONTHLY_BUDGET_USD,
     ENVIRONMENTS,
     NAMESPACE,
@@ -96,6 +98,8 @@ export interface StackConfig {
     readonly buckets: readonly DataSet[];
     /** Tags for every taggable resource: the program's own plus the stack file's. */
     readonly tags: Readonly<Record<string, string>>;
+    /** The application tier (`healthcare-dr:application`), every default resolved; absent: the stack has none. */
+    readonly application?: ApplicationSettings;
 }
 
 /**
@@ -241,6 +245,29 @@ function resolve(parsed: ParsedStackConfig, environment: Environment, stack: str
             resolveDataSet(dataSet, { objectLockByDefault: environment === "prod", reverseReplicationByDefault: environment === "prod" }),
         ),
         tags: baseTags({ project, environment, stack, extra: parsed.tags }),
+        // Absent, the key is left out entirely: the rest of the stack is declared exactly as without an application.
+        ...(parsed.application !== undefined ? { application: resolveApplication(parsed.application) } : {}),
+    };
+}
+
+/** The application settings with the defaults that depend on other fields (standby count, autoscaling bounds). */
+export function resolveApplication(app: NonNullable<ParsedStackConfig["application"]>): ApplicationSettings {
+    return {
+        repository: app.repository,
+        imageTag: app.imageTag,
+        port: app.port,
+        healthPath: app.healthPath,
+        cpu: app.cpu,
+        memory: app.memory,
+        desiredCount: app.desiredCount,
+        standby: { mode: app.standby.mode, count: app.standby.count ?? (app.standby.mode === "warm" ? 1 : 0) },
+        autoscaling: {
+            min: app.autoscaling.min ?? app.desiredCount,
+            max: app.autoscaling.max ?? app.desiredCount * APPLICATION_DEFAULTS.maxFactor,
+            targetCpuPercent: app.autoscaling.targetCpuPercent,
+        },
+        domainName: app.domainName,
+        hostedZoneId: app.hostedZoneId,
     };
 }
 

@@ -13,6 +13,15 @@ import { NAT_MODES } from "../lib/subnets";
 import { MAX_STACK_TAGS, PROGRAM_TAG_KEYS, TAG_LIMITS } from "../lib/tags";
 import { DETECTION_WINDOW_SECONDS, FAILOVER_MODES, FAILOVER_SIGNALS, MAX_EVENT_AGE_SECONDS, QUORUM } from "../lib/failover";
 import { GLOBAL_DB_RPO, initialSeed, seedProblems } from "../lib/database";
+import { STANDBY_MODES } from "../lib/application";
+import {
+    ECR_REPOSITORY_NAME,
+    FARGATE_CPUS,
+    fargateSizeProblem,
+    HOSTED_ZONE_ID_PATTERN,
+    IMAGE_TAG_PATTERN,
+    isDnsName,
+} from "../lib/applicationTier";
 
 /** The config namespace: the Pulumi project name. */
 export const NAMESPACE = "healthcare-dr";
@@ -452,6 +461,147 @@ export const dataSetSchema = z.strictObject({
     objectLockRetentionDays: wholeDays(OBJECT_LOCK_DAYS).optional(),
 });
 
+/** Defaults of `healthcare-dr:application` (documented in the README's configuration reference). */
+export const APPLICATION_DEFAULTS = {
+    port: 8080,
+    healthPath: "/health",
+    cpu: 256,
+    memory: 512,
+    desiredCount: 2,
+    /** The CPU utilisation target tracking keeps the service at, percent. */
+    targetCpuPercent: 60,
+    /** `autoscaling.max` defaults to this many times `desiredCount`. */
+    maxFactor: 3,
+} as const;
+
+/** Tasks of one service: ECS allows up to 5,000 per service; the product bounds it lower. */
+export const APPLICATION_TASKS = { max: 1000 } as const;
+
+const taskCount = (what: string, min: number) =>
+    z
+        .number({ error: `must be a whole number of tasks from ${min} to ${APPLICATION_TASKS.max} (${what})` })
+        .int({ error: `must be a whole number of tasks from ${min} to ${APPLICATION_TASKS.max} (${what})` })
+        .min(min, { error: `must be at least ${min} (${what})` })
+        .max(APPLICATION_TASKS.max, { error: `must be at most ${APPLICATION_TASKS.max} (${what})` });
+
+/**
+ * The application tier (`healthcare-dr:application`, lib/application.ts `ApplicationSettings`): absent, the stack has
+ * none. Rules across its fields (task size, counts) are refinements of the stack schema below.
+ * @see https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html
+ */
+export const applicationSchema = z.strictObject({
+    /** The ECR repository (created by the program in both regions, replicated both ways). */
+    repository: z
+        .string({ error: "must be an ECR repository name such as clinical-portal" })
+        .min(ECR_REPOSITORY_NAME.minLength, { error: `must be at least ${ECR_REPOSITORY_NAME.minLength} characters (ECR)` })
+        .max(ECR_REPOSITORY_NAME.maxLength, { error: `must be at most ${ECR_REPOSITORY_NAME.maxLength} characters (ECR)` })
+        .regex(ECR_REPOSITORY_NAME.pattern, {
+            error: "must be an ECR repository name: lower-case letters and digits, separated by . _ - or / (namespaces), e.g. clinical/portal",
+        }),
+    /** The image tag both regions run; tags are immutable, so one tag is one image. */
+    imageTag: z.string({ error: 'must be an image tag such as "1.4.2" (quoted in YAML)' }).regex(IMAGE_TAG_PATTERN, {
+        error: "must be an image tag: a letter, digit or _ then up to 127 letters, digits, _ . or - (OCI distribution spec)",
+    }),
+    /** The container port the target group forwards to. */
+    port: z
+        .number({ error: "must be a TCP port from 1 to 65535" })
+        .int({ error: "must be a TCP port from 1 to 65535" })
+        .min(1, { error: "must be a TCP port from 1 to 65535" })
+        .max(65535, { error: "must be a TCP port from 1 to 65535" })
+        .default(APPLICATION_DEFAULTS.port),
+    /** The path of the target group's health check and of the orchestrator's synthetic request. */
+    healthPath: z
+        .string({ error: "must be a path such as /health" })
+        .max(1024, { error: "must be at most 1024 characters (ALB health checks)" })
+        .regex(/^\/[\x21-\x7e]*$/, { error: "must start with / and contain no spaces, e.g. /health" })
+        .default(APPLICATION_DEFAULTS.healthPath),
+    /** Fargate task CPU units. */
+    cpu: z
+        .number({ error: `must be one of the Fargate CPU values ${FARGATE_CPUS.join(", ")}` })
+        .refine((n) => FARGATE_CPUS.includes(n), { error: `must be one of the Fargate CPU values ${FARGATE_CPUS.join(", ")}` })
+        .default(APPLICATION_DEFAULTS.cpu),
+    /** Fargate task memory, MiB: one of the values Fargate allows with `cpu`. */
+    memory: z
+        .number({ error: "must be a number of MiB that Fargate allows with cpu, e.g. 512 with cpu 256" })
+        .int({ error: "must be a whole number of MiB" })
+        .default(APPLICATION_DEFAULTS.memory),
+    /** Tasks of the service in the active region. */
+    desiredCount: taskCount("tasks in the active region", 1).default(APPLICATION_DEFAULTS.desiredCount),
+    /** The region that is not active: `pilot-light` (no task) or `warm` (`count` tasks, 1 to desiredCount). */
+    standby: z
+        .strictObject({
+            mode: z.enum(STANDBY_MODES, { error: `must be one of ${STANDBY_MODES.join(", ")}` }).default("pilot-light"),
+            /** Tasks in the standby region: 0 for pilot-light, 1 to desiredCount for warm (default 1). */
+            count: taskCount("tasks in the standby region", 0).optional(),
+        })
+        .prefault({}),
+    /** Target tracking of the active region's service. */
+    autoscaling: z
+        .strictObject({
+            /** The fewest tasks; defaults to desiredCount. */
+            min: taskCount("autoscaling minimum", 1).optional(),
+            /** The most tasks; defaults to 3 × desiredCount. */
+            max: taskCount("autoscaling maximum", 1).optional(),
+            /** The average CPU utilisation the service is scaled to hold. */
+            targetCpuPercent: z
+                .number({ error: "must be a percentage above 0 and at most 100" })
+                .refine((n) => n > 0 && n <= 100, { error: "must be a percentage above 0 and at most 100" })
+                .default(APPLICATION_DEFAULTS.targetCpuPercent),
+        })
+        .prefault({}),
+    /** The application's public DNS name; the ACM certificates are for it. */
+    domainName: z.string({ error: "must be a DNS name such as app.example.org" }).refine(isDnsName, {
+        error: "must be a lower-case DNS name of at least two labels, e.g. app.example.org (at most 253 characters)",
+    }),
+    /** The existing public hosted zone of domainName (failover records and certificate validation records go there). */
+    hostedZoneId: z
+        .string({ error: "must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ" })
+        .regex(HOSTED_ZONE_ID_PATTERN, { error: "must be a Route 53 hosted zone id: Z followed by upper-case letters and digits" }),
+});
+
+/**
+ * What is wrong across the fields of a parsed application section: the task size, the standby count for its mode,
+ * and the autoscaling bounds around desiredCount. Paths are relative to `application`.
+ */
+export function applicationProblems(app: z.output<typeof applicationSchema>): { path: string[]; message: string }[] {
+    const problems: { path: string[]; message: string }[] = [];
+    const size = fargateSizeProblem(app.cpu, app.memory);
+    if (size !== undefined && FARGATE_CPUS.includes(app.cpu)) {
+        problems.push({
+            path: ["memory"],
+            message: `${size} (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html)`,
+        });
+    }
+    const count = app.standby.count;
+    if (app.standby.mode === "pilot-light" && count !== undefined && count !== 0) {
+        problems.push({
+            path: ["standby", "count"],
+            message: "must be 0 (or unset) with standby.mode pilot-light: a pilot light runs no task; use mode warm to run some",
+        });
+    }
+    if (app.standby.mode === "warm" && count !== undefined && (count < 1 || count > app.desiredCount)) {
+        problems.push({
+            path: ["standby", "count"],
+            message: `must be from 1 to desiredCount (${app.desiredCount}) with standby.mode warm`,
+        });
+    }
+    const min = app.autoscaling.min ?? app.desiredCount;
+    const max = app.autoscaling.max ?? app.desiredCount * APPLICATION_DEFAULTS.maxFactor;
+    if (min > app.desiredCount) {
+        problems.push({ path: ["autoscaling", "min"], message: `must not exceed desiredCount (${app.desiredCount})` });
+    }
+    if (max < app.desiredCount) {
+        problems.push({ path: ["autoscaling", "max"], message: `must be at least desiredCount (${app.desiredCount})` });
+    }
+    if (max > APPLICATION_TASKS.max) {
+        problems.push({
+            path: ["autoscaling", "max"],
+            message: `defaults to ${APPLICATION_DEFAULTS.maxFactor} × desiredCount = ${max}, above ${APPLICATION_TASKS.max}: set it`,
+        });
+    }
+    return problems;
+}
+
 /** Paths of the fields a cross-field rule reads; the rule runs only when none of them failed on its own. */
 function whenValid(...paths: string[][]) {
     return {
@@ -498,6 +648,8 @@ export const stackConfigSchema = z
         alarms: alarmsSchema.prefault({}),
         budget: budgetSchema.prefault({}),
         monitoring: monitoringSchema.prefault({}),
+        /** The application tier (ApplicationTier, ImageRepository); absent: the stack has none. */
+        application: applicationSchema.optional(),
         /** Data sets: each one a bucket in the primary region replicated to a bucket in the DR region. */
         buckets: z
             .array(dataSetSchema, { error: "must be a list of data sets, each with at least a name, e.g. [{ name: clinical-documents }]" })
@@ -613,6 +765,28 @@ export const stackConfigSchema = z
             }
         },
         whenValid(["database", "maxReplicationLagSeconds"], ["objectives", "rpo"]),
+    )
+    .superRefine(
+        (cfg, ctx) => {
+            if (cfg.application === undefined) {
+                return;
+            }
+            for (const problem of applicationProblems(cfg.application)) {
+                ctx.addIssue({ code: "custom", path: ["application", ...problem.path], message: problem.message });
+            }
+        },
+        {
+            // Runs beside the problems of the other application fields (a bad repository name does not hide a task
+            // size Fargate refuses), but not when the section or a field it reads is itself invalid.
+            when: (payload: z.core.ParsePayload) =>
+                !payload.issues.some(
+                    (issue) =>
+                        issue.code !== "unrecognized_keys" &&
+                        issue.path?.[0] === "application" &&
+                        (issue.path.length === 1 ||
+                            ["cpu", "memory", "desiredCount", "standby", "autoscaling"].includes(String(issue.path[1]))),
+                ),
+        },
     );
 
 /**

@@ -125,10 +125,30 @@ export const APPLICATION_PARAMETERS = {
 } as const;
 
 /**
- * The target group's health check, shared by the application tier (its target group) and the recovery budget (a new
- * task serves once `healthyThreshold` checks `intervalSeconds` apart have passed). Short, because a standby region's
- * new tasks are on the recovery path (an ALB target group allows 5 to 300 s between checks, 2 to 10 checks; the
- * timeout must be shorter than the interval), and two checks keep one lucky answer from counting.
+ * The target group's health check (components/ApplicationTier.ts). The recovery budget reads it: a new task receives
+ * traffic after `healthyThreshold` consecutive successes `intervalSeconds` apart, so target health takes at most
+ * `intervalSeconds × healthyThreshold` after the container answers. Ten seconds is the shortest interval that keeps
+ * the timeout (5 s) well under it; two successes is the smallest threshold ALB accepts.
  * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
  */
-export const TARGET_HEALTH_CHECK = { intervalSeconds: 10, healthyThreshold: 2, unhealthyThreshold: 2, timeoutSeconds: 5 } as const;
+export const TARGET_HEALTH_CHECK = {
+    intervalSeconds: 10,
+    timeoutSeconds: 5,
+    healthyThreshold: 2,
+    unhealthyThreshold: 3,
+    /** HTTP codes that count as healthy. */
+    matcher: "200-299",
+} as const;
+
+/**
+ * Seconds ECS ignores failing load-balancer health checks of a new task: the container's start-up. Part of the
+ * application's recovery steps only as an upper bound (a healthy task is marked healthy as soon as the checks pass).
+ * @see https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateService.html#ECS-CreateService-request-healthCheckGracePeriodSeconds
+ */
+export const HEALTH_CHECK_GRACE_SECONDS = 60;
+
+/**
+ * The ALBs' TLS policy: TLS 1.3 and 1.2 only, forward-secret ciphers; the policy AWS recommends for new listeners.
+ * @see https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html
+ */
+export const ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";

@@ -82,5 +82,6 @@ export function accountEndpointPolicy(args: Pick<EndpointPolicyArgs, "accountId"
 
 /** The endpoint policy of a service (`s3`, `dynamodb`, `kms`...). */
 export function endpointPolicyFor(service: string, args: EndpointPolicyArgs): PolicyDocument {
-    return service === "s3" ? s3EndpointPolicy(args) : accountEndpointPolicy(args);
+    if (service === "s3") return s3EndpointPolicy(args);
+    return accountEndpointPolicy(args);
 }

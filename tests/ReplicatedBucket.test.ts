@@ -426,10 +426,32 @@ describe("AccessLogBucket", () => {
             "DenyOutdatedTls",
             "AllowServerAccessLogDelivery",
             "DenyUploadsNotSseS3",
+            // prod has an application tier: its load balancer logs here too.
+            "AllowAlbAccessLogDelivery",
         ]);
         expect(policy.Statement[2]!.Condition).to.deep.equal({
             StringEquals: { "aws:SourceAccount": "123456789012" },
             ArnLike: { "aws:SourceArn": "arn:aws:s3:::hdr-prod-*" },
         });
+    });
+
+    it("lets the region's Elastic Load Balancing account write the ALB's logs under alb/, for this account only", () => {
+        for (const [name, elbAccount] of [
+            ["primary-access-logs", "652711504416"],
+            ["dr-access-logs", "156460612806"],
+        ] as const) {
+            const policy = policyOf(resourceNamed(prod, T.policy, name));
+            const bucketArn = `arn:aws:s3:::${resourceNamed(prod, T.bucket, name).state["bucket"] as string}`;
+            expect(
+                policy.Statement.find((s) => s.Sid === "AllowAlbAccessLogDelivery"),
+                name,
+            ).to.deep.equal({
+                Sid: "AllowAlbAccessLogDelivery",
+                Effect: "Allow",
+                Principal: { AWS: `arn:aws:iam::${elbAccount}:root` },
+                Action: "s3:PutObject",
+                Resource: `${bucketArn}/alb/AWSLogs/123456789012/*`,
+            });
+        }
     });
 });

@@ -8,6 +8,7 @@ import { backupRules, copyCadenceProblems, REQUIRED_BACKUP_OPT_IN, VAULT_LOCK_GR
 import { GLOBAL_DB_RPO, SECONDARY_FORBIDDEN_INPUTS, statementLoggingProblems, windowsOverlap } from "../lib/database";
 import { natGatewayCount, natZoneFor, planSubnets, SUBNET_TIERS } from "../lib/subnets";
 import { DEFAULT_INTERFACE_ENDPOINTS, GATEWAY_ENDPOINTS } from "../components/RegionalNetwork";
+import { APPLICATION_INTERFACE_ENDPOINTS } from "../program";
 import { readStackFile, runProgram, stackFilePath, type PlannedResource, type ProgramRun } from "./harness/program";
 import { planStack, resourceNamed, resourcesOfType, STACKS } from "./harness/stacks";
 
@@ -239,7 +240,9 @@ describe("RegionalNetwork", () => {
                         "aws:ec2/vpcEndpoint:VpcEndpoint",
                         run.config[role === "primary" ? "primaryRegion" : "drRegion"],
                     );
-                    expect(endpoints).to.have.length(GATEWAY_ENDPOINTS.length + DEFAULT_INTERFACE_ENDPOINTS.length);
+                    // ECR's two endpoints only with an application tier (its tasks pull their image through them).
+                    const application = run.config.application !== undefined ? APPLICATION_INTERFACE_ENDPOINTS.length : 0;
+                    expect(endpoints).to.have.length(GATEWAY_ENDPOINTS.length + DEFAULT_INTERFACE_ENDPOINTS.length + application);
                     for (const endpoint of endpoints) {
                         const policy = JSON.parse(str(endpoint, "policy")) as {
                             Statement: { Principal?: unknown; Condition?: unknown; Resource: unknown }[];

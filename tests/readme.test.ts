@@ -39,12 +39,15 @@ describe("README", () => {
             alarms: schema.alarmsSchema,
             budget: schema.budgetSchema,
             monitoring: schema.monitoringSchema,
+            application: schema.applicationSchema,
             "buckets[]": schema.dataSetSchema,
         };
         const keys = Object.keys(schema.stackConfigSchema.shape).flatMap((key) => {
             const inner = nested[key] ?? nested[`${key}[]`];
             const prefix = nested[key] !== undefined ? key : `${key}[]`;
-            return inner === undefined ? [key] : Object.keys(inner.shape).map((k) => `${prefix}.${k}`);
+            return inner === undefined
+                ? [key]
+                : [...(key === "application" ? [key] : []), ...Object.keys(inner.shape).map((k) => `${prefix}.${k}`)];
         });
         for (const key of keys) {
             expect(readme, key).to.match(new RegExp("\\| `" + key.replace(/[[\]]/g, "\\$&") + "(\\.|`)"));

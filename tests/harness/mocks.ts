@@ -338,6 +338,104 @@ export const RESOURCE_MODELS: Record<string, Model> = {
         const id = `${ctx.hex(8)}-${ctx.hex(4)}-${ctx.hex(4)}-${ctx.hex(4)}-${ctx.hex(12)}`;
         return { id, state: { arn: `arn:aws:route53:::healthcheck/${id}` } };
     },
+    // The application tier. An ALB's DNS name and canonical zone (ELB's zone of the region) are what alias records use.
+    // @see https://docs.aws.amazon.com/general/latest/gr/elb.html
+    "aws:lb/loadBalancer:LoadBalancer": (ctx) => {
+        const name = autoName(ctx, ctx.inputs["name"], ctx.inputs["namePrefix"]).slice(0, 32);
+        const suffix = `app/${name}/${ctx.hex(16)}`;
+        return {
+            id: arn(ctx, "elasticloadbalancing", `loadbalancer/${suffix}`),
+            state: {
+                name,
+                arn: arn(ctx, "elasticloadbalancing", `loadbalancer/${suffix}`),
+                arnSuffix: suffix,
+                dnsName: `${name}-${parseInt(ctx.hex(8), 16)}.${ctx.region}.elb.amazonaws.com`,
+                zoneId: ELB_ZONE_IDS[ctx.region] ?? "Z0000000000000",
+            },
+        };
+    },
+    "aws:lb/targetGroup:TargetGroup": (ctx) => {
+        const name = autoName(ctx, ctx.inputs["name"], ctx.inputs["namePrefix"]).slice(0, 32);
+        const suffix = `targetgroup/${name}/${ctx.hex(16)}`;
+        const tgArn = arn(ctx, "elasticloadbalancing", suffix);
+        return { id: tgArn, state: { name, arn: tgArn, arnSuffix: suffix } };
+    },
+    "aws:lb/listener:Listener": (ctx) => {
+        const id = arn(ctx, "elasticloadbalancing", `listener/app/${ctx.name}/${ctx.hex(16)}/${ctx.hex(16)}`);
+        return { id, state: { arn: id } };
+    },
+    // ACM gives the DNS validation record once the certificate is requested.
+    "aws:acm/certificate:Certificate": (ctx) => {
+        const id = arn(ctx, "acm", `certificate/${ctx.hex(8)}-${ctx.hex(4)}-${ctx.hex(4)}-${ctx.hex(4)}-${ctx.hex(12)}`);
+        const domainName = str(ctx.inputs["domainName"], "example.org");
+        return {
+            id,
+            state: {
+                arn: id,
+                status: "PENDING_VALIDATION",
+                domainValidationOptions: [
+                    {
+                        domainName,
+                        resourceRecordName: `_${ctx.hex(32)}.${domainName}.`,
+                        resourceRecordType: "CNAME",
+                        resourceRecordValue: `_${ctx.hex(32)}.${ctx.hex(10)}.acm-validations.aws.`,
+                    },
+                ],
+            },
+        };
+    },
+    // The validated certificate's ARN is an output too: unknown until the validation exists.
+    "aws:acm/certificateValidation:CertificateValidation": (ctx) => ({
+        id: str(ctx.inputs["certificateArn"], ctx.name),
+        state: { certificateArn: str(ctx.inputs["certificateArn"], "") },
+    }),
+    "aws:ecr/repository:Repository": (ctx) => {
+        const name = str(ctx.inputs["name"], ctx.name);
+        return {
+            id: name,
+            state: {
+                name,
+                arn: arn(ctx, "ecr", `repository/${name}`),
+                registryId: ctx.account,
+                repositoryUrl: `${ctx.account}.dkr.ecr.${ctx.region}.amazonaws.com/${name}`,
+            },
+        };
+    },
+    "aws:ecs/cluster:Cluster": (ctx) => {
+        const name = autoName(ctx, ctx.inputs["name"], undefined);
+        return { id: arn(ctx, "ecs", `cluster/${name}`), state: { name, arn: arn(ctx, "ecs", `cluster/${name}`) } };
+    },
+    "aws:ecs/service:Service": (ctx) => {
+        const name = autoName(ctx, ctx.inputs["name"], undefined);
+        const cluster = str(ctx.inputs["cluster"], "default").split("/").pop()!;
+        return { id: arn(ctx, "ecs", `service/${cluster}/${name}`), state: { name, arn: arn(ctx, "ecs", `service/${cluster}/${name}`) } };
+    },
+    "aws:ecs/taskDefinition:TaskDefinition": (ctx) => {
+        const family = str(ctx.inputs["family"], ctx.name);
+        return {
+            id: family,
+            state: {
+                arn: arn(ctx, "ecs", `task-definition/${family}:1`),
+                arnWithoutRevision: arn(ctx, "ecs", `task-definition/${family}`),
+                revision: 1,
+            },
+        };
+    },
+    "aws:wafv2/webAcl:WebAcl": (ctx) => {
+        const name = autoName(ctx, ctx.inputs["name"], ctx.inputs["namePrefix"]);
+        const id = `${ctx.hex(8)}-${ctx.hex(4)}-${ctx.hex(4)}-${ctx.hex(4)}-${ctx.hex(12)}`;
+        return { id, state: { name, arn: arn(ctx, "wafv2", `regional/webacl/${name}/${id}`), capacity: 1000 } };
+    },
+};
+
+/**
+ * The canonical hosted zone of Application Load Balancers per region (what an alias record to an ALB names).
+ * @see https://docs.aws.amazon.com/general/latest/gr/elb.html
+ */
+export const ELB_ZONE_IDS: Readonly<Record<string, string>> = {
+    "eu-west-1": "Z32O12XQLNTSW2",
+    "eu-west-2": "ZHURV8PSTC4K8",
+    "us-east-1": "Z35SXDOTRQ7X7K",
 };
 
 /** For types without a model: an id from the name and an ARN in the resource's service. */
