@@ -8,12 +8,13 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AccessLogBucket } from "./components/AccessLogBucket";
 import { AlertTopics } from "./components/AlertTopics";
+import { ApplicationTraffic } from "./components/ApplicationTraffic";
 import { ApplicationTier } from "./components/ApplicationTier";
 import { AuditTrail } from "./components/AuditTrail";
 import { AuroraPair } from "./components/AuroraPair";
 import { BackupPlan } from "./components/BackupPlan";
 import { ClusterHeartbeat } from "./components/ClusterHeartbeat";
-import { FailoverOrchestrator } from "./components/FailoverOrchestrator";
+import { FailoverOrchestrator, type FailoverOrchestratorApplicationArgs } from "./components/FailoverOrchestrator";
 import { ImageRepository } from "./components/ImageRepository";
 import { MonthlyBudget } from "./components/MonthlyBudget";
 import { RegionalKey } from "./components/RegionalKey";
@@ -24,6 +25,7 @@ import { WriterRecord } from "./components/WriterRecord";
 import { RotationPeering } from "./components/RotationPeering";
 import type { StackConfig } from "./config";
 import { ROUTE53_METRICS_REGION } from "./lib/failover";
+import type { ApplicationSettings } from "./lib/application";
 import { physicalName } from "./lib/naming";
 import { recoveryBudget, type RecoveryBudget } from "./lib/recoveryBudget";
 import { RULE_IDS } from "./lib/replication";
@@ -211,8 +213,8 @@ export function createProgram(config: StackConfig): ProgramOutputs {
         dr: storage.dataSets.map((d) => d.component.replicaBucketArn),
     });
     defineRotationPath(config, primary, dr);
-    const failover = defineFailover(config, primary, dr, alerts, data, storage.accessLogs, defineGlobalProvider(config));
-    const application = defineApplication(config, primary, dr, storage, data);
+    const application = defineApplication(config, primary, dr, storage, data, alerts);
+    const failover = defineFailover(config, primary, dr, alerts, data, storage.accessLogs, defineGlobalProvider(config), application);
 
     return {
         environment: config.environment,
@@ -271,6 +273,15 @@ export function createProgram(config: StackConfig): ProgramOutputs {
     };
 }
 
+/** The application tier as the rest of the program uses it. */
+interface DefinedApplication {
+    readonly settings: ApplicationSettings;
+    readonly repository: ImageRepository;
+    readonly tiers: Readonly<Record<RegionLabel, ApplicationTier>>;
+    readonly traffic: ApplicationTraffic;
+    readonly outputs: ApplicationOutputs;
+}
+
 /**
  * The application tier, when the stack has one: the image repository (both regions, replicated both ways), and in
  * each region an ApplicationTier reading its own region's image, secret copy, data buckets and access-log bucket.
@@ -283,7 +294,8 @@ function defineApplication(
     dr: Region,
     storage: ReturnType<typeof defineBuckets>,
     data: ReturnType<typeof defineDataTier>,
-): { repository: ImageRepository; tiers: Record<RegionLabel, ApplicationTier>; outputs: ApplicationOutputs } | undefined {
+    alerts: AlertTopics,
+): DefinedApplication | undefined {
     const settings = config.application;
     if (settings === undefined) {
         return undefined;
@@ -340,9 +352,28 @@ function defineApplication(
         certificateArn: t.certificateArn,
         checkUrl: t.checkUrl,
     });
+    // The application's public name: a failover pair whose health follows only what each region's orchestrator
+    // publishes in its own region (lib/application.ts), so traffic moves without a Route 53 control-plane call.
+    const trafficSide = (region: Region) => ({
+        region: region.name,
+        provider: region.provider,
+        albDnsName: tiers[region.role].albDnsName,
+        albZoneId: tiers[region.role].albZoneId,
+        alertTopicArn: topicOf(alerts, region),
+    });
+    const traffic = new ApplicationTraffic("app-traffic", {
+        stack: config.stack,
+        domainName: settings.domainName,
+        hostedZoneId: settings.hostedZoneId,
+        primary: trafficSide(primary),
+        dr: trafficSide(dr),
+        tags: config.tags,
+    });
     return {
+        settings,
         repository,
         tiers,
+        traffic,
         outputs: {
             domainName: settings.domainName,
             repositoryName: repository.repositoryName,
@@ -424,8 +455,10 @@ function defineRegion(config: StackConfig, role: Region["role"], name: string): 
             ...(config.application !== undefined
                 ? { interfaceEndpoints: [...DEFAULT_INTERFACE_ENDPOINTS, ...APPLICATION_INTERFACE_ENDPOINTS] }
                 : {}),
-            // Each region's failover orchestrator must reach the other region's APIs and Route 53.
+            // Each region's failover orchestrator must reach the other region's APIs and Route 53 and, with an
+            // application tier, its own region's public ALB (the synthetic request).
             orchestratorInternetEgress: true,
+            applicationCheckEgress: config.application !== undefined,
             kmsKeyArn: key.arn,
             flowLogRetentionDays: config.logging.retentionDays,
             tags: config.tags,
@@ -744,6 +777,7 @@ function defineFailover(
     data: ReturnType<typeof defineDataTier>,
     accessLogs: Readonly<Record<RegionLabel, AccessLogBucket>>,
     global: aws.Provider,
+    application: DefinedApplication | undefined,
 ): { primary: FailoverOrchestrator; dr: FailoverOrchestrator; writer: WriterRecord } {
     const database = data.database;
     // The cluster parameter group of each region's cluster: the other region's orchestrator fences it.
@@ -818,6 +852,7 @@ function defineFailover(
                 maxEventAgeSeconds: config.failover.maxEventAge.seconds,
                 logRetentionDays: config.logging.retentionDays,
                 healthCheckMonitoringProvider: global,
+                ...(application !== undefined ? { application: orchestratorApplication(config, application, self) } : {}),
                 protect: config.protect,
                 tags: config.tags,
             },
@@ -825,4 +860,26 @@ function defineFailover(
             { providers: [self.provider], ...(self.role === "dr" ? { aliases: [{ name: "failover" }] } : {}) },
         );
     return { primary: orchestrator(primary, dr, heartbeats.dr), dr: orchestrator(dr, primary, heartbeats.primary), writer };
+}
+
+/**
+ * What one region's orchestrator knows of the application tier: its own region's service and target group, and the
+ * counts and capacities of the stack file (written to its own parameters: nothing is read from the peer in an outage).
+ */
+function orchestratorApplication(config: StackConfig, application: DefinedApplication, self: Region): FailoverOrchestratorApplicationArgs {
+    const tier = application.tiers[self.role];
+    const settings = application.settings;
+    return {
+        clusterName: tier.clusterName,
+        serviceName: tier.serviceName,
+        targetGroupArn: tier.targetGroupArn,
+        checkUrl: tier.checkUrl,
+        host: settings.domainName,
+        activeCount: settings.desiredCount,
+        standbyCount: settings.standby.count,
+        minCount: settings.autoscaling.min,
+        maxCount: settings.autoscaling.max,
+        dbMinCapacity: config.database.minCapacity,
+        dbMaxCapacity: config.database.maxCapacity,
+    };
 }
