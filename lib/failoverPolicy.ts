@@ -422,7 +422,7 @@ function applicationStatements(a: OrchestratorPolicyArgs, app: OrchestratorAppli
         },
         {
             // PutMetricData has no resource-level permission; the namespace condition key holds it to the traffic metrics.
-            Sid: "PublishTrafficMetricsOnly",
+            Sid: "PublishTrafficMetricsNoResourceLevelPermission",
             Effect: "Allow",
             Action: ["cloudwatch:PutMetricData"],
             Resource: "*",

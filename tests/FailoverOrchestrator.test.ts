@@ -983,11 +983,13 @@ describe("FailoverOrchestrator with and without an application tier", () => {
         for (const p of Object.values(APPLICATION_PARAMETERS)) expect(names).not.to.include(`${path}/${p}`);
         expect(resourcesOfType(without, T.rule).map((r) => r.inputs["name"])).not.to.include(beaconRuleName(STACK));
         expect(without.outputs["beaconRuleName"]).to.equal("none");
-        // Nor do the project's stacks, whose program passes no application tier yet.
+    });
+
+    it("the project's stacks, which both configure an application tier, schedule the beacon in each region", async () => {
         for (const stack of STACKS) {
             const run = await planStack(stack);
-            const rules = resourcesOfType(run, T.rule).map((r) => r.inputs["name"]);
-            expect(rules, stack).not.to.include(beaconRuleName(stack));
+            const beacons = resourcesOfType(run, T.rule).filter((r) => r.inputs["name"] === beaconRuleName(stack));
+            expect(beacons.map((r) => r.region).sort(), stack).to.deep.equal([run.config.drRegion, run.config.primaryRegion].sort());
         }
     });
 

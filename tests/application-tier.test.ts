@@ -4,7 +4,15 @@
  * without `healthcare-dr:application`, a stack exactly as before.
  */
 import { expect } from "chai";
-import { ALB_TLS_POLICY, applicationClusterName, applicationServiceName, TARGET_HEALTH_CHECK } from "../lib/application";
+import {
+    ALB_TLS_POLICY,
+    APPLICATION_PARAMETERS,
+    applicationClusterName,
+    applicationServiceName,
+    beaconRuleName,
+    TARGET_HEALTH_CHECK,
+} from "../lib/application";
+import { failoverParameterPath } from "../lib/failover";
 import { WAF_LOG_GROUP_PREFIX, WAF_MANAGED_RULE_GROUPS } from "../lib/applicationTier";
 import { actionsOf, isWildcardAction, type PolicyDocument } from "../lib/iam";
 import { UNKNOWN } from "./harness/mocks";
@@ -14,6 +22,11 @@ import { componentOf, planFailedOver, planStack, resourcesOfType, STACKS, type S
 const T = {
     tier: "healthcare:dr:ApplicationTier",
     images: "healthcare:dr:ImageRepository",
+    traffic: "healthcare:dr:ApplicationTraffic",
+    parameter: "aws:ssm/parameter:Parameter",
+    rule: "aws:cloudwatch/eventRule:EventRule",
+    eventTarget: "aws:cloudwatch/eventTarget:EventTarget",
+    permission: "aws:lambda/permission:Permission",
     repository: "aws:ecr/repository:Repository",
     replication: "aws:ecr/replicationConfiguration:ReplicationConfiguration",
     lifecycle: "aws:ecr/lifecyclePolicy:LifecyclePolicy",
@@ -29,6 +42,7 @@ const T = {
     logGroup: "aws:cloudwatch/logGroup:LogGroup",
     rolePolicy: "aws:iam/rolePolicy:RolePolicy",
     ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
     endpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
     bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
 } as const;
@@ -315,12 +329,23 @@ describe("application tier", function () {
                 expect(resourcesOfType(without, T.endpoint).map((e) => e.inputs["serviceName"])).to.not.include.members([
                     `com.amazonaws.${without.config.primaryRegion}.ecr.dkr`,
                 ]);
-                // What the application adds beside its own components: two ECR endpoints per region and the ALB's statement
-                // in each access-log bucket policy. Everything else is the same resource with the same inputs and options.
+                // What the application adds beside its own components (the tiers, the images, the traffic records): two
+                // ECR endpoints per region, each orchestrator's application parameters and beacon schedule, the ALB's
+                // statement in each access-log bucket policy, the application statements of each orchestrator's role and
+                // the reason on the orchestrators' shared HTTPS egress rule. Everything else is the same resource with the
+                // same inputs and options.
+                const components = [T.tier, T.images, T.traffic];
+                const beacon = beaconRuleName(stack);
                 const added = (r: PlannedResource) =>
-                    [T.tier, T.images].includes(componentOf(withApp, r)?.type as never) ||
-                    [T.tier, T.images].includes(r.type as never) ||
-                    (r.type === T.endpoint && /ecr\.(api|dkr)$/.test(r.name));
+                    components.includes(componentOf(withApp, r)?.type as never) ||
+                    components.includes(r.type as never) ||
+                    (r.type === T.endpoint && /ecr\.(api|dkr)$/.test(r.name)) ||
+                    (r.type === T.parameter &&
+                        Object.values(APPLICATION_PARAMETERS).some(
+                            (p) => r.inputs["name"] === `${failoverParameterPath(withApp.config.environment)}/${p}`,
+                        )) ||
+                    ([T.rule, T.eventTarget, T.permission].includes(r.type as never) && /-beacon$/.test(r.name));
+                expect(withApp.resources.filter((r) => r.type === T.rule && r.inputs["name"] === beacon)).to.have.length(2);
                 const byUrn = new Map(without.resources.map((r) => [r.urn, r]));
                 const rest = withApp.resources.filter((r) => !added(r));
                 expect(rest.map((r) => r.urn).sort()).to.deep.equal(without.resources.map((r) => r.urn).sort());
@@ -331,7 +356,15 @@ describe("application tier", function () {
                             JSON.stringify({ i: byUrn.get(r.urn)!.inputs, o: byUrn.get(r.urn)!.options }),
                     )
                     .map((r) => `${r.type} ${r.name}`);
-                expect(differing.sort()).to.deep.equal([`${T.bucketPolicy} dr-access-logs`, `${T.bucketPolicy} primary-access-logs`]);
+                expect(differing.sort()).to.deep.equal(
+                    ["dr", "primary"]
+                        .flatMap((r) => [
+                            `${T.rolePolicy} ${r}-failover-policy`,
+                            `${T.bucketPolicy} ${r}-access-logs`,
+                            `${T.egress} ${r}-network-orchestrator-to-https`,
+                        ])
+                        .sort(),
+                );
             });
         });
     }

@@ -530,7 +530,13 @@ describe("the recovery budget with an application tier", () => {
             aliasTtlSeconds: ELB_ALIAS_TTL_SECONDS,
             totalSeconds: 180 + 20 + 60 + 90 + 60,
         });
-        expect(TARGET_HEALTH_CHECK).to.deep.equal({ intervalSeconds: 10, healthyThreshold: 2, unhealthyThreshold: 2, timeoutSeconds: 5 });
+        expect(TARGET_HEALTH_CHECK).to.deep.equal({
+            intervalSeconds: 10,
+            timeoutSeconds: 5,
+            healthyThreshold: 2,
+            unhealthyThreshold: 3,
+            matcher: "200-299",
+        });
     });
 
     for (const stack of STACKS) {

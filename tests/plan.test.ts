@@ -57,7 +57,7 @@ describe("the offline plan", () => {
                 /\n {2}healthcare:dr:RegionalKey dr-key\n {4}eu-west-1 +aws:kms\/key:Key +dr-key {2}\[protect; retain-on-delete\]/,
             );
             // detection 4m + window 1m + step deadlines 7m45s + promotion 1m + TTL 30s
-            expect(text).to.match(/RTO 30m \(1800 s\): budget 14m15s \(855 s\), within\n/);
+            expect(text).to.match(/RTO 30m \(1800 s\): budget 21m5s \(1265 s\), within\n/);
             expect(text).to.match(/RPO 15m \(900 s\): budget 15m \(900 s\), within\n/);
             // The database's term is the ceiling Aurora enforces (database.maxReplicationLagSeconds), not an alarm.
             expect(text).to.include("database at most 10m (rds.global_db_rpo holds commits beyond it), S3 replication 15m\n");
