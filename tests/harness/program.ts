@@ -226,10 +226,13 @@ async function runOnce(options: RunOptions): Promise<ProgramRun> {
     const warnings: string[] = [];
     const failures: unknown[] = [];
     const originalWarn = console.warn;
-    // The SDK records a stack trace for every promise and resource; formatted through ts-node's source maps, that is
-    // most of a run's time. V8's own formatting is enough here: the program's errors are reported by message.
+    // The SDK records a stack trace for every promise and resource (`debuggablePromise`, source positions); captured
+    // and formatted, even by V8 alone, that was most of a run's time. No trace is needed here: the program's errors are
+    // reported by message, and the test's own failures keep their traces (the limit is restored after the run).
     const prepareStackTrace = Error.prepareStackTrace;
+    const stackTraceLimit = Error.stackTraceLimit;
     (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
+    Error.stackTraceLimit = 0;
     const onRejection = (reason: unknown) => failures.push(reason);
     console.warn = (...args: unknown[]) => warnings.push(args.map(String).join(" "));
     process.on("unhandledRejection", onRejection);
@@ -260,6 +263,7 @@ async function runOnce(options: RunOptions): Promise<ProgramRun> {
         };
     } finally {
         Error.prepareStackTrace = prepareStackTrace;
+        Error.stackTraceLimit = stackTraceLimit;
         console.warn = originalWarn;
         process.off("unhandledRejection", onRejection);
     }
