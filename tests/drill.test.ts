@@ -164,6 +164,8 @@ describe("the failover drill", function () {
         it("crash-resume killed the bundled function at each chosen write and every next run finished the failover", () => {
             const crash = report.scenarios.find((s) => s.name === "crash-resume")!;
             expect(crash.crashes).to.have.length(4);
+            // The sample includes a write of the application tier: the capacity step's scale-out.
+            expect(crash.crashes!.map((c) => /\((\w+)\)/.exec(c.after)?.[1])).to.include("UpdateService");
             for (const c of crash.crashes!) {
                 expect(c, c.after).to.deep.include({ promotions: 1, pointersAt: "dr" });
                 expect(c.after).to.not.match(/but the child/);
