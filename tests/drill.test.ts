@@ -3,10 +3,23 @@
  * JSON has the documented shape, and the verdict logic itself can fail (a drill that cannot fail proves nothing).
  */
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
 import { parseStackConfig, type StackConfig } from "../config";
 import type { MotoServer } from "../orchestrator/local/moto";
-import { busyMs, judge, jsonReport, main, runDrill, SCENARIOS, type DrillReport } from "../tools/drill";
-import { readStackFile, stackFilePath } from "./harness/program";
+import {
+    busyMs,
+    expectationFor,
+    formatReport,
+    judge,
+    jsonReport,
+    main,
+    runDrill,
+    scenariosFor,
+    SCENARIOS,
+    type DrillReport,
+} from "../tools/drill";
+import { PROJECT_ROOT, readStackFile, stackFilePath } from "./harness/program";
 import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
 
 function config(stack: "dev" | "prod"): StackConfig {
@@ -53,6 +66,18 @@ describe("the failover drill", function () {
                 "promotions in the order failover to dr, failover to primary, expected failover to dr, switchover to primary",
             ]);
         });
+        it("fails an application in another state than expected, and checks it only for a stack with an application tier", () => {
+            const healthy = { ...expected, application: "healthy" as const };
+            const end = { promotions: 1, pointersAt: "dr", notifications: 2 };
+            expect(judge(healthy, { ...end, application: "healthy" })).to.deep.equal([]);
+            expect(judge(healthy, { ...end, application: "pending" })).to.deep.equal(["the application is pending, expected healthy"]);
+            expect(judge(healthy, end)).to.deep.equal(["the application is not reported, expected healthy"]);
+            const withoutTier = { application: undefined };
+            expect(expectationFor(healthy, withoutTier)).to.deep.equal(expected);
+            expect(expectationFor(healthy, config("dev"))).to.deep.equal(healthy);
+            expect(scenariosFor(withoutTier)).to.not.include("app-unhealthy");
+            expect(scenariosFor(config("dev"))).to.deep.equal([...SCENARIOS]);
+        });
         it("counts time inside AWS calls once when calls overlap", () => {
             const calls = [
                 { startedAt: 0, durationMs: 100 },
@@ -86,7 +111,7 @@ describe("the failover drill", function () {
             });
         }
 
-        it("primary-down fails over once, with less than a second of overhead outside AWS's own work", () => {
+        it("primary-down fails over once, with less than a second of overhead outside AWS's own work, and the application answers in the DR region", () => {
             const down = report.scenarios.find((s) => s.name === "primary-down")!;
             expect(down).to.deep.include({ promotions: 1, pointersAt: "dr", notifications: 2 });
             expect(down.overheadMs).to.be.below(1_000);
@@ -94,18 +119,53 @@ describe("the failover drill", function () {
                 "assess",
                 "lock",
                 "notify-start",
+                "capacity",
                 "act",
                 "wait-for-writer",
                 "repoint",
+                "application",
+                "traffic",
                 "verify",
                 "notify",
                 "release",
             ]);
+            const detail = (name: string) => down.steps!.find((s) => s.name === name)!.detail;
+            // dev's pilot light scaled out to what the home region's beacon recorded, its Aurora minimum raised to the peak.
+            expect(detail("capacity")).to.match(
+                /^desiredCount 0 -> 2; scalable min 0 -> 2; Aurora min 0.5 -> 2 ACU \(recorded .+: 2 tasks, peak 2 ACU\)$/,
+            );
+            expect(detail("application")).to.equal("healthy in eu-west-1: 2/2 tasks running, 1/1 targets healthy, synthetic request 200");
+            expect(detail("traffic")).to.match(/^ServingReady\{eu-west-1\}=1, PeerFenced\{eu-west-2\}=1 in eu-west-1; /);
+            // The recovery time to the application: from the first failure signal, past the writer's, on the handler's clock.
+            expect(down.application?.state).to.equal("healthy");
+            expect(down.applicationHealthyMs).to.be.a("number");
+            expect(down.applicationHealthyMs!).to.be.at.least(down.evidence!.rtoMs!);
+            // ... and before the run's end (its alarm is dated 5 s before the invocation).
+            expect(down.applicationHealthyMs!).to.be.below(down.totalMs + 5_000);
+            expect(formatReport(report)).to.match(/application healthy at .+; applicationHealthyMs \d+ \(first failure signal/);
+        });
+
+        it("app-unhealthy recovers the data but moves no traffic: APPLICATION PENDING, then the beacon publishes ready once the application answers", () => {
+            const pending = report.scenarios.find((s) => s.name === "app-unhealthy")!;
+            expect(pending).to.deep.include({ promotions: 1, pointersAt: "dr", outcomes: ["completed", "beacon", "beacon"] });
+            expect(pending.application).to.deep.include({ state: "pending", detail: "the synthetic request answered 503" });
+            expect(pending).to.not.have.property("applicationHealthyMs");
+            const lines = pending.message!.split("\n");
+            expect(lines[0]).to.equal("failover to eu-west-1 completed (managed) - APPLICATION PENDING");
+            expect(lines[1]).to.match(
+                /^APPLICATION PENDING: the data recovery is complete, but the application did not answer in eu-west-1/,
+            );
+            expect(lines.filter((l) => l.startsWith("beacon: "))).to.have.length(2);
+            expect(lines.at(-2)).to.match(/ServingReady\{eu-west-1\}=0, .*synthetic request 503/);
+            expect(lines.at(-1)).to.match(/ServingReady\{eu-west-1\}=1, PeerFenced\{eu-west-2\}=1/);
+            expect(formatReport(report)).to.match(/APPLICATION PENDING: the synthetic request answered 503/);
         });
 
         it("crash-resume killed the bundled function at each chosen write and every next run finished the failover", () => {
             const crash = report.scenarios.find((s) => s.name === "crash-resume")!;
             expect(crash.crashes).to.have.length(4);
+            // The sample includes a write of the application tier: the capacity step's scale-out.
+            expect(crash.crashes!.map((c) => /\((\w+)\)/.exec(c.after)?.[1])).to.include("UpdateService");
             for (const c of crash.crashes!) {
                 expect(c, c.after).to.deep.include({ promotions: 1, pointersAt: "dr" });
                 expect(c.after).to.not.match(/but the child/);
@@ -120,8 +180,15 @@ describe("the failover drill", function () {
                 activeRegionCopies: { primary: "primary", dr: "primary" },
             });
             expect(failback.sequence).to.deep.equal(["failover to dr", "switchover to primary"]);
-            expect(failback.outcomes).to.deep.equal(["completed", "completed"]);
-            expect(failback.message).to.equal(`switchover to ${config("dev").primaryRegion} completed (managed)`);
+            // The two moves, then the home region's aftercare once traffic has left the DR region.
+            expect(failback.outcomes).to.deep.equal(["completed", "completed", "aftercare"]);
+            expect(failback.application?.state).to.equal("healthy");
+            expect(failback.message!.split("\n")).to.deep.equal([
+                `switchover to ${config("dev").primaryRegion} completed (managed)`,
+                `The application answers in eu-west-2 (${failback.application!.healthyAt}): 2/2 tasks running, 1/1 targets healthy, synthetic request 200; traffic moves there (ServingReady=1, the peer fenced).`,
+                // dev's DR region back to its pilot light: no task.
+                "aftercare: standby-scale-down of eu-west-1: desiredCount 2 -> 0, scalable min 2 -> 0",
+            ]);
         });
 
         it("round-trip promotes three times in order and ends with the pointers at the DR region", () => {
@@ -165,6 +232,7 @@ describe("the failover drill", function () {
                 scenarios: Record<string, unknown>[];
                 budget: { rto: { orchestrationSource: string }; withinRto: boolean };
             };
+            expect(json.scenarios.find((s) => s["name"] === "primary-down")).to.include.keys("application", "applicationHealthyMs");
             for (const s of json.scenarios) {
                 expect(s).to.include.keys(
                     "name",
@@ -198,8 +266,14 @@ describe("the failover drill", function () {
                 process.stderr.write = write;
             }
             expect(stderr).to.match(
-                /--scenario must be one of primary-down, primary-brownout, .*crash-resume, failback, round-trip, break-glass, lost-writes or all, not "meteor"/,
+                /--scenario must be one of primary-down, app-unhealthy, primary-brownout, .*crash-resume, failback, round-trip, break-glass, lost-writes or all, not "meteor"/,
             );
+        });
+
+        it("every scenario has its row in the README's drill table", () => {
+            const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+            const table = /### The drill\n([\s\S]*?)\n### /.exec(readme)?.[1] ?? "";
+            expect(SCENARIOS.filter((name) => !table.includes(`| \`${name}\``))).to.deep.equal([]);
         });
     });
 });

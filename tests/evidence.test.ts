@@ -62,10 +62,17 @@ describe("run evidence", () => {
             expect(recoveryTimeMs(undefined, "2025-01-01T00:01:30Z")).to.equal(undefined);
             const base = reportInput({ firstSignalAt: "2025-01-01T00:00:00Z", writerAvailableAt: "2025-01-01T00:01:30Z" });
             expect(buildReport(base).recovery.rtoMs, "no act: nothing recovered by this run").to.equal(undefined);
-            const promoted = buildReport(
-                reportInput({ ...base.marks, actAt: "2025-01-01T00:01:05Z", lossKnown: "true", lossMs: "4200", lossSource: "lag" }),
-            );
+            const promotedMarks = { ...base.marks, actAt: "2025-01-01T00:01:05Z", lossKnown: "true", lossMs: "4200", lossSource: "lag" };
+            const promoted = buildReport(reportInput(promotedMarks));
             expect(promoted.recovery).to.include({ rtoMs: 90_000, failoverAt: "2025-01-01T00:01:05Z" });
+            expect(promoted.recovery.applicationHealthyMs, "no application tier").to.equal(undefined);
+            // With an application tier the recovery runs on to the application answering (the run's mark).
+            const withApp = buildReport(reportInput({ ...promotedMarks, applicationHealthyAt: "2025-01-01T00:02:10Z" }));
+            expect(withApp.recovery).to.include({
+                rtoMs: 90_000,
+                applicationHealthyAt: "2025-01-01T00:02:10Z",
+                applicationHealthyMs: 130_000,
+            });
             expect(promoted.dataLoss).to.include({ known: true, windowMs: 4200 });
             expect(promoted.schema).to.equal(REPORT_SCHEMA);
             expect(promoted.reportKey).to.equal(reportObjectKey("dev", "2025-01-01T00:00:00.000Z", "run-1"));

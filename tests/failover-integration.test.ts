@@ -334,7 +334,9 @@ describe("FailoverOrchestrator against moto", function () {
             await crashAfter("act", topology, clientsFor(false, commands), FAILOVER, { requestId: "req-1" });
             const retry = await invoke(topology, clientsFor(false, commands), FAILOVER, { requestId: "req-1" });
             expect(retry.outcome).to.equal("completed");
-            expect(retry.timeline.find((s) => s.name === "lock")?.detail).to.match(/resuming after act/);
+            expect(retry.timeline.find((s) => s.name === "lock")?.detail).to.match(/resuming after capacity, act-started, act$/);
+            // The capacity the crashed invocation raised is read, not raised again.
+            expect(retry.timeline.find((s) => s.name === "capacity")?.detail).to.match(/^desiredCount 2 \(≥ 2\)/);
             expect(commands.filter((c) => c === "FailoverGlobalClusterCommand")).to.have.length(1);
         });
     });
@@ -354,7 +356,17 @@ describe("FailoverOrchestrator against moto", function () {
             const states: Record<string, unknown>[] = [];
             const result = await invoke(topology, clientsLosing(undefined, commands, states), home("switchover"), { side: "primary" });
             expect(result.outcome, result.message).to.equal("completed");
-            expect(result.message).to.equal(`switchover to ${config.primaryRegion} completed (managed)`);
+            const [done, app, ...rest] = result.message.split("\n");
+            expect(done).to.equal(`switchover to ${config.primaryRegion} completed (managed)`);
+            // The dev stack's application tier: the home region (a pilot light while the DR region served) is scaled out
+            // before the switchover, and answers before its traffic moves back.
+            expect(result.timeline.find((s) => s.name === "capacity")?.detail).to.match(/^desiredCount 0 -> 2; scalable min 0 -> 2;/);
+            expect(app).to.match(
+                new RegExp(
+                    `^The application answers in ${config.primaryRegion} \\(.+\\): 2/2 tasks running, 1/1 targets healthy, synthetic request 200; traffic moves there \\(ServingReady=1, the peer fenced\\)\\.$`,
+                ),
+            );
+            expect(rest).to.deep.equal([]);
             expect(commands.filter((c) => c === "SwitchoverGlobalClusterCommand")).to.have.length(1);
             expect(commands).to.not.include("FailoverGlobalClusterCommand");
             // What AWS reported of the move while it ran: towards the home cluster, and no data loss allowed.

@@ -14,16 +14,26 @@
  *
  * Scenarios (each with the verdict it must reach):
  * - `primary-down`: the primary region does not answer and replication has stopped: one failover, the pointers at
- *   the DR region, a started and a completed message, overhead outside AWS's work under a second.
+ *   the DR region, a started and a completed message, overhead outside AWS's work under a second. With an application
+ *   tier (dev's pilot light), the home region's beacon recorded its capacity before the outage, and the run scales the
+ *   DR service out to it and raises the DR cluster's Serverless minimum to the recorded peak (`capacity`), sees the
+ *   application answer in the DR region (`application`) and moves its traffic there (`traffic`): verdict healthy, with
+ *   `applicationHealthyMs`, the first failure signal to the synthetic request answered in the DR region.
+ * - `app-unhealthy` (a stack with an application tier): as primary-down, but the DR application never answers (its
+ *   health path answers 503): the data is recovered (one failover, the pointers at the DR region) and the run ends
+ *   APPLICATION PENDING, with ServingReady{DR} published 0 (traffic not moved) and PeerFenced{home} 1; the DR beacon
+ *   keeps it at 0 while the application fails, and publishes 1 on its first tick after the application answers.
  * - `primary-brownout`: the primary's RDS API answers 503 half the time and replication lags: no failover.
  * - `healthy-primary-alarm`: the replication-lag alarm fires while the primary serves: no failover, on-call told.
  * - `dr-not-ready`: the primary is lost but the DR cluster has no available instance: refused, nothing changed.
  * - `concurrent`: five invocations at once, the primary lost: exactly one promotion.
- * - `crash-resume`: the bundled function is killed after each of its writes in turn (after the write took effect);
- *   the next invocation finishes the run: one promotion, at most one started and one final message, every time.
+ * - `crash-resume`: the bundled function is killed after each of its writes in turn (after the write took effect; the
+ *   application tier's scale-out, scalable minimum and traffic metrics included); the next invocation finishes the run:
+ *   one promotion, at most one started and one final message, the application healthy, every time.
  * - `failback`: after `primary-down`, the primary region is back and on-call switches over home through the home
  *   region's function: a switchover AWS runs with IsDataLossAllowed false, the pointers (the record and both regions'
- *   `active-region`) at the home region.
+ *   `active-region`) at the home region. With an application tier the home service is scaled out before the switchover
+ *   and the DR service back to its standby count by the home region's aftercare once traffic has left it.
  * - `round-trip`: failover, failback, failover again: exactly three promotions, in that order, the pointers at the DR
  *   region at the end.
  * - `break-glass`: the primary region is lost and the managed failover is refused (the two clusters run different
@@ -47,7 +57,9 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { parseArgs } from "util";
 import { formatIssue, parseStackConfig, type StackConfig } from "../config";
 import { formatSeconds } from "../lib/duration";
-import { beaconRuleName } from "../lib/application";
+import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
+import { APPLICATION_METRICS, applicationClusterName, applicationServiceName, beaconRuleName } from "../lib/application";
+import { describeScalableTarget, describeService } from "../orchestrator/src/application";
 import { aftercareRuleName, confirmationOf, FENCE_PARAMETER, LOCK_LEASE_SECONDS, lostWritesSnapshotName } from "../lib/failover";
 import { DescribeDBClusterParametersCommand, DescribeDBClusterSnapshotsCommand, RDSClient, type GlobalCluster } from "@aws-sdk/client-rds";
 import type { RunReport } from "../orchestrator/src/evidence";
@@ -80,6 +92,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, error: 3 } as const;
 
 export const SCENARIOS = [
     "primary-down",
+    "app-unhealthy",
     "primary-brownout",
     "healthy-primary-alarm",
     "dr-not-ready",
@@ -96,7 +109,8 @@ const USAGE = `Usage: npm run drill -- --stack NAME [--scenario NAME|all] [--jso
 
   --stack NAME      the stack whose configuration the drill uses (Pulumi.NAME.yaml)
   --scenario NAME   ${SCENARIOS.join(", ")} or all (default: all)
-  --json            print { scenarios: [{ name, expected, verdict, promotions, sequence, pointersAt, notifications, totalMs, ... }] }
+  --json            print { scenarios: [{ name, expected, verdict, promotions, sequence, pointersAt, notifications, totalMs,
+                    application, applicationHealthyMs, ... }] }
 `;
 
 /** The most the orchestration may add to AWS's own work (the calls themselves) in the drill. */
@@ -107,9 +121,10 @@ export interface Expectation {
     /**
      * `failover`: the DR cluster is the writer and the pointers name it; `no-change`: nothing was changed; `failback`:
      * after a failover, the home cluster is the writer again through a switchover; `round-trip`: failover, failback,
-     * failover again.
+     * failover again; `application-pending`: the data tier failed over, the application did not answer (its traffic
+     * not moved).
      */
-    readonly outcome: "failover" | "no-change" | "failback" | "round-trip" | "break-glass" | "lost-writes";
+    readonly outcome: "failover" | "no-change" | "failback" | "round-trip" | "break-glass" | "lost-writes" | "application-pending";
     /** Promotions AWS accepted over the whole scenario. */
     readonly promotions: number;
     readonly pointersAt: Side;
@@ -117,6 +132,19 @@ export interface Expectation {
     readonly notifications: number | { readonly min: number; readonly max: number };
     /** The accepted promotions in order, e.g. `failover to dr`, `switchover to primary`. @default not checked */
     readonly sequence?: readonly string[];
+    /**
+     * A stack with an application tier: the application at the end of the scenario's last run, `healthy` (it answered
+     * in the run's region, traffic moved) or `pending` (APPLICATION PENDING). @default not checked (no application tier)
+     */
+    readonly application?: "healthy" | "pending";
+}
+
+/** The application at the end of a run (RunResult.application), as a scenario reports it. */
+export interface ApplicationOutcome {
+    readonly state: "healthy" | "pending";
+    /** When the run saw the synthetic request answered (healthy only). */
+    readonly healthyAt?: string;
+    readonly detail: string;
 }
 
 export interface ScenarioReport {
@@ -150,6 +178,13 @@ export interface ScenarioReport {
     readonly message?: string;
     /** crash-resume: one entry per crash point. */
     readonly crashes?: readonly CrashPoint[];
+    /** The application at the end of the last run (a stack with an application tier). */
+    readonly application?: ApplicationOutcome;
+    /**
+     * The first failure signal to the synthetic request answered in the promoted region, ms on the handler's clock,
+     * from the run's marks (the recovery time to the application: the stack's RTO). Absent: it did not answer.
+     */
+    readonly applicationHealthyMs?: number;
     /** The last run's evidence: its id, report, measured recovery time and data-loss window. */
     readonly evidence?: {
         readonly runId: string;
@@ -356,7 +391,13 @@ export function busyMs(calls: readonly Pick<ProxiedCall, "startedAt" | "duration
 /** Checks an end state against the expectation; the problems, or none. Pure. */
 export function judge(
     expected: Expectation,
-    actual: { promotions: number; pointersAt: string; notifications: number; sequence?: readonly string[] },
+    actual: {
+        promotions: number;
+        pointersAt: string;
+        notifications: number;
+        sequence?: readonly string[];
+        application?: ApplicationOutcome["state"];
+    },
 ): string[] {
     const problems: string[] = [];
     if (actual.promotions !== expected.promotions) {
@@ -373,6 +414,9 @@ export function judge(
     if (actual.notifications < min || actual.notifications > max) {
         problems.push(`${actual.notifications} notifications, expected ${min === max ? min : `${min} to ${max}`}`);
     }
+    if (expected.application !== undefined && actual.application !== expected.application) {
+        problems.push(`the application is ${actual.application ?? "not reported"}, expected ${expected.application}`);
+    }
     return problems;
 }
 
@@ -381,6 +425,8 @@ interface ScenarioDefinition {
     readonly expected: Expectation;
     /** The topology the scenario starts from. @default createTopology's defaults */
     readonly topology?: TopologyOptions;
+    /** Only for a stack with an application tier (`healthcare-dr:application`). @default false */
+    readonly requiresApplication?: boolean;
     run(
         bench: Bench,
         options: DrillOptions,
@@ -401,9 +447,20 @@ interface ScenarioDefinition {
     >;
 }
 
+/** The application at the end of a run, and the recovery time to it from the run's marks (ScenarioReport). */
+function applicationOf(result: RunResult | undefined): Pick<ScenarioReport, "application" | "applicationHealthyMs"> {
+    const a = result?.application;
+    const ms = result?.report?.applicationHealthyMs;
+    return {
+        ...(a !== undefined
+            ? { application: { state: a.state, ...(a.healthyAt !== undefined ? { healthyAt: a.healthyAt } : {}), detail: a.detail } }
+            : {}),
+        ...(ms !== undefined ? { applicationHealthyMs: ms } : {}),
+    };
+}
+
 /** One in-process invocation under the scenario's faults, measured. */
-async function single(bench: Bench, arrange: (clock: VirtualClock) => Promise<void> | void) {
-    const clock = new VirtualClock();
+async function single(bench: Bench, arrange: (clock: VirtualClock) => Promise<void> | void, clock = new VirtualClock()) {
     await arrange(clock);
     const wallStart = Date.now();
     const { result, error } = await invokeInProcess(bench, clock, "drill-1");
@@ -417,21 +474,162 @@ async function single(bench: Bench, arrange: (clock: VirtualClock) => Promise<vo
         wallMs,
         overheadMs: Math.max(0, wallMs - busyMs(bench.proxy.calls, wallStart, wallEnd)),
         ...(result !== undefined ? { steps: result.timeline.map((s) => ({ ...s })), message: result.message } : { message: error ?? "" }),
+        ...applicationOf(result),
     };
+}
+
+/**
+ * With an application tier: the home region's beacon, as it does every minute, records its running count and its
+ * cluster's 24 h Serverless capacity peak (2 ACU, published here) in both regions' lock tables: the capacity the DR
+ * region reaches on arrival. Its tick is ten minutes before the outage so that the metrics published for it are out of
+ * the failover's three-minute look-back (the lost primary still publishes nothing). The problems, or none.
+ */
+async function recordHomeCapacity(bench: Bench): Promise<string[]> {
+    const { topology } = bench;
+    if (topology.application === undefined) {
+        return [];
+    }
+    const before = new VirtualClock(-10 * 60_000);
+    await publishPairMetrics(bench.moto.url, topology, { now: before.now() });
+    bench.proxy.setRules([]);
+    const event = beaconEvent(topology, new Date(before.now()).toISOString(), "primary");
+    const tick = await invokeInProcess(bench, before, "drill-beacon-home", event, "primary");
+    return tick.result?.outcome === "beacon" && /capacity recorded: \d+ tasks, peak [\d.]+ ACU/.test(tick.result.message)
+        ? []
+        : [`the home region's beacon recorded no capacity before the outage: ${tick.result?.message ?? tick.error}`];
+}
+
+/** The traffic metric `name` about `about`'s region, as published in `side`'s region between `from` and `to`: the values. */
+async function trafficValues(bench: Bench, side: Side, name: string, about: Side, from: number, to: number): Promise<number[]> {
+    const M = APPLICATION_METRICS;
+    const out = await new CloudWatchClient({
+        endpoint: bench.moto.url,
+        region: bench.topology.cells[side].region,
+        credentials: { ...MOTO_CREDENTIALS },
+    }).send(
+        new GetMetricStatisticsCommand({
+            Namespace: M.namespace,
+            MetricName: name,
+            Dimensions: [
+                { Name: M.dimensions.stack, Value: bench.topology.stack },
+                { Name: M.dimensions.region, Value: bench.topology.cells[about].region },
+            ],
+            StartTime: new Date(from),
+            EndTime: new Date(to),
+            Period: M.periodSeconds,
+            Statistics: ["Minimum", "Maximum"],
+        }),
+    );
+    return (out.Datapoints ?? []).flatMap((d) => [d.Minimum ?? NaN, d.Maximum ?? NaN]);
+}
+
+/**
+ * app-unhealthy: primary-down with the DR application answering 503. Checks what only the metrics can tell: the run
+ * published ServingReady{DR} 0 and PeerFenced{home} 1 in the DR region (the traffic stays away from the DR region and
+ * from the lost one); a beacon tick while the application fails keeps ServingReady 0; the first tick after it answers
+ * publishes 1 (the traffic moves then, with no further run).
+ */
+async function appUnhealthy(bench: Bench): Promise<Awaited<ReturnType<ScenarioDefinition["run"]>>> {
+    const { topology, config } = bench;
+    const app = topology.cells.dr.application;
+    if (app === undefined) {
+        throw new Error("app-unhealthy needs a stack with an application tier (healthcare-dr:application)");
+    }
+    const clock = new VirtualClock();
+    const from = clock.now();
+    app.server.setBehaviour("fail");
+    const out = await single(bench, () => bench.proxy.setRules([primaryRegionDown(config)]), clock);
+    const problems = [...out.extraProblems];
+    // Windows a few seconds wide: CloudWatch times are to the second.
+    const runEnd = clock.now() + 5_000;
+    const ready = await trafficValues(bench, "dr", APPLICATION_METRICS.servingReady, "dr", from, runEnd);
+    const fenced = await trafficValues(bench, "dr", APPLICATION_METRICS.peerFenced, "primary", from, runEnd);
+    if (ready.length === 0 || ready.some((v) => v !== 0)) {
+        problems.push(`the run published ServingReady{dr} ${JSON.stringify(ready)}, expected 0 (traffic not moved)`);
+    }
+    if (fenced.length === 0 || fenced.some((v) => v !== 1)) {
+        problems.push(`the run published PeerFenced{primary} ${JSON.stringify(fenced)}, expected 1`);
+    }
+    // The beacon, every minute: 0 while the application fails, 1 on the first tick after it answers.
+    const outcomes = [...out.outcomes];
+    const ticks: string[] = [];
+    for (const [behaviour, expected] of [
+        ["fail", 0],
+        ["ok", 1],
+    ] as const) {
+        app.server.setBehaviour(behaviour);
+        clock.advance(60_000);
+        const at = clock.now();
+        const tick = await invokeInProcess(
+            bench,
+            clock,
+            `drill-beacon-${behaviour}`,
+            beaconEvent(topology, new Date(at).toISOString(), "dr"),
+        );
+        outcomes.push(tick.result?.outcome ?? `threw ${tick.error}`);
+        ticks.push(tick.result?.message ?? tick.error ?? "");
+        const published = await trafficValues(bench, "dr", APPLICATION_METRICS.servingReady, "dr", at, clock.now() + 5_000);
+        if (published.length === 0 || published.some((v) => v !== expected)) {
+            problems.push(
+                `a beacon tick with the application answering ${behaviour === "ok" ? 200 : 503} published ServingReady{dr} ${JSON.stringify(published)}, expected ${expected}`,
+            );
+        }
+    }
+    return { ...out, outcomes, message: [out.message, ...ticks].join("\n"), extraProblems: problems };
+}
+
+/**
+ * failback's last part: once traffic has left the DR region (STANDBY_SETTLE_SECONDS after the failback's traffic step),
+ * the home region's aftercare scales the DR service back to its standby count, and its scalable target's minimum.
+ */
+async function standbyScaleDown(bench: Bench, clock: VirtualClock): Promise<{ outcome: string; message: string; problems: string[] }> {
+    const { topology } = bench;
+    const settings = topology.application!;
+    const care = await invokeInProcess(
+        bench,
+        clock,
+        "drill-aftercare-home",
+        aftercareEvent(topology, new Date(clock.now()).toISOString(), "primary"),
+        "primary",
+    );
+    const direct = createClients({ endpointFor: () => bench.moto.url, credentials: MOTO_CREDENTIALS });
+    const region = topology.cells.dr.region;
+    const names = { cluster: applicationClusterName(topology.stack), service: applicationServiceName(topology.stack) };
+    const service = await describeService(direct.ecs(region), names);
+    const scalable = await describeScalableTarget(direct.autoscaling(region), names);
+    const standby = settings.standby.count;
+    const problems =
+        service?.desiredCount === standby && scalable?.min === standby
+            ? []
+            : [
+                  `the DR service was not scaled back to its standby count ${standby}: desiredCount ${service?.desiredCount ?? "?"}, scalable min ${scalable?.min ?? "?"} (${care.result?.message ?? care.error})`,
+              ];
+    return { outcome: care.result?.outcome ?? `threw ${care.error}`, message: care.result?.message ?? care.error ?? "", problems };
 }
 
 export const SCENARIO_DEFINITIONS: Readonly<Record<ScenarioName, ScenarioDefinition>> = {
     "primary-down": {
-        description: "the primary region does not answer and replication has stopped: fail over once",
-        expected: { outcome: "failover", promotions: 1, pointersAt: "dr", notifications: 2 },
+        description:
+            "the primary region does not answer and replication has stopped: fail over once; the application answers in the DR region",
+        expected: { outcome: "failover", promotions: 1, pointersAt: "dr", notifications: 2, application: "healthy" },
         async run(bench) {
+            const recorded = await recordHomeCapacity(bench);
             const out = await single(bench, () => bench.proxy.setRules([primaryRegionDown(bench.config)]));
             const extraProblems = [
+                ...recorded,
                 ...out.extraProblems,
                 ...(out.overheadMs > MAX_OVERHEAD_MS ? [`orchestration overhead ${out.overheadMs} ms, above ${MAX_OVERHEAD_MS} ms`] : []),
             ];
             return { ...out, extraProblems };
         },
+    },
+    "app-unhealthy": {
+        description:
+            "primary-down, but the DR application never answers: the data recovered, APPLICATION PENDING, traffic not moved until the beacon sees it answer",
+        // The started message and the completed one, which says APPLICATION PENDING and what to check.
+        expected: { outcome: "application-pending", promotions: 1, pointersAt: "dr", notifications: 2, application: "pending" },
+        requiresApplication: true,
+        run: appUnhealthy,
     },
     "primary-brownout": {
         description: "the primary's RDS API answers 503 half the time and replication lags: no failover",
@@ -508,7 +706,7 @@ export const SCENARIO_DEFINITIONS: Readonly<Record<ScenarioName, ScenarioDefinit
     },
     "crash-resume": {
         description: "the bundled function killed after each of its writes in turn; the next invocation finishes the run",
-        expected: { outcome: "failover", promotions: 1, pointersAt: "dr", notifications: { min: 1, max: 2 } },
+        expected: { outcome: "failover", promotions: 1, pointersAt: "dr", notifications: { min: 1, max: 2 }, application: "healthy" },
         run: crashResume,
     },
     failback: {
@@ -522,11 +720,27 @@ export const SCENARIO_DEFINITIONS: Readonly<Record<ScenarioName, ScenarioDefinit
             pointersAt: "primary",
             notifications: 4,
         },
-        run: (bench) =>
-            moves(bench, [
-                { to: "dr", action: "failover", lost: "primary" },
-                { to: "primary", action: "switchover" },
-            ]),
+        async run(bench) {
+            const clock = new VirtualClock();
+            const out = await moves(
+                bench,
+                [
+                    { to: "dr", action: "failover", lost: "primary" },
+                    { to: "primary", action: "switchover" },
+                ],
+                clock,
+            );
+            if (bench.topology.application === undefined) {
+                return out;
+            }
+            const care = await standbyScaleDown(bench, clock);
+            return {
+                ...out,
+                outcomes: [...out.outcomes, care.outcome],
+                message: `${out.message ?? ""}\n${care.message}`,
+                extraProblems: [...(out.extraProblems ?? []), ...care.problems],
+            };
+        },
     },
     "round-trip": {
         description: "failover, failback, failover again: each region's function promotes its own cluster, three promotions in order",
@@ -717,9 +931,12 @@ interface Move {
  * it, towards that region's cluster with IsDataLossAllowed false; after a switchover (both regions up) both regions'
  * `active-region` copies name the new writer.
  */
-async function moves(bench: Bench, plan: readonly Move[]): Promise<Awaited<ReturnType<ScenarioDefinition["run"]>>> {
+async function moves(
+    bench: Bench,
+    plan: readonly Move[],
+    clock = new VirtualClock(),
+): Promise<Awaited<ReturnType<ScenarioDefinition["run"]>>> {
     const { config, proxy, topology } = bench;
-    const clock = new VirtualClock();
     const outcomes: string[] = [];
     const problems: string[] = [];
     let last: RunResult | undefined;
@@ -775,6 +992,7 @@ async function moves(bench: Bench, plan: readonly Move[]): Promise<Awaited<Retur
         overheadMs,
         ...(last !== undefined ? { steps: last.timeline.map((s) => ({ ...s })), message: last.message } : {}),
         ...evidenceOf(last),
+        ...applicationOf(last),
         extraProblems: problems,
     };
 }
@@ -877,6 +1095,7 @@ async function lostWrites(bench: Bench): Promise<Awaited<ReturnType<ScenarioDefi
         steps: failover.result.timeline.map((s) => ({ ...s })),
         message: `${failover.result.message}; ${care.result?.message ?? ""}`,
         evidence: { ...evidenceOf(failover.result).evidence!, lostWritesSnapshot: copies.length === 1 ? name : "" },
+        ...applicationOf(failover.result),
         extraProblems: problems,
     };
 }
@@ -891,6 +1110,11 @@ const isWrite = (c: Pick<ProxiedCall, "service" | "action">): boolean =>
         "SwitchoverGlobalCluster",
         "ChangeResourceRecordSets",
         "PutParameter",
+        // The application tier's: the capacity step's raises, the traffic step's metrics.
+        "UpdateService",
+        "RegisterScalableTarget",
+        "ModifyDBCluster",
+        "PutMetricData",
     ].includes(c.action);
 
 async function crashResume(bench: Bench, options: DrillOptions): Promise<Awaited<ReturnType<ScenarioDefinition["run"]>>> {
@@ -937,7 +1161,10 @@ async function crashResume(bench: Bench, options: DrillOptions): Promise<Awaited
         };
         const after = `write ${k} of ${writes.length} (${writes[k - 1]})${outcome.exit === "killed" ? "" : `, but the child ${outcome.exit}: ${JSON.stringify("result" in outcome ? outcome.result : "error" in outcome ? outcome.error : "").slice(0, 200)}`}`;
         crashes.push({ after, rerun: rerun.result?.outcome ?? `threw ${rerun.error}`, ...state });
-        for (const p of judge(SCENARIO_DEFINITIONS["crash-resume"].expected, state)) {
+        const expected = expectationFor(SCENARIO_DEFINITIONS["crash-resume"].expected, bench.config);
+        // A rerun that found the run finished (the crash after its last write) has no application step of its own.
+        const application = rerun.result?.outcome === "completed" ? rerun.result.application?.state : expected.application;
+        for (const p of judge(expected, { ...state, application })) {
             problems.push(`killed after ${after}: ${p}`);
         }
         if (outcome.exit !== "killed") {
@@ -984,12 +1211,26 @@ export interface DrillOptions {
     readonly crashPoints?: readonly number[];
 }
 
+/** The scenarios a stack can run: those of the application tier only when it has one. */
+export function scenariosFor(config: Pick<StackConfig, "application">): ScenarioName[] {
+    return SCENARIOS.filter((name) => SCENARIO_DEFINITIONS[name].requiresApplication !== true || config.application !== undefined);
+}
+
+/** The expectation for a stack: the application's state is checked only when the stack has an application tier. Pure. */
+export function expectationFor(expected: Expectation, config: Pick<StackConfig, "application">): Expectation {
+    if (config.application !== undefined || expected.application === undefined) {
+        return expected;
+    }
+    const { application: _application, ...rest } = expected;
+    return rest;
+}
+
 export async function runDrill(config: StackConfig, options: DrillOptions = {}): Promise<DrillReport> {
     const moto = options.moto ?? (await startMoto());
     const proxy = await startFaultProxy(moto.url, { seed: 7 });
     const reports: ScenarioReport[] = [];
     try {
-        for (const name of options.scenarios ?? SCENARIOS) {
+        for (const name of options.scenarios ?? scenariosFor(config)) {
             await moto.reset();
             proxy.reset();
             const topology = await createTopology(moto.url, config, SCENARIO_DEFINITIONS[name].topology ?? {});
@@ -998,6 +1239,7 @@ export async function runDrill(config: StackConfig, options: DrillOptions = {}):
             observeFailoverStates(clients, [config.primaryRegion, config.drRegion], failoverStates);
             const bench: Bench = { config, moto, proxy, topology, clients, failoverStates };
             const definition = SCENARIO_DEFINITIONS[name];
+            const expected = expectationFor(definition.expected, config);
             const out = await definition.run(bench, options);
             // crash-resume judged each crash point on its own (each in a topology of its own); its summary is the worst of
             // them, with the copies of active-region the last crash point left.
@@ -1016,12 +1258,15 @@ export async function runDrill(config: StackConfig, options: DrillOptions = {}):
                           ...(await pointerState(moto.url, topology)),
                           notifications: await countNotifications(bench),
                       };
-            const problems = [...(out.crashes !== undefined ? [] : judge(definition.expected, state)), ...(out.extraProblems ?? [])];
+            const problems = [
+                ...(out.crashes !== undefined ? [] : judge(expected, { ...state, application: out.application?.state })),
+                ...(out.extraProblems ?? []),
+            ];
             const { extraProblems: _extra, ...rest } = out;
             reports.push({
                 name,
                 description: definition.description,
-                expected: definition.expected,
+                expected,
                 verdict: problems.length === 0 ? "pass" : "fail",
                 problems,
                 ...state,
@@ -1062,6 +1307,13 @@ export function formatReport(report: DrillReport): string {
                 `      run ${s.evidence.runId}: report ${s.evidence.reportWritten ? s.evidence.reportKey : "NOT WRITTEN"}; RTO ${s.evidence.rtoMs !== undefined ? `${s.evidence.rtoMs} ms` : "-"}; data-loss window ${s.evidence.dataLossWindowMs !== undefined ? `${s.evidence.dataLossWindowMs} ms` : "-"}${s.evidence.lostWritesSnapshot !== undefined ? `; lost writes kept in ${s.evidence.lostWritesSnapshot}` : ""}`,
             );
         }
+        if (s.application !== undefined) {
+            lines.push(
+                s.application.state === "healthy"
+                    ? `      application healthy at ${s.application.healthyAt ?? "?"}: ${s.application.detail}; applicationHealthyMs ${s.applicationHealthyMs ?? "-"} (first failure signal to the synthetic request answered)`
+                    : `      APPLICATION PENDING: ${s.application.detail}`,
+            );
+        }
         for (const p of s.problems) {
             lines.push(`      ! ${p}`);
         }
@@ -1086,6 +1338,11 @@ export function formatReport(report: DrillReport): string {
         `  orchestration      ${b.rto.orchestrationSeconds}  (${b.rto.orchestrationSource}; the step deadlines allow ${b.configuredRtoSeconds - b.rtoSeconds + b.rto.orchestrationSeconds})`,
         `  promotion          ${b.rto.promotionSeconds}  (AWS: under a minute)`,
         `  DNS TTL            ${b.rto.dnsTtlSeconds}`,
+        ...(b.rto.application !== null
+            ? [
+                  `  application        ${b.rto.application.totalSeconds}  (scale-out ${b.rto.application.scaleOutSeconds}, target health ${b.rto.application.targetHealthSeconds}, traffic metric ${b.rto.application.metricPeriodSeconds}, Route 53 check ${b.rto.application.healthCheckSeconds}, alias TTL ${b.rto.application.aliasTtlSeconds})`,
+              ]
+            : []),
         `  total              ${b.rtoSeconds} = ${formatSeconds(b.rtoSeconds)}  vs objective ${formatSeconds(b.objectiveRtoSeconds)}: ${b.withinRto ? "within" : "EXCEEDED"}`,
         `  (with the step deadlines instead of the measurement: ${formatSeconds(b.configuredRtoSeconds)})`,
         `Data-loss budget: ${rpoBudgetText(b)} (database ${databaseRpoText(b)}, objects ${objectStorageRpoText(b)}) vs objective ${formatSeconds(b.objectiveRpoSeconds)}; restore from backup ${formatSeconds(b.backupRpoSeconds)}`,
@@ -1115,6 +1372,8 @@ export function jsonReport(report: DrillReport): Record<string, unknown> {
             ...(s.steps !== undefined ? { steps: s.steps.map(({ name, start, durationMs }) => ({ name, start, durationMs })) } : {}),
             ...(s.crashes !== undefined ? { crashes: s.crashes } : {}),
             ...(s.evidence !== undefined ? { evidence: s.evidence } : {}),
+            ...(s.application !== undefined ? { application: s.application } : {}),
+            ...(s.applicationHealthyMs !== undefined ? { applicationHealthyMs: s.applicationHealthyMs } : {}),
         })),
         budget: report.budget,
     };
@@ -1158,7 +1417,15 @@ export async function main(argv: readonly string[]): Promise<number> {
         process.stderr.write(`drill: ${unavailable}\n`);
         return EXIT.error;
     }
-    const report = await runDrill(parsed.config, { scenarios: scenario === "all" ? SCENARIOS : [scenario as ScenarioName] });
+    if (scenario !== "all" && !scenariosFor(parsed.config).includes(scenario as ScenarioName)) {
+        process.stderr.write(
+            `drill: --scenario ${scenario} needs a stack with an application tier; Pulumi.${values.stack}.yaml has no healthcare-dr:application\n`,
+        );
+        return EXIT.usage;
+    }
+    const report = await runDrill(parsed.config, {
+        scenarios: scenario === "all" ? scenariosFor(parsed.config) : [scenario as ScenarioName],
+    });
     process.stdout.write(values.json === true ? `${JSON.stringify(jsonReport(report), null, 2)}\n` : formatReport(report));
     return report.ok ? EXIT.ok : EXIT.failed;
 }

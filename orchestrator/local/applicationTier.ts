@@ -30,8 +30,8 @@ import { failoverParameterPath } from "../../lib/failover";
 import { physicalName } from "../../lib/naming";
 
 /**
- * The settings the local topology uses when the stack config has no `healthcare-dr:application` (it is optional, and
- * read defensively: the key may not be in StackConfig yet). A warm standby of one task.
+ * A warm standby of one task: the settings a test passes to `createTopology` (its `application` option) to run the
+ * application tier of a stack other than the stack file's (dev's is a pilot light).
  */
 export const LOCAL_APPLICATION_DEFAULTS: ApplicationSettings = {
     repository: "clinical-app",
@@ -46,11 +46,6 @@ export const LOCAL_APPLICATION_DEFAULTS: ApplicationSettings = {
     domainName: "app.dev.example.org",
     hostedZoneId: "Z0000000000000000000",
 };
-
-/** The settings of a stack config, if it has an application tier (read defensively, see above). */
-export function applicationSettingsOf(config: unknown): ApplicationSettings | undefined {
-    return (config as { application?: ApplicationSettings }).application;
-}
 
 /** How the local stand-in of a region's ALB answers the synthetic request. */
 export type AppBehaviour = "ok" | "fail" | "slow";

@@ -49,7 +49,7 @@ import {
 } from "../../lib/failover";
 import { physicalName } from "../../lib/naming";
 import type { ApplicationSettings } from "../../lib/application";
-import { applicationSettingsOf, createApplicationCell, type LocalApplicationCell } from "./applicationTier";
+import { createApplicationCell, type LocalApplicationCell } from "./applicationTier";
 import { normalise, readParameter, readRecord } from "../src/aws";
 import { createClients } from "../src/clients";
 import { sdkS3Client } from "../src/s3";
@@ -457,7 +457,7 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
         }),
     );
     const made = { primary: primaryCell, dr: drCell };
-    const settings = options.application === false ? undefined : (options.application ?? applicationSettingsOf(config));
+    const settings = options.application === false ? undefined : (options.application ?? config.application);
     const apps =
         settings === undefined
             ? undefined

@@ -207,6 +207,10 @@ export interface RunReport {
         readonly failoverAt?: string;
         readonly writerAvailableAt?: string;
         readonly rtoMs?: number;
+        /** A stack with an application tier: when the run saw it answer in its region (the synthetic request 2xx). */
+        readonly applicationHealthyAt?: string;
+        /** First signal to `applicationHealthyAt`, ms: the recovery time to the application (the stack's RTO). */
+        readonly applicationHealthyMs?: number;
     };
     readonly dataLoss?: DataLossWindow;
     /** After an unplanned failover: the obligation to keep the old writer's lost writes (lostWrites.ts). */
@@ -228,6 +232,8 @@ export function buildReport(input: ReportInput): RunReport {
     const writerAvailableAt = m["writerAvailableAt"];
     // Measured only for a promotion this run asked for (its act time is known): not for a run that changed nothing.
     const rtoMs = m["actAt"] !== undefined ? recoveryTimeMs(firstSignalAt, writerAvailableAt) : undefined;
+    const applicationHealthyAt = m["applicationHealthyAt"];
+    const applicationHealthyMs = m["actAt"] !== undefined ? recoveryTimeMs(firstSignalAt, applicationHealthyAt) : undefined;
     const dataLoss = windowFromMarks(m);
     return {
         schema: REPORT_SCHEMA,
@@ -239,6 +245,8 @@ export function buildReport(input: ReportInput): RunReport {
             ...(m["actAt"] !== undefined ? { failoverAt: m["actAt"] } : {}),
             ...(writerAvailableAt !== undefined ? { writerAvailableAt } : {}),
             ...(rtoMs !== undefined ? { rtoMs } : {}),
+            ...(applicationHealthyAt !== undefined ? { applicationHealthyAt } : {}),
+            ...(applicationHealthyMs !== undefined ? { applicationHealthyMs } : {}),
         },
         ...(dataLoss !== undefined ? { dataLoss } : {}),
     };
@@ -524,6 +532,8 @@ export interface EvidenceSummary {
     readonly reportWritten: boolean;
     readonly reportProblem?: string;
     readonly rtoMs?: number;
+    /** First signal to the application answering in the run's region (a stack with an application tier). */
+    readonly applicationHealthyMs?: number;
     readonly dataLossWindowMs?: number;
     readonly dataLossWindowKnown?: boolean;
     readonly failoverAt?: string;

@@ -1630,6 +1630,9 @@ class Run {
                 reportWritten: written.reportProblem === undefined,
                 ...(written.reportProblem !== undefined ? { reportProblem: written.reportProblem } : {}),
                 ...(report.recovery.rtoMs !== undefined ? { rtoMs: report.recovery.rtoMs } : {}),
+                ...(report.recovery.applicationHealthyMs !== undefined
+                    ? { applicationHealthyMs: report.recovery.applicationHealthyMs }
+                    : {}),
                 ...(report.dataLoss !== undefined ? { dataLossWindowKnown: report.dataLoss.known } : {}),
                 ...(report.dataLoss?.windowMs !== undefined ? { dataLossWindowMs: report.dataLoss.windowMs } : {}),
                 ...(report.recovery.failoverAt !== undefined ? { failoverAt: report.recovery.failoverAt } : {}),
