@@ -6,6 +6,7 @@ import {
     AFTERCARE_SCHEDULE,
     aftercareRuleName,
     applicationCountProblems,
+    type OrchestratorApplicationCounts,
     DETECTION_WINDOW_SECONDS,
     FAILOVER_PARAMETERS,
     MAX_EVENT_AGE_SECONDS,
@@ -148,7 +149,7 @@ export interface FailoverOrchestratorArgs {
  * (static stability: nothing of it is read from the peer region during an outage). The names are the same in both
  * regions; the target group and the check URL are this region's.
  */
-export interface FailoverOrchestratorApplicationArgs {
+export interface FailoverOrchestratorApplicationArgs extends OrchestratorApplicationCounts {
     /** The ECS cluster's name (ApplicationTier `clusterName`; `applicationClusterName`): the same in both regions. */
     readonly clusterName: pulumi.Input<string>;
     /** The ECS service's name (ApplicationTier `serviceName`; `applicationServiceName`): the same in both regions. */
@@ -162,18 +163,6 @@ export interface FailoverOrchestratorApplicationArgs {
     readonly checkUrl: pulumi.Input<string>;
     /** The application's public name (`application.domainName`): Host header and SNI of the synthetic request. */
     readonly host: string;
-    /** Tasks in the active region (`application.desiredCount`): the least the region taking over scales to. */
-    readonly activeCount: number;
-    /** Tasks in the standby region (`application.standby.count`, 0 for pilot light): the old region's count after. */
-    readonly standbyCount: number;
-    /** `application.autoscaling.min`: the scalable target's minimum set in the region taking over. */
-    readonly minCount: number;
-    /** `application.autoscaling.max`: the scalable target's maximum; no arrival count goes above it. */
-    readonly maxCount: number;
-    /** `database.minCapacity` (ACU): what aftercare restores the raised Aurora Serverless minimum to. */
-    readonly dbMinCapacity: number;
-    /** `database.maxCapacity` (ACU): the raise on arrival never goes above it. */
-    readonly dbMaxCapacity: number;
 }
 
 /**

@@ -204,11 +204,17 @@ export function lockTableArn(account: { readonly partition: string; readonly acc
 
 /** The counts and capacities an orchestrator's application parameters carry (FailoverOrchestrator `application`). */
 export interface OrchestratorApplicationCounts {
+    /** Tasks in the active region (`application.desiredCount`): the least the region taking over scales to. */
     readonly activeCount: number;
+    /** Tasks in the standby region (`application.standby.count`, 0 for pilot light): the old region's count after. */
     readonly standbyCount: number;
+    /** `application.autoscaling.min`: the scalable target's minimum set in the region taking over. */
     readonly minCount: number;
+    /** `application.autoscaling.max`: the scalable target's maximum; no arrival count goes above it. */
     readonly maxCount: number;
+    /** `database.minCapacity` (ACU): what aftercare restores the raised Aurora Serverless minimum to. */
     readonly dbMinCapacity: number;
+    /** `database.maxCapacity` (ACU): the raise on arrival never goes above it. */
     readonly dbMaxCapacity: number;
 }
 

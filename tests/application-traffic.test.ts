@@ -502,23 +502,11 @@ describe("RegionalNetwork: the orchestrator's egress for the application check",
  * (issue 15: "RTO is from the first failure signal to the application answering in DR").
  */
 describe("the recovery budget with an application tier", () => {
-    /** A pilot-light application as `healthcare-dr:application` describes one (lib/application.ts). */
-    const SAMPLE: ApplicationSettings = {
-        repository: "clinical-app",
-        imageTag: "1.0.0",
-        port: 8080,
-        healthPath: "/health",
-        cpu: 512,
-        memory: 1024,
-        desiredCount: 2,
-        standby: { mode: "pilot-light", count: 0 },
-        autoscaling: { min: 2, max: 6, targetCpuPercent: 60 },
-        domainName: "app.dev.example.org",
-        hostedZoneId: "Z0123456789EXAMPLE",
+    /** The stack's own application settings: both stack files configure one. */
+    const applicationOf = (run: ProgramRun): ApplicationSettings => {
+        expect(run.config.application, `${run.stack} has healthcare-dr:application`).to.not.equal(undefined);
+        return run.config.application!;
     };
-    /** The stack's own application settings once its stack file has them, else the sample. */
-    const applicationOf = (run: ProgramRun): ApplicationSettings =>
-        (run.config as { readonly application?: ApplicationSettings }).application ?? SAMPLE;
 
     it("counts scale-out, target health, the metric's period, the Route 53 check and the alias TTL, each from its constant", () => {
         const steps = applicationRecoverySteps();
@@ -542,7 +530,7 @@ describe("the recovery budget with an application tier", () => {
     for (const stack of STACKS) {
         it(`${stack}: adds nothing without an application tier, the application's steps with one, and still fits the stack's RTO`, async () => {
             const run = await planStack(stack);
-            const { application: _, ...withoutApp } = run.config as typeof run.config & { application?: ApplicationSettings };
+            const { application: _, ...withoutApp } = run.config;
             const bare = recoveryBudget(withoutApp);
             expect(bare.rto.application).to.equal(null);
             const r = bare.rto;
@@ -560,14 +548,13 @@ describe("the recovery budget with an application tier", () => {
     it("is printed by the offline plan, step by step, or said to be absent", async () => {
         const run = await planStack("prod");
         const options = { violations: [], policyCount: 0, policyPackRan: true };
-        const withApp = formatText(
-            buildPlanDocument({ ...run, config: { ...run.config, application: applicationOf(run) } as typeof run.config }, options),
-        );
+        applicationOf(run);
+        const withApp = formatText(buildPlanDocument(run, options));
         expect(withApp).to.include(
             "    application 6m50s: scale-out 3m (Fargate task start, an assumption), target health 20s, metric period 1m, Route 53 check 1m30s, alias TTL 1m\n",
         );
         expect(withApp).to.match(/RTO 30m \(1800 s\): budget 21m5s \(1265 s\), within\n/);
-        const { application: _, ...withoutApp } = run.config as typeof run.config & { application?: ApplicationSettings };
+        const { application: _, ...withoutApp } = run.config;
         const bare = formatText(buildPlanDocument({ ...run, config: withoutApp as typeof run.config }, options));
         expect(bare).to.include("    application: none (no application tier; the budget ends at the writer)\n");
     });

@@ -778,34 +778,27 @@ export const SCENARIO_DEFINITIONS: Readonly<Record<ScenarioName, ScenarioDefinit
 
 /** The event the aftercare schedule of `side`'s region delivers. */
 export function aftercareEvent(topology: Topology, time: string, side: Side = "dr"): Record<string, unknown> {
-    const region = topology.cells[side].region;
-    const account = topology.primaryClusterArn.split(":")[4];
-    return {
-        version: "0",
-        id: "drill-schedule",
-        "detail-type": "Scheduled Event",
-        source: "aws.events",
-        account,
-        time,
-        region,
-        resources: [`arn:aws:events:${region}:${account}:rule/${aftercareRuleName(topology.stack)}`],
-        detail: {},
-    };
+    return scheduledEvent(topology, time, side, aftercareRuleName(topology.stack), "drill-schedule");
 }
 
 /** The event the beacon schedule (`beaconRuleName`) of `side`'s region delivers. */
 export function beaconEvent(topology: Topology, time: string, side: Side = "dr"): Record<string, unknown> {
+    return scheduledEvent(topology, time, side, beaconRuleName(topology.stack), "drill-beacon");
+}
+
+/** The EventBridge "Scheduled Event" that the rule `ruleName` of `side`'s region delivers to that region's function. */
+function scheduledEvent(topology: Topology, time: string, side: Side, ruleName: string, id: string): Record<string, unknown> {
     const region = topology.cells[side].region;
     const account = topology.primaryClusterArn.split(":")[4];
     return {
         version: "0",
-        id: "drill-beacon",
+        id,
         "detail-type": "Scheduled Event",
         source: "aws.events",
         account,
         time,
         region,
-        resources: [`arn:aws:events:${region}:${account}:rule/${beaconRuleName(topology.stack)}`],
+        resources: [`arn:aws:events:${region}:${account}:rule/${ruleName}`],
         detail: {},
     };
 }

@@ -17,6 +17,7 @@ import {
     MAX_EVENT_AGE_SECONDS,
     QUORUM,
     type FailoverMode,
+    type OrchestratorApplicationCounts,
 } from "../../lib/failover";
 import { APPLICATION_PARAMETERS } from "../../lib/application";
 
@@ -73,7 +74,7 @@ export interface RuntimeConfig {
 }
 
 /** The application tier as this region's orchestrator sees it (lib/application.ts APPLICATION_PARAMETERS). */
-export interface ApplicationRuntimeConfig {
+export interface ApplicationRuntimeConfig extends OrchestratorApplicationCounts {
     /** The ECS cluster and service names (the same in both regions). */
     readonly cluster: string;
     readonly service: string;
@@ -83,13 +84,6 @@ export interface ApplicationRuntimeConfig {
     readonly checkUrl: string;
     /** The Host header and TLS server name of the synthetic request (the certificate is verified against it). */
     readonly host: string;
-    readonly activeCount: number;
-    readonly standbyCount: number;
-    readonly minCount: number;
-    readonly maxCount: number;
-    /** This region's configured Aurora Serverless v2 minimum and maximum ACU. */
-    readonly dbMinCapacity: number;
-    readonly dbMaxCapacity: number;
 }
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):(\d{12}):secret:[\w/+=.@-]+$/;
