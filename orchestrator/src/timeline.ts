@@ -27,14 +27,20 @@ export const STEP_NAMES = [
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
-/** The steps of a managed switchover or failover. */
+/**
+ * The steps of a managed switchover or failover of a stack with an application tier; without one, `capacity`,
+ * `application` and `traffic` are not run.
+ */
 export const MANAGED_STEPS = [
     "assess",
     "lock",
     "notify-start",
+    "capacity",
     "act",
     "wait-for-writer",
     "repoint",
+    "application",
+    "traffic",
     "verify",
     "notify",
     "release",
