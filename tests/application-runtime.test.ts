@@ -16,7 +16,7 @@ import { confirmationOf, LOCK_LEASE_SECONDS } from "../lib/failover";
 import { APPLICATION_ACTIONS, orchestratorPolicy } from "../lib/failoverPolicy";
 import { actionsOf } from "../lib/iam";
 import { LOCAL_APPLICATION_DEFAULTS } from "../orchestrator/local/applicationTier";
-import { startHandlerInChild } from "../orchestrator/local/childRun";
+import { runUntilKilled } from "../orchestrator/local/childRun";
 import { startFaultProxy, type FaultProxy } from "../orchestrator/local/faultProxy";
 import type { MotoServer } from "../orchestrator/local/moto";
 import { VirtualClock } from "../orchestrator/local/virtualClock";
@@ -467,15 +467,13 @@ describe("the application tier's runtime", () => {
                     proxy.reset();
                     const only = action === "ModifyDBCluster" ? { region: config.drRegion } : {};
                     proxy.setRules([PRIMARY_DOWN, { action, ...only, times: 1, fault: { kind: "kill", after: true } }]);
-                    const child = startHandlerInChild({
+                    const killed = await runUntilKilled(proxy, {
                         env: { ...topology.cells.dr.lambdaEnv, HDR_TEST_ENDPOINT_URL: proxy.url },
                         event: request("failover", "dr"),
                         requestId: "req-killed",
                         virtualClock: { offsetMs: clock.now() - Date.now() },
                     });
-                    proxy.onKill(() => child.kill());
-                    expect((await child.done).exit).to.equal("killed");
-                    proxy.onKill(undefined);
+                    expect(killed.exit).to.equal("killed");
                     proxy.setRules([PRIMARY_DOWN]);
                     clock.advance(LOCK_LEASE_SECONDS * 1000 + 60_000);
                     const rerun = await invoke(request("failover", "dr"), "req-next");

@@ -14,7 +14,7 @@ import { activeRegionParameterName, confirmationOf, failoverParameterPath, LOCK_
 import { orchestratorPolicy } from "../lib/failoverPolicy";
 import { applicationClusterName, applicationServiceName } from "../lib/application";
 import { actionsOf } from "../lib/iam";
-import { startHandlerInChild } from "../orchestrator/local/childRun";
+import { runUntilKilled } from "../orchestrator/local/childRun";
 import { VirtualClock } from "../orchestrator/local/virtualClock";
 import { startFaultProxy, type FaultProxy, type FaultRule } from "../orchestrator/local/faultProxy";
 import type { MotoServer } from "../orchestrator/local/moto";
@@ -334,15 +334,13 @@ describe("FailoverOrchestrator under injected faults", function () {
         for (const [what, action] of crashPoints) {
             it(`killed ${what}: the next invocation finishes the run, one promotion, each message at most once`, async () => {
                 proxy.setRules([PRIMARY_DOWN, { action, times: 1, fault: { kind: "kill", after: true } }]);
-                const child = startHandlerInChild({
+                const killed = await runUntilKilled(proxy, {
                     env: { ...topology.cells.dr.lambdaEnv, HDR_TEST_ENDPOINT_URL: proxy.url },
                     event: replicationLagAlarmEvent(topology, new Date().toISOString()),
                     requestId: "req-killed",
                     virtualClock: { offsetMs: 0 },
                 });
-                proxy.onKill(() => child.kill());
-                expect((await child.done).exit).to.equal("killed");
-                proxy.onKill(undefined);
+                expect(killed.exit).to.equal("killed");
                 proxy.setRules([PRIMARY_DOWN]);
                 const later = new VirtualClock(10 * 60_000 + LOCK_LEASE_SECONDS * 1000);
                 const rerun = await invoke(replicationLagAlarmEvent(topology, new Date(later.now()).toISOString()), "req-next", later);
@@ -373,15 +371,13 @@ describe("FailoverOrchestrator under injected faults", function () {
             topology = await createTopology(moto.url, config, { writer: "dr" });
             await publishPairMetrics(moto.url, topology, { now: clock.now(), writer: "dr" });
             proxy.setRules([{ action: "SwitchoverGlobalCluster", times: 1, fault: { kind: "kill", after: true } }]);
-            const child = startHandlerInChild({
+            const killed = await runUntilKilled(proxy, {
                 env: { ...topology.cells.primary.lambdaEnv, HDR_TEST_ENDPOINT_URL: proxy.url },
                 event: FAILBACK,
                 requestId: "req-killed",
                 virtualClock: { offsetMs: 0 },
             });
-            proxy.onKill(() => child.kill());
-            expect((await child.done).exit).to.equal("killed");
-            proxy.onKill(undefined);
+            expect(killed.exit).to.equal("killed");
             proxy.setRules([]);
             const later = new VirtualClock(10 * 60_000 + LOCK_LEASE_SECONDS * 1000);
             const rerun = await invoke(FAILBACK, "req-next", later, RELAXED, "primary");
@@ -586,15 +582,13 @@ describe("FailoverOrchestrator under injected faults", function () {
         for (const action of ["RemoveFromGlobalCluster", "PutSecretValue"]) {
             it(`killed right after ${action} took effect: the next invocation finishes with exactly one detach, the secret and pointers at the DR cluster, and the schedule fences the old primary`, async () => {
                 proxy.setRules([PRIMARY_DOWN, { action, times: 1, fault: { kind: "kill", after: true } }]);
-                const child = startHandlerInChild({
+                const killed = await runUntilKilled(proxy, {
                     env: { ...topology.cells.dr.lambdaEnv, HDR_TEST_ENDPOINT_URL: proxy.url },
                     event: BREAK_GLASS_REQUEST,
                     requestId: "req-killed",
                     virtualClock: { offsetMs: 0 },
                 });
-                proxy.onKill(() => child.kill());
-                expect((await child.done).exit).to.equal("killed");
-                proxy.onKill(undefined);
+                expect(killed.exit).to.equal("killed");
                 proxy.setRules([PRIMARY_DOWN]);
                 const later = new VirtualClock(10 * 60_000 + LOCK_LEASE_SECONDS * 1000);
                 const rerun = await invoke(BREAK_GLASS_REQUEST, "req-next", later);

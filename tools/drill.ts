@@ -65,7 +65,7 @@ import { DescribeDBClusterParametersCommand, DescribeDBClusterSnapshotsCommand, 
 import type { RunReport } from "../orchestrator/src/evidence";
 import { createS3Client } from "../orchestrator/src/s3";
 import { databaseRpoText, objectStorageRpoText, recoveryBudget, rpoBudgetText, type RecoveryBudget } from "../lib/recoveryBudget";
-import { startHandlerInChild } from "../orchestrator/local/childRun";
+import { runUntilKilled } from "../orchestrator/local/childRun";
 import { startFaultProxy, type FaultProxy, type FaultRule, type ProxiedCall } from "../orchestrator/local/faultProxy";
 import { motoUnavailableReason, startMoto, type MotoServer } from "../orchestrator/local/moto";
 import { VirtualClock } from "../orchestrator/local/virtualClock";
@@ -1133,16 +1133,13 @@ async function crashResume(bench: Bench, options: DrillOptions): Promise<Awaited
             { when: (c) => isWrite(c) && ++seen === k, fault: { kind: "kill", after: true } },
         ]);
         const clock = new VirtualClock();
-        const child = startHandlerInChild({
+        const outcome = await runUntilKilled(bench.proxy, {
             env: { ...topology.cells.dr.lambdaEnv, HDR_TEST_ENDPOINT_URL: bench.proxy.url },
             event: triggerEvent(fresh, clock.now()),
             requestId: "drill-crashed",
             virtualClock: { offsetMs: 0 },
             timeoutMs: 60_000,
         });
-        bench.proxy.onKill(() => child.kill());
-        const outcome = await child.done;
-        bench.proxy.onKill(undefined);
         bench.proxy.setRules([primaryRegionDown(bench.config)]);
         // The next invocation comes after the killed one's lease ran out, as a retry or the next alarm would.
         const later = new VirtualClock(clock.offsetMs + 10 * 60_000 + LOCK_LEASE_SECONDS * 1000);

@@ -12,10 +12,9 @@
  *
  * ```ts
  * const proxy = await startFaultProxy(moto.url);
- * const run = startHandlerInChild({ env: { ...topology.lambdaEnv, HDR_TEST_ENDPOINT_URL: proxy.url }, event, requestId: "r1" });
- * proxy.onKill(() => run.kill());
  * proxy.setRules([{ service: "rds", action: "FailoverGlobalCluster", fault: { kind: "kill", after: true } }]);
- * const outcome = await run.done; // { exit: "killed", ... }: the failover was started, the handler never saw it
+ * const outcome = await runUntilKilled(proxy, { env: { ...topology.lambdaEnv, HDR_TEST_ENDPOINT_URL: proxy.url }, event, requestId: "r1" });
+ * // { exit: "killed", ... }: the failover was started, the handler never saw it
  * ```
  */
 import { spawn } from "child_process";
@@ -24,6 +23,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { ORCHESTRATOR_TIMEOUT_SECONDS } from "../../lib/failover";
 import { bundleOrchestrator } from "../bundle";
+import type { FaultProxy } from "./faultProxy";
 
 export interface ChildRun {
     readonly pid: number;
@@ -178,5 +178,20 @@ function parseReport(text: string): Report | undefined {
         return JSON.parse(line) as Report;
     } catch {
         return undefined;
+    }
+}
+
+/**
+ * Runs the handler in a child that the fault proxy kills at its `kill` fault (the proxy's rules are the caller's),
+ * and returns the child's outcome: `killed`, or how it ended without reaching the fault. The proxy's kill hook is
+ * unset again before this returns, so the next run through the proxy is not killed by this child's hook.
+ */
+export async function runUntilKilled(proxy: Pick<FaultProxy, "onKill">, options: ChildRunOptions): Promise<ChildOutcome> {
+    const child = startHandlerInChild(options);
+    proxy.onKill(() => child.kill());
+    try {
+        return await child.done;
+    } finally {
+        proxy.onKill(undefined);
     }
 }
