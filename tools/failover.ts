@@ -25,7 +25,7 @@
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { parseArgs } from "util";
-import { parseStackConfig } from "../config";
+import { parseStackConfig, type StackConfig } from "../config";
 import type { DatabaseSeed } from "../lib/database";
 import {
     auroraIdentifiers,
@@ -407,13 +407,12 @@ export async function main(
         process.stderr.write(`failover: ${args.error}\n${USAGE}`);
         return EXIT.usage;
     }
-    const parsed = parseStackConfig(readStackFile(stackFilePath(args.stack)), args.stack);
-    if (!parsed.ok) {
-        process.stderr.write(`failover: Pulumi.${args.stack}.yaml is not valid; fix it first (npm run plan -- --stack ${args.stack})\n`);
+    const config = stackConfigOf(args.stack);
+    if (config === undefined) {
         return EXIT.usage;
     }
-    const { primaryRegion, drRegion } = parsed.config;
-    const seed = parsed.config.database.seed;
+    const { primaryRegion, drRegion } = config;
+    const seed = config.database.seed;
     if (args.to !== undefined && ![primaryRegion, drRegion].includes(args.to)) {
         process.stderr.write(`failover: --to must be one of the stack's regions, ${primaryRegion} or ${drRegion}, not "${args.to}"\n`);
         return EXIT.usage;
@@ -442,6 +441,16 @@ export async function main(
     return reportFollowed(await followRun(clientsIn(region), target, out), {}, out);
 }
 
+/** The stack file's validated config, or undefined after saying on stderr that it is not valid and how to see why. */
+function stackConfigOf(stack: string): StackConfig | undefined {
+    const parsed = parseStackConfig(readStackFile(stackFilePath(stack)), stack);
+    if (!parsed.ok) {
+        process.stderr.write(`failover: Pulumi.${stack}.yaml is not valid; fix it first (npm run plan -- --stack ${stack})\n`);
+        return undefined;
+    }
+    return parsed.config;
+}
+
 /** `history` and `report` (tools/runReports.ts): exit 0 found and printed, 1 not found or unreadable, 2 usage. */
 async function evidence(
     argv: readonly string[],
@@ -453,12 +462,11 @@ async function evidence(
         process.stderr.write(`failover: ${args.error}\n${USAGE}`);
         return EXIT.usage;
     }
-    const parsed = parseStackConfig(readStackFile(stackFilePath(args.stack)), args.stack);
-    if (!parsed.ok) {
-        process.stderr.write(`failover: Pulumi.${args.stack}.yaml is not valid; fix it first (npm run plan -- --stack ${args.stack})\n`);
+    const config = stackConfigOf(args.stack);
+    if (config === undefined) {
         return EXIT.usage;
     }
-    const { primaryRegion, drRegion, environment, database } = parsed.config;
+    const { primaryRegion, drRegion, environment, database } = config;
     const regions = [primaryRegion, drRegion];
     if (args.kind === "history") {
         if (args.region !== undefined && !regions.includes(args.region)) {
