@@ -8,8 +8,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { AwsAccount } from "../lib/account";
 import type { ApplicationSettings } from "../lib/application";
+import type { ComplianceSettings } from "../lib/awsConfig";
 import { initialSeed, type DatabaseSeed } from "../lib/database";
 import { resolveDataSet, type DataSet } from "../lib/buckets";
+import type { TableSettings } from "../lib/tables";
 import { defaultAvailabilityZones, partitionOf } from "../lib/regions";
 import type { Duration } from "../lib/duration";
 import type { FailoverMode } from "../lib/failover";
@@ -100,6 +102,10 @@ export interface StackConfig {
     readonly tags: Readonly<Record<string, string>>;
     /** The application tier (`healthcare-dr:application`), every default resolved; absent: the stack has none. */
     readonly application?: ApplicationSettings;
+    /** Global tables (`healthcare-dr:tables`): one DynamoDB global table each, replicas in both regions. */
+    readonly tables: readonly TableSettings[];
+    /** Run-time compliance (`healthcare-dr:compliance`): AWS Config. */
+    readonly compliance: ComplianceSettings;
 }
 
 /**
@@ -244,6 +250,8 @@ function resolve(parsed: ParsedStackConfig, environment: Environment, stack: str
         buckets: parsed.buckets.map((dataSet) =>
             resolveDataSet(dataSet, { objectLockByDefault: environment === "prod", reverseReplicationByDefault: environment === "prod" }),
         ),
+        tables: parsed.tables.map((t) => ({ ...t })),
+        compliance: { ...parsed.compliance },
         tags: baseTags({ project, environment, stack, extra: parsed.tags }),
         // Absent, the key is left out entirely: the rest of the stack is declared exactly as without an application.
         ...(parsed.application !== undefined ? { application: resolveApplication(parsed.application) } : {}),

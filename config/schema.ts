@@ -14,6 +14,8 @@ import { MAX_STACK_TAGS, PROGRAM_TAG_KEYS, TAG_LIMITS } from "../lib/tags";
 import { DETECTION_WINDOW_SECONDS, FAILOVER_MODES, FAILOVER_SIGNALS, MAX_EVENT_AGE_SECONDS, QUORUM } from "../lib/failover";
 import { GLOBAL_DB_RPO, initialSeed, seedProblems } from "../lib/database";
 import { STANDBY_MODES } from "../lib/application";
+import { AWS_CONFIG_MODES } from "../lib/awsConfig";
+import { KEY_ATTRIBUTE_TYPES, STREAM_VIEW_TYPES } from "../lib/tables";
 import {
     ECR_REPOSITORY_NAME,
     FARGATE_CPUS,
@@ -461,6 +463,66 @@ export const dataSetSchema = z.strictObject({
     objectLockRetentionDays: wholeDays(OBJECT_LOCK_DAYS).optional(),
 });
 
+/**
+ * Global-table names become part of the physical name (`hdr-<stack>-data-<name>`, lib/tables.ts): lower-case letters,
+ * digits and inner hyphens, at most 40 characters (DynamoDB allows 255; short names keep alarm names readable).
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
+ */
+export const TABLE_NAME = { pattern: /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, maxLength: 40 } as const;
+
+/** Attribute names: 1 to 255 characters (DynamoDB counts bytes of UTF-8; key names are kept to printable ASCII here). */
+export const ATTRIBUTE_NAME = { pattern: /^[A-Za-z0-9_.-]+$/, maxLength: 255 } as const;
+
+const attributeName = z
+    .string({ error: "must be an attribute name such as patientId" })
+    .min(1, { error: "must not be empty" })
+    .max(ATTRIBUTE_NAME.maxLength, { error: `must be at most ${ATTRIBUTE_NAME.maxLength} characters` })
+    .regex(ATTRIBUTE_NAME.pattern, { error: "may contain letters, digits, underscores, dots and hyphens only" });
+
+const keyAttributeSchema = z.strictObject({
+    /** The attribute's name. */
+    name: attributeName,
+    /** `S` (string, the default), `N` (number) or `B` (binary). */
+    type: z.enum(KEY_ATTRIBUTE_TYPES, { error: `must be one of ${KEY_ATTRIBUTE_TYPES.join(", ")}` }).default("S"),
+});
+
+/** One global table (lib/tables.ts `TableSettings`). */
+export const tableSchema = z.strictObject({
+    /** The table's name, e.g. `audit-events`. */
+    name: z
+        .string({ error: "must be a table name such as audit-events" })
+        .max(TABLE_NAME.maxLength, { error: `must be at most ${TABLE_NAME.maxLength} characters (it becomes part of the table's name)` })
+        .regex(TABLE_NAME.pattern, {
+            error: "may contain lower-case letters, digits and hyphens only, and must start and end with a letter or digit",
+        }),
+    /** The partition key, e.g. `{ name: patientId }` (type `S` unless set). */
+    partitionKey: keyAttributeSchema,
+    /** The sort key; absent: none. */
+    sortKey: keyAttributeSchema.optional(),
+    /** The attribute holding each item's expiry in epoch seconds; absent: items never expire. */
+    ttlAttribute: attributeName.optional(),
+    /** What the table's stream carries; a global table's stream is always on (replication reads it). */
+    streams: z
+        .enum(STREAM_VIEW_TYPES, {
+            error: `must be one of ${STREAM_VIEW_TYPES.join(", ")} (a global table's stream cannot be off: replication reads it)`,
+        })
+        .default("NEW_AND_OLD_IMAGES"),
+});
+
+/** Run-time compliance (lib/awsConfig.ts). */
+export const complianceSchema = z.strictObject({
+    /**
+     * `create`: a configuration recorder in each region (AWS Config allows one per account and region); `existing`:
+     * the account (or its organisation) already records, the stack adds its conformance pack, rules and alerts;
+     * `off`: no AWS Config.
+     */
+    awsConfig: z
+        .enum(AWS_CONFIG_MODES, {
+            error: "must be create, existing or off: create declares a configuration recorder in each region (AWS Config allows one per account and region); existing uses the one the account or its organisation already has; off deploys nothing of AWS Config",
+        })
+        .default("create"),
+});
+
 /** Defaults of `healthcare-dr:application` (documented in the README's configuration reference). */
 export const APPLICATION_DEFAULTS = {
     port: 8080,
@@ -656,6 +718,15 @@ export const stackConfigSchema = z
             .min(1, { error: "must list at least one data set" })
             .refine((list) => new Set(list.map((d) => d.name)).size === list.length, { error: "lists the same data-set name twice" })
             .prefault([{ name: "clinical-documents" }]),
+        /** Global tables: each one a DynamoDB table with a replica in both regions (GlobalTable). */
+        tables: z
+            .array(tableSchema, {
+                error: "must be a list of tables, each with a name and a partitionKey, e.g. [{ name: audit-events, partitionKey: { name: patientId } }]",
+            })
+            .refine((list) => new Set(list.map((t) => t.name)).size === list.length, { error: "lists the same table name twice" })
+            .default([]),
+        /** Run-time compliance: AWS Config (RuntimeCompliance). */
+        compliance: complianceSchema.prefault({}),
         /** Tags merged into every taggable resource. */
         tags: z
             .record(tagKey, tagValue, { error: "must be a map of tag keys to string values" })
