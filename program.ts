@@ -15,10 +15,11 @@ import { AuroraPair } from "./components/AuroraPair";
 import { BackupPlan } from "./components/BackupPlan";
 import { ClusterHeartbeat } from "./components/ClusterHeartbeat";
 import { FailoverOrchestrator, type FailoverOrchestratorApplicationArgs } from "./components/FailoverOrchestrator";
+import { GlobalTable } from "./components/GlobalTable";
 import { ImageRepository } from "./components/ImageRepository";
 import { MonthlyBudget } from "./components/MonthlyBudget";
 import { RegionalKey } from "./components/RegionalKey";
-import { RegionalMonitoring, type ReplicationRuleArgs } from "./components/RegionalMonitoring";
+import { RegionalMonitoring, type GlobalTableReplicaArgs, type ReplicationRuleArgs } from "./components/RegionalMonitoring";
 import { DEFAULT_INTERFACE_ENDPOINTS, RegionalNetwork } from "./components/RegionalNetwork";
 import { ReplicatedBucket } from "./components/ReplicatedBucket";
 import { WriterRecord } from "./components/WriterRecord";
@@ -86,6 +87,8 @@ export interface ProgramOutputs {
     };
     /** Per data set (`healthcare-dr:buckets`): its two buckets and replication roles. */
     readonly buckets: Readonly<Record<string, DataSetOutputs>>;
+    /** Per global table (`healthcare-dr:tables`): its name (the same in both regions), each replica's ARN and stream. */
+    readonly tables: Readonly<Record<string, TableOutputs>>;
     /** ARNs of the data buckets of each region (sources in the primary, replicas in the DR region), e.g. for backup selections. */
     readonly bucketArns: { readonly primary: pulumi.Output<string>[]; readonly dr: pulumi.Output<string>[] };
     /** Names of the buckets that receive the S3 server access logs of each region. */
@@ -162,6 +165,14 @@ export interface MonitoringOutputs {
     readonly budgetName: pulumi.Output<string>;
 }
 
+/** The outputs of one global table. */
+export interface TableOutputs {
+    readonly tableName: pulumi.Output<string>;
+    readonly arns: { readonly primary: pulumi.Output<string>; readonly dr: pulumi.Output<string> };
+    /** Each replica's own stream (both replicas take writes; each stream carries what is written or replicated there). */
+    readonly streamArns: { readonly primary: pulumi.Output<string | undefined>; readonly dr: pulumi.Output<string | undefined> };
+}
+
 /** The outputs of one data set. */
 export interface DataSetOutputs {
     readonly sourceBucket: pulumi.Output<string>;
@@ -208,9 +219,11 @@ export function createProgram(config: StackConfig): ProgramOutputs {
     const dr = defineRegion(config, "dr", config.drRegion);
     const alerts = defineAlerts(config, primary, dr);
     const storage = defineBuckets(config, primary, dr, alerts);
+    const tables = defineTables(config, primary, dr);
+    // Each region's backup selection: its data buckets and its replica of every global table.
     const data = defineDataTier(config, primary, dr, {
-        primary: storage.dataSets.map((d) => d.component.sourceBucketArn),
-        dr: storage.dataSets.map((d) => d.component.replicaBucketArn),
+        primary: [...storage.dataSets.map((d) => d.component.sourceBucketArn), ...tables.map((t) => t.component.arns.primary)],
+        dr: [...storage.dataSets.map((d) => d.component.replicaBucketArn), ...tables.map((t) => t.component.arns.dr)],
     });
     defineRotationPath(config, primary, dr);
     const application = defineApplication(config, primary, dr, storage, data, alerts);
@@ -251,12 +264,15 @@ export function createProgram(config: StackConfig): ProgramOutputs {
                 },
             ]),
         ),
+        tables: Object.fromEntries(
+            tables.map((t) => [t.name, { tableName: t.component.tableName, arns: t.component.arns, streamArns: t.component.streamArns }]),
+        ),
         bucketArns: {
             primary: storage.dataSets.map((d) => d.component.sourceBucketArn),
             dr: storage.dataSets.map((d) => d.component.replicaBucketArn),
         },
         accessLogBuckets: { primary: storage.accessLogs.primary.bucketName, dr: storage.accessLogs.dr.bucketName },
-        monitoring: defineMonitoring(config, primary, dr, alerts, storage, data, failover),
+        monitoring: defineMonitoring(config, primary, dr, alerts, storage, data, failover, tables),
         failover: {
             activeRegion: config.activeRegion,
             functionNames: { primary: failover.primary.functionName, dr: failover.dr.functionName },
@@ -421,6 +437,28 @@ function defineBuckets(config: StackConfig, primary: Region, dr: Region, alerts:
         }),
     }));
     return { accessLogs, dataSets };
+}
+
+/**
+ * The global tables of the stack file (`healthcare-dr:tables`): one GlobalTable each, declared through the primary
+ * region's provider with its replica in the DR region, each replica on its own region's key. Both replicas take writes
+ * at all times, so nothing of them depends on `activeRegion`, and the failover has no step for them. Their ARNs join
+ * each region's backup selection (defineDataTier), their alarms each region's monitoring (defineMonitoring).
+ */
+function defineTables(config: StackConfig, primary: Region, dr: Region): { name: string; component: GlobalTable }[] {
+    const side = (region: Region) => ({ region: region.name, provider: region.provider, kmsKeyArn: region.key.arn });
+    return config.tables.map((table) => ({
+        name: table.name,
+        component: new GlobalTable(`table-${table.name}`, {
+            stack: config.stack,
+            account: config.account,
+            table,
+            primary: side(primary),
+            dr: side(dr),
+            protect: config.protect,
+            tags: config.tags,
+        }),
+    }));
 }
 
 function defineRegion(config: StackConfig, role: Region["role"], name: string): Region {
@@ -655,6 +693,7 @@ function defineMonitoring(
     storage: ReturnType<typeof defineBuckets>,
     data: ReturnType<typeof defineDataTier>,
     failover: ReturnType<typeof defineFailover>,
+    tables: ReturnType<typeof defineTables>,
 ): MonitoringOutputs {
     const database = data.database;
     const thresholds = config.alarms;
@@ -681,6 +720,12 @@ function defineMonitoring(
                     createAlarms: true,
                 },
                 rpoSeconds,
+                // Each replica of each global table, alarmed on in its own region.
+                globalTables: tables.map((t): GlobalTableReplicaArgs => ({
+                    name: t.name,
+                    tableName: t.component.tableName,
+                    peerRegion: region.role === "primary" ? dr.name : primary.name,
+                })),
                 guardDuty: config.monitoring.guardDuty,
                 s3Replication: storage.dataSets.flatMap(({ name, component }): ReplicationRuleArgs[] => {
                     const dataSet = config.buckets.find((d) => d.name === name);

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsAccount } from "../lib/account";
 import {
+    BACKUP_MANAGEMENT_PREFERENCE,
     BACKUP_OPT_IN,
     BACKUP_SERVICE_POLICIES,
     backupRules,
@@ -216,11 +217,15 @@ export class BackupPlan extends pulumi.ComponentResource {
         return { role, attachments };
     }
 
-    /** The region's AWS Backup service opt-in (lib/backup.ts `BACKUP_OPT_IN`): Aurora and S3 among them. */
+    /**
+     * The region's AWS Backup service opt-in (lib/backup.ts `BACKUP_OPT_IN`: Aurora, S3 and DynamoDB among them) and
+     * full management (`BACKUP_MANAGEMENT_PREFERENCE`: advanced DynamoDB backup, which the copy of a table's backup to
+     * the other region needs).
+     */
     private regionSettings(name: string, side: BackupRegionRole, region: BackupRegionArgs): aws.backup.RegionSettings {
         return new aws.backup.RegionSettings(
             `${name}-${side}-opt-in`,
-            { resourceTypeOptInPreference: { ...BACKUP_OPT_IN } },
+            { resourceTypeOptInPreference: { ...BACKUP_OPT_IN }, resourceTypeManagementPreference: { ...BACKUP_MANAGEMENT_PREFERENCE } },
             { parent: this, provider: region.provider },
         );
     }

@@ -5,6 +5,7 @@ import {
     BACKUP_METRICS,
     RUNBOOK_SECTIONS,
     databaseAlarms,
+    globalTableAlarms,
     orchestratorAlarms,
     replicationLagAlarm,
     runbookReference,
@@ -28,6 +29,16 @@ export interface ReplicationRuleArgs {
     readonly sourceBucket: pulumi.Input<string>;
     readonly destinationBucket: pulumi.Input<string>;
     readonly ruleId: string;
+}
+
+/** This region's replica of one global table (GlobalTable). */
+export interface GlobalTableReplicaArgs {
+    /** The table's name in the stack file, e.g. `audit-events`. */
+    readonly name: string;
+    /** The table's physical name, the same in both regions. */
+    readonly tableName: pulumi.Input<string>;
+    /** The region of the other replica, where this replica's writes replicate to. */
+    readonly peerRegion: string;
 }
 
 export interface RegionalMonitoringArgs {
@@ -66,7 +77,13 @@ export interface RegionalMonitoringArgs {
      * @default []
      */
     readonly s3Replication?: readonly ReplicationRuleArgs[];
-    /** Recovery point objective, seconds: the S3 replication-latency threshold graphed. @default 900 */
+    /**
+     * This region's replica of each global table: its replication latency (above `rpoSeconds`), throttles and system
+     * errors, alarmed on and graphed here (lib/alarms.ts `globalTableAlarms`).
+     * @default []
+     */
+    readonly globalTables?: readonly GlobalTableReplicaArgs[];
+    /** Recovery point objective, seconds: the S3 and global-table replication-latency thresholds. @default 900 */
     readonly rpoSeconds?: number;
     /**
      * The failover orchestrator: graphed on every dashboard, alarmed on when `createAlarms` is true (in its region).
@@ -126,6 +143,9 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
         if (args.orchestrator?.createAlarms === true) {
             alarms.push(...orchestratorAlarms(this.orchestratorInputs(args)));
         }
+        for (const table of args.globalTables ?? []) {
+            alarms.push(...globalTableAlarms({ ...this.tableArgs(args, table), tableName: table.tableName }));
+        }
         const names: Record<string, pulumi.Output<string>> = {};
         for (const alarm of alarms) {
             const created = new aws.cloudwatch.MetricAlarm(
@@ -133,11 +153,7 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
                 {
                     name: physicalName(args.stack, [args.role, alarm.key], 255),
                     alarmDescription: alarm.description,
-                    namespace: alarm.metric.namespace,
-                    metricName: alarm.metric.metricName,
-                    dimensions: alarm.metric.dimensions,
-                    statistic: alarm.metric.statistic,
-                    period: alarm.metric.period,
+                    ...this.watched(alarm),
                     evaluationPeriods: alarm.evaluationPeriods,
                     datapointsToAlarm: alarm.datapointsToAlarm,
                     threshold: alarm.threshold,
@@ -158,6 +174,7 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
             cluster: args.database?.clusterIdentifier,
             functionName: args.orchestrator?.functionName,
             deadLetterQueueName: args.orchestrator?.deadLetterQueueName,
+            tables: (args.globalTables ?? []).map((t) => ({ name: t.name, tableName: t.tableName, peerRegion: t.peerRegion })),
             rules: (args.s3Replication ?? []).map((r) => ({
                 route: r.route,
                 ruleId: r.ruleId,
@@ -176,6 +193,7 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
                             ...(r.functionName !== undefined ? { functionName: r.functionName } : {}),
                             ...(r.deadLetterQueueName !== undefined ? { deadLetterQueueName: r.deadLetterQueueName } : {}),
                             rules: r.rules,
+                            tables: r.tables,
                         }),
                     ),
                 ),
@@ -233,6 +251,40 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
         new aws.cloudwatch.EventTarget(`${name}-${key}`, { rule: rule.name, arn: args.topicArn }, { parent: this });
     }
 
+    /**
+     * What an alarm watches, as MetricAlarm arguments: its metric, or the sum of its `sumOf` metrics (metric math: one
+     * query per metric, read with the sum's statistic and period, and the expression the alarm watches).
+     * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create-alarm-on-metric-math-expression.html
+     */
+    private watched(alarm: AlarmDefinition<pulumi.Input<string>>): Partial<aws.cloudwatch.MetricAlarmArgs> {
+        if (alarm.sumOf === undefined) {
+            const m = alarm.metric;
+            return { namespace: m.namespace, metricName: m.metricName, dimensions: m.dimensions, statistic: m.statistic, period: m.period };
+        }
+        const ids = alarm.sumOf.map((_, i) => `m${i}`);
+        return {
+            metricQueries: [
+                ...alarm.sumOf.map((m, i) => ({
+                    id: ids[i]!,
+                    label: m.label,
+                    returnData: false,
+                    metric: {
+                        namespace: m.namespace,
+                        metricName: m.metricName,
+                        dimensions: m.dimensions,
+                        stat: m.statistic,
+                        period: m.period,
+                    },
+                })),
+                { id: "total", expression: `SUM([${ids.join(",")}])`, label: alarm.metric.label, returnData: true },
+            ],
+        };
+    }
+
+    private tableArgs(args: RegionalMonitoringArgs, table: { name: string; peerRegion: string }) {
+        return { name: table.name, region: args.region, peerRegion: table.peerRegion, rpoSeconds: args.rpoSeconds ?? 900 };
+    }
+
     private databaseArgs(args: RegionalMonitoringArgs) {
         const db = args.database!;
         return { where: `${args.role} cluster (${args.region})`, maxCapacity: db.maxCapacity, ...db.thresholds };
@@ -262,8 +314,12 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
             functionName?: string;
             deadLetterQueueName?: string;
             rules: { route: string; ruleId: string; sourceBucket: string; destinationBucket: string }[];
+            tables: { name: string; tableName: string; peerRegion: string }[];
         },
     ): DashboardSection[] {
+        const tables = ids.tables.flatMap((t) =>
+            globalTableAlarms({ ...this.tableArgs(args, t), tableName: t.tableName }).map((a) => alarmGraph(a, args.region)),
+        );
         const database =
             args.database !== undefined && ids.cluster !== undefined
                 ? databaseAlarms({ ...this.databaseArgs(args), clusterIdentifier: ids.cluster }).map((a) => alarmGraph(a, args.region))
@@ -298,6 +354,11 @@ export class RegionalMonitoring extends pulumi.ComponentResource {
             { title: `Database: ${args.role} cluster (${args.region})`, graphs: database, emptyText: "No Aurora cluster in this region." },
             { title: "Global database replication lag", graphs: lag, emptyText: "No cluster of the global database in this region." },
             { title: `S3 replication from ${args.region}`, graphs: s3, emptyText: "No replication rule has its source in this region." },
+            {
+                title: `Global tables: ${args.region} replicas`,
+                graphs: tables,
+                emptyText: "No global table in this stack (healthcare-dr:tables).",
+            },
             {
                 title: `AWS Backup (${args.region})`,
                 graphs: [{ title: "Backup and copy jobs", region: args.region, metrics: BACKUP_METRICS }],

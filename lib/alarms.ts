@@ -10,6 +10,7 @@
  * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data
  */
 import { HEALTH_CHECK_ALARM } from "./failover";
+import { SYSTEM_ERROR_OPERATIONS } from "./tables";
 
 export type Statistic = "Average" | "Minimum" | "Maximum" | "Sum";
 export type ComparisonOperator =
@@ -32,7 +33,14 @@ export interface MetricDefinition<D = string> {
 export interface AlarmDefinition<D = string> {
     /** Suffix of the alarm's logical name, unique within a region, e.g. `db-writer-cpu`. */
     readonly key: string;
+    /** The metric watched; with `sumOf`, what the sum is (its statistic, period and label). */
     readonly metric: MetricDefinition<D>;
+    /**
+     * When set, the alarm watches the sum of these metrics (CloudWatch metric math, at most 10 of them), each read with
+     * `metric`'s statistic and period: for a count DynamoDB publishes per operation only.
+     * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create-alarm-on-metric-math-expression.html
+     */
+    readonly sumOf?: readonly MetricDefinition<D>[];
     readonly evaluationPeriods: number;
     readonly datapointsToAlarm: number;
     readonly threshold: number;
@@ -69,6 +77,9 @@ export const RUNBOOK_SECTIONS = {
     healthCheck: "Route 53 health check failing",
     heartbeat: "Database heartbeat silent",
     guardDutyFinding: "GuardDuty high-severity finding",
+    tableReplicationLatency: "Global table replication latency above the RPO",
+    tableThrottles: "Global table throttled",
+    tableSystemErrors: "Global table system errors",
     budget: "Monthly budget alert",
 } as const;
 export type RunbookSection = (typeof RUNBOOK_SECTIONS)[keyof typeof RUNBOOK_SECTIONS];
@@ -99,8 +110,14 @@ function describe(what: string, missingDataReason: string, section: RunbookSecti
     return text;
 }
 
+/** PutMetricAlarm: an alarm's metric math may retrieve at most 10 metrics. */
+export const MAX_ALARM_METRICS = 10;
+
 function alarm<D>(def: Omit<AlarmDefinition<D>, "description"> & { readonly what: string }): AlarmDefinition<D> {
     const { what, ...rest } = def;
+    if (rest.sumOf !== undefined && (rest.sumOf.length === 0 || rest.sumOf.length > MAX_ALARM_METRICS)) {
+        throw new Error(`Alarm ${rest.key}: sums ${rest.sumOf.length} metrics; an alarm reads 1 to ${MAX_ALARM_METRICS}.`);
+    }
     if (rest.datapointsToAlarm > rest.evaluationPeriods) {
         throw new Error(
             `Alarm ${rest.key}: datapointsToAlarm (${rest.datapointsToAlarm}) must not exceed evaluationPeriods (${rest.evaluationPeriods}).`,
@@ -381,6 +398,108 @@ export function healthCheckAlarm<D>(args: { key: string; healthCheckId: D; what:
         runbookSection: RUNBOOK_SECTIONS.healthCheck,
         what: `Route 53 health check of ${args.what} unhealthy for ${minutes === 1 ? "a minute" : `${minutes} minutes`}.`,
     });
+}
+
+/** One replica of a global table, as its region's alarms see it. */
+export interface GlobalTableAlarmArgs<D> {
+    /** The table's name in the stack file (`healthcare-dr:tables[].name`): part of each alarm's key. */
+    readonly name: string;
+    /** The table's physical name, the same in both regions (dimension `TableName`). */
+    readonly tableName: D;
+    /** The region of this replica (where the alarms live), for people. */
+    readonly region: string;
+    /** The other replica's region: `ReceivingRegion` of this replica's outgoing replication. */
+    readonly peerRegion: string;
+    /** Recovery point objective, seconds: the replication-latency threshold. */
+    readonly rpoSeconds: number;
+}
+
+/**
+ * The alarms of one replica of a global table, in the replica's region:
+ * - `ReplicationLatency` of the writes made here reaching the peer replica, above the RPO. DynamoDB emits it per
+ *   source and destination pair (dimensions `TableName`, `ReceivingRegion`), in the source Region's CloudWatch, at a
+ *   five-minute granularity; the writes at risk when this region is lost are the ones not yet received there;
+ * - read and write throttle events of the table (dimension `TableName` alone: table-wide); on-demand tables throttle
+ *   too, beyond the table's maximum throughput or on a hot partition, and a throttled replicated write delays
+ *   replication;
+ * - `SystemErrors` (HTTP 500), summed over the operations applications use (SYSTEM_ERROR_OPERATIONS).
+ *
+ * Missing data is "not breaching" for all of them: DynamoDB publishes these metrics only when they are not zero, and
+ * replication latency only while writes replicate.
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_monitoring.html
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/metrics-dimensions.html
+ * @see https://docs.aws.amazon.com/prescriptive-guidance/latest/dynamodb-global-tables/overview.html
+ */
+export function globalTableAlarms<D>(args: GlobalTableAlarmArgs<D>): AlarmDefinition<D>[] {
+    if (!(args.rpoSeconds > 0)) {
+        throw new Error(`The recovery point objective must be positive to alarm on replication latency; got ${args.rpoSeconds} s.`);
+    }
+    if (args.region === args.peerRegion) {
+        throw new Error(`Global table ${args.name}: the peer replica must be in another region than ${args.region}.`);
+    }
+    const table = { TableName: args.tableName };
+    const dynamodb = (
+        metricName: string,
+        statistic: Statistic,
+        period: number,
+        label: string,
+        dimensions: Readonly<Record<string, D>>,
+    ) => ({
+        namespace: "AWS/DynamoDB",
+        metricName,
+        dimensions,
+        statistic,
+        period,
+        label,
+    });
+    const quiet = "not breaching: DynamoDB publishes these metrics only when they are not zero.";
+    const throttles = (kind: "Read" | "Write"): AlarmDefinition<D> =>
+        alarm<D>({
+            key: `table-${args.name}-${kind.toLowerCase()}-throttles`,
+            metric: dynamodb(`${kind}ThrottleEvents`, "Sum", 60, `${args.name}: ${kind.toLowerCase()} throttle events`, table),
+            evaluationPeriods: 5,
+            datapointsToAlarm: 3,
+            threshold: 0,
+            comparisonOperator: "GreaterThanThreshold",
+            treatMissingData: "notBreaching",
+            missingDataReason: quiet,
+            runbookSection: RUNBOOK_SECTIONS.tableThrottles,
+            what: `Global table ${args.name} (${args.region} replica): ${kind.toLowerCase()} requests throttled in 3 of the last 5 minutes; requests fail after the SDK's retries${kind === "Write" ? ", and replicated writes are delayed" : ""}.`,
+        });
+    return [
+        alarm<D>({
+            key: `table-${args.name}-replication-latency`,
+            metric: dynamodb("ReplicationLatency", "Maximum", 300, `${args.name}: replication ${args.region} to ${args.peerRegion} (ms)`, {
+                ...table,
+                ReceivingRegion: args.peerRegion as D,
+            }),
+            evaluationPeriods: 1,
+            datapointsToAlarm: 1,
+            threshold: args.rpoSeconds * 1000,
+            comparisonOperator: "GreaterThanThreshold",
+            treatMissingData: "notBreaching",
+            missingDataReason: "not breaching: latency is published only while writes made here replicate; no writes, nothing at risk.",
+            runbookSection: RUNBOOK_SECTIONS.tableReplicationLatency,
+            what: `Global table ${args.name}: writes made in ${args.region} took more than the RPO (${args.rpoSeconds} s) to reach ${args.peerRegion}; losing ${args.region} now would leave more than the RPO of writes unavailable in ${args.peerRegion}.`,
+        }),
+        throttles("Read"),
+        throttles("Write"),
+        alarm<D>({
+            key: `table-${args.name}-system-errors`,
+            metric: dynamodb("SystemErrors", "Sum", 60, `${args.name}: system errors (all operations)`, table),
+            sumOf: SYSTEM_ERROR_OPERATIONS.map((operation) =>
+                dynamodb("SystemErrors", "Sum", 60, `${args.name}: ${operation} system errors`, { ...table, Operation: operation as D }),
+            ),
+            evaluationPeriods: 5,
+            datapointsToAlarm: 3,
+            threshold: 0,
+            comparisonOperator: "GreaterThanThreshold",
+            treatMissingData: "notBreaching",
+            missingDataReason: quiet,
+            runbookSection: RUNBOOK_SECTIONS.tableSystemErrors,
+            what: `Global table ${args.name} (${args.region} replica): DynamoDB answered HTTP 500 in 3 of the last 5 minutes; the replica or its region may be impaired.`,
+        }),
+    ];
 }
 
 /**

@@ -292,8 +292,27 @@ export const BACKUP_SERVICE_POLICIES = [
     "AWSBackupServiceRolePolicyForS3Restore",
 ] as const;
 
-/** Resource types this stack asks AWS Backup to protect: the Aurora clusters and the S3 buckets. */
-export const REQUIRED_BACKUP_OPT_IN = ["Aurora", "S3"] as const;
+/** Resource types this stack asks AWS Backup to protect: the Aurora clusters, the S3 buckets and the global tables. */
+export const REQUIRED_BACKUP_OPT_IN = ["Aurora", "S3", "DynamoDB"] as const;
+
+/**
+ * "Full AWS Backup management" per resource type (`ResourceTypeManagementPreference`). For DynamoDB it is AWS Backup's
+ * advanced DynamoDB backup, which the daily rule's copy to the other region needs: without it a DynamoDB backup is a
+ * DynamoDB-managed backup, with no cross-Region copy (nor cold storage, nor tags inherited from the table). Accounts
+ * whose first vault predates 21 November 2021 have it off, and a backup policy (as opposed to a plan) does not turn it
+ * on, so the stack declares it in both regions instead of relying on the account's history. The resource manages the
+ * whole map, so every type the provider documents is listed, all on (the other types exist nowhere in this stack).
+ * The service role's AWSBackupServiceRolePolicyForBackup/ForRestores cover advanced DynamoDB backup and restore.
+ * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/advanced-ddb-backup.html
+ * @see https://docs.aws.amazon.com/aws-backup/latest/devguide/API_UpdateRegionSettings.html
+ * @see https://www.pulumi.com/registry/packages/aws/api-docs/backup/regionsettings/
+ */
+export const BACKUP_MANAGEMENT_PREFERENCE: Readonly<Record<string, boolean>> = {
+    CloudFormation: true,
+    DSQL: true,
+    DynamoDB: true,
+    EFS: true,
+};
 
 /**
  * The AWS Backup service opt-in of each region. A selection that names a resource ARN is backed up whatever the

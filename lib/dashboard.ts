@@ -29,7 +29,8 @@ export function alarmGraph(alarm: AlarmDefinition, region: string): DashboardGra
     return {
         title: alarm.metric.label,
         region,
-        metrics: [alarm.metric],
+        // A summed alarm (metric math) is drawn as its terms, with the threshold the sum must not exceed.
+        metrics: alarm.sumOf ?? [alarm.metric],
         thresholds: [{ value: alarm.threshold, label: `alarm: ${alarm.comparisonOperator} ${alarm.threshold}` }],
     };
 }

@@ -8,8 +8,8 @@
  * DNS TTL, and, when the stack has an application tier, the application's steps up to a user's answer from the DR
  * region (`applicationRecoverySteps`: scale-out, target health, the traffic metric's period, the Route 53 check, the
  * alias TTL). RTO runs from the first failure signal to the application answering in the DR region.
- * Data loss (RPO budget) of a regional failover = the larger of the database's guaranteed bound and the S3
- * Replication Time Control window. The database's bound is `database.maxReplicationLagSeconds`, which the program sets
+ * Data loss (RPO budget) of a regional failover = the largest of the database's guaranteed bound, the S3
+ * Replication Time Control window and, with global tables, their replication (AWS's figure: typically within a second). The database's bound is `database.maxReplicationLagSeconds`, which the program sets
  * as `rds.global_db_rpo` on the writer (Aurora holds commits rather than let the lag exceed it); without it nothing
  * bounds the lag, and the budget says "not bounded" (`rpoBounded: false`, `rpoSeconds: null`) rather than quote the
  * lag alarm's threshold, which only notifies. A restore from backup (logical corruption copied to both regions) is a
@@ -23,6 +23,7 @@ import { COPY_SCHEDULE, longestGapMinutes } from "./backup";
 import { formatSeconds } from "./duration";
 import { HEALTH_CHECK_ALARM, orchestrationDeadlineSeconds, REPLICATION_LAG_ALARM } from "./failover";
 import { heartbeatDetectionSeconds } from "./heartbeat";
+import { GLOBAL_TABLE_REPLICATION_SECONDS } from "./tables";
 
 /**
  * Promotion of the secondary cluster: "you can promote a secondary ... to take full read/write workloads in under a
@@ -131,6 +132,14 @@ export interface RecoveryBudget {
          * only with `buckets[].reverseReplication` (on by default in prod).
          */
         readonly unreplicatedDataSets: readonly string[];
+        /**
+         * Global-table replication (`healthcare-dr:tables`): AWS's figure, GLOBAL_TABLE_REPLICATION_SECONDS ("typically
+         * within one second"; no SLA, and the ReplicationLatency alarm at the RPO says when it does not hold); 0 without
+         * global tables. Both replicas take writes, so it is the same in both directions.
+         */
+        readonly globalTableSeconds: number;
+        /** The global tables it counts, by their stack-file names. */
+        readonly globalTables: readonly string[];
     };
     /**
      * Data loss when restoring in one region from the other region's copies (both the region's own cluster and its own
@@ -165,7 +174,7 @@ export function scheduleIntervalSeconds(expression: string): number | undefined 
 }
 
 export function recoveryBudget(
-    config: Pick<StackConfig, "failover" | "buckets" | "database" | "primaryRegion" | "drRegion" | "activeRegion"> & {
+    config: Pick<StackConfig, "failover" | "buckets" | "tables" | "database" | "primaryRegion" | "drRegion" | "activeRegion"> & {
         /** `healthcare-dr:application`: with it, the budget runs to the application answering, not to the writer. */
         readonly application?: ApplicationSettings | undefined;
     },
@@ -199,6 +208,8 @@ export function recoveryBudget(
         databaseLagAlarmSeconds: config.failover.replicationLagThresholdSeconds,
         objectStorageSeconds: unreplicatedDataSets.length > 0 ? null : config.buckets.length > 0 ? S3_RTC_SECONDS : 0,
         unreplicatedDataSets,
+        globalTableSeconds: config.tables.length > 0 ? GLOBAL_TABLE_REPLICATION_SECONDS : 0,
+        globalTables: config.tables.map((t) => t.name),
     };
     return {
         direction,
@@ -212,7 +223,7 @@ export function recoveryBudget(
         rpoSeconds:
             rpo.databaseSeconds === null || rpo.objectStorageSeconds === null
                 ? null
-                : Math.max(rpo.databaseSeconds, rpo.objectStorageSeconds),
+                : Math.max(rpo.databaseSeconds, rpo.objectStorageSeconds, rpo.globalTableSeconds),
         rpoBounded: rpo.databaseSeconds !== null && rpo.objectStorageSeconds !== null,
         rto,
         rpo,
@@ -240,6 +251,17 @@ export function objectStorageRpoText(budget: Pick<RecoveryBudget, "rpo" | "direc
     return objectStorageSeconds !== null
         ? formatSeconds(objectStorageSeconds)
         : `not bounded (${unreplicatedDataSets.join(", ")} not replicated from ${budget.direction.from} to ${budget.direction.to}: set buckets[].reverseReplication)`;
+}
+
+/**
+ * The global tables' term of the data-loss budget, for people: `1s (AWS: typically within a second, no SLA; audit-events)`,
+ * or `none` without global tables.
+ */
+export function globalTableRpoText(budget: Pick<RecoveryBudget, "rpo">): string {
+    const { globalTableSeconds, globalTables } = budget.rpo;
+    return globalTables.length === 0
+        ? "none"
+        : `${formatSeconds(globalTableSeconds)} (AWS: typically within a second, no SLA; ${globalTables.join(", ")})`;
 }
 
 /** The whole data-loss budget for people: `15m`, or `not bounded`. */

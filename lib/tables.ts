@@ -48,3 +48,45 @@ export interface TableSettings {
 export function globalTableName(stack: string, name: string): string {
     return physicalName(stack, ["data", name], 255);
 }
+
+/**
+ * The ARN of a table (or of a global table's replica) in a region: the same name in every region, so the DR replica's
+ * ARN is known from the stack file alone (the account is config, never looked up), e.g. for its region's backup
+ * selection.
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html#amazondynamodb-resources-for-iam-policies
+ */
+export function tableArn(args: { partition: string; region: string; accountId: string; tableName: string }): string {
+    return `arn:${args.partition}:dynamodb:${args.region}:${args.accountId}:table/${args.tableName}`;
+}
+
+/**
+ * How fast a global table replicates, as AWS states it for multi-Region eventual consistency (MREC, the default mode
+ * and the one this stack uses): "Changes to items in an MREC global table replica are typically replicated to all
+ * other replicas asynchronously within one second or less". It is a typical figure, not a bound: AWS gives no SLA on
+ * replication latency, and an isolated replica's unreplicated writes reach the others only "when the replica becomes
+ * healthy". The recovery budget counts it as AWS's figure, and the ReplicationLatency alarm (at the RPO) says when it
+ * does not hold.
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html
+ * @see https://docs.aws.amazon.com/prescriptive-guidance/latest/dynamodb-global-tables/overview.html
+ */
+export const GLOBAL_TABLE_REPLICATION_SECONDS = 1;
+
+/**
+ * The operations whose `SystemErrors` the alarm sums. DynamoDB publishes `SystemErrors` (HTTP 500) per table and
+ * operation (dimensions `TableName`, `Operation`), so a table-wide count is metric math over the operations; an alarm
+ * may retrieve at most 10 metrics (PutMetricAlarm), so these are the ten item and query operations applications use.
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/metrics-dimensions.html
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+ */
+export const SYSTEM_ERROR_OPERATIONS = [
+    "GetItem",
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "Query",
+    "Scan",
+    "BatchGetItem",
+    "BatchWriteItem",
+    "TransactGetItems",
+    "TransactWriteItems",
+] as const;

@@ -571,6 +571,9 @@ describe("the recovery budget", () => {
             databaseLagAlarmSeconds: 60,
             objectStorageSeconds: S3_RTC_SECONDS,
             unreplicatedDataSets: [],
+            // MINIMAL has no global table: nothing to count.
+            globalTableSeconds: 0,
+            globalTables: [],
         });
         expect(bounded.direction).to.deep.equal({ from: "eu-west-2", to: "eu-west-1" });
         expect(recoveryBudget(config({}, { maxReplicationLagSeconds: 900 })).rpoSeconds).to.equal(900);

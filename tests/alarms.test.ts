@@ -17,6 +17,7 @@ import {
     RUNBOOK_PATH,
     RUNBOOK_SECTIONS,
     databaseAlarms,
+    globalTableAlarms,
     healthCheckAlarm,
     orchestratorAlarms,
     replicationLagAlarm,
@@ -48,6 +49,13 @@ const everyAlarm = (): AlarmDefinition[] => [
     }),
     ...orchestratorAlarms({ functionName: "hdr-prod-orchestrator", deadLetterQueueName: "hdr-prod-orchestrator-dlq" }),
     healthCheckAlarm({ key: "primary", healthCheckId: "abcd-1234", what: "the primary region" }),
+    ...globalTableAlarms({
+        name: "audit-events",
+        tableName: "hdr-prod-data-audit-events",
+        region: "eu-west-2",
+        peerRegion: "eu-west-1",
+        rpoSeconds: 900,
+    }),
 ];
 
 describe("alarm definitions (lib/alarms.ts)", () => {

@@ -817,7 +817,7 @@ describe("BackupPlan", () => {
                 }
             });
 
-            it("opts Aurora and S3 in to AWS Backup in both regions, before any selection needs them", async () => {
+            it("opts Aurora, S3 and DynamoDB in to AWS Backup in both regions, before any selection needs them", async () => {
                 const run = await planStack(stack);
                 const settings = backup(run, "aws:backup/regionSettings:RegionSettings");
                 expect(settings.map((r) => r.region)).to.have.members([run.config.primaryRegion, run.config.drRegion]);
@@ -831,15 +831,21 @@ describe("BackupPlan", () => {
                 }
             });
 
-            it("selects in each region that region's Aurora cluster and data buckets, with AWS Backup's role", async () => {
+            it("selects in each region that region's Aurora cluster, data buckets and global-table replicas, with AWS Backup's role", async () => {
                 const run = await planStack(stack);
                 const db = run.outputs["database"] as { clusterArns: Record<Role, string> };
                 const buckets = run.outputs["bucketArns"] as Record<Role, string[]>;
+                // Each region's replica of every global table (tests/tables.test.ts).
+                const tables = Object.values(run.outputs["tables"] as Record<string, { arns: Record<Role, string> }>);
                 const role = backup(run, "aws:iam/role:Role")[0]!;
                 expect(JSON.parse(str(role, "assumeRolePolicy")).Statement[0].Principal).to.deep.equal({ Service: "backup.amazonaws.com" });
                 for (const side of ROLES) {
                     const selection = inRegion(backup(run, "aws:backup/selection:Selection"), regionOf(run, side), "selection");
-                    expect(selection.inputs["resources"]).to.deep.equal([db.clusterArns[side], ...buckets[side]]);
+                    expect(selection.inputs["resources"]).to.deep.equal([
+                        db.clusterArns[side],
+                        ...buckets[side],
+                        ...tables.map((t) => t.arns[side]),
+                    ]);
                     expect(selection.inputs["iamRoleArn"]).to.equal(role.state["arn"]);
                     expect(buckets[side]).to.have.length(run.config.buckets.length);
                 }

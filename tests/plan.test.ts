@@ -60,7 +60,10 @@ describe("the offline plan", () => {
             expect(text).to.match(/RTO 30m \(1800 s\): budget 21m5s \(1265 s\), within\n/);
             expect(text).to.match(/RPO 15m \(900 s\): budget 15m \(900 s\), within\n/);
             // The database's term is the ceiling Aurora enforces (database.maxReplicationLagSeconds), not an alarm.
-            expect(text).to.include("database at most 10m (rds.global_db_rpo holds commits beyond it), S3 replication 15m\n");
+            // Global tables count with AWS's figure (typically within a second), not above the other terms.
+            expect(text).to.include(
+                "database at most 10m (rds.global_db_rpo holds commits beyond it), S3 replication 15m, global tables 1s (AWS: typically within a second, no SLA; audit-events)\n",
+            );
             expect(text).to.include("orchestration 7m45s (the sum of the run's step deadlines; npm run drill measures it)");
             expect(text).to.include("then the orchestrator's detection window 1m");
             expect(text).to.match(/\n {2}accountId +123456789012\n/);
@@ -74,7 +77,7 @@ describe("the offline plan", () => {
             const text = formatText(doc);
             expect(text).to.match(/RPO 15m \(900 s\): budget not bounded, NOT BOUNDED\n/);
             expect(text).to.include(
-                "database not bounded (nothing holds commits back; the lag alarm at 1m only notifies: set database.maxReplicationLagSeconds), S3 replication 15m\n",
+                "database not bounded (nothing holds commits back; the lag alarm at 1m only notifies: set database.maxReplicationLagSeconds), S3 replication 15m, global tables 1s (AWS: typically within a second, no SLA; audit-events)\n",
             );
         });
 

@@ -64,7 +64,14 @@ import { aftercareRuleName, confirmationOf, FENCE_PARAMETER, LOCK_LEASE_SECONDS,
 import { DescribeDBClusterParametersCommand, DescribeDBClusterSnapshotsCommand, RDSClient, type GlobalCluster } from "@aws-sdk/client-rds";
 import type { RunReport } from "../orchestrator/src/evidence";
 import { createS3Client } from "../orchestrator/src/s3";
-import { databaseRpoText, objectStorageRpoText, recoveryBudget, rpoBudgetText, type RecoveryBudget } from "../lib/recoveryBudget";
+import {
+    databaseRpoText,
+    globalTableRpoText,
+    objectStorageRpoText,
+    recoveryBudget,
+    rpoBudgetText,
+    type RecoveryBudget,
+} from "../lib/recoveryBudget";
 import { runUntilKilled } from "../orchestrator/local/childRun";
 import { startFaultProxy, type FaultProxy, type FaultRule, type ProxiedCall } from "../orchestrator/local/faultProxy";
 import { motoUnavailableReason, startMoto, type MotoServer } from "../orchestrator/local/moto";
@@ -1335,7 +1342,7 @@ export function formatReport(report: DrillReport): string {
             : []),
         `  total              ${b.rtoSeconds} = ${formatSeconds(b.rtoSeconds)}  vs objective ${formatSeconds(b.objectiveRtoSeconds)}: ${b.withinRto ? "within" : "EXCEEDED"}`,
         `  (with the step deadlines instead of the measurement: ${formatSeconds(b.configuredRtoSeconds)})`,
-        `Data-loss budget: ${rpoBudgetText(b)} (database ${databaseRpoText(b)}, objects ${objectStorageRpoText(b)}) vs objective ${formatSeconds(b.objectiveRpoSeconds)}; restore from backup ${formatSeconds(b.backupRpoSeconds)}`,
+        `Data-loss budget: ${rpoBudgetText(b)} (database ${databaseRpoText(b)}, objects ${objectStorageRpoText(b)}, global tables ${globalTableRpoText(b)}) vs objective ${formatSeconds(b.objectiveRpoSeconds)}; restore from backup ${formatSeconds(b.backupRpoSeconds)}`,
     );
     return `${lines.join("\n")}\n`;
 }

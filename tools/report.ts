@@ -4,7 +4,14 @@
  */
 import type { PlannedResource, ProgramRun } from "../tests/harness/program";
 import { formatSeconds } from "../lib/duration";
-import { databaseRpoText, objectStorageRpoText, recoveryBudget, rpoBudgetText, type RecoveryBudget } from "../lib/recoveryBudget";
+import {
+    databaseRpoText,
+    globalTableRpoText,
+    objectStorageRpoText,
+    recoveryBudget,
+    rpoBudgetText,
+    type RecoveryBudget,
+} from "../lib/recoveryBudget";
 import { describeRegion } from "../lib/regions";
 
 /** One policy violation, as the policy pack reports it. */
@@ -254,7 +261,7 @@ export function formatText(doc: PlanDocument): string {
     lines.push(
         `  RPO ${doc.objectives.rpo.text} (${doc.objectives.rpo.seconds} s): budget ${rpoBudgetText(b)}, ${b.rpoSeconds === null ? "NOT BOUNDED" : verdict(b.rpoSeconds, doc.objectives.rpo.seconds)}`,
     );
-    lines.push(`    database ${databaseRpoText(b)}, S3 replication ${objectStorageRpoText(b)}`);
+    lines.push(`    database ${databaseRpoText(b)}, S3 replication ${objectStorageRpoText(b)}, global tables ${globalTableRpoText(b)}`);
     lines.push(`    restoring from the cross-region backup copies instead: up to ${t(b.backupRpoSeconds)} (the backup interval)`);
 
     lines.push("");

@@ -223,7 +223,29 @@ export const RESOURCE_MODELS: Record<string, Model> = {
     },
     "aws:dynamodb/table:Table": (ctx) => {
         const name = autoName(ctx, ctx.inputs["name"], undefined);
-        return { id: name, state: { name, arn: arn(ctx, "dynamodb", `table/${name}`) } };
+        // A table with its stream on has a stream per replica, labelled with its creation time (ISO 8601).
+        const stream = (region: string) =>
+            ctx.inputs["streamEnabled"] === true
+                ? {
+                      streamArn: `arn:aws:dynamodb:${region}:${ctx.account}:table/${name}/stream/2026-01-01T00:00:00.000`,
+                      streamLabel: "2026-01-01T00:00:00.000",
+                  }
+                : {};
+        const replicas = Array.isArray(ctx.inputs["replicas"])
+            ? (ctx.inputs["replicas"] as Inputs[]).map((r) => {
+                  const region = str(r["regionName"], ctx.region);
+                  return { ...r, arn: `arn:aws:dynamodb:${region}:${ctx.account}:table/${name}`, ...stream(region) };
+              })
+            : undefined;
+        return {
+            id: name,
+            state: {
+                name,
+                arn: arn(ctx, "dynamodb", `table/${name}`),
+                ...stream(ctx.region),
+                ...(replicas !== undefined ? { replicas } : {}),
+            },
+        };
     },
     "aws:lambda/function:Function": (ctx) => {
         const name = autoName(ctx, ctx.inputs["name"], undefined);
