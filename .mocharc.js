@@ -24,6 +24,7 @@ const SLOWEST_FIRST = [
     "tests/active-region.test.ts",
     "tests/pointers.test.ts",
     "tests/data-tier.test.ts",
+    "tests/tables.test.ts",
     "tests/program.test.ts",
     "tests/monitoring.test.ts",
     "tests/faultProxy.test.ts",

@@ -13,6 +13,7 @@ import { alarmGraph } from "../lib/dashboard";
 import { GLOBAL_TABLE_REPLICATION_SECONDS, SYSTEM_ERROR_OPERATIONS, globalTableName, tableArn, type TableSettings } from "../lib/tables";
 import { globalTableRpoText, recoveryBudget, S3_RTC_SECONDS } from "../lib/recoveryBudget";
 import { readStackFile, runProgram, stackFilePath, type PlannedResource, type ProgramRun } from "./harness/program";
+import { planRegionDown } from "./harness/regionDown";
 import { componentOf, planStack, resourceNamed, resourcesOfType, STACKS } from "./harness/stacks";
 
 const T = {
@@ -325,6 +326,24 @@ for (const stack of STACKS) {
         });
     });
 }
+
+describe("global tables while a region is down (static stability)", function () {
+    this.timeout(60_000);
+    for (const region of ["eu-west-2", "eu-west-1"]) {
+        it(`prod, ${region} down: plans, and leaves the table, its insights and its alarms there as deployed`, async () => {
+            const plan = await planRegionDown({ stack: "prod", region, deployed: await planStack("prod") });
+            const mine = plan.changes.filter((c) => c.name.startsWith("table-audit-events-") || c.name.includes("-table-audit-events-"));
+            // The table (declared in the primary region), both regions' insights and both regions' four alarms.
+            expect(mine).to.have.length(1 + 2 + 8);
+            expect(
+                mine.every((c) => c.kind === "same"),
+                JSON.stringify(mine.filter((c) => c.kind !== "same")),
+            ).to.equal(true);
+            const untouched = plan.untouched.map((c) => c.name);
+            for (const c of mine.filter((c) => c.region === region)) expect(untouched).to.include(c.name);
+        });
+    }
+});
 
 describe("global tables in a stack file with several tables", () => {
     it("declares each, with no code change, and keeps names, alarms and selections apart", async () => {
