@@ -312,7 +312,8 @@ export async function render(): Promise<string> {
         "the contingency-testing evidence (`failover-report-bucket-locked`), and, for the application tier, `ecr-scan-on-push`,",
         "`ecr-tags-immutable`, `ecr-lifecycle-policy`, `ecs-service-no-public-ip`, `ecs-exec-disabled-in-protected-environments` and",
         "`ecs-cluster-container-insights` (AWS Config has managed rules for most of them outside its HIPAA pack: see each policy's",
-        "metadata) and `ecs-task-roles-least-privilege`.",
+        "metadata) and `ecs-task-roles-least-privilege`; for DynamoDB global tables and the run-time checks, `dynamodb-global-table-streams`,",
+        "`aws-config-recorder-enabled` and `aws-config-noncompliance-alerts` (AWS Config cannot evaluate its own recorder or routing).",
         "",
     );
     // Formatted as `prettier --check` expects, so the generated file passes the lint step as written.

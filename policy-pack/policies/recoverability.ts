@@ -87,8 +87,9 @@ export const s3PatientDataReplicated = stackPolicy({
 export const backupRetention = resourcePolicy({
     name: "backup-retention-minimum",
     description:
-        "Backups are kept at least the configured minimum: Aurora/RDS automated backups, AWS Backup rules and copies; DynamoDB has point-in-time recovery.",
-    remediationSteps: "Raise backupRetentionPeriod / lifecycle.deleteAfter to at least minimumDays, or enable pointInTimeRecovery.",
+        "Backups are kept at least the configured minimum: Aurora/RDS automated backups, AWS Backup rules and copies; DynamoDB tables and every global-table replica have point-in-time recovery.",
+    remediationSteps:
+        "Raise backupRetentionPeriod / lifecycle.deleteAfter to at least minimumDays, or enable pointInTimeRecovery (on the table and on each of its replicas).",
     configSchema: {
         properties: {
             minimumDays: {
@@ -103,8 +104,8 @@ export const backupRetention = resourcePolicy({
     metadata: {
         concern: "recoverability",
         hipaa: [...CONTINGENCY],
-        checks: "backupRetentionPeriod >= minimumDays (unset means 1 day); Backup rule and copy lifecycles >= minimumDays; DynamoDB PITR on",
-        resourceTypes: [T.rdsCluster, T.rdsInstance, T.backupPlan, T.dynamoTable],
+        checks: "backupRetentionPeriod >= minimumDays (unset means 1 day); Backup rule and copy lifecycles >= minimumDays; DynamoDB PITR on, on every replica too (replicas[].pointInTimeRecovery, TableReplica)",
+        resourceTypes: [T.rdsCluster, T.rdsInstance, T.backupPlan, T.dynamoTable, T.dynamoTableReplica],
         cdkNag: ["RDSInstanceBackupEnabled", "DynamoDBPITREnabled"],
         awsConfig: [
             "db-instance-backup-enabled",
@@ -112,7 +113,10 @@ export const backupRetention = resourcePolicy({
             "backup-plan-min-frequency-and-min-retention-check",
             "backup-recovery-point-minimum-retention-check",
         ],
-        docs: ["https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Managing.Backups.html"],
+        docs: [
+            "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Managing.Backups.html",
+            "https://docs.aws.amazon.com/config/latest/developerguide/dynamodb-pitr-enabled.html",
+        ],
     },
     validate: (args, report) => {
         const { minimumDays } = args.getConfig<{ minimumDays: number }>();
@@ -143,8 +147,21 @@ export const backupRetention = resourcePolicy({
                     }
                 });
             });
-        } else if (args.type === T.dynamoTable && !isTrue(get(p, "pointInTimeRecovery", "enabled"))) {
-            report("The table has no point-in-time recovery: set pointInTimeRecovery.enabled to true.");
+        } else if (args.type === T.dynamoTable) {
+            if (!isTrue(get(p, "pointInTimeRecovery", "enabled"))) {
+                report("The table has no point-in-time recovery: set pointInTimeRecovery.enabled to true.");
+            }
+            // Each replica of a global table has its own PITR setting (off by default): a replica restored after
+            // losing the other region would have no history otherwise.
+            records(p["replicas"]).forEach((replica, i) => {
+                if (!isTrue(replica["pointInTimeRecovery"])) {
+                    report(
+                        `The table's replica in ${str(replica["regionName"]) ?? `replicas[${i}]`} has no point-in-time recovery: set replicas[${i}].pointInTimeRecovery to true.`,
+                    );
+                }
+            });
+        } else if (args.type === T.dynamoTableReplica && !isTrue(p["pointInTimeRecovery"])) {
+            report("The table replica has no point-in-time recovery: set pointInTimeRecovery to true.");
         }
     },
 });
@@ -319,6 +336,7 @@ const STATEFUL: Readonly<Record<string, string | undefined>> = {
     [T.rdsGlobalCluster]: "deletionProtection",
     [T.rdsInstance]: "deletionProtection",
     [T.dynamoTable]: "deletionProtectionEnabled",
+    [T.dynamoTableReplica]: "deletionProtectionEnabled",
     [T.kmsKey]: undefined,
     [T.bucket]: undefined,
     [T.bucketV2]: undefined,
@@ -335,10 +353,15 @@ export const deletionProtection = resourcePolicy({
     metadata: {
         concern: "recoverability",
         hipaa: ["164.308(a)(7)(i)", "164.312(c)(1)"],
-        checks: "In protected environments: deletionProtection on clusters, global clusters, instances, tables; Pulumi protect on keys, buckets, vaults, secrets and those",
+        checks: "In protected environments: deletionProtection on clusters, global clusters, instances, tables and every table replica (replicas[].deletionProtectionEnabled, TableReplica); Pulumi protect on keys, buckets, vaults, secrets and those",
         resourceTypes: Object.keys(STATEFUL),
         cdkNag: ["RDSInstanceDeletionProtectionEnabled"],
-        awsConfig: ["rds-instance-deletion-protection-enabled", "rds-cluster-deletion-protection-enabled"],
+        awsConfig: [
+            "rds-instance-deletion-protection-enabled",
+            "rds-cluster-deletion-protection-enabled",
+            "dynamodb-table-deletion-protection-enabled",
+        ],
+        docs: ["https://docs.aws.amazon.com/config/latest/developerguide/dynamodb-table-deletion-protection-enabled.html"],
     },
     validate: (args, report) => {
         const { protectedEnvironments } = args.getConfig<{ protectedEnvironments: string[] }>();
@@ -348,6 +371,17 @@ export const deletionProtection = resourcePolicy({
         const flag = STATEFUL[args.type];
         if (flag !== undefined && !isTrue(args.props[flag])) {
             report(`The resource has no deletion protection in a protected environment: set ${flag} to true.`);
+        }
+        // A global table's replicas are tables of their own, each with its own flag (off by default): deleting the
+        // DR replica loses the copy a failover needs.
+        if (args.type === T.dynamoTable) {
+            records(args.props["replicas"]).forEach((replica, i) => {
+                if (!isTrue(replica["deletionProtectionEnabled"])) {
+                    report(
+                        `The table's replica in ${str(replica["regionName"]) ?? `replicas[${i}]`} has no deletion protection in a protected environment: set replicas[${i}].deletionProtectionEnabled to true.`,
+                    );
+                }
+            });
         }
         if (!args.opts.protect) {
             report(
