@@ -20,9 +20,9 @@ export const OUT = path.resolve(__dirname, "..", "docs", "compliance.md");
 const CLASSIC_LOAD_BALANCER_ONLY =
     "Not applicable: the rule checks Classic Load Balancers (AWS::ElasticLoadBalancing::LoadBalancer); the application tier's load balancers are Application Load Balancers, which always balance across zones.";
 
-/** Why DynamoDB tables are not required in a Backup selection. */
+/** Why not every DynamoDB table is required in a Backup selection. */
 const DYNAMODB_BACKUP_REASON =
-    "Left out: the only tables are the failover orchestrators' lock tables, which hold one short-lived lock item and no patient data (an empty table is as good after a loss), and their runs tables, an index of the run reports that the Object-Locked report buckets keep for six years; point-in-time recovery is on for all of them (backup-retention-minimum checks it). A table of patient data would need this rule as a policy.";
+    "Left out for the failover orchestrators' lock tables, which hold one short-lived lock item and no patient data (an empty table is as good after a loss), and their runs tables, an index of the run reports that the Object-Locked report buckets keep for six years; point-in-time recovery is on for all of them (backup-retention-minimum checks it). The global tables of records (healthcare-dr:tables) are held to it, each member in its own region with copies to the other, by backup-selection-coverage (AWS Config's dynamodb-resources-protected-by-backup-plan).";
 
 /**
  * Rules of cdk-nag's HIPAA.Security pack (src/packs/hipaa-security.ts) that concern resource types the program

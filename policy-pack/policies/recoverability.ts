@@ -236,6 +236,49 @@ function selectionsCovering(target: PolicyResource, resources: readonly PolicyRe
 }
 
 /**
+ * The members of a DynamoDB global table, one per region: the table in its provider's region (its `arn`) and each
+ * replica in its `regionName` (its `replicas[].arn`, an output of the same resource). Each is a table of its own that
+ * a backup plan of that region must select.
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables-CoreConcepts.html
+ */
+function globalTableMembers(
+    table: PolicyResource,
+): { readonly region: string | undefined; readonly arn: unknown; readonly what: string }[] {
+    return [
+        { region: regionOf(table.props, table.provider), arn: table.props["arn"], what: describe(table) },
+        ...records(table.props["replicas"]).map((replica, i) => ({
+            region: str(replica["regionName"]),
+            arn: replica["arn"],
+            what: `${describe(table)}'s replica in ${str(replica["regionName"]) ?? `replicas[${i}]`}`,
+        })),
+    ];
+}
+
+/**
+ * The selections of `region` that select the member of a global table there: by its ARN (or a pattern matching it)
+ * when known, by the table's tags (replicas propagate them), or, while the member's ARN is unknown (a first preview),
+ * by a reference to the table the engine recorded: a selection of that region naming an output of the table names
+ * the member of its own region, the only one a plan there can back up.
+ */
+function selectionsOfMember(
+    table: PolicyResource,
+    member: { readonly region: string | undefined; readonly arn: unknown },
+    resources: readonly PolicyResource[],
+): PolicyResource[] {
+    const arn = str(member.arn);
+    const tags = effectiveTags(table.props, table.provider);
+    return resources.filter((s) => {
+        if (s.type !== T.backupSelection || regionOf(s.props, s.provider) !== member.region) {
+            return false;
+        }
+        const byDependency = arn === undefined && (s.propertyDependencies["resources"] ?? []).some((d) => d.urn === table.urn);
+        const byArn = arn !== undefined && strings(s.props["resources"]).some((pattern) => arnMatches(pattern, arn));
+        const excluded = arn !== undefined && strings(s.props["notResources"]).some((pattern) => arnMatches(pattern, arn));
+        return (byDependency || byArn || selectionMatchesTags(s, tags)) && !excluded;
+    });
+}
+
+/**
  * AWS Backup plans back up resources of their own region only, and a recovery point in the resource's region is lost
  * with the region: so each cluster and patient-data bucket must be selected in its own region by a plan that copies
  * to another. A global-database secondary or an S3 replica is no exception: after a failover it is the copy that
@@ -245,18 +288,26 @@ function selectionsCovering(target: PolicyResource, resources: readonly PolicyRe
 export const backupSelectionCoverage = stackPolicy({
     name: "backup-selection-coverage",
     description:
-        "Every Aurora cluster and every patient-data bucket, in both regions, is in an AWS Backup selection of its own region whose plan copies its recovery points to another region.",
+        "Every Aurora cluster, every patient-data bucket and every member of a DynamoDB global table, in both regions, is in an AWS Backup selection of its own region whose plan copies its recovery points to another region.",
     remediationSteps:
         "Add the resource's ARN to an aws.backup.Selection declared with the provider of the resource's region (or tag it to match the selection's selectionTags), in a plan with a copy action to a vault in the other region. A global-database secondary and an S3 replica need their own: they take the writes after a failover.",
     configSchema: { properties: { ...PATIENT_DATA_SCHEMA } },
     metadata: {
         concern: "recoverability",
         hipaa: [...CONTINGENCY],
-        checks: "Each Aurora cluster and patient-data bucket is in a Backup selection (by ARN, ARN pattern or tag) of its own region, whose plan copies to a vault in another region",
-        resourceTypes: [T.rdsCluster, T.bucket, T.bucketV2, T.backupSelection, T.backupPlan],
+        checks: "Each Aurora cluster, patient-data bucket and global-table member (the table and each replica, in its region) is in a Backup selection (by ARN, ARN pattern or tag) of its own region, whose plan copies to a vault in another region",
+        resourceTypes: [T.rdsCluster, T.bucket, T.bucketV2, T.dynamoTable, T.backupSelection, T.backupPlan],
         cdkNag: ["RDSInBackupPlan"],
-        awsConfig: ["rds-in-backup-plan", "aurora-resources-protected-by-backup-plan", "s3-resources-protected-by-backup-plan"],
-        docs: ["https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html"],
+        awsConfig: [
+            "rds-in-backup-plan",
+            "aurora-resources-protected-by-backup-plan",
+            "s3-resources-protected-by-backup-plan",
+            "dynamodb-resources-protected-by-backup-plan",
+        ],
+        docs: [
+            "https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html",
+            "https://docs.aws.amazon.com/config/latest/developerguide/dynamodb-resources-protected-by-backup-plan.html",
+        ],
     },
     validate: (args, report) => {
         const { patientDataClassifications } = args.getConfig<{ patientDataClassifications: string[] }>();
@@ -282,6 +333,24 @@ export const backupSelectionCoverage = stackPolicy({
                     `${describe(target)} is backed up only in ${region ?? "its region"}, which it would be lost with: give the plan of ${local.map(describe).join(", ")} a copy action to a vault in another region.`,
                     target.urn,
                 );
+            }
+        }
+        // A global table's replicas are written to in both regions, and a bad write replicates everywhere within
+        // seconds: each member needs its own region's backups, copied out of that region.
+        for (const table of args.resources.filter((r) => r.type === T.dynamoTable && records(r.props["replicas"]).length > 0)) {
+            for (const member of globalTableMembers(table)) {
+                const local = selectionsOfMember(table, member, args.resources);
+                if (local.length === 0) {
+                    report(
+                        `${member.what} is not covered by any AWS Backup selection of ${member.region ?? "its region"}: add its ARN to a Selection of that region (a plan backs up its own region's resources only).`,
+                        table.urn,
+                    );
+                } else if (!local.some((s) => copyRegionsOfSelection(s, args.resources).some((r) => r !== member.region))) {
+                    report(
+                        `${member.what} is backed up only in ${member.region ?? "its region"}, which it would be lost with: give the plan of ${local.map(describe).join(", ")} a copy action to a vault in another region.`,
+                        table.urn,
+                    );
+                }
             }
         }
     },

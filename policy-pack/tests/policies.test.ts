@@ -305,6 +305,26 @@ const regionalBackups = (side: "primary" | "dr", copyTo: string, arns: readonly 
     ),
     res(T.backupSelection, `${side}-data`, { planId: `${side}-plan-id`, iamRoleArn: "r", resources: [...arns] }, { provider: side }),
 ];
+/** The global table's two members as its Backup selections name them: the table's ARN, the replica's (an output of it). */
+const TABLE_ARN = "arn:aws:dynamodb:eu-west-2:1:table/hdr-prod-data-audit-events";
+const REPLICA_ARN = "arn:aws:dynamodb:eu-west-1:1:table/hdr-prod-data-audit-events";
+const TABLE_URN = "urn:pulumi:prod::healthcare-dr::aws:dynamodb/table:Table::audit-events";
+const globalTableWithArn = () => ({ ...globalTable(), outputs: { ...globalTable().inputs, arn: TABLE_ARN } });
+/** A region's plan copying to `copyTo` and its selection of one global-table member, referring to the table. */
+const tableBackups = (side: "primary" | "dr", copyTo: string | undefined, arn: string) => [
+    res(
+        T.backupPlan,
+        `${side}-plan`,
+        { rules: [copyTo === undefined ? { ruleName: "daily" } : { ...COPY_RULE, copyActions: [{ destinationVaultArn: copyTo }] }] },
+        { outputs: { id: `${side}-plan-id` }, provider: side },
+    ),
+    res(
+        T.backupSelection,
+        `${side}-tables`,
+        { planId: `${side}-plan-id`, iamRoleArn: "r", resources: [arn] },
+        { provider: side, propertyDependencies: { resources: [TABLE_URN] } },
+    ),
+];
 const CONTINUOUS_RULE: Record<string, unknown> = {
     ruleName: "continuous",
     schedule: "cron(0 5 * * ? *)",
@@ -1243,6 +1263,49 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
         { title: "a table without PITR", resources: [res(T.dynamoTable, "d", {})], expect: [/no point-in-time recovery/] },
     ],
     "backup-selection-coverage": [
+        {
+            title: "both members of a global table, each selected in its own region by a plan copying out, pass",
+            resources: [
+                globalTableWithArn(),
+                ...tableBackups("primary", DR_VAULT, TABLE_ARN),
+                ...tableBackups("dr", PRIMARY_VAULT, REPLICA_ARN),
+            ],
+            expect: [],
+        },
+        {
+            title: "a single-region table (a lock table) needs no selection",
+            resources: [
+                res(
+                    T.dynamoTable,
+                    "locks",
+                    { billingMode: "PAY_PER_REQUEST" },
+                    { outputs: { arn: "arn:aws:dynamodb:eu-west-2:1:table/locks" } },
+                ),
+            ],
+            expect: [],
+        },
+        {
+            title: "a global table selected only in the primary region",
+            resources: [globalTableWithArn(), ...tableBackups("primary", DR_VAULT, TABLE_ARN)],
+            expect: [/Table "audit-events"'s replica in eu-west-1 is not covered by any AWS Backup selection of eu-west-1/],
+        },
+        {
+            title: "a global table in no selection at all",
+            resources: [globalTableWithArn()],
+            expect: [
+                /Table "audit-events" is not covered by any AWS Backup selection of eu-west-2/,
+                /Table "audit-events"'s replica in eu-west-1 is not covered by any AWS Backup selection of eu-west-1/,
+            ],
+        },
+        {
+            title: "a global table's replica backed up by a plan that copies nowhere",
+            resources: [
+                globalTableWithArn(),
+                ...tableBackups("primary", DR_VAULT, TABLE_ARN),
+                ...tableBackups("dr", undefined, REPLICA_ARN),
+            ],
+            expect: [/replica in eu-west-1 is backed up only in eu-west-1, which it would be lost with/],
+        },
         {
             title: "a cluster selected by ARN pattern in its own region, by a plan copying to the other region, passes",
             resources: [
