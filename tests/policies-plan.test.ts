@@ -224,6 +224,7 @@ const BREAKS: Readonly<
     },
     // The resources of issue 16 (components/GlobalTable.ts, components/RuntimeCompliance.ts): skipped until they land.
     "dynamodb-global-table-streams": { type: T.dynamoTable, name: /audit-events/, mutate: (p) => ({ ...p, streamEnabled: false }) },
+    "dynamodb-capacity-scales": { type: T.dynamoTable, mutate: (p) => ({ ...p, billingMode: "PROVISIONED" }) },
     "aws-config-recorder-enabled": { type: T.configRecorderStatus, mutate: (p) => ({ ...p, isEnabled: false }) },
     "aws-config-noncompliance-alerts": {
         type: T.eventRule,

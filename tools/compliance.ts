@@ -35,8 +35,7 @@ const CDK_NAG_CONSIDERED: Readonly<Record<string, string | undefined>> = {
     CloudWatchAlarmAction: undefined,
     CloudWatchLogGroupEncrypted: undefined,
     CloudWatchLogGroupRetentionPeriod: undefined,
-    DynamoDBAutoscalingEnabled:
-        "Left out: the only tables (the failover orchestrators' lock and runs tables) use on-demand capacity (billingMode PAY_PER_REQUEST), which has nothing to scale.",
+    DynamoDBAutoscalingEnabled: undefined,
     DynamoDBInBackupPlan: DYNAMODB_BACKUP_REASON,
     DynamoDBPITREnabled: undefined,
     EC2RestrictedCommonPorts: undefined,
@@ -108,10 +107,9 @@ const AWS_CONFIG_CONSIDERED: Readonly<Record<string, string | undefined>> = {
     "dynamodb-pitr-enabled": undefined,
     "dynamodb-table-encrypted-kms": undefined,
     "dynamodb-in-backup-plan": DYNAMODB_BACKUP_REASON,
-    "dynamodb-autoscaling-enabled":
-        "Left out: the only tables (lock and runs) use on-demand capacity (billingMode PAY_PER_REQUEST), which has nothing to scale.",
+    "dynamodb-autoscaling-enabled": undefined,
     "dynamodb-throughput-limit-check":
-        "Not applicable at deploy time: compares the account's provisioned read/write capacity with its quotas (Config reads the live account); the only tables are on-demand.",
+        "Not applicable at deploy time: compares the account's provisioned read/write capacity with its quotas (Config reads the live account); every table is on-demand or auto scaled (dynamodb-capacity-scales).",
     "rds-storage-encrypted": undefined,
     "rds-instance-public-access-check": undefined,
     "rds-logging-enabled": undefined,

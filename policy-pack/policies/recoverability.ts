@@ -871,6 +871,72 @@ export const lbDeletionProtection = resourcePolicy({
     },
 });
 
+/** The capacity dimensions of a provisioned table that auto scaling must manage. */
+const TABLE_DIMENSIONS = ["dynamodb:table:ReadCapacityUnits", "dynamodb:table:WriteCapacityUnits"] as const;
+
+/**
+ * True when Application Auto Scaling manages `dimension` of `table`: a scalable target and a scaling policy, both in the
+ * table's region, on `table/<name>` (by value, or by a recorded reference to the table when its name is not known yet).
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/AutoScaling.html
+ */
+function autoScaled(table: PolicyResource, dimension: string, resources: readonly PolicyResource[]): boolean {
+    const region = regionOf(table.props, table.provider);
+    const name = str(table.props["name"]);
+    const onTable = (r: PolicyResource) =>
+        regionOf(r.props, r.provider) === region &&
+        str(r.props["scalableDimension"]) === dimension &&
+        ((name !== undefined && str(r.props["resourceId"]) === `table/${name}`) ||
+            (r.propertyDependencies["resourceId"] ?? []).some((d) => d.urn === table.urn));
+    return (
+        resources.some((r) => r.type === T.scalingTarget && onTable(r)) && resources.some((r) => r.type === T.scalingPolicy && onTable(r))
+    );
+}
+
+/**
+ * A table keeps serving when its load grows only if its capacity grows with it: on-demand (PAY_PER_REQUEST), or
+ * provisioned capacity under auto scaling. For a global table it is also a deploy-time constraint: DynamoDB refuses a
+ * replica of a provisioned table whose write capacity is not auto scaled (aws/aws-cdk#12159), and every replica must
+ * have the same write capacity settings.
+ * @see https://docs.aws.amazon.com/config/latest/developerguide/dynamodb-autoscaling-enabled.html
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables_reqs_bestpractices.html
+ */
+export const dynamodbCapacityScales = stackPolicy({
+    name: "dynamodb-capacity-scales",
+    description:
+        "Every DynamoDB table uses on-demand capacity (billingMode PAY_PER_REQUEST) or has auto scaling on its read and write capacity; a global table cannot add a replica otherwise.",
+    remediationSteps:
+        "Set billingMode: PAY_PER_REQUEST on the table (the program's choice), or declare aws.appautoscaling Targets and Policies for table/<name> on dynamodb:table:ReadCapacityUnits and WriteCapacityUnits.",
+    metadata: {
+        concern: "recoverability",
+        hipaa: ["164.308(a)(7)(i)", "164.308(a)(7)(ii)(C)"],
+        checks: "Each Table has billingMode PAY_PER_REQUEST, or an appautoscaling Target and Policy in its region on table/<name> for read and write capacity",
+        resourceTypes: [T.dynamoTable, T.scalingTarget, T.scalingPolicy],
+        cdkNag: ["DynamoDBAutoscalingEnabled"],
+        awsConfig: ["dynamodb-autoscaling-enabled"],
+        docs: [
+            "https://docs.aws.amazon.com/config/latest/developerguide/dynamodb-autoscaling-enabled.html",
+            "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables_reqs_bestpractices.html",
+            "https://github.com/aws/aws-cdk/pull/12159",
+        ],
+    },
+    validate: ({ resources }, report) => {
+        for (const table of resources.filter((r) => r.type === T.dynamoTable)) {
+            // PROVISIONED is the provider's default.
+            if (str(table.props["billingMode"]) === "PAY_PER_REQUEST") {
+                continue;
+            }
+            const fixed = TABLE_DIMENSIONS.filter((d) => !autoScaled(table, d, resources)).map((d) => d.split(":").pop());
+            if (fixed.length > 0) {
+                const replicas = records(table.props["replicas"]).length;
+                report(
+                    `${describe(table)} has provisioned capacity without auto scaling on ${fixed.join(" and ")}${replicas > 0 ? ", which DynamoDB refuses for a global table's replicas" : ""}: set billingMode to PAY_PER_REQUEST (or auto scale both).`,
+                    table.urn,
+                );
+            }
+        }
+    },
+});
+
 export const recoverabilityPolicies: readonly PackPolicy[] = [
     s3PatientDataReplicated,
     backupRetention,
@@ -883,4 +949,5 @@ export const recoverabilityPolicies: readonly PackPolicy[] = [
     backupPlanRules,
     backupCopyCadence,
     lbDeletionProtection,
+    dynamodbCapacityScales,
 ];

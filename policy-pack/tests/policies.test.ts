@@ -3200,6 +3200,52 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
             expect: [/No enabled EventBridge rule in eu-west-1/],
         },
     ],
+    "dynamodb-capacity-scales": [
+        { title: "an on-demand global table passes", resources: [globalTable()], expect: [] },
+        {
+            title: "a provisioned table with read and write auto scaling passes",
+            resources: [
+                res(T.dynamoTable, "t", { name: "t", billingMode: "PROVISIONED", readCapacity: 5, writeCapacity: 5 }),
+                ...["ReadCapacityUnits", "WriteCapacityUnits"].flatMap((unit) => [
+                    res(T.scalingTarget, `t-${unit}`, {
+                        serviceNamespace: "dynamodb",
+                        resourceId: "table/t",
+                        scalableDimension: `dynamodb:table:${unit}`,
+                        minCapacity: 5,
+                        maxCapacity: 100,
+                    }),
+                    res(T.scalingPolicy, `t-${unit}`, {
+                        serviceNamespace: "dynamodb",
+                        resourceId: "table/t",
+                        scalableDimension: `dynamodb:table:${unit}`,
+                        policyType: "TargetTrackingScaling",
+                    }),
+                ]),
+            ],
+            expect: [],
+        },
+        {
+            title: "a table on the provider's default (provisioned) capacity",
+            resources: [res(T.dynamoTable, "t", { name: "t", readCapacity: 5, writeCapacity: 5 })],
+            expect: [
+                /Table "t" has provisioned capacity without auto scaling on ReadCapacityUnits and WriteCapacityUnits: set billingMode to PAY_PER_REQUEST/,
+            ],
+        },
+        {
+            title: "a provisioned global table with only a scalable target on writes (no policy)",
+            resources: [
+                globalTable({ billingMode: "PROVISIONED", readCapacity: 5, writeCapacity: 5 }),
+                res(T.scalingTarget, "w", {
+                    serviceNamespace: "dynamodb",
+                    resourceId: "table/hdr-prod-data-audit-events",
+                    scalableDimension: "dynamodb:table:WriteCapacityUnits",
+                    minCapacity: 5,
+                    maxCapacity: 100,
+                }),
+            ],
+            expect: [/ReadCapacityUnits and WriteCapacityUnits, which DynamoDB refuses for a global table's replicas/],
+        },
+    ],
 };
 
 for (const preview of [false, true]) {

@@ -50,6 +50,8 @@ export const T = {
     sqsQueuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
     dynamoTable: "aws:dynamodb/table:Table",
     dynamoTableReplica: "aws:dynamodb/tableReplica:TableReplica",
+    scalingTarget: "aws:appautoscaling/target:Target",
+    scalingPolicy: "aws:appautoscaling/policy:Policy",
     lambdaFunction: "aws:lambda/function:Function",
     lambdaPermission: "aws:lambda/permission:Permission",
     secret: "aws:secretsmanager/secret:Secret",
