@@ -20,9 +20,9 @@ export const OUT = path.resolve(__dirname, "..", "docs", "compliance.md");
 const CLASSIC_LOAD_BALANCER_ONLY =
     "Not applicable: the rule checks Classic Load Balancers (AWS::ElasticLoadBalancing::LoadBalancer); the application tier's load balancers are Application Load Balancers, which always balance across zones.";
 
-/** Why DynamoDB tables are not required in a Backup selection. */
+/** Why not every DynamoDB table is required in a Backup selection. */
 const DYNAMODB_BACKUP_REASON =
-    "Left out: the only tables are the failover orchestrators' lock tables, which hold one short-lived lock item and no patient data (an empty table is as good after a loss), and their runs tables, an index of the run reports that the Object-Locked report buckets keep for six years; point-in-time recovery is on for all of them (backup-retention-minimum checks it). A table of patient data would need this rule as a policy.";
+    "Left out for the failover orchestrators' lock tables, which hold one short-lived lock item and no patient data (an empty table is as good after a loss), and their runs tables, an index of the run reports that the Object-Locked report buckets keep for six years; point-in-time recovery is on for all of them (backup-retention-minimum checks it). The global tables of records (healthcare-dr:tables) are held to it, each member in its own region with copies to the other, by backup-selection-coverage (AWS Config's dynamodb-resources-protected-by-backup-plan).";
 
 /**
  * Rules of cdk-nag's HIPAA.Security pack (src/packs/hipaa-security.ts) that concern resource types the program
@@ -35,8 +35,7 @@ const CDK_NAG_CONSIDERED: Readonly<Record<string, string | undefined>> = {
     CloudWatchAlarmAction: undefined,
     CloudWatchLogGroupEncrypted: undefined,
     CloudWatchLogGroupRetentionPeriod: undefined,
-    DynamoDBAutoscalingEnabled:
-        "Left out: the only tables (the failover orchestrators' lock and runs tables) use on-demand capacity (billingMode PAY_PER_REQUEST), which has nothing to scale.",
+    DynamoDBAutoscalingEnabled: undefined,
     DynamoDBInBackupPlan: DYNAMODB_BACKUP_REASON,
     DynamoDBPITREnabled: undefined,
     EC2RestrictedCommonPorts: undefined,
@@ -108,10 +107,9 @@ const AWS_CONFIG_CONSIDERED: Readonly<Record<string, string | undefined>> = {
     "dynamodb-pitr-enabled": undefined,
     "dynamodb-table-encrypted-kms": undefined,
     "dynamodb-in-backup-plan": DYNAMODB_BACKUP_REASON,
-    "dynamodb-autoscaling-enabled":
-        "Left out: the only tables (lock and runs) use on-demand capacity (billingMode PAY_PER_REQUEST), which has nothing to scale.",
+    "dynamodb-autoscaling-enabled": undefined,
     "dynamodb-throughput-limit-check":
-        "Not applicable at deploy time: compares the account's provisioned read/write capacity with its quotas (Config reads the live account); the only tables are on-demand.",
+        "Not applicable at deploy time: compares the account's provisioned read/write capacity with its quotas (Config reads the live account); every table is on-demand or auto scaled (dynamodb-capacity-scales).",
     "rds-storage-encrypted": undefined,
     "rds-instance-public-access-check": undefined,
     "rds-logging-enabled": undefined,
@@ -312,7 +310,8 @@ export async function render(): Promise<string> {
         "the contingency-testing evidence (`failover-report-bucket-locked`), and, for the application tier, `ecr-scan-on-push`,",
         "`ecr-tags-immutable`, `ecr-lifecycle-policy`, `ecs-service-no-public-ip`, `ecs-exec-disabled-in-protected-environments` and",
         "`ecs-cluster-container-insights` (AWS Config has managed rules for most of them outside its HIPAA pack: see each policy's",
-        "metadata) and `ecs-task-roles-least-privilege`.",
+        "metadata) and `ecs-task-roles-least-privilege`; for DynamoDB global tables and the run-time checks, `dynamodb-global-table-streams`,",
+        "`aws-config-recorder-enabled` and `aws-config-noncompliance-alerts` (AWS Config cannot evaluate its own recorder or routing).",
         "",
     );
     // Formatted as `prettier --check` expects, so the generated file passes the lint step as written.

@@ -458,6 +458,84 @@ export const lbAccessLogs = stackPolicy({
     },
 });
 
+/** A Config resource's name: its own, else the one AWS gives when none is set ("default"); unknown at preview stays unknown. */
+function configNameOf(resource: PolicyResource): string | undefined {
+    const name = resource.props["name"];
+    return isUnknown(name) ? undefined : (str(name) ?? "default");
+}
+
+/**
+ * AWS Config records nothing until its recorder is started (StartConfigurationRecorder: an `aws.cfg.RecorderStatus`
+ * with isEnabled true), and it cannot start without a delivery channel in its region
+ * (NoAvailableDeliveryChannelException). A recorder whose recording group names no resource type and does not
+ * record all supported types records nothing either. Then no Config rule of the conformance pack evaluates anything,
+ * and the run-time half of the control matrix is silently empty.
+ * @see https://docs.aws.amazon.com/config/latest/APIReference/API_StartConfigurationRecorder.html
+ * @see https://docs.aws.amazon.com/config/latest/APIReference/API_RecordingGroup.html
+ */
+export const awsConfigRecorderEnabled = stackPolicy({
+    name: "aws-config-recorder-enabled",
+    description:
+        "Every AWS Config recorder the stack declares is started (a RecorderStatus with isEnabled true), records some resource types, and has a delivery channel in its region.",
+    remediationSteps:
+        "Declare an aws.cfg.RecorderStatus { name: recorder.name, isEnabled: true } (dependsOn the delivery channel), an aws.cfg.DeliveryChannel in the recorder's region, and a recordingGroup with allSupported or resourceTypes.",
+    metadata: {
+        concern: "audit",
+        hipaa: ["164.312(b)", "164.308(a)(1)(ii)(D)"],
+        checks: "Each cfg Recorder has a RecorderStatus (same region, same name) with isEnabled true, a recordingGroup recording all supported types, a resourceTypes list or an exclusion strategy, and a DeliveryChannel in its region",
+        resourceTypes: [T.configRecorder, T.configRecorderStatus, T.configDeliveryChannel],
+        docs: [
+            "https://docs.aws.amazon.com/config/latest/APIReference/API_StartConfigurationRecorder.html",
+            "https://docs.aws.amazon.com/config/latest/APIReference/API_RecordingGroup.html",
+        ],
+    },
+    validate: ({ resources }, report) => {
+        const statuses = resources.filter((r) => r.type === T.configRecorderStatus);
+        const channels = resources.filter((r) => r.type === T.configDeliveryChannel);
+        for (const recorder of resources.filter((r) => r.type === T.configRecorder)) {
+            const region = regionOf(recorder.props, recorder.provider);
+            const name = configNameOf(recorder);
+            const status = statuses.find(
+                (s) =>
+                    regionOf(s.props, s.provider) === region &&
+                    ((s.propertyDependencies["name"] ?? []).some((d) => d.urn === recorder.urn) ||
+                        (name !== undefined && configNameOf(s) === name)),
+            );
+            if (status === undefined) {
+                report(
+                    `${describe(recorder)} is never started, so AWS Config records nothing: declare an aws.cfg.RecorderStatus with its name and isEnabled true.`,
+                    recorder.urn,
+                );
+            } else if (!isTrue(status.props["isEnabled"])) {
+                report(
+                    `${describe(status)} stops ${describe(recorder)}, so AWS Config records nothing: set isEnabled to true.`,
+                    status.urn,
+                );
+            }
+            if (!channels.some((c) => regionOf(c.props, c.provider) === region)) {
+                report(
+                    `${describe(recorder)} has no delivery channel in ${region ?? "its region"}, and AWS Config cannot start a recorder without one: declare an aws.cfg.DeliveryChannel to the region's KMS-encrypted delivery bucket.`,
+                    recorder.urn,
+                );
+            }
+            const group = recorder.props["recordingGroup"];
+            if (
+                group !== undefined &&
+                group !== null &&
+                !isUnknown(group) &&
+                !isOnByDefault(get(group, "allSupported")) &&
+                entries(get(group, "resourceTypes")).length === 0 &&
+                str(get(group, "recordingStrategies", 0, "useOnly")) !== "EXCLUSION_BY_RESOURCE_TYPES"
+            ) {
+                report(
+                    `${describe(recorder)} records no resource type (recordingGroup.allSupported is false and resourceTypes is empty): list the stack's resource types in recordingGroup.resourceTypes.`,
+                    recorder.urn,
+                );
+            }
+        }
+    },
+});
+
 export const auditPolicies: readonly PackPolicy[] = [
     cloudTrailMultiRegion,
     cloudTrailConfiguration,
@@ -469,4 +547,5 @@ export const auditPolicies: readonly PackPolicy[] = [
     auditLogObjectLockCompliance,
     wafLoggingEnabled,
     lbAccessLogs,
+    awsConfigRecorderEnabled,
 ];

@@ -17,6 +17,9 @@ const GLOBAL_SECONDARY_DOC =
 const MANAGED_PASSWORD_DOC =
     "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html#rds-secrets-manager-limitations";
 
+const GLOBAL_TABLE_STREAMS_DOC =
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-dynamodb-globaltable-streamspecification.html";
+
 function ruleName(rule: Record<string, unknown>, i: number): string {
     return str(rule["id"]) !== undefined ? `rule "${String(rule["id"])}"` : `rules[${i}]`;
 }
@@ -246,10 +249,47 @@ export const auroraGlobalRpoOnOneMember = stackPolicy({
     },
 });
 
+/**
+ * A global table with multi-Region eventual consistency (MREC, the default `consistencyMode`) replicates through
+ * DynamoDB Streams: AWS turns the stream on when the first replica is added and refuses to turn it off while there
+ * are replicas. A table declared with replicas but without `streamEnabled` then fails at `pulumi up` on the next
+ * update, when the provider tries to turn the stream off (hashicorp/terraform-provider-aws#43625). Strongly
+ * consistent tables (MRSC) do not need it.
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-dynamodb-globaltable-streamspecification.html
+ * @see https://github.com/hashicorp/terraform-provider-aws/issues/43625
+ */
+export const dynamodbGlobalTableStreams = resourcePolicy({
+    name: "dynamodb-global-table-streams",
+    description:
+        "A DynamoDB table with replicas (a global table with eventual consistency, the default) declares its stream on (streamEnabled true with a streamViewType): AWS keeps it on for replication, and an update that turns it off fails.",
+    remediationSteps: 'Set streamEnabled: true and streamViewType (for example "NEW_AND_OLD_IMAGES") on the table.',
+    metadata: {
+        concern: "deploy-time-constraints",
+        hipaa: ["164.308(a)(7)(ii)(B)"],
+        checks: "Tables with replicas, none of them STRONG consistency, set streamEnabled true and a streamViewType",
+        resourceTypes: [T.dynamoTable],
+        docs: [GLOBAL_TABLE_STREAMS_DOC, "https://github.com/hashicorp/terraform-provider-aws/issues/43625"],
+    },
+    validate: ({ props }, report) => {
+        const replicas = records(props["replicas"]);
+        if (replicas.length === 0 || replicas.some((r) => str(r["consistencyMode"]) === "STRONG")) {
+            return;
+        }
+        if (!isTrue(props["streamEnabled"])) {
+            report(
+                `The table has ${replicas.length} replica${replicas.length === 1 ? "" : "s"} but streamEnabled is not true: global tables replicate through the table's stream, which AWS will not turn off while replicas exist (${GLOBAL_TABLE_STREAMS_DOC}); set streamEnabled: true and a streamViewType.`,
+            );
+        } else if (!isSet(props["streamViewType"])) {
+            report("The table's stream is on but has no streamViewType: set streamViewType (for example NEW_AND_OLD_IMAGES).");
+        }
+    },
+});
+
 export const deployConstraintPolicies: readonly PackPolicy[] = [
     s3ReplicationKmsNeedsSourceSelection,
     s3ReplicationRtcNeedsMetrics,
     s3ReplicationNeedsVersioning,
     auroraSecondaryNoCredentials,
     auroraGlobalRpoOnOneMember,
+    dynamodbGlobalTableStreams,
 ];

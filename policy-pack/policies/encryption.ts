@@ -5,10 +5,10 @@
  */
 import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import { resourcePolicy, stackPolicy, type PackPolicy } from "./lib/policy";
-import { describe } from "./lib/resources";
+import { describe, regionOf } from "./lib/resources";
 import { bucketsWithConfig, isAccessLogTarget } from "./lib/s3";
 import { T } from "./lib/types";
-import { get, isAwsManagedKeyRef, isTrue, isUnknown, records, str, type Props } from "./lib/values";
+import { arnRegion, get, isAwsManagedKeyRef, isTrue, isUnknown, records, str, type Props } from "./lib/values";
 
 const AT_REST = ["164.312(a)(2)(iv)", "164.312(e)(2)(ii)"] as const;
 
@@ -29,8 +29,35 @@ export function requireCmk(report: ReportViolation, ref: unknown, what: string, 
     }
 }
 
-/** Checks per resource type; each reads only the inputs named in @pulumi/aws v7's `<Resource>Args`. */
-const CHECKS: Readonly<Record<string, (p: Props, report: ReportViolation) => void>> = {
+/**
+ * A DynamoDB replica's key "must be created in the same region as the replica"; AWS refuses the replica otherwise.
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-dynamodb-globaltable-replicassespecification.html
+ */
+const REPLICA_KEY_DOC =
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-dynamodb-globaltable-replicassespecification.html";
+
+/**
+ * Reports a known key ARN whose region is not `region`. A key id or alias has no region of its own (it is resolved in
+ * the replica's region), and an ARN unknown at preview is the key the stack creates for that region (see requireCmk).
+ */
+function requireKeyInRegion(
+    report: ReportViolation,
+    key: string | undefined,
+    region: string | undefined,
+    what: string,
+    property: string,
+): void {
+    const keyRegion = key !== undefined ? arnRegion(key) : undefined;
+    if (keyRegion !== undefined && region !== undefined && keyRegion !== region) {
+        report(`${what} names a key of ${keyRegion} (${key}): set ${property} to ${region}'s customer-managed key (${REPLICA_KEY_DOC}).`);
+    }
+}
+
+/**
+ * Checks per resource type; each reads only the inputs named in @pulumi/aws v7's `<Resource>Args`. `region` is the
+ * resource's own region (its region input, else its provider's).
+ */
+const CHECKS: Readonly<Record<string, (p: Props, report: ReportViolation, region: string | undefined) => void>> = {
     [T.snsTopic]: (p, report) => requireCmk(report, p["kmsMasterKeyId"], "The SNS topic", "kmsMasterKeyId"),
     [T.sqsQueue]: (p, report) =>
         requireCmk(report, p["kmsMasterKeyId"], "The SQS queue", "kmsMasterKeyId (sqsManagedSseEnabled uses an AWS-owned key)"),
@@ -62,15 +89,28 @@ const CHECKS: Readonly<Record<string, (p: Props, report: ReportViolation) => voi
         } else {
             requireCmk(report, get(p, "serverSideEncryption", "kmsKeyArn"), "The DynamoDB table", "serverSideEncryption.kmsKeyArn");
         }
-        records(p["replicas"]).forEach((replica, i) =>
-            requireCmk(
-                report,
-                replica["kmsKeyArn"],
-                `The table's replica in ${str(replica["regionName"]) ?? `replicas[${i}]`}`,
-                `replicas[${i}].kmsKeyArn`,
-            ),
-        );
+        const tableKey = str(get(p, "serverSideEncryption", "kmsKeyArn"));
+        records(p["replicas"]).forEach((replica, i) => {
+            const region = str(replica["regionName"]);
+            const what = `The table's replica in ${region ?? `replicas[${i}]`}`;
+            requireCmk(report, replica["kmsKeyArn"], what, `replicas[${i}].kmsKeyArn`);
+            const key = str(replica["kmsKeyArn"]);
+            if (key !== undefined && key === tableKey) {
+                report(
+                    `${what} names the table's own key ${key}: set replicas[${i}].kmsKeyArn to ${region ?? "the replica region"}'s customer-managed key (a replica is encrypted with a key of its own region; ${REPLICA_KEY_DOC}).`,
+                );
+            } else {
+                requireKeyInRegion(report, key, region, what, `replicas[${i}].kmsKeyArn`);
+            }
+        });
     },
+    [T.dynamoTableReplica]: (p, report, region) => {
+        requireCmk(report, p["kmsKeyArn"], "The table replica", "kmsKeyArn");
+        requireKeyInRegion(report, str(p["kmsKeyArn"]), region, `The table replica in ${region ?? "its region"}`, "kmsKeyArn");
+    },
+    // AWS Config's configuration snapshots and history describe every recorded resource (names, policies, tags).
+    [T.configDeliveryChannel]: (p, report) =>
+        requireCmk(report, p["s3KmsKeyArn"], "The AWS Config delivery channel's snapshots and history", "s3KmsKeyArn"),
     [T.rdsCluster]: (p, report) => {
         if (!isTrue(p["storageEncrypted"])) {
             report("The Aurora cluster's storage is not encrypted: set storageEncrypted to true and kmsKeyId to the region's key ARN.");
@@ -122,12 +162,12 @@ const CHECKS: Readonly<Record<string, (p: Props, report: ReportViolation) => voi
 export const encryptionAtRestCmk = resourcePolicy({
     name: "encryption-at-rest-cmk",
     description:
-        "Data at rest is encrypted with a customer-managed KMS key: Aurora storage and Performance Insights, SNS, SQS, DynamoDB, log groups, backup vaults, secrets, Lambda environment variables, CloudTrail logs and ECR images.",
+        "Data at rest is encrypted with a customer-managed KMS key: Aurora storage and Performance Insights, SNS, SQS, DynamoDB (every global-table replica on a key of its own region), log groups, backup vaults, secrets, Lambda environment variables, CloudTrail logs, AWS Config's delivered snapshots and ECR images.",
     remediationSteps: "Pass the region's customer-managed key (RegionalKey.arn) in the property the message names.",
     metadata: {
         concern: "encryption-at-rest",
         hipaa: [...AT_REST],
-        checks: "Aurora/RDS storage and Performance Insights, global database, SNS, SQS, DynamoDB, log groups, backup vaults, secrets (and replicas), Lambda environment, CloudTrail and ECR repositories (encryptionType KMS) use a customer-managed KMS key",
+        checks: "Aurora/RDS storage and Performance Insights, global database, SNS, SQS, DynamoDB tables (each replica on a key of the replica's region, not the table's), log groups, backup vaults, secrets (and replicas), Lambda environment, CloudTrail, AWS Config delivery channels (s3KmsKeyArn) and ECR repositories (encryptionType KMS) use a customer-managed KMS key",
         resourceTypes: Object.keys(CHECKS),
         cdkNag: [
             "RDSStorageEncrypted",
@@ -145,8 +185,9 @@ export const encryptionAtRestCmk = resourcePolicy({
             "dynamodb-table-encrypted-kms",
             "backup-recovery-point-encrypted",
         ],
+        docs: [REPLICA_KEY_DOC, "https://docs.aws.amazon.com/config/latest/APIReference/API_DeliveryChannel.html"],
     },
-    validate: (args: ResourceValidationArgs, report) => CHECKS[args.type]?.(args.props, report),
+    validate: (args: ResourceValidationArgs, report) => CHECKS[args.type]?.(args.props, report, regionOf(args.props, args.provider)),
 });
 
 export const kmsKeyRotation = resourcePolicy({

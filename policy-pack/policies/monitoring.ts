@@ -373,6 +373,80 @@ export const ecsContainerInsights = resourcePolicy({
     },
 });
 
+/** The event AWS Config sends to EventBridge, in the rule's region, when a rule's evaluation of a resource changes. */
+const COMPLIANCE_CHANGE = "Config Rules Compliance Change";
+
+/**
+ * True for an enabled EventBridge rule matching AWS Config's compliance-change events that become NON_COMPLIANT
+ * (a pattern without a complianceType filter matches them too), with a target that is an SNS topic of the stack.
+ */
+function routesNonCompliance(rule: PolicyResource, resources: readonly PolicyResource[]): boolean {
+    const pattern = objectOf(rule.props["eventPattern"]);
+    const detailTypes = strings(pattern?.["detail-type"]);
+    const compliance = strings(get(pattern, "detail", "newEvaluationResult", "complianceType"));
+    const topics = resources.filter((r) => r.type === T.snsTopic);
+    return (
+        strings(pattern?.["source"]).includes("aws.config") &&
+        (detailTypes.length === 0 || detailTypes.includes(COMPLIANCE_CHANGE)) &&
+        (compliance.length === 0 || compliance.includes("NON_COMPLIANT")) &&
+        str(rule.props["state"]) !== "DISABLED" &&
+        resources.some(
+            (t) =>
+                t.type === T.eventTarget &&
+                refersTo(t, "rule", rule, ["name", "id"]) &&
+                topics.some((topic) => refersTo(t, "arn", topic, ["arn", "id"])),
+        )
+    );
+}
+
+/**
+ * A Config rule that finds a resource non-compliant changes nothing by itself: the finding waits in the console until
+ * someone looks. AWS Config sends a "Config Rules Compliance Change" event to EventBridge in the rule's region, so
+ * every region where the stack deploys Config rules or a conformance pack (whose rules send the same events) needs an
+ * enabled rule on NON_COMPLIANT results with the region's alert topic as a target.
+ * @see https://docs.aws.amazon.com/config/latest/developerguide/monitor-config-with-cloudwatchevents.html
+ * @see https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-config.html
+ */
+export const awsConfigNonComplianceAlerts = stackPolicy({
+    name: "aws-config-noncompliance-alerts",
+    description:
+        "Every region where the stack deploys AWS Config rules or conformance packs has an enabled EventBridge rule sending NON_COMPLIANT compliance changes to an alert topic.",
+    remediationSteps:
+        'Declare in each such region an aws.cloudwatch.EventRule with eventPattern { source: ["aws.config"], "detail-type": ["Config Rules Compliance Change"], detail: { newEvaluationResult: { complianceType: ["NON_COMPLIANT"] } } } and an EventTarget to the region\'s alert topic.',
+    metadata: {
+        concern: "monitoring",
+        hipaa: ["164.308(a)(1)(ii)(D)", "164.308(a)(6)(ii)"],
+        checks: "Regions of cfg Rules and ConformancePacks each have an enabled EventRule on aws.config Config Rules Compliance Change matching NON_COMPLIANT, with an EventTarget to an SNS topic of the stack",
+        resourceTypes: [T.configRule, T.configConformancePack, T.eventRule, T.eventTarget, T.snsTopic],
+        docs: [
+            "https://docs.aws.amazon.com/config/latest/developerguide/monitor-config-with-cloudwatchevents.html",
+            "https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-config.html",
+        ],
+    },
+    validate: ({ resources }, report) => {
+        const needed = new Map<string, string>();
+        for (const r of resources.filter((r) => r.type === T.configRule || r.type === T.configConformancePack)) {
+            const region = regionOf(r.props, r.provider);
+            if (region !== undefined && !needed.has(region)) {
+                needed.set(region, describe(r));
+            }
+        }
+        const covered = new Set(
+            resources
+                .filter((r) => r.type === T.eventRule && routesNonCompliance(r, resources))
+                .map((r) => regionOf(r.props, r.provider))
+                .filter((region): region is string => region !== undefined),
+        );
+        for (const [region, what] of needed) {
+            if (!covered.has(region)) {
+                report(
+                    `No enabled EventBridge rule in ${region} sends AWS Config's NON_COMPLIANT "${COMPLIANCE_CHANGE}" events to an alert topic, so what ${what} finds there reaches nobody: add one with the region's alert topic as its target.`,
+                );
+            }
+        }
+    },
+});
+
 export const monitoringPolicies: readonly PackPolicy[] = [
     cloudWatchAlarmActions,
     guardDutyEnabled,
@@ -382,4 +456,5 @@ export const monitoringPolicies: readonly PackPolicy[] = [
     lambdaTracingActive,
     secretsRotationFailureAlerts,
     ecsContainerInsights,
+    awsConfigNonComplianceAlerts,
 ];

@@ -87,8 +87,9 @@ export const s3PatientDataReplicated = stackPolicy({
 export const backupRetention = resourcePolicy({
     name: "backup-retention-minimum",
     description:
-        "Backups are kept at least the configured minimum: Aurora/RDS automated backups, AWS Backup rules and copies; DynamoDB has point-in-time recovery.",
-    remediationSteps: "Raise backupRetentionPeriod / lifecycle.deleteAfter to at least minimumDays, or enable pointInTimeRecovery.",
+        "Backups are kept at least the configured minimum: Aurora/RDS automated backups, AWS Backup rules and copies; DynamoDB tables and every global-table replica have point-in-time recovery.",
+    remediationSteps:
+        "Raise backupRetentionPeriod / lifecycle.deleteAfter to at least minimumDays, or enable pointInTimeRecovery (on the table and on each of its replicas).",
     configSchema: {
         properties: {
             minimumDays: {
@@ -103,8 +104,8 @@ export const backupRetention = resourcePolicy({
     metadata: {
         concern: "recoverability",
         hipaa: [...CONTINGENCY],
-        checks: "backupRetentionPeriod >= minimumDays (unset means 1 day); Backup rule and copy lifecycles >= minimumDays; DynamoDB PITR on",
-        resourceTypes: [T.rdsCluster, T.rdsInstance, T.backupPlan, T.dynamoTable],
+        checks: "backupRetentionPeriod >= minimumDays (unset means 1 day); Backup rule and copy lifecycles >= minimumDays; DynamoDB PITR on, on every replica too (replicas[].pointInTimeRecovery, TableReplica)",
+        resourceTypes: [T.rdsCluster, T.rdsInstance, T.backupPlan, T.dynamoTable, T.dynamoTableReplica],
         cdkNag: ["RDSInstanceBackupEnabled", "DynamoDBPITREnabled"],
         awsConfig: [
             "db-instance-backup-enabled",
@@ -112,7 +113,10 @@ export const backupRetention = resourcePolicy({
             "backup-plan-min-frequency-and-min-retention-check",
             "backup-recovery-point-minimum-retention-check",
         ],
-        docs: ["https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Managing.Backups.html"],
+        docs: [
+            "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Managing.Backups.html",
+            "https://docs.aws.amazon.com/config/latest/developerguide/dynamodb-pitr-enabled.html",
+        ],
     },
     validate: (args, report) => {
         const { minimumDays } = args.getConfig<{ minimumDays: number }>();
@@ -143,8 +147,21 @@ export const backupRetention = resourcePolicy({
                     }
                 });
             });
-        } else if (args.type === T.dynamoTable && !isTrue(get(p, "pointInTimeRecovery", "enabled"))) {
-            report("The table has no point-in-time recovery: set pointInTimeRecovery.enabled to true.");
+        } else if (args.type === T.dynamoTable) {
+            if (!isTrue(get(p, "pointInTimeRecovery", "enabled"))) {
+                report("The table has no point-in-time recovery: set pointInTimeRecovery.enabled to true.");
+            }
+            // Each replica of a global table has its own PITR setting (off by default): a replica restored after
+            // losing the other region would have no history otherwise.
+            records(p["replicas"]).forEach((replica, i) => {
+                if (!isTrue(replica["pointInTimeRecovery"])) {
+                    report(
+                        `The table's replica in ${str(replica["regionName"]) ?? `replicas[${i}]`} has no point-in-time recovery: set replicas[${i}].pointInTimeRecovery to true.`,
+                    );
+                }
+            });
+        } else if (args.type === T.dynamoTableReplica && !isTrue(p["pointInTimeRecovery"])) {
+            report("The table replica has no point-in-time recovery: set pointInTimeRecovery to true.");
         }
     },
 });
@@ -219,6 +236,49 @@ function selectionsCovering(target: PolicyResource, resources: readonly PolicyRe
 }
 
 /**
+ * The members of a DynamoDB global table, one per region: the table in its provider's region (its `arn`) and each
+ * replica in its `regionName` (its `replicas[].arn`, an output of the same resource). Each is a table of its own that
+ * a backup plan of that region must select.
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables-CoreConcepts.html
+ */
+function globalTableMembers(
+    table: PolicyResource,
+): { readonly region: string | undefined; readonly arn: unknown; readonly what: string }[] {
+    return [
+        { region: regionOf(table.props, table.provider), arn: table.props["arn"], what: describe(table) },
+        ...records(table.props["replicas"]).map((replica, i) => ({
+            region: str(replica["regionName"]),
+            arn: replica["arn"],
+            what: `${describe(table)}'s replica in ${str(replica["regionName"]) ?? `replicas[${i}]`}`,
+        })),
+    ];
+}
+
+/**
+ * The selections of `region` that select the member of a global table there: by its ARN (or a pattern matching it)
+ * when known, by the table's tags (replicas propagate them), or, while the member's ARN is unknown (a first preview),
+ * by a reference to the table the engine recorded: a selection of that region naming an output of the table names
+ * the member of its own region, the only one a plan there can back up.
+ */
+function selectionsOfMember(
+    table: PolicyResource,
+    member: { readonly region: string | undefined; readonly arn: unknown },
+    resources: readonly PolicyResource[],
+): PolicyResource[] {
+    const arn = str(member.arn);
+    const tags = effectiveTags(table.props, table.provider);
+    return resources.filter((s) => {
+        if (s.type !== T.backupSelection || regionOf(s.props, s.provider) !== member.region) {
+            return false;
+        }
+        const byDependency = arn === undefined && (s.propertyDependencies["resources"] ?? []).some((d) => d.urn === table.urn);
+        const byArn = arn !== undefined && strings(s.props["resources"]).some((pattern) => arnMatches(pattern, arn));
+        const excluded = arn !== undefined && strings(s.props["notResources"]).some((pattern) => arnMatches(pattern, arn));
+        return (byDependency || byArn || selectionMatchesTags(s, tags)) && !excluded;
+    });
+}
+
+/**
  * AWS Backup plans back up resources of their own region only, and a recovery point in the resource's region is lost
  * with the region: so each cluster and patient-data bucket must be selected in its own region by a plan that copies
  * to another. A global-database secondary or an S3 replica is no exception: after a failover it is the copy that
@@ -228,18 +288,26 @@ function selectionsCovering(target: PolicyResource, resources: readonly PolicyRe
 export const backupSelectionCoverage = stackPolicy({
     name: "backup-selection-coverage",
     description:
-        "Every Aurora cluster and every patient-data bucket, in both regions, is in an AWS Backup selection of its own region whose plan copies its recovery points to another region.",
+        "Every Aurora cluster, every patient-data bucket and every member of a DynamoDB global table, in both regions, is in an AWS Backup selection of its own region whose plan copies its recovery points to another region.",
     remediationSteps:
         "Add the resource's ARN to an aws.backup.Selection declared with the provider of the resource's region (or tag it to match the selection's selectionTags), in a plan with a copy action to a vault in the other region. A global-database secondary and an S3 replica need their own: they take the writes after a failover.",
     configSchema: { properties: { ...PATIENT_DATA_SCHEMA } },
     metadata: {
         concern: "recoverability",
         hipaa: [...CONTINGENCY],
-        checks: "Each Aurora cluster and patient-data bucket is in a Backup selection (by ARN, ARN pattern or tag) of its own region, whose plan copies to a vault in another region",
-        resourceTypes: [T.rdsCluster, T.bucket, T.bucketV2, T.backupSelection, T.backupPlan],
+        checks: "Each Aurora cluster, patient-data bucket and global-table member (the table and each replica, in its region) is in a Backup selection (by ARN, ARN pattern or tag) of its own region, whose plan copies to a vault in another region",
+        resourceTypes: [T.rdsCluster, T.bucket, T.bucketV2, T.dynamoTable, T.backupSelection, T.backupPlan],
         cdkNag: ["RDSInBackupPlan"],
-        awsConfig: ["rds-in-backup-plan", "aurora-resources-protected-by-backup-plan", "s3-resources-protected-by-backup-plan"],
-        docs: ["https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html"],
+        awsConfig: [
+            "rds-in-backup-plan",
+            "aurora-resources-protected-by-backup-plan",
+            "s3-resources-protected-by-backup-plan",
+            "dynamodb-resources-protected-by-backup-plan",
+        ],
+        docs: [
+            "https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html",
+            "https://docs.aws.amazon.com/config/latest/developerguide/dynamodb-resources-protected-by-backup-plan.html",
+        ],
     },
     validate: (args, report) => {
         const { patientDataClassifications } = args.getConfig<{ patientDataClassifications: string[] }>();
@@ -265,6 +333,24 @@ export const backupSelectionCoverage = stackPolicy({
                     `${describe(target)} is backed up only in ${region ?? "its region"}, which it would be lost with: give the plan of ${local.map(describe).join(", ")} a copy action to a vault in another region.`,
                     target.urn,
                 );
+            }
+        }
+        // A global table's replicas are written to in both regions, and a bad write replicates everywhere within
+        // seconds: each member needs its own region's backups, copied out of that region.
+        for (const table of args.resources.filter((r) => r.type === T.dynamoTable && records(r.props["replicas"]).length > 0)) {
+            for (const member of globalTableMembers(table)) {
+                const local = selectionsOfMember(table, member, args.resources);
+                if (local.length === 0) {
+                    report(
+                        `${member.what} is not covered by any AWS Backup selection of ${member.region ?? "its region"}: add its ARN to a Selection of that region (a plan backs up its own region's resources only).`,
+                        table.urn,
+                    );
+                } else if (!local.some((s) => copyRegionsOfSelection(s, args.resources).some((r) => r !== member.region))) {
+                    report(
+                        `${member.what} is backed up only in ${member.region ?? "its region"}, which it would be lost with: give the plan of ${local.map(describe).join(", ")} a copy action to a vault in another region.`,
+                        table.urn,
+                    );
+                }
             }
         }
     },
@@ -319,6 +405,7 @@ const STATEFUL: Readonly<Record<string, string | undefined>> = {
     [T.rdsGlobalCluster]: "deletionProtection",
     [T.rdsInstance]: "deletionProtection",
     [T.dynamoTable]: "deletionProtectionEnabled",
+    [T.dynamoTableReplica]: "deletionProtectionEnabled",
     [T.kmsKey]: undefined,
     [T.bucket]: undefined,
     [T.bucketV2]: undefined,
@@ -335,10 +422,15 @@ export const deletionProtection = resourcePolicy({
     metadata: {
         concern: "recoverability",
         hipaa: ["164.308(a)(7)(i)", "164.312(c)(1)"],
-        checks: "In protected environments: deletionProtection on clusters, global clusters, instances, tables; Pulumi protect on keys, buckets, vaults, secrets and those",
+        checks: "In protected environments: deletionProtection on clusters, global clusters, instances, tables and every table replica (replicas[].deletionProtectionEnabled, TableReplica); Pulumi protect on keys, buckets, vaults, secrets and those",
         resourceTypes: Object.keys(STATEFUL),
         cdkNag: ["RDSInstanceDeletionProtectionEnabled"],
-        awsConfig: ["rds-instance-deletion-protection-enabled", "rds-cluster-deletion-protection-enabled"],
+        awsConfig: [
+            "rds-instance-deletion-protection-enabled",
+            "rds-cluster-deletion-protection-enabled",
+            "dynamodb-table-deletion-protection-enabled",
+        ],
+        docs: ["https://docs.aws.amazon.com/config/latest/developerguide/dynamodb-table-deletion-protection-enabled.html"],
     },
     validate: (args, report) => {
         const { protectedEnvironments } = args.getConfig<{ protectedEnvironments: string[] }>();
@@ -348,6 +440,17 @@ export const deletionProtection = resourcePolicy({
         const flag = STATEFUL[args.type];
         if (flag !== undefined && !isTrue(args.props[flag])) {
             report(`The resource has no deletion protection in a protected environment: set ${flag} to true.`);
+        }
+        // A global table's replicas are tables of their own, each with its own flag (off by default): deleting the
+        // DR replica loses the copy a failover needs.
+        if (args.type === T.dynamoTable) {
+            records(args.props["replicas"]).forEach((replica, i) => {
+                if (!isTrue(replica["deletionProtectionEnabled"])) {
+                    report(
+                        `The table's replica in ${str(replica["regionName"]) ?? `replicas[${i}]`} has no deletion protection in a protected environment: set replicas[${i}].deletionProtectionEnabled to true.`,
+                    );
+                }
+            });
         }
         if (!args.opts.protect) {
             report(
@@ -768,6 +871,72 @@ export const lbDeletionProtection = resourcePolicy({
     },
 });
 
+/** The capacity dimensions of a provisioned table that auto scaling must manage. */
+const TABLE_DIMENSIONS = ["dynamodb:table:ReadCapacityUnits", "dynamodb:table:WriteCapacityUnits"] as const;
+
+/**
+ * True when Application Auto Scaling manages `dimension` of `table`: a scalable target and a scaling policy, both in the
+ * table's region, on `table/<name>` (by value, or by a recorded reference to the table when its name is not known yet).
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/AutoScaling.html
+ */
+function autoScaled(table: PolicyResource, dimension: string, resources: readonly PolicyResource[]): boolean {
+    const region = regionOf(table.props, table.provider);
+    const name = str(table.props["name"]);
+    const onTable = (r: PolicyResource) =>
+        regionOf(r.props, r.provider) === region &&
+        str(r.props["scalableDimension"]) === dimension &&
+        ((name !== undefined && str(r.props["resourceId"]) === `table/${name}`) ||
+            (r.propertyDependencies["resourceId"] ?? []).some((d) => d.urn === table.urn));
+    return (
+        resources.some((r) => r.type === T.scalingTarget && onTable(r)) && resources.some((r) => r.type === T.scalingPolicy && onTable(r))
+    );
+}
+
+/**
+ * A table keeps serving when its load grows only if its capacity grows with it: on-demand (PAY_PER_REQUEST), or
+ * provisioned capacity under auto scaling. For a global table it is also a deploy-time constraint: DynamoDB refuses a
+ * replica of a provisioned table whose write capacity is not auto scaled (aws/aws-cdk#12159), and every replica must
+ * have the same write capacity settings.
+ * @see https://docs.aws.amazon.com/config/latest/developerguide/dynamodb-autoscaling-enabled.html
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables_reqs_bestpractices.html
+ */
+export const dynamodbCapacityScales = stackPolicy({
+    name: "dynamodb-capacity-scales",
+    description:
+        "Every DynamoDB table uses on-demand capacity (billingMode PAY_PER_REQUEST) or has auto scaling on its read and write capacity; a global table cannot add a replica otherwise.",
+    remediationSteps:
+        "Set billingMode: PAY_PER_REQUEST on the table (the program's choice), or declare aws.appautoscaling Targets and Policies for table/<name> on dynamodb:table:ReadCapacityUnits and WriteCapacityUnits.",
+    metadata: {
+        concern: "recoverability",
+        hipaa: ["164.308(a)(7)(i)", "164.308(a)(7)(ii)(C)"],
+        checks: "Each Table has billingMode PAY_PER_REQUEST, or an appautoscaling Target and Policy in its region on table/<name> for read and write capacity",
+        resourceTypes: [T.dynamoTable, T.scalingTarget, T.scalingPolicy],
+        cdkNag: ["DynamoDBAutoscalingEnabled"],
+        awsConfig: ["dynamodb-autoscaling-enabled"],
+        docs: [
+            "https://docs.aws.amazon.com/config/latest/developerguide/dynamodb-autoscaling-enabled.html",
+            "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables_reqs_bestpractices.html",
+            "https://github.com/aws/aws-cdk/pull/12159",
+        ],
+    },
+    validate: ({ resources }, report) => {
+        for (const table of resources.filter((r) => r.type === T.dynamoTable)) {
+            // PROVISIONED is the provider's default.
+            if (str(table.props["billingMode"]) === "PAY_PER_REQUEST") {
+                continue;
+            }
+            const fixed = TABLE_DIMENSIONS.filter((d) => !autoScaled(table, d, resources)).map((d) => d.split(":").pop());
+            if (fixed.length > 0) {
+                const replicas = records(table.props["replicas"]).length;
+                report(
+                    `${describe(table)} has provisioned capacity without auto scaling on ${fixed.join(" and ")}${replicas > 0 ? ", which DynamoDB refuses for a global table's replicas" : ""}: set billingMode to PAY_PER_REQUEST (or auto scale both).`,
+                    table.urn,
+                );
+            }
+        }
+    },
+});
+
 export const recoverabilityPolicies: readonly PackPolicy[] = [
     s3PatientDataReplicated,
     backupRetention,
@@ -780,4 +949,5 @@ export const recoverabilityPolicies: readonly PackPolicy[] = [
     backupPlanRules,
     backupCopyCadence,
     lbDeletionProtection,
+    dynamodbCapacityScales,
 ];

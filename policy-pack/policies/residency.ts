@@ -12,7 +12,8 @@
  */
 import { resourcePolicy, type PackPolicy } from "./lib/policy";
 import { AWS_PROVIDER_TYPE } from "./lib/resources";
-import { str } from "./lib/values";
+import { T } from "./lib/types";
+import { records, str } from "./lib/values";
 
 /** The UK and EU regions of the aws partition. */
 export const DEFAULT_ALLOWED_REGIONS = [
@@ -43,6 +44,18 @@ export const DEFAULT_CONTROL_PLANE_TYPES = [
     "aws:iam/rolePolicy:RolePolicy",
 ] as const;
 
+/**
+ * Types that keep copies of their data in other regions, declared inline, and where each copy's region is: a DynamoDB
+ * global table's `replicas[].regionName`, a secret's `replicas[].region`. The copy is a resource in that region
+ * although no provider of that region declares it, so its region is checked like a resource's own. Data is never
+ * control plane: a replica is allowed in `allowedRegions` only.
+ * @see https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables-CoreConcepts.html
+ */
+const REPLICA_REGIONS: Readonly<Record<string, { readonly list: string; readonly region: string }>> = {
+    [T.dynamoTable]: { list: "replicas", region: "regionName" },
+    [T.secret]: { list: "replicas", region: "region" },
+};
+
 interface ResidencyConfig {
     readonly allowedRegions: string[];
     readonly controlPlaneRegions: string[];
@@ -52,7 +65,7 @@ interface ResidencyConfig {
 export const dataResidency = resourcePolicy({
     name: "data-residency",
     description:
-        "Every AWS provider and resource is in one of the allowed regions (default: the UK and EU regions); only control-plane types may be in the control-plane regions (default: the health-check alarm path in us-east-1).",
+        "Every AWS provider and resource, and every replica a resource keeps in another region (DynamoDB global tables, secrets), is in one of the allowed regions (default: the UK and EU regions); only control-plane types may be in the control-plane regions (default: the health-check alarm path in us-east-1).",
     remediationSteps:
         "Use an explicit aws.Provider for an allowed region, or add the region to allowedRegions in the policy config. Only the types in controlPlaneTypes may use a controlPlaneRegions provider.",
     configSchema: {
@@ -80,10 +93,13 @@ export const dataResidency = resourcePolicy({
     metadata: {
         concern: "data-residency",
         hipaa: ["164.308(a)(1)(ii)(B)"],
-        checks: "Provider region and each resource's own region input are in allowedRegions, or in controlPlaneRegions for controlPlaneTypes only; a resource whose region cannot be determined fails",
+        checks: "Provider region and each resource's own region input are in allowedRegions, or in controlPlaneRegions for controlPlaneTypes only; a resource whose region cannot be determined fails; DynamoDB table and secret replicas (replicas[].regionName / region) are in allowedRegions",
         // Every AWS type: matched by prefix in `validate`, listed here for the coverage counts.
         resourceTypes: [AWS_PROVIDER_TYPE, "aws:*"],
-        docs: ["https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html"],
+        docs: [
+            "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html",
+            "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables-CoreConcepts.html",
+        ],
     },
     appliesTo: (type) => type === AWS_PROVIDER_TYPE || type.startsWith("aws:"),
     validate: (args, report) => {
@@ -106,6 +122,17 @@ export const dataResidency = resourcePolicy({
                 report(`The AWS provider's region ${own} is not an allowed region (${config.allowedRegions.join(", ")}).`);
             }
             return;
+        }
+        const replicas = REPLICA_REGIONS[args.type];
+        if (replicas !== undefined) {
+            records(args.props[replicas.list]).forEach((replica, i) => {
+                const at = str(replica[replicas.region]);
+                if (at !== undefined && !config.allowedRegions.includes(at)) {
+                    report(
+                        `The resource keeps a replica in ${at} (${replicas.list}[${i}].${replicas.region}), which is not an allowed region (${config.allowedRegions.join(", ")}): replicate only to an allowed region.`,
+                    );
+                }
+            });
         }
         const providerRegion = args.provider !== undefined ? str(args.provider.props["region"]) : undefined;
         const region = own ?? providerRegion;

@@ -54,6 +54,77 @@ const TLS_DENY = JSON.stringify({
 });
 const TAGS = { Environment: "prod", DataClassification: "PHI", Owner: "platform" };
 
+/** A global table as components/GlobalTable.ts declares it in prod: the primary's key, one DR replica on the DR key. */
+const globalTable = (inputs: Record<string, unknown> = {}, replica: Record<string, unknown> = {}, extras: { stack?: string } = {}) =>
+    res(
+        T.dynamoTable,
+        "audit-events",
+        {
+            name: "hdr-prod-data-audit-events",
+            billingMode: "PAY_PER_REQUEST",
+            serverSideEncryption: { enabled: true, kmsKeyArn: KEY },
+            pointInTimeRecovery: { enabled: true },
+            deletionProtectionEnabled: true,
+            streamEnabled: true,
+            streamViewType: "NEW_AND_OLD_IMAGES",
+            replicas: [
+                {
+                    regionName: "eu-west-1",
+                    kmsKeyArn: DR_KEY,
+                    pointInTimeRecovery: true,
+                    deletionProtectionEnabled: true,
+                    propagateTags: true,
+                    ...replica,
+                },
+            ],
+            tags: TAGS,
+            ...inputs,
+        },
+        { options: { protect: true }, ...extras },
+    );
+/** AWS Config in one region as components/RuntimeCompliance.ts declares it: recorder, its status, delivery channel. */
+const RECORDER = "hdr-prod-recorder";
+const configRecorder = (inputs: Record<string, unknown> = {}, provider: "primary" | "dr" = "primary") =>
+    res(
+        T.configRecorder,
+        "recorder",
+        {
+            name: RECORDER,
+            roleArn: "arn:aws:iam::123456789012:role/hdr-prod-config",
+            recordingGroup: { allSupported: false, resourceTypes: ["AWS::DynamoDB::Table", "AWS::S3::Bucket"] },
+            ...inputs,
+        },
+        { provider },
+    );
+const recorderStatus = (inputs: Record<string, unknown> = {}, provider: "primary" | "dr" = "primary") =>
+    res(T.configRecorderStatus, "recorder-status", { name: RECORDER, isEnabled: true, ...inputs }, { provider });
+const deliveryChannel = (provider: "primary" | "dr" = "primary") =>
+    res(T.configDeliveryChannel, "delivery", { name: RECORDER, s3BucketName: "hdr-prod-config-eu-west-2", s3KmsKeyArn: KEY }, { provider });
+/** A Config rule, the region's alert topic and the EventBridge rule and target routing NON_COMPLIANT results to it. */
+const TOPIC_ARN = "arn:aws:sns:eu-west-2:123456789012:hdr-prod-alerts";
+const NON_COMPLIANT_PATTERN = {
+    source: ["aws.config"],
+    "detail-type": ["Config Rules Compliance Change"],
+    detail: { newEvaluationResult: { complianceType: ["NON_COMPLIANT"] } },
+};
+const configRule = (provider: "primary" | "dr" = "primary") =>
+    res(
+        T.configRule,
+        "dynamodb-pitr-enabled",
+        { name: "dynamodb-pitr-enabled", source: { owner: "AWS", sourceIdentifier: "DYNAMODB_PITR_ENABLED" } },
+        { provider },
+    );
+const alertTopic = () => res(T.snsTopic, "alerts", { kmsMasterKeyId: KEY }, { outputs: { arn: TOPIC_ARN } });
+const nonComplianceRule = (pattern: Record<string, unknown> = NON_COMPLIANT_PATTERN, inputs: Record<string, unknown> = {}) =>
+    res(
+        T.eventRule,
+        "config-noncompliance",
+        { eventPattern: JSON.stringify(pattern), ...inputs },
+        // The name is generated: in a first preview the target's rule is unknown and refers to it by dependency.
+        { outputs: { name: "config-noncompliance-1a2b3c", arn: "arn:aws:events:eu-west-2:123456789012:rule/config-noncompliance-1a2b3c" } },
+    );
+const nonComplianceTarget = (arn = TOPIC_ARN) => res(T.eventTarget, "config-noncompliance", { rule: "config-noncompliance-1a2b3c", arn });
+
 /** The application tier as components/ApplicationTier.ts declares it in prod, each piece of which a case may change. */
 const CERT_ARN = "arn:aws:acm:eu-west-2:123456789012:certificate/3333";
 const ALB_ARN = "arn:aws:elasticloadbalancing:eu-west-2:123456789012:loadbalancer/app/hdr-prod-app/4444";
@@ -233,6 +304,26 @@ const regionalBackups = (side: "primary" | "dr", copyTo: string, arns: readonly 
         { outputs: { id: `${side}-plan-id` }, provider: side },
     ),
     res(T.backupSelection, `${side}-data`, { planId: `${side}-plan-id`, iamRoleArn: "r", resources: [...arns] }, { provider: side }),
+];
+/** The global table's two members as its Backup selections name them: the table's ARN, the replica's (an output of it). */
+const TABLE_ARN = "arn:aws:dynamodb:eu-west-2:1:table/hdr-prod-data-audit-events";
+const REPLICA_ARN = "arn:aws:dynamodb:eu-west-1:1:table/hdr-prod-data-audit-events";
+const TABLE_URN = "urn:pulumi:prod::healthcare-dr::aws:dynamodb/table:Table::audit-events";
+const globalTableWithArn = () => ({ ...globalTable(), outputs: { ...globalTable().inputs, arn: TABLE_ARN } });
+/** A region's plan copying to `copyTo` and its selection of one global-table member, referring to the table. */
+const tableBackups = (side: "primary" | "dr", copyTo: string | undefined, arn: string) => [
+    res(
+        T.backupPlan,
+        `${side}-plan`,
+        { rules: [copyTo === undefined ? { ruleName: "daily" } : { ...COPY_RULE, copyActions: [{ destinationVaultArn: copyTo }] }] },
+        { outputs: { id: `${side}-plan-id` }, provider: side },
+    ),
+    res(
+        T.backupSelection,
+        `${side}-tables`,
+        { planId: `${side}-plan-id`, iamRoleArn: "r", resources: [arn] },
+        { provider: side, propertyDependencies: { resources: [TABLE_URN] } },
+    ),
 ];
 const CONTINUOUS_RULE: Record<string, unknown> = {
     ruleName: "continuous",
@@ -437,6 +528,38 @@ function globalPair(ceiling: { primary?: string; secondary?: string }): HarnessR
 
 const CASES: Readonly<Record<string, readonly Case[]>> = {
     "encryption-at-rest-cmk": [
+        { title: "a global table with each replica on its own region's key passes", resources: [globalTable()], expect: [] },
+        {
+            title: "a global table whose replica has no key (aws/dynamodb)",
+            resources: [globalTable({}, { kmsKeyArn: undefined })],
+            expect: [/table's replica in eu-west-1 is not encrypted with a customer-managed KMS key: set replicas\[0\]\.kmsKeyArn/],
+        },
+        {
+            title: "a global table whose replica names the table's own key",
+            resources: [globalTable({}, { kmsKeyArn: KEY })],
+            expect: [/replica in eu-west-1 names the table's own key .*set replicas\[0\]\.kmsKeyArn to eu-west-1's customer-managed key/],
+        },
+        {
+            title: "a global table whose replica names a key of a third region",
+            resources: [globalTable({}, { kmsKeyArn: "arn:aws:kms:eu-central-1:123456789012:key/3333" })],
+            expect: [/table's replica in eu-west-1 names a key of eu-central-1 .*set replicas\[0\]\.kmsKeyArn to eu-west-1's/],
+        },
+        {
+            title: "a TableReplica on its region's key passes",
+            resources: [res(T.dynamoTableReplica, "r", { globalTableArn: "arn:t", kmsKeyArn: DR_KEY }, { provider: "dr" })],
+            expect: [],
+        },
+        {
+            title: "a TableReplica on the primary region's key",
+            resources: [res(T.dynamoTableReplica, "r", { globalTableArn: "arn:t", kmsKeyArn: KEY }, { provider: "dr" })],
+            expect: [/table replica in eu-west-1 names a key of eu-west-2 .*set kmsKeyArn/],
+        },
+        { title: "an AWS Config delivery channel on the region's key passes", resources: [deliveryChannel()], expect: [] },
+        {
+            title: "an AWS Config delivery channel without a key (SSE-S3)",
+            resources: [res(T.configDeliveryChannel, "delivery", { s3BucketName: "b" })],
+            expect: [/AWS Config delivery channel's snapshots and history is not encrypted.*set s3KmsKeyArn/],
+        },
         { title: "a topic with the regional key passes", resources: [res(T.snsTopic, "t", { kmsMasterKeyId: KEY })], expect: [] },
         {
             title: "a topic without a key",
@@ -1100,6 +1223,17 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
         },
     ],
     "backup-retention-minimum": [
+        { title: "a global table with PITR on the table and its replica passes", resources: [globalTable()], expect: [] },
+        {
+            title: "a global table whose replica has no PITR",
+            resources: [globalTable({}, { pointInTimeRecovery: false })],
+            expect: [/replica in eu-west-1 has no point-in-time recovery: set replicas\[0\]\.pointInTimeRecovery to true/],
+        },
+        {
+            title: "a TableReplica without PITR",
+            resources: [res(T.dynamoTableReplica, "r", { globalTableArn: "arn:t", kmsKeyArn: DR_KEY }, { provider: "dr" })],
+            expect: [/table replica has no point-in-time recovery: set pointInTimeRecovery/],
+        },
         {
             title: "35 days passes",
             resources: [res(T.rdsCluster, "c", { engine: "aurora-postgresql", backupRetentionPeriod: 35 })],
@@ -1129,6 +1263,49 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
         { title: "a table without PITR", resources: [res(T.dynamoTable, "d", {})], expect: [/no point-in-time recovery/] },
     ],
     "backup-selection-coverage": [
+        {
+            title: "both members of a global table, each selected in its own region by a plan copying out, pass",
+            resources: [
+                globalTableWithArn(),
+                ...tableBackups("primary", DR_VAULT, TABLE_ARN),
+                ...tableBackups("dr", PRIMARY_VAULT, REPLICA_ARN),
+            ],
+            expect: [],
+        },
+        {
+            title: "a single-region table (a lock table) needs no selection",
+            resources: [
+                res(
+                    T.dynamoTable,
+                    "locks",
+                    { billingMode: "PAY_PER_REQUEST" },
+                    { outputs: { arn: "arn:aws:dynamodb:eu-west-2:1:table/locks" } },
+                ),
+            ],
+            expect: [],
+        },
+        {
+            title: "a global table selected only in the primary region",
+            resources: [globalTableWithArn(), ...tableBackups("primary", DR_VAULT, TABLE_ARN)],
+            expect: [/Table "audit-events"'s replica in eu-west-1 is not covered by any AWS Backup selection of eu-west-1/],
+        },
+        {
+            title: "a global table in no selection at all",
+            resources: [globalTableWithArn()],
+            expect: [
+                /Table "audit-events" is not covered by any AWS Backup selection of eu-west-2/,
+                /Table "audit-events"'s replica in eu-west-1 is not covered by any AWS Backup selection of eu-west-1/,
+            ],
+        },
+        {
+            title: "a global table's replica backed up by a plan that copies nowhere",
+            resources: [
+                globalTableWithArn(),
+                ...tableBackups("primary", DR_VAULT, TABLE_ARN),
+                ...tableBackups("dr", undefined, REPLICA_ARN),
+            ],
+            expect: [/replica in eu-west-1 is backed up only in eu-west-1, which it would be lost with/],
+        },
         {
             title: "a cluster selected by ARN pattern in its own region, by a plan copying to the other region, passes",
             resources: [
@@ -1299,6 +1476,32 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
         },
     ],
     "deletion-protection-in-protected-environments": [
+        { title: "a prod global table protected with its replica passes", resources: [globalTable()], expect: [] },
+        {
+            title: "a prod global table whose replica has no deletion protection",
+            resources: [globalTable({}, { deletionProtectionEnabled: false })],
+            expect: [
+                /replica in eu-west-1 has no deletion protection in a protected environment: set replicas\[0\]\.deletionProtectionEnabled/,
+            ],
+        },
+        {
+            title: "a dev global table without deletion protection is out of scope",
+            resources: [
+                globalTable(
+                    { deletionProtectionEnabled: false, tags: { ...TAGS, Environment: "dev" } },
+                    { deletionProtectionEnabled: false },
+                    { stack: "dev" },
+                ),
+            ],
+            expect: [],
+        },
+        {
+            title: "a prod TableReplica without deletion protection",
+            resources: [
+                res(T.dynamoTableReplica, "r", { globalTableArn: "arn:t", tags: TAGS }, { provider: "dr", options: { protect: true } }),
+            ],
+            expect: [/no deletion protection in a protected environment: set deletionProtectionEnabled/],
+        },
         {
             title: "a protected prod cluster passes",
             resources: [
@@ -1420,6 +1623,17 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
         },
     ],
     "data-residency": [
+        { title: "a global table replicated to Ireland passes", resources: [globalTable()], expect: [] },
+        {
+            title: "a global table with a replica in us-east-1 (data is never control plane)",
+            resources: [globalTable({}, { regionName: "us-east-1", kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/4444" })],
+            expect: [/keeps a replica in us-east-1 \(replicas\[0\]\.regionName\), which is not an allowed region/],
+        },
+        {
+            title: "a secret replicated to us-west-2",
+            resources: [res(T.secret, "s", { kmsKeyId: KEY, replicas: [{ region: "us-west-2", kmsKeyId: "k" }] })],
+            expect: [/keeps a replica in us-west-2 \(replicas\[0\]\.region\)/],
+        },
         { title: "a resource in London passes", resources: [res(T.snsTopic, "t", {})], expect: [] },
         {
             title: "a resource whose own region input is us-east-1",
@@ -2859,6 +3073,177 @@ const CASES: Readonly<Record<string, readonly Case[]>> = {
                 taskDefinition([container()]),
             ],
             expect: [/that arn:aws:iam::999999999999:root may also assume: trust only ecs-tasks\.amazonaws\.com/],
+        },
+    ],
+    "dynamodb-global-table-streams": [
+        { title: "a global table with its stream on passes", resources: [globalTable()], expect: [] },
+        {
+            title: "a global table without streamEnabled",
+            resources: [globalTable({ streamEnabled: undefined, streamViewType: undefined })],
+            expect: [/1 replica but streamEnabled is not true: global tables replicate through the table's stream/],
+        },
+        {
+            title: "a global table's stream without a view type",
+            resources: [globalTable({ streamViewType: undefined })],
+            expect: [/stream is on but has no streamViewType/],
+        },
+        {
+            title: "a strongly consistent (MRSC) global table without a stream passes",
+            resources: [globalTable({ streamEnabled: undefined, streamViewType: undefined }, { consistencyMode: "STRONG" })],
+            expect: [],
+        },
+        {
+            title: "a single-region table without a stream passes",
+            resources: [res(T.dynamoTable, "locks", { billingMode: "PAY_PER_REQUEST" })],
+            expect: [],
+        },
+    ],
+    "aws-config-recorder-enabled": [
+        {
+            title: "a started recorder with a delivery channel in its region passes",
+            resources: [configRecorder(), recorderStatus(), deliveryChannel()],
+            expect: [],
+        },
+        {
+            title: "an unnamed recorder and status (both 'default') pass",
+            resources: [configRecorder({ name: undefined }), recorderStatus({ name: undefined }), deliveryChannel()],
+            expect: [],
+        },
+        {
+            title: "a recorder without a status",
+            resources: [configRecorder(), deliveryChannel()],
+            expect: [/Recorder "recorder" is never started, so AWS Config records nothing/],
+        },
+        {
+            title: "a recorder whose only status is in the other region",
+            resources: [configRecorder(), recorderStatus({}, "dr"), deliveryChannel()],
+            expect: [/Recorder "recorder" is never started/],
+        },
+        {
+            title: "a stopped recorder",
+            resources: [configRecorder(), recorderStatus({ isEnabled: false }), deliveryChannel()],
+            expect: [/RecorderStatus "recorder-status" stops Recorder "recorder".*set isEnabled to true/],
+        },
+        {
+            title: "a recorder without a delivery channel in its region",
+            resources: [configRecorder(), recorderStatus(), deliveryChannel("dr")],
+            expect: [/no delivery channel in eu-west-2/],
+        },
+        {
+            title: "a recorder that records no resource type",
+            resources: [
+                configRecorder({ recordingGroup: { allSupported: false, resourceTypes: [] } }),
+                recorderStatus(),
+                deliveryChannel(),
+            ],
+            expect: [/records no resource type/],
+        },
+    ],
+    "aws-config-noncompliance-alerts": [
+        {
+            title: "a Config rule whose region routes NON_COMPLIANT results to the alert topic passes",
+            resources: [configRule(), alertTopic(), nonComplianceRule(), nonComplianceTarget()],
+            expect: [],
+        },
+        {
+            title: "a conformance pack with a deduplicating rule (only the transition to NON_COMPLIANT) passes",
+            resources: [
+                res(T.configConformancePack, "hipaa", { name: "hdr-prod-hipaa", templateBody: "Resources: {}" }),
+                alertTopic(),
+                nonComplianceRule({
+                    ...NON_COMPLIANT_PATTERN,
+                    detail: {
+                        newEvaluationResult: { complianceType: ["NON_COMPLIANT"] },
+                        oldEvaluationResult: { complianceType: [{ "anything-but": "NON_COMPLIANT" }] },
+                    },
+                }),
+                nonComplianceTarget(),
+            ],
+            expect: [],
+        },
+        { title: "no Config rule needs no route", resources: [alertTopic()], expect: [] },
+        {
+            title: "a Config rule without any route",
+            resources: [configRule(), alertTopic()],
+            expect: [
+                /No enabled EventBridge rule in eu-west-2 sends AWS Config's NON_COMPLIANT .* so what Rule "dynamodb-pitr-enabled" finds there reaches nobody/,
+            ],
+        },
+        {
+            title: "a route of COMPLIANT results only",
+            resources: [
+                configRule(),
+                alertTopic(),
+                nonComplianceRule({ ...NON_COMPLIANT_PATTERN, detail: { newEvaluationResult: { complianceType: ["COMPLIANT"] } } }),
+                nonComplianceTarget(),
+            ],
+            expect: [/No enabled EventBridge rule in eu-west-2/],
+        },
+        {
+            title: "a disabled route",
+            resources: [configRule(), alertTopic(), nonComplianceRule(NON_COMPLIANT_PATTERN, { state: "DISABLED" }), nonComplianceTarget()],
+            expect: [/No enabled EventBridge rule in eu-west-2/],
+        },
+        {
+            title: "a route to something other than a topic of the stack",
+            resources: [
+                configRule(),
+                alertTopic(),
+                nonComplianceRule(),
+                nonComplianceTarget("arn:aws:lambda:eu-west-2:123456789012:function:somewhere"),
+            ],
+            expect: [/No enabled EventBridge rule in eu-west-2/],
+        },
+        {
+            title: "a Config rule in the DR region, routed only in the primary",
+            resources: [configRule("dr"), alertTopic(), nonComplianceRule(), nonComplianceTarget()],
+            expect: [/No enabled EventBridge rule in eu-west-1/],
+        },
+    ],
+    "dynamodb-capacity-scales": [
+        { title: "an on-demand global table passes", resources: [globalTable()], expect: [] },
+        {
+            title: "a provisioned table with read and write auto scaling passes",
+            resources: [
+                res(T.dynamoTable, "t", { name: "t", billingMode: "PROVISIONED", readCapacity: 5, writeCapacity: 5 }),
+                ...["ReadCapacityUnits", "WriteCapacityUnits"].flatMap((unit) => [
+                    res(T.scalingTarget, `t-${unit}`, {
+                        serviceNamespace: "dynamodb",
+                        resourceId: "table/t",
+                        scalableDimension: `dynamodb:table:${unit}`,
+                        minCapacity: 5,
+                        maxCapacity: 100,
+                    }),
+                    res(T.scalingPolicy, `t-${unit}`, {
+                        serviceNamespace: "dynamodb",
+                        resourceId: "table/t",
+                        scalableDimension: `dynamodb:table:${unit}`,
+                        policyType: "TargetTrackingScaling",
+                    }),
+                ]),
+            ],
+            expect: [],
+        },
+        {
+            title: "a table on the provider's default (provisioned) capacity",
+            resources: [res(T.dynamoTable, "t", { name: "t", readCapacity: 5, writeCapacity: 5 })],
+            expect: [
+                /Table "t" has provisioned capacity without auto scaling on ReadCapacityUnits and WriteCapacityUnits: set billingMode to PAY_PER_REQUEST/,
+            ],
+        },
+        {
+            title: "a provisioned global table with only a scalable target on writes (no policy)",
+            resources: [
+                globalTable({ billingMode: "PROVISIONED", readCapacity: 5, writeCapacity: 5 }),
+                res(T.scalingTarget, "w", {
+                    serviceNamespace: "dynamodb",
+                    resourceId: "table/hdr-prod-data-audit-events",
+                    scalableDimension: "dynamodb:table:WriteCapacityUnits",
+                    minCapacity: 5,
+                    maxCapacity: 100,
+                }),
+            ],
+            expect: [/ReadCapacityUnits and WriteCapacityUnits, which DynamoDB refuses for a global table's replicas/],
         },
     ],
 };

@@ -49,6 +49,9 @@ export const T = {
     sqsQueue: "aws:sqs/queue:Queue",
     sqsQueuePolicy: "aws:sqs/queuePolicy:QueuePolicy",
     dynamoTable: "aws:dynamodb/table:Table",
+    dynamoTableReplica: "aws:dynamodb/tableReplica:TableReplica",
+    scalingTarget: "aws:appautoscaling/target:Target",
+    scalingPolicy: "aws:appautoscaling/policy:Policy",
     lambdaFunction: "aws:lambda/function:Function",
     lambdaPermission: "aws:lambda/permission:Permission",
     secret: "aws:secretsmanager/secret:Secret",
@@ -90,6 +93,11 @@ export const T = {
     ecsService: "aws:ecs/service:Service",
     ecsTaskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
     ssmParameter: "aws:ssm/parameter:Parameter",
+    configRecorder: "aws:cfg/recorder:Recorder",
+    configRecorderStatus: "aws:cfg/recorderStatus:RecorderStatus",
+    configDeliveryChannel: "aws:cfg/deliveryChannel:DeliveryChannel",
+    configRule: "aws:cfg/rule:Rule",
+    configConformancePack: "aws:cfg/conformancePack:ConformancePack",
 } as const;
 
 export const BUCKET_TYPES = [T.bucket, T.bucketV2] as const;
