@@ -96,19 +96,19 @@ export const SKIPS: readonly Skip[] = [
     {
         check: "CKV2_AWS_34",
         kind: "design",
-        reason: "the orchestrator's parameters are String, not SecureString: they hold names, regions, counts and URLs, no secret (the database credentials are in Secrets Manager), and the failover path reads them without a KMS call",
+        reason: "the orchestrator's parameters are String, not SecureString: they hold names, ARNs, regions, counts and URLs, no secret (the database credentials are in Secrets Manager; the parameter holds only the secret's ARN)",
         types: ["aws_ssm_parameter"],
     },
     {
         check: "CKV_AWS_252",
         kind: "design",
-        reason: "the trail sends no SNS notification per log file delivered: it writes to an Object-Locked bucket and CloudWatch Logs, which alarms read",
+        reason: "the trail notifies no SNS topic of each log file it delivers (a message per file, with no reader): it delivers to an Object-Locked bucket and to a CloudWatch Logs group (components/AuditTrail.ts)",
         types: ["aws_cloudtrail"],
     },
     {
         check: "CKV_AWS_332",
         kind: "design",
-        reason: "Fargate platform version pinned to 1.4.0 rather than LATEST, so that a deploy never changes the platform unannounced (components/ApplicationTier.ts)",
+        reason: "the Fargate platform version is pinned to 1.4.0, whose task networking the VPC endpoints are laid out for (components/ApplicationTier.ts), rather than LATEST, which changes under a deploy unannounced",
         types: ["aws_ecs_service"],
     },
     {

@@ -155,7 +155,6 @@ export const SINGULAR_BLOCKS: Readonly<Record<string, string>> = {
     notifications: "notification",
     orderedPlacementStrategies: "ordered_placement_strategy",
     parameters: "parameter",
-    recordingModeOverrides: "recording_mode_override",
     recordingStrategies: "recording_strategy",
     replicas: "replica",
     repositoryFilters: "repository_filter",
