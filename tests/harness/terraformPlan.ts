@@ -150,6 +150,7 @@ export const SINGULAR_BLOCKS: Readonly<Record<string, string>> = {
     inputParameters: "input_parameter",
     insightSelectors: "insight_selector",
     loadBalancers: "load_balancer",
+    metricQueries: "metric_query",
     localSecondaryIndexes: "local_secondary_index",
     noncurrentVersionTransitions: "noncurrent_version_transition",
     notifications: "notification",
