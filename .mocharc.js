@@ -15,6 +15,7 @@ const SLOWEST_FIRST = [
     "tests/failover-integration.test.ts",
     "tests/drill.test.ts",
     "tests/regionDown.test.ts",
+    "tests/checkov.test.ts",
     "tests/plan.test.ts",
     "tests/application-tier.test.ts",
     "tests/policies-plan.test.ts",

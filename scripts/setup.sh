@@ -2,6 +2,7 @@
 # Installs everything the product needs on this machine, idempotently:
 #   - Node packages exactly as locked (npm ci), when node_modules is missing or older than the lock file;
 #   - a Python virtual environment in .venv with moto (the local AWS API emulator), when missing or outdated;
+#   - another in .tools/checkov with Checkov (the scanner of Terraform plans the tests run), when missing or outdated;
 #   - actionlint (GitHub Actions workflow linter), built from the Go module proxy, when Go is present.
 # Needs Node 20+ and Python 3.10+.
 set -euo pipefail
@@ -25,6 +26,13 @@ if [ ! -x .venv/bin/moto_server ] || [ requirements-moto.txt -nt .venv/.installe
     python3 -m venv .venv
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-moto.txt
     touch .venv/.installed
+fi
+
+if [ ! -x .tools/checkov/bin/checkov ] || [ requirements-checkov.txt -nt .tools/checkov/.installed ]; then
+    echo "setup: creating .tools/checkov with Checkov"
+    python3 -m venv .tools/checkov
+    .tools/checkov/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+    touch .tools/checkov/.installed
 fi
 
 ACTIONLINT_VERSION=v1.7.12
