@@ -227,19 +227,28 @@ export function orchestratorPolicy(a: OrchestratorPolicyArgs): PolicyDocument {
             Resource: [a.kmsKeyArn],
         },
         {
-            // AWSLambdaVPCAccessExecutionRole's actions: the Describe action has no resource-level permission, and
-            // the interfaces do not exist before Lambda creates them.
+            // The network-interface writes Lambda makes with this role to place the function in its subnets
+            // (AWSLambdaVPCAccessExecutionRole's actions). They have resource-level permissions, so they are held to this
+            // account and region, in the form Lambda's guide gives (`arn:aws:ec2:<region>:<account>:*/*`): the
+            // interfaces do not exist before Lambda creates them, and it names the subnet and security group too.
             // @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions
-            Sid: "VpcNetworkInterfacesNoResourceLevelPermission",
+            // @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
+            Sid: "VpcNetworkInterfacesInOwnRegion",
             Effect: "Allow",
             Action: [
                 "ec2:CreateNetworkInterface",
-                "ec2:DescribeNetworkInterfaces",
-                "ec2:DescribeSubnets",
                 "ec2:DeleteNetworkInterface",
                 "ec2:AssignPrivateIpAddresses",
                 "ec2:UnassignPrivateIpAddresses",
             ],
+            Resource: [`arn:${a.partition}:ec2:${a.region}:${a.accountId}:*/*`],
+        },
+        {
+            // Describe* actions have no resource-level permission in EC2: `*` is the only resource they accept.
+            // @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html
+            Sid: "VpcDescribeNoResourceLevelPermission",
+            Effect: "Allow",
+            Action: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
             Resource: "*",
         },
     ];

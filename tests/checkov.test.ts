@@ -123,20 +123,6 @@ export const SKIPS: readonly Skip[] = [
         reason: "the web ACL has the Log4j rules (AWSManagedRulesKnownBadInputsRuleSet) but the check also asks for AWSManagedRulesAnonymousIpList, which blocks VPNs, Tor and hosting providers: whether staff and patients may reach the application through them is an application decision left open (reported to the lead)",
         types: ["aws_lb"],
     },
-    {
-        check: "CKV_AWS_355",
-        kind: "finding",
-        reason: "the orchestrator role allows ec2:CreateNetworkInterface, DeleteNetworkInterface, AssignPrivateIpAddresses and UnassignPrivateIpAddresses on *, under a statement named NoResourceLevelPermission, but these actions do have resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html); AWS's own AWSLambdaVPCAccessExecutionRole grants them on *. Reported to the lead: scope them (lib/failoverPolicy.ts) or document why not",
-        types: ["aws_iam_role_policy"],
-        names: /-failover-policy$/,
-    },
-    {
-        check: "CKV_AWS_290",
-        kind: "finding",
-        reason: "the same four ec2 network-interface write actions on * as CKV_AWS_355 (reported to the lead)",
-        types: ["aws_iam_role_policy"],
-        names: /-failover-policy$/,
-    },
     // Issue 16, AWS Config (components/RuntimeCompliance.ts): the recorders record the resource types this stack uses,
     // and the global IAM types in one region only (recording them in both would record each change twice).
     {
