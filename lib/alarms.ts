@@ -70,6 +70,7 @@ export const RUNBOOK_SECTIONS = {
     heartbeat: "Database heartbeat silent",
     guardDutyFinding: "GuardDuty high-severity finding",
     budget: "Monthly budget alert",
+    configNonCompliant: "AWS Config rule non-compliant",
 } as const;
 export type RunbookSection = (typeof RUNBOOK_SECTIONS)[keyof typeof RUNBOOK_SECTIONS];
 
