@@ -1,4 +1,6 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { expect } from "chai";
@@ -395,5 +397,71 @@ describe("RuntimeCompliance, modes existing and off (stack dev)", function () {
     it("off: declares nothing of AWS Config", () => {
         expect(off.resources.filter((r) => r.type.startsWith("aws:cfg/") || r.urn.includes("RuntimeCompliance"))).to.deep.equal([]);
         expect(off.outputs["compliance"]).to.deep.equal({ awsConfig: "off" });
+    });
+});
+
+describe("scripts/check-account.sh: the AWS Config collision check before pulumi up", () => {
+    const root = path.resolve(__dirname, "..");
+
+    /**
+     * Runs the script for `stack` (a copy of its stack file with `compliance`) with a fake `aws`: STS reports the
+     * stack's account; each region's recorders and channels are `recorders[region]` (a name, empty, or `fail`).
+     */
+    function check(compliance: string | undefined, recorders: Readonly<Record<string, string>>) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "check-config-"));
+        fs.mkdirSync(path.join(dir, "scripts"));
+        fs.copyFileSync(path.join(root, "scripts", "check-account.sh"), path.join(dir, "scripts", "check-account.sh"));
+        const text = fs
+            .readFileSync(path.join(root, "Pulumi.dev.yaml"), "utf8")
+            .replace(/^ {2}healthcare-dr:compliance:\n {4}awsConfig: \w+\n/m, "");
+        expect(text).to.not.include("healthcare-dr:compliance:");
+        const withMode =
+            compliance === undefined
+                ? text
+                : text.replace(/^config:\n/m, `config:\n  healthcare-dr:compliance:\n    awsConfig: ${compliance}\n`);
+        fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), withMode);
+        const cases = Object.entries(recorders)
+            .map(([region, name]) => `*${region}*) ${name === "fail" ? "echo unreachable >&2; exit 254" : `echo "${name || "None"}"`} ;;`)
+            .join("\n  ");
+        const fake = `#!/bin/sh\n[ "$1" = sts ] && { echo ${ACCOUNT}; exit 0; }\ncase "$*" in\n  ${cases}\n  *) echo None ;;\nesac\n`;
+        fs.mkdirSync(path.join(dir, "bin"));
+        fs.writeFileSync(path.join(dir, "bin", "aws"), fake, { mode: 0o755 });
+        const result = spawnSync("bash", [path.join(dir, "scripts", "check-account.sh"), "dev"], {
+            encoding: "utf8",
+            env: { ...process.env, PATH: `${path.join(dir, "bin")}:${process.env["PATH"] ?? ""}` },
+        });
+        fs.rmSync(dir, { recursive: true });
+        return result;
+    }
+
+    it("fails when a region already has another recorder, naming the key and the way out", () => {
+        const result = check("create", { "eu-west-1": "default" });
+        expect(result.status).to.equal(1);
+        expect(result.stderr).to.match(
+            /eu-west-1 .*named default.*set healthcare-dr:compliance\.awsConfig to existing in Pulumi\.dev\.yaml/,
+        );
+    });
+
+    it("treats create as the default when the stack file does not set it", () => {
+        expect(check(undefined, { "eu-west-2": "org-recorder" }).status).to.equal(1);
+    });
+
+    it("passes when neither region records yet, or only the stack's own recorders exist (a redeploy)", () => {
+        expect(check("create", {}).status).to.equal(0);
+        expect(check("create", { "eu-west-2": "hdr-dev-config-eu-west-2", "eu-west-1": "hdr-dev-config-eu-west-1" }).status).to.equal(0);
+    });
+
+    it("does not look when the stack creates no recorder (existing, off)", () => {
+        for (const mode of ["existing", "off"]) {
+            const result = check(mode, { "eu-west-2": "default" });
+            expect(result.status, mode).to.equal(0);
+            expect(result.stdout).to.include(`awsConfig is ${mode}`);
+        }
+    });
+
+    it("carries on when a region cannot be reached (a deploy during its outage), saying it did not check it", () => {
+        const result = check("create", { "eu-west-1": "fail" });
+        expect(result.status).to.equal(0);
+        expect(result.stderr).to.match(/eu-west-1 could not be listed; not checked/);
     });
 });
