@@ -25,6 +25,7 @@ const SLOWEST_FIRST = [
     "tests/pointers.test.ts",
     "tests/data-tier.test.ts",
     "tests/program.test.ts",
+    "tests/runtime-compliance.test.ts",
     "tests/monitoring.test.ts",
     "tests/faultProxy.test.ts",
 ];

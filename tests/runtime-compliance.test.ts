@@ -302,6 +302,9 @@ for (const stack of STACKS) {
             it(`${role}: records this stack's resource types, the IAM types in the primary region only`, async () => {
                 const run = await planStack(stack);
                 const recorder = one(byComponent(run, T.recorder, role), "recorder");
+                const region = role === "primary" ? run.config.primaryRegion : run.config.drRegion;
+                // The name scripts/check-account.sh recognises as the stack's own on a redeploy.
+                expect(recorder.inputs["name"]).to.equal(`hdr-${stack}-config-${region}`);
                 const group = recorder.inputs["recordingGroup"] as { resourceTypes: string[]; allSupported: boolean };
                 expect(group.allSupported).to.equal(false);
                 expect(group.resourceTypes).to.include.members(["AWS::RDS::DBCluster", "AWS::S3::Bucket", "AWS::KMS::Key"]);
