@@ -678,6 +678,7 @@ function defineCompliance(
                 kmsKeyArn: region.key.arn,
                 alertTopicArn: topicOf(alerts, region),
                 accessLogBucket: storage.accessLogs[region.role].bucketName,
+                vpcId: region.network.vpcId,
                 rules: {
                     stack: config.stack,
                     protect: config.protect,

@@ -57,7 +57,9 @@ export interface RuntimeComplianceArgs {
      */
     readonly accessLogBucket?: pulumi.Input<string>;
     /** Stack name, protection and the retentions the rules require (lib/conformancePack.ts). */
-    readonly rules: RuleSettings;
+    readonly rules: Omit<RuleSettings, "vpcId">;
+    /** The region's VPC: the one allowed an internet gateway (internet-gateway-authorized-vpc-only). */
+    readonly vpcId: pulumi.Input<string>;
     /** Days the delivery bucket keeps configuration history and snapshots (`create` only). */
     readonly deliveryRetentionDays: number;
     /** Tags of every taggable resource; `Name` is set here. @default {} */
@@ -218,7 +220,7 @@ export class RuntimeCompliance extends pulumi.ComponentResource {
             {
                 name: conformancePackName(args.rules.stack),
                 templateBody: hipaaConformancePackTemplate({ stack: args.rules.stack, protect: args.rules.protect }),
-                inputParameters: hipaaPackInputParameters(args.rules),
+                inputParameters: pulumi.output(args.vpcId).apply((vpcId) => hipaaPackInputParameters({ ...args.rules, vpcId })),
             },
             { parent: this, dependsOn },
         );

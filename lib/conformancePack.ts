@@ -270,6 +270,12 @@ export interface RuleSettings {
     readonly backupRetentionDays: number;
     /** `logging.retentionDays`: the minimum retention of log groups. */
     readonly logRetentionDays: number;
+    /**
+     * The VPC of the region, the only one allowed an internet gateway (its public subnets hold the NAT gateways and the
+     * load balancer).
+     * @default - none given: every internet gateway is reported
+     */
+    readonly vpcId?: string;
 }
 
 /**
@@ -316,12 +322,14 @@ export function catalogueRule(name: string): ManagedRule {
  * - alarms need an action on ALARM, not on INSUFFICIENT_DATA: the stack's alarms treat missing data explicitly
  *   (treatMissingData), as the policy `cloudwatch-alarm-actions` checks, so INSUFFICIENT_DATA is not an incident;
  * - only the stack's RDS instances that are not Aurora would need instance deletion protection (Aurora protects the
- *   cluster, which rds-cluster-deletion-protection-enabled checks).
+ *   cluster, which rds-cluster-deletion-protection-enabled checks);
+ * - the region's VPC is the one authorised to have an internet gateway.
  * @see https://docs.aws.amazon.com/config/latest/developerguide/backup-plan-min-frequency-and-min-retention-check.html
  * @see https://docs.aws.amazon.com/config/latest/developerguide/backup-recovery-point-minimum-retention-check.html
  * @see https://docs.aws.amazon.com/config/latest/developerguide/cw-loggroup-retention-period-check.html
  * @see https://docs.aws.amazon.com/config/latest/developerguide/cloudwatch-alarm-action-check.html
  * @see https://docs.aws.amazon.com/config/latest/developerguide/rds-instance-deletion-protection-enabled.html
+ * @see https://docs.aws.amazon.com/config/latest/developerguide/internet-gateway-authorized-vpc-only.html
  */
 export function ruleParameters(settings: RuleSettings): Readonly<Record<string, Readonly<Record<string, string>>>> {
     return {
@@ -338,6 +346,7 @@ export function ruleParameters(settings: RuleSettings): Readonly<Record<string, 
             okActionRequired: "false",
         },
         "rds-instance-deletion-protection-enabled": { databaseEngines: "mariadb,mysql,postgres,oracle-ee,sqlserver-ee" },
+        "internet-gateway-authorized-vpc-only": { AuthorizedVpcIds: settings.vpcId ?? "" },
     };
 }
 
@@ -358,6 +367,9 @@ function logicalId(name: string): string {
         .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
         .join("");
 }
+
+/** Settings used only for the set of parameter names (the values come from the stack). */
+const REFERENCE_RULE_SETTINGS: RuleSettings = { stack: "reference", protect: true, backupRetentionDays: 35, logRetentionDays: 365 };
 
 /** The name of a template parameter: `<RuleLogicalId>Param<Key>`, as AWS's sample templates name theirs. */
 export function templateParameterName(rule: string, key: string): string {
@@ -416,9 +428,6 @@ export function hipaaPackInputParameters(settings: RuleSettings): { parameterNam
         })),
     );
 }
-
-/** Settings used only for the set of parameter names (the values come from the stack). */
-const REFERENCE_RULE_SETTINGS: RuleSettings = { stack: "reference", protect: true, backupRetentionDays: 35, logRetentionDays: 365 };
 
 /** The size AWS Config counts, in bytes (UTF-8). */
 export function templateBytes(template: string): number {
