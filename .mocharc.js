@@ -27,6 +27,7 @@ const SLOWEST_FIRST = [
     "tests/data-tier.test.ts",
     "tests/tables.test.ts",
     "tests/program.test.ts",
+    "tests/runtime-compliance.test.ts",
     "tests/monitoring.test.ts",
     "tests/faultProxy.test.ts",
 ];

@@ -24,6 +24,7 @@ import { DEFAULT_INTERFACE_ENDPOINTS, RegionalNetwork } from "./components/Regio
 import { ReplicatedBucket } from "./components/ReplicatedBucket";
 import { WriterRecord } from "./components/WriterRecord";
 import { RotationPeering } from "./components/RotationPeering";
+import { RuntimeCompliance } from "./components/RuntimeCompliance";
 import type { StackConfig } from "./config";
 import { ROUTE53_METRICS_REGION } from "./lib/failover";
 import type { ApplicationSettings } from "./lib/application";
@@ -99,6 +100,28 @@ export interface ProgramOutputs {
     readonly failover: FailoverOutputs;
     /** The application tier of each region and its image repository; only when `healthcare-dr:application` is set. */
     readonly application?: ApplicationOutputs;
+    /** Run-time compliance with AWS Config (`healthcare-dr:compliance`). */
+    readonly compliance: ComplianceOutputs;
+}
+
+/** One region's AWS Config resources of the stack. */
+export interface RegionComplianceOutputs {
+    /** The recorder (`create` only). */
+    readonly recorderName: pulumi.Output<string | undefined>;
+    /** The bucket the recorder delivers to (`create` only). */
+    readonly deliveryBucketName: pulumi.Output<string | undefined>;
+    readonly conformancePackName: pulumi.Output<string>;
+    /** The rules beside the pack. */
+    readonly ruleNames: pulumi.Output<string[]>;
+    /** The EventBridge rule sending NON_COMPLIANT transitions to the alert topic. */
+    readonly alertRuleName: pulumi.Output<string>;
+}
+
+/** Run-time compliance: the mode, and each region's resources unless it is `off`. */
+export interface ComplianceOutputs {
+    readonly awsConfig: StackConfig["compliance"]["awsConfig"];
+    readonly primary?: RegionComplianceOutputs;
+    readonly dr?: RegionComplianceOutputs;
 }
 
 /** One region's application tier: what the traffic records, the orchestrator's parameters and operators use. */
@@ -228,6 +251,7 @@ export function createProgram(config: StackConfig): ProgramOutputs {
     defineRotationPath(config, primary, dr);
     const application = defineApplication(config, primary, dr, storage, data, alerts);
     const failover = defineFailover(config, primary, dr, alerts, data, storage.accessLogs, defineGlobalProvider(config), application);
+    const compliance = defineCompliance(config, primary, dr, alerts, storage);
 
     return {
         environment: config.environment,
@@ -286,6 +310,7 @@ export function createProgram(config: StackConfig): ProgramOutputs {
             hostedZoneId: failover.writer.hostedZoneId,
         },
         ...(application !== undefined ? { application: application.outputs } : {}),
+        compliance,
     };
 }
 
@@ -660,6 +685,58 @@ function defineRotationPath(config: StackConfig, primary: Region, dr: Region): R
         },
         tags: config.tags,
     });
+}
+
+/**
+ * Run-time compliance (`healthcare-dr:compliance.awsConfig`): in each region, unless `off`, the HIPAA conformance
+ * pack, the rules the policy pack names that it lacks and the routing of NON_COMPLIANT transitions to the region's
+ * alert topic; with `create`, also the region's recorder and its delivery bucket. The global IAM types are recorded
+ * in the primary region only. Whether the account already has a recorder is not asked here (a preview calls no AWS
+ * API: static stability); `scripts/check-account.sh` checks it before `pulumi up`.
+ */
+function defineCompliance(
+    config: StackConfig,
+    primary: Region,
+    dr: Region,
+    alerts: AlertTopics,
+    storage: ReturnType<typeof defineBuckets>,
+): ComplianceOutputs {
+    const mode = config.compliance.awsConfig;
+    if (mode === "off") {
+        return { awsConfig: mode };
+    }
+    const regional = (region: Region): RegionComplianceOutputs => {
+        const component = new RuntimeCompliance(
+            `${region.role}-compliance`,
+            {
+                account: config.account,
+                region: region.name,
+                mode,
+                recordGlobalResourceTypes: region.role === "primary",
+                kmsKeyArn: region.key.arn,
+                alertTopicArn: topicOf(alerts, region),
+                accessLogBucket: storage.accessLogs[region.role].bucketName,
+                vpcId: region.network.vpcId,
+                rules: {
+                    stack: config.stack,
+                    protect: config.protect,
+                    backupRetentionDays: config.database.backupRetentionDays,
+                    logRetentionDays: config.logging.retentionDays,
+                },
+                deliveryRetentionDays: config.logging.retentionDays,
+                tags: config.tags,
+            },
+            { providers: [region.provider] },
+        );
+        return {
+            recorderName: component.recorderName,
+            deliveryBucketName: component.deliveryBucketName,
+            conformancePackName: component.conformancePackName,
+            ruleNames: component.ruleNames,
+            alertRuleName: component.alertRuleName,
+        };
+    };
+    return { awsConfig: mode, primary: regional(primary), dr: regional(dr) };
 }
 
 /** A region's alert topic. */

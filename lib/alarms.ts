@@ -81,6 +81,7 @@ export const RUNBOOK_SECTIONS = {
     tableThrottles: "Global table throttled",
     tableSystemErrors: "Global table system errors",
     budget: "Monthly budget alert",
+    configNonCompliant: "AWS Config rule non-compliant",
 } as const;
 export type RunbookSection = (typeof RUNBOOK_SECTIONS)[keyof typeof RUNBOOK_SECTIONS];
 

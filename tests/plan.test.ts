@@ -41,6 +41,9 @@ function plan(...args: string[]) {
         cwd: PROJECT_ROOT,
         encoding: "utf8",
         timeout: 60_000,
+        // The JSON document of a stack is over a megabyte (the conformance pack templates alone are 80 KB a stack,
+        // twice: inputs and state), past spawnSync's default 1 MiB, which would kill the child (status null).
+        maxBuffer: 16 * 1024 * 1024,
     });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -5,6 +5,7 @@ import { AwsMocks, MOCK_ACCOUNT_ID, zonesOf } from "./harness/mocks";
 import { runProgram, stackFilePath, readStackFile } from "./harness/program";
 import { planStack, resourcesOfType, STACKS } from "./harness/stacks";
 import { ROUTE53_METRICS_REGION } from "../lib/failover";
+import { CONFIG_DATA_CLASSIFICATION } from "../lib/awsConfig";
 
 /**
  * The only types the `global` (us-east-1) provider may carry: control-plane resources of the detection path, none of
@@ -91,11 +92,13 @@ describe("the program", () => {
                 expect(tagged).to.not.be.empty;
                 for (const resource of tagged) {
                     const tags = resource.inputs["tags"] as Record<string, string>;
-                    // Two documented exceptions, neither holding patient data: the signed-code artifact bucket holds
-                    // code, the run-report bucket the evidence of failover runs.
+                    // Three documented exceptions, none holding patient data: the signed-code artifact bucket holds
+                    // code, the run-report bucket the evidence of failover runs, the AWS Config delivery bucket
+                    // configuration items.
                     const exceptions: readonly (readonly [string, RegExp])[] = [
                         [CODE_DATA_CLASSIFICATION, /^(primary|dr)-failover-code-artifacts$/],
                         [RUN_REPORT_DATA_CLASSIFICATION, /^(primary|dr)-failover-reports$/],
+                        [CONFIG_DATA_CLASSIFICATION, /^(primary|dr)-compliance-delivery$/],
                     ];
                     const exception = exceptions.find(([value, name]) => tags["DataClassification"] === value && name.test(resource.name));
                     const expected = exception !== undefined ? { ...run.config.tags, DataClassification: exception[0] } : run.config.tags;

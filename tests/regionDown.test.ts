@@ -197,10 +197,10 @@ describe("static inputs instead of lookups (lib/regions.ts)", () => {
 });
 
 describe("scripts/check-account.sh", () => {
-    /** Runs the script with a fake `aws` that reports `account`. */
+    /** Runs the script with a fake `aws` that reports `account` (and no AWS Config recorder in either region). */
     function check(account: string) {
         const bin = fs.mkdtempSync(path.join(os.tmpdir(), "fake-aws-"));
-        fs.writeFileSync(path.join(bin, "aws"), `#!/bin/sh\necho ${account}\n`, { mode: 0o755 });
+        fs.writeFileSync(path.join(bin, "aws"), `#!/bin/sh\n[ "$1" = sts ] && echo ${account}\nexit 0\n`, { mode: 0o755 });
         const result = spawnSync("bash", [path.join(PROJECT_ROOT, "scripts", "check-account.sh"), "prod"], {
             encoding: "utf8",
             env: { ...process.env, PATH: `${bin}:${process.env["PATH"] ?? ""}` },

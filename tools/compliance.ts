@@ -11,6 +11,14 @@ import * as fs from "fs";
 import * as path from "path";
 import * as prettier from "prettier";
 import { HIPAA_SECTIONS, isStackPolicy, policies, type HipaaSection, type PackPolicy } from "../policy-pack/policies";
+import {
+    DELETION_PROTECTION_RULES,
+    GUARD_RULES,
+    HIPAA_PACK_RULES,
+    HIPAA_PACK_SOURCE,
+    MANAGED_RULE_CATALOGUE,
+    NOT_OFFERED_BY_AWS_CONFIG,
+} from "../lib/conformancePack";
 import { analyze, resourcesOfRun, stackTagsOf, type HarnessResource } from "../tests/harness/policies";
 import { planStack, STACKS, type StackName } from "../tests/harness/stacks";
 
@@ -202,6 +210,27 @@ function coveredBy(key: "cdkNag" | "awsConfig", rule: string): PackPolicy[] {
     return policies.filter((p) => (p.metadata[key] ?? []).includes(rule));
 }
 
+/**
+ * The run-time AWS Config rules of a policy, as deployed by RuntimeCompliance: the rules its `metadata.awsConfig`
+ * names (in the HIPAA pack, or beside it), and the stack's Guard rules that mirror it.
+ */
+function runTimeRules(policy: PackPolicy): string {
+    const inPack = new Set(HIPAA_PACK_RULES.map((r) => r.name));
+    const beside = new Set(MANAGED_RULE_CATALOGUE.map((r) => r.name));
+    const named = (policy.metadata.awsConfig ?? []).map((rule) => {
+        const where = inPack.has(rule)
+            ? ""
+            : beside.has(rule)
+              ? " (beside the pack)"
+              : NOT_OFFERED_BY_AWS_CONFIG[rule] !== undefined
+                ? " (not offered by AWS Config)"
+                : " (NOT DEPLOYED)";
+        return `\`${rule}\`${where}${DELETION_PROTECTION_RULES.includes(rule) ? " (protected stacks)" : ""}`;
+    });
+    const guard = GUARD_RULES.filter((r) => r.policy === policy.name).map((r) => `\`${r.name}\` (Guard)`);
+    return [...named, ...guard].join(", ") || "—";
+}
+
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
 export async function render(): Promise<string> {
@@ -218,20 +247,55 @@ export async function render(): Promise<string> {
         "Each policy is enforced by `pulumi preview --policy-pack policy-pack`, on a new stack too (except the parts listed under",
         "[Decided by `pulumi up`](#decided-by-pulumi-up-not-by-the-first-preview)); *covered* counts the resources of each stack the",
         "policy examined (resource policies: resources it applied to; stack policies: resources of the types it reads).",
+        "Beside each preview-time policy, the AWS Config rules that check the same at run time, on what exists",
+        "([Run-time compliance](#run-time-compliance-aws-config)).",
         "",
         "## Control matrix",
         "",
-        `| HIPAA section | Policy | Enforcement | What it checks | ${STACKS.map((s) => `${s} covered`).join(" | ")} |`,
-        `|---|---|---|---|${STACKS.map(() => "---:").join("|")}|`,
+        `| HIPAA section | Policy (preview time) | Enforcement | What it checks | ${STACKS.map((s) => `${s} covered`).join(" | ")} | AWS Config rules (run time) |`,
+        `|---|---|---|---|${STACKS.map(() => "---:").join("|")}|---|`,
     ];
     const sections = Object.keys(HIPAA_SECTIONS) as HipaaSection[];
     for (const section of sections) {
         for (const policy of policies.filter((p) => p.metadata.hipaa.includes(section))) {
             lines.push(
-                `| ${section} ${HIPAA_SECTIONS[section]} | \`${policy.name}\` | ${policy.enforcementLevel ?? "advisory"} | ${cell(policy.metadata.checks)} | ${STACKS.map((s) => counts.get(s)!.get(policy.name)).join(" | ")} |`,
+                `| ${section} ${HIPAA_SECTIONS[section]} | \`${policy.name}\` | ${policy.enforcementLevel ?? "advisory"} | ${cell(policy.metadata.checks)} | ${STACKS.map((s) => counts.get(s)!.get(policy.name)).join(" | ")} | ${cell(runTimeRules(policy))} |`,
             );
         }
     }
+    const namedRules = new Set(policies.flatMap((p) => [...(p.metadata.awsConfig ?? [])]));
+    lines.push(
+        "",
+        "## Run-time compliance: AWS Config",
+        "",
+        "With `healthcare-dr:compliance.awsConfig` `create` (both stack files) or `existing`, each region has the conformance pack",
+        "`hdr-<stack>-hipaa-security` (components/RuntimeCompliance.ts, lib/conformancePack.ts): the rules of AWS's",
+        `\`Operational-Best-Practices-for-HIPAA-Security.yaml\` at [${HIPAA_PACK_SOURCE.repository}@${HIPAA_PACK_SOURCE.commit.slice(0, 12)}](${HIPAA_PACK_SOURCE.url})`,
+        `(${HIPAA_PACK_RULES.length} rules, pinned by digest), named \`hdr-<stack>-<rule>\`, with this stack's parameters (backup and log`,
+        "retention); beside it, the managed rules the policies name that the pack lacks, and Guard rules where AWS Config has none.",
+        "Each rule's change to NON_COMPLIANT reaches the region's alert topic once ([runbook](runbook.md#aws-config-rule-non-compliant)).",
+        "Rules marked *protected stacks* are left out of dev, whose deletion protection is off by design.",
+        "",
+        "| Rule | Where | Resource types | Checks |",
+        "|---|---|---|---|",
+        ...MANAGED_RULE_CATALOGUE.map(
+            (r) =>
+                `| \`${r.name}\` | beside the pack${DELETION_PROTECTION_RULES.includes(r.name) ? " (protected stacks)" : ""} | ${(r.scope ?? ["periodic"]).join(", ")} | ${
+                    namedRules.has(r.name)
+                        ? `named by ${coveredBy("awsConfig", r.name)
+                              .map((p) => `\`${p.name}\``)
+                              .join(", ")}`
+                        : "no policy names it yet"
+                } |`,
+        ),
+        ...GUARD_RULES.map((r) => `| \`${r.name}\` | Guard rule | ${r.scope.join(", ")} | ${cell(r.description)} (\`${r.policy}\`) |`),
+        "",
+        "Run-time only (pack rules no policy names; account-level, process or other-service checks, or not applicable to this",
+        "design: see the AWS Config table below):",
+        HIPAA_PACK_RULES.filter((r) => !namedRules.has(r.name))
+            .map((r) => `\`${r.name}\``)
+            .join(", ") + ".",
+    );
     lines.push(
         "",
         "## Evidence of contingency-plan testing",
