@@ -228,6 +228,9 @@ export const MANAGED_RULE_CATALOGUE: readonly ManagedRule[] = (
         ["cw-loggroup-retention-period-check"],
         ["dynamodb-table-encrypted-kms", DYNAMODB],
         ["dynamodb-table-deletion-protection-enabled", DYNAMODB],
+        // Unscoped, like s3-resources-protected-by-backup-plan: the orchestrators' lock and runs tables are reported
+        // NON_COMPLIANT once, by design (docs/compliance.md, DynamoDBInBackupPlan; docs/runbook.md).
+        ["dynamodb-resources-protected-by-backup-plan", DYNAMODB],
         ["ecr-private-image-scanning-enabled", ECR],
         ["ecr-private-lifecycle-policy-configured", ECR],
         ["ecr-private-tag-immutability-enabled", ECR],
