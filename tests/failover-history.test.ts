@@ -9,7 +9,7 @@ import { parseStackConfig, type StackConfig } from "../config";
 import { confirmationOf } from "../lib/failover";
 import { aftercareEvent } from "../tools/drill";
 import { freePort, type MotoServer } from "../orchestrator/local/moto";
-import { createTopology, MOTO_CREDENTIALS, publishPairMetrics, type Topology } from "../orchestrator/local/topology";
+import { freshTopology, MOTO_CREDENTIALS, publishPairMetrics, type Topology } from "../orchestrator/local/topology";
 import { VirtualClock } from "../orchestrator/local/virtualClock";
 import { createClients, type AwsClients } from "../orchestrator/src/clients";
 import type { RunRecord } from "../orchestrator/src/evidence";
@@ -129,8 +129,7 @@ describe("failover history and report", () => {
             requireMoto(this);
             moto = await sharedMoto();
             dead = `http://127.0.0.1:${await freePort()}`;
-            await moto.reset();
-            topology = await createTopology(moto.url, config);
+            topology = await freshTopology(moto, config);
             const clock = new VirtualClock();
             await publishPairMetrics(moto.url, topology, { now: clock.now() });
             const request = {

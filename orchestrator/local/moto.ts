@@ -16,6 +16,10 @@ export interface MotoServer {
     readonly port: number;
     /** Forgets every resource (POST /moto-api/reset). */
     reset(): Promise<void>;
+    /** Keeps a copy of every resource under `name` (tests/moto/server.py's POST /moto-api/snapshot). */
+    snapshot(name: string): Promise<void>;
+    /** Forgets every resource and puts back a copy of the snapshot `name` (POST /moto-api/restore). */
+    restore(name: string): Promise<void>;
     stop(): Promise<void>;
 }
 
@@ -38,6 +42,15 @@ export function freePort(): Promise<number> {
             server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
         });
     });
+}
+
+/** One of server.py's snapshot calls; throws with the server's answer when it fails (an unknown snapshot: 404). */
+async function motoApi(url: string, call: "snapshot" | "restore", name: string): Promise<void> {
+    const res = await fetch(`${url}/moto-api/${call}?name=${encodeURIComponent(name)}`, { method: "POST" });
+    const text = await res.text();
+    if (!res.ok) {
+        throw new Error(`moto ${call} ${name}: ${res.status} ${text}`);
+    }
 }
 
 export async function startMoto(options: { timeoutMs?: number } = {}): Promise<MotoServer> {
@@ -89,6 +102,8 @@ export async function startMoto(options: { timeoutMs?: number } = {}): Promise<M
             const res = await fetch(`${url}/moto-api/reset`, { method: "POST" });
             await res.arrayBuffer();
         },
+        snapshot: (name) => motoApi(url, "snapshot", name),
+        restore: (name) => motoApi(url, "restore", name),
         stop: async () => {
             process.removeListener("exit", kill);
             if (child.exitCode !== null) {
