@@ -28,7 +28,7 @@ import { parseEvent, scheduleOf } from "../orchestrator/src/events";
 import { createHandler } from "../orchestrator/src/handler";
 import type { RunResult } from "../orchestrator/src/orchestrate";
 import { aftercareEvent, beaconEvent } from "../tools/drill";
-import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
+import { requireMoto, sharedMoto } from "./harness/moto";
 import { readStackFile, stackFilePath } from "./harness/program";
 
 function devConfig(): StackConfig {
@@ -206,7 +206,6 @@ describe("the application tier's runtime", () => {
         });
         after(async () => {
             await proxy?.close();
-            await stopSharedMoto();
         });
         beforeEach(async () => {
             proxy.reset();

@@ -39,7 +39,7 @@ import { openLostWrites, unplannedFailoverSnapshot, type SnapshotView } from "..
 import type { RunResult } from "../orchestrator/src/orchestrate";
 import { createS3Client } from "../orchestrator/src/s3";
 import { readStackFile, stackFilePath } from "./harness/program";
-import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
+import { requireMoto, sharedMoto } from "./harness/moto";
 
 const SILENT = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -197,9 +197,6 @@ describe("run evidence", () => {
             requireMoto(this);
             moto = await sharedMoto();
             dead = `http://127.0.0.1:${await freePort()}`;
-        });
-        after(async () => {
-            await stopSharedMoto();
         });
 
         const clientsLosing = (lost?: string): AwsClients =>

@@ -33,7 +33,7 @@ import type { RunResult } from "../orchestrator/src/orchestrate";
 import { aftercareEvent, beaconEvent, promotions as acceptedPromotions, replicationLagAlarmEvent } from "../tools/drill";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { readStackFile, stackFilePath } from "./harness/program";
-import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
+import { requireMoto, sharedMoto } from "./harness/moto";
 
 function devConfig(): StackConfig {
     const parsed = parseStackConfig(readStackFile(stackFilePath("dev")), "dev");
@@ -58,7 +58,6 @@ describe("FailoverOrchestrator under injected faults", function () {
     });
     after(async () => {
         await proxy?.close();
-        await stopSharedMoto();
     });
     beforeEach(async () => {
         proxy.reset();

@@ -26,7 +26,7 @@ import {
     type EvidenceClients,
 } from "../tools/runReports";
 import { readStackFile, stackFilePath } from "./harness/program";
-import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
+import { requireMoto, sharedMoto } from "./harness/moto";
 
 const record = (runKey: string, extra: Partial<RunRecord> = {}): RunRecord => ({
     stack: "prod",
@@ -161,9 +161,6 @@ describe("failover history and report", () => {
                 clock,
                 "req-care",
             );
-        });
-        after(async () => {
-            await stopSharedMoto();
         });
 
         function invoke(clients: AwsClients, event: unknown, clock: VirtualClock, requestId: string): Promise<RunResult> {

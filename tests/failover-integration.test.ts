@@ -1,5 +1,5 @@
 /**
- * The real handler against moto (tests/moto/server.py on 127.0.0.1, one server per test run): the dev stack's
+ * The real handler against moto (tests/moto/server.py on 127.0.0.1, one server per test process): the dev stack's
  * topology is created under the names the program uses, the handler runs with the environment the component gives
  * the function, and the end state is read back from moto. The primary region's loss is simulated by pointing its
  * endpoint at a port where nothing listens.
@@ -36,7 +36,7 @@ import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand, EC
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { ingressOf } from "../orchestrator/src/fence";
 import { readStackFile, stackFilePath } from "./harness/program";
-import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
+import { requireMoto, sharedMoto } from "./harness/moto";
 
 const SILENT = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -58,9 +58,6 @@ describe("FailoverOrchestrator against moto", function () {
         requireMoto(this);
         moto = await sharedMoto();
         deadEndpoint = `http://127.0.0.1:${await freePort()}`;
-    });
-    after(async () => {
-        await stopSharedMoto();
     });
 
     /** Clients for the world where the primary region is `up` or lost, counting the RDS commands sent. */

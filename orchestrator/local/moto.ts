@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from "child_process";
 import { existsSync } from "fs";
-import { createServer } from "net";
+import { createServer, type Socket } from "net";
 import * as path from "path";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -61,14 +61,17 @@ export async function startMoto(options: { timeoutMs?: number } = {}): Promise<M
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const child: ChildProcess = spawn(VENV_PYTHON, [MOTO_LAUNCHER, "-H", "127.0.0.1", "-p", String(port)], {
-        stdio: "ignore",
+        // stdin: the lifeline, a pipe only this process holds; the server exits when it closes (server.py).
+        stdio: ["pipe", "ignore", "ignore"],
         detached: false,
         // EC2's backend loads thousands of default AMIs into every region it starts (after every reset); the fence only
         // needs security groups. https://docs.getmoto.org/en/latest/docs/services/ec2.html
-        env: { ...process.env, MOTO_EC2_LOAD_DEFAULT_AMIS: "false" },
+        env: { ...process.env, MOTO_EC2_LOAD_DEFAULT_AMIS: "false", HDR_MOTO_STDIN_LIFELINE: "1" },
     });
-    // Never let the server keep the test run (or the drill) alive, and never leave it behind.
+    // Never let the server keep the test run (or the drill) alive, and never leave it behind: killed at exit, and
+    // gone by itself when this process ends without exit handlers (killed by a signal).
     child.unref();
+    (child.stdin as Socket | null)?.unref();
     const kill = () => {
         if (child.exitCode === null) {
             child.kill("SIGTERM");

@@ -35,6 +35,7 @@ import functools
 import io
 import json
 import logging
+import os
 import pickle
 import sys
 import threading
@@ -382,5 +383,20 @@ RDSResponse.remove_from_global_cluster = remove_from_global_cluster
 RDSBackend.describe_global_clusters = describe_global_clusters
 SecretsManagerResponse.stop_replication_to_replica = stop_replication_to_replica
 
+
+
+def _exit_with_parent() -> None:
+    """Ends the server once the process that started it is gone, however it ended.
+
+    startMoto (orchestrator/local/moto.ts) sets HDR_MOTO_STDIN_LIFELINE=1 and keeps the write end of this server's stdin,
+    a pipe nobody else holds: EOF arrives when that process exits, even without running its exit handlers (a mocha
+    worker, which keeps its server for the next test file, is ended by the pool with a signal at the end of a run).
+    """
+    sys.stdin.buffer.read()
+    os._exit(0)
+
+
 if __name__ == "__main__":
+    if os.environ.get("HDR_MOTO_STDIN_LIFELINE") == "1":
+        threading.Thread(target=_exit_with_parent, name="lifeline", daemon=True).start()
     sys.exit(main(sys.argv[1:]))
