@@ -44,7 +44,7 @@ function testFiles(dir) {
 const all = [...testFiles("tests"), ...testFiles("policy-pack")].sort();
 
 module.exports = {
-    require: ["ts-node/register/transpile-only"],
+    require: ["./tests/harness/register.js"],
     extension: ["ts"],
     spec: [...SLOWEST_FIRST.filter((file) => all.includes(file)), ...all.filter((file) => !SLOWEST_FIRST.includes(file))],
     reporter: "tests/harness/summary-reporter.js",

@@ -20,7 +20,7 @@ import { runUntilKilled } from "../orchestrator/local/childRun";
 import { startFaultProxy, type FaultProxy } from "../orchestrator/local/faultProxy";
 import type { MotoServer } from "../orchestrator/local/moto";
 import { VirtualClock } from "../orchestrator/local/virtualClock";
-import { createTopology, MOTO_CREDENTIALS, pointersAt, publishPairMetrics, type Side, type Topology } from "../orchestrator/local/topology";
+import { freshTopology, MOTO_CREDENTIALS, pointersAt, publishPairMetrics, type Side, type Topology } from "../orchestrator/local/topology";
 import { applicationProblems, arrivalAcu, arrivalCount, beaconValues, capacityFromItem } from "../orchestrator/src/application";
 import { createClients } from "../orchestrator/src/clients";
 import { checkUrlProblem, ConfigurationError, parseApplicationConfig } from "../orchestrator/src/config";
@@ -28,7 +28,7 @@ import { parseEvent, scheduleOf } from "../orchestrator/src/events";
 import { createHandler } from "../orchestrator/src/handler";
 import type { RunResult } from "../orchestrator/src/orchestrate";
 import { aftercareEvent, beaconEvent } from "../tools/drill";
-import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
+import { requireMoto, sharedMoto } from "./harness/moto";
 import { readStackFile, stackFilePath } from "./harness/program";
 
 function devConfig(): StackConfig {
@@ -206,13 +206,11 @@ describe("the application tier's runtime", () => {
         });
         after(async () => {
             await proxy?.close();
-            await stopSharedMoto();
         });
         beforeEach(async () => {
-            await moto.reset();
             proxy.reset();
             clock = new VirtualClock();
-            topology = await createTopology(moto.url, config, { application: LOCAL_APPLICATION_DEFAULTS });
+            topology = await freshTopology(moto, config, { application: LOCAL_APPLICATION_DEFAULTS });
         });
         afterEach(async () => {
             for (const side of ["primary", "dr"] as const) {
@@ -410,9 +408,8 @@ describe("the application tier's runtime", () => {
         });
 
         it("without an application tier the beacon event is refused (it names no aftercare rule), and a run has no application steps", async () => {
-            await moto.reset();
             await Promise.all((["primary", "dr"] as const).map((s) => topology.cells[s].application?.server.close()));
-            topology = await createTopology(moto.url, config, { application: false });
+            topology = await freshTopology(moto, config, { application: false });
             expect(topology.cells.dr.application).to.equal(undefined);
             let refused: unknown;
             await invoke(beaconEvent(topology, at()), "beacon").catch((error: unknown) => (refused = error));

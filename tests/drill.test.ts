@@ -20,7 +20,7 @@ import {
     type DrillReport,
 } from "../tools/drill";
 import { PROJECT_ROOT, readStackFile, stackFilePath } from "./harness/program";
-import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
+import { requireMoto, sharedMoto } from "./harness/moto";
 
 function config(stack: "dev" | "prod"): StackConfig {
     const parsed = parseStackConfig(readStackFile(stackFilePath(stack)), stack);
@@ -98,9 +98,6 @@ describe("the failover drill", function () {
             moto = await sharedMoto();
             // crash-resume is killed after a sample of its writes here; npm run drill kills it after every one.
             report = await runDrill(config("dev"), { moto, crashPoints: [1, 5, 9, 13] });
-        });
-        after(async () => {
-            await stopSharedMoto();
         });
 
         for (const name of SCENARIOS) {

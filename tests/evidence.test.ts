@@ -18,7 +18,7 @@ import {
     runKeyOf,
 } from "../lib/failover";
 import { freePort, type MotoServer } from "../orchestrator/local/moto";
-import { createTopology, MOTO_CREDENTIALS, publishPairMetrics, type Topology } from "../orchestrator/local/topology";
+import { freshTopology, MOTO_CREDENTIALS, publishPairMetrics, type Topology } from "../orchestrator/local/topology";
 import { VirtualClock } from "../orchestrator/local/virtualClock";
 import { createClients, type AwsClients } from "../orchestrator/src/clients";
 import { Deadline } from "../orchestrator/src/deadline";
@@ -39,7 +39,7 @@ import { openLostWrites, unplannedFailoverSnapshot, type SnapshotView } from "..
 import type { RunResult } from "../orchestrator/src/orchestrate";
 import { createS3Client } from "../orchestrator/src/s3";
 import { readStackFile, stackFilePath } from "./harness/program";
-import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
+import { requireMoto, sharedMoto } from "./harness/moto";
 
 const SILENT = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -198,9 +198,6 @@ describe("run evidence", () => {
             moto = await sharedMoto();
             dead = `http://127.0.0.1:${await freePort()}`;
         });
-        after(async () => {
-            await stopSharedMoto();
-        });
 
         const clientsLosing = (lost?: string): AwsClients =>
             createClients({
@@ -262,8 +259,7 @@ describe("run evidence", () => {
         };
 
         it("a failover writes its record and report in the region that ran it: request ids, steps, decisions, pointers, RTO and the data-loss window measured", async () => {
-            await moto.reset();
-            const topology = await createTopology(moto.url, config);
+            const topology = await freshTopology(moto, config);
             const clock = new VirtualClock();
             // Writes on the primary during lag: the DR cluster's lag is 4.2 s when the primary goes down.
             await publishPairMetrics(moto.url, topology, { now: clock.now(), lagMs: 4_200 });
@@ -313,8 +309,7 @@ describe("run evidence", () => {
         });
 
         it("a run resumed after a crash updates the record of the run it continues, never a second one", async () => {
-            await moto.reset();
-            const topology = await createTopology(moto.url, config);
+            const topology = await freshTopology(moto, config);
             const clients = clientsLosing(config.primaryRegion);
             const first = new VirtualClock();
             let crashed!: () => void;
@@ -340,8 +335,7 @@ describe("run evidence", () => {
         });
 
         it("refusals and dry runs are runs too; a report that cannot be written never fails the run, and the record says so", async () => {
-            await moto.reset();
-            const topology = await createTopology(moto.url, config);
+            const topology = await freshTopology(moto, config);
             const clock = new VirtualClock();
             await publishPairMetrics(moto.url, topology, { now: clock.now() });
             const refused = await invoke(topology, clientsLosing(), FAILOVER, clock, "req-refused");
@@ -375,8 +369,7 @@ describe("run evidence", () => {
         });
 
         it("keeps the lost writes once the old region answers: copies AWS's unplanned-failover snapshot with that region's key, once, and records it", async () => {
-            await moto.reset();
-            const topology = await createTopology(moto.url, config);
+            const topology = await freshTopology(moto, config);
             const clock = new VirtualClock();
             await publishPairMetrics(moto.url, topology, { now: clock.now(), lagMs: 4_200 });
             const failover = await invoke(topology, clientsLosing(config.primaryRegion), FAILOVER, clock);
@@ -431,8 +424,7 @@ describe("run evidence", () => {
         });
 
         it("after a break-glass (no AWS snapshot: the cluster was detached) snapshots the old cluster itself, under the same name", async () => {
-            await moto.reset();
-            const topology = await createTopology(moto.url, config);
+            const topology = await freshTopology(moto, config);
             const clients = clientsLosing();
             const clock = new VirtualClock();
             const old = topology.primaryClusterArn.split(":").pop()!;
@@ -465,8 +457,7 @@ describe("run evidence", () => {
         });
 
         it("refuses a scheduled event of another rule, changing nothing", async () => {
-            await moto.reset();
-            const topology = await createTopology(moto.url, config);
+            const topology = await freshTopology(moto, config);
             const clock = new VirtualClock();
             const event = {
                 ...aftercareEvent(topology, new Date(clock.now()).toISOString()),

@@ -19,7 +19,7 @@ import { VirtualClock } from "../orchestrator/local/virtualClock";
 import { startFaultProxy, type FaultProxy, type FaultRule } from "../orchestrator/local/faultProxy";
 import type { MotoServer } from "../orchestrator/local/moto";
 import {
-    createTopology,
+    freshTopology,
     drainQueue,
     MOTO_CREDENTIALS,
     pointersAt,
@@ -33,7 +33,7 @@ import type { RunResult } from "../orchestrator/src/orchestrate";
 import { aftercareEvent, beaconEvent, promotions as acceptedPromotions, replicationLagAlarmEvent } from "../tools/drill";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { readStackFile, stackFilePath } from "./harness/program";
-import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
+import { requireMoto, sharedMoto } from "./harness/moto";
 
 function devConfig(): StackConfig {
     const parsed = parseStackConfig(readStackFile(stackFilePath("dev")), "dev");
@@ -58,13 +58,11 @@ describe("FailoverOrchestrator under injected faults", function () {
     });
     after(async () => {
         await proxy?.close();
-        await stopSharedMoto();
     });
     beforeEach(async () => {
-        await moto.reset();
         proxy.reset();
         clock = new VirtualClock();
-        topology = await createTopology(moto.url, config);
+        topology = await freshTopology(moto, config);
     });
 
     const PRIMARY_DOWN: FaultRule = { region: config.primaryRegion, fault: { kind: "refuse" } };
@@ -367,8 +365,7 @@ describe("FailoverOrchestrator under injected faults", function () {
             (await drainQueue(moto.url, config.primaryRegion, topology.cells.primary.queueUrl)).map((m) => m.split("\n")[0]!);
 
         it("the bundled home function killed after SwitchoverGlobalCluster took effect: the next invocation finishes the failback", async () => {
-            await moto.reset();
-            topology = await createTopology(moto.url, config, { writer: "dr" });
+            topology = await freshTopology(moto, config, { writer: "dr" });
             await publishPairMetrics(moto.url, topology, { now: clock.now(), writer: "dr" });
             proxy.setRules([{ action: "SwitchoverGlobalCluster", times: 1, fault: { kind: "kill", after: true } }]);
             const killed = await runUntilKilled(proxy, {
@@ -396,8 +393,7 @@ describe("FailoverOrchestrator under injected faults", function () {
             it(`least privilege${withApplication ? " (the dev stack's application tier: its steps, the beacon and its aftercare too)" : " (a stack without an application tier)"}: each region's function calls only what its IAM policy allows, and the policy allows nothing the code never calls`, async () => {
                 if (!withApplication) {
                     // The policy of a stack without the tier grants none of its actions, and the code calls none.
-                    await moto.reset();
-                    topology = await createTopology(moto.url, config, { application: false });
+                    topology = await freshTopology(moto, config, { application: false });
                 } else {
                     expect(topology.application, "the dev stack configures an application tier").to.not.equal(undefined);
                     // As in AWS, the home region's beacon recorded its capacity (its 2 ACU peak) before the outage, so the

@@ -9,7 +9,7 @@ import { parseStackConfig, type StackConfig } from "../config";
 import { confirmationOf } from "../lib/failover";
 import { aftercareEvent } from "../tools/drill";
 import { freePort, type MotoServer } from "../orchestrator/local/moto";
-import { createTopology, MOTO_CREDENTIALS, publishPairMetrics, type Topology } from "../orchestrator/local/topology";
+import { freshTopology, MOTO_CREDENTIALS, publishPairMetrics, type Topology } from "../orchestrator/local/topology";
 import { VirtualClock } from "../orchestrator/local/virtualClock";
 import { createClients, type AwsClients } from "../orchestrator/src/clients";
 import type { RunRecord } from "../orchestrator/src/evidence";
@@ -26,7 +26,7 @@ import {
     type EvidenceClients,
 } from "../tools/runReports";
 import { readStackFile, stackFilePath } from "./harness/program";
-import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
+import { requireMoto, sharedMoto } from "./harness/moto";
 
 const record = (runKey: string, extra: Partial<RunRecord> = {}): RunRecord => ({
     stack: "prod",
@@ -129,8 +129,7 @@ describe("failover history and report", () => {
             requireMoto(this);
             moto = await sharedMoto();
             dead = `http://127.0.0.1:${await freePort()}`;
-            await moto.reset();
-            topology = await createTopology(moto.url, config);
+            topology = await freshTopology(moto, config);
             const clock = new VirtualClock();
             await publishPairMetrics(moto.url, topology, { now: clock.now() });
             const request = {
@@ -162,9 +161,6 @@ describe("failover history and report", () => {
                 clock,
                 "req-care",
             );
-        });
-        after(async () => {
-            await stopSharedMoto();
         });
 
         function invoke(clients: AwsClients, event: unknown, clock: VirtualClock, requestId: string): Promise<RunResult> {

@@ -1,5 +1,5 @@
 /**
- * The real handler against moto (tests/moto/server.py on 127.0.0.1, one server per test run): the dev stack's
+ * The real handler against moto (tests/moto/server.py on 127.0.0.1, one server per test process): the dev stack's
  * topology is created under the names the program uses, the handler runs with the environment the component gives
  * the function, and the end state is read back from moto. The primary region's loss is simulated by pointing its
  * endpoint at a port where nothing listens.
@@ -7,12 +7,12 @@
 import { DescribeGlobalClustersCommand, RDSClient, type GlobalCluster } from "@aws-sdk/client-rds";
 import { expect } from "chai";
 import { parseStackConfig, type StackConfig } from "../config";
-import { activeRegionParameterName, confirmationOf, FENCE_PARAMETER } from "../lib/failover";
+import { activeRegionParameterName, confirmationOf, failoverParameterPath, FENCE_PARAMETER } from "../lib/failover";
 import { aftercareEvent } from "../tools/drill";
 import { freePort, type MotoServer } from "../orchestrator/local/moto";
 import { VirtualClock } from "../orchestrator/local/virtualClock";
 import {
-    createTopology,
+    freshTopology,
     drainQueue,
     MOTO_CREDENTIALS,
     publishPairMetrics,
@@ -27,14 +27,16 @@ import { createHandler } from "../orchestrator/src/handler";
 import type { RunResult } from "../orchestrator/src/orchestrate";
 import { BREAK_GLASS_STEPS, MANAGED_STEPS, type StepName } from "../orchestrator/src/timeline";
 import { DeleteDBClusterCommand, DeleteDBInstanceCommand, DescribeDBClusterParametersCommand } from "@aws-sdk/client-rds";
-import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { paginateGetParametersByPath, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { APPLICATION_PARAMETERS } from "../lib/application";
 import { aftercareItemKey } from "../lib/failover";
 import { obligationFromAttribute, type FenceObligation } from "../orchestrator/src/fence";
 import { AuthorizeSecurityGroupIngressCommand, DescribeSecurityGroupsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { ingressOf } from "../orchestrator/src/fence";
 import { readStackFile, stackFilePath } from "./harness/program";
-import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
+import { requireMoto, sharedMoto } from "./harness/moto";
 
 const SILENT = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -56,9 +58,6 @@ describe("FailoverOrchestrator against moto", function () {
         requireMoto(this);
         moto = await sharedMoto();
         deadEndpoint = `http://127.0.0.1:${await freePort()}`;
-    });
-    after(async () => {
-        await stopSharedMoto();
     });
 
     /** Clients for the world where the primary region is `up` or lost, counting the RDS commands sent. */
@@ -98,8 +97,7 @@ describe("FailoverOrchestrator against moto", function () {
     }
 
     async function fresh(options: TopologyOptions = {}): Promise<Topology> {
-        await moto.reset();
-        return createTopology(moto.url, config, options);
+        return freshTopology(moto, config, options);
     }
 
     let clock: VirtualClock;
@@ -654,6 +652,96 @@ describe("FailoverOrchestrator against moto", function () {
                     expect(after.obligation?.state).to.equal("fenced");
                 });
             }
+        });
+    });
+
+    describe("the topology each test starts from (freshTopology: built once per server, then restored from moto's snapshot)", () => {
+        /** What the orchestrators read of a topology: both regions' parameters, the global database, record, lock items. */
+        async function world(topology: Topology) {
+            const parameters = async (region: string) => {
+                const ssm = new SSMClient({ region, endpoint: moto.url, credentials: MOTO_CREDENTIALS });
+                const found: Record<string, string> = {};
+                for await (const page of paginateGetParametersByPath({ client: ssm }, { Path: "/", Recursive: true })) {
+                    for (const p of page.Parameters ?? []) {
+                        found[p.Name!] = `${p.Type} ${p.Value} v${p.Version}`;
+                    }
+                }
+                return found;
+            };
+            const lockItems = async (region: string) =>
+                (
+                    await new DynamoDBClient({ region, endpoint: moto.url, credentials: MOTO_CREDENTIALS }).send(
+                        new ScanCommand({ TableName: topology.lockTable }),
+                    )
+                ).Items;
+            const global = await new RDSClient({ region: config.drRegion, endpoint: moto.url, credentials: MOTO_CREDENTIALS }).send(
+                new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: topology.globalClusterId }),
+            );
+            return {
+                parameters: { primary: await parameters(config.primaryRegion), dr: await parameters(config.drRegion) },
+                members: global.GlobalClusters![0]!.GlobalClusterMembers!.map(
+                    (m) => `${m.DBClusterArn} ${m.IsWriter === true ? "writer" : "reader"}`,
+                ),
+                record: await readRecord(clientsFor(true).route53(), topology.hostedZoneId, topology.recordName),
+                locks: { primary: await lockItems(config.primaryRegion), dr: await lockItems(config.drRegion) },
+            };
+        }
+
+        it("a restore gives back the topology as built, ids included, and nothing a test did to it since", async () => {
+            // Options no other test uses: the first call builds (and snapshots), the second restores.
+            const options = { recordTtl: 17, application: false } as const;
+            const built = await fresh(options);
+            const asBuilt = await world(built);
+            expect(asBuilt.parameters.dr[activeRegionParameterName(config.environment)]).to.equal(`String ${config.primaryRegion} v1`);
+            expect(asBuilt.record).to.equal(normalise(built.primaryEndpoint));
+
+            // What a test does to its topology: a failover, a pointer moved, a lock taken.
+            await invoke(built, clientsFor(false), FAILOVER, { requestId: "req-changes" });
+            await new SSMClient({ region: config.primaryRegion, endpoint: moto.url, credentials: MOTO_CREDENTIALS }).send(
+                new PutParameterCommand({ Name: "/a/test/parameter", Value: "left behind", Type: "String" }),
+            );
+            await new DynamoDBClient({ region: config.primaryRegion, endpoint: moto.url, credentials: MOTO_CREDENTIALS }).send(
+                new PutItemCommand({ TableName: built.lockTable, Item: { lockId: { S: "left-behind" } } }),
+            );
+            const changed = await world(built);
+            expect(changed, "the test changed the topology").to.not.deep.equal(asBuilt);
+            expect(changed.record).to.equal(normalise(built.drEndpoint));
+
+            const restored = await fresh(options);
+            expect(restored).to.deep.equal(built);
+            expect(await world(restored)).to.deep.equal(asBuilt);
+        });
+
+        it("a restored application tier answers on new local servers, and each region's check-url parameter names its own", async () => {
+            const options = { recordTtl: 19 } as const;
+            const built = await fresh(options);
+            expect(built.application, "the dev stack configures an application tier").to.not.equal(undefined);
+            await Promise.all((["primary", "dr"] as const).map((side) => built.cells[side].application!.server.close()));
+            const restored = await fresh(options);
+            const withoutServers = (t: Topology) =>
+                (["primary", "dr"] as const).map((side) => {
+                    const { server: _server, parameters, ...application } = t.cells[side].application!;
+                    const { [APPLICATION_PARAMETERS.checkUrl]: _url, ...others } = parameters;
+                    return { ...t.cells[side], application: { ...application, parameters: others } };
+                });
+            expect(withoutServers(restored)).to.deep.equal(withoutServers(built));
+            for (const side of ["primary", "dr"] as const) {
+                const { server, parameters } = restored.cells[side].application!;
+                expect(server.url).to.not.equal(built.cells[side].application!.server.url);
+                expect((await fetch(server.url)).status, `${side}'s new server answers`).to.equal(200);
+                expect(parameters[APPLICATION_PARAMETERS.checkUrl]).to.equal(server.url);
+                const ssm = clientsFor(true).ssm(restored.cells[side].region);
+                expect(
+                    await readParameter(ssm, `${failoverParameterPath(config.environment)}/${APPLICATION_PARAMETERS.checkUrl}`),
+                ).to.equal(server.url);
+            }
+            await Promise.all((["primary", "dr"] as const).map((side) => restored.cells[side].application!.server.close()));
+        });
+
+        it("restoring a snapshot the server does not hold fails, naming it", async () => {
+            let failed: unknown;
+            await moto.restore("never-taken").catch((error: unknown) => (failed = error));
+            expect(String(failed)).to.match(/restore never-taken: 404 no snapshot named 'never-taken'/);
         });
     });
 });

@@ -1,5 +1,5 @@
 /**
- * The fault proxy and the child runner, specified against a real moto (one server per test run) with the real SDK
+ * The fault proxy and the child runner, specified against a real moto (one server per test process) with the real SDK
  * clients the orchestrator uses: each fault must look to the SDK exactly like the outage it stands for, and must or
  * must not take effect in moto as documented in orchestrator/local/faultProxy.ts.
  */
@@ -20,7 +20,7 @@ import {
 } from "../orchestrator/local/faultProxy";
 import { type MotoServer } from "../orchestrator/local/moto";
 import { MOTO_CREDENTIALS } from "../orchestrator/local/topology";
-import { requireMoto, sharedMoto, stopSharedMoto } from "./harness/moto";
+import { requireMoto, sharedMoto } from "./harness/moto";
 
 const PRIMARY = "eu-west-2";
 const DR = "eu-west-1";
@@ -192,7 +192,6 @@ describe("the fault proxy against moto", function () {
     });
     after(async () => {
         await proxy?.close();
-        await stopSharedMoto();
     });
 
     it("refuses a bad rule with the problems, before any call", () => {

@@ -77,7 +77,7 @@ import { startFaultProxy, type FaultProxy, type FaultRule, type ProxiedCall } fr
 import { motoUnavailableReason, startMoto, type MotoServer } from "../orchestrator/local/moto";
 import { VirtualClock } from "../orchestrator/local/virtualClock";
 import {
-    createTopology,
+    freshTopology,
     describePointers,
     drainQueue,
     MOTO_CREDENTIALS,
@@ -1130,8 +1130,7 @@ async function crashResume(bench: Bench, options: DrillOptions): Promise<Awaited
     const wallStart = Date.now();
     const points = options.crashPoints ?? writes.map((_, i) => i + 1);
     for (const k of points.filter((p) => p >= 1 && p <= writes.length)) {
-        await bench.moto.reset();
-        const topology = await createTopology(bench.moto.url, bench.config);
+        const topology = await freshTopology(bench.moto, bench.config);
         const fresh: Bench = { ...bench, topology };
         bench.proxy.reset();
         let seen = 0;
@@ -1228,9 +1227,8 @@ export async function runDrill(config: StackConfig, options: DrillOptions = {}):
     const reports: ScenarioReport[] = [];
     try {
         for (const name of options.scenarios ?? scenariosFor(config)) {
-            await moto.reset();
             proxy.reset();
-            const topology = await createTopology(moto.url, config, SCENARIO_DEFINITIONS[name].topology ?? {});
+            const topology = await freshTopology(moto, config, SCENARIO_DEFINITIONS[name].topology ?? {});
             const clients = createClients({ endpointFor: () => proxy.url, credentials: MOTO_CREDENTIALS, probeTimeoutMs: 2_000 });
             const failoverStates: FailoverStateSeen[] = [];
             observeFailoverStates(clients, [config.primaryRegion, config.drRegion], failoverStates);

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from "child_process";
 import { existsSync } from "fs";
-import { createServer } from "net";
+import { createServer, type Socket } from "net";
 import * as path from "path";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -16,6 +16,10 @@ export interface MotoServer {
     readonly port: number;
     /** Forgets every resource (POST /moto-api/reset). */
     reset(): Promise<void>;
+    /** Keeps a copy of every resource under `name` (tests/moto/server.py's POST /moto-api/snapshot). */
+    snapshot(name: string): Promise<void>;
+    /** Forgets every resource and puts back a copy of the snapshot `name` (POST /moto-api/restore). */
+    restore(name: string): Promise<void>;
     stop(): Promise<void>;
 }
 
@@ -40,6 +44,15 @@ export function freePort(): Promise<number> {
     });
 }
 
+/** One of server.py's snapshot calls; throws with the server's answer when it fails (an unknown snapshot: 404). */
+async function motoApi(url: string, call: "snapshot" | "restore", name: string): Promise<void> {
+    const res = await fetch(`${url}/moto-api/${call}?name=${encodeURIComponent(name)}`, { method: "POST" });
+    const text = await res.text();
+    if (!res.ok) {
+        throw new Error(`moto ${call} ${name}: ${res.status} ${text}`);
+    }
+}
+
 export async function startMoto(options: { timeoutMs?: number } = {}): Promise<MotoServer> {
     const reason = motoUnavailableReason();
     if (reason !== undefined) {
@@ -48,14 +61,17 @@ export async function startMoto(options: { timeoutMs?: number } = {}): Promise<M
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const child: ChildProcess = spawn(VENV_PYTHON, [MOTO_LAUNCHER, "-H", "127.0.0.1", "-p", String(port)], {
-        stdio: "ignore",
+        // stdin: the lifeline, a pipe only this process holds; the server exits when it closes (server.py).
+        stdio: ["pipe", "ignore", "ignore"],
         detached: false,
         // EC2's backend loads thousands of default AMIs into every region it starts (after every reset); the fence only
         // needs security groups. https://docs.getmoto.org/en/latest/docs/services/ec2.html
-        env: { ...process.env, MOTO_EC2_LOAD_DEFAULT_AMIS: "false" },
+        env: { ...process.env, MOTO_EC2_LOAD_DEFAULT_AMIS: "false", HDR_MOTO_STDIN_LIFELINE: "1" },
     });
-    // Never let the server keep the test run (or the drill) alive, and never leave it behind.
+    // Never let the server keep the test run (or the drill) alive, and never leave it behind: killed at exit, and
+    // gone by itself when this process ends without exit handlers (killed by a signal).
     child.unref();
+    (child.stdin as Socket | null)?.unref();
     const kill = () => {
         if (child.exitCode === null) {
             child.kill("SIGTERM");
@@ -89,6 +105,8 @@ export async function startMoto(options: { timeoutMs?: number } = {}): Promise<M
             const res = await fetch(`${url}/moto-api/reset`, { method: "POST" });
             await res.arrayBuffer();
         },
+        snapshot: (name) => motoApi(url, "snapshot", name),
+        restore: (name) => motoApi(url, "restore", name),
         stop: async () => {
             process.removeListener("exit", kill);
             if (child.exitCode !== null) {

@@ -48,8 +48,9 @@ import {
     type FailoverMode,
 } from "../../lib/failover";
 import { physicalName } from "../../lib/naming";
-import type { ApplicationSettings } from "../../lib/application";
-import { createApplicationCell, type LocalApplicationCell } from "./applicationTier";
+import { APPLICATION_PARAMETERS, type ApplicationSettings } from "../../lib/application";
+import { createApplicationCell, startAppServer, type LocalApplicationCell } from "./applicationTier";
+import type { MotoServer } from "./moto";
 import { normalise, readParameter, readRecord } from "../src/aws";
 import { createClients } from "../src/clients";
 import { sdkS3Client } from "../src/s3";
@@ -515,6 +516,68 @@ export async function createTopology(endpoint: string, config: StackConfig, opti
         cells,
         ...(settings !== undefined ? { application: settings } : {}),
     };
+}
+
+/** Per server, the topologies built on it, by their (config, options): the snapshot holding each, and what it returned. */
+const builtTopologies = new WeakMap<MotoServer, Map<string, { readonly snapshot: string; readonly topology: Topology }>>();
+
+/**
+ * The topology `createTopology` builds, on a server that holds nothing else (as after `moto.reset()`), built once per
+ * server and (config, options): the first build is snapshotted (tests/moto/server.py), and a later call restores the
+ * snapshot in one call instead of building again (about 130 calls; the moto server's CPU was most of an integration
+ * test's time). The restored resources are the built ones, ids included, in the state they had when built: nothing a
+ * caller did to them since survives. Only the application tier's local servers, which a caller may close or make fail,
+ * are started anew, and each region's check-url parameter names its new server.
+ */
+export async function freshTopology(moto: MotoServer, config: StackConfig, options: TopologyOptions = {}): Promise<Topology> {
+    let built = builtTopologies.get(moto);
+    if (built === undefined) {
+        built = new Map();
+        builtTopologies.set(moto, built);
+    }
+    const key = JSON.stringify([config, options]);
+    const known = built.get(key);
+    if (known === undefined) {
+        await moto.reset();
+        const topology = await createTopology(moto.url, config, options);
+        const snapshot = `topology-${built.size + 1}`;
+        await moto.snapshot(snapshot);
+        built.set(key, { snapshot, topology });
+        return topology;
+    }
+    await moto.restore(known.snapshot);
+    return known.topology.application === undefined ? known.topology : withNewAppServers(moto.url, known.topology);
+}
+
+/** The topology with a new local application server per region, named by that region's check-url parameter. */
+async function withNewAppServers(endpoint: string, topology: Topology): Promise<Topology> {
+    const renewed = await Promise.all(
+        SIDES.map(async (side): Promise<[Side, RegionalCell]> => {
+            const cell = topology.cells[side];
+            const application = cell.application!;
+            const server = await startAppServer(topology.application!.healthPath);
+            await new SSMClient({ endpoint, region: cell.region, credentials: { ...MOTO_CREDENTIALS } }).send(
+                new PutParameterCommand({
+                    Name: `${failoverParameterPath(topology.environment)}/${APPLICATION_PARAMETERS.checkUrl}`,
+                    Value: server.url,
+                    Type: "String",
+                    Overwrite: true,
+                }),
+            );
+            return [
+                side,
+                {
+                    ...cell,
+                    application: {
+                        ...application,
+                        server,
+                        parameters: { ...application.parameters, [APPLICATION_PARAMETERS.checkUrl]: server.url },
+                    },
+                },
+            ];
+        }),
+    );
+    return { ...topology, cells: Object.fromEntries(renewed) as Record<Side, RegionalCell> };
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
- * One moto server per mocha run, shared by every test file that needs it: started on first use (on 127.0.0.1, a
- * free port), reset between tests by the files that use it, and stopped when the run ends (a root `after` hook,
- * and the child is killed at process exit in any case).
+ * One moto server per test process, shared by every test file that needs it: started on first use (on 127.0.0.1, a
+ * free port), reset (or restored from a snapshot: freshTopology) by each test that uses it, and never stopped by a file:
+ * the next file the process runs uses it too (mocha --parallel runs many files in each worker), with the snapshots
+ * taken so far, instead of starting another (a second or more of CPU each). It ends with the process: startMoto kills
+ * it at exit, and the server exits by itself when the process is gone without exit handlers.
  */
 import { motoUnavailableReason, startMoto, type MotoServer } from "../../orchestrator/local/moto";
 
@@ -27,13 +29,4 @@ export function requireMoto(ctx: Mocha.Context): void {
     }
     console.warn(`skipping moto integration tests: ${reason}`);
     ctx.skip();
-}
-
-/** Stops the server after the whole run, whichever file started it. */
-export async function stopSharedMoto(): Promise<void> {
-    const running = server;
-    server = undefined;
-    if (running !== undefined) {
-        await (await running).stop();
-    }
 }

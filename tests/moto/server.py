@@ -1,7 +1,9 @@
 """
 moto server with the two Aurora global database actions moto 5.2.5 lacks: FailoverGlobalCluster and
 SwitchoverGlobalCluster, a fix of RemoveFromGlobalCluster, Secrets Manager's StopReplicationToReplica (the break-glass
-promotion of the secret's replica, see stop_replication_to_replica), and atomic DynamoDB item writes (see below). Used by the integration tests and by the drill (npm run drill) to exercise the managed
+promotion of the secret's replica, see stop_replication_to_replica), atomic DynamoDB item writes (see below), and
+POST /moto-api/snapshot?name=N and /moto-api/restore?name=N, which keep and put back a copy of the whole state (see
+_snapshot). Used by the integration tests and by the drill (npm run drill) to exercise the managed
 failover path end to end. Usage: server.py [moto_server arguments], e.g. server.py -H 127.0.0.1 -p 5123.
 
 What it implements, after the AWS API reference:
@@ -27,18 +29,26 @@ What it implements, after the AWS API reference:
   https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html).
 """
 
+import collections
 import copy
 import functools
+import io
 import json
 import logging
+import os
+import pickle
 import sys
 import threading
+import types
 from datetime import datetime, timezone
+from urllib.parse import parse_qs
 
 import moto.config.models as config_models
 import moto.core.responses as core_responses
 import moto.core.routing as core_routing
 import moto.core.utils as core_utils
+from moto.core.base_backend import BackendDict, backend_lock
+from moto.core.model_instances import reset_model_data
 from moto.core.responses import ActionResult
 from moto.dynamodb.models import DynamoDBBackend
 from moto.kms import models as kms_models
@@ -271,8 +281,106 @@ def _service_model(service_name: str):
 for _module in (core_utils, core_responses, core_routing, config_models):
     _module.get_service_model = _service_model
 
+# moto lists a response class's methods (inspect.getmembers: 8% of its CPU in a profile of the fault tests) on every request to
+# find the action's method; a class's methods never change once this module has added its own (below, before any
+# request), so each class is listed once.
+core_responses.method_names_from_class = functools.lru_cache(maxsize=None)(core_utils.method_names_from_class)
+
 # werkzeug logs every request line (its output is discarded by the callers: stdio "ignore").
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+# --- speed: snapshots of moto's whole state, for the tests (orchestrator/local/topology.ts freshTopology) ---
+# Most integration tests start from the same topology (about 130 calls, a quarter of a second of this server's CPU
+# each time); the first build of a topology is snapshotted, and each later test restores it in one call instead.
+# A snapshot is every backend's data pickled at once (so references between services, such as a replica secret's
+# source in another region, stay references); a restore drops the current data (as /moto-api/reset does) and loads a
+# new copy, so no test sees what another did. Locks, which cannot be pickled, are recreated unlocked.
+_SNAPSHOTS: dict = {}
+_LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
+
+
+class _StatePickler(pickle.Pickler):
+    """Pickles the backends' data; what must stay the same object is kept by reference (see persistent_id)."""
+
+    def __init__(self, file):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.shared: list = []
+        self._indices: dict = {}
+
+    def persistent_id(self, obj):
+        # The service registries stay the server's own objects (only their contents are copied), and so do functions
+        # (a defaultdict's factory is often a lambda, which pickle cannot name): copy.deepcopy keeps them too.
+        if isinstance(obj, (BackendDict, types.FunctionType)):
+            index = self._indices.get(id(obj))
+            if index is None:
+                index = self._indices[id(obj)] = len(self.shared)
+                self.shared.append(obj)
+            return index
+        return None
+
+    def reducer_override(self, obj):
+        if isinstance(obj, _LOCK_TYPES):
+            return (threading.RLock if "RLock" in type(obj).__name__ else threading.Lock, ())
+        if isinstance(obj, collections.defaultdict) and type(obj) is not collections.defaultdict:
+            # A subclass's __init__ may want more than the factory (SSM's ParameterDict), which pickle would call it with.
+            return (_new_defaultdict, (type(obj), obj.default_factory), obj.__dict__ or None, None, iter(obj.items()))
+        return NotImplemented
+
+
+def _new_defaultdict(cls, factory):
+    made = cls.__new__(cls)
+    collections.defaultdict.__init__(made, factory)
+    return made
+
+
+class _StateUnpickler(pickle.Unpickler):
+    def __init__(self, file, shared: list):
+        super().__init__(file)
+        self.shared = shared
+
+    def persistent_load(self, pid):
+        return self.shared[pid]
+
+
+def _snapshot(name: str) -> None:
+    with backend_lock:
+        buffer = io.BytesIO()
+        pickler = _StatePickler(buffer)
+        pickler.dump([(registry, dict(registry)) for registry in BackendDict._instances])
+        _SNAPSHOTS[name] = (pickler.shared, buffer.getvalue())
+
+
+def _restore(name: str) -> None:
+    shared, data = _SNAPSHOTS[name]
+    with backend_lock:
+        BackendDict.reset()
+        reset_model_data()
+        for registry, contents in _StateUnpickler(io.BytesIO(data), shared).load():
+            dict.update(registry, contents)
+            BackendDict._instances.append(registry)
+
+
+_dispatch = DomainDispatcherApplication.__call__
+
+
+def _dispatch_with_snapshots(self, environ, start_response):
+    path = environ.get("PATH_INFO", "")
+    if environ.get("REQUEST_METHOD") == "POST" and path in ("/moto-api/snapshot", "/moto-api/restore"):
+        name = parse_qs(environ.get("QUERY_STRING", "")).get("name", [""])[0]
+        if path == "/moto-api/snapshot":
+            _snapshot(name)
+        elif name in _SNAPSHOTS:
+            _restore(name)
+        else:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [f"no snapshot named {name!r}".encode()]
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b""]
+    return _dispatch(self, environ, start_response)
+
+
+DomainDispatcherApplication.__call__ = _dispatch_with_snapshots
 
 RDSResponse.failover_global_cluster = failover_global_cluster
 RDSResponse.switchover_global_cluster = switchover_global_cluster
@@ -280,5 +388,20 @@ RDSResponse.remove_from_global_cluster = remove_from_global_cluster
 RDSBackend.describe_global_clusters = describe_global_clusters
 SecretsManagerResponse.stop_replication_to_replica = stop_replication_to_replica
 
+
+
+def _exit_with_parent() -> None:
+    """Ends the server once the process that started it is gone, however it ended.
+
+    startMoto (orchestrator/local/moto.ts) sets HDR_MOTO_STDIN_LIFELINE=1 and keeps the write end of this server's stdin,
+    a pipe nobody else holds: EOF arrives when that process exits, even without running its exit handlers (a mocha
+    worker, which keeps its server for the next test file, is ended by the pool with a signal at the end of a run).
+    """
+    sys.stdin.buffer.read()
+    os._exit(0)
+
+
 if __name__ == "__main__":
+    if os.environ.get("HDR_MOTO_STDIN_LIFELINE") == "1":
+        threading.Thread(target=_exit_with_parent, name="lifeline", daemon=True).start()
     sys.exit(main(sys.argv[1:]))
