@@ -5,6 +5,7 @@
  * functions, shared so that the two sides cannot drift apart; the recovery budget reads the same numbers.
  */
 import { parameterPath, physicalName } from "./naming";
+import { tableArn } from "./tables";
 import { auroraLayout, type DatabaseSeed } from "./database";
 
 /** `automatic`: an alarm starts the failover. `manual`: an alarm only notifies, with the command that starts it. */
@@ -199,7 +200,7 @@ export function lockTableName(stack: string): string {
  * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html#amazondynamodb-resources-for-iam-policies
  */
 export function lockTableArn(account: { readonly partition: string; readonly accountId: string }, region: string, stack: string): string {
-    return `arn:${account.partition}:dynamodb:${region}:${account.accountId}:table/${lockTableName(stack)}`;
+    return tableArn({ partition: account.partition, region, accountId: account.accountId, tableName: lockTableName(stack) });
 }
 
 /** The counts and capacities an orchestrator's application parameters carry (FailoverOrchestrator `application`). */
